@@ -1,0 +1,71 @@
+#!/bin/sh
+# test.sh -- installs what is missing, builds, and runs every test:
+#   1. unit tests (CUnit) in the optimised build,
+#   2. system tests (pytest: the real binary, kdig, dig, dnspython, knotd),
+#   3. unit tests and a representative subset of the system tests again in an
+#      AddressSanitizer + UndefinedBehaviorSanitizer build
+#      (-fno-sanitize-recover=all: any finding fails the run).
+# Builds use -Dwerror=true: a compiler warning fails the run too.
+# Ends with one summary line "tests: N passed, M failed".
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PY=/usr/bin/python3
+
+scripts/deps.sh || exit 1
+
+passed=0
+failed=0
+count_meson() { # builddir
+	log="$1/meson-logs/testlog.json"
+	[ -f "$log" ] || return 0
+	p=$($PY -c 'import json,sys
+ok=bad=0
+for l in open(sys.argv[1]):
+    r=json.loads(l)
+    if r["result"] in ("OK","EXPECTEDFAIL","SKIP"): ok+=1
+    else: bad+=1
+print(ok,bad)' "$log")
+	passed=$((passed + ${p% *}))
+	failed=$((failed + ${p#* }))
+}
+count_pytest() { # junit xml
+	[ -f "$1" ] || { failed=$((failed + 1)); return 0; }
+	p=$($PY -c 'import sys,xml.etree.ElementTree as E
+r=E.parse(sys.argv[1]).getroot()
+s=r if r.tag=="testsuite" else r.find("testsuite")
+t=int(s.get("tests"));f=int(s.get("failures"))+int(s.get("errors"));k=int(s.get("skipped"))
+print(t-f-k,f)' "$1")
+	passed=$((passed + ${p% *}))
+	failed=$((failed + ${p#* }))
+}
+step_fail() { echo "test.sh: $1 FAILED"; failed=$((failed + 1)); }
+
+# Builds.
+scripts/build.sh build -Dwerror=true || step_fail "build"
+scripts/build.sh build-asan -Dwerror=true -Dmalloc=libc -Dbuildtype=debug \
+	-Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all \
+	|| step_fail "build-asan"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# 1. Unit tests, optimised build.
+meson test -C build --suite unit --print-errorlogs || true
+count_meson build
+
+# 2. System tests against the optimised binary.
+LEVEE_BIN="$ROOT/build/levee" $PY -m pytest -q tests/system \
+	--junitxml="$ROOT/build/pytest.xml" -p no:cacheprovider || true
+count_pytest "$ROOT/build/pytest.xml"
+
+# 3. Sanitizer build: unit tests and the system tests marked "asan".
+meson test -C build-asan --suite unit --print-errorlogs || true
+count_meson build-asan
+LEVEE_BIN="$ROOT/build-asan/levee" LEVEE_SANITIZED=1 $PY -m pytest -q -m asan \
+	tests/system --junitxml="$ROOT/build-asan/pytest.xml" -p no:cacheprovider || true
+count_pytest "$ROOT/build-asan/pytest.xml"
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

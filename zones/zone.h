@@ -1,0 +1,130 @@
+/* zone.h -- one zone in memory, built once, then read-only.
+ *
+ * A zone is a set of nodes keyed by lowercase owner name, all allocated in the
+ * zone's own arena. Every ancestor of a node between it and the apex exists as
+ * a node too (an empty non-terminal when it holds no RRsets), so the closest
+ * encloser of any name below the apex is simply its longest suffix that is a
+ * node. Everything the query path needs is computed at build time: the RRsets
+ * in wire form, and node flags for wildcards, delegations, DNAMEs and data
+ * occluded below a cut. After zone_builder_finish() the zone is immutable and
+ * may be read by any number of threads without locks.
+ *
+ * The structs below are exposed read-only for the answer engine in server/,
+ * which walks them on the hot path; nothing outside zones/ writes them.
+ */
+#ifndef LEVEE_ZONES_ZONE_H
+#define LEVEE_ZONES_ZONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One RRset. `wire` holds rr_count records one after another, each as it goes
+ * on the wire after the owner name:
+ *     TYPE(2) CLASS(2) TTL(4) RDLENGTH(2) RDATA(RDLENGTH)
+ * all in network byte order, names inside RDATA uncompressed and in the case
+ * the zone file gave them. Every record of a set carries the set's TTL (the
+ * first record's TTL when the file disagreed). Rendering a set whose RDATA has
+ * no compressible name is one memcpy per record after the owner. */
+struct rrset {
+	uint16_t type;
+	uint16_t rr_count;
+	uint32_t ttl;
+	uint32_t wire_len;
+	const uint8_t *wire;
+};
+
+enum znode_flags {
+	ZNODE_APEX = 1 << 0,       /* the zone apex */
+	ZNODE_DELEGATION = 1 << 1, /* NS below the apex: a zone cut */
+	ZNODE_NONAUTH = 1 << 2,    /* strictly below a zone cut (glue or occluded) */
+	ZNODE_CNAME = 1 << 3,      /* holds a CNAME */
+	ZNODE_DNAME = 1 << 4,      /* holds a DNAME (redirects names below it) */
+	ZNODE_UNDER_DNAME = 1 << 5,/* strictly below a DNAME: occluded */
+	ZNODE_WILDCARD = 1 << 6,   /* first label is "*" */
+	ZNODE_EMPTY = 1 << 7,      /* empty non-terminal: no RRsets */
+};
+
+struct zone_node {
+	const uint8_t *name;       /* lowercase wire form, in the zone arena */
+	uint8_t name_len;          /* wire length of name */
+	uint8_t label_count;       /* labels of name, root not counted */
+	uint16_t flags;            /* enum znode_flags */
+	uint16_t rrset_count;
+	const struct rrset *rrsets;/* rrset_count sets, sorted by type */
+	const struct zone_node *parent;         /* NULL at the apex */
+	const struct zone_node *wildcard_child; /* the "*" child, or NULL */
+};
+
+struct zone;
+
+/* --- reading (any thread, no allocation) --- */
+
+/* Apex name (lowercase wire) and its node. */
+const uint8_t *zone_apex(const struct zone *z);
+const struct zone_node *zone_apex_node(const struct zone *z);
+
+/* The apex SOA set (always present in a built zone). */
+const struct rrset *zone_soa(const struct zone *z);
+
+/* SOA serial, for logs and transfers. */
+uint32_t zone_serial(const struct zone *z);
+
+/* Number of nodes and of records, for logs and statistics. */
+size_t zone_node_count(const struct zone *z);
+size_t zone_record_count(const struct zone *z);
+
+/* Node for exactly lname (lowercase wire, len bytes), or NULL. One hash probe:
+ * O(len). */
+const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
+				  size_t len);
+
+/* The deepest node that is lname or one of its ancestors; lname must be at or
+ * below the apex (then the result is never NULL: at worst the apex). Binary
+ * search over the suffixes, O(log labels) hash probes. */
+const struct zone_node *zone_closest_encloser(const struct zone *z,
+					      const uint8_t *lname);
+
+/* The set of `type` at node n, or NULL. Linear over the node's few sets. */
+const struct rrset *znode_rrset(const struct zone_node *n, uint16_t type);
+
+/* The zone cut that n lies in or under: n itself when it is a delegation
+ * and not below another cut, else the nearest ancestor delegation that is not
+ * NONAUTH. NULL when n is authoritative data. O(labels). */
+const struct zone_node *znode_cut(const struct zone_node *n);
+
+/* --- building (one thread; used by zload.c and, later, transfers) --- */
+
+struct zone_builder;
+
+/* Starts a zone for origin (wire form, any case). NULL when out of memory. */
+struct zone_builder *zone_builder_new(const uint8_t *origin);
+
+/* Adds one record. owner: wire form, any case; rdata in wire form, names
+ * uncompressed. Returns 0, or an error with a reason written to err:
+ *   LV_EOUTSIDE   owner not at or below the origin,
+ *   LV_ESOA2      a second SOA,
+ *   LV_ECNAME     CNAME beside other data (RRSIG/NSEC allowed) or a second CNAME,
+ *   -ENOMEM.
+ * Duplicate records (same type, class and rdata) are silently merged.
+ * Class must be IN (other classes: LV_ECLASS). */
+int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
+		     uint16_t type, uint16_t rclass, uint32_t ttl,
+		     const uint8_t *rdata, uint16_t rdlen,
+		     char *err, size_t errlen);
+
+/* Checks the zone as a whole (SOA and NS at the apex), computes node flags,
+ * sorts sets and builds the hash index. On success returns 0, stores the zone
+ * in *out and frees the builder; on error (LV_ENOSOA, LV_ENONS, -ENOMEM)
+ * writes the reason to err and frees the builder too. */
+int zone_builder_finish(struct zone_builder *b, struct zone **out,
+			char *err, size_t errlen);
+
+/* Abandons a build. NULL accepted. */
+void zone_builder_free(struct zone_builder *b);
+
+/* Frees a zone and everything in its arena. NULL accepted. Main only, after
+ * no reader can still hold it (see zdb.h). */
+void zone_free(struct zone *z);
+
+#endif

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/build.sh build
 echo "try: kdig @127.0.0.1 -p 5353 www.example.com A"
-exec build/levee -c examples/levee.yaml
+exec build/server/levee -c examples/levee.yaml

@@ -56,14 +56,14 @@ meson test -C build --suite unit --print-errorlogs || true
 count_meson build
 
 # 2. System tests against the optimised binary.
-LEVEE_BIN="$ROOT/build/levee" $PY -m pytest -q tests/system \
+LEVEE_BIN="$ROOT/build/server/levee" $PY -m pytest -q tests/system \
 	--junitxml="$ROOT/build/pytest.xml" -p no:cacheprovider || true
 count_pytest "$ROOT/build/pytest.xml"
 
 # 3. Sanitizer build: unit tests and the system tests marked "asan".
 meson test -C build-asan --suite unit --print-errorlogs || true
 count_meson build-asan
-LEVEE_BIN="$ROOT/build-asan/levee" LEVEE_SANITIZED=1 $PY -m pytest -q -m asan \
+LEVEE_BIN="$ROOT/build-asan/server/levee" LEVEE_SANITIZED=1 $PY -m pytest -q -m asan \
 	tests/system --junitxml="$ROOT/build-asan/pytest.xml" -p no:cacheprovider || true
 count_pytest "$ROOT/build-asan/pytest.xml"
 

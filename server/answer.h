@@ -69,7 +69,7 @@ enum answer_status {
  * REFUSED). Returns ANSWER_SEND or ANSWER_DROP. Never fails otherwise: bad
  * input yields FORMERR (when the header can be trusted) or ANSWER_DROP.
  * Reactor threads and tests; reentrant. Work is bounded by the query length
- * and the number of records rendered (CNAME chains stop after 8 links). */
+ * and the number of records rendered (CNAME chains stop after 5 links, as in knotd). */
 int answer_query(const struct zdb *db, const struct answer_config *cfg,
 		 struct answer_request *req);
 

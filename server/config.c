@@ -1,1 +1,741 @@
-/* placeholder: being written */
+/* config.c -- YAML configuration through libyaml's document API.
+ *
+ * The whole file is loaded as a libyaml document (small: a few hundred nodes),
+ * then walked with two tables: config_sections maps a top-level key to a
+ * parse function, and config_server_keys maps each key of the server: section
+ * to a value parser and the offset of its field in struct config. Adding a
+ * section or a key is adding a row. Every node carries its start mark, so
+ * each error names the line of the offending key or value. Strings are
+ * copied into cfg (malloc); the document is freed before returning.
+ */
+#include "server/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "server/log.h"
+#include "zones/errcode.h"
+
+/* State of one config_load(). */
+struct cparse {
+	struct config *cfg;
+	yaml_document_t *doc;
+	const char *path;
+	char *err;
+	size_t errlen;
+};
+
+struct config_key;
+typedef int (*config_value_fn)(struct cparse *p, const struct config_key *k,
+			       yaml_node_t *v);
+
+struct config_key {
+	const char *name;
+	config_value_fn parse;
+	size_t off;               /* offset of the field in struct config */
+	long min, max;            /* for integers */
+};
+
+struct config_section {
+	const char *name;
+	int (*parse)(struct cparse *p, const char *key, yaml_node_t *v);
+};
+
+static int cerr(struct cparse *p, const yaml_node_t *n, const char *key,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Formats "FILE:LINE: key 'KEY': REASON" into p->err. */
+static int cerr(struct cparse *p, const yaml_node_t *n, const char *key,
+		const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (key)
+		snprintf(p->err, p->errlen, "%s:%zu: key '%s': %s", p->path,
+			 n ? n->start_mark.line + 1 : 0, key, reason);
+	else
+		snprintf(p->err, p->errlen, "%s:%zu: %s", p->path,
+			 n ? n->start_mark.line + 1 : 0, reason);
+	return LV_ECONFIG;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	if (!n || n->type != YAML_SCALAR_NODE)
+		return NULL;
+	return (const char *)n->data.scalar.value;
+}
+
+static void *field(struct cparse *p, const struct config_key *k)
+{
+	return (char *)p->cfg + k->off;
+}
+
+static int set_string(char **dst, const char *s)
+{
+	char *c = strdup(s);
+
+	if (!c)
+		return -ENOMEM;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+/* --- value parsers --- */
+
+static int parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int val_uint(struct cparse *p, const struct config_key *k,
+		    yaml_node_t *v)
+{
+	const char *s = scalar(v);
+	long n;
+
+	if (parse_long(s, &n) < 0 || n < k->min || n > k->max)
+		return cerr(p, v, k->name,
+			    "expected an integer from %ld to %ld", k->min,
+			    k->max);
+	*(unsigned *)field(p, k) = (unsigned)n;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+
+	if (!s)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = true, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = false, 0;
+	}
+	return -1;
+}
+
+static int val_bool(struct cparse *p, const struct config_key *k,
+		    yaml_node_t *v)
+{
+	if (parse_bool(scalar(v), (bool *)field(p, k)) < 0)
+		return cerr(p, v, k->name, "expected true or false");
+	return 0;
+}
+
+static int val_string(struct cparse *p, const struct config_key *k,
+		      yaml_node_t *v)
+{
+	const char *s = scalar(v);
+
+	if (!s || !*s)
+		return cerr(p, v, k->name, "expected a non-empty string");
+	if (strlen(s) > 255)
+		return cerr(p, v, k->name, "longer than 255 characters");
+	if (set_string((char **)field(p, k), s) < 0)
+		return cerr(p, v, k->name, "out of memory");
+	return 0;
+}
+
+static int val_user(struct cparse *p, const struct config_key *k,
+		    yaml_node_t *v)
+{
+	const char *s = scalar(v);
+
+	if (!s || !*s)
+		return cerr(p, v, k->name, "expected a user name");
+	if (!getpwnam(s))
+		return cerr(p, v, k->name, "no such user '%s'", s);
+	return val_string(p, k, v);
+}
+
+static int val_group(struct cparse *p, const struct config_key *k,
+		     yaml_node_t *v)
+{
+	const char *s = scalar(v);
+
+	if (!s || !*s)
+		return cerr(p, v, k->name, "expected a group name");
+	if (!getgrnam(s))
+		return cerr(p, v, k->name, "no such group '%s'", s);
+	return val_string(p, k, v);
+}
+
+static int val_loglevel(struct cparse *p, const struct config_key *k,
+			yaml_node_t *v)
+{
+	int l = scalar(v) ? log_level_parse(scalar(v)) : -1;
+
+	if (l < 0)
+		return cerr(p, v, k->name,
+			    "expected error, warning, info or debug");
+	*(int *)field(p, k) = l;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int val_nsid(struct cparse *p, const struct config_key *k,
+		    yaml_node_t *v)
+{
+	struct config *cfg = p->cfg;
+	const char *s = scalar(v);
+	size_t len;
+
+	if (!s || !*s)
+		return cerr(p, v, k->name, "expected a string or hex:...");
+	if (strncasecmp(s, "hex:", 4) == 0) {
+		s += 4;
+		len = strlen(s);
+		if (len == 0 || len % 2 || len / 2 > CONFIG_MAX_NSID)
+			return cerr(p, v, k->name,
+				    "expected an even number of hex digits "
+				    "(at most %d bytes)", CONFIG_MAX_NSID);
+		for (size_t i = 0; i < len / 2; i++) {
+			int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+			if (hi < 0 || lo < 0)
+				return cerr(p, v, k->name,
+					    "bad hex digit in '%s'", s);
+			cfg->nsid[i] = (uint8_t)(hi << 4 | lo);
+		}
+		cfg->nsid_len = len / 2;
+		return 0;
+	}
+	len = strlen(s);
+	if (len > CONFIG_MAX_NSID)
+		return cerr(p, v, k->name, "longer than %d bytes",
+			    CONFIG_MAX_NSID);
+	memcpy(cfg->nsid, s, len);
+	cfg->nsid_len = len;
+	return 0;
+}
+
+/* Accepts one scalar or a sequence of scalars; calls fn for each. */
+static int each_scalar(struct cparse *p, const struct config_key *k,
+		       yaml_node_t *v,
+		       int (*fn)(struct cparse *, const struct config_key *,
+				 yaml_node_t *))
+{
+	yaml_node_item_t *it;
+	int rc;
+
+	if (v->type == YAML_SCALAR_NODE)
+		return fn(p, k, v);
+	if (v->type != YAML_SEQUENCE_NODE)
+		return cerr(p, v, k->name, "expected a list");
+	for (it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(p->doc, *it);
+
+		if (!e || e->type != YAML_SCALAR_NODE)
+			return cerr(p, e ? e : v, k->name,
+				    "expected a list of scalars");
+		if ((rc = fn(p, k, e)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int one_listen(struct cparse *p, const struct config_key *k,
+		      yaml_node_t *v)
+{
+	char reason[160];
+
+	if (config_add_listen(p->cfg, scalar(v), reason, sizeof(reason)) < 0)
+		return cerr(p, v, k->name, "%s", reason);
+	return 0;
+}
+
+static int val_listen(struct cparse *p, const struct config_key *k,
+		      yaml_node_t *v)
+{
+	return each_scalar(p, k, v, one_listen);
+}
+
+static int one_cpu(struct cparse *p, const struct config_key *k,
+		   yaml_node_t *v)
+{
+	struct config *cfg = p->cfg;
+	long n;
+
+	if (parse_long(scalar(v), &n) < 0 || n < 0 || n >= CONFIG_MAX_CPUS)
+		return cerr(p, v, k->name,
+			    "expected CPU numbers from 0 to %d",
+			    CONFIG_MAX_CPUS - 1);
+	if (cfg->cpu_count >= CONFIG_MAX_CPUS)
+		return cerr(p, v, k->name, "too many CPUs");
+	cfg->cpus[cfg->cpu_count++] = (int)n;
+	return 0;
+}
+
+static int val_cpus(struct cparse *p, const struct config_key *k,
+		    yaml_node_t *v)
+{
+	p->cfg->cpu_count = 0;
+	return each_scalar(p, k, v, one_cpu);
+}
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct config_key config_server_keys[] = {
+	{ "listen", val_listen, 0, 0, 0 },
+	{ "reactors", val_uint, OFF(reactors), 1, CONFIG_MAX_REACTORS },
+	{ "cpu-affinity", val_cpus, 0, 0, 0 },
+	{ "user", val_user, OFF(user), 0, 0 },
+	{ "group", val_group, OFF(group), 0, 0 },
+	{ "identity", val_string, OFF(identity), 0, 0 },
+	{ "nsid", val_nsid, 0, 0, 0 },
+	{ "version", val_string, OFF(version), 0, 0 },
+	{ "udp-max-payload", val_uint, OFF(udp_max_payload), 512, 4096 },
+	{ "udp-rcvbuf", val_uint, OFF(udp_rcvbuf), 0, 1 << 30 },
+	{ "udp-sndbuf", val_uint, OFF(udp_sndbuf), 0, 1 << 30 },
+	{ "tcp-idle-timeout", val_uint, OFF(tcp_idle_timeout), 1, 3600 },
+	{ "tcp-keepalive", val_uint, OFF(tcp_keepalive), 1, 6553 },
+	{ "tcp-max-clients", val_uint, OFF(tcp_max_clients), 1, 1000000 },
+	{ "tcp-max-clients-per-prefix", val_uint, OFF(tcp_max_per_prefix),
+	  1, 1000000 },
+	{ "tcp-message-timeout", val_uint, OFF(tcp_message_timeout), 1, 3600 },
+	{ "log-level", val_loglevel, OFF(log_level), 0, 0 },
+	{ "syslog", val_bool, OFF(syslog), 0, 0 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+/* Walks a mapping against a key table; rejects unknown and repeated keys. */
+static int parse_keys(struct cparse *p, const char *section, yaml_node_t *map,
+		      const struct config_key *keys)
+{
+	unsigned char seen[64] = { 0 };
+	yaml_node_pair_t *pr;
+	int rc;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return cerr(p, map, section, "expected a mapping of keys");
+	for (pr = map->data.mapping.pairs.start;
+	     pr < map->data.mapping.pairs.top; pr++) {
+		yaml_node_t *kn = yaml_document_get_node(p->doc, pr->key);
+		yaml_node_t *vn = yaml_document_get_node(p->doc, pr->value);
+		const char *name = scalar(kn);
+		size_t i;
+
+		if (!name)
+			return cerr(p, kn, section, "keys must be scalars");
+		for (i = 0; keys[i].name; i++)
+			if (strcmp(keys[i].name, name) == 0)
+				break;
+		if (!keys[i].name)
+			return cerr(p, kn, name, "unknown key in %s", section);
+		if (i < sizeof(seen) && seen[i]++)
+			return cerr(p, kn, name, "given twice");
+		if ((rc = keys[i].parse(p, &keys[i], vn)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int section_server(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	return parse_keys(p, key, v, config_server_keys);
+}
+
+/* One { domain: NAME, file: PATH } entry. */
+static int zone_entry(struct cparse *p, yaml_node_t *e)
+{
+	const char *domain = NULL, *file = NULL;
+	yaml_node_t *dnode = NULL, *fnode = NULL;
+	yaml_node_pair_t *pr;
+	char path[PATH_MAX], reason[160];
+	int rc;
+
+	if (e->type != YAML_MAPPING_NODE)
+		return cerr(p, e, "zones",
+			    "expected entries { domain: NAME, file: PATH }");
+	for (pr = e->data.mapping.pairs.start; pr < e->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *kn = yaml_document_get_node(p->doc, pr->key);
+		yaml_node_t *vn = yaml_document_get_node(p->doc, pr->value);
+		const char *name = scalar(kn);
+
+		if (!name)
+			return cerr(p, kn, "zones", "keys must be scalars");
+		if (strcmp(name, "domain") == 0 || strcmp(name, "file") == 0) {
+			const char *s = scalar(vn);
+			bool is_domain = name[0] == 'd';
+
+			if ((is_domain ? dnode : fnode))
+				return cerr(p, kn, name, "given twice");
+			if (!s || !*s)
+				return cerr(p, vn, name,
+					    "expected a non-empty string");
+			if (is_domain)
+				domain = s, dnode = vn;
+			else
+				file = s, fnode = vn;
+			continue;
+		}
+		return cerr(p, kn, name, "unknown key in zones");
+	}
+	if (!dnode)
+		return cerr(p, e, "domain", "missing in zone entry");
+	if (!fnode)
+		return cerr(p, e, "file", "missing in zone entry");
+	/* Relative to the directory of the config file. */
+	if (file[0] != '/' && strchr(p->path, '/')) {
+		int dl = (int)(strrchr(p->path, '/') - p->path);
+
+		if (snprintf(path, sizeof(path), "%.*s/%s", dl, p->path,
+			     file) >= (int)sizeof(path))
+			return cerr(p, fnode, "file", "path too long");
+		file = path;
+	}
+	for (size_t i = 0; i < p->cfg->zone_count; i++) {
+		const char *d = p->cfg->zones[i].domain;
+		size_t dl = strlen(domain);
+
+		if (dl > 1 && domain[dl - 1] == '.')
+			dl--;
+		if (strlen(d) == dl && strncasecmp(d, domain, dl) == 0 &&
+		    p->cfg->zones[i].line > 0)
+			return cerr(p, dnode, "domain",
+				    "zone '%s' given twice (line %d)", d,
+				    p->cfg->zones[i].line);
+	}
+	rc = config_add_zone(p->cfg, domain, file,
+			     (int)dnode->start_mark.line + 1, reason,
+			     sizeof(reason));
+	if (rc < 0)
+		return cerr(p, dnode, "domain", "%s", reason);
+	return 0;
+}
+
+static int section_zones(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+	int rc;
+
+	if (v->type == YAML_SCALAR_NODE && !*scalar(v))
+		return 0;   /* "zones:" with nothing */
+	if (v->type != YAML_SEQUENCE_NODE)
+		return cerr(p, v, key, "expected a list of zones");
+	for (it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++) {
+		if ((rc = zone_entry(p, yaml_document_get_node(p->doc, *it))) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static const struct config_section config_sections[] = {
+	{ "server", section_server },
+	{ "zones", section_zones },
+	{ NULL, NULL },
+};
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->udp_max_payload = 1232;
+	cfg->udp_rcvbuf = 4u << 20;
+	cfg->udp_sndbuf = 4u << 20;
+	cfg->tcp_idle_timeout = 10;
+	cfg->tcp_max_clients = 1000;
+	cfg->tcp_max_per_prefix = 50;
+	cfg->tcp_message_timeout = 5;
+	cfg->log_level = LOG_LEVEL_INFO;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct cparse p = { cfg, NULL, path, err, errlen };
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	yaml_node_pair_t *pr;
+	FILE *f;
+	int rc = 0;
+
+	if (set_string(&cfg->path, path) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return LV_ECONFIG;
+	}
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 strerror(errno));
+		return LV_ECONFIG;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return LV_ECONFIG;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(err, errlen, "%s:%zu: YAML error: %s%s%s", path,
+			 parser.problem_mark.line + 1,
+			 parser.problem ? parser.problem : "parse error",
+			 parser.context ? " " : "",
+			 parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return LV_ECONFIG;
+	}
+	p.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root)))
+		goto out;   /* empty file: defaults */
+	if (root->type != YAML_MAPPING_NODE) {
+		rc = cerr(&p, root, NULL,
+			  "expected a mapping with server: and zones:");
+		goto out;
+	}
+	{
+		unsigned char seen[16] = { 0 };
+
+		for (pr = root->data.mapping.pairs.start;
+		     pr < root->data.mapping.pairs.top; pr++) {
+			yaml_node_t *kn = yaml_document_get_node(&doc, pr->key);
+			yaml_node_t *vn =
+				yaml_document_get_node(&doc, pr->value);
+			const char *name = scalar(kn);
+			size_t i;
+
+			if (!name) {
+				rc = cerr(&p, kn, NULL, "keys must be scalars");
+				goto out;
+			}
+			for (i = 0; config_sections[i].name; i++)
+				if (strcmp(config_sections[i].name, name) == 0)
+					break;
+			if (!config_sections[i].name) {
+				rc = cerr(&p, kn, name, "unknown key");
+				goto out;
+			}
+			if (i < sizeof(seen) && seen[i]++) {
+				rc = cerr(&p, kn, name, "given twice");
+				goto out;
+			}
+			/* "server:" alone is an empty section. */
+			if (vn->type == YAML_SCALAR_NODE && !*scalar(vn))
+				continue;
+			rc = config_sections[i].parse(&p, name, vn);
+			if (rc < 0)
+				goto out;
+		}
+	}
+out:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return rc;
+}
+
+int config_parse_listen(const char *text, struct config_listen *l,
+			char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 8];
+	const char *at;
+	long port = 53;
+	size_t hl;
+
+	memset(l, 0, sizeof(*l));
+	if (!text || !*text) {
+		snprintf(err, errlen, "expected ADDR@PORT");
+		return LV_ECONFIG;
+	}
+	at = strrchr(text, '@');
+	hl = at ? (size_t)(at - text) : strlen(text);
+	if (hl == 0 || hl >= sizeof(host)) {
+		snprintf(err, errlen, "bad address '%s'", text);
+		return LV_ECONFIG;
+	}
+	memcpy(host, text, hl);
+	host[hl] = '\0';
+	if (at && (parse_long(at + 1, &port) < 0 || port < 1 ||
+		   port > 65535)) {
+		snprintf(err, errlen, "bad port in '%s' (1 to 65535)", text);
+		return LV_ECONFIG;
+	}
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	if (strchr(host, ':')) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l->addr;
+
+		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1) {
+			snprintf(err, errlen, "bad IPv6 address in '%s'", text);
+			return LV_ECONFIG;
+		}
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		l->addrlen = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&l->addr;
+
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
+			snprintf(err, errlen, "bad IPv4 address in '%s'", text);
+			return LV_ECONFIG;
+		}
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		l->addrlen = sizeof(*a4);
+	}
+	snprintf(l->text, sizeof(l->text), "%s@%ld", host, port);
+	return 0;
+}
+
+int config_add_listen(struct config *cfg, const char *text,
+		      char *err, size_t errlen)
+{
+	struct config_listen l;
+	int rc = config_parse_listen(text, &l, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < cfg->listen_count; i++)
+		if (cfg->listen[i].addrlen == l.addrlen &&
+		    memcmp(&cfg->listen[i].addr, &l.addr, l.addrlen) == 0)
+			return 0;
+	if (cfg->listen_count >= CONFIG_MAX_LISTEN) {
+		snprintf(err, errlen, "more than %d listen addresses",
+			 CONFIG_MAX_LISTEN);
+		return LV_ECONFIG;
+	}
+	cfg->listen[cfg->listen_count++] = l;
+	return 0;
+}
+
+/* A presentation name: labels of 1..63 bytes, at most 253 in all, no empty
+ * label except the root ".". Escapes are not supported in config names. */
+static bool domain_ok(const char *d, size_t len)
+{
+	size_t label = 0;
+
+	if (len == 1 && d[0] == '.')
+		return true;
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (c <= ' ' || c == '\\' || c >= 127 || ++label > 63)
+			return false;
+	}
+	return label > 0;
+}
+
+int config_add_zone(struct config *cfg, const char *domain, const char *file,
+		    int line, char *err, size_t errlen)
+{
+	size_t dl = strlen(domain);
+	struct config_zone *z;
+	char *d, *f;
+
+	if (dl > 1 && domain[dl - 1] == '.')
+		dl--;
+	if (!domain_ok(domain, dl)) {
+		snprintf(err, errlen, "bad domain name '%s'", domain);
+		return LV_ECONFIG;
+	}
+	if (!file || !*file) {
+		snprintf(err, errlen, "no file for zone '%s'", domain);
+		return LV_ECONFIG;
+	}
+	d = strndup(domain, dl);
+	f = strdup(file);
+	if (!d || !f) {
+		free(d);
+		free(f);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->zone_count; i++) {
+		if (strcasecmp(cfg->zones[i].domain, d) == 0) {
+			free(cfg->zones[i].file);
+			free(d);
+			cfg->zones[i].file = f;
+			cfg->zones[i].line = line;
+			return 0;
+		}
+	}
+	if (cfg->zone_count == cfg->zone_cap) {
+		size_t cap = cfg->zone_cap ? cfg->zone_cap * 2 : 8;
+
+		if (cap > CONFIG_MAX_ZONES ||
+		    !(z = realloc(cfg->zones, cap * sizeof(*z)))) {
+			free(d);
+			free(f);
+			snprintf(err, errlen, "too many zones (at most %d)",
+				 CONFIG_MAX_ZONES);
+			return cap > CONFIG_MAX_ZONES ? LV_ECONFIG : -ENOMEM;
+		}
+		cfg->zones = z;
+		cfg->zone_cap = cap;
+	}
+	z = &cfg->zones[cfg->zone_count++];
+	z->domain = d;
+	z->file = f;
+	z->line = line;
+	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->zone_count; i++) {
+		free(cfg->zones[i].domain);
+		free(cfg->zones[i].file);
+	}
+	free(cfg->zones);
+	free(cfg->path);
+	free(cfg->user);
+	free(cfg->group);
+	free(cfg->identity);
+	free(cfg->version);
+	memset(cfg, 0, sizeof(*cfg));
+}

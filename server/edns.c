@@ -1,1 +1,107 @@
-/* placeholder: being written */
+/* edns.c -- EDNS(0) (RFC 6891): the query's OPT record in, the reply's out.
+ *
+ * Parsing validates the option list (each option's header and length within
+ * RDLENGTH) and notes the options the reply depends on; all else is
+ * ignored. The reply OPT is written in one go once the rest of the message
+ * is rendered; answer.c reserves its size beforehand so it always fits.
+ */
+#include <string.h>
+
+#include "server/edns.h"
+#include "server/answer.h"
+#include "server/wire.h"
+
+int edns_parse(const uint8_t *rr, size_t avail, struct edns_query *e)
+{
+	if (avail < 10)
+		return -1;
+	size_t rdlen = wire_read_u16(rr + 8);
+	if (10 + rdlen > avail)
+		return -1;
+	e->present = true;
+	e->udp_size = wire_read_u16(rr + 2);
+	e->version = rr[5];
+	e->do_bit = (rr[6] & 0x80) != 0;
+	e->nsid = false;
+	e->keepalive = false;
+	const uint8_t *p = rr + 10, *end = rr + 10 + rdlen;
+	while (p < end) {
+		if (end - p < 4)
+			return -1;
+		uint16_t code = wire_read_u16(p);
+		size_t olen = wire_read_u16(p + 2);
+		p += 4;
+		if ((size_t)(end - p) < olen)
+			return -1;
+		if (code == EDNS_OPT_NSID)
+			e->nsid = true;
+		else if (code == EDNS_OPT_KEEPALIVE)
+			e->keepalive = true;
+		p += olen;
+	}
+	return (int)(10 + rdlen);
+}
+
+static bool want_nsid(const struct edns_query *e, const struct answer_config *cfg)
+{
+	return e->nsid && cfg->nsid && cfg->nsid_len > 0;
+}
+
+static bool want_keepalive(const struct edns_query *e,
+			   const struct answer_config *cfg, bool tcp)
+{
+	return tcp && e->keepalive && cfg->tcp_keepalive > 0;
+}
+
+size_t edns_reply_size(const struct edns_query *e,
+		       const struct answer_config *cfg, bool tcp, int ede)
+{
+	if (!e->present)
+		return 0;
+	size_t n = 11;
+	if (want_nsid(e, cfg))
+		n += 4 + cfg->nsid_len;
+	if (want_keepalive(e, cfg, tcp))
+		n += 6;
+	if (ede >= 0)
+		n += 6;
+	return n;
+}
+
+size_t edns_write(uint8_t *p, const struct edns_query *e,
+		  const struct answer_config *cfg, bool tcp, uint16_t rcode,
+		  int ede)
+{
+	uint8_t *start = p;
+
+	if (!e->present)
+		return 0;
+	p[0] = 0; /* root owner */
+	wire_write_u16(p + 1, 41);
+	wire_write_u16(p + 3, cfg->udp_max);
+	p[5] = (uint8_t)(rcode >> 4);
+	p[6] = 0; /* version */
+	p[7] = e->do_bit ? 0x80 : 0;
+	p[8] = 0;
+	p += 11;
+	if (want_nsid(e, cfg)) {
+		wire_write_u16(p, EDNS_OPT_NSID);
+		wire_write_u16(p + 2, cfg->nsid_len);
+		memcpy(p + 4, cfg->nsid, cfg->nsid_len);
+		p += 4 + cfg->nsid_len;
+	}
+	if (want_keepalive(e, cfg, tcp)) {
+		wire_write_u16(p, EDNS_OPT_KEEPALIVE);
+		wire_write_u16(p + 2, 2);
+		wire_write_u16(p + 4, cfg->tcp_keepalive);
+		p += 6;
+	}
+	if (ede >= 0) {
+		wire_write_u16(p, EDNS_OPT_EDE);
+		wire_write_u16(p + 2, 2);
+		wire_write_u16(p + 4, (uint16_t)ede);
+		p += 6;
+	}
+	wire_write_u16(start + 9, (uint16_t)(p - start - 11));
+	return (size_t)(p - start);
+}

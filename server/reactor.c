@@ -1,1 +1,304 @@
-/* placeholder: being written */
+/* reactor.c -- N reactor threads, one uv_loop each.
+ *
+ * The main thread builds everything in reactor_group_new(): per reactor a
+ * loop, an async handle to stop it, the UDP batch scratch, the TCP reply
+ * scratch, and for every listen address one UDP and one TCP socket
+ * (SO_REUSEPORT, bound before any thread runs, so errors surface early and
+ * privileges can be dropped before the threads start). pthread_create is
+ * the hand-over: from then on only the reactor thread touches its loop,
+ * sockets and buffers; main reads its counters relaxed.
+ *
+ * RCU: each reactor registers with liburcu-qsbr and goes offline at once; it
+ * is online only while it answers a batch (udp.c, tcp.c), so it is quiescent
+ * whenever it sleeps in epoll and grace periods never wait for it. (A
+ * uv_prepare/uv_check pair would bracket the wrong span: libuv runs I/O
+ * callbacks inside the poll phase, between prepare and check.)
+ *
+ * Stopping: main sends the stop async; the reactor closes its UDP sockets
+ * and listeners, stops reading on every connection, lets replies in flight
+ * finish, and a 400 ms timer (unref'd, so it never keeps the loop alive)
+ * closes what is left. uv_run returns when no handle remains.
+ */
+#include "server/reactor.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <urcu-qsbr.h>
+
+#include "server/answer.h"
+#include "server/config.h"
+#include "server/daemon.h"
+#include "server/log.h"
+#include "server/stats.h"
+#include "server/tcp.h"
+#include "server/udp.h"
+
+#define REACTOR_STOP_GRACE_MS 400
+
+struct reactor_group {
+	struct daemon_shared shared;
+	struct reactor *r;
+	unsigned n;
+	bool running;
+};
+
+static void reactor_close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void reactor_on_stop_timer(uv_timer_t *t)
+{
+	struct reactor *r = t->data;
+
+	tcp_stop_conns(r, true);
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+static void reactor_on_stop(uv_async_t *a)
+{
+	struct reactor *r = a->data;
+
+	if (r->stopping)
+		return;
+	r->stopping = true;
+	for (unsigned i = 0; i < r->sock_count; i++) {
+		udp_close(&r->udp[i]);
+		tcp_close_listener(&r->tcp[i]);
+	}
+	tcp_stop_conns(r, false);
+	uv_close((uv_handle_t *)&r->stop_async, NULL);
+	uv_timer_start(&r->stop_timer, reactor_on_stop_timer,
+		       REACTOR_STOP_GRACE_MS, 0);
+	uv_unref((uv_handle_t *)&r->stop_timer);
+}
+
+static void reactor_main(void *arg)
+{
+	struct reactor *r = arg;
+
+	if (r->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(r->cpu, &set);
+		/* Best effort: a CPU that is not there is only not pinned. */
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+			log_warning("reactor %u: cannot pin to CPU %d", r->id,
+				    r->cpu);
+	}
+	rcu_register_thread();
+	rcu_thread_offline();
+	uv_run(&r->loop, UV_RUN_DEFAULT);
+	/* The unref'd stop timer and anything else: close, then drain. */
+	uv_walk(&r->loop, reactor_close_walk, NULL);
+	uv_run(&r->loop, UV_RUN_DEFAULT);
+	rcu_unregister_thread();
+}
+
+/* Closes every handle of a reactor that never ran, and its loop. */
+static void reactor_teardown(struct reactor *r)
+{
+	if (r->loop.data != r)
+		return;   /* uv_loop_init failed or never ran */
+	for (unsigned i = 0; i < r->sock_count; i++) {
+		udp_close(&r->udp[i]);
+		tcp_close_listener(&r->tcp[i]);
+	}
+	uv_walk(&r->loop, reactor_close_walk, NULL);
+	uv_run(&r->loop, UV_RUN_DEFAULT);
+}
+
+static int reactor_init(struct reactor_group *g, struct reactor *r,
+			unsigned id, char *err, size_t errlen)
+{
+	const struct config *cfg = g->shared.cfg;
+	int rc;
+
+	r->id = id;
+	r->shared = &g->shared;
+	r->cpu = cfg->cpu_count ? cfg->cpus[id % cfg->cpu_count] : -1;
+	r->sock_count = 0;
+	rc = uv_loop_init(&r->loop);
+	if (rc < 0) {
+		snprintf(err, errlen, "reactor %u: %s", id, uv_strerror(rc));
+		return rc;
+	}
+	r->loop.data = r;
+	uv_async_init(&r->loop, &r->stop_async, reactor_on_stop);
+	r->stop_async.data = r;
+	uv_timer_init(&r->loop, &r->stop_timer);
+	r->stop_timer.data = r;
+	r->udp = calloc(cfg->listen_count ? cfg->listen_count : 1,
+			sizeof(*r->udp));
+	r->tcp = calloc(cfg->listen_count ? cfg->listen_count : 1,
+			sizeof(*r->tcp));
+	r->tcp_resp = malloc(65535);
+	if (!r->udp || !r->tcp || !r->tcp_resp || udp_scratch_new(r) < 0) {
+		snprintf(err, errlen, "reactor %u: out of memory", id);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->listen_count; i++) {
+		const struct config_listen *l = &cfg->listen[i];
+		bool wildcard;
+		int fd;
+
+		fd = udp_socket_open(l, cfg->udp_rcvbuf, cfg->udp_sndbuf,
+				     &wildcard);
+		if (fd < 0) {
+			snprintf(err, errlen, "udp %s: %s", l->text,
+				 strerror(-fd));
+			return fd;
+		}
+		r->sock_count = (unsigned)i + 1;
+		rc = udp_start(r, &r->udp[i], fd, wildcard);
+		if (rc < 0) {
+			snprintf(err, errlen, "udp %s: %s", l->text,
+				 uv_strerror(rc));
+			return rc;
+		}
+		fd = tcp_socket_open(l);
+		if (fd < 0) {
+			snprintf(err, errlen, "tcp %s: %s", l->text,
+				 strerror(-fd));
+			return fd;
+		}
+		rc = tcp_start(r, &r->tcp[i], fd);
+		if (rc < 0) {
+			snprintf(err, errlen, "tcp %s: %s", l->text,
+				 uv_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void reactor_release(struct reactor *r)
+{
+	if (r->loop.data == r)
+		uv_loop_close(&r->loop);
+	udp_scratch_free(r);
+	free(r->tcp_resp);
+	free(r->udp);
+	free(r->tcp);
+}
+
+struct reactor_group *reactor_group_new(const struct config *cfg,
+					const struct answer_config *acfg,
+					unsigned n, char *err, size_t errlen)
+{
+	struct reactor_group *g;
+	unsigned made = 0;
+
+	if (n == 0)
+		n = 1;
+	g = calloc(1, sizeof(*g));
+	if (!g || !(g->r = calloc(n, sizeof(*g->r)))) {
+		free(g);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->shared.cfg = cfg;
+	g->shared.acfg = acfg;
+	g->n = n;
+	for (; made < n; made++) {
+		if (reactor_init(g, &g->r[made], made, err, errlen) < 0) {
+			made++;   /* partly built: tear it down too */
+			goto fail;
+		}
+	}
+	return g;
+fail:
+	for (unsigned i = 0; i < made; i++) {
+		reactor_teardown(&g->r[i]);
+		reactor_release(&g->r[i]);
+	}
+	free(g->r);
+	free(g);
+	return NULL;
+}
+
+int reactor_group_start(struct reactor_group *g)
+{
+	sigset_t all, old;
+	int rc = 0;
+
+	/* Reactors inherit a mask blocking the signals main handles, so
+	 * signals never interrupt their epoll. */
+	sigemptyset(&all);
+	sigaddset(&all, SIGTERM);
+	sigaddset(&all, SIGINT);
+	sigaddset(&all, SIGUSR1);
+	sigaddset(&all, SIGHUP);
+	sigaddset(&all, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (unsigned i = 0; i < g->n; i++) {
+		rc = uv_thread_create(&g->r[i].thread, reactor_main, &g->r[i]);
+		if (rc < 0)
+			break;
+		g->r[i].started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	g->running = true;
+	if (rc < 0) {
+		reactor_group_stop(g);
+		return rc;
+	}
+	return 0;
+}
+
+unsigned reactor_group_count(const struct reactor_group *g)
+{
+	return g->n;
+}
+
+void reactor_group_stats(const struct reactor_group *g, unsigned i,
+			 struct stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (i < g->n)
+		stats_snapshot(&g->r[i].stats, out);
+}
+
+void reactor_group_stop(struct reactor_group *g)
+{
+	if (!g || !g->running)
+		return;
+	g->running = false;
+	for (unsigned i = 0; i < g->n; i++) {
+		struct reactor *r = &g->r[i];
+
+		if (r->started)
+			uv_async_send(&r->stop_async);
+		else
+			reactor_teardown(r);
+	}
+	for (unsigned i = 0; i < g->n; i++) {
+		if (g->r[i].started) {
+			uv_thread_join(&g->r[i].thread);
+			g->r[i].started = false;
+		}
+	}
+}
+
+void reactor_group_free(struct reactor_group *g)
+{
+	if (!g)
+		return;
+	if (g->running)
+		reactor_group_stop(g);
+	else
+		for (unsigned i = 0; i < g->n; i++)
+			reactor_teardown(&g->r[i]);
+	for (unsigned i = 0; i < g->n; i++)
+		reactor_release(&g->r[i]);
+	free(g->r);
+	free(g);
+}

@@ -1,1 +1,499 @@
-/* placeholder: being written */
+/* tcp.c -- DNS over TCP (RFC 7766) on a reactor's loop.
+ *
+ * Listeners are our own sockets (SO_REUSEPORT set before bind) handed to
+ * libuv with uv_tcp_open, one per reactor and listen address, so each
+ * reactor accepts its own clients. A connection is one calloc at accept:
+ * the struct, then a read buffer (4 KiB, grown once to the largest message
+ * seen, at most 2 + 65535 bytes) and two output buffers. Nothing is
+ * allocated per query.
+ *
+ * Framing: every complete two-byte-length message in the read buffer is
+ * answered in order, as soon as it is there (pipelining), into the reactor's
+ * 65535-byte scratch, and the reply is appended, length first, to the output
+ * buffer being filled. One uv_write is in flight per connection at a time;
+ * while it is, replies collect in the other buffer. When that one holds
+ * TCP_OUT_HIGH bytes, answering pauses and reading stops until the write
+ * completes: at most one write and 2 * TCP_OUT_HIGH + 65537 bytes of replies
+ * per connection are outstanding.
+ *
+ * One timer per connection: the idle timer (tcp-idle-timeout, restarted
+ * whenever bytes arrive and no partial message is held) or, while the buffer
+ * holds part of a message, the message timer (tcp-message-timeout from the
+ * first byte of that message, not restarted by further bytes). Either firing
+ * closes the connection (counted as timed out).
+ *
+ * Limits: the number of connections over all reactors and per client prefix
+ * (/24 IPv4, /56 IPv6) are relaxed atomic counters in struct daemon_shared;
+ * a connection over either limit is accepted and closed at once.
+ */
+#include "server/tcp.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <urcu-qsbr.h>
+
+#include "server/answer.h"
+#include "server/config.h"
+#include "zones/zdb.h"
+
+#define TCP_RBUF_INIT 4096
+#define TCP_MSG_MAX (2 + 65535)
+#define TCP_OUT_INIT 4096
+#define TCP_OUT_HIGH (64 * 1024)
+#define TCP_BACKLOG 1024
+
+enum tcp_timer_mode { TCP_TIMER_IDLE, TCP_TIMER_MESSAGE };
+
+struct tcp_conn {
+	uv_tcp_t h;
+	uv_timer_t timer;
+	struct reactor *r;
+	struct tcp_conn *prev, *next;
+	uint8_t *rbuf;
+	size_t rlen, rcap;
+	uint8_t *out[2];
+	size_t out_len[2], out_cap[2];
+	unsigned fill;             /* index of the buffer being filled */
+	uv_write_t wreq;
+	int close_pending;         /* handles still to close */
+	uint32_t slot;             /* prefix slot */
+	bool counted;              /* holds a place in the limits */
+	bool accepted;             /* counted in tcp-accepted and tcp-closed */
+	bool writing;
+	bool reading;
+	bool eof;                  /* peer closed or we are stopping */
+	bool closing;
+	uint8_t timer_mode;
+};
+
+int tcp_socket_open(const struct config_listen *l)
+{
+	int family = l->addr.ss_family, one = 1, fd, err;
+
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		goto fail;
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0)
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Slot of the client's /24 or /56. */
+static uint32_t tcp_prefix_slot(const struct sockaddr_storage *ss)
+{
+	uint64_t key = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+		const uint8_t *b = (const uint8_t *)&a->sin_addr;
+
+		key = (uint64_t)b[0] << 16 | (uint64_t)b[1] << 8 | b[2];
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		const uint8_t *b = a->sin6_addr.s6_addr;
+
+		for (int i = 0; i < 7; i++)
+			key = key << 8 | b[i];
+		key ^= 1ull << 63;
+	}
+	key *= 0x9E3779B97F4A7C15ull;
+	key ^= key >> 29;
+	return (uint32_t)(key % DAEMON_PREFIX_SLOTS);
+}
+
+static void tcp_release(struct tcp_conn *c)
+{
+	struct daemon_shared *sh = c->r->shared;
+
+	if (!c->counted)
+		return;
+	c->counted = false;
+	__atomic_sub_fetch(&sh->tcp_clients, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&sh->tcp_prefix[c->slot], 1, __ATOMIC_RELAXED);
+}
+
+static void tcp_on_conn_closed(uv_handle_t *h)
+{
+	struct tcp_conn *c = h->data;
+
+	if (--c->close_pending > 0)
+		return;
+	free(c->rbuf);
+	free(c->out[0]);
+	free(c->out[1]);
+	free(c);
+}
+
+static void tcp_conn_close(struct tcp_conn *c)
+{
+	struct reactor *r = c->r;
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (r->conns == c)
+		r->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	r->conn_count--;
+	tcp_release(c);
+	if (c->accepted)
+		STATS_INC(&r->stats, STATS_TCP_CLOSED);
+	c->close_pending = 2;
+	uv_close((uv_handle_t *)&c->h, tcp_on_conn_closed);
+	uv_close((uv_handle_t *)&c->timer, tcp_on_conn_closed);
+}
+
+static void tcp_on_timer(uv_timer_t *t)
+{
+	struct tcp_conn *c = t->data;
+
+	STATS_INC(&c->r->stats, STATS_TCP_TIMEOUT);
+	tcp_conn_close(c);
+}
+
+static void tcp_timer_set(struct tcp_conn *c, enum tcp_timer_mode mode)
+{
+	const struct config *cfg = c->r->shared->cfg;
+	uint64_t ms;
+
+	if (mode == TCP_TIMER_MESSAGE && c->timer_mode == TCP_TIMER_MESSAGE &&
+	    uv_is_active((uv_handle_t *)&c->timer))
+		return;   /* the same partial message: keep its deadline */
+	ms = 1000ull * (mode == TCP_TIMER_MESSAGE ? cfg->tcp_message_timeout :
+						    cfg->tcp_idle_timeout);
+	c->timer_mode = (uint8_t)mode;
+	uv_timer_start(&c->timer, tcp_on_timer, ms, 0);
+}
+
+static void tcp_on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct tcp_conn *c = h->data;
+
+	(void)hint;
+	buf->base = (char *)c->rbuf + c->rlen;
+	buf->len = c->rcap - c->rlen;
+}
+
+/* Appends a reply (with its length) to the buffer being filled. Grows it
+ * when needed; false when out of memory. */
+static bool tcp_append(struct tcp_conn *c, const uint8_t *resp, size_t len)
+{
+	unsigned f = c->fill;
+	size_t need = c->out_len[f] + 2 + len;
+
+	if (need > c->out_cap[f]) {
+		size_t cap = c->out_cap[f] ? c->out_cap[f] : TCP_OUT_INIT;
+		uint8_t *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(c->out[f], cap);
+		if (!p)
+			return false;
+		c->out[f] = p;
+		c->out_cap[f] = cap;
+	}
+	c->out[f][c->out_len[f]] = (uint8_t)(len >> 8);
+	c->out[f][c->out_len[f] + 1] = (uint8_t)len;
+	memcpy(c->out[f] + c->out_len[f] + 2, resp, len);
+	c->out_len[f] = need;
+	return true;
+}
+
+static void tcp_flush(struct tcp_conn *c);
+static void tcp_read_start(struct tcp_conn *c);
+
+/* Answers every complete message in the read buffer, in order, until the
+ * output buffer is full. Returns false when the connection was closed. */
+static bool tcp_process(struct tcp_conn *c)
+{
+	struct reactor *r = c->r;
+	const struct answer_config *acfg = r->shared->acfg;
+	struct stats *st = &r->stats;
+	const struct zdb *db = NULL;
+	size_t off = 0;
+	bool online = false, bad = false;
+
+	while (c->rlen - off >= 2 && c->out_len[c->fill] < TCP_OUT_HIGH) {
+		size_t mlen = (size_t)c->rbuf[off] << 8 | c->rbuf[off + 1];
+		struct answer_request req;
+
+		if (mlen == 0) {   /* no DNS message is empty: give up */
+			STATS_INC(st, STATS_DROPPED);
+			bad = true;
+			break;
+		}
+		if (c->rlen - off < 2 + mlen)
+			break;
+		if (!online) {
+			rcu_thread_online();
+			db = zdb_current();
+			online = true;
+		}
+		STATS_INC(st, STATS_TCP_QUERIES);
+		memset(&req, 0, sizeof(req));
+		req.query = c->rbuf + off + 2;
+		req.query_len = mlen;
+		req.resp = r->tcp_resp;
+		req.resp_cap = 65535;
+		req.tcp = true;
+		off += 2 + mlen;
+		if (answer_query(db, acfg, &req) != ANSWER_SEND ||
+		    req.resp_len == 0) {
+			STATS_INC(st, STATS_DROPPED);
+			continue;
+		}
+		STATS_INC(st, stats_rcode_counter(req.rcode));
+		if (req.truncated)
+			STATS_INC(st, STATS_TRUNCATED);
+		if (!tcp_append(c, req.resp, req.resp_len)) {
+			STATS_INC(st, STATS_DROPPED);
+			bad = true;
+			break;
+		}
+	}
+	if (online)
+		rcu_thread_offline();
+	if (bad) {
+		tcp_conn_close(c);
+		return false;
+	}
+	if (off) {
+		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+		c->rlen -= off;
+	}
+	tcp_flush(c);
+	return true;
+}
+
+/* True when the read buffer holds a complete message not yet answered. */
+static bool tcp_backlog(const struct tcp_conn *c)
+{
+	return c->rlen >= 2 &&
+	       c->rlen >= 2 + ((size_t)c->rbuf[0] << 8 | c->rbuf[1]);
+}
+
+static void tcp_on_write(uv_write_t *w, int status)
+{
+	struct tcp_conn *c = w->data;
+
+	c->writing = false;
+	if (c->closing)
+		return;
+	c->out_len[c->fill ^ 1] = 0;
+	if (status < 0) {
+		tcp_conn_close(c);
+		return;
+	}
+	/* Answer what waited for room (also after the peer half-closed, not
+	 * when we are stopping), then write it. */
+	if (!c->r->stopping && tcp_backlog(c) && !tcp_process(c))
+		return;
+	tcp_flush(c);
+	if (c->eof) {
+		if (!c->writing)
+			tcp_conn_close(c);
+		return;
+	}
+	/* Replies leaving count as activity. */
+	if (c->timer_mode == TCP_TIMER_IDLE)
+		tcp_timer_set(c, TCP_TIMER_IDLE);
+	tcp_read_start(c);
+}
+
+/* Starts a write of the filled buffer if none is in flight. */
+static void tcp_flush(struct tcp_conn *c)
+{
+	uv_buf_t b;
+	unsigned f = c->fill;
+
+	if (c->writing || c->out_len[f] == 0 || c->closing)
+		return;
+	b = uv_buf_init((char *)c->out[f], (unsigned)c->out_len[f]);
+	c->wreq.data = c;
+	if (uv_write(&c->wreq, (uv_stream_t *)&c->h, &b, 1, tcp_on_write) < 0) {
+		tcp_conn_close(c);
+		return;
+	}
+	c->writing = true;
+	c->fill ^= 1;
+}
+
+static void tcp_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct tcp_conn *c = s->data;
+	size_t need;
+
+	(void)buf;
+	if (nread == 0)
+		return;
+	if (nread < 0) {
+		/* EOF or error: send what is pending, then close. */
+		uv_read_stop(s);
+		c->reading = false;
+		c->eof = true;
+		if (!c->writing)   /* then nothing is waiting to be answered */
+			tcp_conn_close(c);
+		return;
+	}
+	c->rlen += (size_t)nread;
+	if (!tcp_process(c))
+		return;
+	/* Grow the buffer for a partial message larger than it. */
+	if (c->rlen >= 2) {
+		need = 2 + ((size_t)c->rbuf[0] << 8 | c->rbuf[1]);
+		if (need > c->rcap) {
+			uint8_t *p = realloc(c->rbuf, TCP_MSG_MAX);
+
+			if (!p) {
+				tcp_conn_close(c);
+				return;
+			}
+			c->rbuf = p;
+			c->rcap = TCP_MSG_MAX;
+		}
+	}
+	if (tcp_backlog(c) || c->rlen == c->rcap) {
+		/* Output full: wait for the write to finish. */
+		uv_read_stop(s);
+		c->reading = false;
+	}
+	if (c->rlen > 0 && !tcp_backlog(c))
+		tcp_timer_set(c, TCP_TIMER_MESSAGE);
+	else
+		tcp_timer_set(c, TCP_TIMER_IDLE);
+}
+
+static void tcp_read_start(struct tcp_conn *c)
+{
+	if (c->reading || c->closing || c->eof || c->r->stopping)
+		return;
+	if (tcp_backlog(c) || c->rlen == c->rcap)
+		return;
+	if (uv_read_start((uv_stream_t *)&c->h, tcp_on_alloc, tcp_on_read) < 0) {
+		tcp_conn_close(c);
+		return;
+	}
+	c->reading = true;
+}
+
+static void tcp_on_connection(uv_stream_t *server, int status)
+{
+	struct tcp_listener *tl = server->data;
+	struct reactor *r = tl->r;
+	struct daemon_shared *sh = r->shared;
+	const struct config *cfg = sh->cfg;
+	struct sockaddr_storage peer;
+	int plen = sizeof(peer);
+	struct tcp_conn *c;
+	unsigned total, per;
+
+	if (status < 0 || r->stopping)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->r = r;
+	if (uv_tcp_init(&r->loop, &c->h) < 0) {
+		free(c);
+		return;
+	}
+	c->h.data = c;
+	uv_timer_init(&r->loop, &c->timer);
+	c->timer.data = c;
+	/* Linked first so tcp_conn_close() can always unlink it. */
+	c->next = r->conns;
+	if (r->conns)
+		r->conns->prev = c;
+	r->conns = c;
+	r->conn_count++;
+	if (uv_accept(server, (uv_stream_t *)&c->h) < 0) {
+		tcp_conn_close(c);
+		return;
+	}
+	memset(&peer, 0, sizeof(peer));
+	uv_tcp_getpeername(&c->h, (struct sockaddr *)&peer, &plen);
+	c->slot = tcp_prefix_slot(&peer);
+	c->counted = true;
+	total = __atomic_add_fetch(&sh->tcp_clients, 1, __ATOMIC_RELAXED);
+	per = __atomic_add_fetch(&sh->tcp_prefix[c->slot], 1, __ATOMIC_RELAXED);
+	if (total > cfg->tcp_max_clients || per > cfg->tcp_max_per_prefix) {
+		STATS_INC(&r->stats, STATS_TCP_REFUSED);
+		tcp_conn_close(c);
+		return;
+	}
+	c->accepted = true;
+	STATS_INC(&r->stats, STATS_TCP_ACCEPTED);
+	c->rbuf = malloc(TCP_RBUF_INIT);
+	if (!c->rbuf) {
+		tcp_conn_close(c);
+		return;
+	}
+	c->rcap = TCP_RBUF_INIT;
+	uv_tcp_nodelay(&c->h, 1);
+	tcp_timer_set(c, TCP_TIMER_IDLE);
+	tcp_read_start(c);
+}
+
+int tcp_start(struct reactor *r, struct tcp_listener *tl, int fd)
+{
+	int rc;
+
+	tl->r = r;
+	rc = uv_tcp_init(&r->loop, &tl->h);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	tl->h.data = tl;
+	tl->open = true;
+	rc = uv_tcp_open(&tl->h, fd);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return uv_listen((uv_stream_t *)&tl->h, TCP_BACKLOG, tcp_on_connection);
+}
+
+void tcp_close_listener(struct tcp_listener *tl)
+{
+	if (!tl->open)
+		return;
+	tl->open = false;
+	uv_close((uv_handle_t *)&tl->h, NULL);
+}
+
+void tcp_stop_conns(struct reactor *r, bool force)
+{
+	struct tcp_conn *c = r->conns, *next;
+
+	/* Bounded by the number of open connections. */
+	for (; c; c = next) {
+		next = c->next;
+		if (c->reading) {
+			uv_read_stop((uv_stream_t *)&c->h);
+			c->reading = false;
+		}
+		c->eof = true;
+		if (force || !c->writing)
+			tcp_conn_close(c);
+	}
+}

@@ -1,1 +1,167 @@
-/* placeholder: being written */
+/* wire.c -- parsing one query in place: header, question, the other sections.
+ *
+ * The parser follows the order of the packet once, never backwards: header,
+ * the question (copied lowercased into the caller's wire_query, the only
+ * copy), then every record the header counts in the answer, authority and
+ * additional sections, skipped by length, with the OPT record handed to
+ * edns_parse(). It decides what kind of reply the packet deserves, as knotd
+ * does for what follows the question: no reply when the header cannot be
+ * trusted (shorter than 12 bytes, or QR set), FORMERR echoing the question
+ * when what follows it is broken (truncated records, bytes beyond the counted
+ * records, misplaced or duplicate OPT). A question that cannot be used
+ * (QDCOUNT other than 1, a bad label, a compression pointer or loop, a name
+ * over 255 octets, a truncated question) gets a header-only FORMERR, as NSD
+ * answers and the serving-core issue requires; knotd drops those silently.
+ * Work: one pass over the packet.
+ */
+#include <string.h>
+
+#include "server/wire.h"
+#include "zones/name.h"
+
+#define TYPE_OPT 41
+
+bool wire_skip_name(const uint8_t *pkt, size_t len, size_t *off)
+{
+	size_t o = *off, start = *off;
+
+	for (;;) {
+		if (o >= len)
+			return false;
+		uint8_t l = pkt[o];
+		if (l == 0) {
+			o++;
+			break;
+		}
+		if ((l & 0xC0) == 0xC0) {
+			if (o + 2 > len)
+				return false;
+			size_t target = ((size_t)(l & 0x3F) << 8) | pkt[o + 1];
+			/* Pointers point backwards, at a name already seen. */
+			if (target >= start)
+				return false;
+			o += 2;
+			break;
+		}
+		if (l & 0xC0)
+			return false;
+		o += 1 + (size_t)l;
+		if (o - start > 255)
+			return false;
+	}
+	*off = o;
+	return true;
+}
+
+/* Parses the question name at offset 12: literal labels only. Returns the
+ * wire length, or 0 when malformed. */
+static size_t parse_qname(const uint8_t *pkt, size_t len, struct wire_query *q)
+{
+	size_t o = WIRE_HDR_LEN, n = 0;
+	unsigned labels = 0;
+
+	for (;;) {
+		if (o >= len)
+			return 0;
+		uint8_t l = pkt[o];
+		if (l & 0xC0)
+			return 0; /* compression or extended label type */
+		if (n + 1 + (size_t)l > 255)
+			return 0;
+		if (o + 1 + (size_t)l > len)
+			return 0;
+		q->lname[n++] = l;
+		if (l == 0)
+			break;
+		const uint8_t *src = pkt + o + 1;
+		for (unsigned i = 0; i < l; i++) {
+			uint8_t c = src[i];
+			q->lname[n++] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+		}
+		o += 1 + (size_t)l;
+		labels++;
+	}
+	q->qlabels = (uint8_t)labels;
+	return n;
+}
+
+/* Skips count records from *off; OPT is legal only in the additional
+ * section (additional = true), once. Returns false when malformed. */
+static bool skip_records(const uint8_t *pkt, size_t len, size_t *off,
+			 unsigned count, bool additional, struct wire_query *q)
+{
+	size_t o = *off;
+
+	for (unsigned i = 0; i < count; i++) {
+		size_t owner = o;
+		if (!wire_skip_name(pkt, len, &o))
+			return false;
+		if (o + 10 > len)
+			return false;
+		uint16_t type = wire_read_u16(pkt + o);
+		if (type == TYPE_OPT) {
+			/* Only once, only in additional, owner the root. */
+			if (!additional || q->edns.present || o != owner + 1 ||
+			    pkt[owner] != 0)
+				return false;
+			int rl = edns_parse(pkt + o, len - o, &q->edns);
+			if (rl < 0)
+				return false;
+			o += (size_t)rl;
+			continue;
+		}
+		size_t rdlen = wire_read_u16(pkt + o + 8);
+		o += 10;
+		if (o + rdlen > len)
+			return false;
+		o += rdlen;
+	}
+	*off = o;
+	return true;
+}
+
+int wire_parse_query(const uint8_t *pkt, size_t len, struct wire_query *q)
+{
+	q->pkt = pkt;
+	q->len = len;
+	q->edns.present = false;
+	q->qname_len = 0;
+	if (len < WIRE_HDR_LEN)
+		return WIRE_DROP;
+	q->id = wire_read_u16(pkt);
+	q->flags = wire_read_u16(pkt + 2);
+	if (q->flags & WIRE_QR)
+		return WIRE_DROP;
+	q->opcode = (uint8_t)((q->flags & WIRE_OPCODE_MASK) >> 11);
+	q->qdcount = wire_read_u16(pkt + 4);
+	unsigned ancount = wire_read_u16(pkt + 6);
+	unsigned nscount = wire_read_u16(pkt + 8);
+	unsigned arcount = wire_read_u16(pkt + 10);
+	size_t off = WIRE_HDR_LEN;
+
+	if (q->qdcount > 1)
+		return WIRE_FORMERR_NOQ;
+	if (q->qdcount == 1) {
+		size_t n = parse_qname(pkt, len, q);
+		if (n == 0)
+			return WIRE_FORMERR_NOQ;
+		off += n;
+		if (off + 4 > len)
+			return WIRE_FORMERR_NOQ;
+		q->qname_len = (uint8_t)n;
+		q->qtype = wire_read_u16(pkt + off);
+		q->qclass = wire_read_u16(pkt + off + 2);
+		off += 4;
+		q->question_end = off;
+	} else {
+		q->question_end = WIRE_HDR_LEN;
+	}
+	int bad = q->qdcount ? WIRE_FORMERR : WIRE_FORMERR_NOQ;
+	if (!skip_records(pkt, len, &off, ancount, false, q) ||
+	    !skip_records(pkt, len, &off, nscount, false, q) ||
+	    !skip_records(pkt, len, &off, arcount, true, q) || off != len) {
+		q->edns.present = false; /* knotd: no OPT in a parse FORMERR */
+		return bad;
+	}
+	return q->qdcount ? WIRE_OK : WIRE_FORMERR_NOQ;
+}

@@ -1,1 +1,40 @@
-/* placeholder: being written */
+/* errcode.c -- texts for Levee error codes.
+ *
+ * lv_strerror() maps a Levee code (LV_*, from -1000 down) to a fixed string
+ * and anything else negative to strerror() of its errno. The returned string
+ * is static and must not be freed; strerror() texts are the C library's.
+ */
+#include <string.h>
+
+#include "zones/errcode.h"
+
+const char *lv_strerror(int code)
+{
+	switch (code) {
+	case 0:
+		return "success";
+	case LV_EMALF:
+		return "malformed input";
+	case LV_EOUTSIDE:
+		return "record outside the zone";
+	case LV_ESOA2:
+		return "second SOA record";
+	case LV_ECNAME:
+		return "CNAME and other data at one name";
+	case LV_ENOSOA:
+		return "no SOA at the zone apex";
+	case LV_ENONS:
+		return "no NS at the zone apex";
+	case LV_ECLASS:
+		return "class other than IN";
+	case LV_ESYNTAX:
+		return "zone file syntax error";
+	case LV_ECONFIG:
+		return "configuration error";
+	case LV_EEXIST:
+		return "already exists";
+	}
+	if (code < 0 && code > -4096)
+		return strerror(-code);
+	return "unknown error";
+}

@@ -1,1 +1,155 @@
-/* placeholder: being written */
+/* name.c -- domain names in uncompressed wire form.
+ *
+ * Pure functions over well-formed wire names (see name.h): the caller has
+ * checked the name (the zone loader gets names from ldns, the answer engine
+ * from its own packet parser). Nothing here allocates; every function walks
+ * the name once, so each costs O(length).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "zones/name.h"
+
+static inline uint8_t name_lc(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
+}
+
+size_t name_length(const uint8_t *name)
+{
+	const uint8_t *p = name;
+
+	while (*p)
+		p += *p + 1;
+	return (size_t)(p - name) + 1;
+}
+
+int name_label_count(const uint8_t *name)
+{
+	int n = 0;
+
+	while (*name) {
+		name += *name + 1;
+		n++;
+	}
+	return n;
+}
+
+size_t name_to_lower(uint8_t *dst, const uint8_t *src)
+{
+	size_t i = 0;
+
+	for (;;) {
+		uint8_t len = src[i];
+
+		dst[i++] = len;
+		if (len == 0)
+			return i;
+		for (uint8_t k = 0; k < len; k++, i++)
+			dst[i] = name_lc(src[i]);
+	}
+}
+
+bool name_equal_ci(const uint8_t *a, const uint8_t *b)
+{
+	size_t i = 0;
+
+	for (;;) {
+		uint8_t len = a[i];
+
+		if (b[i] != len)
+			return false;
+		i++;
+		if (len == 0)
+			return true;
+		for (uint8_t k = 0; k < len; k++, i++)
+			if (name_lc(a[i]) != name_lc(b[i]))
+				return false;
+	}
+}
+
+uint32_t name_hash(const uint8_t *lname, size_t len)
+{
+	/* FNV-1a, then a final avalanche so low bits mix well for the
+	 * power-of-two tables of zone.c and zdb.c. */
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= lname[i];
+		h *= 16777619u;
+	}
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h;
+}
+
+bool name_is_below_or_equal(const uint8_t *lname, const uint8_t *lparent)
+{
+	int nl = name_label_count(lname);
+	int pl = name_label_count(lparent);
+	const uint8_t *s;
+
+	if (nl < pl)
+		return false;
+	s = name_suffix(lname, pl);
+	return memcmp(s, lparent, name_length(lparent)) == 0;
+}
+
+const uint8_t *name_suffix(const uint8_t *name, int labels)
+{
+	int skip = name_label_count(name) - labels;
+
+	while (skip-- > 0)
+		name += *name + 1;
+	return name;
+}
+
+char *name_to_text(const uint8_t *name, char *buf, size_t buflen)
+{
+	size_t o = 0;
+
+	if (buflen == 0)
+		return buf;
+	buf[0] = '\0';
+	if (*name == 0) {
+		if (buflen > 1) {
+			buf[0] = '.';
+			buf[1] = '\0';
+		}
+		return buf;
+	}
+	while (*name) {
+		uint8_t len = *name++;
+
+		for (uint8_t k = 0; k < len; k++) {
+			uint8_t c = name[k];
+			char tmp[5];
+			size_t tl;
+
+			if (c == '.' || c == '\\' || c == '"' || c == '(' ||
+			    c == ')' || c == ';' || c == '@' || c == '$') {
+				tmp[0] = '\\';
+				tmp[1] = (char)c;
+				tl = 2;
+			} else if (c <= 0x20 || c >= 0x7f) {
+				snprintf(tmp, sizeof(tmp), "\\%03u", c);
+				tl = 4;
+			} else {
+				tmp[0] = (char)c;
+				tl = 1;
+			}
+			if (o + tl + 1 >= buflen)
+				return buf;
+			memcpy(buf + o, tmp, tl);
+			o += tl;
+			buf[o] = '\0';
+		}
+		name += len;
+		if (o + 2 > buflen)
+			return buf;
+		buf[o++] = '.';
+		buf[o] = '\0';
+	}
+	return buf;
+}

@@ -1,1 +1,838 @@
-/* placeholder: being written */
+/* zone.c -- one zone in memory: the builder and the read-only lookups.
+ *
+ * Building. zone_builder_add() checks each record as it arrives (owner inside
+ * the zone, class IN, one SOA, CNAME alone) so the loader can name the line
+ * of the offending record. It finds or creates the owner's node in a build
+ * hash table (open addressing over node indices) and creates every missing
+ * ancestor down from the deepest existing one, so a node's parent always has
+ * a smaller index. Nodes (struct zone_node, 40 bytes) are final from the
+ * start: they live in chunks of ZONE_NODE_CHUNK nodes in the zone arena and
+ * never move, so parent and wildcard_child pointers are set at creation.
+ * Records wait in a temporary arena as a linked list per node (16 bytes plus
+ * RDATA each), with per-node build data in one malloc'd array.
+ *
+ * zone_builder_finish() then makes one pass over the nodes in index order:
+ * it sorts each node's records by type and RDATA (insertion sort; qsort for
+ * big nodes), drops duplicates, writes the RRsets in wire form, and derives
+ * the flags, parents first (NONAUTH below a cut, UNDER_DNAME below a DNAME).
+ * It builds the final hash index (pointer slots, at most half full) in the
+ * arena and frees every temporary structure. The work is O(n) plus the
+ * per-node sorts. Names and wire bytes come from a byte pool carved out of
+ * arena blocks so small pieces are not padded to the arena's 16 bytes.
+ *
+ * Reading. A built zone is immutable; every function below the builder is
+ * safe from any thread and allocates nothing. zone_find() is one hash probe
+ * sequence; zone_closest_encloser() binary-searches the suffix label counts,
+ * which works because every ancestor down to the apex is a node.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zones/arena.h"
+#include "zones/errcode.h"
+#include "zones/internal.h"
+#include "zones/name.h"
+#include "zones/zone.h"
+
+#define ZONE_ARENA_CHUNK (256 * 1024)
+#define ZONE_POOL_BLOCK (64 * 1024)
+#define ZONE_NODE_SHIFT 10
+#define ZONE_NODE_CHUNK (1u << ZONE_NODE_SHIFT)
+
+#define T_SOA 6
+#define T_NS 2
+#define T_CNAME 5
+#define T_DNAME 39
+#define T_RRSIG 46
+#define T_NSEC 47
+#define C_IN 1
+
+struct zone {
+	struct arena *arena;
+	const struct zone_node *apex;
+	const struct rrset *soa;
+	const struct zone_node **index;  /* open addressing, mask + 1 slots */
+	uint32_t index_mask;
+	uint32_t serial;
+	size_t node_count;
+	size_t record_count;
+	int refs;                        /* see internal.h; atomic */
+};
+
+/* Small pieces (names, wire bytes, rrset arrays) from arena blocks. */
+struct zone_pool {
+	struct arena *arena;
+	uint8_t *cur;
+	size_t left;
+};
+
+static void *zone_pool_alloc(struct zone_pool *p, size_t size, size_t align)
+{
+	size_t pad = (align - ((uintptr_t)p->cur & (align - 1))) & (align - 1);
+	void *r;
+
+	if (size > ZONE_POOL_BLOCK / 8)
+		return arena_alloc(p->arena, size);
+	if (!p->cur || pad + size > p->left) {
+		p->cur = arena_alloc(p->arena, ZONE_POOL_BLOCK);
+		if (!p->cur)
+			return NULL;
+		p->left = ZONE_POOL_BLOCK;
+		pad = 0;
+	}
+	r = p->cur + pad;
+	p->cur += pad + size;
+	p->left -= pad + size;
+	return r;
+}
+
+/* A record waiting for finish(); RDATA follows. */
+struct brec {
+	struct brec *next;
+	uint16_t type;
+	uint16_t rdlen;
+	uint32_t ttl;
+	uint8_t rdata[];
+};
+
+enum {
+	BHAS_SOA = 1 << 0,
+	BHAS_CNAME = 1 << 1,
+	BHAS_OTHER = 1 << 2,  /* anything but CNAME, RRSIG, NSEC */
+	BHAS_NS = 1 << 3,
+	BHAS_DNAME = 1 << 4,
+};
+
+/* Build-time data of one node, indexed like the nodes. */
+struct bnode {
+	struct brec *head;    /* newest record first */
+	uint32_t hash;
+	uint32_t nrec;
+	uint32_t has;
+};
+
+struct zone_builder {
+	struct zone *z;
+	struct zone_pool pool;      /* final: names, rrsets, wire */
+	struct arena *tmp;          /* temporary: brec */
+	struct zone_pool tpool;
+	struct zone_node **chunks;  /* node chunks (in the zone arena) */
+	size_t chunk_cap;
+	struct bnode *info;
+	size_t count, cap;
+	uint32_t *hash;             /* node index + 1, 0 = empty */
+	uint32_t hash_mask;
+	uint8_t origin[NAME_MAX_LEN];
+	size_t origin_len;
+	int origin_labels;
+	size_t records;
+};
+
+static inline struct zone_node *bnode_at(struct zone_builder *b, size_t i)
+{
+	return &b->chunks[i >> ZONE_NODE_SHIFT][i & (ZONE_NODE_CHUNK - 1)];
+}
+
+static void zone_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void zone_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Offsets of each label of name; offs[k] = offset of the suffix that has
+ * `k` labels removed from the front. Returns the label count. */
+static int zone_label_offsets(const uint8_t *name, uint8_t *offs)
+{
+	int n = 0;
+	size_t o = 0;
+
+	while (name[o]) {
+		offs[n++] = (uint8_t)o;
+		o += name[o] + 1u;
+	}
+	offs[n] = (uint8_t)o;
+	return n;
+}
+
+/* --- build hash --- */
+
+static int64_t zone_bfind(struct zone_builder *b, const uint8_t *lname,
+			  size_t len, uint32_t h)
+{
+	uint32_t i = h & b->hash_mask;
+
+	for (;;) {
+		uint32_t s = b->hash[i];
+		struct zone_node *n;
+
+		if (s == 0)
+			return -1;
+		n = bnode_at(b, s - 1);
+		if (b->info[s - 1].hash == h && n->name_len == len &&
+		    memcmp(n->name, lname, len) == 0)
+			return s - 1;
+		i = (i + 1) & b->hash_mask;
+	}
+}
+
+static int zone_bhash_grow(struct zone_builder *b)
+{
+	uint32_t nmask = b->hash_mask * 2 + 1;
+	uint32_t *nh = calloc((size_t)nmask + 1, sizeof(*nh));
+
+	if (!nh)
+		return -ENOMEM;
+	for (size_t k = 0; k < b->count; k++) {
+		uint32_t i = b->info[k].hash & nmask;
+
+		while (nh[i])
+			i = (i + 1) & nmask;
+		nh[i] = (uint32_t)k + 1;
+	}
+	free(b->hash);
+	b->hash = nh;
+	b->hash_mask = nmask;
+	return 0;
+}
+
+/* New node for lname (lowercase) under parent index `parent` (-1 for the
+ * apex). Returns its index or -ENOMEM. */
+static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
+			      size_t len, uint32_t h, int64_t parent)
+{
+	struct zone_node *n;
+	uint8_t *name;
+	size_t idx = b->count;
+	uint32_t i;
+
+	if (idx >= UINT32_MAX - 1)
+		return -ENOMEM;
+	if ((idx >> ZONE_NODE_SHIFT) >= b->chunk_cap) {
+		size_t ncap = b->chunk_cap ? b->chunk_cap * 2 : 16;
+		struct zone_node **nc = realloc(b->chunks, ncap * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		b->chunks = nc;
+		b->chunk_cap = ncap;
+	}
+	if ((idx & (ZONE_NODE_CHUNK - 1)) == 0) {
+		b->chunks[idx >> ZONE_NODE_SHIFT] = arena_alloc(b->z->arena,
+			ZONE_NODE_CHUNK * sizeof(struct zone_node));
+		if (!b->chunks[idx >> ZONE_NODE_SHIFT])
+			return -ENOMEM;
+	}
+	if (idx >= b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 1024;
+		struct bnode *ni = realloc(b->info, ncap * sizeof(*ni));
+
+		if (!ni)
+			return -ENOMEM;
+		b->info = ni;
+		b->cap = ncap;
+	}
+	if ((idx + 1) * 2 > (size_t)b->hash_mask + 1 && zone_bhash_grow(b))
+		return -ENOMEM;
+	name = zone_pool_alloc(&b->pool, len, 1);
+	if (!name)
+		return -ENOMEM;
+	memcpy(name, lname, len);
+
+	n = bnode_at(b, idx);
+	memset(n, 0, sizeof(*n));
+	n->name = name;
+	n->name_len = (uint8_t)len;
+	n->label_count = (uint8_t)name_label_count(lname);
+	if (lname[0] == 1 && lname[1] == '*')
+		n->flags |= ZNODE_WILDCARD;
+	if (parent >= 0) {
+		struct zone_node *p = bnode_at(b, (size_t)parent);
+
+		n->parent = p;
+		if (n->flags & ZNODE_WILDCARD)
+			p->wildcard_child = n;
+	} else {
+		n->flags |= ZNODE_APEX;
+	}
+	memset(&b->info[idx], 0, sizeof(b->info[idx]));
+	b->info[idx].hash = h;
+	b->count++;
+
+	i = h & b->hash_mask;
+	while (b->hash[i])
+		i = (i + 1) & b->hash_mask;
+	b->hash[i] = (uint32_t)idx + 1;
+	return (int64_t)idx;
+}
+
+/* Index of the node for lname (lowercase, at or below the origin), created
+ * with its missing ancestors when absent. */
+static int64_t zone_bnode_get(struct zone_builder *b, const uint8_t *lname)
+{
+	uint8_t offs[NAME_MAX_LABELS + 1];
+	int labels = zone_label_offsets(lname, offs);
+	size_t total = (size_t)offs[labels] + 1;
+	int k = labels - b->origin_labels; /* labels to strip to reach apex */
+	int64_t found = -1;
+	int at;
+
+	/* Deepest existing suffix: the name itself, then its ancestors. */
+	for (at = 0; at <= k; at++) {
+		const uint8_t *s = lname + offs[at];
+		size_t len = total - offs[at];
+
+		found = zone_bfind(b, s, len, name_hash(s, len));
+		if (found >= 0)
+			break;
+	}
+	if (found < 0)
+		return -ENOMEM; /* the apex always exists: cannot happen */
+	while (at > 0) {
+		const uint8_t *s;
+		size_t len;
+
+		at--;
+		s = lname + offs[at];
+		len = total - offs[at];
+		found = zone_bnode_new(b, s, len, name_hash(s, len), found);
+		if (found < 0)
+			return found;
+	}
+	return found;
+}
+
+struct zone_builder *zone_builder_new(const uint8_t *origin)
+{
+	struct zone_builder *b = calloc(1, sizeof(*b));
+	struct arena *a;
+
+	if (!b)
+		return NULL;
+	a = arena_new(ZONE_ARENA_CHUNK);
+	b->tmp = arena_new(ZONE_ARENA_CHUNK);
+	if (!a || !b->tmp) {
+		arena_destroy(a);
+		arena_destroy(b->tmp);
+		free(b);
+		return NULL;
+	}
+	b->z = arena_alloc(a, sizeof(struct zone));
+	if (!b->z)
+		goto fail_arena;
+	memset(b->z, 0, sizeof(*b->z));
+	b->z->arena = a;
+	b->z->refs = 1;
+	b->pool.arena = a;
+	b->tpool.arena = b->tmp;
+	b->origin_len = name_to_lower(b->origin, origin);
+	b->origin_labels = name_label_count(b->origin);
+	b->hash_mask = 1023;
+	b->hash = calloc((size_t)b->hash_mask + 1, sizeof(*b->hash));
+	if (!b->hash)
+		goto fail_arena;
+	if (zone_bnode_new(b, b->origin, b->origin_len,
+			   name_hash(b->origin, b->origin_len), -1) < 0)
+		goto fail_all;
+	return b;
+fail_all:
+	free(b->hash);
+	free(b->chunks);
+	free(b->info);
+fail_arena:
+	arena_destroy(a);
+	arena_destroy(b->tmp);
+	free(b);
+	return NULL;
+}
+
+void zone_builder_free(struct zone_builder *b)
+{
+	if (!b)
+		return;
+	free(b->hash);
+	free(b->chunks);
+	free(b->info);
+	arena_destroy(b->tmp);
+	if (b->z)
+		arena_destroy(b->z->arena);
+	free(b);
+}
+
+static const char *zone_type_text(uint16_t type, char *buf, size_t len)
+{
+	switch (type) {
+	case T_SOA: return "SOA";
+	case T_NS: return "NS";
+	case T_CNAME: return "CNAME";
+	case T_DNAME: return "DNAME";
+	}
+	snprintf(buf, len, "TYPE%u", type);
+	return buf;
+}
+
+int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
+		     uint16_t type, uint16_t rclass, uint32_t ttl,
+		     const uint8_t *rdata, uint16_t rdlen,
+		     char *err, size_t errlen)
+{
+	uint8_t lname[NAME_MAX_LEN];
+	char text[NAME_MAX_LEN * 4 + 1];
+	char tbuf[16];
+	struct bnode *bn;
+	struct brec *r;
+	int64_t idx;
+
+	name_to_lower(lname, owner);
+	if (rclass != C_IN) {
+		zone_err(err, errlen, "class %u of %s is not IN", rclass,
+			 name_to_text(lname, text, sizeof(text)));
+		return LV_ECLASS;
+	}
+	if (!name_is_below_or_equal(lname, b->origin)) {
+		char otext[NAME_MAX_LEN * 4 + 1];
+
+		zone_err(err, errlen, "%s is outside the zone %s",
+			 name_to_text(lname, text, sizeof(text)),
+			 name_to_text(b->origin, otext, sizeof(otext)));
+		return LV_EOUTSIDE;
+	}
+	idx = zone_bnode_get(b, lname);
+	if (idx < 0) {
+		zone_err(err, errlen, "out of memory");
+		return (int)idx;
+	}
+	bn = &b->info[idx];
+	if (type == T_SOA) {
+		if (idx != 0) {
+			zone_err(err, errlen, "SOA at %s, not at the zone apex",
+				 name_to_text(lname, text, sizeof(text)));
+			return LV_EMALF;
+		}
+		if (bn->has & BHAS_SOA) {
+			zone_err(err, errlen, "second SOA record");
+			return LV_ESOA2;
+		}
+	}
+	if (type == T_CNAME) {
+		if (bn->has & BHAS_OTHER) {
+			zone_err(err, errlen, "CNAME beside other data at %s",
+				 name_to_text(lname, text, sizeof(text)));
+			return LV_ECNAME;
+		}
+		if (bn->has & BHAS_CNAME) {
+			for (r = bn->head; r; r = r->next)
+				if (r->type == T_CNAME && r->rdlen == rdlen &&
+				    memcmp(r->rdata, rdata, rdlen) == 0)
+					return 0; /* duplicate: merged */
+			zone_err(err, errlen, "second CNAME at %s",
+				 name_to_text(lname, text, sizeof(text)));
+			return LV_ECNAME;
+		}
+	} else if (type != T_RRSIG && type != T_NSEC &&
+		   (bn->has & BHAS_CNAME)) {
+		zone_err(err, errlen, "%s beside a CNAME at %s",
+			 zone_type_text(type, tbuf, sizeof(tbuf)),
+			 name_to_text(lname, text, sizeof(text)));
+		return LV_ECNAME;
+	}
+
+	r = zone_pool_alloc(&b->tpool, sizeof(*r) + rdlen, 8);
+	if (!r) {
+		zone_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r->type = type;
+	r->rdlen = rdlen;
+	r->ttl = ttl;
+	if (rdlen)
+		memcpy(r->rdata, rdata, rdlen);
+	r->next = bn->head;
+	bn->head = r;
+	bn->nrec++;
+	switch (type) {
+	case T_SOA: bn->has |= BHAS_SOA | BHAS_OTHER; break;
+	case T_CNAME: bn->has |= BHAS_CNAME; break;
+	case T_NS: bn->has |= BHAS_NS | BHAS_OTHER; break;
+	case T_DNAME: bn->has |= BHAS_DNAME | BHAS_OTHER; break;
+	case T_RRSIG: case T_NSEC: break;
+	default: bn->has |= BHAS_OTHER; break;
+	}
+	b->records++;
+	return 0;
+}
+
+/* Order of records in a node: type, then RDATA (shorter first on a tie of
+ * the common prefix); equal means duplicate. */
+static int zone_brec_cmp(const struct brec *a, const struct brec *b)
+{
+	size_t m;
+	int c;
+
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	m = a->rdlen < b->rdlen ? a->rdlen : b->rdlen;
+	c = memcmp(a->rdata, b->rdata, m);
+	if (c)
+		return c;
+	return (int)a->rdlen - (int)b->rdlen;
+}
+
+static int zone_brec_qcmp(const void *a, const void *b)
+{
+	return zone_brec_cmp(*(struct brec *const *)a,
+			     *(struct brec *const *)b);
+}
+
+static inline void zone_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void zone_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+struct zone_scratch {
+	struct brec **recs;
+	size_t cap;
+	struct { uint16_t type; uint32_t ttl; } *first;
+	size_t first_cap;
+};
+
+/* Writes the RRsets of node idx. Returns 0, -ENOMEM or LV_EMALF. */
+static int zone_build_node(struct zone_builder *b, size_t idx,
+			   struct zone_scratch *sc, char *err, size_t errlen)
+{
+	struct bnode *bn = &b->info[idx];
+	struct zone_node *n = bnode_at(b, idx);
+	size_t cnt = bn->nrec, uniq, nsets, nfirst = 0, wire = 0, j, k;
+	struct brec *r;
+	struct rrset *sets;
+	uint8_t *w;
+
+	if (cnt == 0)
+		return 0;
+	if (cnt > sc->cap) {
+		size_t ncap = cnt < 64 ? 64 : cnt;
+		struct brec **nr = realloc(sc->recs, ncap * sizeof(*nr));
+		void *nf = realloc(sc->first, ncap * sizeof(*sc->first));
+
+		if (nr)
+			sc->recs = nr;
+		if (nf)
+			sc->first = nf;
+		if (!nr || !nf)
+			return -ENOMEM;
+		sc->cap = sc->first_cap = ncap;
+	}
+	/* File order (the list is newest first). */
+	j = cnt;
+	for (r = bn->head; r; r = r->next)
+		sc->recs[--j] = r;
+	/* The TTL of a set is the TTL of its first record in the file. */
+	for (j = 0; j < cnt; j++) {
+		for (k = 0; k < nfirst; k++)
+			if (sc->first[k].type == sc->recs[j]->type)
+				break;
+		if (k == nfirst) {
+			sc->first[nfirst].type = sc->recs[j]->type;
+			sc->first[nfirst].ttl = sc->recs[j]->ttl;
+			nfirst++;
+		}
+	}
+	if (cnt <= 16) {
+		for (j = 1; j < cnt; j++) {
+			struct brec *x = sc->recs[j];
+
+			for (k = j; k > 0 && zone_brec_cmp(sc->recs[k - 1], x) > 0; k--)
+				sc->recs[k] = sc->recs[k - 1];
+			sc->recs[k] = x;
+		}
+	} else {
+		qsort(sc->recs, cnt, sizeof(*sc->recs), zone_brec_qcmp);
+	}
+	/* Drop duplicates, count sets and wire bytes. */
+	uniq = 0;
+	nsets = 0;
+	for (j = 0; j < cnt; j++) {
+		if (uniq && zone_brec_cmp(sc->recs[uniq - 1], sc->recs[j]) == 0)
+			continue;
+		if (!uniq || sc->recs[uniq - 1]->type != sc->recs[j]->type)
+			nsets++;
+		sc->recs[uniq++] = sc->recs[j];
+		wire += 10u + sc->recs[j]->rdlen;
+	}
+	sets = zone_pool_alloc(&b->pool, nsets * sizeof(*sets), 8);
+	w = zone_pool_alloc(&b->pool, wire, 1);
+	if (!sets || !w)
+		return -ENOMEM;
+	k = 0;
+	for (j = 0; j < uniq; ) {
+		uint16_t type = sc->recs[j]->type;
+		uint32_t ttl = 0;
+		size_t e, f;
+		struct rrset *s = &sets[k++];
+
+		for (f = 0; f < nfirst; f++)
+			if (sc->first[f].type == type)
+				ttl = sc->first[f].ttl;
+		for (e = j; e < uniq && sc->recs[e]->type == type; e++)
+			;
+		if (e - j > UINT16_MAX) {
+			char text[NAME_MAX_LEN * 4 + 1];
+
+			zone_err(err, errlen, "more than 65535 records of type "
+				 "%u at %s", type,
+				 name_to_text(n->name, text, sizeof(text)));
+			return LV_EMALF;
+		}
+		s->type = type;
+		s->rr_count = (uint16_t)(e - j);
+		s->ttl = ttl;
+		s->wire = w;
+		for (; j < e; j++) {
+			r = sc->recs[j];
+			zone_put16(w, type);
+			zone_put16(w + 2, C_IN);
+			zone_put32(w + 4, ttl);
+			zone_put16(w + 8, r->rdlen);
+			if (r->rdlen)
+				memcpy(w + 10, r->rdata, r->rdlen);
+			w += 10u + r->rdlen;
+		}
+		s->wire_len = (uint32_t)(w - s->wire);
+	}
+	n->rrsets = sets;
+	n->rrset_count = (uint16_t)nsets;
+	b->z->record_count += uniq;
+	return 0;
+}
+
+int zone_builder_finish(struct zone_builder *b, struct zone **out,
+			char *err, size_t errlen)
+{
+	struct zone_scratch sc = { 0 };
+	struct zone *z = b->z;
+	char text[NAME_MAX_LEN * 4 + 1];
+	size_t slots, i;
+	int rc;
+
+	*out = NULL;
+	if (!(b->info[0].has & BHAS_SOA)) {
+		zone_err(err, errlen, "no SOA record at the zone apex %s",
+			 name_to_text(b->origin, text, sizeof(text)));
+		rc = LV_ENOSOA;
+		goto fail;
+	}
+	if (!(b->info[0].has & BHAS_NS)) {
+		zone_err(err, errlen, "no NS record at the zone apex %s",
+			 name_to_text(b->origin, text, sizeof(text)));
+		rc = LV_ENONS;
+		goto fail;
+	}
+	for (i = 0; i < b->count; i++) {
+		struct zone_node *n = bnode_at(b, i);
+		uint32_t has = b->info[i].has;
+
+		rc = zone_build_node(b, i, &sc, err, errlen);
+		if (rc) {
+			if (rc == -ENOMEM)
+				zone_err(err, errlen, "out of memory");
+			goto fail;
+		}
+		if (n->rrset_count == 0)
+			n->flags |= ZNODE_EMPTY;
+		if (has & BHAS_CNAME)
+			n->flags |= ZNODE_CNAME;
+		if (has & BHAS_DNAME)
+			n->flags |= ZNODE_DNAME;
+		if ((has & BHAS_NS) && i != 0)
+			n->flags |= ZNODE_DELEGATION;
+		if (n->parent) {
+			uint16_t pf = n->parent->flags;
+
+			if (pf & (ZNODE_DELEGATION | ZNODE_NONAUTH))
+				n->flags |= ZNODE_NONAUTH;
+			if (pf & (ZNODE_DNAME | ZNODE_UNDER_DNAME))
+				n->flags |= ZNODE_UNDER_DNAME;
+		}
+	}
+	free(sc.recs);
+	free(sc.first);
+	sc.recs = NULL;
+	sc.first = NULL;
+
+	/* The final index: pointer slots, at most half full. */
+	slots = 16;
+	while (slots < b->count * 2)
+		slots *= 2;
+	z->index = arena_alloc(z->arena, slots * sizeof(*z->index));
+	if (!z->index) {
+		zone_err(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	memset(z->index, 0, slots * sizeof(*z->index));
+	z->index_mask = (uint32_t)(slots - 1);
+	for (i = 0; i < b->count; i++) {
+		uint32_t s = b->info[i].hash & z->index_mask;
+
+		while (z->index[s])
+			s = (s + 1) & z->index_mask;
+		z->index[s] = bnode_at(b, i);
+	}
+	z->apex = bnode_at(b, 0);
+	z->node_count = b->count;
+	z->soa = znode_rrset(z->apex, T_SOA);
+	/* SOA RDATA: mname, rname, then serial. */
+	{
+		const uint8_t *rd = z->soa->wire + 10;
+
+		rd += name_length(rd);
+		rd += name_length(rd);
+		z->serial = (uint32_t)rd[0] << 24 | (uint32_t)rd[1] << 16 |
+			    (uint32_t)rd[2] << 8 | rd[3];
+	}
+	b->z = NULL;
+	zone_builder_free(b);
+	*out = z;
+	return 0;
+fail:
+	free(sc.recs);
+	free(sc.first);
+	zone_builder_free(b);
+	return rc;
+}
+
+/* --- reading --- */
+
+void zone_ref(struct zone *z)
+{
+	__atomic_fetch_add(&z->refs, 1, __ATOMIC_RELAXED);
+}
+
+void zone_unref(struct zone *z)
+{
+	if (z && __atomic_sub_fetch(&z->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		zone_free(z);
+}
+
+void zone_free(struct zone *z)
+{
+	if (z)
+		arena_destroy(z->arena);
+}
+
+const uint8_t *zone_apex(const struct zone *z)
+{
+	return z->apex->name;
+}
+
+const struct zone_node *zone_apex_node(const struct zone *z)
+{
+	return z->apex;
+}
+
+const struct rrset *zone_soa(const struct zone *z)
+{
+	return z->soa;
+}
+
+uint32_t zone_serial(const struct zone *z)
+{
+	return z->serial;
+}
+
+size_t zone_node_count(const struct zone *z)
+{
+	return z->node_count;
+}
+
+size_t zone_record_count(const struct zone *z)
+{
+	return z->record_count;
+}
+
+const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
+				  size_t len)
+{
+	uint32_t i = name_hash(lname, len) & z->index_mask;
+	const struct zone_node *n;
+
+	while ((n = z->index[i]) != NULL) {
+		if (n->name_len == len && memcmp(n->name, lname, len) == 0)
+			return n;
+		i = (i + 1) & z->index_mask;
+	}
+	return NULL;
+}
+
+const struct zone_node *zone_closest_encloser(const struct zone *z,
+					      const uint8_t *lname)
+{
+	uint8_t offs[NAME_MAX_LABELS + 1];
+	int labels = zone_label_offsets(lname, offs);
+	size_t total = (size_t)offs[labels] + 1;
+	int lo = z->apex->label_count, hi = labels;
+	const struct zone_node *best = z->apex;
+
+	/* Guard: a name that is not at or below the apex has no encloser. */
+	if (labels < lo || total - offs[labels - lo] != z->apex->name_len ||
+	    memcmp(lname + offs[labels - lo], z->apex->name,
+		   z->apex->name_len) != 0)
+		return NULL;
+	/* Largest k in [lo, hi] whose k-label suffix is a node; the suffixes
+	 * that are nodes form a prefix of that range. */
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+		size_t off = offs[labels - mid];
+		const struct zone_node *n = zone_find(z, lname + off,
+						      total - off);
+
+		if (n) {
+			lo = mid;
+			best = n;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return best;
+}
+
+const struct rrset *znode_rrset(const struct zone_node *n, uint16_t type)
+{
+	for (uint16_t i = 0; i < n->rrset_count; i++) {
+		if (n->rrsets[i].type == type)
+			return &n->rrsets[i];
+		if (n->rrsets[i].type > type)
+			break;
+	}
+	return NULL;
+}
+
+const struct zone_node *znode_cut(const struct zone_node *n)
+{
+	if (!(n->flags & (ZNODE_DELEGATION | ZNODE_NONAUTH)))
+		return NULL;
+	for (; n; n = n->parent)
+		if ((n->flags & ZNODE_DELEGATION) &&
+		    !(n->flags & ZNODE_NONAUTH))
+			return n;
+	return NULL;
+}

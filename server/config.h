@@ -1,0 +1,115 @@
+/* config.h -- the daemon's configuration: YAML file and command-line flags.
+ *
+ * config_load() reads a YAML file with libyaml (document API) and fills a
+ * struct config through a table of sections and keys, so a new section
+ * (rate-limit:, cookies:) is one more table row and one parse function. Every
+ * error names the file, the line and the key:
+ *     levee.yaml:7: key 'reactors': expected an integer from 1 to 1024
+ * The config is built on the main thread, then only read (by reactors too,
+ * without locks) until the process exits.
+ *
+ * Keys (section server:):
+ *   listen: [ADDR@PORT, ...]        IPv4 or IPv6, port defaults to 53
+ *   reactors: N                     default: one per online CPU
+ *   cpu-affinity: [CPU, ...]        reactor i pinned to cpu[i % count]
+ *   user: NAME, group: NAME         privileges dropped to after binding
+ *   identity: TEXT                  CHAOS id.server / hostname.bind
+ *   nsid: TEXT | "hex:0a0b..."      RFC 5001 NSID payload
+ *   version: TEXT                   CHAOS version.bind / version.server
+ *   udp-max-payload: N              512..4096, default 1232
+ *   udp-rcvbuf: BYTES, udp-sndbuf: BYTES   default 4 MiB each (0: kernel's)
+ *   tcp-idle-timeout: S             default 10
+ *   tcp-keepalive: S                RFC 7828 value sent, default = idle timeout
+ *   tcp-max-clients: N              total over all reactors, default 1000
+ *   tcp-max-clients-per-prefix: N   per /24 (IPv4) or /56 (IPv6), default 50
+ *   tcp-message-timeout: S          partial message held longer: close; default 5
+ *   log-level: error|warning|info|debug, syslog: BOOL
+ * Section zones: a list of { domain: NAME, file: PATH } (relative paths are
+ * resolved against the config file's directory).
+ */
+#ifndef LEVEE_SERVER_CONFIG_H
+#define LEVEE_SERVER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define CONFIG_MAX_LISTEN 64
+#define CONFIG_MAX_ZONES 4096
+#define CONFIG_MAX_CPUS 1024
+#define CONFIG_MAX_REACTORS 1024
+#define CONFIG_MAX_NSID 512
+
+struct config_listen {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char text[64];            /* as written back: "127.0.0.1@5353" */
+};
+
+struct config_zone {
+	char *domain;             /* as given, without a trailing dot */
+	char *file;               /* resolved path */
+	int line;                 /* line in the config file, 0 for -z */
+};
+
+struct config {
+	char *path;               /* the config file, or NULL (flags only) */
+
+	struct config_listen listen[CONFIG_MAX_LISTEN];
+	size_t listen_count;
+	unsigned reactors;        /* 0: one per CPU (resolved by main) */
+	int cpus[CONFIG_MAX_CPUS];
+	size_t cpu_count;
+	char *user;
+	char *group;
+	char *identity;
+	uint8_t nsid[CONFIG_MAX_NSID];
+	size_t nsid_len;          /* 0: no NSID */
+	char *version;
+	unsigned udp_max_payload;
+	unsigned udp_rcvbuf;
+	unsigned udp_sndbuf;
+	unsigned tcp_idle_timeout;      /* seconds */
+	unsigned tcp_keepalive;         /* seconds, 0: same as idle timeout */
+	unsigned tcp_max_clients;
+	unsigned tcp_max_per_prefix;
+	unsigned tcp_message_timeout;   /* seconds */
+	int log_level;                  /* enum log_level */
+	bool syslog;
+
+	struct config_zone *zones;
+	size_t zone_count;
+	size_t zone_cap;
+};
+
+/* Fills cfg with the defaults. Main only. */
+void config_init(struct config *cfg);
+
+/* Reads path into cfg (which config_init() prepared; values it sets replace
+ * the defaults, zones and listen addresses are appended). Returns 0, or
+ * LV_ECONFIG with "FILE:LINE: key 'x': reason" (or "FILE: reason" when the
+ * file cannot be read) in err. On error cfg keeps what was parsed so far and
+ * must still be released with config_free(). Main only. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Parses "ADDR@PORT" or "ADDR" (port 53), IPv4 or IPv6, into l. Returns 0 or
+ * LV_ECONFIG with the reason in err. Any thread. */
+int config_parse_listen(const char *text, struct config_listen *l,
+			char *err, size_t errlen);
+
+/* Adds a listen address unless an equal one is there. 0, or LV_ECONFIG
+ * (bad address, too many). Main only. */
+int config_add_listen(struct config *cfg, const char *text,
+		      char *err, size_t errlen);
+
+/* Adds zone domain served from file, or replaces the file of a zone of the
+ * same name (case and trailing dot ignored). line is the config line or 0.
+ * Returns 0, -ENOMEM or LV_ECONFIG (bad name). Main only. */
+int config_add_zone(struct config *cfg, const char *domain, const char *file,
+		    int line, char *err, size_t errlen);
+
+/* Releases everything cfg holds (not cfg itself). NULL accepted. */
+void config_free(struct config *cfg);
+
+#endif

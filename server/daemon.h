@@ -1,0 +1,77 @@
+/* daemon.h -- internals shared by reactor.c, udp.c and tcp.c.
+ *
+ * Not a public API: main.c uses reactor.h only. A struct reactor is owned by
+ * its thread once started; the main thread reads nothing in it but the
+ * counters (relaxed, see stats.h). struct daemon_shared is read-only after
+ * start except the TCP connection counters, which reactors update with
+ * relaxed atomic adds (the only cross-thread writes on any I/O path).
+ * The functions of each file are declared in udp.h and tcp.h.
+ */
+#ifndef LEVEE_SERVER_DAEMON_H
+#define LEVEE_SERVER_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "server/stats.h"
+
+struct config;
+struct config_listen;
+struct answer_config;
+struct udp_scratch;
+struct tcp_conn;
+struct reactor;
+
+/* One UDP socket of a reactor, polled with uv_poll (we do the I/O). */
+struct udp_sock {
+	uv_poll_t poll;
+	struct reactor *r;
+	int fd;
+	bool wildcard;     /* bound to 0.0.0.0 or ::: reply from PKTINFO */
+	bool open;
+};
+
+/* One TCP listening socket of a reactor. */
+struct tcp_listener {
+	uv_tcp_t h;
+	struct reactor *r;
+	bool open;
+};
+
+/* Hash slots counting TCP clients per /24 (IPv4) or /56 (IPv6). Two
+ * prefixes may share a slot; that only makes the limit stricter for both. */
+#define DAEMON_PREFIX_SLOTS 4096
+
+struct daemon_shared {
+	const struct config *cfg;
+	const struct answer_config *acfg;
+	unsigned tcp_clients;                         /* atomic */
+	uint32_t tcp_prefix[DAEMON_PREFIX_SLOTS];     /* atomic */
+};
+
+struct reactor {
+	unsigned id;
+	int cpu;                       /* pinned CPU or -1 */
+	struct daemon_shared *shared;
+	uv_loop_t loop;
+	uv_thread_t thread;
+	bool started;
+	bool stopping;
+	uv_async_t stop_async;
+	uv_timer_t stop_timer;         /* forces the last connections closed */
+
+	struct udp_sock *udp;          /* one per listen address */
+	struct tcp_listener *tcp;      /* one per listen address */
+	unsigned sock_count;
+
+	struct tcp_conn *conns;        /* open connections, doubly linked */
+	unsigned conn_count;
+
+	struct udp_scratch *scratch;   /* UDP batch buffers, allocated once */
+	uint8_t *tcp_resp;             /* 65535-byte TCP reply scratch */
+
+	struct stats stats;
+};
+
+#endif

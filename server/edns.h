@@ -1,0 +1,53 @@
+/* edns.h -- EDNS(0) (RFC 6891): the query's OPT record in, the reply's out.
+ *
+ * edns_parse() reads the OPT record of a query in place and remembers what
+ * the reply needs: the client's UDP size, version, DO bit and the options we
+ * act on (NSID, RFC 5001; edns-tcp-keepalive, RFC 7828). Unknown options are
+ * ignored. edns_reply_size()/edns_write() emit the reply OPT. Pure; any
+ * thread; no allocation.
+ */
+#ifndef LEVEE_SERVER_EDNS_H
+#define LEVEE_SERVER_EDNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct answer_config;
+
+#define EDNS_OPT_NSID 3
+#define EDNS_OPT_KEEPALIVE 11
+#define EDNS_OPT_EDE 15
+
+/* Extended DNS error (RFC 8914) info codes we send. */
+#define EDNS_EDE_NOT_AUTH 20
+
+struct edns_query {
+	bool present;
+	bool do_bit;
+	bool nsid;            /* the client asked for NSID */
+	bool keepalive;       /* the client sent edns-tcp-keepalive */
+	uint8_t version;
+	uint16_t udp_size;    /* as sent; callers clamp */
+};
+
+/* Parses the OPT record whose TYPE field starts at rr (TYPE CLASS TTL
+ * RDLENGTH RDATA, avail bytes readable). Returns the record length after the
+ * owner (10 + RDLENGTH) or -1 when malformed (record or option lengths). */
+int edns_parse(const uint8_t *rr, size_t avail, struct edns_query *e);
+
+/* Size of the reply OPT record for this query and reply (0 without OPT in
+ * the query). ede: an RFC 8914 info code to add, or -1. */
+size_t edns_reply_size(const struct edns_query *e,
+		       const struct answer_config *cfg, bool tcp, int ede);
+
+/* Writes the reply OPT record at p (room for edns_reply_size() bytes
+ * required): our UDP size cfg->udp_max, extended rcode bits (rcode >> 4),
+ * version 0, the DO bit copied, NSID when requested and configured,
+ * keepalive over TCP when requested and configured, EDE when ede >= 0.
+ * Returns the bytes written. */
+size_t edns_write(uint8_t *p, const struct edns_query *e,
+		  const struct answer_config *cfg, bool tcp, uint16_t rcode,
+		  int ede);
+
+#endif

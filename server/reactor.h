@@ -1,0 +1,47 @@
+/* reactor.h -- the reactor threads: one uv_loop each, their sockets, start/stop.
+ *
+ * A reactor group is N threads. For every listen address each reactor has
+ * its own UDP socket and its own TCP listening socket, both with
+ * SO_REUSEPORT, so the kernel spreads clients over the reactors and no two
+ * threads share a socket. reactor_group_new() creates and binds every socket
+ * and prepares every loop on the main thread (so a bind error is reported
+ * before any thread runs and privileges can be dropped right after);
+ * reactor_group_start() starts the threads, which from then on are the only
+ * ones to touch those sockets. Main thread only, every function here.
+ */
+#ifndef LEVEE_SERVER_REACTOR_H
+#define LEVEE_SERVER_REACTOR_H
+
+#include <stddef.h>
+
+struct config;
+struct answer_config;
+struct stats;
+struct reactor_group;
+
+/* Creates n reactors (n >= 1) for cfg's listen addresses; cfg and acfg must
+ * outlive the group. Returns the group, or NULL with the reason (e.g.
+ * "bind 127.0.0.1@53: Permission denied") in err. */
+struct reactor_group *reactor_group_new(const struct config *cfg,
+					const struct answer_config *acfg,
+					unsigned n, char *err, size_t errlen);
+
+/* Starts the threads; every socket is listening when it returns 0. Returns a
+ * negative errno if a thread cannot be created (the group is then stopped). */
+int reactor_group_start(struct reactor_group *g);
+
+/* Number of reactors. */
+unsigned reactor_group_count(const struct reactor_group *g);
+
+/* Relaxed copy of reactor i's counters. */
+void reactor_group_stats(const struct reactor_group *g, unsigned i,
+			 struct stats *out);
+
+/* Asks every reactor to stop (stop reading, finish replies in flight, close
+ * everything within ~0.5 s) and joins the threads. Idempotent. */
+void reactor_group_stop(struct reactor_group *g);
+
+/* Stops if needed and frees the group. NULL accepted. */
+void reactor_group_free(struct reactor_group *g);
+
+#endif

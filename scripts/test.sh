@@ -4,7 +4,10 @@
 #   2. system tests (pytest: the real binary, kdig, dig, dnspython, knotd),
 #   3. unit tests and a representative subset of the system tests again in an
 #      AddressSanitizer + UndefinedBehaviorSanitizer build
-#      (-fno-sanitize-recover=all: any finding fails the run).
+#      (-fno-sanitize-recover=all: any finding fails the run),
+#   4. unit tests and the system tests marked "tsan" (reactors, TCP, RCU) in
+#      a ThreadSanitizer build (liburcu's own atomics suppressed precisely in
+#      tests/tsan.supp).
 # Builds use -Dwerror=true: a compiler warning fails the run too.
 # Ends with one summary line "tests: N passed, M failed".
 set -u
@@ -47,6 +50,8 @@ scripts/build.sh build-asan -Dwerror=true -Dmalloc=libc -Dbuildtype=debug \
 	-Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all \
 	|| step_fail "build-asan"
+scripts/build.sh build-tsan -Dwerror=true -Dmalloc=libc -Dbuildtype=debugoptimized \
+	-Db_sanitize=thread -Db_lundef=false || step_fail "build-tsan"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -66,6 +71,14 @@ count_meson build-asan
 LEVEE_BIN="$ROOT/build-asan/server/levee" LEVEE_SANITIZED=1 $PY -m pytest -q -m asan \
 	tests/system --junitxml="$ROOT/build-asan/pytest.xml" -p no:cacheprovider || true
 count_pytest "$ROOT/build-asan/pytest.xml"
+
+# 4. ThreadSanitizer build: unit tests and the system tests marked "tsan".
+export TSAN_OPTIONS="halt_on_error=1:exitcode=66:suppressions=$ROOT/tests/tsan.supp"
+meson test -C build-tsan --suite unit --print-errorlogs || true
+count_meson build-tsan
+LEVEE_BIN="$ROOT/build-tsan/server/levee" LEVEE_SANITIZED=1 $PY -m pytest -q -m tsan \
+	tests/system --junitxml="$ROOT/build-tsan/pytest.xml" -p no:cacheprovider || true
+count_pytest "$ROOT/build-tsan/pytest.xml"
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

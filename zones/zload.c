@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -149,13 +150,17 @@ static FILE *zload_open(const char *path, int *rc)
 	FILE *fp;
 	int fd;
 
+	*rc = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		*rc = -errno;
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0)
+		*rc = -errno;
+	else if (!S_ISREG(st.st_mode))
 		*rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	if (*rc) {
 		close(fd);
 		return NULL;
 	}
@@ -175,6 +180,8 @@ static FILE *zload_open(const char *path, int *rc)
 		return NULL;
 	}
 	(void)setvbuf(fp, NULL, _IOFBF, 64 * 1024);
+	/* One thread reads the stream: getc() without a lock per byte. */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	*rc = 0;
 	return fp;
 }
@@ -209,6 +216,33 @@ static bool zload_token(const char **p, char *out, size_t outlen)
 static int zload_fp(struct zload_ctx *c, const char *path, ldns_rdf *origin,
 		    uint32_t ttl, int depth);
 
+/* Reads again the line of `directive` ("$INCLUDE", "$ORIGIN") that ldns
+ * consumed between from and to. Returns the text after the directive inside
+ * *text (to be freed), or NULL. Leaves the file at `to`. */
+static const char *zload_reread(FILE *fp, long from, long to,
+				const char *directive, char **text)
+{
+	size_t cap = 0, dl = strlen(directive);
+	const char *p = NULL;
+
+	*text = NULL;
+	if (fseek(fp, from, SEEK_SET) != 0)
+		return NULL;
+	while (ftell(fp) < to && getline(text, &cap, fp) > 0) {
+		p = *text;
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (strncmp(p, directive, dl) == 0) {
+			p += dl;
+			break;
+		}
+		p = NULL;
+	}
+	if (fseek(fp, to, SEEK_SET) != 0)
+		return NULL;
+	return p;
+}
+
 /* Reads again the $INCLUDE line that ldns consumed between from and to, and
  * loads the file it names. */
 static int zload_include(struct zload_ctx *c, FILE *fp, const char *path,
@@ -217,25 +251,12 @@ static int zload_include(struct zload_ctx *c, FILE *fp, const char *path,
 {
 	char *text = NULL, *file = NULL, *full = NULL;
 	char oname[NAME_MAX_LEN * 4 + 2];
-	size_t cap = 0;
-	const char *p = NULL;
+	const char *p;
 	ldns_rdf *iorigin = NULL;
-	ssize_t got;
 	int rc;
 
-	if (fseek(fp, from, SEEK_SET) != 0)
-		goto bad;
-	while (ftell(fp) < to && (got = getline(&text, &cap, fp)) > 0) {
-		p = text;
-		while (*p && isspace((unsigned char)*p))
-			p++;
-		if (strncmp(p, "$INCLUDE", 8) == 0) {
-			p += 8;
-			break;
-		}
-		p = NULL;
-	}
-	if (fseek(fp, to, SEEK_SET) != 0 || !p)
+	p = zload_reread(fp, from, to, "$INCLUDE", &text);
+	if (!p)
 		goto bad;
 	file = malloc(strlen(p) + 1);
 	if (!file) {
@@ -296,6 +317,47 @@ out:
 	return rc;
 }
 
+/* After ldns took a $ORIGIN: ldns makes a relative name absolute on its
+ * own, so the line is read again and a relative origin is appended to the
+ * previous one (*base), as RFC 1035 section 5.1 wants. */
+static int zload_origin(struct zload_ctx *c, FILE *fp, const char *path,
+			long from, long to, int before, ldns_rdf **cur,
+			ldns_rdf **base)
+{
+	char tok[NAME_MAX_LEN * 4 + 2];
+	int line = zload_record_line(fp, from, to, before, NULL);
+	char *text = NULL;
+	const char *p = zload_reread(fp, from, to, "$ORIGIN", &text);
+	ldns_rdf *n = NULL;
+
+	if (!p || !zload_token(&p, tok, sizeof(tok))) {
+		free(text);
+		zload_err(c, "%s:%d: syntax error: bad $ORIGIN line", path,
+			  line);
+		return LV_ESYNTAX;
+	}
+	free(text);
+	if (!ldns_dname_str_absolute(tok)) {
+		if (ldns_str2rdf_dname(&n, tok) != LDNS_STATUS_OK ||
+		    ldns_dname_cat(n, *base) != LDNS_STATUS_OK) {
+			ldns_rdf_deep_free(n);
+			zload_err(c, "%s:%d: syntax error: bad $ORIGIN %s",
+				  path, line, tok);
+			return LV_ESYNTAX;
+		}
+		ldns_rdf_deep_free(*cur);
+		*cur = n;
+	}
+	n = ldns_rdf_clone(*cur);
+	if (!n) {
+		zload_err(c, "%s:%d: out of memory", path, line);
+		return -ENOMEM;
+	}
+	ldns_rdf_deep_free(*base);
+	*base = n;
+	return 0;
+}
+
 /* Feeds one ldns_rr to the builder. */
 static int zload_add(struct zload_ctx *c, const ldns_rr *rr, char *why,
 		     size_t whylen)
@@ -330,19 +392,23 @@ static int zload_fp(struct zload_ctx *c, const char *path, ldns_rdf *origin,
 		    uint32_t ttl, int depth)
 {
 	ldns_rdf *cur = ldns_rdf_clone(origin);
+	ldns_rdf *base = ldns_rdf_clone(origin); /* cur before the last $ORIGIN */
 	ldns_rdf *prev = NULL;
 	char why[512];
 	int line = 1, rc = 0;
 	FILE *fp;
 
-	if (!cur) {
+	if (!cur || !base) {
 		zload_err(c, "%s: out of memory", path);
+		ldns_rdf_deep_free(cur);
+		ldns_rdf_deep_free(base);
 		return -ENOMEM;
 	}
 	fp = zload_open(path, &rc);
 	if (!fp) {
 		zload_err(c, "%s: cannot open: %s", path, strerror(-rc));
 		ldns_rdf_deep_free(cur);
+		ldns_rdf_deep_free(base);
 		return rc;
 	}
 	for (;;) {
@@ -373,8 +439,16 @@ static int zload_fp(struct zload_ctx *c, const char *path, ldns_rdf *origin,
 			}
 			continue;
 		}
-		if (s == LDNS_STATUS_SYNTAX_EMPTY || s == LDNS_STATUS_SYNTAX_TTL ||
-		    s == LDNS_STATUS_SYNTAX_ORIGIN) {
+		if (s == LDNS_STATUS_SYNTAX_ORIGIN) {
+			rc = zload_origin(c, fp, path, from, to, before,
+					  &cur, &base);
+			if (rc)
+				break;
+			if (feof(fp))
+				break;
+			continue;
+		}
+		if (s == LDNS_STATUS_SYNTAX_EMPTY || s == LDNS_STATUS_SYNTAX_TTL) {
 			if (feof(fp))
 				break;
 			continue;
@@ -418,6 +492,7 @@ static int zload_fp(struct zload_ctx *c, const char *path, ldns_rdf *origin,
 	}
 	fclose(fp);
 	ldns_rdf_deep_free(cur);
+	ldns_rdf_deep_free(base);
 	ldns_rdf_deep_free(prev);
 	return rc;
 }

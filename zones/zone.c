@@ -15,10 +15,13 @@
  * it sorts each node's records by type and RDATA (insertion sort; qsort for
  * big nodes), drops duplicates, writes the RRsets in wire form, and derives
  * the flags, parents first (NONAUTH below a cut, UNDER_DNAME below a DNAME).
- * It builds the final hash index (pointer slots, at most half full) in the
- * arena and frees every temporary structure. The work is O(n) plus the
- * per-node sorts. Names and wire bytes come from a byte pool carved out of
- * arena blocks so small pieces are not padded to the arena's 16 bytes.
+ * The build hash, whose slots carry the 32-bit hash beside the node index,
+ * becomes the zone's index as it is (one malloc'd table, at most half full,
+ * freed by zone_free()); every other temporary structure is freed. The work
+ * is O(n) plus the per-node sorts. Names and wire bytes come from a byte pool
+ * carved out of arena blocks so small pieces are not padded to the arena's
+ * 16 bytes. For a zone of one A or AAAA record per name a node costs about
+ * 40 (node) + 24 (rrset) + name + wire + 8 to 16 (index) bytes.
  *
  * Reading. A built zone is immutable; every function below the builder is
  * safe from any thread and allocates nothing. zone_find() is one hash probe
@@ -54,8 +57,13 @@ struct zone {
 	struct arena *arena;
 	const struct zone_node *apex;
 	const struct rrset *soa;
-	const struct zone_node **index;  /* open addressing, mask + 1 slots */
+	/* Open addressing, mask + 1 slots, at most half full: a slot holds
+	 * hash << 32 | (node index + 1), 0 when empty, so a probe that meets
+	 * another name rarely touches its node. malloc'd: it grew during the
+	 * build and became the index as it was. */
+	uint64_t *index;
 	uint32_t index_mask;
+	struct zone_node **chunks;       /* node index -> chunk, in the arena */
 	uint32_t serial;
 	size_t node_count;
 	size_t record_count;
@@ -109,7 +117,6 @@ enum {
 /* Build-time data of one node, indexed like the nodes. */
 struct bnode {
 	struct brec *head;    /* newest record first */
-	uint32_t hash;
 	uint32_t nrec;
 	uint32_t has;
 };
@@ -123,8 +130,9 @@ struct zone_builder {
 	size_t chunk_cap;
 	struct bnode *info;
 	size_t count, cap;
-	uint32_t *hash;             /* node index + 1, 0 = empty */
+	uint64_t *hash;             /* becomes zone->index, see there */
 	uint32_t hash_mask;
+	int64_t last;               /* node of the previous record */
 	uint8_t origin[NAME_MAX_LEN];
 	size_t origin_len;
 	int origin_labels;
@@ -173,15 +181,18 @@ static int64_t zone_bfind(struct zone_builder *b, const uint8_t *lname,
 	uint32_t i = h & b->hash_mask;
 
 	for (;;) {
-		uint32_t s = b->hash[i];
+		uint64_t s = b->hash[i];
 		struct zone_node *n;
+		uint32_t idx = (uint32_t)s - 1;
 
 		if (s == 0)
 			return -1;
-		n = bnode_at(b, s - 1);
-		if (b->info[s - 1].hash == h && n->name_len == len &&
-		    memcmp(n->name, lname, len) == 0)
-			return s - 1;
+		if ((uint32_t)(s >> 32) == h) {
+			n = bnode_at(b, idx);
+			if (n->name_len == len &&
+			    memcmp(n->name, lname, len) == 0)
+				return idx;
+		}
 		i = (i + 1) & b->hash_mask;
 	}
 }
@@ -189,16 +200,19 @@ static int64_t zone_bfind(struct zone_builder *b, const uint8_t *lname,
 static int zone_bhash_grow(struct zone_builder *b)
 {
 	uint32_t nmask = b->hash_mask * 2 + 1;
-	uint32_t *nh = calloc((size_t)nmask + 1, sizeof(*nh));
+	uint64_t *nh = calloc((size_t)nmask + 1, sizeof(*nh));
 
 	if (!nh)
 		return -ENOMEM;
-	for (size_t k = 0; k < b->count; k++) {
-		uint32_t i = b->info[k].hash & nmask;
+	for (size_t k = 0; k <= b->hash_mask; k++) {
+		uint64_t s = b->hash[k];
+		uint32_t i = (uint32_t)(s >> 32) & nmask;
 
+		if (!s)
+			continue;
 		while (nh[i])
 			i = (i + 1) & nmask;
-		nh[i] = (uint32_t)k + 1;
+		nh[i] = s;
 	}
 	free(b->hash);
 	b->hash = nh;
@@ -266,13 +280,12 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 		n->flags |= ZNODE_APEX;
 	}
 	memset(&b->info[idx], 0, sizeof(b->info[idx]));
-	b->info[idx].hash = h;
 	b->count++;
 
 	i = h & b->hash_mask;
 	while (b->hash[i])
 		i = (i + 1) & b->hash_mask;
-	b->hash[i] = (uint32_t)idx + 1;
+	b->hash[i] = (uint64_t)h << 32 | ((uint32_t)idx + 1);
 	return (int64_t)idx;
 }
 
@@ -338,6 +351,7 @@ struct zone_builder *zone_builder_new(const uint8_t *origin)
 	b->origin_len = name_to_lower(b->origin, origin);
 	b->origin_labels = name_label_count(b->origin);
 	b->hash_mask = 1023;
+	b->last = -1;
 	b->hash = calloc((size_t)b->hash_mask + 1, sizeof(*b->hash));
 	if (!b->hash)
 		goto fail_arena;
@@ -371,12 +385,17 @@ void zone_builder_free(struct zone_builder *b)
 
 static const char *zone_type_text(uint16_t type, char *buf, size_t len)
 {
-	switch (type) {
-	case T_SOA: return "SOA";
-	case T_NS: return "NS";
-	case T_CNAME: return "CNAME";
-	case T_DNAME: return "DNAME";
-	}
+	static const struct { uint16_t type; const char *name; } names[] = {
+		{ 1, "A" }, { T_NS, "NS" }, { T_CNAME, "CNAME" },
+		{ T_SOA, "SOA" }, { 12, "PTR" }, { 15, "MX" }, { 16, "TXT" },
+		{ 28, "AAAA" }, { 33, "SRV" }, { T_DNAME, "DNAME" },
+		{ 43, "DS" }, { 48, "DNSKEY" }, { 50, "NSEC3" },
+		{ 257, "CAA" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].type == type)
+			return names[i].name;
 	snprintf(buf, len, "TYPE%u", type);
 	return buf;
 }
@@ -407,7 +426,12 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 			 name_to_text(b->origin, otext, sizeof(otext)));
 		return LV_EOUTSIDE;
 	}
-	idx = zone_bnode_get(b, lname);
+	/* Records of one owner usually come together: try the last one. */
+	idx = b->last;
+	if (idx < 0 || memcmp(bnode_at(b, (size_t)idx)->name, lname,
+			      bnode_at(b, (size_t)idx)->name_len) != 0)
+		idx = zone_bnode_get(b, lname);
+	b->last = idx;
 	if (idx < 0) {
 		zone_err(err, errlen, "out of memory");
 		return (int)idx;
@@ -630,7 +654,7 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	struct zone_scratch sc = { 0 };
 	struct zone *z = b->z;
 	char text[NAME_MAX_LEN * 4 + 1];
-	size_t slots, i;
+	size_t nchunks, i;
 	int rc;
 
 	*out = NULL;
@@ -678,25 +702,19 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	sc.recs = NULL;
 	sc.first = NULL;
 
-	/* The final index: pointer slots, at most half full. */
-	slots = 16;
-	while (slots < b->count * 2)
-		slots *= 2;
-	z->index = arena_alloc(z->arena, slots * sizeof(*z->index));
-	if (!z->index) {
+	/* The build hash becomes the index; the chunk table moves into the
+	 * arena. */
+	nchunks = (b->count + ZONE_NODE_CHUNK - 1) >> ZONE_NODE_SHIFT;
+	z->chunks = arena_memdup(z->arena, b->chunks,
+				 nchunks * sizeof(*z->chunks));
+	if (!z->chunks) {
 		zone_err(err, errlen, "out of memory");
 		rc = -ENOMEM;
 		goto fail;
 	}
-	memset(z->index, 0, slots * sizeof(*z->index));
-	z->index_mask = (uint32_t)(slots - 1);
-	for (i = 0; i < b->count; i++) {
-		uint32_t s = b->info[i].hash & z->index_mask;
-
-		while (z->index[s])
-			s = (s + 1) & z->index_mask;
-		z->index[s] = bnode_at(b, i);
-	}
+	z->index = b->hash;
+	z->index_mask = b->hash_mask;
+	b->hash = NULL;
 	z->apex = bnode_at(b, 0);
 	z->node_count = b->count;
 	z->soa = znode_rrset(z->apex, T_SOA);
@@ -735,8 +753,10 @@ void zone_unref(struct zone *z)
 
 void zone_free(struct zone *z)
 {
-	if (z)
+	if (z) {
+		free(z->index);
 		arena_destroy(z->arena);
+	}
 }
 
 const uint8_t *zone_apex(const struct zone *z)
@@ -772,12 +792,20 @@ size_t zone_record_count(const struct zone *z)
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 				  size_t len)
 {
-	uint32_t i = name_hash(lname, len) & z->index_mask;
-	const struct zone_node *n;
+	uint32_t h = name_hash(lname, len);
+	uint32_t i = h & z->index_mask;
+	uint64_t s;
 
-	while ((n = z->index[i]) != NULL) {
-		if (n->name_len == len && memcmp(n->name, lname, len) == 0)
-			return n;
+	while ((s = z->index[i]) != 0) {
+		if ((uint32_t)(s >> 32) == h) {
+			uint32_t idx = (uint32_t)s - 1;
+			const struct zone_node *n = &z->chunks[idx >>
+				ZONE_NODE_SHIFT][idx & (ZONE_NODE_CHUNK - 1)];
+
+			if (n->name_len == len &&
+			    memcmp(n->name, lname, len) == 0)
+				return n;
+		}
 		i = (i + 1) & z->index_mask;
 	}
 	return NULL;

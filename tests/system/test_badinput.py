@@ -185,6 +185,7 @@ def snapshot(port):
     return out
 
 
+@pytest.mark.tsan
 def test_mutated_floods(srv):
     port, p = srv["port"], srv["proc"]
     rng = random.Random(7)

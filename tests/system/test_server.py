@@ -138,6 +138,7 @@ def _sockets_of(pid, port, proto):
             if re.search(r"[:\]]%d\s" % port, ln) and "pid=%d," % pid in ln]
 
 
+@pytest.mark.tsan
 def test_sharding_two_reactors(pool):
     port = H.free_port()
     p = pool.levee(zone_args() + ["-l", "127.0.0.1@%d" % port, "-n", "2"])
@@ -187,6 +188,7 @@ def test_sharding_two_reactors(pool):
     assert total >= answered, (total, answered, after)
 
 
+@pytest.mark.tsan
 def test_wildcard_listen_replies_from_destination(pool):
     port = H.free_port("0.0.0.0")
     pool.levee(zone_args() + ["-l", "0.0.0.0@%d" % port, "-n", "2"])
@@ -207,6 +209,7 @@ def test_wildcard_listen_replies_from_destination(pool):
     assert r.answer, r
 
 
+@pytest.mark.tsan
 def test_sigterm_exits_zero_quickly(pool):
     port = H.free_port()
     p = pool.levee(zone_args() + ["-l", "127.0.0.1@%d" % port, "-n", "2"])

@@ -11,6 +11,7 @@ import struct
 import subprocess
 import time
 
+import pytest
 import dns.edns
 import dns.message
 import dns.query
@@ -72,6 +73,7 @@ def query_ok(s, name="www.test."):
     return r is not None and r.id == q.id and r.rcode() == 0
 
 
+@pytest.mark.tsan
 def test_pipelined_queries(pool):
     port, _ = start(pool, tcp_idle_timeout=10)
     names = ["www.test.", "nx.test.", "foo.wild.test.", "c1.test.", "test."]
@@ -141,6 +143,7 @@ def test_partial_message_closed(pool):
     assert t is not None and t < 30, t
 
 
+@pytest.mark.tsan
 def test_per_prefix_connection_limit(pool):
     port, _ = start(pool, tcp_idle_timeout=30, tcp_max_clients_per_prefix=5,
                     tcp_max_clients=1000)

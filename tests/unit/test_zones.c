@@ -220,11 +220,12 @@ static void test_load_structure(void)
 
 	/* Node and record counts: apex, ns1, www, mail, txt, unk, c, b.c,
 	 * a.b.c, wild, *.wild, sub, ns.sub, deep.ns.sub, in.sub, cname, dn,
-	 * x.dn, multi, inc, host.inc, after. */
-	CU_ASSERT_EQUAL(zone_node_count(mainz), 22);
+	 * x.dn, multi, inc, host.inc, after, rel, r1.rel, r2. */
+	CU_ASSERT_EQUAL(zone_node_count(mainz), 25);
 	/* SOA+2NS, ns1, 2 www, mx, txt, unk, a.b.c, 2 wild, sub NS, 2 glue,
-	 * in.sub NS, CNAME+RRSIG+NSEC, DNAME, x.dn, multi MX, 2 inc, after. */
-	CU_ASSERT_EQUAL(zone_record_count(mainz), 25);
+	 * in.sub NS, CNAME+RRSIG+NSEC, DNAME, x.dn, multi MX, 2 inc, after,
+	 * r1.rel, r2. */
+	CU_ASSERT_EQUAL(zone_record_count(mainz), 27);
 }
 
 static void test_closest_encloser(void)
@@ -342,6 +343,11 @@ static void test_include_origin_ttl(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
 	CU_ASSERT_EQUAL(znode_rrset(n, 1)->ttl, 3600);
 	CU_ASSERT_PTR_NULL(find(mainz, "after.inc.example.com"));
+	/* A relative $ORIGIN is appended to the current origin. */
+	CU_ASSERT_PTR_NOT_NULL(find(mainz, "r1.rel.example.com"));
+	CU_ASSERT_EQUAL(find(mainz, "rel.example.com")->flags, ZNODE_EMPTY);
+	CU_ASSERT_PTR_NULL(find(mainz, "r1.rel"));
+	CU_ASSERT_PTR_NOT_NULL(find(mainz, "r2.example.com"));
 }
 
 /* --- refusals --- */
@@ -369,7 +375,8 @@ static void test_refusals(void)
 	refuse("bad_soa2.zone", LV_ESOA2, "bad_soa2.zone:5: second SOA");
 	refuse("bad_outside.zone", LV_EOUTSIDE,
 	       "bad_outside.zone:5: www.example.org. is outside");
-	refuse("bad_cname.zone", LV_ECNAME, "bad_cname.zone:6: ");
+	refuse("bad_cname.zone", LV_ECNAME,
+	       "bad_cname.zone:6: A beside a CNAME at alias.example.com.");
 	refuse("bad_cname2.zone", LV_ECNAME,
 	       "bad_cname2.zone:7: CNAME beside other data");
 	refuse("bad_nons.zone", LV_ENONS, "bad_nons.zone: no NS");

@@ -9,6 +9,7 @@
 #      a ThreadSanitizer build (liburcu's own atomics suppressed precisely in
 #      tests/tsan.supp).
 # Builds use -Dwerror=true: a compiler warning fails the run too.
+# A check that the RRL object file references no locking function runs first.
 # Ends with one summary line "tests: N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -52,6 +53,24 @@ scripts/build.sh build-asan -Dwerror=true -Dmalloc=libc -Dbuildtype=debug \
 	|| step_fail "build-asan"
 scripts/build.sh build-tsan -Dwerror=true -Dmalloc=libc -Dbuildtype=debugoptimized \
 	-Db_sanitize=thread -Db_lundef=false || step_fail "build-tsan"
+
+# 0. RRL takes no lock of any kind (issue 5): its object file references no
+#    locking function (mutex, spinlock, rwlock, condition, semaphore, C11
+#    mtx_*, or an out-of-line __atomic_* call, which libatomic may lock).
+rrl_obj="build/ratelimit/liblevee_ratelimit.a.p/rrl.c.o"
+if [ -f "$rrl_obj" ]; then
+	locks=$(nm -u "$rrl_obj" | grep -E \
+		'pthread_(mutex|spin|rwlock|cond)_|sem_[a-z]|mtx_|__atomic_' || true)
+	if [ -z "$locks" ]; then
+		echo "test.sh: rrl.c.o references no locking function: ok"
+		passed=$((passed + 1))
+	else
+		echo "test.sh: rrl.c.o references locking functions:" $locks
+		step_fail "rrl lock-free check"
+	fi
+else
+	step_fail "rrl lock-free check ($rrl_obj missing)"
+fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -12,6 +12,13 @@
  * does, so system tests can diff the two; the comment at each case says
  * what knotd does.
  *
+ * DNS Cookies (RFC 7873): answer_cookie() classifies the query's COOKIE
+ * option with ratelimit/cookie.c before the reply is started (the reply's
+ * OPT size depends on it); when cookies are required, a UDP query without
+ * a valid server cookie gets BADCOOKIE or TC instead of its answer
+ * (answer_cookie_required()). answer_badcookie() turns a finished reply
+ * into BADCOOKIE for the RRL slip.
+ *
  * Everything lives in one struct answer_ctx on the stack: the parsed query,
  * the render state and the names of a CNAME chain. The zone snapshot and the
  * config are only read. The reply is written straight into req->resp; the
@@ -22,6 +29,7 @@
 #include <string.h>
 
 #include "server/answer.h"
+#include "ratelimit/cookie.h"
 #include "server/edns.h"
 #include "server/render.h"
 #include "server/wire.h"
@@ -43,6 +51,7 @@
 #define RCODE_YXDOMAIN 6
 #define RCODE_NOTAUTH 9
 #define RCODE_BADVERS 16
+#define RCODE_BADCOOKIE 23
 
 #define OPCODE_QUERY 0
 #define OPCODE_NOTIFY 4
@@ -491,6 +500,54 @@ static void answer_chaos(struct answer_ctx *c)
 	put_set(c, RENDER_ANSWER, NULL, WIRE_HDR_LEN, &s, RENDER_TTL_KEEP);
 }
 
+/* --- cookies (RFC 7873, RFC 9018) --- */
+
+/* Before the reply is started (the OPT size depends on it): classifies the
+ * query's COOKIE option and puts the reply's cookie in place. One
+ * cookie_check() at most: a few SipHash runs. */
+static void answer_cookie(struct answer_ctx *c)
+{
+	struct edns_query *e = &c->q.edns;
+	const struct cookie_ctx *ctx = c->cfg->cookies;
+	int st;
+
+	e->reply_cookie_len = 0;  /* the parser sets it only with an OPT */
+	if (!ctx || !c->req->client)
+		return;
+	if (!e->present || e->cookie_len == 0) {
+		c->req->cookie = COOKIE_NONE;
+		return;
+	}
+	if (e->cookie_bad)
+		return;   /* FORMERR, no cookie in it */
+	st = cookie_check(ctx, c->req->client, e->cookie, e->cookie_len,
+			  c->req->now, e->reply_cookie);
+	if (st == COOKIE_OFF)
+		return;
+	e->reply_cookie_len = COOKIE_REPLY_LEN;
+	c->req->cookie = (uint8_t)st;
+}
+
+/* Cookies required and this UDP query did not prove its address. */
+static bool answer_cookie_refused(const struct answer_ctx *c)
+{
+	/* COOKIE_REQUIRE_UNDER_ATTACK: off until the attack state exists. */
+	return c->cfg->cookie_require == COOKIE_REQUIRE_ON && !c->req->tcp &&
+	       c->req->cookie != COOKIE_OFF && c->req->cookie != COOKIE_VALID;
+}
+
+/* RFC 7873 5.2.3/5.2.4 when cookies are required: BADCOOKIE with a fresh
+ * cookie to a query with a client cookie, an empty TC reply to one without
+ * (it retries over TCP, or with EDNS and a cookie). */
+static void answer_cookie_required(struct answer_ctx *c)
+{
+	c->kind = ANSWER_KIND_ERROR;
+	if (c->req->cookie == COOKIE_NONE)
+		c->tc = true;
+	else
+		c->rcode = RCODE_BADCOOKIE;
+}
+
 /* --- the reply --- */
 
 /* The UDP size limit: min(max(client, 512), udp_max); 512 without EDNS. */
@@ -541,6 +598,7 @@ static void reply_finish(struct answer_ctx *c)
 	size_t len = c->r.len;
 	uint16_t ar = c->r.count[2];
 	if (c->q.edns.present) {
+		c->req->opt_off = len;
 		len += edns_write(h + len, &c->q.edns, c->cfg, c->req->tcp,
 				  c->rcode, c->rcode == RCODE_REFUSED ? c->ede : -1);
 		ar++;
@@ -564,6 +622,8 @@ int answer_query(const struct zdb *db, const struct answer_config *cfg,
 	req->kind = ANSWER_KIND_ERROR;
 	req->truncated = false;
 	req->client_keepalive = false;
+	req->cookie = COOKIE_OFF;
+	req->opt_off = 0;
 	req->zone = NULL;
 	req->account_name = NULL;
 
@@ -586,11 +646,18 @@ int answer_query(const struct zdb *db, const struct answer_config *cfg,
 	c.naddl = 0;
 	req->client_keepalive = c.q.edns.present && c.q.edns.keepalive;
 
-	reply_start(&c, st != WIRE_FORMERR_NOQ);
-	if (st == WIRE_FORMERR || st == WIRE_FORMERR_NOQ)
+	answer_cookie(&c);
+	reply_start(&c, st != WIRE_FORMERR_NOQ && st != WIRE_NOQUESTION);
+	if (st == WIRE_NOQUESTION && c.q.edns.reply_cookie_len)
+		;                                 /* RFC 7873 5.4: NOERROR */
+	else if (st != WIRE_OK)
 		c.rcode = RCODE_FORMERR;
+	else if (c.q.edns.present && c.q.edns.cookie_bad)
+		c.rcode = RCODE_FORMERR;          /* RFC 7873 5.2.2 */
 	else if (c.q.edns.present && c.q.edns.version > 0)
 		c.rcode = RCODE_BADVERS;          /* RFC 6891 6.1.3 */
+	else if (answer_cookie_refused(&c))
+		answer_cookie_required(&c);
 	else if (c.q.opcode == OPCODE_NOTIFY)
 		c.rcode = RCODE_NOTAUTH;          /* knotd without ACL */
 	else if (c.q.opcode != OPCODE_QUERY)
@@ -605,4 +672,38 @@ int answer_query(const struct zdb *db, const struct answer_config *cfg,
 		c.ede = EDNS_EDE_NOT_AUTH;
 	reply_finish(&c);
 	return ANSWER_SEND;
+}
+
+int answer_badcookie(struct answer_request *req)
+{
+	uint8_t *h = req->resp;
+	size_t qend = WIRE_HDR_LEN, optlen;
+
+	if ((req->cookie != COOKIE_CLIENT_ONLY &&
+	     req->cookie != COOKIE_INVALID) || req->opt_off < WIRE_HDR_LEN ||
+	    req->opt_off + 11 > req->resp_len)
+		return -1;
+	if (wire_read_u16(h + 4) == 1) {
+		/* the question as echoed: literal labels only */
+		while (qend < req->opt_off && h[qend])
+			qend += 1 + (size_t)h[qend];
+		qend += 5;
+		if (qend > req->opt_off)
+			return -1;
+	}
+	optlen = req->resp_len - req->opt_off;
+	memmove(h + qend, h + req->opt_off, optlen);
+	h[qend + 5] = (uint8_t)(RCODE_BADCOOKIE >> 4);
+	h[3] = (uint8_t)((h[3] & 0xF0) | (RCODE_BADCOOKIE & 0xF));
+	h[2] &= (uint8_t)~((WIRE_AA | WIRE_TC) >> 8);
+	wire_write_u16(h + 6, 0);
+	wire_write_u16(h + 8, 0);
+	wire_write_u16(h + 10, 1);
+	req->opt_off = qend;
+	req->resp_len = qend + optlen;
+	req->rcode = RCODE_BADCOOKIE;
+	req->kind = ANSWER_KIND_ERROR;
+	req->truncated = false;
+	req->account_name = NULL;
+	return 0;
 }

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 struct zdb;
+struct sockaddr;
+struct cookie_ctx;
 
 /* Settings the engine needs, built once from the configuration. */
 struct answer_config {
@@ -26,6 +28,10 @@ struct answer_config {
 	const char *version;       /* CHAOS TXT version.bind / version.server, or NULL */
 	uint16_t tcp_keepalive;    /* RFC 7828 timeout in units of 100 ms, sent over
 				      TCP to clients that sent the option */
+	/* DNS Cookies (ratelimit/cookie.h): the secrets, or NULL (cookies
+	 * off: the option is parsed, its length checked, nothing more). */
+	const struct cookie_ctx *cookies;
+	uint8_t cookie_require;    /* enum cookie_require, UDP only */
 };
 
 /* What kind of response was produced, for statistics and rate limiting. */
@@ -46,12 +52,19 @@ struct answer_request {
 				   at least 512 for UDP */
 	size_t resp_cap;        /* its size */
 	bool tcp;               /* over TCP: no size limit below resp_cap */
+	const struct sockaddr *client; /* source address (AF_INET/AF_INET6) for
+				   cookies; NULL: cookies are not processed */
+	uint32_t now;           /* wall-clock seconds (cookie timestamps); the
+				   caller reads the clock once per batch */
 	/* out */
 	size_t resp_len;        /* bytes of reply written to resp */
 	uint16_t rcode;         /* extended rcode of the reply (0..4095) */
 	uint8_t kind;           /* enum answer_kind */
 	bool truncated;         /* TC set */
 	bool client_keepalive;  /* the query carried an edns-tcp-keepalive option */
+	uint8_t cookie;         /* enum cookie_status: COOKIE_VALID proves the
+				   source address (RRL exempts it) */
+	size_t opt_off;         /* offset of the reply's OPT record, 0: none */
 	const struct zone *zone;/* the zone that answered, or NULL */
 	/* For rate limiting: the name the response is accounted to (lowercase
 	 * wire, valid until the next call on the same request): the qname for
@@ -72,5 +85,14 @@ enum answer_status {
  * and the number of records rendered (CNAME chains stop after 5 links, as in knotd). */
 int answer_query(const struct zdb *db, const struct answer_config *cfg,
 		 struct answer_request *req);
+
+/* Rewrites req's reply in place into BADCOOKIE (RFC 7873 5.2.3): header
+ * and question kept, sections emptied, the OPT with its fresh server cookie
+ * kept, extended rcode 23. For the RRL slip of a query that carried a
+ * client cookie without a valid server cookie (as BIND does): it tells a
+ * real resolver how to be exempt. Returns 0, or -1 when the reply has no
+ * COOKIE option (req->cookie not COOKIE_CLIENT_ONLY or COOKIE_INVALID);
+ * then nothing is changed. Reactor threads; no allocation. */
+int answer_badcookie(struct answer_request *req);
 
 #endif

@@ -313,6 +313,41 @@ static int val_cpus(struct cparse *p, const struct config_key *k,
 	return each_scalar(p, k, v, one_cpu);
 }
 
+/* 0.0.0.0 or ::: answering from the asked address needs PKTINFO. */
+static bool listen_wildcard(const struct config_listen *l)
+{
+	if (l->addr.ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(
+			&((const struct sockaddr_in6 *)&l->addr)->sin6_addr);
+	return ((const struct sockaddr_in *)&l->addr)->sin_addr.s_addr ==
+	       htonl(INADDR_ANY);
+}
+
+/* libuv 1.44 gives no PKTINFO: a wildcard address would answer from
+ * whatever source the kernel picks, so udp-io: libuv refuses them. */
+static int val_udp_io(struct cparse *p, const struct config_key *k,
+		      yaml_node_t *v)
+{
+	const char *s = scalar(v);
+	struct config *cfg = p->cfg;
+
+	if (s && strcmp(s, "mmsg") == 0) {
+		cfg->udp_io = CONFIG_UDP_IO_MMSG;
+		return 0;
+	}
+	if (!s || strcmp(s, "libuv") != 0)
+		return cerr(p, v, k->name, "expected mmsg or libuv");
+	for (size_t i = 0; i < cfg->listen_count; i++)
+		if (listen_wildcard(&cfg->listen[i]))
+			return cerr(p, v, k->name,
+				    "libuv cannot serve the wildcard address "
+				    "%s (no PKTINFO): use udp-io: mmsg or "
+				    "listen on specific addresses",
+				    cfg->listen[i].text);
+	cfg->udp_io = CONFIG_UDP_IO_LIBUV;
+	return 0;
+}
+
 #define OFF(f) offsetof(struct config, f)
 
 static const struct config_key config_server_keys[] = {
@@ -335,6 +370,7 @@ static const struct config_key config_server_keys[] = {
 	{ "tcp-message-timeout", val_uint, OFF(tcp_message_timeout), 1, 3600 },
 	{ "log-level", val_loglevel, OFF(log_level), 0, 0 },
 	{ "syslog", val_bool, OFF(syslog), 0, 0 },
+	{ "udp-io", val_udp_io, 0, 0, 0 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -462,8 +498,138 @@ static int section_zones(struct cparse *p, const char *key, yaml_node_t *v)
 	return 0;
 }
 
+/* --- section rate-limit: (ratelimit/rrl.h, docs/rrl.md) --- */
+
+static int one_exempt(struct cparse *p, const struct config_key *k,
+		      yaml_node_t *v)
+{
+	struct rrl_config *r = &p->cfg->rrl;
+
+	if (r->exempt_count >= RRL_MAX_EXEMPT)
+		return cerr(p, v, k->name, "more than %d networks",
+			    RRL_MAX_EXEMPT);
+	if (rrl_parse_cidr(scalar(v), &r->exempt[r->exempt_count]) < 0)
+		return cerr(p, v, k->name,
+			    "expected ADDR or ADDR/BITS (IPv4 or IPv6)");
+	r->exempt_count++;
+	return 0;
+}
+
+static int val_exempt(struct cparse *p, const struct config_key *k,
+		      yaml_node_t *v)
+{
+	p->cfg->rrl.exempt_count = 0;
+	return each_scalar(p, k, v, one_exempt);
+}
+
+static const struct config_key config_rrl_keys[] = {
+	{ "responses-per-second", val_uint, OFF(rrl.responses_per_second),
+	  0, RRL_MAX_RATE },
+	{ "referrals-per-second", val_uint, OFF(rrl.referrals_per_second),
+	  0, RRL_MAX_RATE },
+	{ "nodata-per-second", val_uint, OFF(rrl.nodata_per_second),
+	  0, RRL_MAX_RATE },
+	{ "nxdomains-per-second", val_uint, OFF(rrl.nxdomains_per_second),
+	  0, RRL_MAX_RATE },
+	{ "errors-per-second", val_uint, OFF(rrl.errors_per_second),
+	  0, RRL_MAX_RATE },
+	{ "all-per-second", val_uint, OFF(rrl.all_per_second),
+	  0, RRL_MAX_RATE },
+	{ "window", val_uint, OFF(rrl.window), 1, RRL_MAX_WINDOW },
+	{ "slip", val_uint, OFF(rrl.slip), 0, RRL_MAX_SLIP },
+	{ "ipv4-prefix-length", val_uint, OFF(rrl.ipv4_prefix_length), 0, 32 },
+	{ "ipv6-prefix-length", val_uint, OFF(rrl.ipv6_prefix_length), 0, 128 },
+	{ "exempt-clients", val_exempt, 0, 0, 0 },
+	{ "log-only", val_bool, OFF(rrl.log_only), 0, 0 },
+	{ "max-table-size", val_uint, OFF(rrl.max_table_size), 1,
+	  RRL_MAX_TABLE },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_rrl(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	return parse_keys(p, key, v, config_rrl_keys);
+}
+
+/* --- section cookies: (ratelimit/cookie.h, docs/cookies.md) --- */
+
+static int val_require(struct cparse *p, const struct config_key *k,
+		       yaml_node_t *v)
+{
+	static const char *const names[] = { "off", "on", "under-attack" };
+	const char *s = scalar(v);
+
+	for (int i = 0; s && i < 3; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*(int *)field(p, k) = i;
+			return 0;
+		}
+	}
+	return cerr(p, v, k->name, "expected off, on or under-attack");
+}
+
+/* Exactly k->max bytes as hex; k->min is the offset of the bool that says
+ * the key was given. */
+static int val_hexkey(struct cparse *p, const struct config_key *k,
+		      yaml_node_t *v)
+{
+	const char *s = scalar(v);
+	uint8_t *out = field(p, k);
+
+	if (!s || strlen(s) != 2 * (size_t)k->max)
+		return cerr(p, v, k->name, "expected %ld hex digits",
+			    2 * k->max);
+	for (long i = 0; i < k->max; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return cerr(p, v, k->name, "expected %ld hex digits",
+				    2 * k->max);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*(bool *)((char *)p->cfg + k->min) = true;
+	return 0;
+}
+
+#define COFF(f) offsetof(struct config, cookies.f)
+
+static const struct config_key config_cookie_keys[] = {
+	{ "answer", val_bool, COFF(answer), 0, 0 },
+	{ "require", val_require, COFF(require), 0, 0 },
+	{ "secret", val_hexkey, COFF(secret), COFF(have_secret),
+	  COOKIE_SECRET_LEN },
+	{ "secret-previous", val_hexkey, COFF(secret_previous),
+	  COFF(have_previous), COOKIE_SECRET_LEN },
+	{ "secret-next", val_hexkey, COFF(secret_next), COFF(have_next),
+	  COOKIE_SECRET_LEN },
+	{ "master-key", val_hexkey, COFF(master_key), COFF(have_master),
+	  COOKIE_MASTER_LEN },
+	{ "lifetime", val_uint, COFF(lifetime), COOKIE_LIFETIME_MIN,
+	  1L << 30 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_cookies(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	const struct config_cookies *c = &p->cfg->cookies;
+	int rc = parse_keys(p, key, v, config_cookie_keys);
+
+	if (rc < 0)
+		return rc;
+	if ((c->have_previous || c->have_next) && !c->have_secret)
+		return cerr(p, v, c->have_previous ? "secret-previous" :
+			    "secret-next", "needs secret: as well");
+	if (c->have_secret && (c->have_master || c->lifetime))
+		return cerr(p, v, c->have_master ? "master-key" : "lifetime",
+			    "cannot be combined with secret: (derived secrets "
+			    "rotate on their own)");
+	return 0;
+}
+
 static const struct config_section config_sections[] = {
 	{ "server", section_server },
+	{ "rate-limit", section_rrl },
+	{ "cookies", section_cookies },
 	{ "zones", section_zones },
 	{ NULL, NULL },
 };
@@ -471,6 +637,8 @@ static const struct config_section config_sections[] = {
 void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	rrl_config_init(&cfg->rrl);
+	cfg->cookies.answer = true;
 	cfg->udp_max_payload = 1232;
 	cfg->udp_rcvbuf = 4u << 20;
 	cfg->udp_sndbuf = 4u << 20;
@@ -630,6 +798,11 @@ int config_add_listen(struct config *cfg, const char *text,
 
 	if (rc < 0)
 		return rc;
+	if (cfg->udp_io == CONFIG_UDP_IO_LIBUV && listen_wildcard(&l)) {
+		snprintf(err, errlen, "wildcard address '%s' needs udp-io: "
+			 "mmsg (libuv has no PKTINFO)", text);
+		return LV_ECONFIG;
+	}
 	for (size_t i = 0; i < cfg->listen_count; i++)
 		if (cfg->listen[i].addrlen == l.addrlen &&
 		    memcmp(&cfg->listen[i].addr, &l.addr, l.addrlen) == 0)

@@ -24,6 +24,15 @@
  *   tcp-max-clients-per-prefix: N   per /24 (IPv4) or /56 (IPv6), default 50
  *   tcp-message-timeout: S          partial message held longer: close; default 5
  *   log-level: error|warning|info|debug, syslog: BOOL
+ *   udp-io: mmsg|libuv              UDP path (udp.c or udp_uv.c), default
+ *                                   mmsg; libuv refuses wildcard addresses
+ * Section rate-limit: responses-per-second, referrals-per-second,
+ *   nodata-per-second, nxdomains-per-second, errors-per-second,
+ *   all-per-second, window, slip, ipv4-prefix-length, ipv6-prefix-length,
+ *   exempt-clients: [CIDR, ...], log-only, max-table-size (docs/rrl.md).
+ * Section cookies: answer: BOOL (default on), require: off|on|under-attack,
+ *   secret / secret-previous / secret-next: 32 hex digits, master-key: 64
+ *   hex digits, lifetime: S (docs/cookies.md).
  * Section zones: a list of { domain: NAME, file: PATH } (relative paths are
  * resolved against the config file's directory).
  */
@@ -35,11 +44,32 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "ratelimit/rrl.h"
+#include "ratelimit/cookie.h"
+
 #define CONFIG_MAX_LISTEN 64
 #define CONFIG_MAX_ZONES 4096
 #define CONFIG_MAX_CPUS 1024
 #define CONFIG_MAX_REACTORS 1024
 #define CONFIG_MAX_NSID 512
+
+/* udp-io: which UDP path the reactors run. */
+enum config_udp_io {
+	CONFIG_UDP_IO_MMSG,       /* uv_poll + our recvmmsg/sendmmsg (udp.c) */
+	CONFIG_UDP_IO_LIBUV,      /* uv_udp_t with UV_UDP_RECVMMSG (udp_uv.c) */
+};
+
+/* Section cookies: (docs/cookies.md); turned into a cookie_ctx by main. */
+struct config_cookies {
+	bool answer;                    /* default true */
+	int require;                    /* enum cookie_require */
+	uint8_t secret[COOKIE_SECRET_LEN];
+	uint8_t secret_previous[COOKIE_SECRET_LEN];
+	uint8_t secret_next[COOKIE_SECRET_LEN];
+	uint8_t master_key[COOKIE_MASTER_LEN];
+	bool have_secret, have_previous, have_next, have_master;
+	unsigned lifetime;              /* seconds; 0: static secrets */
+};
 
 struct config_listen {
 	struct sockaddr_storage addr;
@@ -77,6 +107,10 @@ struct config {
 	unsigned tcp_message_timeout;   /* seconds */
 	int log_level;                  /* enum log_level */
 	bool syslog;
+	int udp_io;                     /* enum config_udp_io */
+
+	struct rrl_config rrl;         /* section rate-limit: (docs/rrl.md) */
+	struct config_cookies cookies; /* section cookies: (docs/cookies.md) */
 
 	struct config_zone *zones;
 	size_t zone_count;
@@ -99,7 +133,8 @@ int config_parse_listen(const char *text, struct config_listen *l,
 			char *err, size_t errlen);
 
 /* Adds a listen address unless an equal one is there. 0, or LV_ECONFIG
- * (bad address, too many). Main only. */
+ * (bad address, too many, a wildcard address with udp-io: libuv). Main
+ * only. */
 int config_add_listen(struct config *cfg, const char *text,
 		      char *err, size_t errlen);
 

@@ -20,16 +20,24 @@ struct config;
 struct config_listen;
 struct answer_config;
 struct udp_scratch;
+struct udp_uv_scratch;
 struct tcp_conn;
 struct reactor;
+struct rrl_table;
 
-/* One UDP socket of a reactor, polled with uv_poll (we do the I/O). */
+/* One UDP socket of a reactor, in exactly one libuv handle: polled with
+ * uv_poll (we do the I/O, udp.c) or a uv_udp_t (udp-io: libuv, udp_uv.c). */
 struct udp_sock {
-	uv_poll_t poll;
+	union {
+		uv_poll_t poll;
+		uv_udp_t uh;
+	};
 	struct reactor *r;
 	int fd;
 	bool wildcard;     /* bound to 0.0.0.0 or ::: reply from PKTINFO */
 	bool open;
+	bool libuv;        /* the handle is uh (udp_uv.c) */
+	bool online;       /* udp_uv.c: RCU online within a recvmmsg batch */
 };
 
 /* One TCP listening socket of a reactor. */
@@ -46,6 +54,8 @@ struct tcp_listener {
 struct daemon_shared {
 	const struct config *cfg;
 	const struct answer_config *acfg;
+	struct rrl_table *rrl;        /* response rate limiting, or NULL (off);
+					 lock-free, shared by every reactor */
 	unsigned tcp_clients;                         /* atomic */
 	uint32_t tcp_prefix[DAEMON_PREFIX_SLOTS];     /* atomic */
 };
@@ -69,6 +79,7 @@ struct reactor {
 	unsigned conn_count;
 
 	struct udp_scratch *scratch;   /* UDP batch buffers, allocated once */
+	struct udp_uv_scratch *uv_scratch;   /* udp-io: libuv buffers, or NULL */
 	uint8_t *tcp_resp;             /* 65535-byte TCP reply scratch */
 
 	struct stats stats;

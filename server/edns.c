@@ -24,6 +24,10 @@ int edns_parse(const uint8_t *rr, size_t avail, struct edns_query *e)
 	e->do_bit = (rr[6] & 0x80) != 0;
 	e->nsid = false;
 	e->keepalive = false;
+	e->cookie = NULL;
+	e->cookie_len = 0;
+	e->cookie_bad = false;
+	e->reply_cookie_len = 0;
 	const uint8_t *p = rr + 10, *end = rr + 10 + rdlen;
 	while (p < end) {
 		if (end - p < 4)
@@ -37,6 +41,13 @@ int edns_parse(const uint8_t *rr, size_t avail, struct edns_query *e)
 			e->nsid = true;
 		else if (code == EDNS_OPT_KEEPALIVE)
 			e->keepalive = true;
+		else if (code == EDNS_OPT_COOKIE) {
+			/* RFC 7873 5.2.2: client cookie 8, server 8..32. */
+			if (e->cookie || (olen != 8 && (olen < 16 || olen > 40)))
+				e->cookie_bad = true;
+			e->cookie = p;
+			e->cookie_len = (uint8_t)olen;
+		}
 		p += olen;
 	}
 	return (int)(10 + rdlen);
@@ -65,6 +76,8 @@ size_t edns_reply_size(const struct edns_query *e,
 		n += 6;
 	if (ede >= 0)
 		n += 6;
+	if (e->reply_cookie_len)
+		n += 4 + (size_t)e->reply_cookie_len;
 	return n;
 }
 
@@ -101,6 +114,12 @@ size_t edns_write(uint8_t *p, const struct edns_query *e,
 		wire_write_u16(p + 2, 2);
 		wire_write_u16(p + 4, (uint16_t)ede);
 		p += 6;
+	}
+	if (e->reply_cookie_len) {
+		wire_write_u16(p, EDNS_OPT_COOKIE);
+		wire_write_u16(p + 2, e->reply_cookie_len);
+		memcpy(p + 4, e->reply_cookie, e->reply_cookie_len);
+		p += 4 + e->reply_cookie_len;
 	}
 	wire_write_u16(start + 9, (uint16_t)(p - start - 11));
 	return (size_t)(p - start);

@@ -2,7 +2,8 @@
  *
  * edns_parse() reads the OPT record of a query in place and remembers what
  * the reply needs: the client's UDP size, version, DO bit and the options we
- * act on (NSID, RFC 5001; edns-tcp-keepalive, RFC 7828). Unknown options are
+ * act on (NSID, RFC 5001; edns-tcp-keepalive, RFC 7828; COOKIE, RFC 7873,
+ * whose length is checked here). Unknown options are
  * ignored. edns_reply_size()/edns_write() emit the reply OPT. Pure; any
  * thread; no allocation.
  */
@@ -16,6 +17,7 @@
 struct answer_config;
 
 #define EDNS_OPT_NSID 3
+#define EDNS_OPT_COOKIE 10
 #define EDNS_OPT_KEEPALIVE 11
 #define EDNS_OPT_EDE 15
 
@@ -29,6 +31,16 @@ struct edns_query {
 	bool keepalive;       /* the client sent edns-tcp-keepalive */
 	uint8_t version;
 	uint16_t udp_size;    /* as sent; callers clamp */
+	/* COOKIE (RFC 7873): the option payload in the query (client cookie
+	 * and any server cookie), cookie_len 0 when absent; cookie_bad when
+	 * its length is not 8 or 16..40 or it came twice (FORMERR). */
+	const uint8_t *cookie;
+	uint8_t cookie_len;
+	bool cookie_bad;
+	/* The reply's COOKIE payload, set by answer.c before the reply OPT is
+	 * sized; reply_cookie_len 0: no COOKIE option in the reply. */
+	uint8_t reply_cookie_len;
+	uint8_t reply_cookie[24];
 };
 
 /* Parses the OPT record whose TYPE field starts at rr (TYPE CLASS TTL

@@ -49,6 +49,7 @@
 #include <uv.h>
 
 #include "server/answer.h"
+#include "ratelimit/cookie.h"
 #include "server/config.h"
 #include "server/log.h"
 #include "server/reactor.h"
@@ -197,7 +198,7 @@ static void on_usr1(uv_signal_t *h, int sig)
 {
 	struct main_state *ms = h->data;
 	struct stats sum, s;
-	char line[768];
+	char line[2048];
 	unsigned n = reactor_group_count(ms->group);
 
 	(void)sig;
@@ -280,6 +281,7 @@ int main(int argc, char **argv)
 	bool check = false;
 	struct config cfg;
 	struct answer_config acfg;
+	struct cookie_ctx *cookies = NULL;
 	struct main_state ms;
 	struct zdb *db;
 	uv_loop_t loop;
@@ -418,6 +420,28 @@ int main(int argc, char **argv)
 		acfg.tcp_keepalive = (uint16_t)(ka > 65535 ? 65535 : ka);
 	}
 
+	if (cfg.cookies.answer) {
+		const struct config_cookies *cc = &cfg.cookies;
+		struct cookie_params cp = {
+			.secret = cc->have_secret ? cc->secret : NULL,
+			.secret_previous = cc->have_previous ?
+					   cc->secret_previous : NULL,
+			.secret_next = cc->have_next ? cc->secret_next : NULL,
+			.master_key = cc->have_master ? cc->master_key : NULL,
+			.lifetime = cc->lifetime,
+		};
+
+		cookies = cookie_ctx_new(&cp);
+		if (!cookies) {
+			log_error("cannot set up cookies: %s", strerror(errno));
+			zdb_shutdown();
+			config_free(&cfg);
+			return 1;
+		}
+		acfg.cookies = cookies;
+		acfg.cookie_require = (uint8_t)cc->require;
+	}
+
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ms, 0, sizeof(ms));
@@ -425,12 +449,14 @@ int main(int argc, char **argv)
 				     sizeof(err));
 	if (!ms.group) {
 		log_error("cannot start: %s", err);
+		cookie_ctx_free(cookies);
 		zdb_shutdown();
 		config_free(&cfg);
 		return 1;
 	}
 	if (drop_privileges(&cfg) < 0) {
 		reactor_group_free(ms.group);
+		cookie_ctx_free(cookies);
 		zdb_shutdown();
 		config_free(&cfg);
 		return 1;
@@ -476,6 +502,7 @@ int main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	reactor_group_free(ms.group);
+	cookie_ctx_free(cookies);
 	zdb_shutdown();
 	log_info("levee stopped");
 	log_close();

@@ -8,6 +8,10 @@
  * the hand-over: from then on only the reactor thread touches its loop,
  * sockets and buffers; main reads its counters relaxed.
  *
+ * UDP runs one of two paths, chosen by the config key udp-io: udp.c (uv_poll
+ * on the fd, our recvmmsg/sendmmsg) or udp_uv.c (a uv_udp_t with libuv's
+ * recvmmsg); a socket is in exactly one of those handles.
+ *
  * RCU: each reactor registers with liburcu-qsbr and goes offline at once; it
  * is online only while it answers a batch (udp.c, tcp.c), so it is quiescent
  * whenever it sleeps in epoll and grace periods never wait for it. (A
@@ -30,6 +34,7 @@
 #include <string.h>
 #include <urcu-qsbr.h>
 
+#include "ratelimit/rrl.h"
 #include "server/answer.h"
 #include "server/config.h"
 #include "server/daemon.h"
@@ -39,6 +44,12 @@
 #include "server/udp.h"
 
 #define REACTOR_STOP_GRACE_MS 400
+
+/* RRL start/stop lines (already rate-limited by the table). */
+static void reactor_rrl_log(const char *line)
+{
+	log_info("%s", line);
+}
 
 struct reactor_group {
 	struct daemon_shared shared;
@@ -52,6 +63,15 @@ static void reactor_close_walk(uv_handle_t *h, void *arg)
 	(void)arg;
 	if (!uv_is_closing(h))
 		uv_close(h, NULL);
+}
+
+/* Closes a UDP socket with the path that opened it (config udp-io). */
+static void reactor_udp_close(struct udp_sock *us)
+{
+	if (us->libuv)
+		udp_uv_close(us);
+	else
+		udp_close(us);
 }
 
 static void reactor_on_stop_timer(uv_timer_t *t)
@@ -70,7 +90,7 @@ static void reactor_on_stop(uv_async_t *a)
 		return;
 	r->stopping = true;
 	for (unsigned i = 0; i < r->sock_count; i++) {
-		udp_close(&r->udp[i]);
+		reactor_udp_close(&r->udp[i]);
 		tcp_close_listener(&r->tcp[i]);
 	}
 	tcp_stop_conns(r, false);
@@ -109,7 +129,7 @@ static void reactor_teardown(struct reactor *r)
 	if (r->loop.data != r)
 		return;   /* uv_loop_init failed or never ran */
 	for (unsigned i = 0; i < r->sock_count; i++) {
-		udp_close(&r->udp[i]);
+		reactor_udp_close(&r->udp[i]);
 		tcp_close_listener(&r->tcp[i]);
 	}
 	uv_walk(&r->loop, reactor_close_walk, NULL);
@@ -141,7 +161,8 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 	r->tcp = calloc(cfg->listen_count ? cfg->listen_count : 1,
 			sizeof(*r->tcp));
 	r->tcp_resp = malloc(65535);
-	if (!r->udp || !r->tcp || !r->tcp_resp || udp_scratch_new(r) < 0) {
+	if (!r->udp || !r->tcp || !r->tcp_resp || udp_scratch_new(r) < 0 ||
+	    (cfg->udp_io == CONFIG_UDP_IO_LIBUV && udp_uv_scratch_new(r) < 0)) {
 		snprintf(err, errlen, "reactor %u: out of memory", id);
 		return -ENOMEM;
 	}
@@ -158,7 +179,10 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 			return fd;
 		}
 		r->sock_count = (unsigned)i + 1;
-		rc = udp_start(r, &r->udp[i], fd, wildcard);
+		if (cfg->udp_io == CONFIG_UDP_IO_LIBUV)
+			rc = udp_uv_start(r, &r->udp[i], fd, wildcard);
+		else
+			rc = udp_start(r, &r->udp[i], fd, wildcard);
 		if (rc < 0) {
 			snprintf(err, errlen, "udp %s: %s", l->text,
 				 uv_strerror(rc));
@@ -185,6 +209,7 @@ static void reactor_release(struct reactor *r)
 	if (r->loop.data == r)
 		uv_loop_close(&r->loop);
 	udp_scratch_free(r);
+	udp_uv_scratch_free(r);
 	free(r->tcp_resp);
 	free(r->udp);
 	free(r->tcp);
@@ -208,6 +233,14 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	g->shared.cfg = cfg;
 	g->shared.acfg = acfg;
 	g->n = n;
+	/* One RRL table for every reactor, allocated here once. */
+	if (rrl_config_enabled(&cfg->rrl) &&
+	    !(g->shared.rrl = rrl_new(&cfg->rrl, NULL, reactor_rrl_log))) {
+		snprintf(err, errlen, "rate-limit: out of memory");
+		free(g->r);
+		free(g);
+		return NULL;
+	}
 	for (; made < n; made++) {
 		if (reactor_init(g, &g->r[made], made, err, errlen) < 0) {
 			made++;   /* partly built: tear it down too */
@@ -220,6 +253,7 @@ fail:
 		reactor_teardown(&g->r[i]);
 		reactor_release(&g->r[i]);
 	}
+	rrl_free(g->shared.rrl);
 	free(g->r);
 	free(g);
 	return NULL;
@@ -299,6 +333,7 @@ void reactor_group_free(struct reactor_group *g)
 			reactor_teardown(&g->r[i]);
 	for (unsigned i = 0; i < g->n; i++)
 		reactor_release(&g->r[i]);
+	rrl_free(g->shared.rrl);
 	free(g->r);
 	free(g);
 }

@@ -24,6 +24,23 @@ static const char *const stats_names[STATS_COUNT] = {
 	[STATS_TCP_CLOSED] = "tcp-closed",
 	[STATS_TCP_REFUSED] = "tcp-refused",
 	[STATS_TCP_TIMEOUT] = "tcp-timeout",
+	[STATS_RRL_DROPPED + 0] = "rrl-dropped-responses",
+	[STATS_RRL_DROPPED + 1] = "rrl-dropped-referrals",
+	[STATS_RRL_DROPPED + 2] = "rrl-dropped-nodata",
+	[STATS_RRL_DROPPED + 3] = "rrl-dropped-nxdomains",
+	[STATS_RRL_DROPPED + 4] = "rrl-dropped-errors",
+	[STATS_RRL_DROPPED + 5] = "rrl-dropped-all",
+	[STATS_RRL_SLIPPED + 0] = "rrl-slipped-responses",
+	[STATS_RRL_SLIPPED + 1] = "rrl-slipped-referrals",
+	[STATS_RRL_SLIPPED + 2] = "rrl-slipped-nodata",
+	[STATS_RRL_SLIPPED + 3] = "rrl-slipped-nxdomains",
+	[STATS_RRL_SLIPPED + 4] = "rrl-slipped-errors",
+	[STATS_RRL_SLIPPED + 5] = "rrl-slipped-all",
+	[STATS_COOKIE_NONE] = "cookie-none",
+	[STATS_COOKIE_CLIENT_ONLY] = "cookie-client-only",
+	[STATS_COOKIE_VALID] = "cookie-valid",
+	[STATS_COOKIE_INVALID] = "cookie-invalid",
+	[STATS_BADCOOKIE] = "badcookie",
 };
 
 enum stats_counter stats_rcode_counter(unsigned rcode)

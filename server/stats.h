@@ -28,6 +28,20 @@ enum stats_counter {
 	STATS_TCP_CLOSED,
 	STATS_TCP_REFUSED,      /* closed at once: over a connection limit */
 	STATS_TCP_TIMEOUT,      /* closed: idle or partial message too long */
+	/* Response rate limiting: limited and dropped, limited and slipped,
+	 * per class in the order of enum rrl_class (ratelimit/rrl.h). */
+	STATS_RRL_DROPPED,      /* + RRL_CLASS_RESPONSE .. RRL_CLASS_ALL */
+	STATS_RRL_DROPPED_LAST = STATS_RRL_DROPPED + 5,
+	STATS_RRL_SLIPPED,      /* + RRL_CLASS_RESPONSE .. RRL_CLASS_ALL */
+	STATS_RRL_SLIPPED_LAST = STATS_RRL_SLIPPED + 5,
+	/* DNS Cookies, with cookies on: per query, what its COOKIE option
+	 * proved (enum cookie_status from COOKIE_NONE on), and BADCOOKIE
+	 * replies sent (required, or an RRL slip). */
+	STATS_COOKIE_NONE,
+	STATS_COOKIE_CLIENT_ONLY,
+	STATS_COOKIE_VALID,
+	STATS_COOKIE_INVALID,
+	STATS_BADCOOKIE,
 	STATS_COUNT
 };
 
@@ -41,6 +55,13 @@ struct stats {
 			 __atomic_load_n(&(s)->c[i], __ATOMIC_RELAXED) + (n),\
 			 __ATOMIC_RELAXED)
 #define STATS_INC(s, i) STATS_ADD(s, i, 1)
+
+/* Counts a query's enum cookie_status (COOKIE_OFF: nothing). Reactor only. */
+#define STATS_COOKIE(s, status)                                             \
+	do {                                                                \
+		if ((status) > 0 && (status) <= 4)                          \
+			STATS_INC(s, STATS_COOKIE_NONE + (status) - 1);     \
+	} while (0)
 
 /* Counter for an answer's extended rcode (0..4095). */
 enum stats_counter stats_rcode_counter(unsigned rcode);

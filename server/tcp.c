@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
@@ -61,6 +62,7 @@ struct tcp_conn {
 	uv_write_t wreq;
 	int close_pending;         /* handles still to close */
 	uint32_t slot;             /* prefix slot */
+	struct sockaddr_storage peer; /* the client (cookies) */
 	bool counted;              /* holds a place in the limits */
 	bool accepted;             /* counted in tcp-accepted and tcp-closed */
 	bool writing;
@@ -230,6 +232,7 @@ static bool tcp_process(struct tcp_conn *c)
 	struct stats *st = &r->stats;
 	const struct zdb *db = NULL;
 	size_t off = 0;
+	uint32_t now = 0;
 	bool online = false, bad = false;
 
 	while (c->rlen - off >= 2 && c->out_len[c->fill] < TCP_OUT_HIGH) {
@@ -247,6 +250,7 @@ static bool tcp_process(struct tcp_conn *c)
 			rcu_thread_online();
 			db = zdb_current();
 			online = true;
+			now = (uint32_t)time(NULL);
 		}
 		STATS_INC(st, STATS_TCP_QUERIES);
 		memset(&req, 0, sizeof(req));
@@ -255,12 +259,15 @@ static bool tcp_process(struct tcp_conn *c)
 		req.resp = r->tcp_resp;
 		req.resp_cap = 65535;
 		req.tcp = true;
+		req.client = (const struct sockaddr *)&c->peer;
+		req.now = now;
 		off += 2 + mlen;
 		if (answer_query(db, acfg, &req) != ANSWER_SEND ||
 		    req.resp_len == 0) {
 			STATS_INC(st, STATS_DROPPED);
 			continue;
 		}
+		STATS_COOKIE(st, req.cookie);
 		STATS_INC(st, stats_rcode_counter(req.rcode));
 		if (req.truncated)
 			STATS_INC(st, STATS_TRUNCATED);
@@ -432,6 +439,7 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 	memset(&peer, 0, sizeof(peer));
 	uv_tcp_getpeername(&c->h, (struct sockaddr *)&peer, &plen);
 	c->slot = tcp_prefix_slot(&peer);
+	c->peer = peer;
 	c->counted = true;
 	total = __atomic_add_fetch(&sh->tcp_clients, 1, __ATOMIC_RELAXED);
 	per = __atomic_add_fetch(&sh->tcp_prefix[c->slot], 1, __ATOMIC_RELAXED);

@@ -22,9 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
+#include "ratelimit/cookie.h"
+#include "ratelimit/rrl.h"
 #include "server/answer.h"
 #include "server/config.h"
 #include "zones/zdb.h"
@@ -204,6 +207,46 @@ static void udp_send(struct udp_sock *us, struct udp_scratch *s, unsigned n)
 	}
 }
 
+bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
+		    const struct sockaddr *src, uint64_t now_ms)
+{
+	static const uint8_t kind_class[] = {
+		[ANSWER_KIND_POSITIVE] = RRL_CLASS_RESPONSE,
+		[ANSWER_KIND_NODATA] = RRL_CLASS_NODATA,
+		[ANSWER_KIND_NXDOMAIN] = RRL_CLASS_NXDOMAIN,
+		[ANSWER_KIND_REFERRAL] = RRL_CLASS_REFERRAL,
+		[ANSWER_KIND_ERROR] = RRL_CLASS_ERROR,
+	};
+	struct rrl_table *t = r->shared->rrl;
+	enum rrl_class cls, decided;
+	enum rrl_result res;
+
+	if (!t)
+		return true;
+	cls = req->kind < sizeof(kind_class) ?
+		      (enum rrl_class)kind_class[req->kind] : RRL_CLASS_ERROR;
+	/* A valid server cookie proves the source: never limited. */
+	res = rrl_check(t, src, cls, req->account_name,
+			rrl_query_qtype(req->query, req->query_len),
+			req->cookie == COOKIE_VALID, now_ms, &decided);
+	if (res == RRL_PASS)
+		return true;
+	/* With a client cookie, the slip is BADCOOKIE and a fresh server
+	 * cookie rather than TC (as BIND): the resolver can then prove its
+	 * address and be exempt. */
+	if (res == RRL_SLIP && answer_badcookie(req) == 0) {
+		STATS_INC(&r->stats, STATS_RRL_SLIPPED + decided);
+		return true;
+	}
+	if (res == RRL_SLIP && rrl_slip_reply(req->resp, &req->resp_len) == 0) {
+		req->truncated = true;
+		STATS_INC(&r->stats, STATS_RRL_SLIPPED + decided);
+		return true;
+	}
+	STATS_INC(&r->stats, STATS_RRL_DROPPED + decided);
+	return false;
+}
+
 /* One batch: returns the number of datagrams received (0: nothing more). */
 static int udp_batch(struct udp_sock *us)
 {
@@ -213,6 +256,7 @@ static int udp_batch(struct udp_sock *us)
 	struct stats *st = &r->stats;
 	const struct zdb *db;
 	unsigned ntx = 0;
+	uint32_t now;
 	int n;
 
 	for (int i = 0; i < UDP_BATCH; i++) {
@@ -227,6 +271,7 @@ static int udp_batch(struct udp_sock *us)
 	if (n <= 0)
 		return 0;
 
+	now = (uint32_t)time(NULL);   /* vDSO, once per batch: cookie stamps */
 	rcu_thread_online();
 	db = zdb_current();
 	for (int i = 0; i < n; i++) {
@@ -245,12 +290,20 @@ static int udp_batch(struct udp_sock *us)
 		req.resp = s->resp + (size_t)ntx * s->resp_cap;
 		req.resp_cap = s->resp_cap;
 		req.tcp = false;
+		req.client = (const struct sockaddr *)&s->src[i];
+		req.now = now;
 		if (answer_query(db, acfg, &req) != ANSWER_SEND ||
 		    req.resp_len == 0) {
 			STATS_INC(st, STATS_DROPPED);
 			continue;
 		}
+		STATS_COOKIE(st, req.cookie);
+		if (!udp_rrl_filter(r, &req, (const struct sockaddr *)&s->src[i],
+				    uv_now(&r->loop)))
+			continue;
 		STATS_INC(st, stats_rcode_counter(req.rcode));
+		if (req.rcode == 23)
+			STATS_INC(st, STATS_BADCOOKIE);
 		if (req.truncated)
 			STATS_INC(st, STATS_TRUNCATED);
 		s->tiov[ntx].iov_base = req.resp;

@@ -39,4 +39,38 @@ int udp_start(struct reactor *r, struct udp_sock *us, int fd, bool wildcard);
 /* Stops polling and closes the socket. Reactor thread. Idempotent. */
 void udp_close(struct udp_sock *us);
 
+struct answer_request;
+struct sockaddr;
+
+/* Response rate limiting of one UDP reply that answer_query() wrote into
+ * req, from client src (ratelimit/rrl.h; both UDP paths call it). Returns
+ * true to send req->resp[0..resp_len), which a slip has rewritten in place
+ * into a TC=1 reply (question and OPT kept), false to drop it. Counts the
+ * limited replies in r's stats. now_ms: the reactor loop's uv_now(). Does
+ * nothing when rate-limit is off. Reactor thread; no lock, no allocation. */
+bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
+		    const struct sockaddr *src, uint64_t now_ms);
+
+/* udp_uv.c -- the same sockets in a uv_udp_t (udp-io: libuv): libuv's
+ * recvmmsg into the reactor's uv scratch, one uv_udp_try_send per reply.
+ * No PKTINFO: wildcard addresses are refused (config.c refuses them first). */
+
+/* Allocates the reactor's libuv receive scratch (once). 0 or -ENOMEM. Main
+ * only, before the reactor runs. */
+int udp_uv_scratch_new(struct reactor *r);
+
+/* Frees it. NULL scratch accepted. After the reactor stopped. */
+void udp_uv_scratch_free(struct reactor *r);
+
+/* Opens fd (from udp_socket_open; taken, closed by udp_uv_close) in a
+ * uv_udp_t with UV_UDP_RECVMMSG on r's loop and starts receiving. Returns
+ * 0 or a libuv error (UV_EINVAL for a wildcard socket); on error udp_uv_close
+ * must still be called. Main only, before the reactor runs. */
+int udp_uv_start(struct reactor *r, struct udp_sock *us, int fd,
+		 bool wildcard);
+
+/* Stops receiving and closes the handle and its socket. Reactor thread (or
+ * main for a reactor that never ran). Idempotent. */
+void udp_uv_close(struct udp_sock *us);
+
 #endif

@@ -163,5 +163,5 @@ int wire_parse_query(const uint8_t *pkt, size_t len, struct wire_query *q)
 		q->edns.present = false; /* knotd: no OPT in a parse FORMERR */
 		return bad;
 	}
-	return q->qdcount ? WIRE_OK : WIRE_FORMERR_NOQ;
+	return q->qdcount ? WIRE_OK : WIRE_NOQUESTION;
 }

@@ -34,6 +34,9 @@ enum wire_status {
 	WIRE_DROP,            /* answer nothing (header shorter than 12 bytes, QR=1) */
 	WIRE_FORMERR,         /* FORMERR echoing the question, no OPT */
 	WIRE_FORMERR_NOQ,     /* FORMERR, header only (no usable question); OPT if parsed */
+	WIRE_NOQUESTION,      /* QDCOUNT 0, otherwise well formed: FORMERR like
+				 WIRE_FORMERR_NOQ, unless it carries a COOKIE
+				 (RFC 7873 5.4: NOERROR with a server cookie) */
 };
 
 struct wire_query {

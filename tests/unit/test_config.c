@@ -9,7 +9,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server/config.h"
 #include "server/log.h"
@@ -150,6 +152,12 @@ static const struct {
 	{ "bad_cpu.yaml", 2, "cpu-affinity", "CPU numbers" },
 	{ "not_map.yaml", 1, NULL, "mapping" },
 	{ "server_list.yaml", 2, "server", "mapping" },
+	{ "rrl_bad_key.yaml", 3, "qps-scale", "unknown key in rate-limit" },
+	{ "rrl_bad_rate.yaml", 3, "nxdomains-per-second", "0 to 1000" },
+	{ "rrl_bad_slip.yaml", 2, "slip", "0 to 10" },
+	{ "rrl_bad_cidr.yaml", 5, "exempt-clients", "ADDR/BITS" },
+	{ "rrl_bad_window.yaml", 2, "window", "1 to 3600" },
+	{ "rrl_not_map.yaml", 3, "rate-limit", "mapping" },
 };
 
 static void test_errors(void)
@@ -258,6 +266,216 @@ static void test_flags_merge(void)
 	config_free(&cfg);
 }
 
+/* The rate-limit: section: every key, and the defaults (RRL off, limits
+ * left out follow responses-per-second, all-per-second does not). */
+static void test_rate_limit(void)
+{
+	struct config cfg;
+	char err[512] = "";
+	const struct rrl_config *r = &cfg.rrl;
+
+	config_init(&cfg);
+	CU_ASSERT_FALSE(rrl_config_enabled(r));
+	CU_ASSERT_EQUAL(r->window, 15);
+	CU_ASSERT_EQUAL(r->slip, 2);
+	CU_ASSERT_EQUAL(r->ipv4_prefix_length, 24);
+	CU_ASSERT_EQUAL(r->ipv6_prefix_length, 56);
+	CU_ASSERT_EQUAL(r->max_table_size, 20000);
+	CU_ASSERT_EQUAL_FATAL(config_load(&cfg, CONFIG_DIR "rrl_good.yaml",
+					  err, sizeof(err)), 0);
+	CU_ASSERT(rrl_config_enabled(r));
+	CU_ASSERT_EQUAL(rrl_config_rate(r, RRL_CLASS_RESPONSE), 10);
+	CU_ASSERT_EQUAL(rrl_config_rate(r, RRL_CLASS_REFERRAL), 4);
+	CU_ASSERT_EQUAL(rrl_config_rate(r, RRL_CLASS_NODATA), 10);  /* follows */
+	CU_ASSERT_EQUAL(rrl_config_rate(r, RRL_CLASS_NXDOMAIN), 3);
+	CU_ASSERT_EQUAL(rrl_config_rate(r, RRL_CLASS_ERROR), 0);    /* off */
+	CU_ASSERT_EQUAL(rrl_config_rate(r, RRL_CLASS_ALL), 100);
+	CU_ASSERT_EQUAL(r->window, 5);
+	CU_ASSERT_EQUAL(r->slip, 3);
+	CU_ASSERT_EQUAL(r->ipv4_prefix_length, 16);
+	CU_ASSERT_EQUAL(r->ipv6_prefix_length, 48);
+	CU_ASSERT(r->log_only);
+	CU_ASSERT_EQUAL(r->max_table_size, 5000);
+	CU_ASSERT_EQUAL_FATAL(r->exempt_count, 3);
+	CU_ASSERT_EQUAL(r->exempt[0].family, AF_INET);
+	CU_ASSERT_EQUAL(r->exempt[0].bits, 24);
+	CU_ASSERT_EQUAL(r->exempt[1].family, AF_INET6);
+	CU_ASSERT_EQUAL(r->exempt[1].bits, 32);
+	CU_ASSERT_EQUAL(r->exempt[2].bits, 32);
+	config_free(&cfg);
+}
+
+/* Writes text to a temporary file; path receives its name. */
+static void write_tmp(char *path, size_t len, const char *text)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(path, len, "/tmp/levee-test-config-XXXXXX");
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	f = fdopen(fd, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* udp-io: mmsg (default) or libuv; libuv refuses wildcard addresses
+ * whichever comes first, in the file or from -l. */
+static void test_udp_io(void)
+{
+	static const struct {
+		const char *text;
+		int rc, io;
+		const char *want;     /* substring of the error */
+	} cases[] = {
+		{ "server:\n  listen: 127.0.0.1@53\n", 0, CONFIG_UDP_IO_MMSG,
+		  NULL },
+		{ "server:\n  udp-io: libuv\n  listen: 127.0.0.1@53\n", 0,
+		  CONFIG_UDP_IO_LIBUV, NULL },
+		{ "server:\n  udp-io: mmsg\n  listen: 0.0.0.0@53\n", 0,
+		  CONFIG_UDP_IO_MMSG, NULL },
+		{ "server:\n  udp-io: epoll\n", LV_ECONFIG, 0,
+		  ":2: key 'udp-io': expected mmsg or libuv" },
+		{ "server:\n  listen: [127.0.0.1@53, '::@53']\n"
+		  "  udp-io: libuv\n", LV_ECONFIG, 0,
+		  ":3: key 'udp-io': libuv cannot serve the wildcard address "
+		  "::@53" },
+		{ "server:\n  udp-io: libuv\n  listen: 0.0.0.0@53\n",
+		  LV_ECONFIG, 0, ":3: key 'listen': wildcard address" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config cfg;
+		char path[64], err[512] = "";
+		int rc;
+
+		write_tmp(path, sizeof(path), cases[i].text);
+		config_init(&cfg);
+		rc = config_load(&cfg, path, err, sizeof(err));
+		unlink(path);
+		if (rc != cases[i].rc ||
+		    (cases[i].want && !strstr(err, cases[i].want)))
+			fprintf(stderr, "\ncase %zu: rc %d, err '%s'\n", i, rc,
+				err);
+		CU_ASSERT_EQUAL(rc, cases[i].rc);
+		if (rc == 0)
+			CU_ASSERT_EQUAL(cfg.udp_io, cases[i].io);
+		if (cases[i].want)
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].want));
+		config_free(&cfg);
+	}
+
+	/* -l on top of a file saying udp-io: libuv. */
+	{
+		struct config cfg;
+		char path[64], err[512] = "";
+
+		write_tmp(path, sizeof(path), "server:\n  udp-io: libuv\n");
+		config_init(&cfg);
+		CU_ASSERT_EQUAL(config_load(&cfg, path, err, sizeof(err)), 0);
+		unlink(path);
+		CU_ASSERT_EQUAL(config_add_listen(&cfg, "::1@5353", err,
+						  sizeof(err)), 0);
+		CU_ASSERT_EQUAL(config_add_listen(&cfg, "::@5353", err,
+						  sizeof(err)), LV_ECONFIG);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "udp-io: mmsg"));
+		CU_ASSERT_EQUAL(cfg.listen_count, 1);
+		config_free(&cfg);
+	}
+}
+
+/* Section cookies: every key, defaults, and each error naming line and
+ * key. */
+static void test_cookies(void)
+{
+	static const struct {
+		const char *text;
+		const char *want;     /* substring of the error, NULL: ok */
+	} cases[] = {
+		{ "cookies:\n  answer: off\n  require: under-attack\n", NULL },
+		{ "cookies:\n  require: sometimes\n",
+		  ":2: key 'require': expected off, on or under-attack" },
+		{ "cookies:\n  answer: maybe\n", ":2: key 'answer': expected true" },
+		{ "cookies:\n  secret: 0011\n",
+		  ":2: key 'secret': expected 32 hex digits" },
+		{ "cookies:\n  secret: 000102030405060708090a0b0c0d0e0g\n",
+		  ":2: key 'secret': expected 32 hex digits" },
+		{ "cookies:\n  master-key: 00\n",
+		  ":2: key 'master-key': expected 64 hex digits" },
+		{ "cookies:\n  lifetime: 60\n",
+		  ":2: key 'lifetime': expected an integer from 3600" },
+		{ "cookies:\n  secret-previous: 000102030405060708090a0b0c0d0e0f\n",
+		  ":2: key 'secret-previous': needs secret" },
+		{ "cookies:\n  secret: 000102030405060708090a0b0c0d0e0f\n"
+		  "  lifetime: 7200\n", ":2: key 'lifetime': cannot be combined" },
+		{ "cookies:\n  salt: 1\n", ":2: key 'salt': unknown key in cookies" },
+		{ "cookies:\n  require: on\n  require: off\n",
+		  ":3: key 'require': given twice" },
+	};
+	struct config cfg;
+	char path[64], err[512] = "";
+
+	config_init(&cfg);
+	CU_ASSERT_TRUE(cfg.cookies.answer);
+	CU_ASSERT_EQUAL(cfg.cookies.require, COOKIE_REQUIRE_OFF);
+	CU_ASSERT_FALSE(cfg.cookies.have_secret || cfg.cookies.have_master);
+	config_free(&cfg);
+
+	write_tmp(path, sizeof(path),
+		  "cookies:\n"
+		  "  answer: on\n"
+		  "  require: on\n"
+		  "  secret: 000102030405060708090a0b0c0d0e0f\n"
+		  "  secret-previous: 101112131415161718191A1B1C1D1E1F\n"
+		  "  secret-next: 202122232425262728292a2b2c2d2e2f\n");
+	config_init(&cfg);
+	CU_ASSERT_EQUAL(config_load(&cfg, path, err, sizeof(err)), 0);
+	unlink(path);
+	CU_ASSERT_TRUE(cfg.cookies.answer);
+	CU_ASSERT_EQUAL(cfg.cookies.require, COOKIE_REQUIRE_ON);
+	CU_ASSERT_TRUE(cfg.cookies.have_secret && cfg.cookies.have_previous &&
+		       cfg.cookies.have_next && !cfg.cookies.have_master);
+	CU_ASSERT_EQUAL(cfg.cookies.secret[15], 0x0f);
+	CU_ASSERT_EQUAL(cfg.cookies.secret_previous[10], 0x1a);
+	CU_ASSERT_EQUAL(cfg.cookies.secret_next[0], 0x20);
+	config_free(&cfg);
+
+	write_tmp(path, sizeof(path),
+		  "cookies:\n  master-key: "
+		  "000102030405060708090a0b0c0d0e0f"
+		  "101112131415161718191a1b1c1d1e1f\n  lifetime: 86400\n");
+	config_init(&cfg);
+	CU_ASSERT_EQUAL(config_load(&cfg, path, err, sizeof(err)), 0);
+	unlink(path);
+	CU_ASSERT_TRUE(cfg.cookies.have_master);
+	CU_ASSERT_EQUAL(cfg.cookies.master_key[31], 0x1f);
+	CU_ASSERT_EQUAL(cfg.cookies.lifetime, 86400);
+	config_free(&cfg);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		write_tmp(path, sizeof(path), cases[i].text);
+		config_init(&cfg);
+		rc = config_load(&cfg, path, err, sizeof(err));
+		unlink(path);
+		if ((rc == 0) != !cases[i].want ||
+		    (cases[i].want && !strstr(err, cases[i].want)))
+			fprintf(stderr, "\ncookies case %zu: rc %d, err '%s'\n",
+				i, rc, err);
+		CU_ASSERT_EQUAL(rc, cases[i].want ? LV_ECONFIG : 0);
+		if (cases[i].want)
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].want));
+		if (i == 0) {
+			CU_ASSERT_FALSE(cfg.cookies.answer);
+			CU_ASSERT_EQUAL(cfg.cookies.require,
+					COOKIE_REQUIRE_UNDER_ATTACK);
+		}
+		config_free(&cfg);
+	}
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -273,7 +491,10 @@ int main(void)
 	    !CU_add_test(s, "errors: line and key", test_errors) ||
 	    !CU_add_test(s, "missing config file", test_missing_file) ||
 	    !CU_add_test(s, "listen addresses", test_parse_listen) ||
-	    !CU_add_test(s, "flags on top of a file", test_flags_merge)) {
+	    !CU_add_test(s, "flags on top of a file", test_flags_merge) ||
+	    !CU_add_test(s, "udp-io", test_udp_io) ||
+	    !CU_add_test(s, "rate-limit", test_rate_limit) ||
+	    !CU_add_test(s, "cookies", test_cookies)) {
 		CU_cleanup_registry();
 		return 1;
 	}

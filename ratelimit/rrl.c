@@ -1,0 +1,674 @@
+/* rrl.c -- response rate limiting: one lock-free table for every reactor.
+ *
+ * The table is a fixed array of buckets, allocated once by rrl_new() and
+ * never grown: max-table-size buckets, grouped in sets of RRL_WAYS. A key
+ * (SipHash-2-4 of prefix, class, qtype and lowercased name, keyed with a
+ * secret so a client cannot aim collisions at one set) picks the set; the
+ * bucket holding that key is found by scanning the set, and when it is not
+ * there the empty or least recently used bucket of the set is taken over
+ * with a compare-and-swap on its key word. So a full table reuses its
+ * oldest buckets and lookup work is bounded by one set.
+ *
+ * A bucket is a key word, a state word and a "limited since" word, each a
+ * C11 atomic updated with relaxed operations only (no fence is needed: each
+ * word is self-contained, and the one race they allow, a bucket taken over
+ * while another thread debits it, costs at most one response's accounting).
+ * The state packs the time of the last update (milliseconds, 32 bits,
+ * compared with serial arithmetic), the credit in thousandths of a response
+ * (21 bits: at most 1000 responses per second) and the slip counter; it is
+ * changed with a CAS loop of at most RRL_CAS_TRIES rounds (a loop that
+ * loses every round lets the response pass).
+ *
+ * Arithmetic (docs/rrl.md): a bucket earns `rate` responses per second,
+ * continuously (rate thousandths per millisecond), and holds at most `rate`;
+ * a response that finds a whole response of credit spends it and passes;
+ * otherwise it is limited: every slip-th limited response slips (a TC=1
+ * reply), the others are dropped. A bucket untouched for longer than window
+ * starts afresh. A prefix is reported "limited" from its first limited
+ * response until a response passes after window seconds with none limited.
+ *
+ * Nothing here allocates, blocks or calls into the system after rrl_new();
+ * the log callback is called at most RRL_LOG_PER_SEC times a second in all
+ * and at most once per prefix slot per window for "start" lines.
+ */
+#include "ratelimit/rrl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RRL_WAYS 8
+#define RRL_CAS_TRIES 16
+#define RRL_CLAIM_TRIES 3
+#define RRL_LOG_PER_SEC 10
+#define RRL_LOG_SLOTS 256
+
+/* State word: stamp (ms) << 32 | credit (1/1000) << 11 | slip count << 7. */
+#define ST_STAMP(s) ((uint32_t)((s) >> 32))
+#define ST_CREDIT(s) ((uint32_t)(((s) >> 11) & 0x1fffff))
+#define ST_SLIP(s) ((unsigned)(((s) >> 7) & 0xf))
+#define ST_PACK(stamp, credit, slip)                                         \
+	((uint64_t)(stamp) << 32 | (uint64_t)((credit) & 0x1fffff) << 11 |    \
+	 (uint64_t)((slip) & 0xf) << 7)
+
+struct rrl_bucket {
+	_Atomic uint64_t key;              /* 0: empty */
+	_Atomic uint64_t state;
+	_Atomic uint32_t limited_since;    /* ms | 1 of the last limited
+					      response; 0: not limited */
+	uint32_t pad;
+};
+
+struct rrl_table {
+	struct rrl_config cfg;
+	unsigned rate[RRL_CLASS_COUNT];
+	uint32_t window_ms;
+	size_t nsets;
+	unsigned ways;
+	uint8_t key[crypto_shorthash_KEYBYTES];
+	rrl_log_fn log;
+	_Atomic uint32_t log_sec;          /* second of the log budget */
+	_Atomic uint32_t log_count;        /* lines logged in it */
+	_Atomic uint32_t log_prefix[RRL_LOG_SLOTS];  /* second + 1 of the last
+							start line per slot */
+	struct rrl_bucket *b;              /* nsets * ways */
+};
+
+/* A client prefix: family, and the address with host bits cleared. */
+struct rrl_prefix {
+	uint8_t family;
+	uint8_t bits;
+	uint8_t addr[16];
+};
+
+static const char *const rrl_class_names[RRL_CLASS_COUNT] = {
+	[RRL_CLASS_RESPONSE] = "responses",
+	[RRL_CLASS_REFERRAL] = "referrals",
+	[RRL_CLASS_NODATA] = "nodata",
+	[RRL_CLASS_NXDOMAIN] = "nxdomains",
+	[RRL_CLASS_ERROR] = "errors",
+	[RRL_CLASS_ALL] = "all",
+};
+
+const char *rrl_class_name(enum rrl_class cls)
+{
+	return (unsigned)cls < RRL_CLASS_COUNT ? rrl_class_names[cls] : "?";
+}
+
+void rrl_config_init(struct rrl_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->responses_per_second = 0;
+	c->referrals_per_second = RRL_RATE_UNSET;
+	c->nodata_per_second = RRL_RATE_UNSET;
+	c->nxdomains_per_second = RRL_RATE_UNSET;
+	c->errors_per_second = RRL_RATE_UNSET;
+	c->all_per_second = 0;
+	c->window = 15;
+	c->slip = 2;
+	c->ipv4_prefix_length = 24;
+	c->ipv6_prefix_length = 56;
+	c->log_only = false;
+	c->max_table_size = 20000;
+}
+
+unsigned rrl_config_rate(const struct rrl_config *c, enum rrl_class cls)
+{
+	unsigned r;
+
+	switch (cls) {
+	case RRL_CLASS_RESPONSE: return c->responses_per_second;
+	case RRL_CLASS_REFERRAL: r = c->referrals_per_second; break;
+	case RRL_CLASS_NODATA: r = c->nodata_per_second; break;
+	case RRL_CLASS_NXDOMAIN: r = c->nxdomains_per_second; break;
+	case RRL_CLASS_ERROR: r = c->errors_per_second; break;
+	case RRL_CLASS_ALL: return c->all_per_second;
+	default: return 0;
+	}
+	return r == RRL_RATE_UNSET ? c->responses_per_second : r;
+}
+
+bool rrl_config_enabled(const struct rrl_config *c)
+{
+	for (int i = 0; i < RRL_CLASS_COUNT; i++)
+		if (rrl_config_rate(c, (enum rrl_class)i))
+			return true;
+	return false;
+}
+
+int rrl_parse_cidr(const char *text, struct rrl_cidr *out)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash;
+	size_t hl;
+	long bits;
+	int maxbits;
+
+	memset(out, 0, sizeof(*out));
+	if (!text)
+		return -EINVAL;
+	slash = strchr(text, '/');
+	hl = slash ? (size_t)(slash - text) : strlen(text);
+	if (hl == 0 || hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, text, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET6, host, out->addr) == 1) {
+		out->family = AF_INET6;
+		maxbits = 128;
+	} else if (inet_pton(AF_INET, host, out->addr) == 1) {
+		out->family = AF_INET;
+		maxbits = 32;
+	} else {
+		return -EINVAL;
+	}
+	bits = maxbits;
+	if (slash) {
+		char *end;
+
+		if (!slash[1])
+			return -EINVAL;
+		bits = strtol(slash + 1, &end, 10);
+		if (*end || bits < 0 || bits > maxbits)
+			return -EINVAL;
+	}
+	out->bits = (uint8_t)bits;
+	for (int i = 0; i < 16; i++) {
+		int keep = (int)bits - 8 * i;
+
+		if (keep <= 0)
+			out->addr[i] = 0;
+		else if (keep < 8)
+			out->addr[i] &= (uint8_t)(0xff << (8 - keep));
+	}
+	return 0;
+}
+
+struct rrl_table *rrl_new(const struct rrl_config *c, const uint8_t *seed,
+			  rrl_log_fn log)
+{
+	struct rrl_table *t;
+	size_t n = c->max_table_size ? c->max_table_size : 1;
+
+	if (n > RRL_MAX_TABLE)
+		n = RRL_MAX_TABLE;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->cfg = *c;
+	for (int i = 0; i < RRL_CLASS_COUNT; i++) {
+		unsigned r = rrl_config_rate(c, (enum rrl_class)i);
+
+		t->rate[i] = r > RRL_MAX_RATE ? RRL_MAX_RATE : r;
+	}
+	t->window_ms = (c->window ? c->window : 1) * 1000u;
+	t->ways = n < RRL_WAYS ? (unsigned)n : RRL_WAYS;
+	t->nsets = n / t->ways;
+	t->log = log;
+	t->b = calloc(t->nsets * t->ways, sizeof(*t->b));
+	if (!t->b) {
+		free(t);
+		return NULL;
+	}
+	if (seed) {
+		memcpy(t->key, seed, sizeof(t->key));
+	} else {
+		if (sodium_init() < 0) {
+			free(t->b);
+			free(t);
+			return NULL;
+		}
+		randombytes_buf(t->key, sizeof(t->key));
+	}
+	return t;
+}
+
+void rrl_free(struct rrl_table *t)
+{
+	if (!t)
+		return;
+	free(t->b);
+	free(t);
+}
+
+size_t rrl_table_size(const struct rrl_table *t)
+{
+	return t->nsets * t->ways;
+}
+
+/* The prefix of src for the configured lengths. false: not IP. */
+static bool rrl_prefix_of(const struct rrl_table *t, const struct sockaddr *src,
+			  struct rrl_prefix *p)
+{
+	unsigned bits;
+
+	memset(p, 0, sizeof(*p));
+	if (src->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)src;
+
+		memcpy(p->addr, &a->sin_addr, 4);
+		bits = t->cfg.ipv4_prefix_length > 32 ? 32 :
+						t->cfg.ipv4_prefix_length;
+	} else if (src->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)src;
+
+		memcpy(p->addr, &a->sin6_addr, 16);
+		bits = t->cfg.ipv6_prefix_length > 128 ? 128 :
+						t->cfg.ipv6_prefix_length;
+	} else {
+		return false;
+	}
+	p->family = (uint8_t)src->sa_family;
+	p->bits = (uint8_t)bits;
+	for (unsigned i = 0; i < 16; i++) {
+		int keep = (int)bits - 8 * (int)i;
+
+		if (keep <= 0)
+			p->addr[i] = 0;
+		else if (keep < 8)
+			p->addr[i] &= (uint8_t)(0xff << (8 - keep));
+	}
+	return true;
+}
+
+/* Whether src is in one of the exempt networks. At most RRL_MAX_EXEMPT
+ * comparisons. */
+static bool rrl_exempt(const struct rrl_table *t, const struct sockaddr *src)
+{
+	const uint8_t *a;
+
+	if (src->sa_family == AF_INET)
+		a = (const uint8_t *)&((const struct sockaddr_in *)src)->sin_addr;
+	else if (src->sa_family == AF_INET6)
+		a = (const uint8_t *)&((const struct sockaddr_in6 *)src)->sin6_addr;
+	else
+		return false;
+	for (size_t i = 0; i < t->cfg.exempt_count; i++) {
+		const struct rrl_cidr *e = &t->cfg.exempt[i];
+		unsigned full = e->bits / 8u, rest = e->bits % 8u;
+
+		if (e->family != src->sa_family)
+			continue;
+		if (memcmp(a, e->addr, full) != 0)
+			continue;
+		if (rest && ((a[full] ^ e->addr[full]) &
+			     (uint8_t)(0xff << (8 - rest))))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Copies a wire name into out lowercased; returns its length (0 for NULL
+ * or a name that runs past 255 octets or has a compression pointer, which
+ * account names never have). */
+static size_t rrl_name_lower(const uint8_t *name, uint8_t *out)
+{
+	size_t off = 0;
+
+	if (!name)
+		return 0;
+	for (;;) {
+		uint8_t l = name[off];
+
+		if (l & 0xc0 || off + l + 1 > 255)
+			return 0;
+		out[off] = l;
+		for (unsigned i = 1; i <= l; i++) {
+			uint8_t c = name[off + i];
+
+			out[off + i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+		}
+		off += l + 1u;
+		if (l == 0)
+			return off;
+	}
+}
+
+/* The bucket key: nonzero 64-bit keyed hash. */
+static uint64_t rrl_key(const struct rrl_table *t, const struct rrl_prefix *p,
+			enum rrl_class cls, const uint8_t *name, uint16_t qtype)
+{
+	uint8_t buf[2 + 16 + 2 + 255];
+	unsigned char out[crypto_shorthash_BYTES];
+	size_t len = 0;
+	uint64_t h;
+
+	buf[len++] = p->family;
+	buf[len++] = (uint8_t)cls;
+	memcpy(buf + len, p->addr, 16);
+	len += 16;
+	if (cls == RRL_CLASS_RESPONSE) {
+		buf[len++] = (uint8_t)(qtype >> 8);
+		buf[len++] = (uint8_t)qtype;
+	}
+	if (cls != RRL_CLASS_ERROR && cls != RRL_CLASS_ALL)
+		len += rrl_name_lower(name, buf + len);
+	crypto_shorthash(out, buf, len, t->key);
+	memcpy(&h, out, sizeof(h));
+	return h ? h : 1;
+}
+
+/* Presentation form of a wire name for logs ("." for NULL or bad). */
+static void rrl_name_text(const uint8_t *name, char *out, size_t cap)
+{
+	size_t o = 0, off = 0;
+
+	if (!name || cap < 8) {
+		snprintf(out, cap, ".");
+		return;
+	}
+	while (name[off] && !(name[off] & 0xc0) && off < 255) {
+		uint8_t l = name[off];
+
+		for (unsigned i = 1; i <= l && o + 5 < cap; i++) {
+			uint8_t c = name[off + i];
+
+			if (c > ' ' && c < 127 && c != '.' && c != '\\')
+				out[o++] = (char)c;
+			else
+				o += (size_t)snprintf(out + o, cap - o,
+						      "\\%03u", c);
+		}
+		if (o + 2 < cap)
+			out[o++] = '.';
+		off += l + 1u;
+	}
+	if (o == 0)
+		out[o++] = '.';
+	out[o] = '\0';
+}
+
+static void rrl_prefix_text(const struct rrl_prefix *p, char *out, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(p->family, p->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(out, cap, "%s/%u", a, p->bits);
+}
+
+/* One log line, if the global budget of this second allows it. */
+static void rrl_log(struct rrl_table *t, const struct rrl_prefix *p,
+		    enum rrl_class cls, const uint8_t *name, uint32_t now_ms,
+		    bool start)
+{
+	uint32_t sec = now_ms / 1000u, cur;
+	char pfx[INET6_ADDRSTRLEN + 8], nm[1024], line[1200];
+
+	if (!t->log)
+		return;
+	cur = atomic_load_explicit(&t->log_sec, memory_order_relaxed);
+	if (cur != sec &&
+	    atomic_compare_exchange_strong_explicit(&t->log_sec, &cur, sec,
+						    memory_order_relaxed,
+						    memory_order_relaxed))
+		atomic_store_explicit(&t->log_count, 0, memory_order_relaxed);
+	if (atomic_fetch_add_explicit(&t->log_count, 1, memory_order_relaxed) >=
+	    RRL_LOG_PER_SEC)
+		return;
+	rrl_prefix_text(p, pfx, sizeof(pfx));
+	if (cls == RRL_CLASS_ERROR || cls == RRL_CLASS_ALL)
+		snprintf(nm, sizeof(nm), "-");
+	else
+		rrl_name_text(name, nm, sizeof(nm));
+	snprintf(line, sizeof(line), "rrl: %s%s %s %s %s", t->cfg.log_only ?
+		 "would " : "", start ? "limit" : "stop limiting", pfx,
+		 rrl_class_name(cls), nm);
+	t->log(line);
+}
+
+/* Whether a "start" line for this prefix may go out now: at most one per
+ * prefix slot per window. */
+static bool rrl_log_prefix_ok(struct rrl_table *t, const struct rrl_prefix *p,
+			      uint32_t now_ms)
+{
+	uint32_t slot = 0, sec = now_ms / 1000u + 1u, last;
+
+	for (int i = 0; i < 16; i++)
+		slot = slot * 31u + p->addr[i];
+	slot = (slot ^ p->family) % RRL_LOG_SLOTS;
+	last = atomic_load_explicit(&t->log_prefix[slot], memory_order_relaxed);
+	if (last && sec - last < t->window_ms / 1000u)
+		return false;
+	return atomic_compare_exchange_strong_explicit(
+		&t->log_prefix[slot], &last, sec, memory_order_relaxed,
+		memory_order_relaxed);
+}
+
+/* Finds or takes over the bucket of key in its set. NULL when other threads
+ * won every claim (the response then passes unaccounted). Visits one set at
+ * most RRL_CLAIM_TRIES times. */
+static struct rrl_bucket *rrl_find(struct rrl_table *t, uint64_t key,
+				   uint32_t now, uint32_t rate)
+{
+	struct rrl_bucket *set = t->b + (size_t)((key >> 17) % t->nsets) * t->ways;
+	struct rrl_bucket *victim;
+
+	for (int round = 0; round < RRL_CLAIM_TRIES; round++) {
+		uint64_t vkey = 0;
+		int64_t vage = -1;
+
+		victim = set;
+		for (unsigned i = 0; i < t->ways; i++) {
+			uint64_t k = atomic_load_explicit(&set[i].key,
+							  memory_order_relaxed);
+			int64_t age;
+
+			if (k == key)
+				return &set[i];
+			if (k == 0) {
+				age = INT64_MAX;
+			} else {
+				uint64_t s = atomic_load_explicit(
+					&set[i].state, memory_order_relaxed);
+				int32_t d = (int32_t)(now - ST_STAMP(s));
+
+				age = d < 0 ? 0 : d;
+			}
+			if (age > vage) {
+				vage = age;
+				victim = &set[i];
+				vkey = k;
+			}
+		}
+		if (atomic_compare_exchange_strong_explicit(
+			    &victim->key, &vkey, key, memory_order_relaxed,
+			    memory_order_relaxed)) {
+			atomic_store_explicit(&victim->state,
+					      ST_PACK(now, rate * 1000u, 0),
+					      memory_order_relaxed);
+			atomic_store_explicit(&victim->limited_since, 0,
+					      memory_order_relaxed);
+			return victim;
+		}
+		/* Another thread took it: look again (it may be ours). */
+	}
+	return NULL;
+}
+
+/* Debits one response from the bucket of (p, cls, name, qtype). */
+static enum rrl_result rrl_account(struct rrl_table *t,
+				   const struct rrl_prefix *p,
+				   enum rrl_class cls, const uint8_t *name,
+				   uint16_t qtype, uint32_t now)
+{
+	uint32_t rate = t->rate[cls], cap = rate * 1000u;
+	unsigned slip = cls == RRL_CLASS_ALL ? 0 : t->cfg.slip;
+	uint64_t key = rrl_key(t, p, cls, name, qtype);
+	struct rrl_bucket *b = rrl_find(t, key, now, rate);
+	enum rrl_result res = RRL_PASS;
+	uint32_t lim;
+
+	if (!b)
+		return RRL_PASS;
+	for (int tries = 0; tries < RRL_CAS_TRIES; tries++) {
+		uint64_t old = atomic_load_explicit(&b->state,
+						    memory_order_relaxed);
+		uint32_t stamp = ST_STAMP(old);
+		uint64_t credit = ST_CREDIT(old);
+		unsigned sc = ST_SLIP(old);
+		int32_t age = (int32_t)(now - stamp);
+
+		if (age < 0)
+			age = 0;          /* another reactor's clock is ahead */
+		else
+			stamp = now;
+		if ((uint32_t)age > t->window_ms) {
+			credit = cap;
+			sc = 0;
+		} else {
+			credit += (uint64_t)age * rate;
+			if (credit > cap)
+				credit = cap;
+		}
+		if (credit >= 1000) {
+			credit -= 1000;
+			res = RRL_PASS;
+		} else if (slip && ++sc >= slip) {
+			sc = 0;
+			res = RRL_SLIP;
+		} else {
+			res = RRL_DROP;
+		}
+		if (atomic_compare_exchange_weak_explicit(
+			    &b->state, &old, ST_PACK(stamp, credit, sc),
+			    memory_order_relaxed, memory_order_relaxed))
+			break;
+		res = RRL_PASS;   /* lost every round: let it through */
+	}
+	/* Start and stop of limiting, for the log. */
+	lim = atomic_load_explicit(&b->limited_since, memory_order_relaxed);
+	if (res != RRL_PASS) {
+		if (lim == 0) {
+			if (atomic_compare_exchange_strong_explicit(
+				    &b->limited_since, &lim, now | 1u,
+				    memory_order_relaxed,
+				    memory_order_relaxed) &&
+			    rrl_log_prefix_ok(t, p, now))
+				rrl_log(t, p, cls, name, now, true);
+		} else if ((int32_t)(now - lim) >= 1000) {
+			atomic_store_explicit(&b->limited_since, now | 1u,
+					      memory_order_relaxed);
+		}
+	} else if (lim && (int32_t)(now - lim) > (int32_t)t->window_ms) {
+		if (atomic_compare_exchange_strong_explicit(
+			    &b->limited_since, &lim, 0, memory_order_relaxed,
+			    memory_order_relaxed))
+			rrl_log(t, p, cls, name, now, false);
+	}
+	return res;
+}
+
+enum rrl_result rrl_check(struct rrl_table *t, const struct sockaddr *src,
+			  enum rrl_class cls, const uint8_t *name,
+			  uint16_t qtype, bool cookie_valid, uint64_t now_ms,
+			  enum rrl_class *decided)
+{
+	struct rrl_prefix p;
+	enum rrl_result res = RRL_PASS;
+	uint32_t now = (uint32_t)now_ms;
+
+	if (decided)
+		*decided = cls;
+	if (!t || cookie_valid || (unsigned)cls >= RRL_CLASS_ALL)
+		return RRL_PASS;
+	if (!rrl_prefix_of(t, src, &p) || rrl_exempt(t, src))
+		return RRL_PASS;
+	if (t->rate[cls])
+		res = rrl_account(t, &p, cls, name, qtype, now);
+	if (t->rate[RRL_CLASS_ALL] &&
+	    rrl_account(t, &p, RRL_CLASS_ALL, NULL, 0, now) != RRL_PASS) {
+		res = RRL_DROP;
+		if (decided)
+			*decided = RRL_CLASS_ALL;
+	}
+	return t->cfg.log_only ? RRL_PASS : res;
+}
+
+/* Skips a wire name at off (labels, ending in a root label or a pointer).
+ * Returns the offset after it or 0 when it runs past len. Bounded by len. */
+static size_t rrl_skip_name(const uint8_t *m, size_t len, size_t off)
+{
+	while (off < len) {
+		uint8_t l = m[off];
+
+		if ((l & 0xc0) == 0xc0)
+			return off + 2 <= len ? off + 2 : 0;
+		if (l & 0xc0)
+			return 0;
+		if (l == 0)
+			return off + 1;
+		off += l + 1u;
+	}
+	return 0;
+}
+
+uint16_t rrl_query_qtype(const uint8_t *q, size_t len)
+{
+	size_t off;
+
+	if (!q || len < 12 || (q[4] == 0 && q[5] == 0))
+		return 0;
+	off = rrl_skip_name(q, len, 12);
+	if (!off || off + 2 > len)
+		return 0;
+	return (uint16_t)(q[off] << 8 | q[off + 1]);
+}
+
+static unsigned rd16(const uint8_t *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+int rrl_slip_reply(uint8_t *m, size_t *lenp)
+{
+	size_t len = *lenp, off = 12, qend, opt_off = 0, opt_len = 0;
+	unsigned qd, an, ns, ar;
+
+	if (len < 12)
+		return -EINVAL;
+	qd = rd16(m + 4);
+	an = rd16(m + 6);
+	ns = rd16(m + 8);
+	ar = rd16(m + 10);
+	for (unsigned i = 0; i < qd; i++) {
+		off = rrl_skip_name(m, len, off);
+		if (!off || off + 4 > len)
+			return -EINVAL;
+		off += 4;
+	}
+	qend = off;
+	for (unsigned i = 0; i < an + ns + ar; i++) {
+		size_t start = off;
+		unsigned type, rdlen;
+
+		off = rrl_skip_name(m, len, off);
+		if (!off || off + 10 > len)
+			return -EINVAL;
+		type = rd16(m + off);
+		rdlen = rd16(m + off + 8);
+		off += 10;
+		if (off + rdlen > len)
+			return -EINVAL;
+		off += rdlen;
+		if (type == 41 && i >= an + ns && !opt_len) {
+			opt_off = start;
+			opt_len = off - start;
+		}
+	}
+	if (opt_len)
+		memmove(m + qend, m + opt_off, opt_len);
+	m[2] |= 0x02;   /* TC */
+	m[6] = m[7] = 0;
+	m[8] = m[9] = 0;
+	m[10] = 0;
+	m[11] = opt_len ? 1 : 0;
+	*lenp = qend + opt_len;
+	return 0;
+}

@@ -18,7 +18,8 @@ import statistics
 import subprocess
 import sys
 
-SERVERS = ["levee", "knotd", "nsd", "null"]
+SERVERS = ["levee", "armed", "knotd", "nsd", "null"]
+# "armed": Levee with RRL and cookies on but not triggered.
 # metric, label, higher-is-better
 METRICS = [
     ("udp_open.qps", "UDP answered/s, open throttle, 10k zone", True),
@@ -87,9 +88,9 @@ def main():
                  f"{open('/proc/loadavg').read().split()[0]} (other jobs on "
                  f"the machine move every figure).")
     lines.append("")
-    lines.append("| figure | Levee | knotd | nsd | null | Levee/knotd | "
-                 "Levee/nsd | Levee % of null |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+    lines.append("| figure | Levee | Levee armed | knotd | nsd | null | "
+                 "Levee/knotd | Levee/nsd | Levee % of null | armed/Levee |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
     for m, label, _ in METRICS:
         if not any((s, m) in data for s in SERVERS):
             continue
@@ -97,15 +98,16 @@ def main():
         for s in SERVERS:
             v = med(s, m)
             cells.append(f"{fmt(v)} [{rng(s, m)}]" if v is not None else "-")
-        lv, kn, ns, nl = (med(s, m) for s in SERVERS)
+        lv, ar, kn, ns, nl = (med(s, m) for s in SERVERS)
         rk = f"{lv / kn:.2f}" if lv is not None and kn else "-"
         rn = f"{lv / ns:.2f}" if lv is not None and ns else "-"
         pn = "-"
         if lv is not None and nl and (m.endswith("_us") or
                                       m.endswith(".qps")):
             pn = f"{100 * lv / nl:.0f}%"
+        ra = f"{ar / lv:.2f}" if lv and ar is not None else "-"
         lines.append(f"| {label} | " + " | ".join(cells) +
-                     f" | {rk} | {rn} | {pn} |")
+                     f" | {rk} | {rn} | {pn} | {ra} |")
     # Answers per server CPU-second at saturation, as % of the null.
     aps = {}
     for s in SERVERS:
@@ -118,12 +120,15 @@ def main():
         rk = f"{lv / aps['knotd']:.2f}" if lv and aps.get("knotd") else "-"
         rn = f"{lv / aps['nsd']:.2f}" if lv and aps.get("nsd") else "-"
         pn = f"{100 * lv / aps['null']:.0f}%" if lv and aps.get("null") else "-"
+        ra = f"{aps['armed'] / lv:.2f}" if lv and aps.get("armed") else "-"
         lines.append("| answers per server CPU-second at saturation | " +
-                     " | ".join(cells) + f" | {rk} | {rn} | {pn} |")
+                     " | ".join(cells) + f" | {rk} | {rn} | {pn} | {ra} |")
     lines.append("")
-    lines.append("Levee armed (RRL and cookies on, not triggered): not "
-                 "measured, RRL and cookies do not exist in Levee yet; the "
-                 "Levee column is defences off.")
+    lines.append("Levee: defences off. Levee armed: the same binary with "
+                 "`rate-limit: {responses-per-second: 1000, "
+                 "ipv4-prefix-length: 32}` and `cookies: {answer: on}`, "
+                 "not triggered (each of the generator's 64 sources stays "
+                 "under every limit); armed/Levee is the cost of being armed.")
     lines.append("Machine CPU includes the generator's own CPU (same load "
                  "for every server at the fixed rate).")
     text = "\n".join(lines) + "\n"
@@ -161,9 +166,10 @@ set yrange [0:*]
 set key top right
 set grid ytics
 plot '{dat}' using 2:3:4:xtic(1) title 'Levee', \\
-     '' using 5:6:7 title 'knotd', \\
-     '' using 8:9:10 title 'nsd', \\
-     '' using 11:12:13 title 'null responder'
+     '' using 5:6:7 title 'Levee armed', \\
+     '' using 8:9:10 title 'knotd', \\
+     '' using 11:12:13 title 'nsd', \\
+     '' using 14:15:16 title 'null responder'
 """
         r = subprocess.run(["gnuplot"], input=plot, text=True,
                            capture_output=True)

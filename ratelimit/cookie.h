@@ -63,8 +63,9 @@ enum cookie_status {
 enum cookie_require {
 	COOKIE_REQUIRE_OFF = 0,
 	COOKIE_REQUIRE_ON,
-	COOKIE_REQUIRE_UNDER_ATTACK, /* follows the attack state (flood issue);
-					off until that lands */
+	COOKIE_REQUIRE_UNDER_ATTACK, /* follows the attack state: server/udp.c
+					answers with require ON while
+					attack.h says engaged */
 };
 
 /* How to build a context. Byte arrays are copied; NULL = not given. */

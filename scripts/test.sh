@@ -57,20 +57,23 @@ scripts/build.sh build-tsan -Dwerror=true -Dmalloc=libc -Dbuildtype=debugoptimiz
 # 0. RRL takes no lock of any kind (issue 5): its object file references no
 #    locking function (mutex, spinlock, rwlock, condition, semaphore, C11
 #    mtx_*, or an out-of-line __atomic_* call, which libatomic may lock).
-rrl_obj="build/ratelimit/liblevee_ratelimit.a.p/rrl.c.o"
+#    So do the flood defences' tables (issue 7): limits.c.o, attack.c.o.
+for lf in rrl limits attack; do
+rrl_obj="build/ratelimit/liblevee_ratelimit.a.p/$lf.c.o"
 if [ -f "$rrl_obj" ]; then
 	locks=$(nm -u "$rrl_obj" | grep -E \
 		'pthread_(mutex|spin|rwlock|cond)_|sem_[a-z]|mtx_|__atomic_' || true)
 	if [ -z "$locks" ]; then
-		echo "test.sh: rrl.c.o references no locking function: ok"
+		echo "test.sh: $lf.c.o references no locking function: ok"
 		passed=$((passed + 1))
 	else
-		echo "test.sh: rrl.c.o references locking functions:" $locks
-		step_fail "rrl lock-free check"
+		echo "test.sh: $lf.c.o references locking functions:" $locks
+		step_fail "$lf lock-free check"
 	fi
 else
-	step_fail "rrl lock-free check ($rrl_obj missing)"
+	step_fail "$lf lock-free check ($rrl_obj missing)"
 fi
+done
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

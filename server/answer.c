@@ -531,7 +531,8 @@ static void answer_cookie(struct answer_ctx *c)
 /* Cookies required and this UDP query did not prove its address. */
 static bool answer_cookie_refused(const struct answer_ctx *c)
 {
-	/* COOKIE_REQUIRE_UNDER_ATTACK: off until the attack state exists. */
+	/* COOKIE_REQUIRE_UNDER_ATTACK reads as off here: while the attack
+	 * mode is engaged, udp.c passes a copy of the config with ON. */
 	return c->cfg->cookie_require == COOKIE_REQUIRE_ON && !c->req->tcp &&
 	       c->req->cookie != COOKIE_OFF && c->req->cookie != COOKIE_VALID;
 }

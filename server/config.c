@@ -626,10 +626,145 @@ static int section_cookies(struct cparse *p, const char *key, yaml_node_t *v)
 	return 0;
 }
 
+/* --- sections limits: and attack: (ratelimit/limits.h, attack.h,
+ * docs/flood.md) --- */
+
+static int one_prefix(struct cparse *p, const struct config_key *k,
+		      yaml_node_t *v)
+{
+	struct limits_config *l = &p->cfg->limits;
+	bool v6 = k->min == AF_INET6;
+	size_t *n = v6 ? &l->v6_count : &l->v4_count;
+
+	if (*n >= LIMITS_MAX_PREFIXES)
+		return cerr(p, v, k->name, "more than %d prefixes",
+			    LIMITS_MAX_PREFIXES);
+	if (limits_parse_prefix(scalar(v), v6 ? AF_INET6 : AF_INET,
+				v6 ? &l->v6[*n] : &l->v4[*n]) < 0)
+		return cerr(p, v, k->name,
+			    "expected BITS:MULTIPLIER (e.g. \"%s\"), bits up "
+			    "to %d, multiplier 1 to %u", v6 ? "56:4" : "24:4",
+			    v6 ? 128 : 32, LIMITS_MAX_MULT);
+	(*n)++;
+	return 0;
+}
+
+static int val_prefixes(struct cparse *p, const struct config_key *k,
+			yaml_node_t *v)
+{
+	if (k->min == AF_INET6)
+		p->cfg->limits.v6_count = 0;
+	else
+		p->cfg->limits.v4_count = 0;
+	return each_scalar(p, k, v, one_prefix);
+}
+
+static int one_whitelist(struct cparse *p, const struct config_key *k,
+			 yaml_node_t *v)
+{
+	struct limits_config *l = &p->cfg->limits;
+
+	if (l->whitelist_count >= LIMITS_MAX_WHITELIST)
+		return cerr(p, v, k->name, "more than %d networks",
+			    LIMITS_MAX_WHITELIST);
+	if (rrl_parse_cidr(scalar(v), &l->whitelist[l->whitelist_count]) < 0)
+		return cerr(p, v, k->name,
+			    "expected ADDR or ADDR/BITS (IPv4 or IPv6)");
+	l->whitelist_count++;
+	return 0;
+}
+
+static int val_whitelist(struct cparse *p, const struct config_key *k,
+			 yaml_node_t *v)
+{
+	p->cfg->limits.whitelist_count = 0;
+	return each_scalar(p, k, v, one_whitelist);
+}
+
+#define LOFF(f) offsetof(struct config, limits.f)
+
+static const struct config_key config_limits_keys[] = {
+	{ "queries-per-second", val_uint, LOFF(queries_per_second), 0,
+	  LIMITS_MAX_RATE },
+	{ "ipv4-prefixes", val_prefixes, 0, AF_INET, 0 },
+	{ "ipv6-prefixes", val_prefixes, 0, AF_INET6, 0 },
+	{ "cookie-multiplier", val_uint, LOFF(cookie_multiplier), 1,
+	  LIMITS_MAX_MULT },
+	{ "whitelist", val_whitelist, 0, 0, 0 },
+	{ "zone-nxdomains-per-second", val_uint,
+	  LOFF(zone_nxdomains_per_second), 0, LIMITS_MAX_RATE },
+	{ "zone-slip", val_uint, LOFF(zone_slip), 0, RRL_MAX_SLIP },
+	{ "max-table-size", val_uint, LOFF(max_table_size), 64,
+	  LIMITS_MAX_TABLE },
+	{ "tcp-max-unanswered", val_uint, LOFF(tcp_max_unanswered), 0,
+	  1000000 },
+	{ "tcp-pressure-timeout-ms", val_uint, LOFF(tcp_pressure_timeout_ms),
+	  10, 3600000 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_limits(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	return parse_keys(p, key, v, config_limits_keys);
+}
+
+static int val_attack_mode(struct cparse *p, const struct config_key *k,
+			   yaml_node_t *v)
+{
+	static const char *const names[] = { "off", "on", "auto" };
+	const char *s = scalar(v);
+
+	for (int i = 0; s && i < 3; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*(int *)field(p, k) = i;
+			return 0;
+		}
+	}
+	return cerr(p, v, k->name, "expected off, on or auto");
+}
+
+#define AOFF(f) offsetof(struct config, attack.f)
+
+static const struct config_key config_attack_keys[] = {
+	{ "mode", val_attack_mode, AOFF(mode), 0, 0 },
+	{ "queries-per-second", val_uint, AOFF(queries_per_second), 0,
+	  100000000 },
+	{ "zone-nxdomain-percent", val_uint, AOFF(zone_nxdomain_percent), 0,
+	  100 },
+	{ "zone-nxdomain-min", val_uint, AOFF(zone_nxdomain_min), 0,
+	  100000000 },
+	{ "distinct-names-per-second", val_uint,
+	  AOFF(distinct_names_per_second), 0, 1000000 },
+	{ "release-percent", val_uint, AOFF(release_percent), 1, 100 },
+	{ "hold-time", val_uint, AOFF(hold_time), 1, 3600 },
+	{ "source-share-percent", val_uint, AOFF(source_share_percent), 1,
+	  100 },
+	{ "nxdomain-budget-percent", val_uint, AOFF(nxdomain_budget_percent),
+	  1, 100 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_attack(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	const struct attack_config *a = &p->cfg->attack;
+	int rc = parse_keys(p, key, v, config_attack_keys);
+
+	if (rc < 0)
+		return rc;
+	if (a->mode == ATTACK_AUTO && !a->queries_per_second &&
+	    !a->zone_nxdomain_percent && !a->distinct_names_per_second)
+		return cerr(p, v, "mode", "auto needs a threshold: "
+			    "queries-per-second, zone-nxdomain-percent or "
+			    "distinct-names-per-second");
+	return 0;
+}
+
 static const struct config_section config_sections[] = {
 	{ "server", section_server },
 	{ "rate-limit", section_rrl },
 	{ "cookies", section_cookies },
+	{ "limits", section_limits },
+	{ "attack", section_attack },
 	{ "zones", section_zones },
 	{ NULL, NULL },
 };
@@ -638,6 +773,8 @@ void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	rrl_config_init(&cfg->rrl);
+	limits_config_init(&cfg->limits);
+	attack_config_init(&cfg->attack);
 	cfg->cookies.answer = true;
 	cfg->udp_max_payload = 1232;
 	cfg->udp_rcvbuf = 4u << 20;

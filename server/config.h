@@ -33,6 +33,9 @@
  * Section cookies: answer: BOOL (default on), require: off|on|under-attack,
  *   secret / secret-previous / secret-next: 32 hex digits, master-key: 64
  *   hex digits, lifetime: S (docs/cookies.md).
+ * Sections limits: (per-source query limits, zone NXDOMAIN budgets, TCP
+ *   unanswered-connection cap) and attack: (under-attack mode), both off by
+ *   default (docs/flood.md).
  * Section zones: a list of { domain: NAME, file: PATH } (relative paths are
  * resolved against the config file's directory).
  */
@@ -46,6 +49,8 @@
 
 #include "ratelimit/rrl.h"
 #include "ratelimit/cookie.h"
+#include "ratelimit/limits.h"
+#include "ratelimit/attack.h"
 
 #define CONFIG_MAX_LISTEN 64
 #define CONFIG_MAX_ZONES 4096
@@ -111,6 +116,8 @@ struct config {
 
 	struct rrl_config rrl;         /* section rate-limit: (docs/rrl.md) */
 	struct config_cookies cookies; /* section cookies: (docs/cookies.md) */
+	struct limits_config limits;   /* section limits: (docs/flood.md) */
+	struct attack_config attack;   /* section attack: (docs/flood.md) */
 
 	struct config_zone *zones;
 	size_t zone_count;

@@ -24,6 +24,8 @@ struct udp_uv_scratch;
 struct tcp_conn;
 struct reactor;
 struct rrl_table;
+struct limits_table;
+struct attack;
 
 /* One UDP socket of a reactor, in exactly one libuv handle: polled with
  * uv_poll (we do the I/O, udp.c) or a uv_udp_t (udp-io: libuv, udp_uv.c). */
@@ -56,6 +58,10 @@ struct daemon_shared {
 	const struct answer_config *acfg;
 	struct rrl_table *rrl;        /* response rate limiting, or NULL (off);
 					 lock-free, shared by every reactor */
+	struct limits_table *limits;  /* flood defences (limits:), or NULL */
+	struct attack *attack;        /* attack: mode, or NULL (off) */
+	unsigned tcp_unanswered;      /* atomic: connections without a
+					 whole query yet */
 	unsigned tcp_clients;                         /* atomic */
 	uint32_t tcp_prefix[DAEMON_PREFIX_SLOTS];     /* atomic */
 };

@@ -48,6 +48,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "server/alloc.h"
 #include "server/answer.h"
 #include "ratelimit/cookie.h"
 #include "server/config.h"
@@ -288,6 +289,7 @@ int main(int argc, char **argv)
 	char err[512], addrs[1024];
 	int opt, rc, status = 0;
 
+	(void)alloc_init();
 	if (!zone_flags || !listen_flags) {
 		status = 1;
 		goto out_flags;

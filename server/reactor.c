@@ -35,6 +35,8 @@
 #include <urcu-qsbr.h>
 
 #include "ratelimit/rrl.h"
+#include "ratelimit/limits.h"
+#include "ratelimit/attack.h"
 #include "server/answer.h"
 #include "server/config.h"
 #include "server/daemon.h"
@@ -241,6 +243,18 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 		free(g);
 		return NULL;
 	}
+	/* Flood defences (docs/flood.md): tables allocated here once. */
+	if ((limits_config_enabled(&cfg->limits) ||
+	     cfg->attack.mode != ATTACK_OFF) &&
+	    !(g->shared.limits = limits_new(&cfg->limits, NULL))) {
+		snprintf(err, errlen, "limits: out of memory");
+		goto fail;
+	}
+	if (cfg->attack.mode != ATTACK_OFF &&
+	    !(g->shared.attack = attack_new(&cfg->attack, reactor_rrl_log))) {
+		snprintf(err, errlen, "attack: out of memory");
+		goto fail;
+	}
 	for (; made < n; made++) {
 		if (reactor_init(g, &g->r[made], made, err, errlen) < 0) {
 			made++;   /* partly built: tear it down too */
@@ -254,6 +268,8 @@ fail:
 		reactor_release(&g->r[i]);
 	}
 	rrl_free(g->shared.rrl);
+	limits_free(g->shared.limits);
+	attack_free(g->shared.attack);
 	free(g->r);
 	free(g);
 	return NULL;
@@ -334,6 +350,8 @@ void reactor_group_free(struct reactor_group *g)
 	for (unsigned i = 0; i < g->n; i++)
 		reactor_release(&g->r[i]);
 	rrl_free(g->shared.rrl);
+	limits_free(g->shared.limits);
+	attack_free(g->shared.attack);
 	free(g->r);
 	free(g);
 }

@@ -41,6 +41,14 @@ static const char *const stats_names[STATS_COUNT] = {
 	[STATS_COOKIE_VALID] = "cookie-valid",
 	[STATS_COOKIE_INVALID] = "cookie-invalid",
 	[STATS_BADCOOKIE] = "badcookie",
+	[STATS_GARBAGE_DROPPED] = "garbage-dropped",
+	[STATS_LIMITS_DROPPED] = "limits-dropped",
+	[STATS_LIMITS_CHALLENGED] = "limits-challenged",
+	[STATS_ZONE_NX_DROPPED] = "zone-nxdomain-dropped",
+	[STATS_ZONE_NX_SLIPPED] = "zone-nxdomain-slipped",
+	[STATS_ATTACK_ENGAGED] = "attack-engaged",
+	[STATS_ATTACK_DISENGAGED] = "attack-disengaged",
+	[STATS_TCP_UNANSWERED_REFUSED] = "tcp-unanswered-refused",
 };
 
 enum stats_counter stats_rcode_counter(unsigned rcode)

@@ -42,6 +42,18 @@ enum stats_counter {
 	STATS_COOKIE_VALID,
 	STATS_COOKIE_INVALID,
 	STATS_BADCOOKIE,
+	/* Flood defences (docs/flood.md): packets that cannot be queries,
+	 * per-source limits (dropped, or answered TC/BADCOOKIE under
+	 * attack), zone NXDOMAIN budgets, attack-mode changes made by this
+	 * reactor, TCP connections refused by tcp-max-unanswered. */
+	STATS_GARBAGE_DROPPED,
+	STATS_LIMITS_DROPPED,
+	STATS_LIMITS_CHALLENGED,
+	STATS_ZONE_NX_DROPPED,
+	STATS_ZONE_NX_SLIPPED,
+	STATS_ATTACK_ENGAGED,
+	STATS_ATTACK_DISENGAGED,
+	STATS_TCP_UNANSWERED_REFUSED,
 	STATS_COUNT
 };
 

@@ -24,7 +24,11 @@
  *
  * Limits: the number of connections over all reactors and per client prefix
  * (/24 IPv4, /56 IPv6) are relaxed atomic counters in struct daemon_shared;
- * a connection over either limit is accepted and closed at once.
+ * a connection over either limit is accepted and closed at once. So is one
+ * over limits: tcp-max-unanswered, the connections (over all reactors)
+ * that have not yet sent a whole query; while half of that cap is held, or
+ * under attack, timers started from then on use tcp-pressure-timeout-ms
+ * when it is shorter (docs/flood.md).
  */
 #include "server/tcp.h"
 
@@ -64,6 +68,8 @@ struct tcp_conn {
 	uint32_t slot;             /* prefix slot */
 	struct sockaddr_storage peer; /* the client (cookies) */
 	bool counted;              /* holds a place in the limits */
+	bool unanswered;           /* counted in tcp_unanswered: no whole
+				      query received yet */
 	bool accepted;             /* counted in tcp-accepted and tcp-closed */
 	bool writing;
 	bool reading;
@@ -121,6 +127,10 @@ static void tcp_release(struct tcp_conn *c)
 {
 	struct daemon_shared *sh = c->r->shared;
 
+	if (c->unanswered) {
+		c->unanswered = false;
+		__atomic_sub_fetch(&sh->tcp_unanswered, 1, __ATOMIC_RELAXED);
+	}
 	if (!c->counted)
 		return;
 	c->counted = false;
@@ -181,6 +191,15 @@ static void tcp_timer_set(struct tcp_conn *c, enum tcp_timer_mode mode)
 		return;   /* the same partial message: keep its deadline */
 	ms = 1000ull * (mode == TCP_TIMER_MESSAGE ? cfg->tcp_message_timeout :
 						    cfg->tcp_idle_timeout);
+	/* Under pressure (half the unanswered cap held, or under attack):
+	 * the short timeout, so held connections cannot lock clients out. */
+	if ((cfg->limits.tcp_max_unanswered &&
+	     2u * __atomic_load_n(&c->r->shared->tcp_unanswered,
+				  __ATOMIC_RELAXED) >=
+		     cfg->limits.tcp_max_unanswered) ||
+	    attack_engaged(c->r->shared->attack))
+		if (ms > cfg->limits.tcp_pressure_timeout_ms)
+			ms = cfg->limits.tcp_pressure_timeout_ms;
 	c->timer_mode = (uint8_t)mode;
 	uv_timer_start(&c->timer, tcp_on_timer, ms, 0);
 }
@@ -246,6 +265,11 @@ static bool tcp_process(struct tcp_conn *c)
 		}
 		if (c->rlen - off < 2 + mlen)
 			break;
+		if (c->unanswered) {   /* a whole query: no longer pending */
+			c->unanswered = false;
+			__atomic_sub_fetch(&r->shared->tcp_unanswered, 1,
+					   __ATOMIC_RELAXED);
+		}
 		if (!online) {
 			rcu_thread_online();
 			db = zdb_current();
@@ -447,6 +471,17 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 		STATS_INC(&r->stats, STATS_TCP_REFUSED);
 		tcp_conn_close(c);
 		return;
+	}
+	if (cfg->limits.tcp_max_unanswered) {
+		c->unanswered = true;
+		if (__atomic_add_fetch(&sh->tcp_unanswered, 1,
+				       __ATOMIC_RELAXED) >
+		    cfg->limits.tcp_max_unanswered) {
+			STATS_INC(&r->stats, STATS_TCP_REFUSED);
+			STATS_INC(&r->stats, STATS_TCP_UNANSWERED_REFUSED);
+			tcp_conn_close(c);
+			return;
+		}
 	}
 	c->accepted = true;
 	STATS_INC(&r->stats, STATS_TCP_ACCEPTED);

@@ -26,7 +26,9 @@
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
+#include "ratelimit/attack.h"
 #include "ratelimit/cookie.h"
+#include "ratelimit/limits.h"
 #include "ratelimit/rrl.h"
 #include "server/answer.h"
 #include "server/config.h"
@@ -247,16 +249,109 @@ bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
 	return false;
 }
 
+const struct answer_config *udp_flood_pre(struct reactor *r,
+					  const uint8_t *q, size_t len,
+					  const struct sockaddr *src,
+					  uint64_t now_ms,
+					  struct answer_config *strict,
+					  bool *over)
+{
+	struct daemon_shared *sh = r->shared;
+	const struct answer_config *acfg = sh->acfg;
+	struct stats *st = &r->stats;
+	enum attack_change ch;
+	bool engaged;
+
+	*over = false;
+	if (!limits_is_query(q, len)) {
+		STATS_INC(st, STATS_GARBAGE_DROPPED);
+		STATS_INC(st, STATS_DROPPED);
+		return NULL;
+	}
+	if (!sh->limits)
+		return acfg;
+	ch = attack_note_query(sh->attack, q, len, now_ms);
+	if (ch == ATTACK_ENGAGED)
+		STATS_INC(st, STATS_ATTACK_ENGAGED);
+	else if (ch == ATTACK_DISENGAGED)
+		STATS_INC(st, STATS_ATTACK_DISENGAGED);
+	engaged = attack_engaged(sh->attack);
+	if (limits_check(sh->limits, src, false,
+			 engaged ? attack_config_of(sh->attack)
+					   ->source_share_percent : 100,
+			 now_ms) == LIMITS_OVER) {
+		/* Without cookies, or without an OPT record that could carry
+		 * one, nothing can prove the address: drop, unless under
+		 * attack (then TC asks it to come back over TCP). */
+		if (!acfg->cookies ||
+		    (!engaged && q[10] == 0 && q[11] == 0)) {
+			STATS_INC(st, STATS_LIMITS_DROPPED);
+			return NULL;
+		}
+		*over = true;
+	} else if (!(engaged &&
+		     acfg->cookie_require == COOKIE_REQUIRE_UNDER_ATTACK)) {
+		return acfg;
+	}
+	*strict = *acfg;
+	strict->cookie_require = COOKIE_REQUIRE_ON;
+	return strict;
+}
+
+bool udp_flood_post(struct reactor *r, struct answer_request *req, bool over,
+		    const struct sockaddr *src, uint64_t now_ms)
+{
+	struct daemon_shared *sh = r->shared;
+	struct stats *st = &r->stats;
+	bool engaged;
+	enum rrl_result res;
+	uint32_t count;
+
+	if (!sh->limits)
+		return true;
+	engaged = attack_engaged(sh->attack);
+	if (over) {
+		if (req->cookie == COOKIE_VALID) {
+			if (limits_check(sh->limits, src, true, 100, now_ms) ==
+			    LIMITS_PASS)
+				return true;
+		} else if (engaged) {
+			/* TC or BADCOOKIE, written without a lookup. */
+			STATS_INC(st, STATS_LIMITS_CHALLENGED);
+			return true;
+		}
+		STATS_INC(st, STATS_LIMITS_DROPPED);
+		return false;
+	}
+	if (req->kind != ANSWER_KIND_NXDOMAIN)
+		return true;
+	res = limits_zone_nxdomain(sh->limits, req->account_name,
+				   engaged ? attack_config_of(sh->attack)
+						     ->nxdomain_budget_percent :
+					     100,
+				   now_ms, &count);
+	attack_note_zone_nxdomains(sh->attack, count);
+	if (res == RRL_PASS)
+		return true;
+	if (res == RRL_SLIP && rrl_slip_reply(req->resp, &req->resp_len) == 0) {
+		req->truncated = true;
+		STATS_INC(st, STATS_ZONE_NX_SLIPPED);
+		return true;
+	}
+	STATS_INC(st, STATS_ZONE_NX_DROPPED);
+	return false;
+}
+
 /* One batch: returns the number of datagrams received (0: nothing more). */
 static int udp_batch(struct udp_sock *us)
 {
 	struct reactor *r = us->r;
 	struct udp_scratch *s = r->scratch;
-	const struct answer_config *acfg = r->shared->acfg;
 	struct stats *st = &r->stats;
 	const struct zdb *db;
 	unsigned ntx = 0;
 	uint32_t now;
+	uint64_t now_ms;
 	int n;
 
 	for (int i = 0; i < UDP_BATCH; i++) {
@@ -272,12 +367,16 @@ static int udp_batch(struct udp_sock *us)
 		return 0;
 
 	now = (uint32_t)time(NULL);   /* vDSO, once per batch: cookie stamps */
+	now_ms = uv_now(&r->loop);
 	rcu_thread_online();
 	db = zdb_current();
 	for (int i = 0; i < n; i++) {
 		struct msghdr *qh = &s->rx[i].msg_hdr;
 		struct answer_request req;
+		struct answer_config strict;
+		const struct answer_config *cfg;
 		struct msghdr *th;
+		bool over;
 
 		STATS_INC(st, STATS_UDP_QUERIES);
 		if (qh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
@@ -292,14 +391,20 @@ static int udp_batch(struct udp_sock *us)
 		req.tcp = false;
 		req.client = (const struct sockaddr *)&s->src[i];
 		req.now = now;
-		if (answer_query(db, acfg, &req) != ANSWER_SEND ||
+		cfg = udp_flood_pre(r, req.query, req.query_len, req.client,
+				    now_ms, &strict, &over);
+		if (!cfg)
+			continue;
+		if (answer_query(db, cfg, &req) != ANSWER_SEND ||
 		    req.resp_len == 0) {
 			STATS_INC(st, STATS_DROPPED);
 			continue;
 		}
 		STATS_COOKIE(st, req.cookie);
+		if (!udp_flood_post(r, &req, over, req.client, now_ms))
+			continue;
 		if (!udp_rrl_filter(r, &req, (const struct sockaddr *)&s->src[i],
-				    uv_now(&r->loop)))
+				    now_ms))
 			continue;
 		STATS_INC(st, stats_rcode_counter(req.rcode));
 		if (req.rcode == 23)

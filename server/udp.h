@@ -51,6 +51,31 @@ struct sockaddr;
 bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
 		    const struct sockaddr *src, uint64_t now_ms);
 
+struct answer_config;
+
+/* Flood defences before any lookup (ratelimit/limits.h, attack.h,
+ * docs/flood.md), both UDP paths. Drops (counted) what cannot be a query and
+ * what is over its per-source limit; notes the query for the attack
+ * detector. Returns the answer config to answer with: acfg, strict (filled
+ * here: cookies required, so a source asked to prove its address gets TC or
+ * BADCOOKIE without any lookup), or NULL to send nothing. *over is set when
+ * the source was over its limit (pass it to udp_flood_post). Reactor
+ * thread; no lock, no allocation, no system call. */
+const struct answer_config *udp_flood_pre(struct reactor *r,
+					  const uint8_t *q, size_t len,
+					  const struct sockaddr *src,
+					  uint64_t now_ms,
+					  struct answer_config *strict,
+					  bool *over);
+
+/* After answer_query: a source over its limit is served only with a valid
+ * server cookie within its (higher) cookie limit, or challenged (TC or
+ * BADCOOKIE) under attack; an NXDOMAIN answer spends its zone's budget
+ * (slipped to TC in place, or dropped). Returns true to go on (RRL, send),
+ * false to drop. Reactor thread. */
+bool udp_flood_post(struct reactor *r, struct answer_request *req, bool over,
+		    const struct sockaddr *src, uint64_t now_ms);
+
 /* udp_uv.c -- the same sockets in a uv_udp_t (udp-io: libuv): libuv's
  * recvmmsg into the reactor's uv scratch, one uv_udp_try_send per reply.
  * No PKTINFO: wildcard addresses are refused (config.c refuses them first). */

@@ -109,7 +109,11 @@ static void udp_uv_answer(struct udp_sock *us, const uint8_t *q, size_t len,
 	struct udp_uv_scratch *s = r->uv_scratch;
 	struct stats *st = &r->stats;
 	struct answer_request req;
+	struct answer_config strict;
+	const struct answer_config *cfg;
+	uint64_t now_ms = uv_now(&r->loop);
 	uv_buf_t out;
+	bool over;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
@@ -120,13 +124,18 @@ static void udp_uv_answer(struct udp_sock *us, const uint8_t *q, size_t len,
 	req.tcp = false;
 	req.client = addr;
 	req.now = (uint32_t)time(NULL);   /* cookie stamps; vDSO, no syscall */
-	if (answer_query(zdb_current(), r->shared->acfg, &req) !=
-	    ANSWER_SEND || req.resp_len == 0) {
+	cfg = udp_flood_pre(r, q, len, addr, now_ms, &strict, &over);
+	if (!cfg)
+		return;
+	if (answer_query(zdb_current(), cfg, &req) != ANSWER_SEND ||
+	    req.resp_len == 0) {
 		STATS_INC(st, STATS_DROPPED);
 		return;
 	}
 	STATS_COOKIE(st, req.cookie);
-	if (!udp_rrl_filter(r, &req, addr, uv_now(&r->loop)))
+	if (!udp_flood_post(r, &req, over, addr, now_ms))
+		return;
+	if (!udp_rrl_filter(r, &req, addr, now_ms))
 		return;
 	STATS_INC(st, stats_rcode_counter(req.rcode));
 	if (req.rcode == 23)

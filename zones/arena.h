@@ -20,6 +20,11 @@ void *arena_alloc(struct arena *a, size_t size);
 /* Copy of size bytes of src into the arena; NULL when out of memory. */
 void *arena_memdup(struct arena *a, const void *src, size_t size);
 
+/* Maps in now, with one system call, the whole pages of [p, p + size) that
+ * the caller is about to write all over, instead of one page fault each.
+ * Advice only (nothing happens on kernels before 5.14); any memory. */
+void arena_prefault(void *p, size_t size);
+
 /* Bytes held from the system (for statistics). */
 size_t arena_size(const struct arena *a);
 

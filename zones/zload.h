@@ -22,4 +22,10 @@ struct zone;
 int zload_file(const char *origin, const char *path, struct zone **out,
 	       char *err, size_t errlen);
 
+/* Files of at least min_bytes (0: the default, 1 MiB) are cut into `parts`
+ * parts (0: one per CPU the process may run on; at most 8) parsed on as many
+ * threads at once; the result and the errors are those of a load on one
+ * thread. For tests and benchmarks; main only, before any load. */
+void zload_set_split(size_t min_bytes, int parts);
+
 #endif

@@ -5,28 +5,36 @@
  * of the offending record. It finds or creates the owner's node in a build
  * hash table (open addressing over node indices) and creates every missing
  * ancestor down from the deepest existing one, so a node's parent always has
- * a smaller index. Nodes (struct zone_node, 40 bytes) are final from the
- * start: they live in chunks of ZONE_NODE_CHUNK nodes in the zone arena and
- * never move, so parent and wildcard_child pointers are set at creation.
+ * a smaller index. Nodes (struct zone_node, 40 bytes, its name right behind
+ * it) are final from the start: they are carved from the zone arena's byte
+ * pool and never move, so parent and wildcard_child pointers are set at
+ * creation; a malloc'd array maps node index to node during the build.
  * Records wait in a temporary arena as a linked list per node (16 bytes plus
- * RDATA each), with per-node build data in one malloc'd array.
+ * RDATA each), with per-node build data in one malloc'd array. A loader
+ * that holds records ahead calls zone_builder_prefetch() so the build
+ * hash's cache misses overlap.
  *
  * zone_builder_finish() then makes one pass over the nodes in index order:
  * it sorts each node's records by type and RDATA (insertion sort; qsort for
  * big nodes), drops duplicates, writes the RRsets in wire form, and derives
  * the flags, parents first (NONAUTH below a cut, UNDER_DNAME below a DNAME).
  * The build hash, whose slots carry the 32-bit hash beside the node index,
- * becomes the zone's index as it is (one malloc'd table, at most half full,
- * freed by zone_free()); every other temporary structure is freed. The work
- * is O(n) plus the per-node sorts. Names and wire bytes come from a byte pool
- * carved out of arena blocks so small pieces are not padded to the arena's
- * 16 bytes. For a zone of one A or AAAA record per name a node costs about
- * 40 (node) + 24 (rrset) + name + wire + 8 to 16 (index) bytes.
+ * becomes the zone's index in place, each slot rewritten as a 16-bit tag of
+ * the hash above the node's 48-bit address (one malloc'd table, at most half
+ * full, freed by zone_free()); every other temporary structure is freed.
+ * The work is O(n) plus the per-node sorts. Nodes, names and wire bytes come
+ * from a byte pool carved out of arena blocks so small pieces are not padded
+ * to the arena's 16 bytes. For a zone of one A or AAAA record per name a
+ * node costs about 40 (node) + 24 (rrset) + name + wire + 8 to 16 (index)
+ * bytes.
  *
  * Reading. A built zone is immutable; every function below the builder is
  * safe from any thread and allocates nothing. zone_find() is one hash probe
  * sequence; zone_closest_encloser() binary-searches the suffix label counts,
- * which works because every ancestor down to the apex is a node.
+ * which works because every ancestor down to the apex is a node. A probe
+ * that misses reads one cache line of 8-byte slots (the tag rules out
+ * other names but once in 65,536); a hit reads the node and its name, which
+ * follow each other in memory.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -42,8 +50,11 @@
 
 #define ZONE_ARENA_CHUNK (256 * 1024)
 #define ZONE_POOL_BLOCK (64 * 1024)
-#define ZONE_NODE_SHIFT 10
-#define ZONE_NODE_CHUNK (1u << ZONE_NODE_SHIFT)
+/* A final index slot: a 16-bit tag of the hash above a 48-bit node
+ * pointer (user addresses fit in 48 bits on x86-64 and arm64 Linux; the
+ * build checks it). */
+#define ZONE_PTR_BITS 48
+#define ZONE_PTR_MASK ((UINT64_C(1) << ZONE_PTR_BITS) - 1)
 
 #define T_SOA 6
 #define T_NS 2
@@ -58,12 +69,12 @@ struct zone {
 	const struct zone_node *apex;
 	const struct rrset *soa;
 	/* Open addressing, mask + 1 slots, at most half full: a slot holds
-	 * hash << 32 | (node index + 1), 0 when empty, so a probe that meets
-	 * another name rarely touches its node. malloc'd: it grew during the
-	 * build and became the index as it was. */
+	 * zone_tag(hash) << 48 | node pointer, 0 when empty, so a probe that
+	 * meets another name almost never touches its node (a miss reads one
+	 * cache line of slots), and a hit reads the node, whose name follows it
+	 * in memory. malloc'd: the build hash, rewritten in place. */
 	uint64_t *index;
 	uint32_t index_mask;
-	struct zone_node **chunks;       /* node index -> chunk, in the arena */
 	uint32_t serial;
 	size_t node_count;
 	size_t record_count;
@@ -126,8 +137,7 @@ struct zone_builder {
 	struct zone_pool pool;      /* final: names, rrsets, wire */
 	struct arena *tmp;          /* temporary: brec */
 	struct zone_pool tpool;
-	struct zone_node **chunks;  /* node chunks (in the zone arena) */
-	size_t chunk_cap;
+	struct zone_node **nodes;   /* node index -> node (in the zone arena) */
 	struct bnode *info;
 	size_t count, cap;
 	uint64_t *hash;             /* becomes zone->index, see there */
@@ -141,7 +151,14 @@ struct zone_builder {
 
 static inline struct zone_node *bnode_at(struct zone_builder *b, size_t i)
 {
-	return &b->chunks[i >> ZONE_NODE_SHIFT][i & (ZONE_NODE_CHUNK - 1)];
+	return b->nodes[i];
+}
+
+/* The 16 bits of a name's hash kept in its index slot: a multiply mixes
+ * the high bits, which the slot position does not use, into the tag. */
+static inline uint64_t zone_tag(uint32_t h)
+{
+	return (uint64_t)((h * 0x9e3779b1u) >> 16) << ZONE_PTR_BITS;
 }
 
 static void zone_err(char *err, size_t errlen, const char *fmt, ...)
@@ -204,6 +221,8 @@ static int zone_bhash_grow(struct zone_builder *b)
 
 	if (!nh)
 		return -ENOMEM;
+	/* Slots are written at random: map the pages in at once. */
+	arena_prefault(nh, ((size_t)nmask + 1) * sizeof(*nh));
 	for (size_t k = 0; k <= b->hash_mask; k++) {
 		uint64_t s = b->hash[k];
 		uint32_t i = (uint32_t)(s >> 32) & nmask;
@@ -232,38 +251,31 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 
 	if (idx >= UINT32_MAX - 1)
 		return -ENOMEM;
-	if ((idx >> ZONE_NODE_SHIFT) >= b->chunk_cap) {
-		size_t ncap = b->chunk_cap ? b->chunk_cap * 2 : 16;
-		struct zone_node **nc = realloc(b->chunks, ncap * sizeof(*nc));
-
-		if (!nc)
-			return -ENOMEM;
-		b->chunks = nc;
-		b->chunk_cap = ncap;
-	}
-	if ((idx & (ZONE_NODE_CHUNK - 1)) == 0) {
-		b->chunks[idx >> ZONE_NODE_SHIFT] = arena_alloc(b->z->arena,
-			ZONE_NODE_CHUNK * sizeof(struct zone_node));
-		if (!b->chunks[idx >> ZONE_NODE_SHIFT])
-			return -ENOMEM;
-	}
 	if (idx >= b->cap) {
 		size_t ncap = b->cap ? b->cap * 2 : 1024;
 		struct bnode *ni = realloc(b->info, ncap * sizeof(*ni));
+		struct zone_node **nn;
 
 		if (!ni)
 			return -ENOMEM;
 		b->info = ni;
+		nn = realloc(b->nodes, ncap * sizeof(*nn));
+		if (!nn)
+			return -ENOMEM;
+		b->nodes = nn;
 		b->cap = ncap;
 	}
 	if ((idx + 1) * 2 > (size_t)b->hash_mask + 1 && zone_bhash_grow(b))
 		return -ENOMEM;
-	name = zone_pool_alloc(&b->pool, len, 1);
-	if (!name)
+	/* The name right behind its node: one cache line or two per hit. */
+	n = zone_pool_alloc(&b->pool, sizeof(*n) + len, 8);
+	if (!n)
 		return -ENOMEM;
+	if ((uint64_t)(uintptr_t)n >> ZONE_PTR_BITS)
+		return -ENOMEM; /* cannot be tagged (see ZONE_PTR_BITS) */
+	name = (uint8_t *)(n + 1);
 	memcpy(name, lname, len);
-
-	n = bnode_at(b, idx);
+	b->nodes[idx] = n;
 	memset(n, 0, sizeof(*n));
 	n->name = name;
 	n->name_len = (uint8_t)len;
@@ -291,10 +303,9 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 
 /* Index of the node for lname (lowercase, at or below the origin), created
  * with its missing ancestors when absent. */
-static int64_t zone_bnode_get(struct zone_builder *b, const uint8_t *lname)
+static int64_t zone_bnode_get(struct zone_builder *b, const uint8_t *lname,
+			      const uint8_t *offs, int labels)
 {
-	uint8_t offs[NAME_MAX_LABELS + 1];
-	int labels = zone_label_offsets(lname, offs);
 	size_t total = (size_t)offs[labels] + 1;
 	int k = labels - b->origin_labels; /* labels to strip to reach apex */
 	int64_t found = -1;
@@ -361,7 +372,7 @@ struct zone_builder *zone_builder_new(const uint8_t *origin)
 	return b;
 fail_all:
 	free(b->hash);
-	free(b->chunks);
+	free(b->nodes);
 	free(b->info);
 fail_arena:
 	arena_destroy(a);
@@ -375,7 +386,7 @@ void zone_builder_free(struct zone_builder *b)
 	if (!b)
 		return;
 	free(b->hash);
-	free(b->chunks);
+	free(b->nodes);
 	free(b->info);
 	arena_destroy(b->tmp);
 	if (b->z)
@@ -406,19 +417,27 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 		     char *err, size_t errlen)
 {
 	uint8_t lname[NAME_MAX_LEN];
+	uint8_t offs[NAME_MAX_LABELS + 1];
 	char text[NAME_MAX_LEN * 4 + 1];
 	char tbuf[16];
 	struct bnode *bn;
 	struct brec *r;
+	const struct zone_node *ln;
+	size_t len;
 	int64_t idx;
+	int labels;
 
-	name_to_lower(lname, owner);
+	len = name_to_lower(lname, owner);
 	if (rclass != C_IN) {
 		zone_err(err, errlen, "class %u of %s is not IN", rclass,
 			 name_to_text(lname, text, sizeof(text)));
 		return LV_ECLASS;
 	}
-	if (!name_is_below_or_equal(lname, b->origin)) {
+	labels = zone_label_offsets(lname, offs);
+	if (labels < b->origin_labels ||
+	    len - offs[labels - b->origin_labels] != b->origin_len ||
+	    memcmp(lname + offs[labels - b->origin_labels], b->origin,
+		   b->origin_len) != 0) {
 		char otext[NAME_MAX_LEN * 4 + 1];
 
 		zone_err(err, errlen, "%s is outside the zone %s",
@@ -428,9 +447,9 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 	}
 	/* Records of one owner usually come together: try the last one. */
 	idx = b->last;
-	if (idx < 0 || memcmp(bnode_at(b, (size_t)idx)->name, lname,
-			      bnode_at(b, (size_t)idx)->name_len) != 0)
-		idx = zone_bnode_get(b, lname);
+	ln = idx >= 0 ? bnode_at(b, (size_t)idx) : NULL;
+	if (!ln || ln->name_len != len || memcmp(ln->name, lname, len) != 0)
+		idx = zone_bnode_get(b, lname, offs, labels);
 	b->last = idx;
 	if (idx < 0) {
 		zone_err(err, errlen, "out of memory");
@@ -494,6 +513,14 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 	}
 	b->records++;
 	return 0;
+}
+
+void zone_builder_prefetch(const struct zone_builder *b, const uint8_t *owner)
+{
+	uint8_t lname[NAME_MAX_LEN];
+	size_t len = name_to_lower(lname, owner);
+
+	__builtin_prefetch(&b->hash[name_hash(lname, len) & b->hash_mask]);
 }
 
 /* Order of records in a node: type, then RDATA (shorter first on a tie of
@@ -654,7 +681,7 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	struct zone_scratch sc = { 0 };
 	struct zone *z = b->z;
 	char text[NAME_MAX_LEN * 4 + 1];
-	size_t nchunks, i;
+	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -702,15 +729,14 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	sc.recs = NULL;
 	sc.first = NULL;
 
-	/* The build hash becomes the index; the chunk table moves into the
-	 * arena. */
-	nchunks = (b->count + ZONE_NODE_CHUNK - 1) >> ZONE_NODE_SHIFT;
-	z->chunks = arena_memdup(z->arena, b->chunks,
-				 nchunks * sizeof(*z->chunks));
-	if (!z->chunks) {
-		zone_err(err, errlen, "out of memory");
-		rc = -ENOMEM;
-		goto fail;
+	/* The build hash becomes the index: each slot's node index becomes
+	 * the node's address under the tag; positions do not move. */
+	for (i = 0; i <= b->hash_mask; i++) {
+		uint64_t s = b->hash[i];
+
+		if (s)
+			b->hash[i] = zone_tag((uint32_t)(s >> 32)) |
+				(uint64_t)(uintptr_t)b->nodes[(uint32_t)s - 1];
 	}
 	z->index = b->hash;
 	z->index_mask = b->hash_mask;
@@ -793,16 +819,18 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 				  size_t len)
 {
 	uint32_t h = name_hash(lname, len);
+	uint64_t tag = zone_tag(h);
 	uint32_t i = h & z->index_mask;
 	uint64_t s;
 
+	/* Slots are 8 bytes: a miss usually reads one cache line of them and
+	 * no node; a tag match costs a false positive once in 65,536. */
 	while ((s = z->index[i]) != 0) {
-		if ((uint32_t)(s >> 32) == h) {
-			uint32_t idx = (uint32_t)s - 1;
-			const struct zone_node *n = &z->chunks[idx >>
-				ZONE_NODE_SHIFT][idx & (ZONE_NODE_CHUNK - 1)];
+		if ((s & ~ZONE_PTR_MASK) == tag) {
+			const struct zone_node *n = (const struct zone_node *)
+				(uintptr_t)(s & ZONE_PTR_MASK);
 
-			if (n->name_len == len &&
+			if (n->name_len == len && n->name[0] == lname[0] &&
 			    memcmp(n->name, lname, len) == 0)
 				return n;
 		}

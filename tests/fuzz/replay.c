@@ -1,9 +1,9 @@
 /* replay.c -- runs a fuzz target over the files of seed corpus directories.
  *
- * Usage: replay DIR... ; every regular file is one input. Exits non-zero when
- * a directory cannot be read or holds no input (a corpus that silently
- * vanished would make the test pass without testing). Knot's
- * tests-fuzz/main.c does the same for its targets.
+ * Usage: replay DIR... ; every regular file is one input (the first 64 KiB of
+ * it). Exits non-zero when a directory cannot be read or holds no input (a
+ * corpus that silently vanished would make the test pass without testing).
+ * Knot's tests-fuzz/main.c does the same for its targets.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -34,9 +34,14 @@ int main(int argc, char **argv)
 {
 	size_t inputs = 0;
 
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s CORPUS_DIR...\n", argv[0]);
+		return 1;
+	}
 	for (int i = 1; i < argc; i++) {
 		DIR *d = opendir(argv[i]);
 		struct dirent *e;
+		size_t here = 0;
 
 		if (!d) {
 			perror(argv[i]);
@@ -53,10 +58,15 @@ int main(int argc, char **argv)
 				closedir(d);
 				return 1;
 			}
-			inputs++;
+			here++;
 		}
 		closedir(d);
+		if (here == 0) {
+			fprintf(stderr, "replay: %s holds no input\n", argv[i]);
+			return 1;
+		}
+		inputs += here;
 	}
 	printf("replay: %zu inputs\n", inputs);
-	return inputs > 0 ? 0 : 1;
+	return 0;
 }

@@ -476,6 +476,120 @@ static void test_cookies(void)
 	}
 }
 
+/* Sections limits: and attack: (docs/flood.md): defaults off, every key,
+ * errors with FILE:LINE and key. */
+static void test_flood_sections(void)
+{
+	static const struct {
+		const char *text;
+		const char *want;     /* substring of the error, NULL: ok */
+	} cases[] = {
+		{ "limits:\n  ipv4-prefixes: [\"33:1\"]\n",
+		  ":2: key 'ipv4-prefixes': expected BITS:MULTIPLIER" },
+		{ "limits:\n  ipv6-prefixes: [\"64:2\", \"56\"]\n",
+		  ":2: key 'ipv6-prefixes': expected BITS:MULTIPLIER" },
+		{ "limits:\n  ipv4-prefixes: [\"32:1\", \"28:2\", \"24:4\", "
+		  "\"20:8\", \"16:16\"]\n",
+		  ":2: key 'ipv4-prefixes': more than 4 prefixes" },
+		{ "limits:\n  queries-per-second: -1\n",
+		  ":2: key 'queries-per-second': expected an integer" },
+		{ "limits:\n  whitelist: [10.0.0.0/33]\n",
+		  ":2: key 'whitelist': expected ADDR or ADDR/BITS" },
+		{ "limits:\n  zone-slip: 11\n",
+		  ":2: key 'zone-slip': expected an integer from 0 to 10" },
+		{ "limits:\n  burst: 5\n",
+		  ":2: key 'burst': unknown key in limits" },
+		{ "attack:\n  mode: sometimes\n",
+		  ":2: key 'mode': expected off, on or auto" },
+		{ "attack:\n  mode: auto\n",
+		  ":2: key 'mode': auto needs a threshold" },
+		{ "attack:\n  mode: on\n  zone-nxdomain-percent: 101\n",
+		  ":3: key 'zone-nxdomain-percent': expected an integer from "
+		  "0 to 100" },
+		{ "attack:\n  mode: auto\n  queries-per-second: 10\n"
+		  "  hold-time: 0\n",
+		  ":4: key 'hold-time': expected an integer from 1" },
+		{ "attack:\n  mode: on\n", NULL },
+	};
+	struct config cfg;
+	char path[64], err[512] = "";
+
+	config_init(&cfg);
+	CU_ASSERT_FALSE(limits_config_enabled(&cfg.limits));
+	CU_ASSERT_EQUAL(cfg.attack.mode, ATTACK_OFF);
+	CU_ASSERT_EQUAL(cfg.limits.tcp_max_unanswered, 0);
+	CU_ASSERT_EQUAL(cfg.limits.zone_slip, 2);
+	config_free(&cfg);
+
+	write_tmp(path, sizeof(path),
+		  "limits:\n"
+		  "  queries-per-second: 50\n"
+		  "  ipv4-prefixes: [\"32:1\", \"24:8\"]\n"
+		  "  ipv6-prefixes: \"64:3\"\n"
+		  "  cookie-multiplier: 6\n"
+		  "  whitelist: [192.0.2.0/24, \"2001:db8::/32\"]\n"
+		  "  zone-nxdomains-per-second: 300\n"
+		  "  zone-slip: 0\n"
+		  "  max-table-size: 1024\n"
+		  "  tcp-max-unanswered: 200\n"
+		  "  tcp-pressure-timeout-ms: 500\n"
+		  "attack:\n"
+		  "  mode: auto\n"
+		  "  queries-per-second: 100000\n"
+		  "  zone-nxdomain-percent: 40\n"
+		  "  zone-nxdomain-min: 50\n"
+		  "  distinct-names-per-second: 20000\n"
+		  "  release-percent: 30\n"
+		  "  hold-time: 20\n"
+		  "  source-share-percent: 10\n"
+		  "  nxdomain-budget-percent: 5\n");
+	config_init(&cfg);
+	CU_ASSERT_EQUAL(config_load(&cfg, path, err, sizeof(err)), 0);
+	unlink(path);
+	CU_ASSERT_TRUE(limits_config_enabled(&cfg.limits));
+	CU_ASSERT_EQUAL(cfg.limits.queries_per_second, 50);
+	CU_ASSERT_EQUAL_FATAL(cfg.limits.v4_count, 2);
+	CU_ASSERT_EQUAL(cfg.limits.v4[1].bits, 24);
+	CU_ASSERT_EQUAL(cfg.limits.v4[1].mult, 8);
+	CU_ASSERT_EQUAL_FATAL(cfg.limits.v6_count, 1);
+	CU_ASSERT_EQUAL(cfg.limits.v6[0].bits, 64);
+	CU_ASSERT_EQUAL(cfg.limits.v6[0].mult, 3);
+	CU_ASSERT_EQUAL(cfg.limits.cookie_multiplier, 6);
+	CU_ASSERT_EQUAL(cfg.limits.whitelist_count, 2);
+	CU_ASSERT_EQUAL(cfg.limits.zone_nxdomains_per_second, 300);
+	CU_ASSERT_EQUAL(cfg.limits.zone_slip, 0);
+	CU_ASSERT_EQUAL(cfg.limits.max_table_size, 1024);
+	CU_ASSERT_EQUAL(cfg.limits.tcp_max_unanswered, 200);
+	CU_ASSERT_EQUAL(cfg.limits.tcp_pressure_timeout_ms, 500);
+	CU_ASSERT_EQUAL(cfg.attack.mode, ATTACK_AUTO);
+	CU_ASSERT_EQUAL(cfg.attack.queries_per_second, 100000);
+	CU_ASSERT_EQUAL(cfg.attack.zone_nxdomain_percent, 40);
+	CU_ASSERT_EQUAL(cfg.attack.zone_nxdomain_min, 50);
+	CU_ASSERT_EQUAL(cfg.attack.distinct_names_per_second, 20000);
+	CU_ASSERT_EQUAL(cfg.attack.release_percent, 30);
+	CU_ASSERT_EQUAL(cfg.attack.hold_time, 20);
+	CU_ASSERT_EQUAL(cfg.attack.source_share_percent, 10);
+	CU_ASSERT_EQUAL(cfg.attack.nxdomain_budget_percent, 5);
+	config_free(&cfg);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		write_tmp(path, sizeof(path), cases[i].text);
+		config_init(&cfg);
+		rc = config_load(&cfg, path, err, sizeof(err));
+		unlink(path);
+		if ((rc == 0) != !cases[i].want ||
+		    (cases[i].want && !strstr(err, cases[i].want)))
+			fprintf(stderr, "\nflood case %zu: rc %d, err '%s'\n",
+				i, rc, err);
+		CU_ASSERT_EQUAL(rc, cases[i].want ? LV_ECONFIG : 0);
+		if (cases[i].want)
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].want));
+		config_free(&cfg);
+	}
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -494,7 +608,8 @@ int main(void)
 	    !CU_add_test(s, "flags on top of a file", test_flags_merge) ||
 	    !CU_add_test(s, "udp-io", test_udp_io) ||
 	    !CU_add_test(s, "rate-limit", test_rate_limit) ||
-	    !CU_add_test(s, "cookies", test_cookies)) {
+	    !CU_add_test(s, "cookies", test_cookies) ||
+	    !CU_add_test(s, "limits and attack", test_flood_sections)) {
 		CU_cleanup_registry();
 		return 1;
 	}

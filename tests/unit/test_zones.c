@@ -6,15 +6,18 @@
  * replaced snapshot is retired while the zones it shares stay alive.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 #include <urcu-qsbr.h>
 
 #include "zones/arena.h"
 #include "zones/errcode.h"
+#include "zones/internal.h"
 #include "zones/name.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
@@ -350,6 +353,290 @@ static void test_include_origin_ttl(void)
 	CU_ASSERT_PTR_NOT_NULL(find(mainz, "r2.example.com"));
 }
 
+/* --- the loader on several threads --- */
+
+/* A generated zone file: its path, its owners (text, absolute) and, for
+ * the error cases, the line of the injected faults. */
+struct gen {
+	char dir[64];
+	char path[128];
+	char inc[128];
+	char **names;
+	size_t count, cap;
+	int line;          /* lines written so far */
+	FILE *fp;
+};
+
+static void gen_name(struct gen *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void gen_name(struct gen *g, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[300];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (g->count == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 256;
+		g->names = realloc(g->names, g->cap * sizeof(*g->names));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(g->names);
+	}
+	g->names[g->count++] = strdup(buf);
+}
+
+static void gen_put(struct gen *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void gen_put(struct gen *g, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fputs(buf, g->fp);
+	for (const char *c = buf; *c; c++)
+		if (*c == '\n')
+			g->line++;
+}
+
+/* Writes n record groups: multi-line records in parentheses with ';' and
+ * '(' inside quotes and comments, owners continued on lines that start
+ * with blanks, $ORIGIN (absolute and relative) and $TTL changes all along
+ * the file, blank and comment lines, and one $INCLUDE three quarters in.
+ * fault: 0 none; 1 a syntax error at 7/8; 2 a CNAME beside data at 7/8;
+ * 3 both 2 at 1/8 and 1 at 7/8. *line1 and *line2 get the fault lines. */
+static void gen_zone(struct gen *g, int n, int fault, int *line1, int *line2)
+{
+	char origin[64] = "";  /* relative to example.com, "" at the apex */
+	FILE *inc;
+
+	snprintf(g->dir, sizeof(g->dir), "/tmp/levee-zsplit-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(g->dir));
+	snprintf(g->path, sizeof(g->path), "%s/split.zone", g->dir);
+	snprintf(g->inc, sizeof(g->inc), "%s/inc.zone", g->dir);
+	inc = fopen(g->inc, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(inc);
+	fputs("host IN A 192.0.2.70\n  IN TXT \"in ( include\"\n", inc);
+	fclose(inc);
+	g->fp = fopen(g->path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g->fp);
+	g->line = 0;
+	gen_put(g, "$ORIGIN example.com.\n$TTL 300\n"
+		"@ IN SOA ns1 hostmaster ( 1 ; serial (\n"
+		"\t7200 3600 1209600 3600 )\n@ IN NS ns1\n"
+		"ns1 IN A 192.0.2.1\n");
+	gen_name(g, "example.com");
+	gen_name(g, "ns1.example.com");
+#define SUFFIX origin[0] ? "." : "", origin
+	for (int i = 0; i < n; i++) {
+		if (fault && i == n / 8 && fault == 3) {
+			*line1 = g->line + 1;
+			gen_put(g, "dup%d IN CNAME x\n", i);
+			*line1 = g->line + 1;
+			gen_put(g, "dup%d IN A 192.0.2.9\n", i);
+		}
+		if (fault && i == n * 7 / 8) {
+			*line2 = g->line + 1;
+			if (fault == 2)
+				gen_put(g, "cn%d IN CNAME x\n", i);
+			if (fault == 2)
+				*line2 = g->line + 1;
+			gen_put(g, fault == 2 ? "cn%d IN A 192.0.2.9\n" :
+				"bad%d IN A 300.1.1.1\n", i);
+		}
+		if (i == n * 3 / 4) {
+			/* a relative origin for the included file */
+			gen_put(g, "$INCLUDE inc.zone incl%d\n", i);
+			gen_name(g, "host.incl%d%s%s.example.com", i, SUFFIX);
+			gen_name(g, "incl%d%s%s.example.com", i, SUFFIX);
+		}
+		if (i % 211 == 100) {
+			snprintf(origin, sizeof(origin), "z%d", i);
+			gen_put(g, "$ORIGIN z%d.example.com.\n", i);
+			gen_name(g, "z%d.example.com", i);
+		} else if (i % 211 == 150) {
+			/* relative: appended to the current origin */
+			char o[64];
+
+			snprintf(o, sizeof(o), "r%d%s%s", i, SUFFIX);
+			memcpy(origin, o, sizeof(origin));
+			gen_put(g, "$ORIGIN r%d\n", i);
+		} else if (i % 211 == 200) {
+			origin[0] = '\0';
+			gen_put(g, "$ORIGIN example.com.\n");
+		}
+		if (i % 97 == 50)
+			gen_put(g, "$TTL %d\n", 100 + i);
+		switch (i % 6) {
+		case 0:
+			gen_put(g, "h%d IN A 10.%d.%d.%d\n"
+				"  IN AAAA 2001:db8::%x\n", i, (i >> 16) & 255,
+				(i >> 8) & 255, i & 255, i);
+			gen_name(g, "h%d%s%s.example.com", i, SUFFIX);
+			break;
+		case 1:
+			gen_put(g, "t%d IN TXT ( \"part ; one (\" "
+				"; a comment (\n"
+				"\t\"two\\\" )\"\n\t)\n", i);
+			gen_name(g, "t%d%s%s.example.com", i, SUFFIX);
+			break;
+		case 2:
+			gen_put(g, "m%d 60 IN MX (\n\t10\n"
+				"\tmail.example.com. )\n"
+				"\t( 70 ) IN A 192.0.2.%d\n", i, i & 255);
+			gen_name(g, "m%d%s%s.example.com", i, SUFFIX);
+			break;
+		case 3:
+			gen_put(g, "\n; a comment line ( with a paren\n"
+				"w%d.deep IN A 192.0.2.%d\n", i, i & 255);
+			gen_name(g, "w%d.deep%s%s.example.com", i, SUFFIX);
+			gen_name(g, "deep%s%s.example.com", SUFFIX);
+			break;
+		case 4:
+			gen_put(g, "s%d IN SRV ( 0 5 5060\n"
+				"  sip.example.com. )\n"
+				"  IN TXT \"x\"\n", i);
+			gen_name(g, "s%d%s%s.example.com", i, SUFFIX);
+			break;
+		default:
+			gen_put(g, "@ IN TXT \"at origin %d\"\n", i);
+			gen_name(g, "%s%sexample.com", origin,
+				 origin[0] ? "." : "");
+			break;
+		}
+	}
+#undef SUFFIX
+	fclose(g->fp);
+	g->fp = NULL;
+}
+
+static void gen_free(struct gen *g)
+{
+	for (size_t i = 0; i < g->count; i++)
+		free(g->names[i]);
+	free(g->names);
+	unlink(g->path);
+	unlink(g->inc);
+	rmdir(g->dir);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Same nodes, flags and RRsets, byte for byte. */
+static void same_zone(const struct zone *a, const struct zone *b,
+		      const struct gen *g)
+{
+	CU_ASSERT_EQUAL(zone_node_count(a), zone_node_count(b));
+	CU_ASSERT_EQUAL(zone_record_count(a), zone_record_count(b));
+	CU_ASSERT_EQUAL(zone_serial(a), zone_serial(b));
+	for (size_t i = 0; i < g->count; i++) {
+		const struct zone_node *x = find(a, g->names[i]);
+		const struct zone_node *y = find(b, g->names[i]);
+
+		CU_ASSERT_PTR_NOT_NULL(x);
+		CU_ASSERT_PTR_NOT_NULL(y);
+		if (!x || !y) {
+			fprintf(stderr, "\nmissing %s\n", g->names[i]);
+			continue;
+		}
+		CU_ASSERT_EQUAL(x->flags, y->flags);
+		CU_ASSERT_EQUAL_FATAL(x->rrset_count, y->rrset_count);
+		for (uint16_t k = 0; k < x->rrset_count; k++) {
+			const struct rrset *p = &x->rrsets[k];
+			const struct rrset *q = &y->rrsets[k];
+
+			CU_ASSERT_EQUAL(p->type, q->type);
+			CU_ASSERT_EQUAL(p->ttl, q->ttl);
+			CU_ASSERT_EQUAL(p->rr_count, q->rr_count);
+			CU_ASSERT_EQUAL_FATAL(p->wire_len, q->wire_len);
+			CU_ASSERT_EQUAL(memcmp(p->wire, q->wire, p->wire_len),
+					0);
+		}
+	}
+}
+
+static void test_split_load(void)
+{
+	struct gen g = { 0 };
+	struct zone *one, *many;
+	const struct zone_node *n;
+	int l1 = 0, l2 = 0;
+
+	gen_zone(&g, 3000, 0, &l1, &l2);
+	zload_set_split((size_t)1 << 40, 1);
+	one = load_ok("example.com", g.path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(one);
+	/* The generated names are all there, with the TTLs carried. */
+	CU_ASSERT_PTR_NOT_NULL(find(one, "host.incl2250.z2210.example.com"));
+	CU_ASSERT_PTR_NOT_NULL(find(one, "h2520.r2471.z2421.example.com"));
+	n = find(one, "h2994.example.com");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(znode_rrset(n, 28)->ttl, 100 + 2960);
+	for (int parts = 2; parts <= 8; parts++) {
+		zload_set_split(4096, parts);
+		many = load_ok("example.com", g.path);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(many);
+		same_zone(one, many, &g);
+		zone_free(many);
+	}
+	/* A rejected guess: the rest of the file on the calling thread. */
+	zload_test_bad_guess = true;
+	zload_set_split(4096, 4);
+	many = load_ok("example.com", g.path);
+	zload_test_bad_guess = false;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(many);
+	same_zone(one, many, &g);
+	zone_free(many);
+	zone_free(one);
+	zload_set_split(0, 0);
+	gen_free(&g);
+}
+
+/* Loads path on one thread and on `parts`, expects the same refusal. */
+static void split_refuse(const char *path, int parts, int want_rc, int line)
+{
+	char e1[512] = "", e2[512] = "", want[256];
+	struct zone *z = NULL;
+
+	snprintf(want, sizeof(want), "%s:%d: ", path, line);
+	zload_set_split((size_t)1 << 40, 1);
+	CU_ASSERT_EQUAL(zload_file("example.com", path, &z, e1, sizeof(e1)),
+			want_rc);
+	CU_ASSERT_PTR_NULL(z);
+	zload_set_split(4096, parts);
+	CU_ASSERT_EQUAL(zload_file("example.com", path, &z, e2, sizeof(e2)),
+			want_rc);
+	CU_ASSERT_PTR_NULL(z);
+	if (strcmp(e1, e2) != 0 || strncmp(e1, want, strlen(want)) != 0)
+		fprintf(stderr, "\nparts %d: '%s' vs '%s' (want '%s')\n", parts,
+			e1, e2, want);
+	CU_ASSERT_STRING_EQUAL(e1, e2);
+	CU_ASSERT_EQUAL(strncmp(e1, want, strlen(want)), 0);
+	zload_set_split(0, 0);
+}
+
+static void test_split_errors(void)
+{
+	for (int fault = 1; fault <= 3; fault++) {
+		struct gen g = { 0 };
+		int l1 = 0, l2 = 0;
+
+		gen_zone(&g, 3000, fault, &l1, &l2);
+		for (int parts = 2; parts <= 5; parts++)
+			split_refuse(g.path, parts,
+				     fault == 1 ? LV_ESYNTAX : LV_ECNAME,
+				     fault == 3 ? l1 : l2);
+		zload_test_bad_guess = true;
+		split_refuse(g.path, 3, fault == 1 ? LV_ESYNTAX : LV_ECNAME,
+			     fault == 3 ? l1 : l2);
+		zload_test_bad_guess = false;
+		gen_free(&g);
+	}
+}
+
 /* --- refusals --- */
 
 static void refuse(const char *file, int want_rc, const char *want_msg)
@@ -578,6 +865,8 @@ int main(void)
 	    !CU_add_test(s, "rrset wire form", test_rrset_wire) ||
 	    !CU_add_test(s, "$INCLUDE, $ORIGIN, $TTL", test_include_origin_ttl) ||
 	    !CU_add_test(s, "refusals", test_refusals) ||
+	    !CU_add_test(s, "split load: same zone", test_split_load) ||
+	    !CU_add_test(s, "split load: errors in order", test_split_errors) ||
 	    !CU_add_test(s, "builder directly", test_builder_direct) ||
 	    !CU_add_test(s, "zdb find and publish", test_zdb) ||
 	    !CU_add_test(s, "cleanup", test_cleanup)) {

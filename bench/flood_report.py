@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""flood_report.py -- flood.tsv (bench/flood-compare) to flood.md and flood.png.
+
+usage: flood_report.py TSV OUTDIR DUR RATE LRATE TCP_CONNS LOADAVG
+
+Each TSV row: server, scenario, then the "FLOOD key=value ..." line of
+bench/flood with the harness's own counters appended (sockdrops, softnet,
+lv_dropped, lv_rrl_dropped, lv_rrl_slipped). One Markdown row per scenario
+and server, in the order run; a gnuplot chart of legitimate answered %.
+"""
+import os
+import platform
+import subprocess
+import sys
+import time
+
+
+def parse(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3:
+                continue
+            kv = {}
+            for tok in parts[2].split():
+                if "=" in tok:
+                    k, v = tok.split("=", 1)
+                    kv[k] = v
+            rows.append((parts[0], parts[1], kv))
+    return rows
+
+
+def num(kv, k, d=0.0):
+    try:
+        return float(kv.get(k, d))
+    except ValueError:
+        return d
+
+
+def figure(sc, kv):
+    if sc == "reflection":
+        return f"victim bytes in/out {num(kv, 'amp'):.2f}"
+    if sc == "garbage":
+        g, a = num(kv, "mach_us_per_garbage"), num(kv, "mach_us_per_answer")
+        r = f"{g / a:.2f}" if a else "-"
+        return f"machine us/garbage {g:.1f} vs /answer {a:.1f} (ratio {r})"
+    if sc.startswith("tcp"):
+        return f"attacker conns held avg {num(kv, 'tcp_open_avg'):.0f}, reopened {num(kv, 'tcp_reopened'):.0f}"
+    if sc == "torture":
+        s, ok = num(kv, "shared_sent"), num(kv, "shared_ok")
+        return f"via flooded resolvers {100 * ok / s:.2f}%" if s else "-"
+    return f"flood answered {num(kv, 'flood_noerror') + num(kv, 'flood_nxdomain'):.0f}, tc {num(kv, 'flood_tc'):.0f}"
+
+
+def main():
+    tsv, out, dur, rate, lrate, conns, load = sys.argv[1:8]
+    dur = float(dur)
+    rows = parse(tsv)
+    servers = []
+    scens = []
+    for s, sc, _ in rows:
+        if s not in servers:
+            servers.append(s)
+        if sc not in scens:
+            scens.append(sc)
+    lines = []
+    uname = platform.uname()
+    ncpu = os.cpu_count()
+    lines.append(
+        f"Run {time.strftime('%Y-%m-%d %H:%M')} on {uname.node} ({ncpu} CPUs, kernel {uname.release}): "
+        f"{dur:g} s per run, flood {int(float(rate)):,}/s offered (UDP scenarios), legitimate "
+        f"{int(float(lrate)):,}/s UDP (200/s TCP), {int(conns):,} attacker TCP connections; "
+        f"servers on CPU 1, generator on CPU 0. RRL rows: 20 responses/s per /24, slip 2, cookies "
+        f"answered; `0` rows: no RRL. Load average at the end: {load}.")
+    lines.append("")
+    lines.append("| scenario | server | legit answered % | legit p99 ms | legit TC (retried) | flood sent/s "
+                 "| flood received/s | server CPU | machine CPU | scenario figure | lost legit: where |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    pct = {}
+    for s, sc, kv in rows:
+        sent, ans = num(kv, "legit_sent"), num(kv, "legit_answered")
+        p = 100 * ans / sent if sent else 0
+        pct[(sc, s)] = p
+        fsent = num(kv, "flood_sent")
+        rx = max(0.0, fsent - num(kv, "sockdrops")) / dur
+        lost = int(sent - ans)
+        if s.startswith("levee"):
+            where = (f"{lost}: Levee dropped {int(num(kv, 'lv_dropped'))} (rrl {int(num(kv, 'lv_rrl_dropped'))}, "
+                     f"slipped {int(num(kv, 'lv_rrl_slipped'))}), socket {int(num(kv, 'sockdrops'))}, "
+                     f"softnet {int(num(kv, 'softnet'))}")
+        else:
+            where = f"{lost}: socket {int(num(kv, 'sockdrops'))}, softnet {int(num(kv, 'softnet'))}"
+        lines.append(
+            f"| {sc} | {s} | {p:.2f} | {num(kv, 'p99_us') / 1000:.2f} | {int(num(kv, 'legit_tc'))} "
+            f"({int(num(kv, 'legit_tc_ok'))} ok) | {fsent / dur:,.0f} | {rx:,.0f} | "
+            f"{num(kv, 'srv_cpu'):.2f} | {num(kv, 'mach_cpu'):.2f} | {figure(sc, kv)} | {where} |")
+    lines.append("")
+    lines.append("legit answered % = correct answers (a TC counts only when the TCP retry got the "
+                 "answer, its time included) over queries sent. flood received/s = flood sent minus the "
+                 "server sockets' drops (/proc/net/udp), per second. CPU in cores (server: process tree "
+                 "from /proc/PID/stat; machine: all CPUs from /proc/stat, including the generator and "
+                 "anything else running). Levee's counters are from SIGUSR1 (rrl-dropped-*, dropped).")
+    lines.append("")
+    lines.append("Levee minus the best of knotd and nsd (RRL rows), legit answered, percentage points:")
+    lines.append("")
+    for sc in scens:
+        if ("levee" in [s for s in servers]) and (sc, "levee") in pct:
+            others = [pct[(sc, o)] for o in ("knotd", "nsd") if (sc, o) in pct]
+            if others:
+                lines.append(f"- {sc}: {pct[(sc, 'levee')] - max(others):+.2f}")
+    md = "\n".join(lines) + "\n"
+    with open(os.path.join(out, "flood.md"), "w") as f:
+        f.write(md)
+    dat = os.path.join(out, "flood.dat")
+    with open(dat, "w") as f:
+        f.write("scenario " + " ".join(servers) + "\n")
+        for sc in scens:
+            f.write(sc + " " + " ".join(f"{pct.get((sc, s), 0):.3f}" for s in servers) + "\n")
+    gp = f"""set terminal pngcairo size 1100,500
+set output '{os.path.join(out, "flood.png")}'
+set title 'Legitimate queries answered under flood (%)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set yrange [0:105]
+set key outside right
+set xtics rotate by -20
+set grid ytics
+plot for [i=2:{len(servers) + 1}] '{dat}' using i:xtic(1) title columnheader(i)
+"""
+    try:
+        subprocess.run(["gnuplot"], input=gp.encode(), check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"flood_report: no chart ({e})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,335 @@
+/* attack.c -- under-attack mode: per-second measures, thresholds and
+ * hysteresis, shared by every reactor without a lock.
+ *
+ * Two measurement slots alternate by second parity; reactors add to the
+ * slot of the current second with relaxed atomics. The first reactor that
+ * sees a later second wins a CAS on `second`, evaluates the slot of the
+ * second that ended, clears it (it serves the second after this one) and,
+ * when seconds were skipped (no traffic at all), counts them as calm and
+ * clears both. A straggler still adding to a slot while it is evaluated or
+ * cleared costs one query's accounting, never a wrong state for long.
+ * Distinct names: each query's lowercased qname is hashed (keyed FNV-1a
+ * variant, cheap and enough against a flooder who does not know the key)
+ * into one bit of a 65,536-bit map; with z zero bits the estimate is
+ * -m ln(z/m), so "more than T distinct" is "fewer than m e^(-T/m) zero
+ * bits", a bound computed once at start (without libm).
+ */
+#include "ratelimit/attack.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define ATTACK_MAP_BITS 65536u
+#define ATTACK_MAP_WORDS (ATTACK_MAP_BITS / 64u)
+
+struct attack_slot {
+	_Atomic uint64_t queries;
+	_Atomic uint32_t max_zone_nx;
+	_Atomic uint64_t map[ATTACK_MAP_WORDS];
+};
+
+struct attack {
+	struct attack_config cfg;
+	attack_log_fn log;
+	uint64_t name_key;
+	unsigned zeros_engage;           /* distinct names: engage below */
+	unsigned zeros_release;          /* ...calm at or above */
+	_Atomic uint32_t second;         /* the second being measured */
+	_Atomic bool engaged;
+	_Atomic uint32_t calm;           /* consecutive calm seconds */
+	_Atomic unsigned long engagements, disengagements;
+	struct attack_slot slot[2];
+};
+
+void attack_config_init(struct attack_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = ATTACK_OFF;
+	c->zone_nxdomain_min = 100;
+	c->release_percent = 50;
+	c->hold_time = 10;
+	c->source_share_percent = 50;
+	c->nxdomain_budget_percent = 25;
+}
+
+/* m * (1 - 1/m)^n, about m e^(-n/m): zero bits left after n distinct. */
+static unsigned attack_zeros_after(double n)
+{
+	double base = 1.0 - 1.0 / ATTACK_MAP_BITS, r = 1.0;
+	unsigned long e = (unsigned long)n;
+
+	while (e) {
+		if (e & 1)
+			r *= base;
+		base *= base;
+		e >>= 1;
+	}
+	return (unsigned)(ATTACK_MAP_BITS * r);
+}
+
+struct attack *attack_new(const struct attack_config *c, attack_log_fn log)
+{
+	struct attack *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->cfg = *c;
+	a->log = log;
+	if (getrandom(&a->name_key, sizeof(a->name_key), 0) !=
+	    sizeof(a->name_key))
+		a->name_key = (uint64_t)(uintptr_t)a ^ 0x9E3779B97F4A7C15ull;
+	if (c->distinct_names_per_second) {
+		a->zeros_engage = attack_zeros_after(c->distinct_names_per_second);
+		a->zeros_release = attack_zeros_after(
+			(double)c->distinct_names_per_second *
+			c->release_percent / 100.0);
+	}
+	atomic_store_explicit(&a->engaged, c->mode == ATTACK_ON,
+			      memory_order_relaxed);
+	return a;
+}
+
+void attack_free(struct attack *a)
+{
+	free(a);
+}
+
+bool attack_engaged(const struct attack *a)
+{
+	return a && atomic_load_explicit(&a->engaged, memory_order_relaxed);
+}
+
+const struct attack_config *attack_config_of(const struct attack *a)
+{
+	return &a->cfg;
+}
+
+unsigned long attack_changes(const struct attack *a, bool engaged)
+{
+	return atomic_load_explicit(engaged ? &a->engagements :
+					      &a->disengagements,
+				    memory_order_relaxed);
+}
+
+static void attack_slot_clear(struct attack_slot *s)
+{
+	atomic_store_explicit(&s->queries, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->max_zone_nx, 0, memory_order_relaxed);
+	for (unsigned i = 0; i < ATTACK_MAP_WORDS; i++)
+		atomic_store_explicit(&s->map[i], 0, memory_order_relaxed);
+}
+
+static unsigned attack_zero_bits(struct attack_slot *s)
+{
+	unsigned z = 0;
+
+	for (unsigned i = 0; i < ATTACK_MAP_WORDS; i++)
+		z += 64u - (unsigned)__builtin_popcountll(atomic_load_explicit(
+				   &s->map[i], memory_order_relaxed));
+	return z;
+}
+
+/* Evaluates one finished second. Returns the change, with its reason. */
+static enum attack_change attack_evaluate(struct attack *a,
+					  struct attack_slot *s, char *why,
+					  size_t cap)
+{
+	const struct attack_config *c = &a->cfg;
+	uint64_t q = atomic_load_explicit(&s->queries, memory_order_relaxed);
+	uint32_t nx = atomic_load_explicit(&s->max_zone_nx,
+					   memory_order_relaxed);
+	unsigned rel = c->release_percent, zeros = ATTACK_MAP_BITS;
+	bool over = false, calm = true;
+	uint32_t held;
+
+	if (c->distinct_names_per_second)
+		zeros = attack_zero_bits(s);
+	why[0] = '\0';
+	if (c->queries_per_second) {
+		if (q > c->queries_per_second) {
+			over = true;
+			snprintf(why, cap, "queries %llu/s over %u/s",
+				 (unsigned long long)q, c->queries_per_second);
+		}
+		if (q * 100u >= (uint64_t)c->queries_per_second * rel)
+			calm = false;
+	}
+	if (c->zone_nxdomain_percent && q && nx >= c->zone_nxdomain_min) {
+		uint64_t share = (uint64_t)nx * 100u / q;
+
+		if (share >= c->zone_nxdomain_percent) {
+			if (!over)
+				snprintf(why, cap, "one zone's NXDOMAIN share "
+					 "%llu%% (%u/s) over %u%%",
+					 (unsigned long long)share, nx,
+					 c->zone_nxdomain_percent);
+			over = true;
+		}
+		if (share * 100u >= (uint64_t)c->zone_nxdomain_percent * rel)
+			calm = false;
+	}
+	if (c->distinct_names_per_second) {
+		if (zeros < a->zeros_engage) {
+			if (!over)
+				snprintf(why, cap, "distinct query names over "
+					 "%u/s (%u of %u map bits set)",
+					 c->distinct_names_per_second,
+					 ATTACK_MAP_BITS - zeros,
+					 ATTACK_MAP_BITS);
+			over = true;
+		}
+		if (zeros < a->zeros_release)
+			calm = false;
+	}
+	if (c->mode != ATTACK_AUTO)
+		return ATTACK_SAME;
+	if (!atomic_load_explicit(&a->engaged, memory_order_relaxed)) {
+		if (!over)
+			return ATTACK_SAME;
+		atomic_store_explicit(&a->engaged, true, memory_order_relaxed);
+		atomic_store_explicit(&a->calm, 0, memory_order_relaxed);
+		return ATTACK_ENGAGED;
+	}
+	if (!calm) {
+		atomic_store_explicit(&a->calm, 0, memory_order_relaxed);
+		return ATTACK_SAME;
+	}
+	held = atomic_load_explicit(&a->calm, memory_order_relaxed) + 1;
+	atomic_store_explicit(&a->calm, held, memory_order_relaxed);
+	if (held < (c->hold_time ? c->hold_time : 1))
+		return ATTACK_SAME;
+	snprintf(why, cap, "every measure under %u%% of its threshold for "
+		 "%u s (queries %llu/s)", rel, held, (unsigned long long)q);
+	atomic_store_explicit(&a->engaged, false, memory_order_relaxed);
+	return ATTACK_DISENGAGED;
+}
+
+/* Calm seconds without any query (skipped by the rotation). */
+static enum attack_change attack_idle(struct attack *a, uint32_t n,
+				      char *why, size_t cap)
+{
+	uint32_t held;
+
+	if (a->cfg.mode != ATTACK_AUTO || n == 0 ||
+	    !atomic_load_explicit(&a->engaged, memory_order_relaxed))
+		return ATTACK_SAME;
+	held = atomic_load_explicit(&a->calm, memory_order_relaxed) + n;
+	atomic_store_explicit(&a->calm, held, memory_order_relaxed);
+	if (held < (a->cfg.hold_time ? a->cfg.hold_time : 1))
+		return ATTACK_SAME;
+	snprintf(why, cap, "no queries for %u s", n);
+	atomic_store_explicit(&a->engaged, false, memory_order_relaxed);
+	return ATTACK_DISENGAGED;
+}
+
+static void attack_report(struct attack *a, enum attack_change ch,
+			  const char *why)
+{
+	char line[400];
+
+	if (ch == ATTACK_SAME)
+		return;
+	atomic_fetch_add_explicit(ch == ATTACK_ENGAGED ? &a->engagements :
+							 &a->disengagements,
+				  1, memory_order_relaxed);
+	if (!a->log)
+		return;
+	snprintf(line, sizeof(line), "attack: %s (%s)",
+		 ch == ATTACK_ENGAGED ? "under-attack mode engaged" :
+					"under-attack mode disengaged", why);
+	a->log(line);
+}
+
+/* Keyed hash of the lowercased question name; 0 when unreadable. */
+static uint32_t attack_name_hash(const struct attack *a, const uint8_t *q,
+				 size_t len)
+{
+	uint64_t h = a->name_key ^ 0xcbf29ce484222325ull;
+	size_t off = 12;
+
+	while (off < len) {
+		uint8_t l = q[off];
+
+		if (l & 0xc0 || off + l + 1 > len)
+			return 0;
+		h = (h ^ l) * 0x100000001b3ull;
+		for (unsigned i = 1; i <= l; i++) {
+			uint8_t c = q[off + i];
+
+			h = (h ^ ((c >= 'A' && c <= 'Z') ? c + 32u : c)) *
+			    0x100000001b3ull;
+		}
+		off += l + 1u;
+		if (l == 0) {
+			h ^= h >> 29;
+			h *= 0xbf58476d1ce4e5b9ull;
+			return (uint32_t)(h >> 32) | 1u;
+		}
+	}
+	return 0;
+}
+
+enum attack_change attack_note_query(struct attack *a, const uint8_t *q,
+				     size_t len, uint64_t now_ms)
+{
+	uint32_t sec = (uint32_t)(now_ms / 1000u);
+	uint32_t cur;
+	enum attack_change ch = ATTACK_SAME;
+	struct attack_slot *s;
+
+	if (!a || a->cfg.mode != ATTACK_AUTO)
+		return ATTACK_SAME;
+	cur = atomic_load_explicit(&a->second, memory_order_relaxed);
+	if ((int32_t)(sec - cur) > 0 &&
+	    atomic_compare_exchange_strong_explicit(&a->second, &cur, sec,
+						    memory_order_relaxed,
+						    memory_order_relaxed)) {
+		char why[300];
+
+		if (cur != 0) {
+			struct attack_slot *done = &a->slot[cur & 1];
+
+			ch = attack_evaluate(a, done, why, sizeof(why));
+			attack_slot_clear(done);
+			if (sec - cur > 1) {
+				attack_slot_clear(&a->slot[sec & 1]);
+				if (ch == ATTACK_SAME)
+					ch = attack_idle(a, sec - cur - 1, why,
+							 sizeof(why));
+			}
+		} else {
+			attack_slot_clear(&a->slot[sec & 1]);
+		}
+		attack_report(a, ch, why);
+	}
+	s = &a->slot[sec & 1];
+	atomic_fetch_add_explicit(&s->queries, 1, memory_order_relaxed);
+	if (a->cfg.distinct_names_per_second && q) {
+		uint32_t h = attack_name_hash(a, q, len);
+
+		if (h)
+			atomic_fetch_or_explicit(
+				&s->map[(h % ATTACK_MAP_BITS) / 64u],
+				1ull << (h % 64u), memory_order_relaxed);
+	}
+	return ch;
+}
+
+void attack_note_zone_nxdomains(struct attack *a, uint32_t count)
+{
+	struct attack_slot *s;
+	uint32_t cur;
+
+	if (!a || a->cfg.mode != ATTACK_AUTO || !a->cfg.zone_nxdomain_percent)
+		return;
+	s = &a->slot[atomic_load_explicit(&a->second, memory_order_relaxed) & 1];
+	cur = atomic_load_explicit(&s->max_zone_nx, memory_order_relaxed);
+	for (int tries = 0; tries < 16 && count > cur; tries++)
+		if (atomic_compare_exchange_weak_explicit(
+			    &s->max_zone_nx, &cur, count, memory_order_relaxed,
+			    memory_order_relaxed))
+			break;
+}

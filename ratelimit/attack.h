@@ -1,0 +1,85 @@
+/* attack.h -- under-attack mode: off, on (always) or auto (engages by
+ * itself when a measure passes its threshold, disengages with hysteresis).
+ *
+ * One struct attack is shared by every reactor. Each query is noted with
+ * attack_note_query() (a few relaxed atomic adds, a hash of the qname only
+ * when the distinct-names threshold is set); the first reactor to see a new
+ * second wins a compare-and-swap on the second and evaluates the one that
+ * ended: the query rate, the largest NXDOMAIN count of one zone as a share
+ * of all queries, and the number of distinct query names (linear counting
+ * over a 65,536-bit map per second). Auto mode engages when any measure
+ * passes its threshold and disengages when every measure stays under
+ * release-percent of its threshold for hold-time seconds. Every change is
+ * logged through the callback with its reason, and reported to the caller
+ * (which counts it). While engaged (docs/flood.md): cookie-less UDP sources
+ * over their share get TC or BADCOOKIE, cookie holders and TCP keep full
+ * service, NXDOMAIN budgets tighten, `cookies: require: under-attack`
+ * applies. No lock, no allocation after attack_new(); time is passed in.
+ */
+#ifndef LEVEE_RATELIMIT_ATTACK_H
+#define LEVEE_RATELIMIT_ATTACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum attack_mode { ATTACK_OFF = 0, ATTACK_ON, ATTACK_AUTO };
+
+enum attack_change {
+	ATTACK_SAME = 0,
+	ATTACK_ENGAGED = 1,
+	ATTACK_DISENGAGED = 2,
+};
+
+/* Section attack: (docs/flood.md). Thresholds of 0 are not used. */
+struct attack_config {
+	int mode;                        /* enum attack_mode, default off */
+	unsigned queries_per_second;     /* threshold: all queries */
+	unsigned zone_nxdomain_percent;  /* threshold: one zone's NXDOMAINs as
+					    a share of all queries, 1..100 */
+	unsigned zone_nxdomain_min;      /* ...counted only above this many
+					    NXDOMAINs per second (default 100) */
+	unsigned distinct_names_per_second;  /* threshold */
+	unsigned release_percent;        /* disengage under this share of each
+					    threshold, default 50 */
+	unsigned hold_time;              /* seconds under it, default 10 */
+	unsigned source_share_percent;   /* cookie-less per-source rate while
+					    engaged, % of limits', default 50 */
+	unsigned nxdomain_budget_percent;/* zone NXDOMAIN budget while
+					    engaged, default 25 */
+};
+
+struct attack;
+
+/* Receives one log line (no newline), from a reactor thread, at most once
+ * per second. */
+typedef void (*attack_log_fn)(const char *line);
+
+void attack_config_init(struct attack_config *c);
+
+/* Creates the state (c copied); mode on starts engaged. NULL on ENOMEM.
+ * Main only. */
+struct attack *attack_new(const struct attack_config *c, attack_log_fn log);
+
+void attack_free(struct attack *a);
+
+/* True while engaged (NULL: false). Any thread, relaxed. */
+bool attack_engaged(const struct attack *a);
+
+/* Notes one query (UDP or TCP) in wire form at now_ms; evaluates the
+ * previous second when this call is the first of a new one. Returns the
+ * change this call made (ATTACK_SAME nearly always). Reactor threads. */
+enum attack_change attack_note_query(struct attack *a, const uint8_t *q,
+				     size_t len, uint64_t now_ms);
+
+/* Notes that one zone has answered count NXDOMAINs so far this second
+ * (limits_zone_nxdomain). Reactor threads. */
+void attack_note_zone_nxdomains(struct attack *a, uint32_t count);
+
+/* The configuration (percentages the server applies while engaged). */
+const struct attack_config *attack_config_of(const struct attack *a);
+
+/* Number of engagements and disengagements so far. Any thread. */
+unsigned long attack_changes(const struct attack *a, bool engaged);
+
+#endif

@@ -8,7 +8,8 @@
  * keyed hash, so a client cannot aim collisions at one set. The key picks
  * the set; bucket_find() scans it and, when the key is not there, takes over
  * the empty or least recently used bucket of the set with a compare-and-swap
- * on its key word. A full table thus reuses its oldest buckets, and every
+ * on its key word. The table holds the secret for the keyed hash
+ * (bucket_key(), SipHash-2-4), so callers hash what they account with it. A full table thus reuses its oldest buckets, and every
  * lookup is bounded by one set.
  *
  * Each bucket earns `rate` units a second, continuously (rate thousandths
@@ -33,6 +34,7 @@
 
 #define BUCKET_WAYS 8
 #define BUCKET_MAX_RATE 4000000u
+#define BUCKET_SEED_BYTES 16
 
 /* One bucket. key and state belong to bucket.c; the aux words belong to the
  * caller (counters that must follow the key: a slip counter, "limited
@@ -57,15 +59,21 @@ enum bucket_result {
 struct bucket_table;
 
 /* Creates a table of n buckets (at least 1; rounded down to whole sets of
- * BUCKET_WAYS when n >= BUCKET_WAYS), all empty. NULL on ENOMEM. Main only;
- * the caller caps n. */
-struct bucket_table *bucket_table_new(size_t n);
+ * BUCKET_WAYS when n >= BUCKET_WAYS), all empty. seed: BUCKET_SEED_BYTES of
+ * hash key (tests), or NULL for random ones from libsodium. NULL on ENOMEM
+ * or when libsodium cannot start. Main only; the caller caps n. */
+struct bucket_table *bucket_table_new(size_t n, const uint8_t *seed);
 
 /* Frees it after every reactor stopped using it. NULL accepted. */
 void bucket_table_free(struct bucket_table *t);
 
 /* The number of buckets actually allocated. */
 size_t bucket_table_size(const struct bucket_table *t);
+
+/* The bucket key of buf[0..len): SipHash-2-4 under the table's secret,
+ * never 0. Pure, any thread; the work is one pass over buf. */
+uint64_t bucket_key(const struct bucket_table *t, const void *buf,
+		    size_t len);
 
 /* Finds the bucket of key (nonzero) or takes over the empty or oldest one
  * of its set, which then starts full: burst units of credit, stamped now,

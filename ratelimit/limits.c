@@ -1,17 +1,18 @@
 /* limits.c -- per-source query limits and per-zone NXDOMAIN budgets: one
  * lock-free table shared by every reactor.
  *
- * The table follows rrl.c's design (docs/rrl.md): a fixed array of buckets
- * in sets of LIMITS_WAYS, a key (SipHash-2-4 keyed with a secret, so nobody
- * can aim collisions at one set) picks the set, the bucket holding the key
- * is found by scanning it, and a missing key takes over the empty or least
- * recently used bucket of the set with a compare-and-swap. Buckets differ
- * from RRL's: the credit is wider (36 bits of thousandths, so a /20 may earn
- * hundreds of thousands of queries a second) and there is no slip state per
- * source (a query over its per-source limit is never answered in full).
- * Each word is a C11 atomic changed with relaxed operations only; a CAS loop
- * that loses LIMITS_CAS_TRIES rounds lets the query pass. Nothing here
- * allocates, blocks or calls into the system after limits_new().
+ * The buckets are the bucket.h table rrl.c uses too: a fixed array in
+ * sets, a key (SipHash-2-4 keyed with a secret, so nobody can aim
+ * collisions at one set) picks the set, a missing key takes over the empty
+ * or least recently used bucket of the set with a compare-and-swap, and
+ * credit is debited with a bounded relaxed CAS loop (one that loses every
+ * round lets the query pass). Its credit is wide enough for a /20 to earn
+ * hundreds of thousands of queries a second; a bucket holds one second of
+ * its rate. Source buckets keep no slip state (a query over its per-source
+ * limit is never answered in full); zone buckets use their aux words for
+ * NXDOMAINs per second (aux64: second << 32 | count) and slip
+ * (aux32[0]), both relaxed atomics. Nothing here allocates, blocks or calls
+ * into the system after limits_new().
  *
  * Keys: kind (source, cookie source, zone) | family | prefix bits | address
  * with host bits cleared, or kind | lowercased zone apex. Prefixes are
@@ -21,42 +22,22 @@
  */
 #include "ratelimit/limits.h"
 
+#include "ratelimit/bucket.h"
+
 #include <errno.h>
 #include <netinet/in.h>
-#include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define LIMITS_WAYS 8
 #define LIMITS_CAS_TRIES 16
-#define LIMITS_CLAIM_TRIES 3
-
-/* State word: stamp (ms, 28 bits) << 36 | credit (1/1000 query, 36 bits). */
-#define ST_BITS 36
-#define ST_CMASK ((1ull << ST_BITS) - 1)
-#define ST_SMASK 0xfffffffu
-#define ST_STAMP(s) ((uint32_t)((s) >> ST_BITS) & ST_SMASK)
-#define ST_CREDIT(s) ((s) & ST_CMASK)
-#define ST_PACK(stamp, credit)                                              \
-	((uint64_t)((stamp) & ST_SMASK) << ST_BITS | ((credit) & ST_CMASK))
+#define LIMITS_WINDOW_MS 1000   /* a bucket holds one second of its rate */
 
 enum limits_kind { KIND_SOURCE = 1, KIND_COOKIE = 2, KIND_ZONE = 3 };
 
-struct limits_bucket {
-	_Atomic uint64_t key;        /* 0: empty */
-	_Atomic uint64_t state;
-	_Atomic uint64_t second;     /* zones: second << 32 | NXDOMAINs in it */
-	_Atomic uint32_t slip;       /* zones: limited answers, for slip */
-	uint32_t pad;
-};
-
 struct limits_table {
 	struct limits_config cfg;
-	size_t nsets;
-	unsigned ways;
-	uint8_t key[crypto_shorthash_KEYBYTES];
-	struct limits_bucket *b;
+	struct bucket_table *bt;
 };
 
 void limits_config_init(struct limits_config *c)
@@ -116,18 +97,11 @@ struct limits_table *limits_new(const struct limits_config *c,
 	if (!t)
 		return NULL;
 	t->cfg = *c;
-	t->ways = n < LIMITS_WAYS ? (unsigned)n : LIMITS_WAYS;
-	t->nsets = n / t->ways;
-	t->b = calloc(t->nsets * t->ways, sizeof(*t->b));
-	if (!t->b || (!seed && sodium_init() < 0)) {
-		free(t->b);
+	t->bt = bucket_table_new(n, seed);
+	if (!t->bt) {
 		free(t);
 		return NULL;
 	}
-	if (seed)
-		memcpy(t->key, seed, sizeof(t->key));
-	else
-		randombytes_buf(t->key, sizeof(t->key));
 	return t;
 }
 
@@ -135,7 +109,7 @@ void limits_free(struct limits_table *t)
 {
 	if (!t)
 		return;
-	free(t->b);
+	bucket_table_free(t->bt);
 	free(t);
 }
 
@@ -149,112 +123,11 @@ bool limits_is_query(const uint8_t *q, size_t len)
 	return q && len >= 12 && !(q[2] & 0x80);
 }
 
-static uint64_t limits_hash(const struct limits_table *t, const uint8_t *buf,
-			    size_t len)
-{
-	unsigned char out[crypto_shorthash_BYTES];
-	uint64_t h;
-
-	crypto_shorthash(out, buf, len, t->key);
-	memcpy(&h, out, sizeof(h));
-	return h ? h : 1;
-}
-
-/* Finds or takes over the bucket of key (rrl.c's rrl_find, with this
- * table's bucket layout). NULL when other threads won every claim. */
-static struct limits_bucket *limits_find(struct limits_table *t, uint64_t key,
-					 uint32_t now, uint64_t cap)
-{
-	struct limits_bucket *set =
-		t->b + (size_t)((key >> 17) % t->nsets) * t->ways;
-
-	for (int round = 0; round < LIMITS_CLAIM_TRIES; round++) {
-		struct limits_bucket *victim = set;
-		uint64_t vkey = 0;
-		int64_t vage = -1;
-
-		for (unsigned i = 0; i < t->ways; i++) {
-			uint64_t k = atomic_load_explicit(&set[i].key,
-							  memory_order_relaxed);
-			int64_t age;
-
-			if (k == key)
-				return &set[i];
-			if (k == 0) {
-				age = INT64_MAX;
-			} else {
-				uint64_t s = atomic_load_explicit(
-					&set[i].state, memory_order_relaxed);
-
-				age = (int64_t)((now - ST_STAMP(s)) & ST_SMASK);
-			}
-			if (age > vage) {
-				vage = age;
-				victim = &set[i];
-				vkey = k;
-			}
-		}
-		if (atomic_compare_exchange_strong_explicit(
-			    &victim->key, &vkey, key, memory_order_relaxed,
-			    memory_order_relaxed)) {
-			atomic_store_explicit(&victim->state, ST_PACK(now, cap),
-					      memory_order_relaxed);
-			atomic_store_explicit(&victim->second, 0,
-					      memory_order_relaxed);
-			atomic_store_explicit(&victim->slip, 0,
-					      memory_order_relaxed);
-			return victim;
-		}
-	}
-	return NULL;
-}
-
 /* Takes one query's credit from bucket b earning rate per second. */
-static bool limits_debit(struct limits_bucket *b, uint64_t rate, uint32_t now)
+static bool limits_debit(struct bucket *b, uint32_t rate, uint32_t now)
 {
-	uint64_t cap = rate * 1000u;
-
-	for (int tries = 0; tries < LIMITS_CAS_TRIES; tries++) {
-		uint64_t old = atomic_load_explicit(&b->state,
-						    memory_order_relaxed);
-		uint32_t d = (now - ST_STAMP(old)) & ST_SMASK;
-		uint64_t credit = ST_CREDIT(old);
-		uint32_t stamp = now;
-		bool ok;
-
-		if (d > ST_SMASK / 2) {   /* another reactor's clock is ahead */
-			d = 0;
-			stamp = ST_STAMP(old);
-		}
-		credit = d >= 1000 ? cap : credit + (uint64_t)d * rate;
-		if (credit > cap)
-			credit = cap;
-		ok = credit >= 1000;
-		if (ok)
-			credit -= 1000;
-		if (atomic_compare_exchange_weak_explicit(
-			    &b->state, &old, ST_PACK(stamp, credit),
-			    memory_order_relaxed, memory_order_relaxed))
-			return ok;
-	}
-	return true;   /* lost every round: let it through */
-}
-
-static bool limits_whitelisted(const struct limits_table *t, int family,
-			       const uint8_t *a)
-{
-	for (size_t i = 0; i < t->cfg.whitelist_count; i++) {
-		const struct rrl_cidr *e = &t->cfg.whitelist[i];
-		unsigned full = e->bits / 8u, rest = e->bits % 8u;
-
-		if (e->family != family || memcmp(a, e->addr, full) != 0)
-			continue;
-		if (rest && ((a[full] ^ e->addr[full]) &
-			     (uint8_t)(0xff << (8 - rest))))
-			continue;
-		return true;
-	}
-	return false;
+	return bucket_debit(b, rate, rate, LIMITS_WINDOW_MS, now) !=
+	       BUCKET_LIMITED;
 }
 
 enum limits_result limits_check(struct limits_table *t,
@@ -264,7 +137,7 @@ enum limits_result limits_check(struct limits_table *t,
 	const struct limits_prefix *pf;
 	const uint8_t *a;
 	size_t n;
-	uint32_t now = (uint32_t)now_ms & ST_SMASK;
+	uint32_t now = (uint32_t)now_ms;
 	uint64_t base;
 
 	if (!t || !t->cfg.queries_per_second)
@@ -280,7 +153,8 @@ enum limits_result limits_check(struct limits_table *t,
 	} else {
 		return LIMITS_PASS;
 	}
-	if (limits_whitelisted(t, src->sa_family, a))
+	if (rrl_cidr_match(t->cfg.whitelist, t->cfg.whitelist_count,
+			   src->sa_family, a))
 		return LIMITS_PASS;
 	base = t->cfg.queries_per_second;
 	if (cookie_valid)
@@ -290,7 +164,7 @@ enum limits_result limits_check(struct limits_table *t,
 	for (size_t i = 0; i < n && i < LIMITS_MAX_PREFIXES; i++) {
 		uint8_t buf[3 + 16];
 		uint64_t rate = base * pf[i].mult, key;
-		struct limits_bucket *b;
+		struct bucket *b;
 
 		if (rate > LIMITS_MAX_RATE)
 			rate = LIMITS_MAX_RATE;
@@ -300,17 +174,10 @@ enum limits_result limits_check(struct limits_table *t,
 		memcpy(buf + 3, a, 16);
 		if (src->sa_family == AF_INET)
 			memset(buf + 7, 0, 12);
-		for (unsigned j = 0; j < 16; j++) {
-			int keep = (int)pf[i].bits - 8 * (int)j;
-
-			if (keep <= 0)
-				buf[3 + j] = 0;
-			else if (keep < 8)
-				buf[3 + j] &= (uint8_t)(0xff << (8 - keep));
-		}
-		key = limits_hash(t, buf, sizeof(buf));
-		b = limits_find(t, key, now, rate * 1000u);
-		if (b && !limits_debit(b, rate, now))
+		rrl_mask_prefix(buf + 3, pf[i].bits);
+		key = bucket_key(t->bt, buf, sizeof(buf));
+		b = bucket_find(t->bt, key, now, (uint32_t)rate);
+		if (b && !limits_debit(b, (uint32_t)rate, now))
 			return LIMITS_OVER;   /* wider prefixes keep their
 						 credit for the neighbours */
 	}
@@ -323,10 +190,10 @@ enum rrl_result limits_zone_nxdomain(struct limits_table *t,
 {
 	uint8_t buf[1 + 255];
 	size_t len = 1, off = 0;
-	uint32_t now = (uint32_t)now_ms & ST_SMASK;
+	uint32_t now = (uint32_t)now_ms;
 	uint32_t sec = (uint32_t)(now_ms / 1000u);
 	uint64_t rate, old, nw, key;
-	struct limits_bucket *b;
+	struct bucket *b;
 
 	if (count)
 		*count = 0;
@@ -355,17 +222,17 @@ enum rrl_result limits_zone_nxdomain(struct limits_table *t,
 		rate = 1;
 	if (rate > LIMITS_MAX_RATE)
 		rate = LIMITS_MAX_RATE;
-	key = limits_hash(t, buf, len);
-	b = limits_find(t, key, now, rate * 1000u);
+	key = bucket_key(t->bt, buf, len);
+	b = bucket_find(t->bt, key, now, (uint32_t)rate);
 	if (!b)
 		return RRL_PASS;
 	/* NXDOMAINs of this zone in this second, for the detector. */
-	old = atomic_load_explicit(&b->second, memory_order_relaxed);
+	old = atomic_load_explicit(&b->aux64, memory_order_relaxed);
 	nw = (uint64_t)sec << 32 | 1;
 	for (int tries = 0; tries < LIMITS_CAS_TRIES; tries++) {
 		nw = (old >> 32) == sec ? old + 1 : (uint64_t)sec << 32 | 1;
 		if (atomic_compare_exchange_weak_explicit(
-			    &b->second, &old, nw, memory_order_relaxed,
+			    &b->aux64, &old, nw, memory_order_relaxed,
 			    memory_order_relaxed))
 			break;
 	}
@@ -373,10 +240,10 @@ enum rrl_result limits_zone_nxdomain(struct limits_table *t,
 		*count = (uint32_t)nw;
 	if (!t->cfg.zone_nxdomains_per_second)
 		return RRL_PASS;
-	if (limits_debit(b, rate, now))
+	if (limits_debit(b, (uint32_t)rate, now))
 		return RRL_PASS;
 	if (t->cfg.zone_slip &&
-	    (atomic_fetch_add_explicit(&b->slip, 1, memory_order_relaxed) + 1) %
+	    (atomic_fetch_add_explicit(&b->aux32[0], 1, memory_order_relaxed) + 1) %
 			    t->cfg.zone_slip == 0)
 		return RRL_SLIP;
 	return RRL_DROP;

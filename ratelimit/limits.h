@@ -2,9 +2,10 @@
  * by every reactor (flood defences, docs/flood.md).
  *
  * Two budgets live in one fixed table of token buckets, allocated once by
- * limits_new() and shared by every reactor thread without any lock, in the
- * manner of rrl.c (set-associative buckets found by a keyed SipHash, taken
- * over with a relaxed compare-and-swap, debited with a bounded CAS loop):
+ * limits_new() and shared by every reactor thread without any lock: the
+ * bucket.h table rrl.c uses too (set-associative buckets found by a keyed
+ * SipHash, taken over with a relaxed compare-and-swap, debited with a
+ * bounded CAS loop):
  *  - per-source query limits, taken BEFORE any lookup work: one bucket per
  *    configured prefix of the source (e.g. /32, /24, /20 and /128, /64,
  *    /56, /48), each earning base rate x that prefix's multiplier; a query
@@ -17,7 +18,8 @@
  *    engages even when every source stays under its own limit: NXDOMAIN
  *    answers of a tortured zone are slipped (TC) or dropped while answers
  *    for names that exist, and every other zone, are untouched.
- * Credits are thousandths of a query in 36 bits (rates up to 1,000,000/s);
+ * Credits are thousandths of a query in 32 bits (bucket.h: rates up to
+ * 4,000,000/s; a prefix's rate is capped at LIMITS_MAX_RATE);
  * a bucket holds at most one second of its rate. Time is passed in
  * (milliseconds of a monotonic clock), so tests drive it by hand.
  */

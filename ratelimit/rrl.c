@@ -1,23 +1,18 @@
 /* rrl.c -- response rate limiting: one lock-free table for every reactor.
  *
- * The table is a fixed array of buckets, allocated once by rrl_new() and
- * never grown: max-table-size buckets, grouped in sets of RRL_WAYS. A key
- * (SipHash-2-4 of prefix, class, qtype and lowercased name, keyed with a
- * secret so a client cannot aim collisions at one set) picks the set; the
- * bucket holding that key is found by scanning the set, and when it is not
- * there the empty or least recently used bucket of the set is taken over
- * with a compare-and-swap on its key word. So a full table reuses its
- * oldest buckets and lookup work is bounded by one set.
+ * The buckets are a bucket.h table of max-table-size buckets, allocated
+ * once by rrl_new() and never grown: set-associative, found or taken over
+ * (empty or least recently used first) with relaxed compare-and-swaps, so a
+ * full table reuses its oldest buckets and lookup work is bounded by one
+ * set. A key is SipHash-2-4 of prefix, class, qtype and lowercased name,
+ * keyed with a secret so a client cannot aim collisions at one set.
  *
- * A bucket is a key word, a state word and a "limited since" word, each a
- * C11 atomic updated with relaxed operations only (no fence is needed: each
- * word is self-contained, and the one race they allow, a bucket taken over
- * while another thread debits it, costs at most one response's accounting).
- * The state packs the time of the last update (milliseconds, 32 bits,
- * compared with serial arithmetic), the credit in thousandths of a response
- * (21 bits: at most 1000 responses per second) and the slip counter; it is
- * changed with a CAS loop of at most RRL_CAS_TRIES rounds (a loop that
- * loses every round lets the response pass).
+ * bucket.c keeps the credit (thousandths of a response, rates capped at
+ * RRL_MAX_RATE here) and the stamp of the last update; this file keeps two
+ * words of each bucket's aux space, both C11 atomics changed with relaxed
+ * operations only: aux32[RRL_AUX_SINCE], "limited since", and
+ * aux32[RRL_AUX_SLIP], the count of limited responses for slip, reset when
+ * the bucket refills after window.
  *
  * Arithmetic (docs/rrl.md): a bucket earns `rate` responses per second,
  * continuously (rate thousandths per millisecond), and holds at most `rate`;
@@ -33,50 +28,34 @@
  */
 #include "ratelimit/rrl.h"
 
+#include "ratelimit/bucket.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define RRL_WAYS 8
-#define RRL_CAS_TRIES 16
-#define RRL_CLAIM_TRIES 3
 #define RRL_LOG_PER_SEC 10
 #define RRL_LOG_SLOTS 256
 
-/* State word: stamp (ms) << 32 | credit (1/1000) << 11 | slip count << 7. */
-#define ST_STAMP(s) ((uint32_t)((s) >> 32))
-#define ST_CREDIT(s) ((uint32_t)(((s) >> 11) & 0x1fffff))
-#define ST_SLIP(s) ((unsigned)(((s) >> 7) & 0xf))
-#define ST_PACK(stamp, credit, slip)                                         \
-	((uint64_t)(stamp) << 32 | (uint64_t)((credit) & 0x1fffff) << 11 |    \
-	 (uint64_t)((slip) & 0xf) << 7)
-
-struct rrl_bucket {
-	_Atomic uint64_t key;              /* 0: empty */
-	_Atomic uint64_t state;
-	_Atomic uint32_t limited_since;    /* ms | 1 of the last limited
-					      response; 0: not limited */
-	uint32_t pad;
-};
+/* This file's aux words of a bucket. */
+#define RRL_AUX_SINCE 0   /* ms | 1 of the last limited response; 0: not
+			     limited */
+#define RRL_AUX_SLIP 1    /* limited responses, for slip */
 
 struct rrl_table {
 	struct rrl_config cfg;
 	unsigned rate[RRL_CLASS_COUNT];
 	uint32_t window_ms;
-	size_t nsets;
-	unsigned ways;
-	uint8_t key[crypto_shorthash_KEYBYTES];
 	rrl_log_fn log;
 	_Atomic uint32_t log_sec;          /* second of the log budget */
 	_Atomic uint32_t log_count;        /* lines logged in it */
 	_Atomic uint32_t log_prefix[RRL_LOG_SLOTS];  /* second + 1 of the last
 							start line per slot */
-	struct rrl_bucket *b;              /* nsets * ways */
+	struct bucket_table *bt;
 };
 
 /* A client prefix: family, and the address with host bits cleared. */
@@ -178,15 +157,37 @@ int rrl_parse_cidr(const char *text, struct rrl_cidr *out)
 			return -EINVAL;
 	}
 	out->bits = (uint8_t)bits;
-	for (int i = 0; i < 16; i++) {
-		int keep = (int)bits - 8 * i;
+	rrl_mask_prefix(out->addr, (unsigned)bits);
+	return 0;
+}
+
+void rrl_mask_prefix(uint8_t addr[16], unsigned bits)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		int keep = (int)bits - 8 * (int)i;
 
 		if (keep <= 0)
-			out->addr[i] = 0;
+			addr[i] = 0;
 		else if (keep < 8)
-			out->addr[i] &= (uint8_t)(0xff << (8 - keep));
+			addr[i] &= (uint8_t)(0xff << (8 - keep));
 	}
-	return 0;
+}
+
+bool rrl_cidr_match(const struct rrl_cidr *list, size_t n, int family,
+		    const uint8_t *addr)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct rrl_cidr *e = &list[i];
+		unsigned full = e->bits / 8u, rest = e->bits % 8u;
+
+		if (e->family != family || memcmp(addr, e->addr, full) != 0)
+			continue;
+		if (rest && ((addr[full] ^ e->addr[full]) &
+			     (uint8_t)(0xff << (8 - rest))))
+			continue;
+		return true;
+	}
+	return false;
 }
 
 struct rrl_table *rrl_new(const struct rrl_config *c, const uint8_t *seed,
@@ -207,23 +208,11 @@ struct rrl_table *rrl_new(const struct rrl_config *c, const uint8_t *seed,
 		t->rate[i] = r > RRL_MAX_RATE ? RRL_MAX_RATE : r;
 	}
 	t->window_ms = (c->window ? c->window : 1) * 1000u;
-	t->ways = n < RRL_WAYS ? (unsigned)n : RRL_WAYS;
-	t->nsets = n / t->ways;
 	t->log = log;
-	t->b = calloc(t->nsets * t->ways, sizeof(*t->b));
-	if (!t->b) {
+	t->bt = bucket_table_new(n, seed);
+	if (!t->bt) {
 		free(t);
 		return NULL;
-	}
-	if (seed) {
-		memcpy(t->key, seed, sizeof(t->key));
-	} else {
-		if (sodium_init() < 0) {
-			free(t->b);
-			free(t);
-			return NULL;
-		}
-		randombytes_buf(t->key, sizeof(t->key));
 	}
 	return t;
 }
@@ -232,13 +221,13 @@ void rrl_free(struct rrl_table *t)
 {
 	if (!t)
 		return;
-	free(t->b);
+	bucket_table_free(t->bt);
 	free(t);
 }
 
 size_t rrl_table_size(const struct rrl_table *t)
 {
-	return t->nsets * t->ways;
+	return bucket_table_size(t->bt);
 }
 
 /* The prefix of src for the configured lengths. false: not IP. */
@@ -265,14 +254,7 @@ static bool rrl_prefix_of(const struct rrl_table *t, const struct sockaddr *src,
 	}
 	p->family = (uint8_t)src->sa_family;
 	p->bits = (uint8_t)bits;
-	for (unsigned i = 0; i < 16; i++) {
-		int keep = (int)bits - 8 * (int)i;
-
-		if (keep <= 0)
-			p->addr[i] = 0;
-		else if (keep < 8)
-			p->addr[i] &= (uint8_t)(0xff << (8 - keep));
-	}
+	rrl_mask_prefix(p->addr, bits);
 	return true;
 }
 
@@ -288,20 +270,8 @@ static bool rrl_exempt(const struct rrl_table *t, const struct sockaddr *src)
 		a = (const uint8_t *)&((const struct sockaddr_in6 *)src)->sin6_addr;
 	else
 		return false;
-	for (size_t i = 0; i < t->cfg.exempt_count; i++) {
-		const struct rrl_cidr *e = &t->cfg.exempt[i];
-		unsigned full = e->bits / 8u, rest = e->bits % 8u;
-
-		if (e->family != src->sa_family)
-			continue;
-		if (memcmp(a, e->addr, full) != 0)
-			continue;
-		if (rest && ((a[full] ^ e->addr[full]) &
-			     (uint8_t)(0xff << (8 - rest))))
-			continue;
-		return true;
-	}
-	return false;
+	return rrl_cidr_match(t->cfg.exempt, t->cfg.exempt_count,
+			      src->sa_family, a);
 }
 
 /* Copies a wire name into out lowercased; returns its length (0 for NULL
@@ -335,9 +305,7 @@ static uint64_t rrl_key(const struct rrl_table *t, const struct rrl_prefix *p,
 			enum rrl_class cls, const uint8_t *name, uint16_t qtype)
 {
 	uint8_t buf[2 + 16 + 2 + 255];
-	unsigned char out[crypto_shorthash_BYTES];
 	size_t len = 0;
-	uint64_t h;
 
 	buf[len++] = p->family;
 	buf[len++] = (uint8_t)cls;
@@ -349,9 +317,7 @@ static uint64_t rrl_key(const struct rrl_table *t, const struct rrl_prefix *p,
 	}
 	if (cls != RRL_CLASS_ERROR && cls != RRL_CLASS_ALL)
 		len += rrl_name_lower(name, buf + len);
-	crypto_shorthash(out, buf, len, t->key);
-	memcpy(&h, out, sizeof(h));
-	return h ? h : 1;
+	return bucket_key(t->bt, buf, len);
 }
 
 /* Presentation form of a wire name for logs ("." for NULL or bad). */
@@ -441,124 +407,56 @@ static bool rrl_log_prefix_ok(struct rrl_table *t, const struct rrl_prefix *p,
 		memory_order_relaxed);
 }
 
-/* Finds or takes over the bucket of key in its set. NULL when other threads
- * won every claim (the response then passes unaccounted). Visits one set at
- * most RRL_CLAIM_TRIES times. */
-static struct rrl_bucket *rrl_find(struct rrl_table *t, uint64_t key,
-				   uint32_t now, uint32_t rate)
-{
-	struct rrl_bucket *set = t->b + (size_t)((key >> 17) % t->nsets) * t->ways;
-	struct rrl_bucket *victim;
-
-	for (int round = 0; round < RRL_CLAIM_TRIES; round++) {
-		uint64_t vkey = 0;
-		int64_t vage = -1;
-
-		victim = set;
-		for (unsigned i = 0; i < t->ways; i++) {
-			uint64_t k = atomic_load_explicit(&set[i].key,
-							  memory_order_relaxed);
-			int64_t age;
-
-			if (k == key)
-				return &set[i];
-			if (k == 0) {
-				age = INT64_MAX;
-			} else {
-				uint64_t s = atomic_load_explicit(
-					&set[i].state, memory_order_relaxed);
-				int32_t d = (int32_t)(now - ST_STAMP(s));
-
-				age = d < 0 ? 0 : d;
-			}
-			if (age > vage) {
-				vage = age;
-				victim = &set[i];
-				vkey = k;
-			}
-		}
-		if (atomic_compare_exchange_strong_explicit(
-			    &victim->key, &vkey, key, memory_order_relaxed,
-			    memory_order_relaxed)) {
-			atomic_store_explicit(&victim->state,
-					      ST_PACK(now, rate * 1000u, 0),
-					      memory_order_relaxed);
-			atomic_store_explicit(&victim->limited_since, 0,
-					      memory_order_relaxed);
-			return victim;
-		}
-		/* Another thread took it: look again (it may be ours). */
-	}
-	return NULL;
-}
-
 /* Debits one response from the bucket of (p, cls, name, qtype). */
 static enum rrl_result rrl_account(struct rrl_table *t,
 				   const struct rrl_prefix *p,
 				   enum rrl_class cls, const uint8_t *name,
 				   uint16_t qtype, uint32_t now)
 {
-	uint32_t rate = t->rate[cls], cap = rate * 1000u;
+	uint32_t rate = t->rate[cls];
 	unsigned slip = cls == RRL_CLASS_ALL ? 0 : t->cfg.slip;
 	uint64_t key = rrl_key(t, p, cls, name, qtype);
-	struct rrl_bucket *b = rrl_find(t, key, now, rate);
+	struct bucket *b = bucket_find(t->bt, key, now, rate);
+	_Atomic uint32_t *since, *nslip;
 	enum rrl_result res = RRL_PASS;
 	uint32_t lim;
 
 	if (!b)
 		return RRL_PASS;
-	for (int tries = 0; tries < RRL_CAS_TRIES; tries++) {
-		uint64_t old = atomic_load_explicit(&b->state,
-						    memory_order_relaxed);
-		uint32_t stamp = ST_STAMP(old);
-		uint64_t credit = ST_CREDIT(old);
-		unsigned sc = ST_SLIP(old);
-		int32_t age = (int32_t)(now - stamp);
-
-		if (age < 0)
-			age = 0;          /* another reactor's clock is ahead */
-		else
-			stamp = now;
-		if ((uint32_t)age > t->window_ms) {
-			credit = cap;
-			sc = 0;
-		} else {
-			credit += (uint64_t)age * rate;
-			if (credit > cap)
-				credit = cap;
-		}
-		if (credit >= 1000) {
-			credit -= 1000;
-			res = RRL_PASS;
-		} else if (slip && ++sc >= slip) {
-			sc = 0;
+	since = &b->aux32[RRL_AUX_SINCE];
+	nslip = &b->aux32[RRL_AUX_SLIP];
+	switch (bucket_debit(b, rate, rate, t->window_ms, now)) {
+	case BUCKET_FRESH:
+		atomic_store_explicit(nslip, 0, memory_order_relaxed);
+		break;
+	case BUCKET_PASS:
+		break;
+	case BUCKET_LIMITED:
+		if (slip && (atomic_fetch_add_explicit(nslip, 1,
+						       memory_order_relaxed) +
+			     1) % slip == 0)
 			res = RRL_SLIP;
-		} else {
+		else
 			res = RRL_DROP;
-		}
-		if (atomic_compare_exchange_weak_explicit(
-			    &b->state, &old, ST_PACK(stamp, credit, sc),
-			    memory_order_relaxed, memory_order_relaxed))
-			break;
-		res = RRL_PASS;   /* lost every round: let it through */
+		break;
 	}
 	/* Start and stop of limiting, for the log. */
-	lim = atomic_load_explicit(&b->limited_since, memory_order_relaxed);
+	lim = atomic_load_explicit(since, memory_order_relaxed);
 	if (res != RRL_PASS) {
 		if (lim == 0) {
 			if (atomic_compare_exchange_strong_explicit(
-				    &b->limited_since, &lim, now | 1u,
+				    since, &lim, now | 1u,
 				    memory_order_relaxed,
 				    memory_order_relaxed) &&
 			    rrl_log_prefix_ok(t, p, now))
 				rrl_log(t, p, cls, name, now, true);
 		} else if ((int32_t)(now - lim) >= 1000) {
-			atomic_store_explicit(&b->limited_since, now | 1u,
+			atomic_store_explicit(since, now | 1u,
 					      memory_order_relaxed);
 		}
 	} else if (lim && (int32_t)(now - lim) > (int32_t)t->window_ms) {
 		if (atomic_compare_exchange_strong_explicit(
-			    &b->limited_since, &lim, 0, memory_order_relaxed,
+			    since, &lim, 0, memory_order_relaxed,
 			    memory_order_relaxed))
 			rrl_log(t, p, cls, name, now, false);
 	}

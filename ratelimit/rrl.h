@@ -100,6 +100,15 @@ bool rrl_config_enabled(const struct rrl_config *c);
  * Returns 0 or -EINVAL. Any thread. */
 int rrl_parse_cidr(const char *text, struct rrl_cidr *out);
 
+/* Clears the bits of addr (16 bytes, an IPv4 address in the first 4)
+ * after the first bits. Pure, any thread. */
+void rrl_mask_prefix(uint8_t addr[16], unsigned bits);
+
+/* True when addr (4 or 16 bytes, by family) lies in one of list[0..n) of
+ * that family. Pure, any thread; at most n comparisons. */
+bool rrl_cidr_match(const struct rrl_cidr *list, size_t n, int family,
+		    const uint8_t *addr);
+
 /* Creates the table for c (copied) with c->max_table_size buckets, all
  * allocated now. seed: 16 bytes of hash key, or NULL for random ones. log:
  * where start/stop lines go, or NULL. Returns NULL on ENOMEM. Main only. */

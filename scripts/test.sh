@@ -58,7 +58,7 @@ scripts/build.sh build-tsan -Dwerror=true -Dmalloc=libc -Dbuildtype=debugoptimiz
 #    locking function (mutex, spinlock, rwlock, condition, semaphore, C11
 #    mtx_*, or an out-of-line __atomic_* call, which libatomic may lock).
 #    So do the flood defences' tables (issue 7): limits.c.o, attack.c.o.
-for lf in rrl limits attack; do
+for lf in bucket rrl limits attack; do
 rrl_obj="build/ratelimit/liblevee_ratelimit.a.p/$lf.c.o"
 if [ -f "$rrl_obj" ]; then
 	locks=$(nm -u "$rrl_obj" | grep -E \

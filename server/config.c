@@ -371,6 +371,7 @@ static const struct config_key config_server_keys[] = {
 	{ "log-level", val_loglevel, OFF(log_level), 0, 0 },
 	{ "syslog", val_bool, OFF(syslog), 0, 0 },
 	{ "udp-io", val_udp_io, 0, 0, 0 },
+	{ "udp-bpf-filter", val_bool, OFF(udp_bpf_filter), 0, 0 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -779,6 +780,7 @@ void config_init(struct config *cfg)
 	cfg->udp_max_payload = 1232;
 	cfg->udp_rcvbuf = 4u << 20;
 	cfg->udp_sndbuf = 4u << 20;
+	cfg->udp_bpf_filter = true;
 	cfg->tcp_idle_timeout = 10;
 	cfg->tcp_max_clients = 1000;
 	cfg->tcp_max_per_prefix = 50;

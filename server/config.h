@@ -18,6 +18,8 @@
  *   version: TEXT                   CHAOS version.bind / version.server
  *   udp-max-payload: N              512..4096, default 1232
  *   udp-rcvbuf: BYTES, udp-sndbuf: BYTES   default 4 MiB each (0: kernel's)
+ *   udp-bpf-filter: BOOL            kernel drop of short / QR=1 datagrams,
+ *                                   default on (docs/flood.md)
  *   tcp-idle-timeout: S             default 10
  *   tcp-keepalive: S                RFC 7828 value sent, default = idle timeout
  *   tcp-max-clients: N              total over all reactors, default 1000
@@ -113,6 +115,7 @@ struct config {
 	int log_level;                  /* enum log_level */
 	bool syslog;
 	int udp_io;                     /* enum config_udp_io */
+	bool udp_bpf_filter;            /* classic BPF garbage drop */
 
 	struct rrl_config rrl;         /* section rate-limit: (docs/rrl.md) */
 	struct config_cookies cookies; /* section cookies: (docs/cookies.md) */

@@ -83,6 +83,10 @@ struct reactor {
 
 	struct tcp_conn *conns;        /* open connections, doubly linked */
 	unsigned conn_count;
+	/* Connections counted in tcp_unanswered, oldest accept first (tcp.c:
+	 * at limits: tcp-max-unanswered the head is closed to make room). */
+	struct tcp_conn *unans_head, *unans_tail;
+	bool tcp_pressure;             /* pressure seen: timers shortened */
 
 	struct udp_scratch *scratch;   /* UDP batch buffers, allocated once */
 	struct udp_uv_scratch *uv_scratch;   /* udp-io: libuv buffers, or NULL */

@@ -181,6 +181,14 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 			return fd;
 		}
 		r->sock_count = (unsigned)i + 1;
+		/* The kernel drops what cannot be a query; where the filter
+		 * cannot load, the user-space drop does it (warned once per
+		 * address). */
+		if (cfg->udp_bpf_filter && (rc = udp_bpf_attach(fd)) < 0 &&
+		    id == 0)
+			log_warning("udp %s: socket filter not attached (%s): "
+				    "garbage dropped in user space", l->text,
+				    strerror(-rc));
 		if (cfg->udp_io == CONFIG_UDP_IO_LIBUV)
 			rc = udp_uv_start(r, &r->udp[i], fd, wildcard);
 		else

@@ -24,11 +24,26 @@
  *
  * Limits: the number of connections over all reactors and per client prefix
  * (/24 IPv4, /56 IPv6) are relaxed atomic counters in struct daemon_shared;
- * a connection over either limit is accepted and closed at once. So is one
- * over limits: tcp-max-unanswered, the connections (over all reactors)
- * that have not yet sent a whole query; while half of that cap is held, or
- * under attack, timers started from then on use tcp-pressure-timeout-ms
- * when it is shorter (docs/flood.md).
+ * a connection over either limit is accepted and closed at once.
+ *
+ * limits: tcp-max-unanswered caps the connections (over all reactors) that
+ * have not yet sent a whole query. Each reactor keeps its own in an
+ * intrusive list in accept order (r->unans_head is the oldest). A
+ * connection accepted at the cap makes room by closing the oldest of its
+ * reactor's list, O(1), so connections opened faster than timeouts free
+ * them cannot lock real clients out: they only push each other out. The
+ * oldest is spared (sent to the back, a few times at most) when a whole
+ * query waits unread in its socket: a burst of accepts must not evict a
+ * client whose query is already there (tcp_unans_victim). A reactor with
+ * an empty list keeps the new one: the total passes the cap by at most one
+ * per reactor until connections are answered or close.
+ *
+ * While half of the cap is held, or under attack, timers use
+ * tcp-pressure-timeout-ms when it is shorter: timers started from then on,
+ * and, once when a reactor sees the pressure begin (at an accept), the
+ * timers of its unanswered connections already open (a walk of its list,
+ * at most the cap; the pressure ends for this purpose below a quarter of
+ * the cap, so walks are at least cap / 4 accepts apart). docs/flood.md.
  */
 #include "server/tcp.h"
 
@@ -58,6 +73,8 @@ struct tcp_conn {
 	uv_timer_t timer;
 	struct reactor *r;
 	struct tcp_conn *prev, *next;
+	struct tcp_conn *uprev, *unext;   /* r->unans_head list, while
+					     unanswered */
 	uint8_t *rbuf;
 	size_t rlen, rcap;
 	uint8_t *out[2];
@@ -123,14 +140,128 @@ static uint32_t tcp_prefix_slot(const struct sockaddr_storage *ss)
 	return (uint32_t)(key % DAEMON_PREFIX_SLOTS);
 }
 
+/* Appends c (just accepted) to its reactor's unanswered list. O(1). */
+static void tcp_unans_append(struct tcp_conn *c)
+{
+	struct reactor *r = c->r;
+
+	c->unext = NULL;
+	c->uprev = r->unans_tail;
+	if (r->unans_tail)
+		r->unans_tail->unext = c;
+	else
+		r->unans_head = c;
+	r->unans_tail = c;
+}
+
+/* c has sent a whole query or is closing: no longer unanswered. Unlinks it
+ * (when linked) and gives back its place under the cap. O(1). */
+static void tcp_unans_done(struct tcp_conn *c)
+{
+	struct reactor *r = c->r;
+
+	if (!c->unanswered)
+		return;
+	c->unanswered = false;
+	if (c->uprev)
+		c->uprev->unext = c->unext;
+	else if (r->unans_head == c)
+		r->unans_head = c->unext;
+	if (c->unext)
+		c->unext->uprev = c->uprev;
+	else if (r->unans_tail == c)
+		r->unans_tail = c->uprev;
+	c->uprev = c->unext = NULL;
+	__atomic_sub_fetch(&r->shared->tcp_unanswered, 1, __ATOMIC_RELAXED);
+}
+
+/* The unanswered connection to close at the cap: the oldest, except one
+ * whose whole first query (of at most TCP_PEEK_MAX bytes) waits unread in
+ * its socket (accepted in the same burst, or readable in this very loop
+ * iteration: a client whose query is already there must not be pushed out
+ * by a burst of accepts; a partial message does not spare it). Such a one
+ * goes to the back of the list; after TCP_VICTIM_TRIES of them (one recv
+ * with MSG_PEEK each), or when it is alone, NULL: nobody is closed, and the
+ * new connection passes the cap until those queries are read (in this loop
+ * iteration). The list is not empty. */
+#define TCP_VICTIM_TRIES 8
+#define TCP_PEEK_MAX 514
+
+static struct tcp_conn *tcp_unans_victim(struct reactor *r)
+{
+	for (int i = 0; i < TCP_VICTIM_TRIES; i++) {
+		struct tcp_conn *c = r->unans_head;
+		uint8_t b[TCP_PEEK_MAX];
+		uv_os_fd_t fd;
+		ssize_t n;
+
+		if (uv_fileno((uv_handle_t *)&c->h, &fd) < 0 || c->rlen)
+			return c;
+		n = recv(fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+		if (n < 2 || (size_t)n < 2 + ((size_t)b[0] << 8 | b[1]))
+			return c;
+		if (c == r->unans_tail)
+			return NULL;
+		r->unans_head = c->unext;     /* to the back */
+		r->unans_head->uprev = NULL;
+		c->unext = NULL;
+		c->uprev = r->unans_tail;
+		r->unans_tail->unext = c;
+		r->unans_tail = c;
+	}
+	return NULL;
+}
+
+/* Held unanswered connections, over all reactors (relaxed). */
+static unsigned tcp_unanswered_held(const struct reactor *r)
+{
+	return __atomic_load_n(&r->shared->tcp_unanswered, __ATOMIC_RELAXED);
+}
+
+/* Under pressure: half the unanswered cap held, or under attack. */
+static bool tcp_under_pressure(const struct reactor *r)
+{
+	const struct config *cfg = r->shared->cfg;
+
+	return (cfg->limits.tcp_max_unanswered &&
+		2u * tcp_unanswered_held(r) >= cfg->limits.tcp_max_unanswered) ||
+	       attack_engaged(r->shared->attack);
+}
+
+static void tcp_on_timer(uv_timer_t *t);
+
+/* Called at each accept: when this reactor sees the pressure begin,
+ * shortens the timers of its unanswered connections already open to the
+ * pressure timeout (those due later). Bounded: one walk of its list (at
+ * most the cap) per beginning; the pressure is seen to end only below a
+ * quarter of the cap, without attack. */
+static void tcp_pressure_update(struct reactor *r)
+{
+	const struct config *cfg = r->shared->cfg;
+	uint64_t ms = cfg->limits.tcp_pressure_timeout_ms;
+	struct tcp_conn *c;
+
+	if (r->tcp_pressure) {
+		if (!attack_engaged(r->shared->attack) &&
+		    4u * tcp_unanswered_held(r) <
+			    cfg->limits.tcp_max_unanswered)
+			r->tcp_pressure = false;
+		return;
+	}
+	if (!tcp_under_pressure(r))
+		return;
+	r->tcp_pressure = true;
+	for (c = r->unans_head; c; c = c->unext)
+		if (uv_is_active((uv_handle_t *)&c->timer) &&
+		    uv_timer_get_due_in(&c->timer) > ms)
+			uv_timer_start(&c->timer, tcp_on_timer, ms, 0);
+}
+
 static void tcp_release(struct tcp_conn *c)
 {
 	struct daemon_shared *sh = c->r->shared;
 
-	if (c->unanswered) {
-		c->unanswered = false;
-		__atomic_sub_fetch(&sh->tcp_unanswered, 1, __ATOMIC_RELAXED);
-	}
+	tcp_unans_done(c);
 	if (!c->counted)
 		return;
 	c->counted = false;
@@ -193,11 +324,7 @@ static void tcp_timer_set(struct tcp_conn *c, enum tcp_timer_mode mode)
 						    cfg->tcp_idle_timeout);
 	/* Under pressure (half the unanswered cap held, or under attack):
 	 * the short timeout, so held connections cannot lock clients out. */
-	if ((cfg->limits.tcp_max_unanswered &&
-	     2u * __atomic_load_n(&c->r->shared->tcp_unanswered,
-				  __ATOMIC_RELAXED) >=
-		     cfg->limits.tcp_max_unanswered) ||
-	    attack_engaged(c->r->shared->attack))
+	if (tcp_under_pressure(c->r))
 		if (ms > cfg->limits.tcp_pressure_timeout_ms)
 			ms = cfg->limits.tcp_pressure_timeout_ms;
 	c->timer_mode = (uint8_t)mode;
@@ -265,11 +392,7 @@ static bool tcp_process(struct tcp_conn *c)
 		}
 		if (c->rlen - off < 2 + mlen)
 			break;
-		if (c->unanswered) {   /* a whole query: no longer pending */
-			c->unanswered = false;
-			__atomic_sub_fetch(&r->shared->tcp_unanswered, 1,
-					   __ATOMIC_RELAXED);
-		}
+		tcp_unans_done(c);   /* a whole query: no longer pending */
 		if (!online) {
 			rcu_thread_online();
 			db = zdb_current();
@@ -476,12 +599,22 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 		c->unanswered = true;
 		if (__atomic_add_fetch(&sh->tcp_unanswered, 1,
 				       __ATOMIC_RELAXED) >
-		    cfg->limits.tcp_max_unanswered) {
-			STATS_INC(&r->stats, STATS_TCP_REFUSED);
-			STATS_INC(&r->stats, STATS_TCP_UNANSWERED_REFUSED);
-			tcp_conn_close(c);
-			return;
+			    cfg->limits.tcp_max_unanswered &&
+		    r->unans_head) {
+			/* At the cap: the oldest of this reactor makes room
+			 * (it gives its place back as it closes). With none
+			 * here, the new one is kept: over the cap by at most
+			 * one per reactor (and those whose query waits). */
+			struct tcp_conn *old = tcp_unans_victim(r);
+
+			if (old) {
+				STATS_INC(&r->stats,
+					  STATS_TCP_UNANSWERED_REFUSED);
+				tcp_conn_close(old);
+			}
 		}
+		tcp_unans_append(c);
+		tcp_pressure_update(r);
 	}
 	c->accepted = true;
 	STATS_INC(&r->stats, STATS_TCP_ACCEPTED);

@@ -25,6 +25,12 @@ struct config_listen;
 int udp_socket_open(const struct config_listen *l, unsigned rcvbuf,
 		    unsigned sndbuf, bool *wildcard);
 
+/* Attaches the classic BPF filter that drops, in the kernel, datagrams
+ * shorter than a DNS header or with QR=1 (config udp-bpf-filter). Returns 0
+ * or a negative errno (then the user-space drop does the work alone). Main
+ * only, on a socket from udp_socket_open. */
+int udp_bpf_attach(int fd);
+
 /* Allocates the reactor's batch scratch (once). 0 or -ENOMEM. Main only,
  * before the reactor runs. */
 int udp_scratch_new(struct reactor *r);

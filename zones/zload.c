@@ -428,6 +428,21 @@ static int zload_add(struct zload_ctx *c, const ldns_rr *rr, char *why,
 			return LV_EMALF;
 		}
 	}
+	/* ldns may drop a field of a known type it could not parse ("SOA
+	 * ns1 \# x 1 2 3 4 5" has no RNAME): count them (fuzz_zload). */
+	{
+		const ldns_rr_descriptor *desc =
+			ldns_rr_descript((uint16_t)ldns_rr_get_type(rr));
+		size_t n = ldns_rr_rd_count(rr);
+
+		if (desc && desc->_type == ldns_rr_get_type(rr) &&
+		    (n < ldns_rr_descriptor_minimum(desc) ||
+		     n > ldns_rr_descriptor_maximum(desc))) {
+			snprintf(why, whylen, "malformed RDATA: %zu fields",
+				 n);
+			return LV_EMALF;
+		}
+	}
 	if (c->part) {
 		if (zload_part_put(c, rr, ldns_buffer_begin(c->buf), rdlen,
 				   from, before) == 0)

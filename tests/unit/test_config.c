@@ -385,6 +385,41 @@ static void test_udp_io(void)
 	}
 }
 
+/* server: udp-bpf-filter: on by default, on|off, errors name the key. */
+static void test_udp_bpf_filter(void)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		bool on;
+	} cases[] = {
+		{ "server:\n  listen: 127.0.0.1@53\n", 0, true },
+		{ "server:\n  udp-bpf-filter: off\n", 0, false },
+		{ "server:\n  udp-bpf-filter: on\n", 0, true },
+		{ "server:\n  udp-bpf-filter: maybe\n", LV_ECONFIG, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config cfg;
+		char path[64], err[512] = "";
+		int rc;
+
+		write_tmp(path, sizeof(path), cases[i].text);
+		config_init(&cfg);
+		rc = config_load(&cfg, path, err, sizeof(err));
+		unlink(path);
+		CU_ASSERT_EQUAL(rc, cases[i].rc);
+		if (rc == 0) {
+			CU_ASSERT_EQUAL(cfg.udp_bpf_filter, cases[i].on);
+		} else {
+			CU_ASSERT_PTR_NOT_NULL(
+				strstr(err, ":2: key 'udp-bpf-filter': "
+					    "expected true or false"));
+		}
+		config_free(&cfg);
+	}
+}
+
 /* Section cookies: every key, defaults, and each error naming line and
  * key. */
 static void test_cookies(void)
@@ -607,6 +642,7 @@ int main(void)
 	    !CU_add_test(s, "listen addresses", test_parse_listen) ||
 	    !CU_add_test(s, "flags on top of a file", test_flags_merge) ||
 	    !CU_add_test(s, "udp-io", test_udp_io) ||
+	    !CU_add_test(s, "udp-bpf-filter", test_udp_bpf_filter) ||
 	    !CU_add_test(s, "rate-limit", test_rate_limit) ||
 	    !CU_add_test(s, "cookies", test_cookies) ||
 	    !CU_add_test(s, "limits and attack", test_flood_sections)) {

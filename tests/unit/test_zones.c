@@ -460,7 +460,7 @@ static void gen_zone(struct gen *g, int n, int fault, int *line1, int *line2)
 			gen_name(g, "z%d.example.com", i);
 		} else if (i % 211 == 150) {
 			/* relative: appended to the current origin */
-			char o[64];
+			char o[96];
 
 			snprintf(o, sizeof(o), "r%d%s%s", i, SUFFIX);
 			memcpy(origin, o, sizeof(origin));

@@ -18,6 +18,7 @@
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
+#include "unit.h"
 
 #define DATA TEST_DATA_DIR "/answer/"
 
@@ -1023,32 +1024,26 @@ static void test_malformed_opt(void)
 
 int main(void)
 {
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("answer", suite_init, suite_clean);
-	if (!s)
-		return 1;
-	CU_add_test(s, "positive", test_positive);
-	CU_add_test(s, "case echo, RD/CD", test_case_echo);
-	CU_add_test(s, "nodata, nxdomain, ENT", test_nodata_nxdomain);
-	CU_add_test(s, "wildcard", test_wildcard);
-	CU_add_test(s, "cname", test_cname);
-	CU_add_test(s, "dname", test_dname);
-	CU_add_test(s, "referral", test_referral);
-	CU_add_test(s, "ds at cut", test_ds);
-	CU_add_test(s, "additional", test_additional);
-	CU_add_test(s, "compression", test_compression);
-	CU_add_test(s, "any", test_any);
-	CU_add_test(s, "tc", test_tc);
-	CU_add_test(s, "refused, notimp, classes", test_refused_notimp);
-	CU_add_test(s, "chaos", test_chaos);
-	CU_add_test(s, "edns", test_edns);
-	CU_add_test(s, "malformed", test_malformed);
-	CU_add_test(s, "malformed opt", test_malformed_opt);
-	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
-	unsigned fails = CU_get_number_of_failures();
-	int init_failed = CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return fails || init_failed ? 1 : 0;
+	static const struct unit_test tests[] = {
+		{ "positive", test_positive },
+		{ "case echo, RD/CD", test_case_echo },
+		{ "nodata, nxdomain, ENT", test_nodata_nxdomain },
+		{ "wildcard", test_wildcard },
+		{ "cname", test_cname },
+		{ "dname", test_dname },
+		{ "referral", test_referral },
+		{ "ds at cut", test_ds },
+		{ "additional", test_additional },
+		{ "compression", test_compression },
+		{ "any", test_any },
+		{ "tc", test_tc },
+		{ "refused, notimp, classes", test_refused_notimp },
+		{ "chaos", test_chaos },
+		{ "edns", test_edns },
+		{ "malformed", test_malformed },
+		{ "malformed opt", test_malformed_opt },
+	};
+
+	return unit_run("answer", suite_init, suite_clean, tests,
+			UNIT_COUNT(tests));
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ratelimit/attack.h"
+#include "unit.h"
 
 static char last_log[512];
 static unsigned log_count;
@@ -182,24 +183,12 @@ static void test_auto_distinct(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	static const struct unit_test tests[] = {
+		{ "off and on", test_off_on },
+		{ "auto: query rate, hysteresis", test_auto_rate },
+		{ "auto: zone NXDOMAIN share", test_auto_zone_share },
+		{ "auto: distinct names", test_auto_distinct },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("attack", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "off and on", test_off_on) ||
-	    !CU_add_test(s, "auto: query rate, hysteresis", test_auto_rate) ||
-	    !CU_add_test(s, "auto: zone NXDOMAIN share",
-			 test_auto_zone_share) ||
-	    !CU_add_test(s, "auto: distinct names", test_auto_distinct)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return unit_run("attack", NULL, NULL, tests, UNIT_COUNT(tests));
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "ratelimit/bucket.h"
+#include "unit.h"
 
 static const uint8_t seed[BUCKET_SEED_BYTES] = "levee-bkt-tests";
 
@@ -227,27 +228,16 @@ static void test_threads(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	static const struct unit_test tests[] = {
+		{ "table sizes", test_sizes },
+		{ "keyed hash", test_keys },
+		{ "burst and refill", test_burst_and_refill },
+		{ "window and clock", test_window_and_clock },
+		{ "a million a second", test_wide_rates },
+		{ "credit given back", test_credit_back },
+		{ "aux words and eviction", test_aux_and_eviction },
+		{ "two threads, one bucket", test_threads },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("bucket", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "table sizes", test_sizes) ||
-	    !CU_add_test(s, "keyed hash", test_keys) ||
-	    !CU_add_test(s, "burst and refill", test_burst_and_refill) ||
-	    !CU_add_test(s, "window and clock", test_window_and_clock) ||
-	    !CU_add_test(s, "a million a second", test_wide_rates) ||
-	    !CU_add_test(s, "credit given back", test_credit_back) ||
-	    !CU_add_test(s, "aux words and eviction", test_aux_and_eviction) ||
-	    !CU_add_test(s, "two threads, one bucket", test_threads)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return unit_run("bucket", NULL, NULL, tests, UNIT_COUNT(tests));
 }

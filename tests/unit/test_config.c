@@ -16,6 +16,7 @@
 #include "server/config.h"
 #include "server/log.h"
 #include "zones/errcode.h"
+#include "unit.h"
 
 #define CONFIG_DIR TEST_DATA_DIR "/config/"
 
@@ -627,31 +628,20 @@ static void test_flood_sections(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	static const struct unit_test tests[] = {
+		{ "good file", test_good },
+		{ "defaults", test_defaults },
+		{ "nsid hex, block list", test_nsid_hex_and_block_list },
+		{ "errors: line and key", test_errors },
+		{ "missing config file", test_missing_file },
+		{ "listen addresses", test_parse_listen },
+		{ "flags on top of a file", test_flags_merge },
+		{ "udp-io", test_udp_io },
+		{ "udp-bpf-filter", test_udp_bpf_filter },
+		{ "rate-limit", test_rate_limit },
+		{ "cookies", test_cookies },
+		{ "limits and attack", test_flood_sections },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("config", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "good file", test_good) ||
-	    !CU_add_test(s, "defaults", test_defaults) ||
-	    !CU_add_test(s, "nsid hex, block list", test_nsid_hex_and_block_list) ||
-	    !CU_add_test(s, "errors: line and key", test_errors) ||
-	    !CU_add_test(s, "missing config file", test_missing_file) ||
-	    !CU_add_test(s, "listen addresses", test_parse_listen) ||
-	    !CU_add_test(s, "flags on top of a file", test_flags_merge) ||
-	    !CU_add_test(s, "udp-io", test_udp_io) ||
-	    !CU_add_test(s, "udp-bpf-filter", test_udp_bpf_filter) ||
-	    !CU_add_test(s, "rate-limit", test_rate_limit) ||
-	    !CU_add_test(s, "cookies", test_cookies) ||
-	    !CU_add_test(s, "limits and attack", test_flood_sections)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return unit_run("config", NULL, NULL, tests, UNIT_COUNT(tests));
 }

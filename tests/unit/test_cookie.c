@@ -18,6 +18,7 @@
 
 #include "ratelimit/cookie.h"
 #include "server/answer.h"
+#include "unit.h"
 
 static void unhex(const char *h, uint8_t *out, size_t n)
 {
@@ -624,23 +625,17 @@ static void test_engine_policy(void)
 
 int main(void)
 {
-	CU_pSuite s;
+	static const struct unit_test tests[] = {
+		{ "RFC 9018 vectors", test_vectors },
+		{ "RFC 9018 exchanges", test_vector_exchanges },
+		{ "validity window", test_window },
+		{ "rollover", test_rollover },
+		{ "derived secrets", test_derived },
+		{ "engine: option lengths", test_engine_lengths },
+		{ "engine: policy", test_engine_policy },
+	};
 
 	client = addr("192.0.2.55");
 	acfg.udp_max = 1232;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("cookie", NULL, NULL);
-	CU_add_test(s, "RFC 9018 vectors", test_vectors);
-	CU_add_test(s, "RFC 9018 exchanges", test_vector_exchanges);
-	CU_add_test(s, "validity window", test_window);
-	CU_add_test(s, "rollover", test_rollover);
-	CU_add_test(s, "derived secrets", test_derived);
-	CU_add_test(s, "engine: option lengths", test_engine_lengths);
-	CU_add_test(s, "engine: policy", test_engine_policy);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return unit_run("cookie", NULL, NULL, tests, UNIT_COUNT(tests));
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ratelimit/limits.h"
+#include "unit.h"
 
 static const uint8_t seed[16] = "levee-lim-tests";
 
@@ -276,28 +277,16 @@ static void test_threads(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	static const struct unit_test tests[] = {
+		{ "defaults and prefix parser", test_defaults },
+		{ "garbage pre-check", test_is_query },
+		{ "one source", test_source },
+		{ "/24 and /20 aggregates", test_prefix_aggregate },
+		{ "IPv6 prefixes", test_ipv6 },
+		{ "whitelist, cookie, share", test_whitelist_cookie_share },
+		{ "zone NXDOMAIN budget", test_zone_budget },
+		{ "two threads, one bucket", test_threads },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("limits", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "defaults and prefix parser", test_defaults) ||
-	    !CU_add_test(s, "garbage pre-check", test_is_query) ||
-	    !CU_add_test(s, "one source", test_source) ||
-	    !CU_add_test(s, "/24 and /20 aggregates", test_prefix_aggregate) ||
-	    !CU_add_test(s, "IPv6 prefixes", test_ipv6) ||
-	    !CU_add_test(s, "whitelist, cookie, share",
-			 test_whitelist_cookie_share) ||
-	    !CU_add_test(s, "zone NXDOMAIN budget", test_zone_budget) ||
-	    !CU_add_test(s, "two threads, one bucket", test_threads)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return unit_run("limits", NULL, NULL, tests, UNIT_COUNT(tests));
 }

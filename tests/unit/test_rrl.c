@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ratelimit/rrl.h"
+#include "unit.h"
 
 static const uint8_t seed[16] = "levee-rrl-tests";
 
@@ -588,34 +589,21 @@ static void test_threads(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	static const struct unit_test tests[] = {
+		{ "defaults and class rates", test_defaults },
+		{ "credit and refill", test_credit },
+		{ "window", test_window },
+		{ "slip order", test_slip_order },
+		{ "all-per-second", test_all_per_second },
+		{ "class keys", test_class_keys },
+		{ "table reuse when full", test_table_reuse },
+		{ "IPv4 and IPv6 prefixes", test_prefixes },
+		{ "exempt, cookie, log-only", test_exempt_cookie_logonly },
+		{ "start and stop logs", test_logs },
+		{ "log budget", test_log_budget },
+		{ "qtype and slipped reply", test_qtype_and_slip_reply },
+		{ "two threads, one bucket", test_threads },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("rrl", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "defaults and class rates", test_defaults) ||
-	    !CU_add_test(s, "credit and refill", test_credit) ||
-	    !CU_add_test(s, "window", test_window) ||
-	    !CU_add_test(s, "slip order", test_slip_order) ||
-	    !CU_add_test(s, "all-per-second", test_all_per_second) ||
-	    !CU_add_test(s, "class keys", test_class_keys) ||
-	    !CU_add_test(s, "table reuse when full", test_table_reuse) ||
-	    !CU_add_test(s, "IPv4 and IPv6 prefixes", test_prefixes) ||
-	    !CU_add_test(s, "exempt, cookie, log-only",
-			 test_exempt_cookie_logonly) ||
-	    !CU_add_test(s, "start and stop logs", test_logs) ||
-	    !CU_add_test(s, "log budget", test_log_budget) ||
-	    !CU_add_test(s, "qtype and slipped reply",
-			 test_qtype_and_slip_reply) ||
-	    !CU_add_test(s, "two threads, one bucket", test_threads)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return unit_run("rrl", NULL, NULL, tests, UNIT_COUNT(tests));
 }

@@ -22,6 +22,7 @@
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
+#include "unit.h"
 
 #define DATA TEST_DATA_DIR "/unit/"
 
@@ -851,31 +852,20 @@ static void test_cleanup(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	static const struct unit_test tests[] = {
+		{ "names", test_names },
+		{ "arena and error texts", test_arena_errcode },
+		{ "load and node structure", test_load_structure },
+		{ "closest encloser", test_closest_encloser },
+		{ "rrset wire form", test_rrset_wire },
+		{ "$INCLUDE, $ORIGIN, $TTL", test_include_origin_ttl },
+		{ "refusals", test_refusals },
+		{ "split load: same zone", test_split_load },
+		{ "split load: errors in order", test_split_errors },
+		{ "builder directly", test_builder_direct },
+		{ "zdb find and publish", test_zdb },
+		{ "cleanup", test_cleanup },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("zones", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "names", test_names) ||
-	    !CU_add_test(s, "arena and error texts", test_arena_errcode) ||
-	    !CU_add_test(s, "load and node structure", test_load_structure) ||
-	    !CU_add_test(s, "closest encloser", test_closest_encloser) ||
-	    !CU_add_test(s, "rrset wire form", test_rrset_wire) ||
-	    !CU_add_test(s, "$INCLUDE, $ORIGIN, $TTL", test_include_origin_ttl) ||
-	    !CU_add_test(s, "refusals", test_refusals) ||
-	    !CU_add_test(s, "split load: same zone", test_split_load) ||
-	    !CU_add_test(s, "split load: errors in order", test_split_errors) ||
-	    !CU_add_test(s, "builder directly", test_builder_direct) ||
-	    !CU_add_test(s, "zdb find and publish", test_zdb) ||
-	    !CU_add_test(s, "cleanup", test_cleanup)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return unit_run("zones", NULL, NULL, tests, UNIT_COUNT(tests));
 }

@@ -16,7 +16,7 @@
  * argument: the position before the call is kept, and on
  * LDNS_STATUS_SYNTAX_INCLUDE the line is read again by hand. An included file
  * is found relative to the directory of the file that includes it; includes
- * nest at most ZLOAD_MAX_DEPTH deep.
+ * nest at most ZLOAD_MAX_DEPTH deep, ZLOAD_MAX_INCLUDES in all.
  *
  * Line numbers in messages are those of the first line of the record: ldns
  * only counts lines it consumed, so on an error the bytes since the previous
@@ -47,6 +47,10 @@
 #include "zones/zone.h"
 
 #define ZLOAD_MAX_DEPTH 10
+/* Includes in one load (or one part of a split load), nested or not: without
+ * it a file that includes another k times at each of 10 levels costs k^10
+ * reads. */
+#define ZLOAD_MAX_INCLUDES 1024
 #define ZLOAD_SPLIT_MIN (1024 * 1024)  /* smaller files: one thread */
 #define ZLOAD_MAX_PARTS 8
 #define ZLOAD_BLOCK (1024 * 1024)      /* record buffer block */
@@ -73,6 +77,7 @@ struct zload_ctx {
 	struct zone_builder *b;     /* NULL when records go to a part */
 	struct zload_part *part;
 	uint16_t path_idx;          /* current file in part->paths */
+	unsigned includes;          /* $INCLUDEs followed so far */
 	ldns_buffer *buf;
 	char *err;
 	size_t errlen;
@@ -313,6 +318,12 @@ static int zload_include(struct zload_ctx *c, FILE *fp, const char *path,
 	if (depth + 1 > ZLOAD_MAX_DEPTH) {
 		zload_err(c, "%s:%d: $INCLUDE nested deeper than %d", path,
 			  line, ZLOAD_MAX_DEPTH);
+		rc = LV_ESYNTAX;
+		goto out;
+	}
+	if (++c->includes > ZLOAD_MAX_INCLUDES) {
+		zload_err(c, "%s:%d: more than %d $INCLUDEs in one zone", path,
+			  line, ZLOAD_MAX_INCLUDES);
 		rc = LV_ESYNTAX;
 		goto out;
 	}

@@ -673,6 +673,8 @@ static void test_refusals(void)
 	       "bad_include.zone:4: cannot open included file");
 	refuse("bad_inc_syntax.zone", LV_ESYNTAX, "broken.zone:3: syntax error");
 	refuse("bad_loop.zone", LV_ESYNTAX, "nested deeper than");
+	refuse("bad_include_bomb.zone", LV_ESYNTAX,
+	       "more than 1024 $INCLUDEs in one zone");
 	refuse("bad_multiline.zone", LV_EMALF,
 	       "bad_multiline.zone:5: SOA at bad.example.com.");
 	refuse("does-not-exist.zone", -ENOENT,

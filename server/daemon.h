@@ -5,7 +5,8 @@
  * counters (relaxed, see stats.h). struct daemon_shared is read-only after
  * start except the TCP connection counters, which reactors update with
  * relaxed atomic adds (the only cross-thread writes on any I/O path).
- * The functions of each file are declared in udp.h and tcp.h.
+ * The functions of each file are declared in udp.h and tcp.h; the
+ * listening-socket helpers both use (reactor.c) here.
  */
 #ifndef LEVEE_SERVER_DAEMON_H
 #define LEVEE_SERVER_DAEMON_H
@@ -40,6 +41,7 @@ struct udp_sock {
 	bool open;
 	bool libuv;        /* the handle is uh (udp_uv.c) */
 	bool online;       /* udp_uv.c: RCU online within a recvmmsg batch */
+	uint32_t now;      /* udp_uv.c: time(NULL) at the batch's start */
 };
 
 /* One TCP listening socket of a reactor. */
@@ -56,6 +58,8 @@ struct tcp_listener {
 struct daemon_shared {
 	const struct config *cfg;
 	const struct answer_config *acfg;
+	const struct answer_config *acfg_strict;   /* acfg with cookies
+						      required (udp.c) */
 	struct rrl_table *rrl;        /* response rate limiting, or NULL (off);
 					 lock-free, shared by every reactor */
 	struct limits_table *limits;  /* flood defences (limits:), or NULL */
@@ -94,5 +98,14 @@ struct reactor {
 
 	struct stats stats;
 };
+
+/* Listening sockets, both protocols (reactor.c). reactor_socket_new opens
+ * a non-blocking socket of type SOCK_DGRAM or SOCK_STREAM for l's family
+ * with SO_REUSEPORT (one socket per reactor), SO_REUSEADDR for SOCK_STREAM
+ * and IPV6_V6ONLY for IPv6; returns the fd or a negative errno.
+ * reactor_socket_bind binds fd to l; returns fd, or closes it and returns a
+ * negative errno. Main only. */
+int reactor_socket_new(const struct config_listen *l, int type);
+int reactor_socket_bind(int fd, const struct config_listen *l);
 
 #endif

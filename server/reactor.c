@@ -32,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <urcu-qsbr.h>
 
 #include "ratelimit/rrl.h"
@@ -55,10 +57,41 @@ static void reactor_rrl_log(const char *line)
 
 struct reactor_group {
 	struct daemon_shared shared;
+	struct answer_config acfg_strict;   /* shared.acfg_strict points here */
 	struct reactor *r;
 	unsigned n;
 	bool running;
 };
+
+int reactor_socket_new(const struct config_listen *l, int type)
+{
+	int family = l->addr.ss_family, one = 1, fd, err;
+
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if ((type == SOCK_STREAM &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+					      &one, sizeof(one)) < 0)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int reactor_socket_bind(int fd, const struct config_listen *l)
+{
+	int err;
+
+	if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) == 0)
+		return fd;
+	err = -errno;
+	close(fd);
+	return err;
+}
 
 static void reactor_close_walk(uv_handle_t *h, void *arg)
 {
@@ -225,6 +258,18 @@ static void reactor_release(struct reactor *r)
 	free(r->tcp);
 }
 
+/* Frees the first n reactors (torn down already), the shared tables and g. */
+static void reactor_group_release(struct reactor_group *g, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		reactor_release(&g->r[i]);
+	rrl_free(g->shared.rrl);
+	limits_free(g->shared.limits);
+	attack_free(g->shared.attack);
+	free(g->r);
+	free(g);
+}
+
 struct reactor_group *reactor_group_new(const struct config *cfg,
 					const struct answer_config *acfg,
 					unsigned n, char *err, size_t errlen)
@@ -242,6 +287,11 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	}
 	g->shared.cfg = cfg;
 	g->shared.acfg = acfg;
+	/* The config udp_flood_pre answers with when a source must prove its
+	 * address: built once here, never per query. */
+	g->acfg_strict = *acfg;
+	g->acfg_strict.cookie_require = COOKIE_REQUIRE_ON;
+	g->shared.acfg_strict = &g->acfg_strict;
 	g->n = n;
 	/* One RRL table for every reactor, allocated here once. */
 	if (rrl_config_enabled(&cfg->rrl) &&
@@ -271,15 +321,9 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	}
 	return g;
 fail:
-	for (unsigned i = 0; i < made; i++) {
+	for (unsigned i = 0; i < made; i++)
 		reactor_teardown(&g->r[i]);
-		reactor_release(&g->r[i]);
-	}
-	rrl_free(g->shared.rrl);
-	limits_free(g->shared.limits);
-	attack_free(g->shared.attack);
-	free(g->r);
-	free(g);
+	reactor_group_release(g, made);
 	return NULL;
 }
 
@@ -355,11 +399,5 @@ void reactor_group_free(struct reactor_group *g)
 	else
 		for (unsigned i = 0; i < g->n; i++)
 			reactor_teardown(&g->r[i]);
-	for (unsigned i = 0; i < g->n; i++)
-		reactor_release(&g->r[i]);
-	rrl_free(g->shared.rrl);
-	limits_free(g->shared.limits);
-	attack_free(g->shared.attack);
-	free(g->r);
-	free(g);
+	reactor_group_release(g, g->n);
 }

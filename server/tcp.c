@@ -97,24 +97,9 @@ struct tcp_conn {
 
 int tcp_socket_open(const struct config_listen *l)
 {
-	int family = l->addr.ss_family, one = 1, fd, err;
+	int fd = reactor_socket_new(l, SOCK_STREAM);
 
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
-		goto fail;
-	if (family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
-		goto fail;
-	if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0)
-		goto fail;
-	return fd;
-fail:
-	err = -errno;
-	close(fd);
-	return err;
+	return fd < 0 ? fd : reactor_socket_bind(fd, l);
 }
 
 /* Slot of the client's /24 or /56. */

@@ -77,17 +77,13 @@ int udp_socket_open(const struct config_listen *l, unsigned rcvbuf,
 	int fd, err;
 
 	*wildcard = false;
-	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = reactor_socket_new(l, SOCK_DGRAM);
 	if (fd < 0)
-		return -errno;
-	if (set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0)
-		goto fail;
+		return fd;
 	if (family == AF_INET6) {
 		const struct sockaddr_in6 *a6 =
 			(const struct sockaddr_in6 *)&l->addr;
 
-		if (set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) < 0)
-			goto fail;
 		*wildcard = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr);
 		if (*wildcard &&
 		    set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) < 0)
@@ -105,9 +101,7 @@ int udp_socket_open(const struct config_listen *l, unsigned rcvbuf,
 		(void)set_int(fd, SOL_SOCKET, SO_RCVBUF, (int)rcvbuf);
 	if (sndbuf)
 		(void)set_int(fd, SOL_SOCKET, SO_SNDBUF, (int)sndbuf);
-	if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0)
-		goto fail;
-	return fd;
+	return reactor_socket_bind(fd, l);
 fail:
 	err = -errno;
 	close(fd);
@@ -239,8 +233,13 @@ static void udp_send(struct udp_sock *us, struct udp_scratch *s, unsigned n)
 	}
 }
 
-bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
-		    const struct sockaddr *src, uint64_t now_ms)
+/* Response rate limiting of one reply that answer_query() wrote into req,
+ * from client src (ratelimit/rrl.h). Returns true to send
+ * req->resp[0..resp_len), which a slip has rewritten in place into a TC=1
+ * (or BADCOOKIE) reply, false to drop it. Counts the limited replies. Does
+ * nothing when rate-limit is off. */
+static bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
+			   const struct sockaddr *src, uint64_t now_ms)
 {
 	static const uint8_t kind_class[] = {
 		[ANSWER_KIND_POSITIVE] = RRL_CLASS_RESPONSE,
@@ -279,12 +278,16 @@ bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
 	return false;
 }
 
-const struct answer_config *udp_flood_pre(struct reactor *r,
-					  const uint8_t *q, size_t len,
-					  const struct sockaddr *src,
-					  uint64_t now_ms,
-					  struct answer_config *strict,
-					  bool *over)
+/* Flood defences before any lookup (ratelimit/limits.h, attack.h,
+ * docs/flood.md). Drops (counted) what cannot be a query and what is over
+ * its per-source limit; notes the query for the attack detector. Returns the
+ * config to answer with: acfg, acfg_strict (cookies required, so a source
+ * asked to prove its address gets TC or BADCOOKIE without any lookup), or
+ * NULL to send nothing. *over is set when the source was over its limit. */
+static const struct answer_config *udp_flood_pre(struct reactor *r,
+						 const uint8_t *q, size_t len,
+						 const struct sockaddr *src,
+						 uint64_t now_ms, bool *over)
 {
 	struct daemon_shared *sh = r->shared;
 	const struct answer_config *acfg = sh->acfg;
@@ -323,13 +326,17 @@ const struct answer_config *udp_flood_pre(struct reactor *r,
 		     acfg->cookie_require == COOKIE_REQUIRE_UNDER_ATTACK)) {
 		return acfg;
 	}
-	*strict = *acfg;
-	strict->cookie_require = COOKIE_REQUIRE_ON;
-	return strict;
+	return sh->acfg_strict;
 }
 
-bool udp_flood_post(struct reactor *r, struct answer_request *req, bool over,
-		    const struct sockaddr *src, uint64_t now_ms)
+/* After answer_query: a source over its limit is served only with a valid
+ * server cookie within its (higher) cookie limit, or challenged (TC or
+ * BADCOOKIE) under attack; an NXDOMAIN answer spends its zone's budget
+ * (slipped to TC in place, or dropped). Returns true to go on (RRL, send),
+ * false to drop. */
+static bool udp_flood_post(struct reactor *r, struct answer_request *req,
+			   bool over, const struct sockaddr *src,
+			   uint64_t now_ms)
 {
 	struct daemon_shared *sh = r->shared;
 	struct stats *st = &r->stats;
@@ -372,6 +379,34 @@ bool udp_flood_post(struct reactor *r, struct answer_request *req, bool over,
 	return false;
 }
 
+bool udp_answer_one(struct reactor *r, const struct zdb *db,
+		    struct answer_request *req, uint64_t now_ms)
+{
+	struct stats *st = &r->stats;
+	const struct answer_config *cfg;
+	bool over;
+
+	cfg = udp_flood_pre(r, req->query, req->query_len, req->client, now_ms,
+			    &over);
+	if (!cfg)
+		return false;
+	if (answer_query(db, cfg, req) != ANSWER_SEND || req->resp_len == 0) {
+		STATS_INC(st, STATS_DROPPED);
+		return false;
+	}
+	STATS_COOKIE(st, req->cookie);
+	if (!udp_flood_post(r, req, over, req->client, now_ms))
+		return false;
+	if (!udp_rrl_filter(r, req, req->client, now_ms))
+		return false;
+	STATS_INC(st, stats_rcode_counter(req->rcode));
+	if (req->rcode == 23)
+		STATS_INC(st, STATS_BADCOOKIE);
+	if (req->truncated)
+		STATS_INC(st, STATS_TRUNCATED);
+	return true;
+}
+
 /* One batch: returns the number of datagrams received (0: nothing more). */
 static int udp_batch(struct udp_sock *us)
 {
@@ -403,10 +438,7 @@ static int udp_batch(struct udp_sock *us)
 	for (int i = 0; i < n; i++) {
 		struct msghdr *qh = &s->rx[i].msg_hdr;
 		struct answer_request req;
-		struct answer_config strict;
-		const struct answer_config *cfg;
 		struct msghdr *th;
-		bool over;
 
 		STATS_INC(st, STATS_UDP_QUERIES);
 		if (qh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
@@ -421,26 +453,8 @@ static int udp_batch(struct udp_sock *us)
 		req.tcp = false;
 		req.client = (const struct sockaddr *)&s->src[i];
 		req.now = now;
-		cfg = udp_flood_pre(r, req.query, req.query_len, req.client,
-				    now_ms, &strict, &over);
-		if (!cfg)
+		if (!udp_answer_one(r, db, &req, now_ms))
 			continue;
-		if (answer_query(db, cfg, &req) != ANSWER_SEND ||
-		    req.resp_len == 0) {
-			STATS_INC(st, STATS_DROPPED);
-			continue;
-		}
-		STATS_COOKIE(st, req.cookie);
-		if (!udp_flood_post(r, &req, over, req.client, now_ms))
-			continue;
-		if (!udp_rrl_filter(r, &req, (const struct sockaddr *)&s->src[i],
-				    now_ms))
-			continue;
-		STATS_INC(st, stats_rcode_counter(req.rcode));
-		if (req.rcode == 23)
-			STATS_INC(st, STATS_BADCOOKIE);
-		if (req.truncated)
-			STATS_INC(st, STATS_TRUNCATED);
 		s->tiov[ntx].iov_base = req.resp;
 		s->tiov[ntx].iov_len = req.resp_len;
 		th = &s->tx[ntx].msg_hdr;

@@ -46,41 +46,20 @@ int udp_start(struct reactor *r, struct udp_sock *us, int fd, bool wildcard);
 void udp_close(struct udp_sock *us);
 
 struct answer_request;
-struct sockaddr;
+struct zdb;
 
-/* Response rate limiting of one UDP reply that answer_query() wrote into
- * req, from client src (ratelimit/rrl.h; both UDP paths call it). Returns
- * true to send req->resp[0..resp_len), which a slip has rewritten in place
- * into a TC=1 reply (question and OPT kept), false to drop it. Counts the
- * limited replies in r's stats. now_ms: the reactor loop's uv_now(). Does
- * nothing when rate-limit is off. Reactor thread; no lock, no allocation. */
-bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
-		    const struct sockaddr *src, uint64_t now_ms);
-
-struct answer_config;
-
-/* Flood defences before any lookup (ratelimit/limits.h, attack.h,
- * docs/flood.md), both UDP paths. Drops (counted) what cannot be a query and
- * what is over its per-source limit; notes the query for the attack
- * detector. Returns the answer config to answer with: acfg, strict (filled
- * here: cookies required, so a source asked to prove its address gets TC or
- * BADCOOKIE without any lookup), or NULL to send nothing. *over is set when
- * the source was over its limit (pass it to udp_flood_post). Reactor
- * thread; no lock, no allocation, no system call. */
-const struct answer_config *udp_flood_pre(struct reactor *r,
-					  const uint8_t *q, size_t len,
-					  const struct sockaddr *src,
-					  uint64_t now_ms,
-					  struct answer_config *strict,
-					  bool *over);
-
-/* After answer_query: a source over its limit is served only with a valid
- * server cookie within its (higher) cookie limit, or challenged (TC or
- * BADCOOKIE) under attack; an NXDOMAIN answer spends its zone's budget
- * (slipped to TC in place, or dropped). Returns true to go on (RRL, send),
- * false to drop. Reactor thread. */
-bool udp_flood_post(struct reactor *r, struct answer_request *req, bool over,
-		    const struct sockaddr *src, uint64_t now_ms);
+/* One datagram, both UDP paths: flood defences before any lookup
+ * (ratelimit/limits.h, attack.h, docs/flood.md: garbage and over-limit
+ * sources dropped, or served with cookies required), answer_query into req
+ * (query, query_len, resp, resp_cap, client and now set by the caller), the
+ * per-source cookie limit and zone NXDOMAIN budget, then response rate
+ * limiting (ratelimit/rrl.h: a slip rewrites the reply in place into TC=1 or
+ * BADCOOKIE). Counts every outcome in r's stats except the query itself.
+ * Returns true to send req->resp[0..resp_len), false to send nothing.
+ * now_ms: the reactor loop's uv_now(). Reactor thread, RCU online (db read
+ * there); no lock, no allocation, no system call. */
+bool udp_answer_one(struct reactor *r, const struct zdb *db,
+		    struct answer_request *req, uint64_t now_ms);
 
 /* udp_uv.c -- the same sockets in a uv_udp_t (udp-io: libuv): libuv's
  * recvmmsg into the reactor's uv scratch, one uv_udp_try_send per reply.

@@ -107,14 +107,8 @@ static void udp_uv_answer(struct udp_sock *us, const uint8_t *q, size_t len,
 {
 	struct reactor *r = us->r;
 	struct udp_uv_scratch *s = r->uv_scratch;
-	struct stats *st = &r->stats;
 	struct answer_request req;
-	struct answer_config strict;
-	const struct answer_config *cfg;
-	uint64_t now_ms = uv_now(&r->loop);
 	uv_buf_t out;
-	bool over;
-	int rc;
 
 	memset(&req, 0, sizeof(req));
 	req.query = q;
@@ -123,29 +117,13 @@ static void udp_uv_answer(struct udp_sock *us, const uint8_t *q, size_t len,
 	req.resp_cap = s->resp_cap;
 	req.tcp = false;
 	req.client = addr;
-	req.now = (uint32_t)time(NULL);   /* cookie stamps; vDSO, no syscall */
-	cfg = udp_flood_pre(r, q, len, addr, now_ms, &strict, &over);
-	if (!cfg)
+	req.now = us->now;
+	if (!udp_answer_one(r, zdb_current(), &req, uv_now(&r->loop)))
 		return;
-	if (answer_query(zdb_current(), cfg, &req) != ANSWER_SEND ||
-	    req.resp_len == 0) {
-		STATS_INC(st, STATS_DROPPED);
-		return;
-	}
-	STATS_COOKIE(st, req.cookie);
-	if (!udp_flood_post(r, &req, over, addr, now_ms))
-		return;
-	if (!udp_rrl_filter(r, &req, addr, now_ms))
-		return;
-	STATS_INC(st, stats_rcode_counter(req.rcode));
-	if (req.rcode == 23)
-		STATS_INC(st, STATS_BADCOOKIE);
-	if (req.truncated)
-		STATS_INC(st, STATS_TRUNCATED);
 	out = uv_buf_init((char *)req.resp, (unsigned)req.resp_len);
-	rc = uv_udp_try_send(&us->uh, &out, 1, addr);
-	if (rc < 0)   /* UV_EAGAIN: socket buffer full; or a bad destination */
-		STATS_INC(st, STATS_DROPPED);
+	/* UV_EAGAIN: socket buffer full; or a bad destination */
+	if (uv_udp_try_send(&us->uh, &out, 1, addr) < 0)
+		STATS_INC(&r->stats, STATS_DROPPED);
 }
 
 static void udp_uv_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
@@ -170,6 +148,7 @@ static void udp_uv_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	if (!us->online) {
 		rcu_thread_online();
 		us->online = true;
+		us->now = (uint32_t)time(NULL);   /* once per batch: cookies */
 	}
 	udp_uv_answer(us, (const uint8_t *)buf->base, (size_t)nread, addr);
 	if (!batch)

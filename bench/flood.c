@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #define FL_BATCH    64
 #define FL_FSOCKS   16      /* flood sockets (ports) */
 #define FL_LSOCKS   8       /* legitimate UDP sockets */
@@ -67,19 +69,6 @@ static struct {
 } o;
 
 /* --- small helpers ------------------------------------------------------ */
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
-
 static uint64_t rng_s = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
@@ -217,6 +206,22 @@ static int skip_name(const uint8_t *m, size_t len, size_t *pos)
 	return -1;
 }
 
+/* one resource record's header at *pos: its type and rdata length, *pos
+ * moved past name and header to the rdata; -1 when the header or rdata
+ * runs past len */
+static int rr_head(const uint8_t *r, size_t len, size_t *pos, unsigned *type,
+		   unsigned *rdl)
+{
+	if (skip_name(r, len, pos) || *pos + 10 > len)
+		return -1;
+	*type = (unsigned)r[*pos] << 8 | r[*pos + 1];
+	*rdl = (unsigned)r[*pos + 8] << 8 | r[*pos + 9];
+	*pos += 10;
+	if (*pos + *rdl > len)
+		return -1;
+	return 0;
+}
+
 /* the name of legitimate query k (k < 2*names): host{k/2} in vzone or ozone */
 static void legit_name(unsigned k, char *buf, size_t cap, uint8_t a[4])
 {
@@ -250,12 +255,7 @@ static int check_answer(const uint8_t *r, size_t len, const uint8_t *q,
 	an = (unsigned)r[6] << 8 | r[7];
 	for (unsigned i = 0; i < an; i++) {
 		unsigned type, rdl;
-		if (skip_name(r, len, &pos) || pos + 10 > len)
-			return 0;
-		type = (unsigned)r[pos] << 8 | r[pos + 1];
-		rdl = (unsigned)r[pos + 8] << 8 | r[pos + 9];
-		pos += 10;
-		if (pos + rdl > len)
+		if (rr_head(r, len, &pos, &type, &rdl))
 			return 0;
 		if (type == 1 && rdl == 4 && !memcmp(r + pos, a, 4))
 			return 1;
@@ -279,12 +279,7 @@ static size_t get_cookie(const uint8_t *r, size_t len, uint8_t *out)
 	cnt = cnt - ((unsigned)r[4] << 8 | r[5]);
 	for (unsigned i = 0; i < cnt + ar; i++) {
 		unsigned type, rdl;
-		if (skip_name(r, len, &pos) || pos + 10 > len)
-			return 0;
-		type = (unsigned)r[pos] << 8 | r[pos + 1];
-		rdl = (unsigned)r[pos + 8] << 8 | r[pos + 9];
-		pos += 10;
-		if (pos + rdl > len)
+		if (rr_head(r, len, &pos, &type, &rdl))
 			return 0;
 		if (type == 41) {
 			size_t e = pos + rdl;
@@ -376,7 +371,7 @@ static void job_push(uint64_t t0, uint32_t src, uint32_t k, int shared)
 static int wait_fd(int fd, short ev, uint64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = ev };
-	uint64_t n = now_ns();
+	uint64_t n = common_now_ns();
 	if (n >= deadline)
 		return 0;
 	return poll(&p, 1, (int)((deadline - n) / 1000000 + 1)) > 0;
@@ -450,7 +445,7 @@ static void *worker(void *arg)
 				ADD(gl.tc_ok, 1);
 			if (j.shared)
 				ADD(shared_ok, 1);
-			hist_add(&gl, now_ns() - j.t0);
+			hist_add(&gl, common_now_ns() - j.t0);
 		} else {
 			ADD(gl.lost, 1);
 		}
@@ -466,11 +461,11 @@ static int udp_sock(int rcvbuf)
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), one = 1;
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	if (fd < 0)
-		die("socket");
+		common_die("socket");
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-		die("bind");
+		common_die("bind");
 	return fd;
 }
 
@@ -520,7 +515,7 @@ static void make_sources(void)
 	cookies = calloc(o.nsrc, sizeof(*cookies));
 	cklen = calloc(o.nsrc, 1);
 	if (!srcs || !cookies || !cklen)
-		die("calloc");
+		common_die("calloc");
 	for (unsigned i = 0; i < o.nsrc; i++) {
 		if (o.s == S_TORTURE)
 			srcs[i] = 0x7f020001u + i;                 /* 127.2.0.x */
@@ -656,7 +651,7 @@ static void legit_recv(int fd, unsigned s)
 		lq = &lqs[s][(uint16_t)(r[0] << 8 | r[1])];
 		if (!lq->on)
 			continue;
-		now = now_ns();
+		now = common_now_ns();
 		lq->on = 0;
 		legit_name(lq->k, name, sizeof(name), a);
 		qlen = mkquery(q, 0, 0, name, 1, 1, NULL, 0);
@@ -732,11 +727,11 @@ static void fetch_cookies(int fd)
 				n++;
 			}
 			if (n && sendmmsg(fd, m, n, 0) < 0)
-				die("sendmmsg");
+				common_die("sendmmsg");
 			usleep(8000);   /* 8,000/s in all: under every RRL */
 		}
-		dl = now_ns() + 500000000ull;
-		while (now_ns() < dl && got < o.nsrc) {
+		dl = common_now_ns() + 500000000ull;
+		while (common_now_ns() < dl && got < o.nsrc) {
 			uint8_t r[4096];
 			ssize_t len;
 			if (!wait_fd(fd, POLLIN, dl))
@@ -794,13 +789,13 @@ static void run_tcp(void)
 	uint8_t q[300];
 	size_t qlen;
 	int ep = epoll_create1(0);
-	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(o.dur * 1e9), last = t0;
+	uint64_t t0 = common_now_ns(), end = t0 + (uint64_t)(o.dur * 1e9), last = t0;
 	uint64_t next_drip = t0, lastj = t0;
 	double ltok = 0;
 	unsigned reopen_budget = 0;
 
 	if (!cs || ep < 0)
-		die("tcp setup");
+		common_die("tcp setup");
 	q[2] = 0;
 	qlen = mkquery(q + 2, 1, 0, "host1.example.com", 1, 0, NULL, 0);
 	q[0] = 0;
@@ -809,8 +804,8 @@ static void run_tcp(void)
 		cs[i].src = 0x7f050001u + (i / 250) * 256 + i % 250;
 		aconn_open(&cs[i], ep);
 	}
-	while (now_ns() < end) {
-		uint64_t now = now_ns();
+	while (common_now_ns() < end) {
+		uint64_t now = common_now_ns();
 		int n = epoll_wait(ep, evs, 256, 1);
 		unsigned open = 0;
 		for (int i = 0; i < n; i++) {
@@ -826,7 +821,7 @@ static void run_tcp(void)
 				c->fd = -1;
 			}
 		}
-		now = now_ns();
+		now = common_now_ns();
 		/* legitimate TCP clients */
 		ltok += (double)(now - lastj) * 1e-9 * o.lrate;
 		lastj = now;
@@ -902,19 +897,19 @@ static void run_udp(double dur, int garbage_phase)
 			lfd[i] = udp_sock(1 << 20);
 			lqs[i] = calloc(65536, sizeof(struct lq));
 			if (!lqs[i])
-				die("calloc");
+				common_die("calloc");
 			epoll_ctl(ep, EPOLL_CTL_ADD, lfd[i], &ev);
 		}
 		if (o.s == S_COOKIE)
 			fetch_cookies(ffd[0]);
 		run_udp_ready();
 	}
-	t0 = now_ns();
+	t0 = common_now_ns();
 	end = t0 + (uint64_t)(dur * 1e9);
 	last = lastx = t0;
 	phase_pkts = 0;
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = common_now_ns();
 		int n, idle = 1;
 		if (now >= end)
 			break;
@@ -977,9 +972,9 @@ static void run_udp(double dur, int garbage_phase)
 		return;
 	/* collect for the timeout, then the rest is lost */
 	{
-		uint64_t dl = now_ns() + (uint64_t)(o.tmo * 1e9);
+		uint64_t dl = common_now_ns() + (uint64_t)(o.tmo * 1e9);
 		for (;;) {
-			uint64_t now = now_ns();
+			uint64_t now = common_now_ns();
 			int n;
 			if (now >= dl)
 				break;
@@ -995,7 +990,7 @@ static void run_udp(double dur, int garbage_phase)
 				legit_expire(s, now, 0);
 		}
 		for (unsigned s = 0; s < FL_LSOCKS; s++)
-			legit_expire(s, now_ns(), 1);
+			legit_expire(s, common_now_ns(), 1);
 	}
 }
 
@@ -1003,14 +998,14 @@ static void run_udp_ready(void)
 {
 	snap_c0 = tree_ticks(o.pid, 0);
 	snap_m0 = machine_busy();
-	snap_t0 = now_ns();
+	snap_t0 = common_now_ns();
 }
 
 static void run_udp_sent(void)
 {
 	snap_c1 = tree_ticks(o.pid, 0);
 	snap_m1 = machine_busy();
-	snap_t1 = now_ns();
+	snap_t1 = common_now_ns();
 }
 
 static void usage(void)
@@ -1092,16 +1087,16 @@ int main(int argc, char **argv)
 	if (o.s == S_TCP) {
 		struct rlimit rl = { o.conns + 1024, o.conns + 1024 };
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			die("setrlimit");
+			common_die("setrlimit");
 	}
-	rng_s ^= (uint64_t)getpid() << 20 ^ now_ns();
+	rng_s ^= (uint64_t)getpid() << 20 ^ common_now_ns();
 	make_sources();
 	for (int i = 0; i < FL_WORKERS; i++)
 		pthread_create(&th[i], NULL, worker, NULL);
 
 	c0 = tree_ticks(o.pid, 0);
 	m0 = machine_busy();
-	t0 = now_ns();
+	t0 = common_now_ns();
 	if (o.s == S_TCP) {
 		run_tcp();
 	} else if (o.s == S_GARBAGE) {
@@ -1122,7 +1117,7 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&jmu);
 	for (int i = 0; i < FL_WORKERS; i++)
 		pthread_join(th[i], NULL);
-	t1 = now_ns();
+	t1 = common_now_ns();
 	m1 = machine_busy();
 	c1 = tree_ticks(o.pid, 0);
 	el = (double)(t1 - t0) * 1e-9;

@@ -45,6 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define COMMON_DIE_STATUS 2
+#include "common.h"
+
 #define LV_SLOTS     4096
 #define LV_SLOT_MASK (LV_SLOTS - 1)
 #define LV_BATCH     64
@@ -112,20 +115,6 @@ static struct {
 		send_err, rcode[16], checked;
 } st;
 static uint64_t hist[LV_HBUCKETS];
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
 
 static unsigned hist_index(uint64_t v)
 {
@@ -221,11 +210,11 @@ static void load_queries(const char *path)
 	unsigned lineno = 0;
 
 	if (!f)
-		die(path);
+		common_die(path);
 	queries = malloc(cap * sizeof(*queries));
 	q_wire = malloc(wcap);
 	if (!queries || !q_wire)
-		die("malloc");
+		common_die("malloc");
 	while (fgets(line, sizeof(line), f)) {
 		char name[512], type[32], exp[32];
 		uint8_t *w;
@@ -251,13 +240,13 @@ static void load_queries(const char *path)
 			cap *= 2;
 			queries = realloc(queries, cap * sizeof(*queries));
 			if (!queries)
-				die("realloc");
+				common_die("realloc");
 		}
 		if (wlen + LV_QMAX > wcap) {
 			wcap *= 2;
 			q_wire = realloc(q_wire, wcap);
 			if (!q_wire)
-				die("realloc");
+				common_die("realloc");
 		}
 		w = q_wire + wlen;
 		memset(w, 0, 12);
@@ -533,7 +522,7 @@ static void udp_recv(struct conn *c)
 		r = recvmmsg(c->fd, rx, LV_BATCH, MSG_DONTWAIT, NULL);
 		if (r <= 0)
 			return;
-		now = now_ns();
+		now = common_now_ns();
 		for (i = 0; i < r; i++)
 			on_reply(c, rxb[i], rx[i].msg_len, now);
 		if (r < LV_BATCH)
@@ -582,7 +571,7 @@ static void tcp_recv(struct conn *c)
 	if (r <= 0)
 		return;
 	c->rlen += (size_t)r;
-	now = now_ns();
+	now = common_now_ns();
 	while (c->rlen - p >= 2) {
 		size_t l = (size_t)(c->rbuf[p] << 8 | c->rbuf[p + 1]);
 
@@ -658,7 +647,7 @@ int main(int argc, char **argv)
 	conns = calloc((size_t)opt.nconns, sizeof(*conns));
 	ep = epoll_create1(0);
 	if (!conns || ep < 0)
-		die("setup");
+		common_die("setup");
 	for (i = 0; i < opt.nconns; i++) {
 		struct conn *c = &conns[i];
 		struct sockaddr_in src = { .sin_family = AF_INET };
@@ -671,31 +660,31 @@ int main(int argc, char **argv)
 		c->fd = socket(AF_INET, (opt.tcp ? SOCK_STREAM : SOCK_DGRAM) |
 				       SOCK_NONBLOCK, 0);
 		if (c->fd < 0)
-			die("socket");
+			common_die("socket");
 		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 		setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 		if (bind(c->fd, (struct sockaddr *)&src, sizeof(src)) < 0)
-			die("bind");
+			common_die("bind");
 		if (opt.tcp) {
 			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
 				   sizeof(one));
 			c->rbuf = malloc(LV_TCPBUF);
 			c->wbuf = malloc(LV_TCPBUF);
 			if (!c->rbuf || !c->wbuf)
-				die("malloc");
+				common_die("malloc");
 		}
 		if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
 		    errno != EINPROGRESS)
-			die("connect");
+			common_die("connect");
 		c->connected = !opt.tcp;
 		ev.events = EPOLLIN | (opt.tcp ? EPOLLOUT : 0);
 		ev.data.u32 = (uint32_t)i;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
-			die("epoll_ctl");
+			common_die("epoll_ctl");
 	}
 
 	tmo = (uint64_t)(opt.timeout * 1e9);
-	start = last = now = now_ns();
+	start = last = now = common_now_ns();
 	send_end = start + (uint64_t)(opt.duration * 1e9);
 	drain_end = send_end + tmo;
 	end = send_end;
@@ -711,7 +700,7 @@ int main(int argc, char **argv)
 		else
 			wait.tv_nsec = 1000000;
 		n = epoll_pwait2(ep, evs, 256, &wait, NULL);
-		now = now_ns();
+		now = common_now_ns();
 		for (i = 0; i < n; i++) {
 			struct conn *c = &conns[evs[i].data.u32];
 
@@ -723,7 +712,7 @@ int main(int argc, char **argv)
 				getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
 				if (err) {
 					errno = err;
-					die("tcp connect");
+					common_die("tcp connect");
 				}
 				c->connected = 1;
 				ev.events = EPOLLIN;
@@ -737,7 +726,7 @@ int main(int argc, char **argv)
 					udp_recv(c);
 			}
 		}
-		now = now_ns();
+		now = common_now_ns();
 		for (i = 0; i < opt.nconns; i++)
 			expire(&conns[i], now, tmo);
 		if (!sending) {

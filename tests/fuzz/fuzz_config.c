@@ -18,6 +18,8 @@
 #include "server/log.h"
 #include "zones/errcode.h"
 
+#include "fuzz_util.h"
+
 #define FUZZ_CONFIG_MAX 16384
 
 static char fuzz_dir[64];
@@ -47,20 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config cfg;
 	char err[512];
-	FILE *f;
 	int rc;
 
 	if (!fuzz_dir[0])
 		fuzz_init();
 	if (size > FUZZ_CONFIG_MAX)
 		return 0;
-	f = fopen(fuzz_path, "w");
-	if (!f)
-		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
-	if (fclose(f) != 0)
-		abort();
+	fuzz_util_write(fuzz_path, data, size);
 	config_init(&cfg);
 	err[0] = '\0';
 	rc = config_load(&cfg, fuzz_path, err, sizeof(err));

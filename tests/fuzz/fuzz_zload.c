@@ -30,6 +30,8 @@
 #include "zones/zdb.h"
 #include "zones/zload.h"
 
+#include "fuzz_util.h"
+
 #define FUZZ_ZLOAD_MAX 16384
 #define FUZZ_ZLOAD_NAMES 4
 
@@ -174,19 +176,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct zone *z = NULL;
 	struct zdb *db;
 	char err[512];
-	FILE *f;
 
 	if (!fuzz_dir[0])
 		fuzz_init();
 	if (size > FUZZ_ZLOAD_MAX || !fuzz_include_ok(data, size))
 		return 0;
-	f = fopen(fuzz_zone_path, "w");
-	if (!f)
-		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
-	if (fclose(f) != 0)
-		abort();
+	fuzz_util_write(fuzz_zone_path, data, size);
 	err[0] = '\0';
 	if (zload_file("example.com", fuzz_zone_path, &z, err, sizeof(err)) != 0) {
 		if (z || !err[0] || !memchr(err, '\0', sizeof(err)))

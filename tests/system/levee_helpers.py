@@ -14,6 +14,7 @@ SLOW scales every timeout and FEW() shrinks the packet counts.
 
 import os
 import re
+import select
 import signal
 import socket
 import struct
@@ -185,6 +186,19 @@ def start_levee(tmpdir, args, name="levee", timeout=None, env=None):
     return p
 
 
+def start_levee_extra(pool, extra, reactors=2, name="levee", **server):
+    """Write a levee_config() listening on a free 127.0.0.1 port, append the
+    YAML text extra to it and start levee on it through the test's pool
+    fixture.  Returns (port, Proc)."""
+    port = free_port()
+    conf = levee_config(os.path.join(pool.tmpdir, "levee-%s-%d.yaml" %
+                                     (name, port)),
+                        ["127.0.0.1@%d" % port], reactors=reactors, **server)
+    with open(conf, "a") as f:
+        f.write(extra)
+    return port, pool.levee(["-c", conf])
+
+
 def run_levee(args, timeout=None):
     """Run LEVEE_BIN to completion (e.g. --check).  Returns CompletedProcess
     with .stdout and .stderr as text."""
@@ -223,6 +237,17 @@ def wait_soa(port, origins, timeout, addr="127.0.0.1", proc=None):
         time.sleep(0.05)
 
 
+def _peer_ready(p, port, zones):
+    """Wait until the peer server p answers SOA for every zone's origin;
+    stops it and re-raises on timeout.  Returns p."""
+    try:
+        wait_soa(port, [o for o, _ in zones], 20 * SLOW, proc=p)
+    except AssertionError:
+        p.stop()
+        raise
+    return p
+
+
 def start_knotd(tmpdir, port, zones=ZONES):
     d = os.path.join(str(tmpdir), "knot")
     os.makedirs(os.path.join(d, "db"), exist_ok=True)
@@ -251,13 +276,8 @@ template:
 zone:
 {z}""".format(d=d, port=port, ident=yaml_quote(IDENTITY), ver=yaml_quote(VERSION),
               nsid=yaml_quote(NSID), pl=UDP_MAX_PAYLOAD, z=z))
-    p = Proc("knotd", ["knotd", "-c", conf], os.path.join(d, "knotd.log"), cwd=DATA)
-    try:
-        wait_soa(port, [o for o, _ in zones], 20 * SLOW, proc=p)
-    except AssertionError:
-        p.stop()
-        raise
-    return p
+    return _peer_ready(Proc("knotd", ["knotd", "-c", conf],
+                            os.path.join(d, "knotd.log"), cwd=DATA), port, zones)
 
 
 def start_nsd(tmpdir, port, zones=ZONES):
@@ -290,13 +310,8 @@ remote-control:
   control-enable: no
 {z}""".format(d=d, port=port, data=DATA, ident=yaml_quote(IDENTITY), nsid=NSID,
               ver=yaml_quote(VERSION), pl=UDP_MAX_PAYLOAD, z=z))
-    p = Proc("nsd", ["nsd", "-d", "-c", conf], os.path.join(d, "nsd.log"), cwd=DATA)
-    try:
-        wait_soa(port, [o for o, _ in zones], 20 * SLOW, proc=p)
-    except AssertionError:
-        p.stop()
-        raise
-    return p
+    return _peer_ready(Proc("nsd", ["nsd", "-d", "-c", conf],
+                            os.path.join(d, "nsd.log"), cwd=DATA), port, zones)
 
 
 # ---- clients -------------------------------------------------------------
@@ -384,3 +399,46 @@ def counters(proc, timeout=None):
     for idx, rest in lines:
         out[int(idx)] = {k: int(v) for k, v in re.findall(r"([a-z][a-z0-9-]*) (\d+)", rest)}
     return out
+
+
+def counter_total(proc, name):
+    """The counter name summed over all reactors (see counters())."""
+    return sum(c.get(name, 0) for c in counters(proc).values())
+
+
+def udp_many_ports(port, nsocks, rounds, wire_for, answered_ok,
+                   addr="127.0.0.1", timeout=None):
+    """rounds x one datagram per socket from nsocks sockets bound to
+    distinct source ports on addr, each round waiting up to timeout (default
+    2 * SLOW) for one reply per socket.  wire_for(sock) gives the bytes to
+    send; answered_ok(sock, reply bytes) says whether a reply counts.
+    Returns how many counted."""
+    if timeout is None:
+        timeout = 2.0 * SLOW
+    socks = []
+    answered = 0
+    try:
+        for _ in range(nsocks):
+            s = socket.socket(_family(addr), socket.SOCK_DGRAM)
+            s.bind((addr, 0))
+            s.setblocking(False)
+            socks.append(s)
+        for _round in range(rounds):
+            for s in socks:
+                s.sendto(wire_for(s), (addr, port))
+            pending = set(socks)
+            deadline = time.monotonic() + timeout
+            while pending and time.monotonic() < deadline:
+                ready, _, _ = select.select(list(pending), [], [], 0.2)
+                for s in ready:
+                    try:
+                        data = s.recv(4096)
+                    except BlockingIOError:
+                        continue
+                    if answered_ok(s, data):
+                        answered += 1
+                    pending.discard(s)
+    finally:
+        for s in socks:
+            s.close()
+    return answered

@@ -18,6 +18,7 @@ Loopback only (127.x.y.z sources, which Linux routes to lo); every loop is
 bounded by a count and a deadline.
 """
 
+import functools
 import os
 import random
 import select
@@ -36,18 +37,8 @@ import levee_helpers as H
 T = 2.0 * H.SLOW
 
 
-def start(pool, extra, reactors=2, name="flood", **server):
-    port = H.free_port()
-    conf = H.levee_config(os.path.join(pool.tmpdir, "levee-%s-%d.yaml" %
-                                       (name, port)),
-                          ["127.0.0.1@%d" % port], reactors=reactors, **server)
-    with open(conf, "a") as f:
-        f.write(extra)
-    return port, pool.levee(["-c", conf])
-
-
-def total(proc, name):
-    return sum(c.get(name, 0) for c in H.counters(proc).values())
+start = functools.partial(H.start_levee_extra, name="flood")
+total = H.counter_total
 
 
 def wire(name, rdtype="A", edns=True, cookie=None):

@@ -6,7 +6,6 @@ went to; SIGTERM.
 
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -151,33 +150,10 @@ def test_sharding_two_reactors(pool):
     assert sorted(before) == [0, 1], before
 
     # 2000 queries from 200 source ports, 10 rounds of one query per socket.
-    socks = []
-    try:
-        for _ in range(200):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(("127.0.0.1", 0))
-            s.setblocking(False)
-            socks.append(s)
-        answered = 0
-        wire = dns.message.make_query("www.test.", "A").to_wire()
-        for _round in range(10):
-            for s in socks:
-                s.sendto(wire, ("127.0.0.1", port))
-            pending = set(socks)
-            deadline = time.monotonic() + T
-            while pending and time.monotonic() < deadline:
-                ready, _, _ = select.select(list(pending), [], [], 0.2)
-                for s in ready:
-                    try:
-                        data = s.recv(4096)
-                    except BlockingIOError:
-                        continue
-                    if dns.message.from_wire(data).rcode() == 0:
-                        answered += 1
-                    pending.discard(s)
-    finally:
-        for s in socks:
-            s.close()
+    wire = dns.message.make_query("www.test.", "A").to_wire()
+    answered = H.udp_many_ports(
+        port, 200, 10, lambda s: wire,
+        lambda s, data: dns.message.from_wire(data).rcode() == 0, timeout=T)
     assert answered >= 1900, "only %d of 2000 answered" % answered
 
     after = H.counters(p)

@@ -16,7 +16,7 @@ is bounded by a count and a deadline; every socket is closed at the end.
 """
 
 import multiprocessing
-import os
+import functools
 import select
 import socket
 import struct
@@ -30,18 +30,8 @@ import levee_helpers as H
 T = 2.0 * H.SLOW
 
 
-def start(pool, extra, reactors=2, name="tcpp", **server):
-    port = H.free_port()
-    conf = H.levee_config(os.path.join(pool.tmpdir, "levee-%s-%d.yaml" %
-                                       (name, port)),
-                          ["127.0.0.1@%d" % port], reactors=reactors, **server)
-    with open(conf, "a") as f:
-        f.write(extra)
-    return port, pool.levee(["-c", conf])
-
-
-def total(proc, name):
-    return sum(c.get(name, 0) for c in H.counters(proc).values())
+start = functools.partial(H.start_levee_extra, name="tcpp")
+total = H.counter_total
 
 
 class Attacker(multiprocessing.Process):

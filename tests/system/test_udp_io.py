@@ -10,10 +10,8 @@ count and a deadline; traffic goes to 127.0.0.1 and ::1 only.
 """
 
 import os
-import select
 import socket
 import sys
-import time
 
 import dns.message
 import dns.rdatatype
@@ -46,42 +44,23 @@ def _start(pool, tmp_path, listen, reactors=2, **server):
 def _many_ports(port, addr, nsocks, rounds):
     """rounds x one query per socket from nsocks source ports; returns how
     many were answered NOERROR with www.test. A 127.0.0.4."""
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     q = dns.message.make_query("www.test.", "A")
-    socks = []
-    answered = 0
-    try:
-        for _ in range(nsocks):
-            s = socket.socket(fam, socket.SOCK_DGRAM)
-            s.bind((addr, 0))
-            s.setblocking(False)
-            socks.append(s)
-        for _round in range(rounds):
-            ids = {}
-            for s in socks:
-                q.id = (q.id + 1) & 0xFFFF
-                ids[s] = q.id
-                s.sendto(q.to_wire(), (addr, port))
-            pending = set(socks)
-            deadline = time.monotonic() + T
-            while pending and time.monotonic() < deadline:
-                ready, _, _ = select.select(list(pending), [], [], 0.2)
-                for s in ready:
-                    try:
-                        data = s.recv(4096)
-                    except BlockingIOError:
-                        continue
-                    r = dns.message.from_wire(data)
-                    rrs = [rr for rrset in r.answer for rr in rrset
-                           if rrset.rdtype == dns.rdatatype.A]
-                    if (r.id == ids[s] and r.rcode() == 0 and
-                            [rr.address for rr in rrs] == ["127.0.0.4"]):
-                        answered += 1
-                    pending.discard(s)
-    finally:
-        for s in socks:
-            s.close()
-    return answered
+    ids = {}
+
+    def wire_for(s):
+        q.id = (q.id + 1) & 0xFFFF
+        ids[s] = q.id
+        return q.to_wire()
+
+    def answered_ok(s, data):
+        r = dns.message.from_wire(data)
+        rrs = [rr for rrset in r.answer for rr in rrset
+               if rrset.rdtype == dns.rdatatype.A]
+        return (r.id == ids[s] and r.rcode() == 0 and
+                [rr.address for rr in rrs] == ["127.0.0.4"])
+
+    return H.udp_many_ports(port, nsocks, rounds, wire_for, answered_ok,
+                            addr=addr, timeout=T)
 
 
 def test_libuv_path_answers_from_many_ports(pool, tmp_path):

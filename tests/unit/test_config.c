@@ -321,6 +321,27 @@ static void write_tmp(char *path, size_t len, const char *text)
 	fclose(f);
 }
 
+/* Loads text as a configuration file into cfg (after config_init) and
+ * checks the outcome: want NULL means success, otherwise an error whose
+ * message contains want. The caller inspects cfg and frees it. */
+static void load_case(struct config *cfg, const char *text, const char *want,
+		      const char *label, size_t i)
+{
+	char path[64], err[512] = "";
+	int rc;
+
+	write_tmp(path, sizeof(path), text);
+	config_init(cfg);
+	rc = config_load(cfg, path, err, sizeof(err));
+	unlink(path);
+	if ((rc == 0) != !want || (want && !strstr(err, want)))
+		fprintf(stderr, "\n%s case %zu: rc %d, err '%s'\n", label, i,
+			rc, err);
+	CU_ASSERT_EQUAL(rc, want ? LV_ECONFIG : 0);
+	if (want)
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+}
+
 /* udp-io: mmsg (default) or libuv; libuv refuses wildcard addresses
  * whichever comes first, in the file or from -l. */
 static void test_udp_io(void)
@@ -490,19 +511,7 @@ static void test_cookies(void)
 	config_free(&cfg);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc;
-
-		write_tmp(path, sizeof(path), cases[i].text);
-		config_init(&cfg);
-		rc = config_load(&cfg, path, err, sizeof(err));
-		unlink(path);
-		if ((rc == 0) != !cases[i].want ||
-		    (cases[i].want && !strstr(err, cases[i].want)))
-			fprintf(stderr, "\ncookies case %zu: rc %d, err '%s'\n",
-				i, rc, err);
-		CU_ASSERT_EQUAL(rc, cases[i].want ? LV_ECONFIG : 0);
-		if (cases[i].want)
-			CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].want));
+		load_case(&cfg, cases[i].text, cases[i].want, "cookies", i);
 		if (i == 0) {
 			CU_ASSERT_FALSE(cfg.cookies.answer);
 			CU_ASSERT_EQUAL(cfg.cookies.require,
@@ -609,19 +618,7 @@ static void test_flood_sections(void)
 	config_free(&cfg);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc;
-
-		write_tmp(path, sizeof(path), cases[i].text);
-		config_init(&cfg);
-		rc = config_load(&cfg, path, err, sizeof(err));
-		unlink(path);
-		if ((rc == 0) != !cases[i].want ||
-		    (cases[i].want && !strstr(err, cases[i].want)))
-			fprintf(stderr, "\nflood case %zu: rc %d, err '%s'\n",
-				i, rc, err);
-		CU_ASSERT_EQUAL(rc, cases[i].want ? LV_ECONFIG : 0);
-		if (cases[i].want)
-			CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].want));
+		load_case(&cfg, cases[i].text, cases[i].want, "flood", i);
 		config_free(&cfg);
 	}
 }

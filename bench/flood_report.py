@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 """flood_report.py -- flood.tsv (bench/flood-compare) to flood.md and flood.png.
 
-usage: flood_report.py TSV OUTDIR DUR RATE LRATE TCP_CONNS LOADAVG
+usage: flood_report.py TSV OUTDIR DUR CAP LRATE TCP_CONNS LOADAVG
 
-Each TSV row: server, scenario, then the "FLOOD key=value ..." line of
-bench/flood with the harness's own counters appended (sockdrops, softnet,
-lv_dropped, lv_rrl_dropped, lv_rrl_slipped). One Markdown row per scenario
-and server, in the order run; a gnuplot chart of legitimate answered %.
+Each TSV row: server, label, then the "FLOOD key=value ..." line of
+bench/flood with the harness's own counters appended (flood2_sent, sockdrops,
+softnet, lv_dropped, lv_rrl_dropped, lv_rrl_slipped). A label is a scenario,
+or SCENARIO@Mx (offered at M times knotd's capacity CAP) or SCENARIO@core
+(a second generator on the servers' core). One Markdown row per label and
+server, in the order run; gnuplot charts: flood.png (legitimate answered %
+per label) and flood-curve.png (legitimate answered % against M, one panel
+per scenario).
 """
 import os
 import platform
@@ -38,7 +42,8 @@ def num(kv, k, d=0.0):
         return d
 
 
-def figure(sc, kv):
+def figure(label, kv):
+    sc = label.split("@")[0]
     if sc == "reflection":
         return f"victim bytes in/out {num(kv, 'amp'):.2f}"
     if sc == "garbage":
@@ -54,7 +59,7 @@ def figure(sc, kv):
 
 
 def main():
-    tsv, out, dur, rate, lrate, conns, load = sys.argv[1:8]
+    tsv, out, dur, cap, lrate, conns, load = sys.argv[1:8]
     dur = float(dur)
     rows = parse(tsv)
     servers = []
@@ -69,10 +74,13 @@ def main():
     ncpu = os.cpu_count()
     lines.append(
         f"Run {time.strftime('%Y-%m-%d %H:%M')} on {uname.node} ({ncpu} CPUs, kernel {uname.release}): "
-        f"{dur:g} s per run, flood {int(float(rate)):,}/s offered (UDP scenarios), legitimate "
+        f"{dur:g} s per run; knotd's capacity C = {int(float(cap)):,} answered/s; floods offered at "
+        f"M x C (`@Mx`), or as fast as two generators can with the second on the servers' core "
+        f"(`@core`), reflection and garbage at C; legitimate "
         f"{int(float(lrate)):,}/s UDP (200/s TCP), {int(conns):,} attacker TCP connections; "
         f"servers on CPU 1, generator on CPU 0. RRL rows: 20 responses/s per /24, slip 2, cookies "
-        f"answered; `0` rows: no RRL. Load average at the end: {load}.")
+        f"answered; `0` rows: no RRL; `levee-def`: the same plus Levee's own flood defences "
+        f"(bench/flood-compare). Load average at the end: {load}.")
     lines.append("")
     lines.append("| scenario | server | legit answered % | legit p99 ms | legit TC (retried) | flood sent/s "
                  "| flood received/s | server CPU | machine CPU | scenario figure | lost legit: where |")
@@ -82,7 +90,7 @@ def main():
         sent, ans = num(kv, "legit_sent"), num(kv, "legit_answered")
         p = 100 * ans / sent if sent else 0
         pct[(sc, s)] = p
-        fsent = num(kv, "flood_sent")
+        fsent = num(kv, "flood_sent") + num(kv, "flood2_sent")
         rx = max(0.0, fsent - num(kv, "sockdrops")) / dur
         lost = int(sent - ans)
         if s.startswith("levee"):
@@ -102,13 +110,16 @@ def main():
                  "from /proc/PID/stat; machine: all CPUs from /proc/stat, including the generator and "
                  "anything else running). Levee's counters are from SIGUSR1 (rrl-dropped-*, dropped).")
     lines.append("")
-    lines.append("Levee minus the best of knotd and nsd (RRL rows), legit answered, percentage points:")
+    lines.append("Levee minus the best of knotd and nsd (RRL rows), legit answered, percentage points "
+                 "(levee / levee-def):")
     lines.append("")
     for sc in scens:
-        if ("levee" in [s for s in servers]) and (sc, "levee") in pct:
-            others = [pct[(sc, o)] for o in ("knotd", "nsd") if (sc, o) in pct]
-            if others:
-                lines.append(f"- {sc}: {pct[(sc, 'levee')] - max(others):+.2f}")
+        others = [pct[(sc, o)] for o in ("knotd", "nsd") if (sc, o) in pct]
+        if not others:
+            continue
+        mine = [f"{pct[(sc, l)] - max(others):+.2f}" for l in ("levee", "levee-def") if (sc, l) in pct]
+        if mine:
+            lines.append(f"- {sc}: {' / '.join(mine)}")
     md = "\n".join(lines) + "\n"
     with open(os.path.join(out, "flood.md"), "w") as f:
         f.write(md)
@@ -117,7 +128,7 @@ def main():
         f.write("scenario " + " ".join(servers) + "\n")
         for sc in scens:
             f.write(sc + " " + " ".join(f"{pct.get((sc, s), 0):.3f}" for s in servers) + "\n")
-    gp = f"""set terminal pngcairo size 1100,500
+    gp = f"""set terminal pngcairo size 1600,550
 set output '{os.path.join(out, "flood.png")}'
 set title 'Legitimate queries answered under flood (%)'
 set style data histograms
@@ -128,6 +139,34 @@ set key outside right
 set xtics rotate by -20
 set grid ytics
 plot for [i=2:{len(servers) + 1}] '{dat}' using i:xtic(1) title columnheader(i)
+"""
+    curve = os.path.join(out, "flood-curve.dat")
+    bases = []
+    for sc in scens:
+        if "@" in sc and sc.endswith("x") and sc.split("@")[0] not in bases:
+            bases.append(sc.split("@")[0])
+    with open(curve, "w") as f:
+        for b in bases:
+            f.write(f"# {b}\nmult " + " ".join(servers) + "\n")
+            for sc in scens:
+                if sc.startswith(b + "@") and sc.endswith("x"):
+                    f.write(sc.split("@")[1][:-1] + " " +
+                            " ".join(f"{pct.get((sc, s), 0):.3f}" for s in servers) + "\n")
+            f.write("\n\n")
+    panels = "".join(
+        f"set title '{b}'\nplot for [i=2:{len(servers) + 1}] '{curve}' index {k} using 1:i "
+        f"with linespoints title columnheader(i)\n" for k, b in enumerate(bases))
+    gp += f"""set terminal pngcairo size 1200,800
+set output '{os.path.join(out, "flood-curve.png")}'
+set style data linespoints
+set multiplot layout 2,2 title 'Legitimate queries answered (%) against the flood rate, in multiples of knotd capacity'
+set yrange [0:105]
+set xrange [0.4:1.6]
+set xtics ('0.5' 0.5, '1' 1, '1.5' 1.5)
+set key inside bottom left
+set xtics norotate
+set grid
+{panels}unset multiplot
 """
     try:
         subprocess.run(["gnuplot"], input=gp.encode(), check=True)

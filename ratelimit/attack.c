@@ -13,6 +13,17 @@
  * into one bit of a 65,536-bit map; with z zero bits the estimate is
  * -m ln(z/m), so "more than T distinct" is "fewer than m e^(-T/m) zero
  * bits", a bound computed once at start (without libm).
+ * Zones (attack.h says why here): each slot has ATTACK_ZONE_CELLS cells of
+ * {owner, answers << 32 | nxdomains}; a zone takes the first free cell
+ * (owner 0, claimed by CAS) of up to ATTACK_ZONE_PROBES from its mixed
+ * identity, or adds to the last one probed when all are taken. The
+ * evaluator scans the cells of the second that ended (only when the zone
+ * threshold is set) and keeps the zone with the highest share among those
+ * with at least zone-nxdomain-min NXDOMAINs. To name that zone in the log,
+ * the answer whose NXDOMAIN count reaches the floor (or a power of two
+ * above it) while its share so far is over the threshold claims the
+ * slot's name record once (CAS) and copies the apex in with relaxed
+ * atomic byte stores, published by a release store of its length.
  */
 #include "ratelimit/attack.h"
 
@@ -24,17 +35,29 @@
 
 #define ATTACK_MAP_BITS 65536u
 #define ATTACK_MAP_WORDS (ATTACK_MAP_BITS / 64u)
+#define ATTACK_ZONE_CELLS 4096u      /* a power of two */
+#define ATTACK_ZONE_PROBES 8u
+#define ATTACK_NAME_MAX 255u
+
+struct attack_cell {
+	_Atomic uintptr_t zone;          /* owner this second, 0: free */
+	_Atomic uint64_t counts;         /* answers << 32 | NXDOMAINs */
+};
 
 struct attack_slot {
 	_Atomic uint64_t queries;
-	_Atomic uint32_t max_zone_nx;
 	_Atomic uint64_t map[ATTACK_MAP_WORDS];
+	_Atomic uint32_t name_cell;      /* cell + 1 the name is of, 0: none */
+	_Atomic uint32_t name_len;       /* set (release) once name is whole */
+	_Atomic uint8_t name[ATTACK_NAME_MAX];
+	struct attack_cell zones[ATTACK_ZONE_CELLS];
 };
 
 struct attack {
 	struct attack_config cfg;
 	attack_log_fn log;
 	uint64_t name_key;
+	uint64_t zone_key;
 	unsigned zeros_engage;           /* distinct names: engage below */
 	unsigned zeros_release;          /* ...calm at or above */
 	_Atomic uint32_t second;         /* the second being measured */
@@ -81,6 +104,7 @@ struct attack *attack_new(const struct attack_config *c, attack_log_fn log)
 	if (getrandom(&a->name_key, sizeof(a->name_key), 0) !=
 	    sizeof(a->name_key))
 		a->name_key = (uint64_t)(uintptr_t)a ^ 0x9E3779B97F4A7C15ull;
+	a->zone_key = a->name_key * 0xbf58476d1ce4e5b9ull + 0x94d049bb133111ebull;
 	if (c->distinct_names_per_second) {
 		a->zeros_engage = attack_zeros_after(c->distinct_names_per_second);
 		a->zeros_release = attack_zeros_after(
@@ -114,12 +138,95 @@ unsigned long attack_changes(const struct attack *a, bool engaged)
 				    memory_order_relaxed);
 }
 
-static void attack_slot_clear(struct attack_slot *s)
+static void attack_slot_clear(const struct attack *a, struct attack_slot *s)
 {
 	atomic_store_explicit(&s->queries, 0, memory_order_relaxed);
-	atomic_store_explicit(&s->max_zone_nx, 0, memory_order_relaxed);
-	for (unsigned i = 0; i < ATTACK_MAP_WORDS; i++)
-		atomic_store_explicit(&s->map[i], 0, memory_order_relaxed);
+	if (a->cfg.distinct_names_per_second)
+		for (unsigned i = 0; i < ATTACK_MAP_WORDS; i++)
+			atomic_store_explicit(&s->map[i], 0,
+					      memory_order_relaxed);
+	if (!a->cfg.zone_nxdomain_percent)
+		return;
+	atomic_store_explicit(&s->name_len, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->name_cell, 0, memory_order_relaxed);
+	for (unsigned i = 0; i < ATTACK_ZONE_CELLS; i++) {
+		atomic_store_explicit(&s->zones[i].zone, 0,
+				      memory_order_relaxed);
+		atomic_store_explicit(&s->zones[i].counts, 0,
+				      memory_order_relaxed);
+	}
+}
+
+/* The zone with the highest NXDOMAIN share of the second in s, among
+ * those with at least zone-nxdomain-min NXDOMAINs: its cell, or -1. */
+static int attack_worst_zone(const struct attack *a, struct attack_slot *s,
+			     uint32_t *nx_out, uint32_t *ans_out)
+{
+	uint32_t floor = a->cfg.zone_nxdomain_min ? a->cfg.zone_nxdomain_min : 1;
+	uint64_t best_nx = 0, best_ans = 1;
+	int best = -1;
+
+	for (unsigned i = 0; i < ATTACK_ZONE_CELLS; i++) {
+		uint64_t c = atomic_load_explicit(&s->zones[i].counts,
+						  memory_order_relaxed);
+		uint64_t nx = (uint32_t)c, ans = c >> 32;
+
+		if (nx < floor || ans == 0 ||
+		    !atomic_load_explicit(&s->zones[i].zone,
+					  memory_order_relaxed))
+			continue;
+		if (nx > ans)   /* a straggler's half-seen add */
+			nx = ans;
+		/* nx/ans > best_nx/best_ans, or equal with more NXDOMAINs */
+		if (best < 0 || nx * best_ans > best_nx * ans ||
+		    (nx * best_ans == best_nx * ans && nx > best_nx)) {
+			best = (int)i;
+			best_nx = nx;
+			best_ans = ans;
+		}
+	}
+	*nx_out = (uint32_t)best_nx;
+	*ans_out = (uint32_t)best_ans;
+	return best;
+}
+
+/* The name recorded for cell (wire, from attack_note_answer) as text in
+ * out, or "" when none was recorded. */
+static void attack_zone_name(struct attack_slot *s, int cell, char *out,
+			     size_t cap)
+{
+	uint8_t w[ATTACK_NAME_MAX];
+	uint32_t len;
+	size_t o = 0, off = 0;
+
+	out[0] = '\0';
+	if (cell < 0 || atomic_load_explicit(&s->name_cell,
+					     memory_order_relaxed) !=
+				(uint32_t)cell + 1u)
+		return;
+	len = atomic_load_explicit(&s->name_len, memory_order_acquire);
+	if (len == 0 || len > ATTACK_NAME_MAX)
+		return;
+	for (uint32_t i = 0; i < len; i++)
+		w[i] = atomic_load_explicit(&s->name[i], memory_order_relaxed);
+	while (off < len && o + 2 < cap) {
+		uint8_t l = w[off++];
+
+		if (l == 0 || off + l > len)
+			break;
+		for (unsigned i = 0; i < l && o + 2 < cap; i++) {
+			uint8_t c = w[off + i];
+
+			out[o++] = ((c >= 'a' && c <= 'z') ||
+				    (c >= '0' && c <= '9') || c == '-' ||
+				    c == '_' || c == '*') ? (char)c : '?';
+		}
+		off += l;
+		out[o++] = '.';
+	}
+	if (o == 0 && cap > 1)
+		out[o++] = '.';
+	out[o] = '\0';
 }
 
 static unsigned attack_zero_bits(struct attack_slot *s)
@@ -139,8 +246,8 @@ static enum attack_change attack_evaluate(struct attack *a,
 {
 	const struct attack_config *c = &a->cfg;
 	uint64_t q = atomic_load_explicit(&s->queries, memory_order_relaxed);
-	uint32_t nx = atomic_load_explicit(&s->max_zone_nx,
-					   memory_order_relaxed);
+	uint32_t nx = 0, zans = 0;
+	int zcell = -1;
 	unsigned rel = c->release_percent, zeros = ATTACK_MAP_BITS;
 	bool over = false, calm = true;
 	uint32_t held;
@@ -157,18 +264,27 @@ static enum attack_change attack_evaluate(struct attack *a,
 		if (q * 100u >= (uint64_t)c->queries_per_second * rel)
 			calm = false;
 	}
-	if (c->zone_nxdomain_percent && q && nx >= c->zone_nxdomain_min) {
-		uint64_t share = (uint64_t)nx * 100u / q;
+	if (c->zone_nxdomain_percent)
+		zcell = attack_worst_zone(a, s, &nx, &zans);
+	if (zcell >= 0) {
+		/* nx * 100 / zans, compared without rounding down */
+		uint64_t pct100 = (uint64_t)nx * 100u;
 
-		if (share >= c->zone_nxdomain_percent) {
-			if (!over)
-				snprintf(why, cap, "one zone's NXDOMAIN share "
-					 "%llu%% (%u/s) over %u%%",
-					 (unsigned long long)share, nx,
-					 c->zone_nxdomain_percent);
+		if (pct100 >= (uint64_t)c->zone_nxdomain_percent * zans) {
+			if (!over) {
+				char zn[ATTACK_NAME_MAX + 2];
+
+				attack_zone_name(s, zcell, zn, sizeof(zn));
+				snprintf(why, cap, "zone %s%sNXDOMAIN %llu%% of "
+					 "its %u queries/s over %u%%", zn,
+					 zn[0] ? " " : "",
+					 (unsigned long long)(pct100 / zans),
+					 zans, c->zone_nxdomain_percent);
+			}
 			over = true;
 		}
-		if (share * 100u >= (uint64_t)c->zone_nxdomain_percent * rel)
+		if (pct100 * 100u >=
+		    (uint64_t)c->zone_nxdomain_percent * rel * zans)
 			calm = false;
 	}
 	if (c->distinct_names_per_second) {
@@ -228,7 +344,7 @@ static enum attack_change attack_idle(struct attack *a, uint32_t n,
 static void attack_report(struct attack *a, enum attack_change ch,
 			  const char *why)
 {
-	char line[400];
+	char line[480];
 
 	if (ch == ATTACK_SAME)
 		return;
@@ -287,21 +403,21 @@ enum attack_change attack_note_query(struct attack *a, const uint8_t *q,
 	    atomic_compare_exchange_strong_explicit(&a->second, &cur, sec,
 						    memory_order_relaxed,
 						    memory_order_relaxed)) {
-		char why[300];
+		char why[400];
 
 		if (cur != 0) {
 			struct attack_slot *done = &a->slot[cur & 1];
 
 			ch = attack_evaluate(a, done, why, sizeof(why));
-			attack_slot_clear(done);
+			attack_slot_clear(a, done);
 			if (sec - cur > 1) {
-				attack_slot_clear(&a->slot[sec & 1]);
+				attack_slot_clear(a, &a->slot[sec & 1]);
 				if (ch == ATTACK_SAME)
 					ch = attack_idle(a, sec - cur - 1, why,
 							 sizeof(why));
 			}
 		} else {
-			attack_slot_clear(&a->slot[sec & 1]);
+			attack_slot_clear(a, &a->slot[sec & 1]);
 		}
 		attack_report(a, ch, why);
 	}
@@ -318,18 +434,73 @@ enum attack_change attack_note_query(struct attack *a, const uint8_t *q,
 	return ch;
 }
 
-void attack_note_zone_nxdomains(struct attack *a, uint32_t count)
+/* Records apex as the name of cell in s, once per second (the first
+ * claim wins). */
+static void attack_claim_name(struct attack_slot *s, unsigned cell,
+			      const uint8_t *apex)
 {
-	struct attack_slot *s;
-	uint32_t cur;
+	uint32_t none = 0, len = 0;
 
-	if (!a || a->cfg.mode != ATTACK_AUTO || !a->cfg.zone_nxdomain_percent)
+	if (!apex || atomic_load_explicit(&s->name_cell, memory_order_relaxed) ||
+	    !atomic_compare_exchange_strong_explicit(
+		    &s->name_cell, &none, cell + 1u, memory_order_relaxed,
+		    memory_order_relaxed))
 		return;
-	s = &a->slot[atomic_load_explicit(&a->second, memory_order_relaxed) & 1];
-	cur = atomic_load_explicit(&s->max_zone_nx, memory_order_relaxed);
-	for (int tries = 0; tries < 16 && count > cur; tries++)
-		if (atomic_compare_exchange_weak_explicit(
-			    &s->max_zone_nx, &cur, count, memory_order_relaxed,
-			    memory_order_relaxed))
+	for (;;) {   /* labels of a valid name in wire form, bounded */
+		uint8_t l = apex[len];
+
+		if ((l & 0xc0) || len + l + 1u > ATTACK_NAME_MAX)
+			return;
+		for (unsigned i = 0; i <= l; i++)
+			atomic_store_explicit(&s->name[len + i], apex[len + i],
+					      memory_order_relaxed);
+		len += l + 1u;
+		if (l == 0)
 			break;
+	}
+	atomic_store_explicit(&s->name_len, len, memory_order_release);
+}
+
+void attack_note_answer(struct attack *a, const void *zone,
+			const uint8_t *apex, bool nxdomain, uint64_t now_ms)
+{
+	uintptr_t id = (uintptr_t)zone, own;
+	struct attack_slot *s;
+	struct attack_cell *cell = NULL;
+	uint64_t h, old;
+	uint32_t floor, n;
+	unsigned i;
+
+	if (!a || !zone || a->cfg.mode != ATTACK_AUTO ||
+	    !a->cfg.zone_nxdomain_percent)
+		return;
+	s = &a->slot[(uint32_t)(now_ms / 1000u) & 1];
+	h = ((uint64_t)id ^ a->zone_key) * 0x9E3779B97F4A7C15ull;
+	i = (unsigned)(h >> 40);
+	for (unsigned p = 0; p < ATTACK_ZONE_PROBES; p++, i++) {
+		cell = &s->zones[i & (ATTACK_ZONE_CELLS - 1)];
+		own = atomic_load_explicit(&cell->zone, memory_order_relaxed);
+		if (own == id)
+			break;
+		if (own == 0 &&
+		    (atomic_compare_exchange_strong_explicit(
+			     &cell->zone, &own, id, memory_order_relaxed,
+			     memory_order_relaxed) ||
+		     own == id))
+			break;
+	}   /* every probe taken by others: share the last one */
+	old = atomic_fetch_add_explicit(&cell->counts,
+					(1ull << 32) | (nxdomain ? 1u : 0u),
+					memory_order_relaxed);
+	if (!nxdomain)
+		return;
+	/* Name the zone when its count reaches the floor or a power of two
+	 * above it with its share so far over the threshold. */
+	n = (uint32_t)old + 1u;
+	floor = a->cfg.zone_nxdomain_min ? a->cfg.zone_nxdomain_min : 1;
+	if (n < floor || (n != floor && (n & (n - 1u))))
+		return;
+	if ((uint64_t)n * 100u >=
+	    (uint64_t)a->cfg.zone_nxdomain_percent * ((old >> 32) + 1u))
+		attack_claim_name(s, (unsigned)(cell - s->zones), apex);
 }

@@ -1,20 +1,38 @@
 /* attack.h -- under-attack mode: off, on (always) or auto (engages by
  * itself when a measure passes its threshold, disengages with hysteresis).
  *
- * One struct attack is shared by every reactor. Each query is noted with
- * attack_note_query() (a few relaxed atomic adds, a hash of the qname only
- * when the distinct-names threshold is set); the first reactor to see a new
- * second wins a compare-and-swap on the second and evaluates the one that
- * ended: the query rate, the largest NXDOMAIN count of one zone as a share
- * of all queries, and the number of distinct query names (linear counting
- * over a 65,536-bit map per second). Auto mode engages when any measure
- * passes its threshold and disengages when every measure stays under
+ * One struct attack is shared by every reactor. Each query, UDP or TCP, is
+ * noted with attack_note_query() (a few relaxed atomic adds, a hash of the
+ * qname only when the distinct-names threshold is set), and, when the zone
+ * threshold is set, each answer from a zone with attack_note_answer(). The
+ * first reactor to see a new second wins a compare-and-swap on the second
+ * and evaluates the one that ended: the query rate, each zone's own
+ * NXDOMAIN share (its NXDOMAIN answers over its answers in that second),
+ * and the number of distinct query names (linear counting over a
+ * 65,536-bit map per second). Auto mode engages when any measure passes
+ * its threshold and disengages when every measure stays under
  * release-percent of its threshold for hold-time seconds. Every change is
  * logged through the callback with its reason, and reported to the caller
  * (which counts it). While engaged (docs/flood.md): cookie-less UDP sources
  * over their share get TC or BADCOOKIE, cookie holders and TCP keep full
  * service, NXDOMAIN budgets tighten, `cookies: require: under-attack`
  * applies. No lock, no allocation after attack_new(); time is passed in.
+ *
+ * Per-zone counting (why a table here rather than limits.c's zone buckets):
+ * the share needs every answer of a zone counted, not only its NXDOMAINs.
+ * The limits.c bucket is found by a SipHash of the lowercased apex and a
+ * set-associative search, and counting positives there would also let
+ * busy zones evict source buckets. attack.c instead keeps, per second, a
+ * fixed open-addressed table of ATTACK_ZONE_CELLS cells keyed by the
+ * zone's identity (the snapshot's zone pointer, compared, never
+ * dereferenced), mixed with a random key: one multiply to find the cell,
+ * one relaxed load of its owner and one relaxed 64-bit add of (answers <<
+ * 32 | nxdomain) on the same cache line; a CAS only for a zone's first
+ * answer of the second. No name is hashed. Nothing is counted unless
+ * `attack: mode: auto` has a zone-nxdomain-percent. More zones answering
+ * within one second than the table holds share cells (after
+ * ATTACK_ZONE_PROBES probes): a shared cell's share is a weighted average,
+ * never above the higher of its zones' shares.
  */
 #ifndef LEVEE_RATELIMIT_ATTACK_H
 #define LEVEE_RATELIMIT_ATTACK_H
@@ -35,10 +53,12 @@ enum attack_change {
 struct attack_config {
 	int mode;                        /* enum attack_mode, default off */
 	unsigned queries_per_second;     /* threshold: all queries */
-	unsigned zone_nxdomain_percent;  /* threshold: one zone's NXDOMAINs as
-					    a share of all queries, 1..100 */
-	unsigned zone_nxdomain_min;      /* ...counted only above this many
-					    NXDOMAINs per second (default 100) */
+	unsigned zone_nxdomain_percent;  /* threshold: one zone's NXDOMAIN
+					    answers as a share of that zone's
+					    answers in the second, 1..100 */
+	unsigned zone_nxdomain_min;      /* ...counted only from this many of
+					    its NXDOMAINs a second (default
+					    100) */
 	unsigned distinct_names_per_second;  /* threshold */
 	unsigned release_percent;        /* disengage under this share of each
 					    threshold, default 50 */
@@ -72,9 +92,15 @@ bool attack_engaged(const struct attack *a);
 enum attack_change attack_note_query(struct attack *a, const uint8_t *q,
 				     size_t len, uint64_t now_ms);
 
-/* Notes that one zone has answered count NXDOMAINs so far this second
- * (limits_zone_nxdomain). Reactor threads. */
-void attack_note_zone_nxdomains(struct attack *a, uint32_t count);
+/* Notes one answer from a zone at now_ms (after attack_note_query() of its
+ * query, same clock). zone: the zone's identity (any pointer unique to the
+ * zone while it serves; compared only), NULL: nothing is noted. nxdomain:
+ * the answer is NXDOMAIN; then apex (the zone's name, lowercase wire) may
+ * be read to name the zone in the log, during this call only. Does nothing
+ * unless mode is auto with zone_nxdomain_percent. Reactor threads: no lock,
+ * no allocation. */
+void attack_note_answer(struct attack *a, const void *zone,
+			const uint8_t *apex, bool nxdomain, uint64_t now_ms);
 
 /* The configuration (percentages the server applies while engaged). */
 const struct attack_config *attack_config_of(const struct attack *a);

@@ -372,6 +372,8 @@ static const struct config_key config_server_keys[] = {
 	{ "syslog", val_bool, OFF(syslog), 0, 0 },
 	{ "udp-io", val_udp_io, 0, 0, 0 },
 	{ "udp-bpf-filter", val_bool, OFF(udp_bpf_filter), 0, 0 },
+	{ "udp-ebpf-filter", val_bool, OFF(udp_ebpf_filter), 0, 0 },
+	{ "udp-ebpf-hold-ms", val_uint, OFF(udp_ebpf_hold_ms), 10, 60000 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -781,6 +783,8 @@ void config_init(struct config *cfg)
 	cfg->udp_rcvbuf = 4u << 20;
 	cfg->udp_sndbuf = 4u << 20;
 	cfg->udp_bpf_filter = true;
+	cfg->udp_ebpf_filter = true;
+	cfg->udp_ebpf_hold_ms = 1000;
 	cfg->tcp_idle_timeout = 10;
 	cfg->tcp_max_clients = 1000;
 	cfg->tcp_max_per_prefix = 50;

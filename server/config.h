@@ -20,6 +20,9 @@
  *   udp-rcvbuf: BYTES, udp-sndbuf: BYTES   default 4 MiB each (0: kernel's)
  *   udp-bpf-filter: BOOL            kernel drop of short / QR=1 datagrams,
  *                                   default on (docs/flood.md)
+ *   udp-ebpf-filter: BOOL           eBPF kernel drop map of sources over
+ *                                   their limit, default on (docs/flood.md)
+ *   udp-ebpf-hold-ms: MS            how long one stays listed, default 1000
  *   tcp-idle-timeout: S             default 10
  *   tcp-keepalive: S                RFC 7828 value sent, default = idle timeout
  *   tcp-max-clients: N              total over all reactors, default 1000
@@ -116,6 +119,8 @@ struct config {
 	bool syslog;
 	int udp_io;                     /* enum config_udp_io */
 	bool udp_bpf_filter;            /* classic BPF garbage drop */
+	bool udp_ebpf_filter;           /* eBPF drop map (ebpf_drop.h) */
+	unsigned udp_ebpf_hold_ms;      /* listed that long, default 1000 */
 
 	struct rrl_config rrl;         /* section rate-limit: (docs/rrl.md) */
 	struct config_cookies cookies; /* section cookies: (docs/cookies.md) */

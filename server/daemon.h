@@ -27,6 +27,7 @@ struct reactor;
 struct rrl_table;
 struct limits_table;
 struct attack;
+struct ebpf_drop;
 
 /* One UDP socket of a reactor, in exactly one libuv handle: polled with
  * uv_poll (we do the I/O, udp.c) or a uv_udp_t (udp-io: libuv, udp_uv.c). */
@@ -64,6 +65,8 @@ struct daemon_shared {
 					 lock-free, shared by every reactor */
 	struct limits_table *limits;  /* flood defences (limits:), or NULL */
 	struct attack *attack;        /* attack: mode, or NULL (off) */
+	struct ebpf_drop *ebpf;       /* kernel drop map, or NULL (off or
+					 not loadable: user space drops) */
 	unsigned tcp_unanswered;      /* atomic: connections without a
 					 whole query yet */
 	unsigned tcp_clients;                         /* atomic */

@@ -42,6 +42,7 @@
 #include "server/answer.h"
 #include "server/config.h"
 #include "server/daemon.h"
+#include "server/ebpf_drop.h"
 #include "server/log.h"
 #include "server/stats.h"
 #include "server/tcp.h"
@@ -214,11 +215,18 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 			return fd;
 		}
 		r->sock_count = (unsigned)i + 1;
-		/* The kernel drops what cannot be a query; where the filter
-		 * cannot load, the user-space drop does it (warned once per
-		 * address). */
-		if (cfg->udp_bpf_filter && (rc = udp_bpf_attach(fd)) < 0 &&
-		    id == 0)
+		/* The kernel drops what cannot be a query: the eBPF drop
+		 * map's program (it does the classic checks too), else the
+		 * classic filter; where neither loads, the user-space drop
+		 * does it (warned once per address). */
+		rc = -1;
+		if (g->shared.ebpf &&
+		    (rc = ebpf_drop_attach(g->shared.ebpf, fd)) < 0 && id == 0)
+			log_warning("udp %s: eBPF drop map not attached (%s): "
+				    "over-limit sources dropped in user space",
+				    l->text, strerror(-rc));
+		if (rc < 0 && cfg->udp_bpf_filter &&
+		    (rc = udp_bpf_attach(fd)) < 0 && id == 0)
 			log_warning("udp %s: socket filter not attached (%s): "
 				    "garbage dropped in user space", l->text,
 				    strerror(-rc));
@@ -266,8 +274,35 @@ static void reactor_group_release(struct reactor_group *g, unsigned n)
 	rrl_free(g->shared.rrl);
 	limits_free(g->shared.limits);
 	attack_free(g->shared.attack);
+	ebpf_drop_free(g->shared.ebpf);
 	free(g->r);
 	free(g);
+}
+
+/* The kernel drop map (server/ebpf_drop.h), when asked for and something
+ * feeds it (limits or rate-limit on). Where it cannot load, one warning:
+ * the classic filter and user space do the work. */
+static void reactor_ebpf_new(struct reactor_group *g, unsigned n)
+{
+	const struct config *cfg = g->shared.cfg;
+	struct ebpf_drop_config ec = {
+		.reactors = n,
+		.hold_ms = cfg->udp_ebpf_hold_ms,
+		.classic = cfg->udp_bpf_filter,
+		.cookies = g->shared.acfg->cookies != NULL,
+	};
+	int rc;
+
+	if (!cfg->udp_ebpf_filter || (!g->shared.limits && !g->shared.rrl))
+		return;
+	rc = ebpf_drop_new(&ec, &g->shared.ebpf);
+	if (rc < 0)
+		log_warning("udp-ebpf-filter: eBPF drop map not loaded (%s): "
+			    "over-limit sources dropped in user space",
+			    strerror(-rc));
+	else
+		log_info("udp-ebpf-filter: eBPF drop map loaded (hold %u ms)",
+			 cfg->udp_ebpf_hold_ms);
 }
 
 struct reactor_group *reactor_group_new(const struct config *cfg,
@@ -313,6 +348,7 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 		snprintf(err, errlen, "attack: out of memory");
 		goto fail;
 	}
+	reactor_ebpf_new(g, n);
 	for (; made < n; made++) {
 		if (reactor_init(g, &g->r[made], made, err, errlen) < 0) {
 			made++;   /* partly built: tear it down too */

@@ -54,6 +54,8 @@ enum stats_counter {
 	STATS_ATTACK_ENGAGED,
 	STATS_ATTACK_DISENGAGED,
 	STATS_TCP_UNANSWERED_REFUSED,
+	/* Sources listed in the kernel drop map (server/ebpf_drop.h). */
+	STATS_EBPF_LISTED,
 	STATS_COUNT
 };
 

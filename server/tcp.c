@@ -24,19 +24,21 @@
  *
  * Limits: the number of connections over all reactors and per client prefix
  * (/24 IPv4, /56 IPv6) are relaxed atomic counters in struct daemon_shared;
- * a connection over either limit is accepted and closed at once.
+ * a connection over the prefix limit is accepted and closed at once.
  *
- * limits: tcp-max-unanswered caps the connections (over all reactors) that
- * have not yet sent a whole query. Each reactor keeps its own in an
+ * Connections that have not yet sent a whole query ("unanswered") are
+ * counted over all reactors, and each reactor keeps its own in an
  * intrusive list in accept order (r->unans_head is the oldest). A
- * connection accepted at the cap makes room by closing the oldest of its
+ * connection accepted at the total cap (tcp-max-clients) or at
+ * limits: tcp-max-unanswered makes room by closing the oldest of its
  * reactor's list, O(1), so connections opened faster than timeouts free
  * them cannot lock real clients out: they only push each other out. The
  * oldest is spared (sent to the back, a few times at most) when a whole
  * query waits unread in its socket: a burst of accepts must not evict a
- * client whose query is already there (tcp_unans_victim). A reactor with
- * an empty list keeps the new one: the total passes the cap by at most one
- * per reactor until connections are answered or close.
+ * client whose query is already there (tcp_unans_victim). With nobody to
+ * close, the total cap refuses the new connection; the unanswered cap
+ * keeps it (passed by at most one per reactor until connections are
+ * answered or close).
  *
  * While half of the cap is held, or under attack, timers use
  * tcp-pressure-timeout-ms when it is shorter: timers started from then on,
@@ -59,6 +61,7 @@
 #include "server/answer.h"
 #include "server/config.h"
 #include "zones/zdb.h"
+#include "zones/zone.h"
 
 #define TCP_RBUF_INIT 4096
 #define TCP_MSG_MAX (2 + 65535)
@@ -362,8 +365,10 @@ static bool tcp_process(struct tcp_conn *c)
 	const struct answer_config *acfg = r->shared->acfg;
 	struct stats *st = &r->stats;
 	const struct zdb *db = NULL;
+	struct attack *atk = r->shared->attack;
 	size_t off = 0;
 	uint32_t now = 0;
+	uint64_t now_ms = 0;
 	bool online = false, bad = false;
 
 	while (c->rlen - off >= 2 && c->out_len[c->fill] < TCP_OUT_HIGH) {
@@ -383,8 +388,20 @@ static bool tcp_process(struct tcp_conn *c)
 			db = zdb_current();
 			online = true;
 			now = (uint32_t)time(NULL);
+			now_ms = uv_now(&r->loop);
 		}
 		STATS_INC(st, STATS_TCP_QUERIES);
+		/* The attack detector counts TCP queries too (only counting:
+		 * TCP keeps full service under attack). */
+		if (atk && limits_is_query(c->rbuf + off + 2, mlen)) {
+			enum attack_change ch = attack_note_query(
+				atk, c->rbuf + off + 2, mlen, now_ms);
+
+			if (ch == ATTACK_ENGAGED)
+				STATS_INC(st, STATS_ATTACK_ENGAGED);
+			else if (ch == ATTACK_DISENGAGED)
+				STATS_INC(st, STATS_ATTACK_DISENGAGED);
+		}
 		memset(&req, 0, sizeof(req));
 		req.query = c->rbuf + off + 2;
 		req.query_len = mlen;
@@ -400,6 +417,13 @@ static bool tcp_process(struct tcp_conn *c)
 			continue;
 		}
 		STATS_COOKIE(st, req.cookie);
+		if (atk)
+			attack_note_answer(atk, req.zone,
+					   req.kind == ANSWER_KIND_NXDOMAIN &&
+						   req.zone ?
+						   zone_apex(req.zone) : NULL,
+					   req.kind == ANSWER_KIND_NXDOMAIN,
+					   now_ms);
 		STATS_INC(st, stats_rcode_counter(req.rcode));
 		if (req.truncated)
 			STATS_INC(st, STATS_TRUNCATED);
@@ -543,7 +567,8 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 	struct sockaddr_storage peer;
 	int plen = sizeof(peer);
 	struct tcp_conn *c;
-	unsigned total, per;
+	unsigned total, per, unans;
+	bool made_room = false;
 
 	if (status < 0 || r->stopping)
 		return;
@@ -575,32 +600,46 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 	c->counted = true;
 	total = __atomic_add_fetch(&sh->tcp_clients, 1, __ATOMIC_RELAXED);
 	per = __atomic_add_fetch(&sh->tcp_prefix[c->slot], 1, __ATOMIC_RELAXED);
-	if (total > cfg->tcp_max_clients || per > cfg->tcp_max_per_prefix) {
+	if (per > cfg->tcp_max_per_prefix) {
 		STATS_INC(&r->stats, STATS_TCP_REFUSED);
 		tcp_conn_close(c);
 		return;
 	}
-	if (cfg->limits.tcp_max_unanswered) {
-		c->unanswered = true;
-		if (__atomic_add_fetch(&sh->tcp_unanswered, 1,
-				       __ATOMIC_RELAXED) >
-			    cfg->limits.tcp_max_unanswered &&
-		    r->unans_head) {
-			/* At the cap: the oldest of this reactor makes room
-			 * (it gives its place back as it closes). With none
-			 * here, the new one is kept: over the cap by at most
-			 * one per reactor (and those whose query waits). */
-			struct tcp_conn *old = tcp_unans_victim(r);
+	/* Every new connection is unanswered until its first whole query.
+	 * At either cap (all connections, or the unanswered ones), the oldest
+	 * unanswered connection of this reactor makes room (it gives its
+	 * places back as it closes); held connections then only push each
+	 * other out. A new connection that made room is kept (one in, one
+	 * out, whatever the other reactors do meanwhile). With none to close:
+	 * the unanswered cap keeps it (over that cap by at most one per
+	 * reactor, and those whose query waits); the total cap refuses it,
+	 * except on a reactor with no unanswered connection at all (the others
+	 * hold them all: it would otherwise refuse everyone) while the total
+	 * stays within an eighth over the cap. */
+	unans = __atomic_add_fetch(&sh->tcp_unanswered, 1, __ATOMIC_RELAXED);
+	c->unanswered = true;
+	if ((total > cfg->tcp_max_clients ||
+	     (cfg->limits.tcp_max_unanswered &&
+	      unans > cfg->limits.tcp_max_unanswered)) &&
+	    r->unans_head) {
+		struct tcp_conn *old = tcp_unans_victim(r);
 
-			if (old) {
-				STATS_INC(&r->stats,
-					  STATS_TCP_UNANSWERED_REFUSED);
-				tcp_conn_close(old);
-			}
+		if (old) {
+			STATS_INC(&r->stats, STATS_TCP_UNANSWERED_REFUSED);
+			tcp_conn_close(old);
+			made_room = true;
 		}
-		tcp_unans_append(c);
-		tcp_pressure_update(r);
 	}
+	if (total > cfg->tcp_max_clients && !made_room &&
+	    (r->unans_head ||
+	     total > cfg->tcp_max_clients + cfg->tcp_max_clients / 8 + 1)) {
+		STATS_INC(&r->stats, STATS_TCP_REFUSED);
+		tcp_conn_close(c);
+		return;
+	}
+	tcp_unans_append(c);
+	if (cfg->limits.tcp_max_unanswered)
+		tcp_pressure_update(r);
 	c->accepted = true;
 	STATS_INC(&r->stats, STATS_TCP_ACCEPTED);
 	c->rbuf = malloc(TCP_RBUF_INIT);

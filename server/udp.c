@@ -20,6 +20,10 @@
  * datagram shorter than a DNS header or with QR=1 is dropped by the kernel
  * before it is queued, counted only in the socket's drops (/proc/net/udp).
  * The user-space garbage drop (udp_flood_pre) stays as the fallback.
+ * server: udp-ebpf-filter replaces it with the eBPF drop map's program
+ * (ebpf_drop.h): where a source is dropped for its limit, or RRL drops its
+ * FORMERR/NOTIMP answers, ebpf_drop_list() has the kernel drop its next
+ * datagrams that cannot prove the address, for udp-ebpf-hold-ms.
  */
 #include "server/udp.h"
 
@@ -38,8 +42,10 @@
 #include "ratelimit/limits.h"
 #include "ratelimit/rrl.h"
 #include "server/answer.h"
+#include "server/ebpf_drop.h"
 #include "server/config.h"
 #include "zones/zdb.h"
+#include "zones/zone.h"
 
 #define UDP_ROUNDS 8
 
@@ -275,6 +281,11 @@ static bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
 		return true;
 	}
 	STATS_INC(&r->stats, STATS_RRL_DROPPED + decided);
+	/* Garbage answers dropped: the kernel drops the source's next
+	 * datagrams for a while (ebpf_drop.h). */
+	if (cls == RRL_CLASS_ERROR &&
+	    ebpf_drop_list(r->shared->ebpf, r->id, src, now_ms))
+		STATS_INC(&r->stats, STATS_EBPF_LISTED);
 	return false;
 }
 
@@ -319,6 +330,8 @@ static const struct answer_config *udp_flood_pre(struct reactor *r,
 		if (!acfg->cookies ||
 		    (!engaged && q[10] == 0 && q[11] == 0)) {
 			STATS_INC(st, STATS_LIMITS_DROPPED);
+			if (ebpf_drop_list(sh->ebpf, r->id, src, now_ms))
+				STATS_INC(st, STATS_EBPF_LISTED);
 			return NULL;
 		}
 		*over = true;
@@ -342,10 +355,14 @@ static bool udp_flood_post(struct reactor *r, struct answer_request *req,
 	struct stats *st = &r->stats;
 	bool engaged;
 	enum rrl_result res;
-	uint32_t count;
 
 	if (!sh->limits)
 		return true;
+	/* Every answer from a zone, for its NXDOMAIN share (attack.h). */
+	attack_note_answer(sh->attack, req->zone,
+			   req->kind == ANSWER_KIND_NXDOMAIN && req->zone ?
+				   zone_apex(req->zone) : NULL,
+			   req->kind == ANSWER_KIND_NXDOMAIN, now_ms);
 	engaged = attack_engaged(sh->attack);
 	if (over) {
 		if (req->cookie == COOKIE_VALID) {
@@ -358,6 +375,8 @@ static bool udp_flood_post(struct reactor *r, struct answer_request *req,
 			return true;
 		}
 		STATS_INC(st, STATS_LIMITS_DROPPED);
+		if (ebpf_drop_list(sh->ebpf, r->id, src, now_ms))
+			STATS_INC(st, STATS_EBPF_LISTED);
 		return false;
 	}
 	if (req->kind != ANSWER_KIND_NXDOMAIN)
@@ -366,8 +385,7 @@ static bool udp_flood_post(struct reactor *r, struct answer_request *req,
 				   engaged ? attack_config_of(sh->attack)
 						     ->nxdomain_budget_percent :
 					     100,
-				   now_ms, &count);
-	attack_note_zone_nxdomains(sh->attack, count);
+				   now_ms, NULL);
 	if (res == RRL_PASS)
 		return true;
 	if (res == RRL_SLIP && rrl_slip_reply(req->resp, &req->resp_len) == 0) {

@@ -63,6 +63,8 @@ BAD = [
     ("bad value: negative", "  tcp-idle-timeout: -5\n", 2),
     ("bad listen address", "  listen: [300.0.0.1@53]\n", 2),
     ("repeated key", "  reactors: 1\n  reactors: 2\n", 3),
+    ("bad value: udp-ebpf-filter", "  udp-ebpf-filter: maybe\n", 2),
+    ("bad value: udp-ebpf-hold-ms", "  udp-ebpf-hold-ms: 0\n", 2),
 ]
 
 

@@ -2,11 +2,12 @@
  * hand-driven clock.
  *
  * Off never engages; on is engaged from the start; auto engages on each of
- * its three measures (query rate, one zone's NXDOMAIN share, distinct query
- * names) when the second that passed it ends, logs the reason, and
- * disengages only after hold-time calm seconds (hysteresis: a second above
- * release-percent of the threshold restarts the count), or after seconds
- * without any query.
+ * its three measures (query rate, a zone's NXDOMAIN share of its own
+ * answers, distinct query names) when the second that passed it ends,
+ * logs the reason, and disengages only after hold-time calm seconds
+ * (hysteresis: a second above release-percent of the threshold restarts
+ * the count), or after seconds without any query. Queries taken whole from
+ * TCP are noted like datagrams.
  */
 #include <CUnit/Basic.h>
 #include <stdio.h>
@@ -130,28 +131,159 @@ static void test_auto_rate(void)
 	attack_free(a);
 }
 
-static void test_auto_zone_share(void)
+/* Answers of one zone in second sec: ans of them, nx NXDOMAINs spread
+ * among them. */
+static void zone_answers(struct attack *a, const void *zone,
+			 const uint8_t *apex, uint64_t sec, unsigned ans,
+			 unsigned nx)
+{
+	for (unsigned i = 0; i < ans; i++) {
+		bool isnx = (uint64_t)i * nx / ans !=
+			    (uint64_t)(i + 1) * nx / ans;
+
+		attack_note_answer(a, zone, isnx ? apex : NULL, isnx,
+				   sec * 1000 + (uint64_t)i * 999 / ans);
+	}
+}
+
+static const uint8_t small_apex[] = "\5small\4test";
+static const uint8_t big_apex[] = "\3big\4test";
+static char small_zone, big_zone, other_zones[500];
+
+static struct attack *zone_attack(unsigned percent, unsigned min)
 {
 	struct attack_config c;
-	struct attack *a;
+
+	attack_config_init(&c);
+	c.mode = ATTACK_AUTO;
+	c.zone_nxdomain_percent = percent;
+	c.zone_nxdomain_min = min;
+	c.hold_time = 2;
+	return attack_new(&c, logger);
+}
+
+/* The tortured zone's own share counts, however small its part of all
+ * traffic: 180 NXDOMAINs of its 200 answers (90%) among 4,000 queries
+ * (5% of them). */
+static void test_auto_zone_share(void)
+{
+	struct attack *a = zone_attack(50, 100);
 	enum attack_change last = ATTACK_SAME;
 	uint8_t q[64];
 	size_t len = make_query(q, 1);
 
+	log_count = 0;
+	second(a, 5, 4000, false, &last);
+	zone_answers(a, &big_zone, big_apex, 5, 3800, 0);
+	zone_answers(a, &small_zone, small_apex, 5, 200, 180);
+	CU_ASSERT_FALSE(attack_engaged(a));
+	CU_ASSERT_EQUAL(attack_note_query(a, q, len, 6000), ATTACK_ENGAGED);
+	CU_ASSERT_TRUE(attack_engaged(a));
+	CU_ASSERT_EQUAL(log_count, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "zone small.test. NXDOMAIN "
+					       "90% of its 200 queries/s "
+					       "over 50%"));
+	/* Hysteresis: 30% is over the release line (25%), 10% is calm. */
+	zone_answers(a, &small_zone, small_apex, 6, 400, 120);
+	CU_ASSERT_EQUAL(attack_note_query(a, q, len, 7000), ATTACK_SAME);
+	zone_answers(a, &small_zone, small_apex, 7, 2000, 200);
+	CU_ASSERT_EQUAL(attack_note_query(a, q, len, 8000), ATTACK_SAME);
+	zone_answers(a, &small_zone, small_apex, 8, 2000, 200);
+	CU_ASSERT_EQUAL(attack_note_query(a, q, len, 9000),
+			ATTACK_DISENGAGED);
+	CU_ASSERT_EQUAL(attack_changes(a, true), 1);
+	CU_ASSERT_EQUAL(attack_changes(a, false), 1);
+	attack_free(a);
+}
+
+/* A busy zone with a few NXDOMAINs among many answers (5% of 10,000:
+ * 500, far over the floor) does not engage, nor does the sum of zones. */
+static void test_auto_zone_busy(void)
+{
+	struct attack *a = zone_attack(50, 100);
+	enum attack_change last = ATTACK_SAME;
+
+	second(a, 5, 10, false, &last);
+	zone_answers(a, &big_zone, big_apex, 5, 10000, 500);
+	zone_answers(a, &small_zone, small_apex, 5, 300, 60);   /* 20% */
+	CU_ASSERT_EQUAL(second(a, 6, 10, false, &last), 0);
+	CU_ASSERT_FALSE(attack_engaged(a));
+	attack_free(a);
+}
+
+/* Under zone-nxdomain-min nothing counts, however high the share; at the
+ * floor it does. */
+static void test_auto_zone_min(void)
+{
+	struct attack *a = zone_attack(50, 100);
+	enum attack_change last = ATTACK_SAME;
+
+	second(a, 5, 10, false, &last);
+	zone_answers(a, &small_zone, small_apex, 5, 99, 99);
+	CU_ASSERT_EQUAL(second(a, 6, 10, false, &last), 0);
+	zone_answers(a, &small_zone, small_apex, 6, 100, 100);
+	CU_ASSERT_EQUAL(second(a, 7, 10, false, &last), 1);
+	CU_ASSERT_EQUAL(last, ATTACK_ENGAGED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "NXDOMAIN 100% of its 100 "));
+	attack_free(a);
+	/* Off without the zone threshold: nothing is counted. */
+	a = zone_attack(0, 1);
+	second(a, 5, 10, false, &last);
+	zone_answers(a, &small_zone, small_apex, 5, 1000, 1000);
+	CU_ASSERT_EQUAL(second(a, 6, 10, false, &last), 0);
+	attack_free(a);
+}
+
+/* Five hundred zones answering in the same second keep their own cells:
+ * the tortured one among them is still seen, each other stays calm. */
+static void test_auto_zone_many(void)
+{
+	struct attack *a = zone_attack(50, 100);
+	enum attack_change last = ATTACK_SAME;
+
+	second(a, 5, 10, false, &last);
+	for (unsigned z = 0; z < 500; z++)
+		zone_answers(a, &other_zones[z], NULL, 5, 150, 0);
+	zone_answers(a, &small_zone, small_apex, 5, 150, 120);
+	zone_answers(a, &big_zone, NULL, 5, 150, 0);
+	CU_ASSERT_EQUAL(second(a, 6, 10, false, &last), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "zone small.test. NXDOMAIN "
+					       "80% of its 150 queries/s"));
+	attack_free(a);
+}
+
+/* TCP noting: messages taken whole from a connection are noted like
+ * datagrams (the 2-byte length is not passed); they alone engage the
+ * rate threshold, and the changes are counted. */
+static void test_auto_tcp_noting(void)
+{
+	struct attack_config c;
+	struct attack *a;
+	uint8_t stream[2 + 64];
+	unsigned changes = 0;
+
 	attack_config_init(&c);
 	c.mode = ATTACK_AUTO;
-	c.zone_nxdomain_percent = 50;
-	c.zone_nxdomain_min = 10;
+	c.queries_per_second = 100;
+	c.hold_time = 1;
 	a = attack_new(&c, logger);
-	/* 100 queries, one zone answered 40 NXDOMAINs: under 50%. */
-	second(a, 5, 100, false, &last);
-	attack_note_zone_nxdomains(a, 40);
-	CU_ASSERT_EQUAL(second(a, 6, 100, false, &last), 0);
-	attack_note_zone_nxdomains(a, 30);
-	attack_note_zone_nxdomains(a, 70);   /* the largest zone counts */
-	attack_note_zone_nxdomains(a, 20);
-	CU_ASSERT_EQUAL(attack_note_query(a, q, len, 7000), ATTACK_ENGAGED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "NXDOMAIN share 70%"));
+	for (unsigned i = 0; i < 301; i++) {
+		size_t len = make_query(stream + 2, i);
+		uint64_t ms = i < 300 ? 20000 + i * 3 : 21000;
+
+		stream[0] = 0;
+		stream[1] = (uint8_t)len;
+		if (attack_note_query(a, stream + 2, len, ms) ==
+		    ATTACK_ENGAGED)
+			changes++;
+	}
+	CU_ASSERT_EQUAL(changes, 1);
+	CU_ASSERT_TRUE(attack_engaged(a));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "queries 300/s over 100/s"));
+	CU_ASSERT_EQUAL(attack_note_query(a, stream + 2, 30, 23000),
+			ATTACK_DISENGAGED);
+	CU_ASSERT_EQUAL(attack_changes(a, true), 1);
+	CU_ASSERT_EQUAL(attack_changes(a, false), 1);
 	attack_free(a);
 }
 
@@ -186,7 +318,11 @@ int main(void)
 	static const struct unit_test tests[] = {
 		{ "off and on", test_off_on },
 		{ "auto: query rate, hysteresis", test_auto_rate },
-		{ "auto: zone NXDOMAIN share", test_auto_zone_share },
+		{ "auto: a zone's own NXDOMAIN share", test_auto_zone_share },
+		{ "auto: a busy zone's few NXDOMAINs", test_auto_zone_busy },
+		{ "auto: zone NXDOMAIN floor", test_auto_zone_min },
+		{ "auto: five hundred zones", test_auto_zone_many },
+		{ "auto: TCP messages noted", test_auto_tcp_noting },
 		{ "auto: distinct names", test_auto_distinct },
 	};
 

@@ -776,17 +776,20 @@ void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	rrl_config_init(&cfg->rrl);
+	/* The server's default: RRL on, as Debian's nsd (rrl-ratelimit 200),
+	 * so a default install is no reflector (docs/rrl.md). */
+	cfg->rrl.responses_per_second = CONFIG_DEFAULT_RRL_RATE;
 	limits_config_init(&cfg->limits);
 	attack_config_init(&cfg->attack);
 	cfg->cookies.answer = true;
 	cfg->udp_max_payload = 1232;
-	cfg->udp_rcvbuf = 4u << 20;
+	cfg->udp_rcvbuf = 512u << 10;
 	cfg->udp_sndbuf = 4u << 20;
 	cfg->udp_bpf_filter = true;
 	cfg->udp_ebpf_filter = true;
 	cfg->udp_ebpf_hold_ms = 1000;
 	cfg->tcp_idle_timeout = 10;
-	cfg->tcp_max_clients = 1000;
+	cfg->tcp_max_clients = 16384;
 	cfg->tcp_max_per_prefix = 50;
 	cfg->tcp_message_timeout = 5;
 	cfg->log_level = LOG_LEVEL_INFO;

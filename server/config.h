@@ -17,7 +17,7 @@
  *   nsid: TEXT | "hex:0a0b..."      RFC 5001 NSID payload
  *   version: TEXT                   CHAOS version.bind / version.server
  *   udp-max-payload: N              512..4096, default 1232
- *   udp-rcvbuf: BYTES, udp-sndbuf: BYTES   default 4 MiB each (0: kernel's)
+ *   udp-rcvbuf: BYTES, udp-sndbuf: BYTES   default 512 KiB / 4 MiB (0: kernel's)
  *   udp-bpf-filter: BOOL            kernel drop of short / QR=1 datagrams,
  *                                   default on (docs/flood.md)
  *   udp-ebpf-filter: BOOL           eBPF kernel drop map of sources over
@@ -25,7 +25,7 @@
  *   udp-ebpf-hold-ms: MS            how long one stays listed, default 1000
  *   tcp-idle-timeout: S             default 10
  *   tcp-keepalive: S                RFC 7828 value sent, default = idle timeout
- *   tcp-max-clients: N              total over all reactors, default 1000
+ *   tcp-max-clients: N              total over all reactors, default 16384
  *   tcp-max-clients-per-prefix: N   per /24 (IPv4) or /56 (IPv6), default 50
  *   tcp-message-timeout: S          partial message held longer: close; default 5
  *   log-level: error|warning|info|debug, syslog: BOOL
@@ -61,6 +61,7 @@
 #define CONFIG_MAX_ZONES 4096
 #define CONFIG_MAX_CPUS 1024
 #define CONFIG_MAX_REACTORS 1024
+#define CONFIG_DEFAULT_RRL_RATE 200   /* rate-limit: responses-per-second */
 #define CONFIG_MAX_NSID 512
 
 /* udp-io: which UDP path the reactors run. */

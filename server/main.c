@@ -92,16 +92,28 @@ static void usage(FILE *f)
 }
 
 /* Raises the open-file limit to the hard limit: every TCP client is an fd. */
-static void raise_nofile(void)
+/* Raises the open file limit to its hard limit, and warns when that
+ * cannot hold tcp_max_clients connections besides the listening sockets
+ * (accept would then fail with EMFILE before the cap is reached). */
+static void raise_nofile(unsigned tcp_max_clients)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			log_warning("cannot raise the open file limit: %s",
 				    strerror(errno));
+		else if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return;
 	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)tcp_max_clients + 256)
+		log_warning("open file limit %llu is below tcp-max-clients "
+			    "%u + 256: lower tcp-max-clients or raise the limit",
+			    (unsigned long long)rl.rlim_cur, tcp_max_clients);
 }
 
 static int drop_privileges(const struct config *cfg)
@@ -444,7 +456,7 @@ int main(int argc, char **argv)
 		acfg.cookie_require = (uint8_t)cc->require;
 	}
 
-	raise_nofile();
+	raise_nofile(cfg.tcp_max_clients);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ms, 0, sizeof(ms));
 	ms.group = reactor_group_new(&cfg, &acfg, cfg.reactors, err,

@@ -67,7 +67,7 @@
 #define TCP_MSG_MAX (2 + 65535)
 #define TCP_OUT_INIT 4096
 #define TCP_OUT_HIGH (64 * 1024)
-#define TCP_BACKLOG 1024
+#define TCP_BACKLOG 4096
 
 enum tcp_timer_mode { TCP_TIMER_IDLE, TCP_TIMER_MESSAGE };
 

@@ -145,9 +145,12 @@ def yaml_quote(s):
     return '"%s"' % str(s).replace("\\", "\\\\").replace('"', '\\"')
 
 
-def levee_config(path, listen, zones=ZONES, reactors=2, **server):
+def levee_config(path, listen, zones=ZONES, reactors=2, rate_limit=None, **server):
     """Write a levee YAML config.  listen: list of "ADDR@PORT"; zones: list
-    of (origin, file); server: extra server keys (underscores -> dashes)."""
+    of (origin, file); rate_limit: a rate-limit: responses-per-second (None:
+    the server's default, 200; 0: off, for tests that send one name many
+    times a second from one address on purpose); server: extra server keys
+    (underscores -> dashes)."""
     srv = {
         "reactors": reactors,
         "identity": IDENTITY,
@@ -160,6 +163,8 @@ def levee_config(path, listen, zones=ZONES, reactors=2, **server):
     lines = ["server:", "  listen: [%s]" % ", ".join(listen)]
     for k, v in srv.items():
         lines.append("  %s: %s" % (k, yaml_quote(v) if isinstance(v, str) else v))
+    if rate_limit is not None:
+        lines += ["rate-limit:", "  responses-per-second: %d" % rate_limit]
     lines.append("zones:")
     for origin, f in zones:
         lines.append("  - domain: %s" % origin)

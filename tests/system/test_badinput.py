@@ -38,8 +38,12 @@ RSS_GROWTH_KIB = 4 * 1024
 @pytest.fixture(scope="module")
 def srv(module_pool):
     port = H.free_port()
+    # RRL off: its error budget (and the kernel drop map it feeds) would
+    # rightly stop answering this one address's garbage; here every
+    # datagram must reach the parser (RRL: test_rrl.py, test_ebpf.py).
     conf = H.levee_config(os.path.join(module_pool.tmpdir, "bad.yaml"),
-                          ["127.0.0.1@%d" % port], tcp_max_clients_per_prefix=2000,
+                          ["127.0.0.1@%d" % port], rate_limit=0,
+                          tcp_max_clients_per_prefix=2000,
                           tcp_max_clients=4000, tcp_idle_timeout=3, tcp_message_timeout=2)
     p = module_pool.levee(["-c", conf])
     return {"port": port, "proc": p}

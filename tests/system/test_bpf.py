@@ -81,6 +81,6 @@ def test_bpf_filter_off_user_space_drop(pool):
     before = garbage_dropped(p)
     assert send_garbage(port, N) == []
     assert query_ok(port)
-    # Loopback does not lose them (a 4 MiB receive buffer): nearly all of
+    # Loopback does not lose them (a 512 KiB receive buffer): nearly all of
     # the 500 reach the user-space drop.
     assert garbage_dropped(p) - before >= N * 9 // 10

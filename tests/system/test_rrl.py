@@ -228,6 +228,35 @@ def flood_one_name(pool, reactors, **server):
     assert "rrl: limit 127.0.0.0/24 responses www.test." in p.text()
 
 
+@pytest.mark.asan
+def test_default_config_is_no_reflector(pool):
+    """Without a rate-limit: section the server's default applies (200
+    responses/s per /24, slip 2, as Debian's nsd): a spoofed victim's /24
+    gets 200 answers a second and a truncated reply for every second
+    limited one, so a flood far above 200/s gets back about half the bytes
+    it sent (bench/flood-compare, reflection) instead of many times them."""
+    default_rate = 200
+    port = H.free_port()
+    conf = H.levee_config(os.path.join(pool.tmpdir, "levee-dflt-%d.yaml" % port),
+                          ["127.0.0.1@%d" % port])
+    p = pool.levee(["-c", conf])
+    q = query_wire("www.test.")
+    fl = Flood(port)
+    try:
+        sent, _ = fl.run(lambda i: with_id(q, i), FLOOD_QPS, SECONDS)
+    finally:
+        fl.close()
+    flood = fl.got.get("flood", [])
+    rate = steady(flood, "answer")
+    assert abs(rate - default_rate) <= 0.1 * default_rate, (
+        "steady answers/s %.1f, sent %d" % (rate, sent))
+    answers = sum(1 for _, k, _ in flood if k == "answer")
+    tcs = sum(1 for _, k, _ in flood if k == "tc")
+    limited = sent - answers
+    assert abs(tcs - limited / SLIP) <= 0.1 * limited / SLIP + 5, (tcs, limited)
+    assert "rrl: limit 127.0.0.0/24 responses www.test." in p.text()
+
+
 @pytest.mark.parametrize("reactors", [1, 2])
 def test_tcp_never_limited(pool, reactors):
     port, p = start(pool, reactors)

@@ -140,7 +140,10 @@ def _sockets_of(pid, port, proto):
 @pytest.mark.tsan
 def test_sharding_two_reactors(pool):
     port = H.free_port()
-    p = pool.levee(zone_args() + ["-l", "127.0.0.1@%d" % port, "-n", "2"])
+    # RRL off: one name is asked from 200 ports of one address on purpose.
+    conf = H.levee_config(os.path.join(pool.tmpdir, "shard-%d.yaml" % port),
+                          ["127.0.0.1@%d" % port], reactors=2, rate_limit=0)
+    p = pool.levee(["-c", conf])
     udp = _sockets_of(p.pid, port, "-u")
     tcp = _sockets_of(p.pid, port, "-t")
     assert len(udp) == 2, "want 2 UDP sockets (SO_REUSEPORT), ss says:\n" + "\n".join(udp)

@@ -90,9 +90,9 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(cfg.listen_count, 0);
 	CU_ASSERT_EQUAL(cfg.reactors, 0);
 	CU_ASSERT_EQUAL(cfg.udp_max_payload, 1232);
-	CU_ASSERT_EQUAL(cfg.udp_rcvbuf, 4u << 20);
+	CU_ASSERT_EQUAL(cfg.udp_rcvbuf, 512u << 10);
 	CU_ASSERT_EQUAL(cfg.tcp_idle_timeout, 10);
-	CU_ASSERT_EQUAL(cfg.tcp_max_clients, 1000);
+	CU_ASSERT_EQUAL(cfg.tcp_max_clients, 16384);
 	CU_ASSERT_EQUAL(cfg.tcp_max_per_prefix, 50);
 	CU_ASSERT_EQUAL(cfg.tcp_message_timeout, 5);
 	CU_ASSERT_EQUAL(cfg.log_level, LOG_LEVEL_INFO);
@@ -267,8 +267,9 @@ static void test_flags_merge(void)
 	config_free(&cfg);
 }
 
-/* The rate-limit: section: every key, and the defaults (RRL off, limits
- * left out follow responses-per-second, all-per-second does not). */
+/* The rate-limit: section: every key, and the defaults (RRL on at the
+ * server's CONFIG_DEFAULT_RRL_RATE, limits left out follow
+ * responses-per-second, all-per-second does not). */
 static void test_rate_limit(void)
 {
 	struct config cfg;
@@ -276,7 +277,9 @@ static void test_rate_limit(void)
 	const struct rrl_config *r = &cfg.rrl;
 
 	config_init(&cfg);
-	CU_ASSERT_FALSE(rrl_config_enabled(r));
+	CU_ASSERT(rrl_config_enabled(r));
+	CU_ASSERT_EQUAL(rrl_config_rate(r, RRL_CLASS_RESPONSE), 200);
+	CU_ASSERT_EQUAL(rrl_config_rate(r, RRL_CLASS_ERROR), 200);
 	CU_ASSERT_EQUAL(r->window, 15);
 	CU_ASSERT_EQUAL(r->slip, 2);
 	CU_ASSERT_EQUAL(r->ipv4_prefix_length, 24);

@@ -8,7 +8,8 @@ bench/flood with the harness's own counters appended (flood2_sent, sockdrops,
 softnet, lv_dropped, lv_rrl_dropped, lv_rrl_slipped). A label is a scenario,
 or SCENARIO@Mx (offered at M times knotd's capacity CAP) or SCENARIO@core
 (a second generator on the servers' core). One Markdown row per label and
-server, in the order run; gnuplot charts: flood.png (legitimate answered %
+server, in the order run (flood.md), a one-line-per-label summary
+(flood-summary.md); gnuplot charts: flood.png (legitimate answered %
 per label) and flood-curve.png (legitimate answered % against M, one panel
 per scenario).
 """
@@ -56,6 +57,34 @@ def figure(label, kv):
         s, ok = num(kv, "shared_sent"), num(kv, "shared_ok")
         return f"via flooded resolvers {100 * ok / s:.2f}%" if s else "-"
     return f"flood answered {num(kv, 'flood_noerror') + num(kv, 'flood_nxdomain'):.0f}, tc {num(kv, 'flood_tc'):.0f}"
+
+
+def summary(rows, servers, scens, pct, dur, out):
+    """flood-summary.md: one row per label, legitimate answered % (p99 ms)
+    per server, and the range of flood received/s over the servers."""
+    p99 = {(sc, s): num(kv, "p99_us") / 1000 for s, sc, kv in rows}
+    rx = {}
+    for s, sc, kv in rows:
+        fsent = num(kv, "flood_sent") + num(kv, "flood2_sent")
+        rx.setdefault(sc, []).append(max(0.0, fsent - num(kv, "sockdrops")) / dur)
+    head = "| scenario | flood received/s | " + " | ".join(servers) + " |"
+    lines = ["Legitimate queries answered, % (p99 ms); the flood each server "
+             "received, lowest to highest over the servers.", "", head,
+             "|" + "---|" * (len(servers) + 2)]
+    for sc in scens:
+        r = rx.get(sc, [0])
+        cells = []
+        for s in servers:
+            if (sc, s) not in pct:
+                cells.append("-")
+                continue
+            best = max(pct.get((sc, o), -1) for o in servers)
+            cell = f"{pct[(sc, s)]:.2f} ({p99[(sc, s)]:.1f})"
+            cells.append(f"**{cell}**" if pct[(sc, s)] >= best else cell)
+        rng = "-" if sc.startswith("tcp") else f"{min(r):,.0f}-{max(r):,.0f}"
+        lines.append(f"| {sc} | {rng} | " + " | ".join(cells) + " |")
+    with open(os.path.join(out, "flood-summary.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def main():
@@ -123,6 +152,7 @@ def main():
     md = "\n".join(lines) + "\n"
     with open(os.path.join(out, "flood.md"), "w") as f:
         f.write(md)
+    summary(rows, servers, scens, pct, dur, out)
     dat = os.path.join(out, "flood.dat")
     with open(dat, "w") as f:
         f.write("scenario " + " ".join(servers) + "\n")

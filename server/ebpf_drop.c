@@ -114,6 +114,21 @@ static void ea_map_fd(struct ea *a, uint8_t dst, int fd)
 	ea_emit(a, 0, 0, 0, 0, 0, -1);
 }
 
+/* Copies len bytes at net_off of the network header (the skb in r6) to
+ * fp + fp_off; on failure, keeps the datagram (jumps to L_PASS). */
+static void ea_load_net(struct ea *a, int32_t net_off, int32_t fp_off,
+			int32_t len)
+{
+	MOV64_REG(a, BPF_REG_1, BPF_REG_6);
+	MOV64_IMM(a, BPF_REG_2, net_off);
+	MOV64_REG(a, BPF_REG_3, BPF_REG_10);
+	ADD64_IMM(a, BPF_REG_3, fp_off);
+	MOV64_IMM(a, BPF_REG_4, len);
+	MOV64_IMM(a, BPF_REG_5, BPF_HDR_START_NET);
+	CALL(a, BPF_FUNC_skb_load_bytes_relative);
+	JMP_IMM(a, BPF_JNE, BPF_REG_0, 0, L_PASS);
+}
+
 /* Resolves jump targets. Returns 0 or -EINVAL (overflow, missing label). */
 static int ea_link(struct ea *a)
 {
@@ -180,27 +195,13 @@ static int ebpf_assemble(struct ea *a, int map_fd, bool classic, bool cookies)
 	JMP_IMM(a, BPF_JEQ, BPF_REG_0, htons(0x0800), L_V4);
 	JMP_IMM(a, BPF_JNE, BPF_REG_0, htons(0x86dd), L_PASS);
 	/* IPv6 source: 16 bytes at 8 of the network header -> fp-16. */
-	MOV64_REG(a, BPF_REG_1, BPF_REG_6);
-	MOV64_IMM(a, BPF_REG_2, 8);
-	MOV64_REG(a, BPF_REG_3, BPF_REG_10);
-	ADD64_IMM(a, BPF_REG_3, -16);
-	MOV64_IMM(a, BPF_REG_4, 16);
-	MOV64_IMM(a, BPF_REG_5, BPF_HDR_START_NET);
-	CALL(a, BPF_FUNC_skb_load_bytes_relative);
-	JMP_IMM(a, BPF_JNE, BPF_REG_0, 0, L_PASS);
+	ea_load_net(a, 8, -16, 16);
 	JA(a, L_FIND);
 	LABEL(a, L_V4);
 	/* ::ffff:a.b.c.d, the address from 12 of the IPv4 header. */
 	ST(a, BPF_DW, BPF_REG_10, -16, 0);
 	ST(a, BPF_W, BPF_REG_10, -8, mapped_imm);
-	MOV64_REG(a, BPF_REG_1, BPF_REG_6);
-	MOV64_IMM(a, BPF_REG_2, 12);
-	MOV64_REG(a, BPF_REG_3, BPF_REG_10);
-	ADD64_IMM(a, BPF_REG_3, -4);
-	MOV64_IMM(a, BPF_REG_4, 4);
-	MOV64_IMM(a, BPF_REG_5, BPF_HDR_START_NET);
-	CALL(a, BPF_FUNC_skb_load_bytes_relative);
-	JMP_IMM(a, BPF_JNE, BPF_REG_0, 0, L_PASS);
+	ea_load_net(a, 12, -4, 4);
 	LABEL(a, L_FIND);
 	ea_map_fd(a, BPF_REG_1, map_fd);
 	MOV64_REG(a, BPF_REG_2, BPF_REG_10);

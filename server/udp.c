@@ -102,8 +102,10 @@ int udp_socket_open(const struct config_listen *l, unsigned rcvbuf,
 		if (*wildcard && set_int(fd, IPPROTO_IP, IP_PKTINFO, 1) < 0)
 			goto fail;
 	}
-	/* Buffer sizes are a wish: the kernel caps them at rmem_max. */
-	if (rcvbuf)
+	/* Buffer sizes are a wish: the kernel caps SO_RCVBUF at rmem_max;
+	 * with CAP_NET_ADMIN (root, before dropping privileges)
+	 * SO_RCVBUFFORCE passes it. */
+	if (rcvbuf && set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, (int)rcvbuf) < 0)
 		(void)set_int(fd, SOL_SOCKET, SO_RCVBUF, (int)rcvbuf);
 	if (sndbuf)
 		(void)set_int(fd, SOL_SOCKET, SO_SNDBUF, (int)sndbuf);

@@ -872,13 +872,28 @@ static uint64_t snap_c0, snap_m0, snap_t0, snap_c1, snap_m1, snap_t1;
 static void run_udp_ready(void);
 static void run_udp_sent(void);
 
+/* Waits up to timeout_ms for replies and reads them: legitimate sockets
+ * are tagged 100 + index, flood sockets by their index. */
+static void udp_poll(int ep, const int *ffd, const int *lfd, int timeout_ms)
+{
+	struct epoll_event evs[32];
+	int n = epoll_wait(ep, evs, 32, timeout_ms);
+
+	for (int i = 0; i < n; i++) {
+		uint32_t u = evs[i].data.u32;
+		if (u >= 100)
+			legit_recv(lfd[u - 100], u - 100);
+		else
+			flood_recv(ffd[u]);
+	}
+}
+
 static void run_udp(double dur, int garbage_phase)
 {
 	static int ffd[FL_FSOCKS], lfd[FL_LSOCKS], init;
 	static int ep;
 	static struct obuf fb[FL_BATCH];
 	struct mmsghdr m[FL_BATCH];
-	struct epoll_event evs[32];
 	uint64_t t0, end, last, lastx;
 	double ftok = 0, ltok = 0;
 	uint64_t fi = 0;
@@ -910,7 +925,7 @@ static void run_udp(double dur, int garbage_phase)
 	phase_pkts = 0;
 	for (;;) {
 		uint64_t now = common_now_ns();
-		int n, idle = 1;
+		int idle = 1;
 		if (now >= end)
 			break;
 		ftok += (double)(now - last) * 1e-9 * o.frate;
@@ -953,14 +968,7 @@ static void run_udp(double dur, int garbage_phase)
 			ls = (ls + 1) % FL_LSOCKS;
 			idle = 0;
 		}
-		n = epoll_wait(ep, evs, 32, idle ? 1 : 0);
-		for (int i = 0; i < n; i++) {
-			uint32_t u = evs[i].data.u32;
-			if (u >= 100)
-				legit_recv(lfd[u - 100], u - 100);
-			else
-				flood_recv(ffd[u]);
-		}
+		udp_poll(ep, ffd, lfd, idle ? 1 : 0);
 		if (now - lastx > 5000000) {
 			lastx = now;
 			for (unsigned s = 0; s < FL_LSOCKS; s++)
@@ -975,17 +983,9 @@ static void run_udp(double dur, int garbage_phase)
 		uint64_t dl = common_now_ns() + (uint64_t)(o.tmo * 1e9);
 		for (;;) {
 			uint64_t now = common_now_ns();
-			int n;
 			if (now >= dl)
 				break;
-			n = epoll_wait(ep, evs, 32, 2);
-			for (int i = 0; i < n; i++) {
-				uint32_t u = evs[i].data.u32;
-				if (u >= 100)
-					legit_recv(lfd[u - 100], u - 100);
-				else
-					flood_recv(ffd[u]);
-			}
+			udp_poll(ep, ffd, lfd, 2);
 			for (unsigned s = 0; s < FL_LSOCKS; s++)
 				legit_expire(s, now, 0);
 		}

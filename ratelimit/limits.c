@@ -113,11 +113,6 @@ void limits_free(struct limits_table *t)
 	free(t);
 }
 
-const struct limits_config *limits_config_of(const struct limits_table *t)
-{
-	return &t->cfg;
-}
-
 bool limits_is_query(const uint8_t *q, size_t len)
 {
 	return q && len >= 12 && !(q[2] & 0x80);
@@ -197,7 +192,8 @@ enum rrl_result limits_zone_nxdomain(struct limits_table *t,
 
 	if (count)
 		*count = 0;
-	if (!t || !apex)
+	/* Budget off and nobody asking for the count: nothing to account. */
+	if (!t || !apex || (!t->cfg.zone_nxdomains_per_second && !count))
 		return RRL_PASS;
 	buf[0] = KIND_ZONE;
 	for (;;) {   /* lowercased apex; account names are never compressed */

@@ -119,7 +119,4 @@ enum rrl_result limits_zone_nxdomain(struct limits_table *t,
 				     const uint8_t *apex, unsigned percent,
 				     uint64_t now_ms, uint32_t *count);
 
-/* The configuration the table was built with. */
-const struct limits_config *limits_config_of(const struct limits_table *t);
-
 #endif

@@ -507,18 +507,6 @@ static size_t rrl_skip_name(const uint8_t *m, size_t len, size_t off)
 	return 0;
 }
 
-uint16_t rrl_query_qtype(const uint8_t *q, size_t len)
-{
-	size_t off;
-
-	if (!q || len < 12 || (q[4] == 0 && q[5] == 0))
-		return 0;
-	off = rrl_skip_name(q, len, 12);
-	if (!off || off + 2 > len)
-		return 0;
-	return (uint16_t)(q[off] << 8 | q[off + 1]);
-}
-
 static unsigned rd16(const uint8_t *p)
 {
 	return (unsigned)p[0] << 8 | p[1];

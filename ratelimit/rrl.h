@@ -142,10 +142,6 @@ enum rrl_result rrl_check(struct rrl_table *t, const struct sockaddr *src,
 			  uint16_t qtype, bool cookie_valid, uint64_t now_ms,
 			  enum rrl_class *decided);
 
-/* The query type of a DNS query in wire form (after the question name), or
- * 0 when the question cannot be read. Any thread. */
-uint16_t rrl_query_qtype(const uint8_t *query, size_t len);
-
 /* Rewrites the reply resp[0..*len) in place into the slipped form: TC=1,
  * the question kept, no records, except the OPT record when the reply had
  * one. *len shrinks. Returns 0, or -EINVAL when the reply cannot be walked

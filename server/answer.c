@@ -610,6 +610,7 @@ static void reply_finish(struct answer_ctx *c)
 	c->req->kind = c->kind;
 	c->req->truncated = c->tc;
 	c->req->zone = c->zone;
+	c->req->qtype = c->q.question_end > WIRE_HDR_LEN ? c->q.qtype : 0;
 	c->req->account_name = c->kind == ANSWER_KIND_ERROR ? NULL : c->account;
 }
 
@@ -626,6 +627,7 @@ int answer_query(const struct zdb *db, const struct answer_config *cfg,
 	req->cookie = COOKIE_OFF;
 	req->opt_off = 0;
 	req->zone = NULL;
+	req->qtype = 0;
 	req->account_name = NULL;
 
 	int st = wire_parse_query(req->query, req->query_len, &c.q);

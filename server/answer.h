@@ -65,6 +65,8 @@ struct answer_request {
 	uint8_t cookie;         /* enum cookie_status: COOKIE_VALID proves the
 				   source address (RRL exempts it) */
 	size_t opt_off;         /* offset of the reply's OPT record, 0: none */
+	uint16_t qtype;         /* the question's type, 0 without a question
+				   (parsed once here, for RRL's key) */
 	const struct zone *zone;/* the zone that answered, or NULL */
 	/* For rate limiting: the name the response is accounted to (lowercase
 	 * wire, valid until the next call on the same request): the qname for

@@ -89,7 +89,7 @@ struct reactor {
 	unsigned sock_count;
 
 	struct tcp_conn *conns;        /* open connections, doubly linked */
-	unsigned conn_count;
+
 	/* Connections counted in tcp_unanswered, oldest accept first (tcp.c:
 	 * at limits: tcp-max-unanswered the head is closed to make room). */
 	struct tcp_conn *unans_head, *unans_tail;
@@ -110,5 +110,16 @@ struct reactor {
  * negative errno. Main only. */
 int reactor_socket_new(const struct config_listen *l, int type);
 int reactor_socket_bind(int fd, const struct config_listen *l);
+
+/* The attack detector's view of the queries and answers of both protocols
+ * (reactor.c): reactor_note_query notes one query (wire form) and counts
+ * the change of state it made in r's stats; reactor_note_answer notes one
+ * answer (its zone and whether it was NXDOMAIN). Both do nothing without
+ * an attack: section. Reactor thread r only, no lock, no allocation. */
+struct answer_request;
+void reactor_note_query(struct reactor *r, const uint8_t *q, size_t len,
+			uint64_t now_ms);
+void reactor_note_answer(struct reactor *r, const struct answer_request *req,
+			 uint64_t now_ms);
 
 #endif

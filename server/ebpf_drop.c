@@ -300,6 +300,28 @@ static unsigned ebpf_slot_of(const uint8_t key[16])
 			  0xff51afd7ed558ccdull >> 40) & (EBPF_DROP_CACHE - 1);
 }
 
+/* The map key of src: 16 bytes, IPv4 as ::ffff:a.b.c.d. Returns 0, or
+ * -EAFNOSUPPORT for another family. */
+static int ebpf_drop_key(const struct sockaddr *src, uint8_t key[16])
+{
+	if (src->sa_family == AF_INET) {
+		const struct sockaddr_in *a4 = (const struct sockaddr_in *)src;
+
+		memset(key, 0, 10);
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &a4->sin_addr, 4);
+		return 0;
+	}
+	if (src->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a6 =
+			(const struct sockaddr_in6 *)src;
+
+		memcpy(key, &a6->sin6_addr, 16);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
 bool ebpf_drop_list(struct ebpf_drop *e, unsigned reactor,
 		    const struct sockaddr *src, uint64_t now_ms)
 {
@@ -380,23 +402,3 @@ void ebpf_drop_free(struct ebpf_drop *e)
 }
 
 #endif
-
-int ebpf_drop_key(const struct sockaddr *src, uint8_t key[16])
-{
-	if (src->sa_family == AF_INET) {
-		const struct sockaddr_in *a4 = (const struct sockaddr_in *)src;
-
-		memset(key, 0, 10);
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &a4->sin_addr, 4);
-		return 0;
-	}
-	if (src->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *a6 =
-			(const struct sockaddr_in6 *)src;
-
-		memcpy(key, &a6->sin6_addr, 16);
-		return 0;
-	}
-	return -EAFNOSUPPORT;
-}

@@ -60,10 +60,6 @@ int ebpf_drop_attach(struct ebpf_drop *e, int fd);
 bool ebpf_drop_list(struct ebpf_drop *e, unsigned reactor,
 		    const struct sockaddr *src, uint64_t now_ms);
 
-/* The map key of src: 16 bytes, IPv4 as ::ffff:a.b.c.d. Returns 0, or
- * -EAFNOSUPPORT for another family. Pure, any thread. */
-int ebpf_drop_key(const struct sockaddr *src, uint8_t key[16]);
-
 /* Closes the program and the map (sockets keep their own reference) and
  * frees e. NULL accepted. After the reactors stopped. */
 void ebpf_drop_free(struct ebpf_drop *e);

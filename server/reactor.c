@@ -44,6 +44,7 @@
 #include "server/daemon.h"
 #include "server/ebpf_drop.h"
 #include "server/log.h"
+#include "zones/zone.h"
 #include "server/stats.h"
 #include "server/tcp.h"
 #include "server/udp.h"
@@ -305,6 +306,28 @@ static void reactor_ebpf_new(struct reactor_group *g, unsigned n)
 			 cfg->udp_ebpf_hold_ms);
 }
 
+void reactor_note_query(struct reactor *r, const uint8_t *q, size_t len,
+			uint64_t now_ms)
+{
+	enum attack_change ch = attack_note_query(r->shared->attack, q, len,
+						  now_ms);
+
+	if (ch == ATTACK_ENGAGED)
+		STATS_INC(&r->stats, STATS_ATTACK_ENGAGED);
+	else if (ch == ATTACK_DISENGAGED)
+		STATS_INC(&r->stats, STATS_ATTACK_DISENGAGED);
+}
+
+void reactor_note_answer(struct reactor *r, const struct answer_request *req,
+			 uint64_t now_ms)
+{
+	bool nx = req->kind == ANSWER_KIND_NXDOMAIN;
+
+	attack_note_answer(r->shared->attack, req->zone,
+			   nx && req->zone ? zone_apex(req->zone) : NULL, nx,
+			   now_ms);
+}
+
 struct reactor_group *reactor_group_new(const struct config *cfg,
 					const struct answer_config *acfg,
 					unsigned n, char *err, size_t errlen)
@@ -337,8 +360,7 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 		return NULL;
 	}
 	/* Flood defences (docs/flood.md): tables allocated here once. */
-	if ((limits_config_enabled(&cfg->limits) ||
-	     cfg->attack.mode != ATTACK_OFF) &&
+	if (limits_config_enabled(&cfg->limits) &&
 	    !(g->shared.limits = limits_new(&cfg->limits, NULL))) {
 		snprintf(err, errlen, "limits: out of memory");
 		goto fail;

@@ -61,7 +61,6 @@
 #include "server/answer.h"
 #include "server/config.h"
 #include "zones/zdb.h"
-#include "zones/zone.h"
 
 #define TCP_RBUF_INIT 4096
 #define TCP_MSG_MAX (2 + 65535)
@@ -192,10 +191,7 @@ static struct tcp_conn *tcp_unans_victim(struct reactor *r)
 			return NULL;
 		r->unans_head = c->unext;     /* to the back */
 		r->unans_head->uprev = NULL;
-		c->unext = NULL;
-		c->uprev = r->unans_tail;
-		r->unans_tail->unext = c;
-		r->unans_tail = c;
+		tcp_unans_append(c);
 	}
 	return NULL;
 }
@@ -283,7 +279,6 @@ static void tcp_conn_close(struct tcp_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
-	r->conn_count--;
 	tcp_release(c);
 	if (c->accepted)
 		STATS_INC(&r->stats, STATS_TCP_CLOSED);
@@ -393,15 +388,8 @@ static bool tcp_process(struct tcp_conn *c)
 		STATS_INC(st, STATS_TCP_QUERIES);
 		/* The attack detector counts TCP queries too (only counting:
 		 * TCP keeps full service under attack). */
-		if (atk && limits_is_query(c->rbuf + off + 2, mlen)) {
-			enum attack_change ch = attack_note_query(
-				atk, c->rbuf + off + 2, mlen, now_ms);
-
-			if (ch == ATTACK_ENGAGED)
-				STATS_INC(st, STATS_ATTACK_ENGAGED);
-			else if (ch == ATTACK_DISENGAGED)
-				STATS_INC(st, STATS_ATTACK_DISENGAGED);
-		}
+		if (atk && limits_is_query(c->rbuf + off + 2, mlen))
+			reactor_note_query(r, c->rbuf + off + 2, mlen, now_ms);
 		memset(&req, 0, sizeof(req));
 		req.query = c->rbuf + off + 2;
 		req.query_len = mlen;
@@ -418,12 +406,7 @@ static bool tcp_process(struct tcp_conn *c)
 		}
 		STATS_COOKIE(st, req.cookie);
 		if (atk)
-			attack_note_answer(atk, req.zone,
-					   req.kind == ANSWER_KIND_NXDOMAIN &&
-						   req.zone ?
-						   zone_apex(req.zone) : NULL,
-					   req.kind == ANSWER_KIND_NXDOMAIN,
-					   now_ms);
+			reactor_note_answer(r, &req, now_ms);
 		STATS_INC(st, stats_rcode_counter(req.rcode));
 		if (req.truncated)
 			STATS_INC(st, STATS_TRUNCATED);
@@ -588,7 +571,6 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 	if (r->conns)
 		r->conns->prev = c;
 	r->conns = c;
-	r->conn_count++;
 	if (uv_accept(server, (uv_stream_t *)&c->h) < 0) {
 		tcp_conn_close(c);
 		return;

@@ -45,7 +45,6 @@
 #include "server/ebpf_drop.h"
 #include "server/config.h"
 #include "zones/zdb.h"
-#include "zones/zone.h"
 
 #define UDP_ROUNDS 8
 
@@ -266,7 +265,7 @@ static bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
 		      (enum rrl_class)kind_class[req->kind] : RRL_CLASS_ERROR;
 	/* A valid server cookie proves the source: never limited. */
 	res = rrl_check(t, src, cls, req->account_name,
-			rrl_query_qtype(req->query, req->query_len),
+			req->qtype,
 			req->cookie == COOKIE_VALID, now_ms, &decided);
 	if (res == RRL_PASS)
 		return true;
@@ -305,7 +304,6 @@ static const struct answer_config *udp_flood_pre(struct reactor *r,
 	struct daemon_shared *sh = r->shared;
 	const struct answer_config *acfg = sh->acfg;
 	struct stats *st = &r->stats;
-	enum attack_change ch;
 	bool engaged;
 
 	*over = false;
@@ -314,13 +312,9 @@ static const struct answer_config *udp_flood_pre(struct reactor *r,
 		STATS_INC(st, STATS_DROPPED);
 		return NULL;
 	}
-	if (!sh->limits)
+	if (!sh->limits && !sh->attack)
 		return acfg;
-	ch = attack_note_query(sh->attack, q, len, now_ms);
-	if (ch == ATTACK_ENGAGED)
-		STATS_INC(st, STATS_ATTACK_ENGAGED);
-	else if (ch == ATTACK_DISENGAGED)
-		STATS_INC(st, STATS_ATTACK_DISENGAGED);
+	reactor_note_query(r, q, len, now_ms);
 	engaged = attack_engaged(sh->attack);
 	if (limits_check(sh->limits, src, false,
 			 engaged ? attack_config_of(sh->attack)
@@ -358,13 +352,10 @@ static bool udp_flood_post(struct reactor *r, struct answer_request *req,
 	bool engaged;
 	enum rrl_result res;
 
-	if (!sh->limits)
+	if (!sh->limits && !sh->attack)
 		return true;
 	/* Every answer from a zone, for its NXDOMAIN share (attack.h). */
-	attack_note_answer(sh->attack, req->zone,
-			   req->kind == ANSWER_KIND_NXDOMAIN && req->zone ?
-				   zone_apex(req->zone) : NULL,
-			   req->kind == ANSWER_KIND_NXDOMAIN, now_ms);
+	reactor_note_answer(r, req, now_ms);
 	engaged = attack_engaged(sh->attack);
 	if (over) {
 		if (req->cookie == COOKIE_VALID) {

@@ -58,7 +58,6 @@ bool wire_skip_name(const uint8_t *pkt, size_t len, size_t *off)
 static size_t parse_qname(const uint8_t *pkt, size_t len, struct wire_query *q)
 {
 	size_t o = WIRE_HDR_LEN, n = 0;
-	unsigned labels = 0;
 
 	for (;;) {
 		if (o >= len)
@@ -79,9 +78,7 @@ static size_t parse_qname(const uint8_t *pkt, size_t len, struct wire_query *q)
 			q->lname[n++] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 		}
 		o += 1 + (size_t)l;
-		labels++;
 	}
-	q->qlabels = (uint8_t)labels;
 	return n;
 }
 
@@ -122,13 +119,10 @@ static bool skip_records(const uint8_t *pkt, size_t len, size_t *off,
 
 int wire_parse_query(const uint8_t *pkt, size_t len, struct wire_query *q)
 {
-	q->pkt = pkt;
-	q->len = len;
 	q->edns.present = false;
 	q->qname_len = 0;
 	if (len < WIRE_HDR_LEN)
 		return WIRE_DROP;
-	q->id = wire_read_u16(pkt);
 	q->flags = wire_read_u16(pkt + 2);
 	if (q->flags & WIRE_QR)
 		return WIRE_DROP;

@@ -40,14 +40,10 @@ enum wire_status {
 };
 
 struct wire_query {
-	const uint8_t *pkt;
-	size_t len;
-	uint16_t id;
 	uint16_t flags;          /* header flags word as received */
 	uint8_t opcode;
 	uint16_t qdcount;
 	uint8_t qname_len;       /* wire length of the qname (at offset 12) */
-	uint8_t qlabels;         /* labels in qname, root not counted */
 	uint16_t qtype;
 	uint16_t qclass;
 	size_t question_end;     /* offset just past the question */

@@ -212,6 +212,7 @@ static void test_positive(void)
 	NONE(p, LDNS_SECTION_ADDITIONAL);
 	CU_ASSERT_EQUAL(req.resp_len, 49); /* knotd: 49 bytes */
 	CU_ASSERT_EQUAL(req.kind, ANSWER_KIND_POSITIVE);
+	CU_ASSERT_EQUAL(req.qtype, LDNS_RR_TYPE_A);
 	CU_ASSERT_PTR_EQUAL(req.zone, zparent);
 	CU_ASSERT_TRUE(same_name(req.account_name, "www.example.com."));
 	CU_ASSERT_FALSE(ldns_pkt_edns(p));

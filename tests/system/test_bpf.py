@@ -24,14 +24,11 @@ N = 500
 
 
 def start(pool, bpf):
-    port = H.free_port()
-    conf = H.levee_config(os.path.join(pool.tmpdir, "levee-bpf-%d.yaml" % port),
-                          ["127.0.0.1@%d" % port], udp_bpf_filter=bpf)
-    return port, pool.levee(["-c", conf])
+    return H.start_levee_extra(pool, "", name="bpf", udp_bpf_filter=bpf)
 
 
 def garbage_dropped(proc):
-    return sum(c.get("garbage-dropped", 0) for c in H.counters(proc).values())
+    return H.counter_total(proc, "garbage-dropped")
 
 
 def send_garbage(port, n):

@@ -9,7 +9,6 @@ cookie-less one from the same address is limited, and the RRL slip to a
 client cookie is BADCOOKIE.  Traffic to 127.0.0.1 only; every loop bounded.
 """
 
-import os
 import re
 import socket
 import subprocess
@@ -27,25 +26,14 @@ SECRET = "5f2d8f0c1a3b4c5d6e7f8091a2b3c4d5"
 CLIENT = bytes.fromhex("0102030405060708")
 
 
-def config(tmpdir, name, port, cookies, rate_limit=None):
-    path = os.path.join(str(tmpdir), name + ".yaml")
-    H.levee_config(path, ["127.0.0.1@%d" % port], reactors=1)
-    with open(path) as f:
-        text = f.read()
+def start(pool, name, cookies, rate_limit=None):
+    """Levee with one reactor and the given cookies: (and rate-limit:)
+    sections, checked like every levee process for a clean exit at stop."""
     extra = "cookies:\n" + "".join("  %s: %s\n" % kv for kv in cookies.items())
     if rate_limit:
         extra += "rate-limit:\n" + "".join(
             "  %s: %s\n" % kv for kv in rate_limit.items())
-    with open(path, "w") as f:
-        f.write(extra + text)
-    return path
-
-
-def start(pool, tmpdir, name, cookies, rate_limit=None):
-    port = H.free_port()
-    p = pool.levee(["-c", config(tmpdir, name, port, cookies, rate_limit)],
-                   name=name)
-    return port, p
+    return H.start_levee_extra(pool, extra, reactors=1, name=name)
 
 
 def query(name="www.test.", rdtype="A", cookie=None, edns=True):
@@ -84,8 +72,7 @@ def burst(msg, port, n):
         s.close()
 
 
-def total(proc, name):
-    return sum(c.get(name, 0) for c in H.counters(proc).values())
+total = H.counter_total
 
 
 def run(argv):
@@ -100,8 +87,8 @@ def cookie_of(text):
 
 
 @pytest.mark.asan
-def test_dnspython_learn_and_return(pool, tmp_path):
-    port, p = start(pool, tmp_path, "plain", {"secret": SECRET})
+def test_dnspython_learn_and_return(pool):
+    port, p = start(pool, "plain", {"secret": SECRET})
     r = H.udp_msg(query(cookie=CLIENT), port, timeout=T)
     assert r is not None and r.rcode() == dns.rcode.NOERROR and r.answer
     c = reply_cookie(r)
@@ -136,8 +123,8 @@ def test_dnspython_learn_and_return(pool, tmp_path):
     assert counts["cookie-client-only"] >= 2 and counts["badcookie"] == 0
 
 
-def test_kdig_and_dig(pool, tmp_path):
-    port, p = start(pool, tmp_path, "tools", {"secret": SECRET})
+def test_kdig_and_dig(pool):
+    port, p = start(pool, "tools", {"secret": SECRET})
     at = ["@127.0.0.1", "-p", str(port)]
     out = run(["kdig"] + at + ["+cookie", "www.test.", "A"])
     assert "NOERROR" in out
@@ -156,8 +143,8 @@ def test_kdig_and_dig(pool, tmp_path):
     assert total(p, "cookie-valid") == before + 2
 
 
-def test_require(pool, tmp_path):
-    port, p = start(pool, tmp_path, "require",
+def test_require(pool):
+    port, p = start(pool, "require",
                     {"secret": SECRET, "require": "on"})
     # no cookie at all: TC, nothing else
     r = H.udp_msg(query(edns=False), port, timeout=T)
@@ -186,12 +173,12 @@ def test_require(pool, tmp_path):
     assert counts["cookie-none"] >= 3
 
 
-def test_anycast_shared_secret(pool, tmp_path):
+def test_anycast_shared_secret(pool):
     """Two nodes with the same secret (and two with the same master key)
     accept each other's cookies; a node with another secret does not."""
-    a_port, a = start(pool, tmp_path, "node-a", {"secret": SECRET})
-    b_port, b = start(pool, tmp_path, "node-b", {"secret": SECRET})
-    o_port, o = start(pool, tmp_path, "other",
+    a_port, a = start(pool, "node-a", {"secret": SECRET})
+    b_port, b = start(pool, "node-b", {"secret": SECRET})
+    o_port, o = start(pool, "other",
                       {"secret": "00" * 16})
     c = reply_cookie(H.udp_msg(query(cookie=CLIENT), a_port, timeout=T))
     r = H.udp_msg(query(cookie=c), b_port, timeout=T)
@@ -201,9 +188,9 @@ def test_anycast_shared_secret(pool, tmp_path):
     assert total(o, "cookie-invalid") == 1
 
     mk = "ab" * 32
-    m1_port, m1 = start(pool, tmp_path, "mk-1",
+    m1_port, m1 = start(pool, "mk-1",
                         {"master-key": mk, "lifetime": 86400})
-    m2_port, m2 = start(pool, tmp_path, "mk-2",
+    m2_port, m2 = start(pool, "mk-2",
                         {"master-key": mk, "lifetime": 86400})
     c = reply_cookie(H.udp_msg(query(cookie=CLIENT), m1_port, timeout=T))
     r = H.udp_msg(query(cookie=c), m2_port, timeout=T)
@@ -211,10 +198,10 @@ def test_anycast_shared_secret(pool, tmp_path):
     assert total(m2, "cookie-valid") == 1
 
 
-def test_cookie_exempts_from_rrl(pool, tmp_path):
+def test_cookie_exempts_from_rrl(pool):
     """Same address, same name: the cookie-less queries are limited, the
     ones with a valid server cookie all answered."""
-    port, p = start(pool, tmp_path, "rrl", {"secret": SECRET},
+    port, p = start(pool, "rrl", {"secret": SECRET},
                     {"responses-per-second": 2, "slip": 0})
     c = reply_cookie(H.udp_msg(query(cookie=CLIENT), port, timeout=T))
     assert c is not None
@@ -226,10 +213,10 @@ def test_cookie_exempts_from_rrl(pool, tmp_path):
     assert total(p, "cookie-valid") == n
 
 
-def test_rrl_slip_badcookie(pool, tmp_path):
+def test_rrl_slip_badcookie(pool):
     """Over the limit, a query with a client cookie slips as BADCOOKIE with
     a fresh cookie, which then exempts it."""
-    port, p = start(pool, tmp_path, "slip", {"secret": SECRET},
+    port, p = start(pool, "slip", {"secret": SECRET},
                     {"responses-per-second": 1, "slip": 1})
     rcodes = []
     cookie = None

@@ -47,8 +47,7 @@ def start(pool, extra, **server):
     pytest.fail("no eBPF drop map log line:\n" + p.tail())
 
 
-def total(p, name):
-    return H.counter_total(p, name)
+total = H.counter_total
 
 
 def udp_drops(port):

@@ -16,7 +16,6 @@ deadline.  Under a sanitizer build (LEVEE_SANITIZED=1) the flood is 500
 queries/s: the figures do not change.
 """
 
-import os
 import random
 import select
 import socket
@@ -38,13 +37,10 @@ OTHER = "127.0.1.1"        # another /24
 
 
 def start(pool, reactors, extra="", **server):
-    port = H.free_port()
-    conf = H.levee_config(os.path.join(pool.tmpdir, "levee-rrl-%d.yaml" % port),
-                          ["127.0.0.1@%d" % port], reactors=reactors, **server)
-    with open(conf, "a") as f:
-        f.write("rate-limit:\n  responses-per-second: %d\n  slip: %d\n"
-                "  window: 15\n%s" % (RATE, SLIP, extra))
-    return port, pool.levee(["-c", conf])
+    return H.start_levee_extra(
+        pool, "rate-limit:\n  responses-per-second: %d\n  slip: %d\n"
+        "  window: 15\n%s" % (RATE, SLIP, extra), reactors=reactors,
+        name="rrl", **server)
 
 
 def query_wire(name, rdtype="A"):
@@ -236,10 +232,7 @@ def test_default_config_is_no_reflector(pool):
     limited one, so a flood far above 200/s gets back about half the bytes
     it sent (bench/flood-compare, reflection) instead of many times them."""
     default_rate = 200
-    port = H.free_port()
-    conf = H.levee_config(os.path.join(pool.tmpdir, "levee-dflt-%d.yaml" % port),
-                          ["127.0.0.1@%d" % port])
-    p = pool.levee(["-c", conf])
+    port, p = H.start_levee_extra(pool, "", name="dflt")
     q = query_wire("www.test.")
     fl = Flood(port)
     try:

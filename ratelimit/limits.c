@@ -137,18 +137,17 @@ enum limits_result limits_check(struct limits_table *t,
 
 	if (!t || !t->cfg.queries_per_second)
 		return LIMITS_PASS;
+	a = cidr_sockaddr_bytes(src);
+	if (!a)
+		return LIMITS_PASS;
 	if (src->sa_family == AF_INET) {
-		a = (const uint8_t *)&((const struct sockaddr_in *)src)->sin_addr;
 		pf = t->cfg.v4;
 		n = t->cfg.v4_count;
-	} else if (src->sa_family == AF_INET6) {
-		a = (const uint8_t *)&((const struct sockaddr_in6 *)src)->sin6_addr;
+	} else {
 		pf = t->cfg.v6;
 		n = t->cfg.v6_count;
-	} else {
-		return LIMITS_PASS;
 	}
-	if (rrl_cidr_match(t->cfg.whitelist, t->cfg.whitelist_count,
+	if (cidr_match(t->cfg.whitelist, t->cfg.whitelist_count,
 			   src->sa_family, a))
 		return LIMITS_PASS;
 	base = t->cfg.queries_per_second;
@@ -169,7 +168,7 @@ enum limits_result limits_check(struct limits_table *t,
 		memcpy(buf + 3, a, 16);
 		if (src->sa_family == AF_INET)
 			memset(buf + 7, 0, 12);
-		rrl_mask_prefix(buf + 3, pf[i].bits);
+		cidr_mask(buf + 3, pf[i].bits);
 		key = bucket_key(t->bt, buf, sizeof(buf));
 		b = bucket_find(t->bt, key, now, (uint32_t)rate);
 		if (b && !limits_debit(b, (uint32_t)rate, now))

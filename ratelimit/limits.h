@@ -54,7 +54,7 @@ struct limits_config {
 	size_t v6_count;               /* default /128 x1, /64 x2, /56 x4,
 					  /48 x16 */
 	unsigned cookie_multiplier;    /* default 4 */
-	struct rrl_cidr whitelist[LIMITS_MAX_WHITELIST];
+	struct cidr whitelist[LIMITS_MAX_WHITELIST];
 	size_t whitelist_count;
 	unsigned zone_nxdomains_per_second;  /* per zone, server-wide; 0: off */
 	unsigned zone_slip;            /* every Nth limited NXDOMAIN: TC; 0:

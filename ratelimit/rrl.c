@@ -58,13 +58,6 @@ struct rrl_table {
 	struct bucket_table *bt;
 };
 
-/* A client prefix: family, and the address with host bits cleared. */
-struct rrl_prefix {
-	uint8_t family;
-	uint8_t bits;
-	uint8_t addr[16];
-};
-
 static const char *const rrl_class_names[RRL_CLASS_COUNT] = {
 	[RRL_CLASS_RESPONSE] = "responses",
 	[RRL_CLASS_REFERRAL] = "referrals",
@@ -120,76 +113,6 @@ bool rrl_config_enabled(const struct rrl_config *c)
 	return false;
 }
 
-int rrl_parse_cidr(const char *text, struct rrl_cidr *out)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *slash;
-	size_t hl;
-	long bits;
-	int maxbits;
-
-	memset(out, 0, sizeof(*out));
-	if (!text)
-		return -EINVAL;
-	slash = strchr(text, '/');
-	hl = slash ? (size_t)(slash - text) : strlen(text);
-	if (hl == 0 || hl >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, text, hl);
-	host[hl] = '\0';
-	if (inet_pton(AF_INET6, host, out->addr) == 1) {
-		out->family = AF_INET6;
-		maxbits = 128;
-	} else if (inet_pton(AF_INET, host, out->addr) == 1) {
-		out->family = AF_INET;
-		maxbits = 32;
-	} else {
-		return -EINVAL;
-	}
-	bits = maxbits;
-	if (slash) {
-		char *end;
-
-		if (!slash[1])
-			return -EINVAL;
-		bits = strtol(slash + 1, &end, 10);
-		if (*end || bits < 0 || bits > maxbits)
-			return -EINVAL;
-	}
-	out->bits = (uint8_t)bits;
-	rrl_mask_prefix(out->addr, (unsigned)bits);
-	return 0;
-}
-
-void rrl_mask_prefix(uint8_t addr[16], unsigned bits)
-{
-	for (unsigned i = 0; i < 16; i++) {
-		int keep = (int)bits - 8 * (int)i;
-
-		if (keep <= 0)
-			addr[i] = 0;
-		else if (keep < 8)
-			addr[i] &= (uint8_t)(0xff << (8 - keep));
-	}
-}
-
-bool rrl_cidr_match(const struct rrl_cidr *list, size_t n, int family,
-		    const uint8_t *addr)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct rrl_cidr *e = &list[i];
-		unsigned full = e->bits / 8u, rest = e->bits % 8u;
-
-		if (e->family != family || memcmp(addr, e->addr, full) != 0)
-			continue;
-		if (rest && ((addr[full] ^ e->addr[full]) &
-			     (uint8_t)(0xff << (8 - rest))))
-			continue;
-		return true;
-	}
-	return false;
-}
-
 struct rrl_table *rrl_new(const struct rrl_config *c, const uint8_t *seed,
 			  rrl_log_fn log)
 {
@@ -232,46 +155,21 @@ size_t rrl_table_size(const struct rrl_table *t)
 
 /* The prefix of src for the configured lengths. false: not IP. */
 static bool rrl_prefix_of(const struct rrl_table *t, const struct sockaddr *src,
-			  struct rrl_prefix *p)
+			  struct cidr *p)
 {
-	unsigned bits;
-
-	memset(p, 0, sizeof(*p));
-	if (src->sa_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)src;
-
-		memcpy(p->addr, &a->sin_addr, 4);
-		bits = t->cfg.ipv4_prefix_length > 32 ? 32 :
-						t->cfg.ipv4_prefix_length;
-	} else if (src->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)src;
-
-		memcpy(p->addr, &a->sin6_addr, 16);
-		bits = t->cfg.ipv6_prefix_length > 128 ? 128 :
-						t->cfg.ipv6_prefix_length;
-	} else {
-		return false;
-	}
-	p->family = (uint8_t)src->sa_family;
-	p->bits = (uint8_t)bits;
-	rrl_mask_prefix(p->addr, bits);
-	return true;
+	return cidr_of_sockaddr(src, src->sa_family == AF_INET ?
+				t->cfg.ipv4_prefix_length :
+				t->cfg.ipv6_prefix_length, p);
 }
 
 /* Whether src is in one of the exempt networks. At most RRL_MAX_EXEMPT
  * comparisons. */
 static bool rrl_exempt(const struct rrl_table *t, const struct sockaddr *src)
 {
-	const uint8_t *a;
+	const uint8_t *a = cidr_sockaddr_bytes(src);
 
-	if (src->sa_family == AF_INET)
-		a = (const uint8_t *)&((const struct sockaddr_in *)src)->sin_addr;
-	else if (src->sa_family == AF_INET6)
-		a = (const uint8_t *)&((const struct sockaddr_in6 *)src)->sin6_addr;
-	else
-		return false;
-	return rrl_cidr_match(t->cfg.exempt, t->cfg.exempt_count,
-			      src->sa_family, a);
+	return a && cidr_match(t->cfg.exempt, t->cfg.exempt_count,
+			       src->sa_family, a);
 }
 
 /* Copies a wire name into out lowercased; returns its length (0 for NULL
@@ -301,7 +199,7 @@ static size_t rrl_name_lower(const uint8_t *name, uint8_t *out)
 }
 
 /* The bucket key: nonzero 64-bit keyed hash. */
-static uint64_t rrl_key(const struct rrl_table *t, const struct rrl_prefix *p,
+static uint64_t rrl_key(const struct rrl_table *t, const struct cidr *p,
 			enum rrl_class cls, const uint8_t *name, uint16_t qtype)
 {
 	uint8_t buf[2 + 16 + 2 + 255];
@@ -350,7 +248,7 @@ static void rrl_name_text(const uint8_t *name, char *out, size_t cap)
 	out[o] = '\0';
 }
 
-static void rrl_prefix_text(const struct rrl_prefix *p, char *out, size_t cap)
+static void rrl_prefix_text(const struct cidr *p, char *out, size_t cap)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -360,7 +258,7 @@ static void rrl_prefix_text(const struct rrl_prefix *p, char *out, size_t cap)
 }
 
 /* One log line, if the global budget of this second allows it. */
-static void rrl_log(struct rrl_table *t, const struct rrl_prefix *p,
+static void rrl_log(struct rrl_table *t, const struct cidr *p,
 		    enum rrl_class cls, const uint8_t *name, uint32_t now_ms,
 		    bool start)
 {
@@ -391,7 +289,7 @@ static void rrl_log(struct rrl_table *t, const struct rrl_prefix *p,
 
 /* Whether a "start" line for this prefix may go out now: at most one per
  * prefix slot per window. */
-static bool rrl_log_prefix_ok(struct rrl_table *t, const struct rrl_prefix *p,
+static bool rrl_log_prefix_ok(struct rrl_table *t, const struct cidr *p,
 			      uint32_t now_ms)
 {
 	uint32_t slot = 0, sec = now_ms / 1000u + 1u, last;
@@ -409,7 +307,7 @@ static bool rrl_log_prefix_ok(struct rrl_table *t, const struct rrl_prefix *p,
 
 /* Debits one response from the bucket of (p, cls, name, qtype). */
 static enum rrl_result rrl_account(struct rrl_table *t,
-				   const struct rrl_prefix *p,
+				   const struct cidr *p,
 				   enum rrl_class cls, const uint8_t *name,
 				   uint16_t qtype, uint32_t now)
 {
@@ -468,7 +366,7 @@ enum rrl_result rrl_check(struct rrl_table *t, const struct sockaddr *src,
 			  uint16_t qtype, bool cookie_valid, uint64_t now_ms,
 			  enum rrl_class *decided)
 {
-	struct rrl_prefix p;
+	struct cidr p;
 	enum rrl_result res = RRL_PASS;
 	uint32_t now = (uint32_t)now_ms;
 

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "common/cidr.h"
+
 /* Largest exempt-clients list, and the largest rate accepted (BIND's). */
 #define RRL_MAX_EXEMPT 64
 #define RRL_MAX_RATE 1000
@@ -53,13 +55,6 @@ enum rrl_result {
 	RRL_DROP = 2,   /* send nothing */
 };
 
-/* One exempt network: family AF_INET or AF_INET6, bits of prefix. */
-struct rrl_cidr {
-	uint8_t family;
-	uint8_t bits;
-	uint8_t addr[16];
-};
-
 /* The configuration (the rate-limit: section). Rates are responses per
  * second, 0 turns a class off; RRL_RATE_UNSET follows responses_per_second. */
 struct rrl_config {
@@ -75,7 +70,7 @@ struct rrl_config {
 	unsigned ipv6_prefix_length;     /* 0..128, default 56 */
 	bool log_only;                   /* account and log, never limit */
 	unsigned max_table_size;         /* buckets, default 20000 */
-	struct rrl_cidr exempt[RRL_MAX_EXEMPT];
+	struct cidr exempt[RRL_MAX_EXEMPT];
 	size_t exempt_count;
 };
 
@@ -95,19 +90,6 @@ unsigned rrl_config_rate(const struct rrl_config *c, enum rrl_class cls);
 
 /* True when some class has a non-zero rate (a table is worth creating). */
 bool rrl_config_enabled(const struct rrl_config *c);
-
-/* Parses "ADDR", "ADDR/BITS" (IPv4 or IPv6) into out, host bits cleared.
- * Returns 0 or -EINVAL. Any thread. */
-int rrl_parse_cidr(const char *text, struct rrl_cidr *out);
-
-/* Clears the bits of addr (16 bytes, an IPv4 address in the first 4)
- * after the first bits. Pure, any thread. */
-void rrl_mask_prefix(uint8_t addr[16], unsigned bits);
-
-/* True when addr (4 or 16 bytes, by family) lies in one of list[0..n) of
- * that family. Pure, any thread; at most n comparisons. */
-bool rrl_cidr_match(const struct rrl_cidr *list, size_t n, int family,
-		    const uint8_t *addr);
 
 /* Creates the table for c (copied) with c->max_table_size buckets, all
  * allocated now. seed: 16 bytes of hash key, or NULL for random ones. log:

@@ -29,11 +29,12 @@
 #include <string.h>
 
 #include "server/answer.h"
+#include "common/dns.h"
 #include "ratelimit/cookie.h"
 #include "server/edns.h"
 #include "server/render.h"
 #include "server/wire.h"
-#include "zones/name.h"
+#include "common/name.h"
 #include "zones/zdb.h"
 #include "zones/zone.h"
 
@@ -42,39 +43,9 @@
 #define ANSWER_ADDL_MAX 8   /* RRsets whose targets get additional records */
 #define ANSWER_ADDL_NODES 16
 
-#define RCODE_NOERROR 0
-#define RCODE_FORMERR 1
-#define RCODE_SERVFAIL 2
-#define RCODE_NXDOMAIN 3
-#define RCODE_NOTIMP 4
-#define RCODE_REFUSED 5
-#define RCODE_YXDOMAIN 6
-#define RCODE_NOTAUTH 9
-#define RCODE_BADVERS 16
-#define RCODE_BADCOOKIE 23
 
-#define OPCODE_QUERY 0
-#define OPCODE_NOTIFY 4
 
-#define T_A 1
-#define T_NS 2
-#define T_CNAME 5
-#define T_SOA 6
-#define T_MX 15
-#define T_TXT 16
-#define T_AAAA 28
-#define T_SRV 33
-#define T_DNAME 39
-#define T_DS 43
-#define T_RRSIG 46
-#define T_NSEC 47
-#define T_IXFR 251
-#define T_AXFR 252
-#define T_ANY 255
 
-#define C_IN 1
-#define C_CH 3
-#define C_ANY 255
 
 struct addl_item {
 	const struct rrset *set;
@@ -134,7 +105,7 @@ static int put_set(struct answer_ctx *c, enum render_section sec,
 static void addl_note(struct answer_ctx *c, const struct rrset *s,
 		      const struct zone *z, const struct zone_node *cut)
 {
-	if ((s->type == T_NS || s->type == T_MX || s->type == T_SRV) &&
+	if ((s->type == DNS_TYPE_NS || s->type == DNS_TYPE_MX || s->type == DNS_TYPE_SRV) &&
 	    c->naddl < ANSWER_ADDL_MAX)
 		c->addl[c->naddl++] = (struct addl_item){ s, z, cut };
 }
@@ -180,7 +151,7 @@ static void answer_nodata(struct answer_ctx *c)
 
 static void answer_nxdomain(struct answer_ctx *c)
 {
-	c->rcode = RCODE_NXDOMAIN;
+	c->rcode = DNS_RCODE_NXDOMAIN;
 	c->kind = ANSWER_KIND_NXDOMAIN;
 	set_account(c, zone_apex(c->zone));
 	put_soa(c, c->zone);
@@ -190,10 +161,10 @@ static void answer_nxdomain(struct answer_ctx *c)
  * (knotd adds no DS without DO). AA stays only on a CNAME chain's answer. */
 static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
 {
-	const struct rrset *ns = cut ? znode_rrset(cut, T_NS) : NULL;
+	const struct rrset *ns = cut ? znode_rrset(cut, DNS_TYPE_NS) : NULL;
 
 	if (!ns) { /* cannot happen in a built zone */
-		c->rcode = RCODE_SERVFAIL;
+		c->rcode = DNS_RCODE_SERVFAIL;
 		c->kind = ANSWER_KIND_ERROR;
 		return;
 	}
@@ -227,7 +198,7 @@ static bool chain_to(struct answer_ctx *c, const uint8_t *target)
  * the chain continues. */
 static bool answer_cname(struct answer_ctx *c, const struct zone_node *n)
 {
-	const struct rrset *cn = znode_rrset(n, T_CNAME);
+	const struct rrset *cn = znode_rrset(n, DNS_TYPE_CNAME);
 
 	/* A loop: knotd stops when the CNAME is in the answer already. */
 	for (unsigned i = 0; i < c->nvisited; i++)
@@ -251,9 +222,9 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 	const struct zone_node *d = ce;
 	while (d && !(d->flags & ZNODE_DNAME))
 		d = d->parent;
-	const struct rrset *dn = d ? znode_rrset(d, T_DNAME) : NULL;
+	const struct rrset *dn = d ? znode_rrset(d, DNS_TYPE_DNAME) : NULL;
 	if (!dn) {
-		c->rcode = RCODE_SERVFAIL;
+		c->rcode = DNS_RCODE_SERVFAIL;
 		c->kind = ANSWER_KIND_ERROR;
 		return false;
 	}
@@ -266,25 +237,25 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 	size_t tlen = name_length(target);
 	size_t plen = c->sname_len - d->name_len;
 	if (plen + tlen > NAME_MAX_LEN) {
-		c->rcode = RCODE_YXDOMAIN;
+		c->rcode = DNS_RCODE_YXDOMAIN;
 		return false;
 	}
 	/* The synthesised CNAME, as one record in wire form. */
 	uint8_t rec[10 + NAME_MAX_LEN];
-	wire_write_u16(rec, T_CNAME);
-	wire_write_u16(rec + 2, C_IN);
+	wire_write_u16(rec, DNS_TYPE_CNAME);
+	wire_write_u16(rec + 2, DNS_CLASS_IN);
 	wire_write_u32(rec + 4, dn->ttl);
 	wire_write_u16(rec + 8, (uint16_t)(plen + tlen));
 	memcpy(rec + 10, c->sname, plen);
 	memcpy(rec + 10 + plen, target, tlen);
 	struct rrset syn = {
-		.type = T_CNAME, .rr_count = 1, .ttl = dn->ttl,
+		.type = DNS_TYPE_CNAME, .rr_count = 1, .ttl = dn->ttl,
 		.wire_len = (uint32_t)(10 + plen + tlen), .wire = rec,
 	};
 	if (put_set(c, RENDER_ANSWER, c->sname, c->sptr, &syn, RENDER_TTL_KEEP) < 0)
 		return false;
 	/* knotd does not follow the synthesised CNAME for a CNAME query */
-	if (c->q.qtype == T_CNAME)
+	if (c->q.qtype == DNS_TYPE_CNAME)
 		return false;
 	if (++c->chain >= ANSWER_CHAIN_MAX)
 		return false;
@@ -297,7 +268,7 @@ static bool answer_node(struct answer_ctx *c, const struct zone_node *n)
 {
 	uint16_t qt = c->q.qtype;
 
-	if (qt == T_ANY) {
+	if (qt == DNS_TYPE_ANY) {
 		/* RFC 8482: one RRset (knotd: the first by type, not followed;
 		 * over TCP as well). */
 		if (n->rrset_count > 0)
@@ -311,7 +282,7 @@ static bool answer_node(struct answer_ctx *c, const struct zone_node *n)
 		answer_positive(c, s);
 		return false;
 	}
-	if ((n->flags & ZNODE_CNAME) && qt != T_RRSIG && qt != T_NSEC)
+	if ((n->flags & ZNODE_CNAME) && qt != DNS_TYPE_RRSIG && qt != DNS_TYPE_NSEC)
 		return answer_cname(c, n);
 	answer_nodata(c);
 	return false;
@@ -330,7 +301,7 @@ static void answer_internet_name(struct answer_ctx *c)
 				answer_referral(c, znode_cut(n));
 				return;
 			}
-			if ((n->flags & ZNODE_DELEGATION) && qt != T_DS) {
+			if ((n->flags & ZNODE_DELEGATION) && qt != DNS_TYPE_DS) {
 				answer_referral(c, n);
 				return;
 			}
@@ -379,8 +350,8 @@ static void answer_additional(struct answer_ctx *c)
 	for (unsigned i = 0; i < c->naddl && !c->done; i++) {
 		const struct addl_item *it = &c->addl[i];
 		const uint8_t *p = it->set->wire;
-		size_t skip = it->set->type == T_MX ? 2 :
-			      it->set->type == T_SRV ? 6 : 0;
+		size_t skip = it->set->type == DNS_TYPE_MX ? 2 :
+			      it->set->type == DNS_TYPE_SRV ? 6 : 0;
 		for (unsigned k = 0; k < it->set->rr_count; k++) {
 			size_t rdlen = wire_read_u16(p + 8);
 			const uint8_t *target = p + 10 + skip;
@@ -402,7 +373,7 @@ static void answer_additional(struct answer_ctx *c)
 				seen[nseen++] = n;
 			bool required = it->cut &&
 				name_is_below_or_equal(lname, it->cut->name);
-			static const uint16_t types[2] = { T_A, T_AAAA };
+			static const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
 			for (unsigned t = 0; t < 2; t++) {
 				const struct rrset *s = znode_rrset(n, types[t]);
 				if (!s)
@@ -425,21 +396,21 @@ static void answer_internet(struct answer_ctx *c)
 
 	/* Transfers are not served yet: knotd with transfers disabled says
 	 * NOTIMP to AXFR over UDP, NOTAUTH otherwise. qtype 0: NOTIMP. */
-	if (qt == T_AXFR || qt == T_IXFR || qt == 0) {
-		c->rcode = (qt == T_AXFR && !c->req->tcp) || qt == 0
-			   ? RCODE_NOTIMP : RCODE_NOTAUTH;
+	if (qt == DNS_TYPE_AXFR || qt == DNS_TYPE_IXFR || qt == 0) {
+		c->rcode = (qt == DNS_TYPE_AXFR && !c->req->tcp) || qt == 0
+			   ? DNS_RCODE_NOTIMP : DNS_RCODE_NOTAUTH;
 		c->kind = ANSWER_KIND_ERROR;
 		return;
 	}
 	const struct zone *z = c->db ? zdb_find(c->db, c->q.lname) : NULL;
 	if (!z) {
-		c->rcode = RCODE_REFUSED;
+		c->rcode = DNS_RCODE_REFUSED;
 		c->kind = ANSWER_KIND_ERROR;
-		c->ede = EDNS_EDE_NOT_AUTH;
+		c->ede = DNS_EDE_NOT_AUTH;
 		return;
 	}
 	/* DS at a cut is the parent's data (RFC 4035 3.1.4.1). */
-	if (qt == T_DS && c->q.qname_len == name_length(zone_apex(z))) {
+	if (qt == DNS_TYPE_DS && c->q.qname_len == name_length(zone_apex(z))) {
 		const struct zone *parent = zdb_find_parent(c->db, z);
 		if (parent)
 			z = parent;
@@ -448,7 +419,7 @@ static void answer_internet(struct answer_ctx *c)
 	c->aa = true;
 	c->sname = c->q.lname;
 	c->sname_len = c->q.qname_len;
-	c->sptr = WIRE_HDR_LEN;
+	c->sptr = DNS_HDR_LEN;
 	answer_internet_name(c);
 	if (!c->done)
 		answer_additional(c);
@@ -468,7 +439,7 @@ static void answer_chaos(struct answer_ctx *c)
 	const uint8_t *acc = NULL;
 
 #define IS(x) (n == sizeof(x) && memcmp(l, x, n) == 0)
-	if (c->q.qtype == T_TXT) {
+	if (c->q.qtype == DNS_TYPE_TXT) {
 		if (IS(id_server) || IS(hostname_bind)) {
 			text = c->cfg->id_server;
 			acc = IS(id_server) ? id_server : hostname_bind;
@@ -479,7 +450,7 @@ static void answer_chaos(struct answer_ctx *c)
 	}
 #undef IS
 	if (!text) {
-		c->rcode = RCODE_REFUSED;
+		c->rcode = DNS_RCODE_REFUSED;
 		c->kind = ANSWER_KIND_ERROR;
 		return;
 	}
@@ -487,17 +458,17 @@ static void answer_chaos(struct answer_ctx *c)
 	if (tl > 255)
 		tl = 255;
 	uint8_t rec[10 + 256];
-	wire_write_u16(rec, T_TXT);
-	wire_write_u16(rec + 2, C_CH);
+	wire_write_u16(rec, DNS_TYPE_TXT);
+	wire_write_u16(rec + 2, DNS_CLASS_CH);
 	wire_write_u32(rec + 4, 0);
 	wire_write_u16(rec + 8, (uint16_t)(tl + 1));
 	rec[10] = (uint8_t)tl;
 	memcpy(rec + 11, text, tl);
-	struct rrset s = { .type = T_TXT, .rr_count = 1, .ttl = 0,
+	struct rrset s = { .type = DNS_TYPE_TXT, .rr_count = 1, .ttl = 0,
 			   .wire_len = (uint32_t)(11 + tl), .wire = rec };
 	c->account = acc;
 	c->kind = ANSWER_KIND_POSITIVE;
-	put_set(c, RENDER_ANSWER, NULL, WIRE_HDR_LEN, &s, RENDER_TTL_KEEP);
+	put_set(c, RENDER_ANSWER, NULL, DNS_HDR_LEN, &s, RENDER_TTL_KEEP);
 }
 
 /* --- cookies (RFC 7873, RFC 9018) --- */
@@ -546,7 +517,7 @@ static void answer_cookie_required(struct answer_ctx *c)
 	if (c->req->cookie == COOKIE_NONE)
 		c->tc = true;
 	else
-		c->rcode = RCODE_BADCOOKIE;
+		c->rcode = DNS_RCODE_BADCOOKIE;
 }
 
 /* --- the reply --- */
@@ -571,7 +542,7 @@ static size_t reply_limit(const struct answer_ctx *c)
 /* Header, question copied byte for byte; sections start after it. */
 static void reply_start(struct answer_ctx *c, bool with_question)
 {
-	size_t qend = with_question ? c->q.question_end : WIRE_HDR_LEN;
+	size_t qend = with_question ? c->q.question_end : DNS_HDR_LEN;
 	memcpy(c->req->resp, c->req->query, qend);
 	c->q.question_end = qend;
 	size_t opt = edns_reply_size(&c->q.edns, c->cfg, c->req->tcp, -1);
@@ -585,15 +556,15 @@ static void reply_finish(struct answer_ctx *c)
 	uint8_t *h = c->req->resp;
 	/* RD and the opcode are copied; CD is not: an authoritative server
 	 * that does no DNSSEC validation clears it, as knotd and nsd do. */
-	uint16_t flags = WIRE_QR | (c->q.flags & (WIRE_OPCODE_MASK | WIRE_RD));
+	uint16_t flags = DNS_QR | (c->q.flags & (DNS_OPCODE_MASK | DNS_RD));
 
-	if (c->aa && c->rcode != RCODE_REFUSED)
-		flags |= WIRE_AA;
+	if (c->aa && c->rcode != DNS_RCODE_REFUSED)
+		flags |= DNS_AA;
 	if (c->tc)
-		flags |= WIRE_TC;
+		flags |= DNS_TC;
 	flags |= c->rcode & 0xF;
 	wire_write_u16(h + 2, flags);
-	wire_write_u16(h + 4, c->q.question_end > WIRE_HDR_LEN ? 1 : 0);
+	wire_write_u16(h + 4, c->q.question_end > DNS_HDR_LEN ? 1 : 0);
 	wire_write_u16(h + 6, c->r.count[0]);
 	wire_write_u16(h + 8, c->r.count[1]);
 	size_t len = c->r.len;
@@ -601,7 +572,7 @@ static void reply_finish(struct answer_ctx *c)
 	if (c->q.edns.present) {
 		c->req->opt_off = len;
 		len += edns_write(h + len, &c->q.edns, c->cfg, c->req->tcp,
-				  c->rcode, c->rcode == RCODE_REFUSED ? c->ede : -1);
+				  c->rcode, c->rcode == DNS_RCODE_REFUSED ? c->ede : -1);
 		ar++;
 	}
 	wire_write_u16(h + 10, ar);
@@ -610,7 +581,7 @@ static void reply_finish(struct answer_ctx *c)
 	c->req->kind = c->kind;
 	c->req->truncated = c->tc;
 	c->req->zone = c->zone;
-	c->req->qtype = c->q.question_end > WIRE_HDR_LEN ? c->q.qtype : 0;
+	c->req->qtype = c->q.question_end > DNS_HDR_LEN ? c->q.qtype : 0;
 	c->req->account_name = c->kind == ANSWER_KIND_ERROR ? NULL : c->account;
 }
 
@@ -636,7 +607,7 @@ int answer_query(const struct zdb *db, const struct answer_config *cfg,
 	c.db = db;
 	c.cfg = cfg;
 	c.req = req;
-	c.rcode = RCODE_NOERROR;
+	c.rcode = DNS_RCODE_NOERROR;
 	c.aa = false;
 	c.tc = false;
 	c.done = false;
@@ -654,25 +625,25 @@ int answer_query(const struct zdb *db, const struct answer_config *cfg,
 	if (st == WIRE_NOQUESTION && c.q.edns.reply_cookie_len)
 		;                                 /* RFC 7873 5.4: NOERROR */
 	else if (st != WIRE_OK)
-		c.rcode = RCODE_FORMERR;
+		c.rcode = DNS_RCODE_FORMERR;
 	else if (c.q.edns.present && c.q.edns.cookie_bad)
-		c.rcode = RCODE_FORMERR;          /* RFC 7873 5.2.2 */
+		c.rcode = DNS_RCODE_FORMERR;          /* RFC 7873 5.2.2 */
 	else if (c.q.edns.present && c.q.edns.version > 0)
-		c.rcode = RCODE_BADVERS;          /* RFC 6891 6.1.3 */
+		c.rcode = DNS_RCODE_BADVERS;          /* RFC 6891 6.1.3 */
 	else if (answer_cookie_refused(&c))
 		answer_cookie_required(&c);
-	else if (c.q.opcode == OPCODE_NOTIFY)
-		c.rcode = RCODE_NOTAUTH;          /* knotd without ACL */
-	else if (c.q.opcode != OPCODE_QUERY)
-		c.rcode = RCODE_NOTIMP;
-	else if (c.q.qclass == C_IN || c.q.qclass == C_ANY)
+	else if (c.q.opcode == DNS_OPCODE_NOTIFY)
+		c.rcode = DNS_RCODE_NOTAUTH;          /* knotd without ACL */
+	else if (c.q.opcode != DNS_OPCODE_QUERY)
+		c.rcode = DNS_RCODE_NOTIMP;
+	else if (c.q.qclass == DNS_CLASS_IN || c.q.qclass == DNS_CLASS_ANY)
 		answer_internet(&c);              /* knotd treats ANY as IN */
-	else if (c.q.qclass == C_CH)
+	else if (c.q.qclass == DNS_CLASS_CH)
 		answer_chaos(&c);
 	else
-		c.rcode = RCODE_REFUSED;
-	if (c.rcode == RCODE_REFUSED)
-		c.ede = EDNS_EDE_NOT_AUTH;
+		c.rcode = DNS_RCODE_REFUSED;
+	if (c.rcode == DNS_RCODE_REFUSED)
+		c.ede = DNS_EDE_NOT_AUTH;
 	reply_finish(&c);
 	return ANSWER_SEND;
 }
@@ -680,10 +651,10 @@ int answer_query(const struct zdb *db, const struct answer_config *cfg,
 int answer_badcookie(struct answer_request *req)
 {
 	uint8_t *h = req->resp;
-	size_t qend = WIRE_HDR_LEN, optlen;
+	size_t qend = DNS_HDR_LEN, optlen;
 
 	if ((req->cookie != COOKIE_CLIENT_ONLY &&
-	     req->cookie != COOKIE_INVALID) || req->opt_off < WIRE_HDR_LEN ||
+	     req->cookie != COOKIE_INVALID) || req->opt_off < DNS_HDR_LEN ||
 	    req->opt_off + 11 > req->resp_len)
 		return -1;
 	if (wire_read_u16(h + 4) == 1) {
@@ -696,15 +667,16 @@ int answer_badcookie(struct answer_request *req)
 	}
 	optlen = req->resp_len - req->opt_off;
 	memmove(h + qend, h + req->opt_off, optlen);
-	h[qend + 5] = (uint8_t)(RCODE_BADCOOKIE >> 4);
-	h[3] = (uint8_t)((h[3] & 0xF0) | (RCODE_BADCOOKIE & 0xF));
-	h[2] &= (uint8_t)~((WIRE_AA | WIRE_TC) >> 8);
+	h[qend + 5] = (uint8_t)(DNS_RCODE_BADCOOKIE >> 4);
+	h[3] = (uint8_t)((h[3] & ~DNS_RCODE_MASK) |
+			 (DNS_RCODE_BADCOOKIE & DNS_RCODE_MASK));
+	h[2] &= (uint8_t)~((DNS_AA | DNS_TC) >> 8);
 	wire_write_u16(h + 6, 0);
 	wire_write_u16(h + 8, 0);
 	wire_write_u16(h + 10, 1);
 	req->opt_off = qend;
 	req->resp_len = qend + optlen;
-	req->rcode = RCODE_BADCOOKIE;
+	req->rcode = DNS_RCODE_BADCOOKIE;
 	req->kind = ANSWER_KIND_ERROR;
 	req->truncated = false;
 	req->account_name = NULL;

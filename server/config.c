@@ -24,7 +24,7 @@
 #include <yaml.h>
 
 #include "server/log.h"
-#include "zones/errcode.h"
+#include "common/errcode.h"
 
 /* State of one config_load(). */
 struct cparse {
@@ -511,7 +511,7 @@ static int one_exempt(struct cparse *p, const struct config_key *k,
 	if (r->exempt_count >= RRL_MAX_EXEMPT)
 		return cerr(p, v, k->name, "more than %d networks",
 			    RRL_MAX_EXEMPT);
-	if (rrl_parse_cidr(scalar(v), &r->exempt[r->exempt_count]) < 0)
+	if (cidr_parse(scalar(v), &r->exempt[r->exempt_count]) < 0)
 		return cerr(p, v, k->name,
 			    "expected ADDR or ADDR/BITS (IPv4 or IPv6)");
 	r->exempt_count++;
@@ -670,7 +670,7 @@ static int one_whitelist(struct cparse *p, const struct config_key *k,
 	if (l->whitelist_count >= LIMITS_MAX_WHITELIST)
 		return cerr(p, v, k->name, "more than %d networks",
 			    LIMITS_MAX_WHITELIST);
-	if (rrl_parse_cidr(scalar(v), &l->whitelist[l->whitelist_count]) < 0)
+	if (cidr_parse(scalar(v), &l->whitelist[l->whitelist_count]) < 0)
 		return cerr(p, v, k->name,
 			    "expected ADDR or ADDR/BITS (IPv4 or IPv6)");
 	l->whitelist_count++;

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "common/dns.h"
 #include "server/edns.h"
 #include "server/answer.h"
 #include "server/wire.h"
@@ -21,7 +22,7 @@ int edns_parse(const uint8_t *rr, size_t avail, struct edns_query *e)
 	e->present = true;
 	e->udp_size = wire_read_u16(rr + 2);
 	e->version = rr[5];
-	e->do_bit = (rr[6] & 0x80) != 0;
+	e->do_bit = (wire_read_u16(rr + 6) & DNS_EDNS_DO) != 0;
 	e->nsid = false;
 	e->keepalive = false;
 	e->cookie = NULL;
@@ -37,11 +38,11 @@ int edns_parse(const uint8_t *rr, size_t avail, struct edns_query *e)
 		p += 4;
 		if ((size_t)(end - p) < olen)
 			return -1;
-		if (code == EDNS_OPT_NSID)
+		if (code == DNS_OPT_NSID)
 			e->nsid = true;
-		else if (code == EDNS_OPT_KEEPALIVE)
+		else if (code == DNS_OPT_KEEPALIVE)
 			e->keepalive = true;
-		else if (code == EDNS_OPT_COOKIE) {
+		else if (code == DNS_OPT_COOKIE) {
 			/* RFC 7873 5.2.2: client cookie 8, server 8..32. */
 			if (e->cookie || (olen != 8 && (olen < 16 || olen > 40)))
 				e->cookie_bad = true;
@@ -90,33 +91,32 @@ size_t edns_write(uint8_t *p, const struct edns_query *e,
 	if (!e->present)
 		return 0;
 	p[0] = 0; /* root owner */
-	wire_write_u16(p + 1, 41);
+	wire_write_u16(p + 1, DNS_TYPE_OPT);
 	wire_write_u16(p + 3, cfg->udp_max);
 	p[5] = (uint8_t)(rcode >> 4);
 	p[6] = 0; /* version */
-	p[7] = e->do_bit ? 0x80 : 0;
-	p[8] = 0;
+	wire_write_u16(p + 7, e->do_bit ? DNS_EDNS_DO : 0);
 	p += 11;
 	if (want_nsid(e, cfg)) {
-		wire_write_u16(p, EDNS_OPT_NSID);
+		wire_write_u16(p, DNS_OPT_NSID);
 		wire_write_u16(p + 2, cfg->nsid_len);
 		memcpy(p + 4, cfg->nsid, cfg->nsid_len);
 		p += 4 + cfg->nsid_len;
 	}
 	if (want_keepalive(e, cfg, tcp)) {
-		wire_write_u16(p, EDNS_OPT_KEEPALIVE);
+		wire_write_u16(p, DNS_OPT_KEEPALIVE);
 		wire_write_u16(p + 2, 2);
 		wire_write_u16(p + 4, cfg->tcp_keepalive);
 		p += 6;
 	}
 	if (ede >= 0) {
-		wire_write_u16(p, EDNS_OPT_EDE);
+		wire_write_u16(p, DNS_OPT_EDE);
 		wire_write_u16(p + 2, 2);
 		wire_write_u16(p + 4, (uint16_t)ede);
 		p += 6;
 	}
 	if (e->reply_cookie_len) {
-		wire_write_u16(p, EDNS_OPT_COOKIE);
+		wire_write_u16(p, DNS_OPT_COOKIE);
 		wire_write_u16(p + 2, e->reply_cookie_len);
 		memcpy(p + 4, e->reply_cookie, e->reply_cookie_len);
 		p += 4 + e->reply_cookie_len;

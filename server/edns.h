@@ -14,15 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/dns.h"
+
 struct answer_config;
 
-#define EDNS_OPT_NSID 3
-#define EDNS_OPT_COOKIE 10
-#define EDNS_OPT_KEEPALIVE 11
-#define EDNS_OPT_EDE 15
 
 /* Extended DNS error (RFC 8914) info codes we send. */
-#define EDNS_EDE_NOT_AUTH 20
 
 struct edns_query {
 	bool present;

@@ -55,7 +55,7 @@
 #include "server/log.h"
 #include "server/reactor.h"
 #include "server/stats.h"
-#include "zones/errcode.h"
+#include "common/errcode.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "common/dns.h"
 #include "server/render.h"
 #include "server/wire.h"
 #include "zones/zone.h"
@@ -69,8 +70,8 @@ void render_init(struct render *r, uint8_t *buf, size_t qend, size_t limit)
 	r->limit = limit;
 	r->count[0] = r->count[1] = r->count[2] = 0;
 	r->ncomp = 0;
-	if (qend > WIRE_HDR_LEN) {
-		size_t off = WIRE_HDR_LEN;
+	if (qend > DNS_HDR_LEN) {
+		size_t off = DNS_HDR_LEN;
 		while (buf[off] != 0) {
 			comp_add(r, off);
 			off += 1 + (size_t)buf[off];
@@ -136,11 +137,13 @@ static unsigned compress_layout(uint16_t t, size_t *first)
 {
 	*first = 0;
 	switch (t) {
-	case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12:
+	case DNS_TYPE_NS: case DNS_TYPE_MD: case DNS_TYPE_MF:
+	case DNS_TYPE_CNAME: case DNS_TYPE_MB: case DNS_TYPE_MG:
+	case DNS_TYPE_MR: case DNS_TYPE_PTR:
 		return 1;
-	case 6: case 14:
+	case DNS_TYPE_SOA: case DNS_TYPE_MINFO:
 		return 2;
-	case 15:
+	case DNS_TYPE_MX:
 		*first = 2;
 		return 1;
 	default:
@@ -232,7 +235,7 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 		if (names == 0) {
 			/* Not compressed, but a target for later names (knotd
 			 * points additional owners at SRV targets). */
-			if (s->type == 33 && rdlen > 6)
+			if (s->type == DNS_TYPE_SRV && rdlen > 6)
 				comp_add_name(r, r->len + 16, p + 16, rdlen - 6);
 			r->len += 10 + rdlen;
 		} else {

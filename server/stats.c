@@ -6,6 +6,8 @@
  */
 #include "server/stats.h"
 
+#include "common/dns.h"
+
 #include <stdio.h>
 
 static const char *const stats_names[STATS_COUNT] = {
@@ -55,12 +57,12 @@ static const char *const stats_names[STATS_COUNT] = {
 enum stats_counter stats_rcode_counter(unsigned rcode)
 {
 	switch (rcode) {
-	case 0: return STATS_RCODE_NOERROR;
-	case 1: return STATS_RCODE_FORMERR;
-	case 2: return STATS_RCODE_SERVFAIL;
-	case 3: return STATS_RCODE_NXDOMAIN;
-	case 4: return STATS_RCODE_NOTIMP;
-	case 5: return STATS_RCODE_REFUSED;
+	case DNS_RCODE_NOERROR: return STATS_RCODE_NOERROR;
+	case DNS_RCODE_FORMERR: return STATS_RCODE_FORMERR;
+	case DNS_RCODE_SERVFAIL: return STATS_RCODE_SERVFAIL;
+	case DNS_RCODE_NXDOMAIN: return STATS_RCODE_NXDOMAIN;
+	case DNS_RCODE_NOTIMP: return STATS_RCODE_NOTIMP;
+	case DNS_RCODE_REFUSED: return STATS_RCODE_REFUSED;
 	default: return STATS_RCODE_OTHER;
 	}
 }

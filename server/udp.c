@@ -37,6 +37,7 @@
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
+#include "common/dns.h"
 #include "ratelimit/attack.h"
 #include "ratelimit/cookie.h"
 #include "ratelimit/limits.h"
@@ -411,7 +412,7 @@ bool udp_answer_one(struct reactor *r, const struct zdb *db,
 	if (!udp_rrl_filter(r, req, req->client, now_ms))
 		return false;
 	STATS_INC(st, stats_rcode_counter(req->rcode));
-	if (req->rcode == 23)
+	if (req->rcode == DNS_RCODE_BADCOOKIE)
 		STATS_INC(st, STATS_BADCOOKIE);
 	if (req->truncated)
 		STATS_INC(st, STATS_TRUNCATED);

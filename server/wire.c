@@ -16,10 +16,10 @@
  */
 #include <string.h>
 
+#include "common/dns.h"
 #include "server/wire.h"
-#include "zones/name.h"
+#include "common/name.h"
 
-#define TYPE_OPT 41
 
 bool wire_skip_name(const uint8_t *pkt, size_t len, size_t *off)
 {
@@ -57,7 +57,7 @@ bool wire_skip_name(const uint8_t *pkt, size_t len, size_t *off)
  * wire length, or 0 when malformed. */
 static size_t parse_qname(const uint8_t *pkt, size_t len, struct wire_query *q)
 {
-	size_t o = WIRE_HDR_LEN, n = 0;
+	size_t o = DNS_HDR_LEN, n = 0;
 
 	for (;;) {
 		if (o >= len)
@@ -96,7 +96,7 @@ static bool skip_records(const uint8_t *pkt, size_t len, size_t *off,
 		if (o + 10 > len)
 			return false;
 		uint16_t type = wire_read_u16(pkt + o);
-		if (type == TYPE_OPT) {
+		if (type == DNS_TYPE_OPT) {
 			/* Only once, only in additional, owner the root. */
 			if (!additional || q->edns.present || o != owner + 1 ||
 			    pkt[owner] != 0)
@@ -121,17 +121,17 @@ int wire_parse_query(const uint8_t *pkt, size_t len, struct wire_query *q)
 {
 	q->edns.present = false;
 	q->qname_len = 0;
-	if (len < WIRE_HDR_LEN)
+	if (len < DNS_HDR_LEN)
 		return WIRE_DROP;
 	q->flags = wire_read_u16(pkt + 2);
-	if (q->flags & WIRE_QR)
+	if (q->flags & DNS_QR)
 		return WIRE_DROP;
-	q->opcode = (uint8_t)((q->flags & WIRE_OPCODE_MASK) >> 11);
+	q->opcode = (uint8_t)((q->flags & DNS_OPCODE_MASK) >> 11);
 	q->qdcount = wire_read_u16(pkt + 4);
 	unsigned ancount = wire_read_u16(pkt + 6);
 	unsigned nscount = wire_read_u16(pkt + 8);
 	unsigned arcount = wire_read_u16(pkt + 10);
-	size_t off = WIRE_HDR_LEN;
+	size_t off = DNS_HDR_LEN;
 
 	if (q->qdcount > 1)
 		return WIRE_FORMERR_NOQ;
@@ -148,7 +148,7 @@ int wire_parse_query(const uint8_t *pkt, size_t len, struct wire_query *q)
 		off += 4;
 		q->question_end = off;
 	} else {
-		q->question_end = WIRE_HDR_LEN;
+		q->question_end = DNS_HDR_LEN;
 	}
 	int bad = q->qdcount ? WIRE_FORMERR : WIRE_FORMERR_NOQ;
 	if (!skip_records(pkt, len, &off, ancount, false, q) ||

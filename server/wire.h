@@ -15,19 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/dns.h"
 #include "server/edns.h"
 
-#define WIRE_HDR_LEN 12
 
 /* DNS header bits, in the 16-bit flags word. */
-#define WIRE_QR 0x8000
-#define WIRE_OPCODE_MASK 0x7800
-#define WIRE_AA 0x0400
-#define WIRE_TC 0x0200
-#define WIRE_RD 0x0100
-#define WIRE_RA 0x0080
-#define WIRE_AD 0x0020
-#define WIRE_CD 0x0010
 
 enum wire_status {
 	WIRE_OK = 0,          /* a well-formed query with one question */

@@ -21,9 +21,9 @@
 
 #include <urcu-qsbr.h>
 
-#include "zones/errcode.h"
+#include "common/errcode.h"
 #include "zones/internal.h"
-#include "zones/name.h"
+#include "common/name.h"
 #include "zones/zdb.h"
 #include "zones/zone.h"
 

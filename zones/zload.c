@@ -40,9 +40,9 @@
 #include <ldns/ldns.h>
 
 #include "zones/arena.h"
-#include "zones/errcode.h"
+#include "common/errcode.h"
 #include "zones/internal.h"
-#include "zones/name.h"
+#include "common/name.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
 

@@ -42,10 +42,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dns.h"
 #include "zones/arena.h"
-#include "zones/errcode.h"
+#include "common/errcode.h"
 #include "zones/internal.h"
-#include "zones/name.h"
+#include "common/name.h"
 #include "zones/zone.h"
 
 #define ZONE_ARENA_CHUNK (256 * 1024)
@@ -56,13 +57,6 @@
 #define ZONE_PTR_BITS 48
 #define ZONE_PTR_MASK ((UINT64_C(1) << ZONE_PTR_BITS) - 1)
 
-#define T_SOA 6
-#define T_NS 2
-#define T_CNAME 5
-#define T_DNAME 39
-#define T_RRSIG 46
-#define T_NSEC 47
-#define C_IN 1
 
 struct zone {
 	struct arena *arena;
@@ -397,9 +391,9 @@ void zone_builder_free(struct zone_builder *b)
 static const char *zone_type_text(uint16_t type, char *buf, size_t len)
 {
 	static const struct { uint16_t type; const char *name; } names[] = {
-		{ 1, "A" }, { T_NS, "NS" }, { T_CNAME, "CNAME" },
-		{ T_SOA, "SOA" }, { 12, "PTR" }, { 15, "MX" }, { 16, "TXT" },
-		{ 28, "AAAA" }, { 33, "SRV" }, { T_DNAME, "DNAME" },
+		{ 1, "A" }, { DNS_TYPE_NS, "NS" }, { DNS_TYPE_CNAME, "CNAME" },
+		{ DNS_TYPE_SOA, "SOA" }, { 12, "PTR" }, { 15, "MX" }, { 16, "TXT" },
+		{ 28, "AAAA" }, { 33, "SRV" }, { DNS_TYPE_DNAME, "DNAME" },
 		{ 43, "DS" }, { 48, "DNSKEY" }, { 50, "NSEC3" },
 		{ 257, "CAA" },
 	};
@@ -428,7 +422,7 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 	int labels;
 
 	len = name_to_lower(lname, owner);
-	if (rclass != C_IN) {
+	if (rclass != DNS_CLASS_IN) {
 		zone_err(err, errlen, "class %u of %s is not IN", rclass,
 			 name_to_text(lname, text, sizeof(text)));
 		return LV_ECLASS;
@@ -456,7 +450,7 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 		return (int)idx;
 	}
 	bn = &b->info[idx];
-	if (type == T_SOA) {
+	if (type == DNS_TYPE_SOA) {
 		if (idx != 0) {
 			zone_err(err, errlen, "SOA at %s, not at the zone apex",
 				 name_to_text(lname, text, sizeof(text)));
@@ -467,7 +461,7 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 			return LV_ESOA2;
 		}
 	}
-	if (type == T_CNAME) {
+	if (type == DNS_TYPE_CNAME) {
 		if (bn->has & BHAS_OTHER) {
 			zone_err(err, errlen, "CNAME beside other data at %s",
 				 name_to_text(lname, text, sizeof(text)));
@@ -475,14 +469,14 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 		}
 		if (bn->has & BHAS_CNAME) {
 			for (r = bn->head; r; r = r->next)
-				if (r->type == T_CNAME && r->rdlen == rdlen &&
+				if (r->type == DNS_TYPE_CNAME && r->rdlen == rdlen &&
 				    memcmp(r->rdata, rdata, rdlen) == 0)
 					return 0; /* duplicate: merged */
 			zone_err(err, errlen, "second CNAME at %s",
 				 name_to_text(lname, text, sizeof(text)));
 			return LV_ECNAME;
 		}
-	} else if (type != T_RRSIG && type != T_NSEC &&
+	} else if (type != DNS_TYPE_RRSIG && type != DNS_TYPE_NSEC &&
 		   (bn->has & BHAS_CNAME)) {
 		zone_err(err, errlen, "%s beside a CNAME at %s",
 			 zone_type_text(type, tbuf, sizeof(tbuf)),
@@ -504,11 +498,11 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 	bn->head = r;
 	bn->nrec++;
 	switch (type) {
-	case T_SOA: bn->has |= BHAS_SOA | BHAS_OTHER; break;
-	case T_CNAME: bn->has |= BHAS_CNAME; break;
-	case T_NS: bn->has |= BHAS_NS | BHAS_OTHER; break;
-	case T_DNAME: bn->has |= BHAS_DNAME | BHAS_OTHER; break;
-	case T_RRSIG: case T_NSEC: break;
+	case DNS_TYPE_SOA: bn->has |= BHAS_SOA | BHAS_OTHER; break;
+	case DNS_TYPE_CNAME: bn->has |= BHAS_CNAME; break;
+	case DNS_TYPE_NS: bn->has |= BHAS_NS | BHAS_OTHER; break;
+	case DNS_TYPE_DNAME: bn->has |= BHAS_DNAME | BHAS_OTHER; break;
+	case DNS_TYPE_RRSIG: case DNS_TYPE_NSEC: break;
 	default: bn->has |= BHAS_OTHER; break;
 	}
 	b->records++;
@@ -660,7 +654,7 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 		for (; j < e; j++) {
 			r = sc->recs[j];
 			zone_put16(w, type);
-			zone_put16(w + 2, C_IN);
+			zone_put16(w + 2, DNS_CLASS_IN);
 			zone_put32(w + 4, ttl);
 			zone_put16(w + 8, r->rdlen);
 			if (r->rdlen)
@@ -743,7 +737,7 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	b->hash = NULL;
 	z->apex = bnode_at(b, 0);
 	z->node_count = b->count;
-	z->soa = znode_rrset(z->apex, T_SOA);
+	z->soa = znode_rrset(z->apex, DNS_TYPE_SOA);
 	/* SOA RDATA: mname, rname, then serial. */
 	{
 		const uint8_t *rd = z->soa->wire + 10;

@@ -16,7 +16,7 @@
 
 #include "server/config.h"
 #include "server/log.h"
-#include "zones/errcode.h"
+#include "common/errcode.h"
 
 #include "fuzz_util.h"
 

@@ -15,7 +15,7 @@
 
 #include "server/config.h"
 #include "server/log.h"
-#include "zones/errcode.h"
+#include "common/errcode.h"
 #include "unit.h"
 
 #define CONFIG_DIR TEST_DATA_DIR "/config/"

@@ -168,7 +168,7 @@ static void test_whitelist_cookie_share(void)
 
 	limits_config_init(&c);
 	c.queries_per_second = 10;
-	CU_ASSERT_EQUAL(rrl_parse_cidr("192.0.2.0/25", &c.whitelist[0]), 0);
+	CU_ASSERT_EQUAL(cidr_parse("192.0.2.0/25", &c.whitelist[0]), 0);
 	c.whitelist_count = 1;
 	t = limits_new(&c, seed);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);

@@ -387,14 +387,14 @@ static void test_exempt_cookie_logonly(void)
 
 	rrl_config_init(&c);
 	c.responses_per_second = 1;
-	CU_ASSERT_EQUAL(rrl_parse_cidr("198.51.100.64/26", &c.exempt[0]), 0);
-	CU_ASSERT_EQUAL(rrl_parse_cidr("2001:db8::5", &c.exempt[1]), 0);
+	CU_ASSERT_EQUAL(cidr_parse("198.51.100.64/26", &c.exempt[0]), 0);
+	CU_ASSERT_EQUAL(cidr_parse("2001:db8::5", &c.exempt[1]), 0);
 	CU_ASSERT_EQUAL(c.exempt[1].bits, 128);
 	c.exempt_count = 2;
-	CU_ASSERT_EQUAL(rrl_parse_cidr("10.1.2.3/33", &c.exempt[2]), -EINVAL);
-	CU_ASSERT_EQUAL(rrl_parse_cidr("10.1.2.300", &c.exempt[2]), -EINVAL);
-	CU_ASSERT_EQUAL(rrl_parse_cidr("10.1.2.3/", &c.exempt[2]), -EINVAL);
-	CU_ASSERT_EQUAL(rrl_parse_cidr("10.1.2.3/8", &c.exempt[2]), 0);
+	CU_ASSERT_EQUAL(cidr_parse("10.1.2.3/33", &c.exempt[2]), -EINVAL);
+	CU_ASSERT_EQUAL(cidr_parse("10.1.2.300", &c.exempt[2]), -EINVAL);
+	CU_ASSERT_EQUAL(cidr_parse("10.1.2.3/", &c.exempt[2]), -EINVAL);
+	CU_ASSERT_EQUAL(cidr_parse("10.1.2.3/8", &c.exempt[2]), 0);
 	CU_ASSERT_EQUAL(c.exempt[2].addr[1], 0);   /* host bits cleared */
 	t = rrl_new(&c, seed, NULL);
 	run(t, SA(in), RRL_CLASS_RESPONSE, n_www, 1, 50, 1000, &p, &s, &d);

@@ -16,9 +16,9 @@
 #include <urcu-qsbr.h>
 
 #include "zones/arena.h"
-#include "zones/errcode.h"
+#include "common/errcode.h"
 #include "zones/internal.h"
-#include "zones/name.h"
+#include "common/name.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"

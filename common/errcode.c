@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "zones/errcode.h"
+#include "common/errcode.h"
 
 const char *lv_strerror(int code)
 {

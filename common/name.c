@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zones/name.h"
+#include "common/name.h"
 
 static inline uint8_t name_lc(uint8_t c)
 {

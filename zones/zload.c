@@ -406,6 +406,17 @@ static int zload_part_put(struct zload_ctx *c, const ldns_rr *rr,
 			  const uint8_t *rdata, size_t rdlen, long from,
 			  int before);
 
+/* Whether an RR of a type ldns knows may have empty RDATA ("\# 0", RFC
+ * 3597 section 5), although ldns's descriptor wants a field. Only NULL:
+ * "anything at all", zero octets included (RFC 1035 3.3.10). APL (zero
+ * or more items, RFC 3123) already has no minimum in ldns, and types
+ * ldns does not know have no descriptor. Every other type ldns knows
+ * needs at least one field (an empty TXT, A, NSEC... is malformed). */
+static bool zload_empty_ok(ldns_rr_type type)
+{
+	return type == LDNS_RR_TYPE_NULL;
+}
+
 /* Feeds one ldns_rr to the builder, or to the part's record buffer. */
 static int zload_add(struct zload_ctx *c, const ldns_rr *rr, char *why,
 		     size_t whylen, long from, int before)
@@ -440,7 +451,9 @@ static int zload_add(struct zload_ctx *c, const ldns_rr *rr, char *why,
 		}
 	}
 	/* ldns may drop a field of a known type it could not parse ("SOA
-	 * ns1 \# x 1 2 3 4 5" has no RNAME): count them (fuzz_zload). */
+	 * ns1 \# x 1 2 3 4 5" has no RNAME): count them (fuzz_zload). The
+	 * generic "\# 0" gives no field at all, which only a type whose
+	 * RDATA may be empty can have (zload_empty_ok). */
 	{
 		const ldns_rr_descriptor *desc =
 			ldns_rr_descript((uint16_t)ldns_rr_get_type(rr));
@@ -448,9 +461,15 @@ static int zload_add(struct zload_ctx *c, const ldns_rr *rr, char *why,
 
 		if (desc && desc->_type == ldns_rr_get_type(rr) &&
 		    (n < ldns_rr_descriptor_minimum(desc) ||
-		     n > ldns_rr_descriptor_maximum(desc))) {
-			snprintf(why, whylen, "malformed RDATA: %zu fields",
-				 n);
+		     n > ldns_rr_descriptor_maximum(desc)) &&
+		    !(n == 0 && rdlen == 0 &&
+		      zload_empty_ok(ldns_rr_get_type(rr)))) {
+			if (n == 0 && rdlen == 0)
+				snprintf(why, whylen, "empty RDATA is not "
+					 "valid for type %s", desc->_name);
+			else
+				snprintf(why, whylen, "malformed RDATA: %zu "
+					 "fields", n);
 			return LV_EMALF;
 		}
 	}

@@ -15,6 +15,7 @@
 #include <CUnit/Basic.h>
 #include <urcu-qsbr.h>
 
+#include "common/dns.h"
 #include "zones/arena.h"
 #include "common/errcode.h"
 #include "zones/internal.h"
@@ -352,6 +353,131 @@ static void test_include_origin_ttl(void)
 	CU_ASSERT_EQUAL(find(mainz, "rel.example.com")->flags, ZNODE_EMPTY);
 	CU_ASSERT_PTR_NULL(find(mainz, "r1.rel"));
 	CU_ASSERT_PTR_NOT_NULL(find(mainz, "r2.example.com"));
+}
+
+/* --- zones written by the test itself --- */
+
+/* Five lines before the records a test adds: its first record is line 6. */
+#define ZHEAD "$ORIGIN example.com.\n$TTL 300\n@ SOA ns1 h 1 2 3 4 5\n" \
+	"@ NS ns1\nns1 A 192.0.2.1\n"
+
+static char text_path[64];
+
+/* Writes ZHEAD and body to a new file under /tmp (its name in text_path)
+ * and loads it as example.com; returns zload_file()'s code. */
+static int load_text(const char *body, struct zone **z, char *err,
+		     size_t errlen)
+{
+	FILE *fp;
+	int fd, rc;
+
+	snprintf(text_path, sizeof(text_path), "/tmp/levee-zone-XXXXXX");
+	fd = mkstemp(text_path);
+	CU_ASSERT_FATAL(fd >= 0);
+	fp = fdopen(fd, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs(ZHEAD, fp);
+	fputs(body, fp);
+	fclose(fp);
+	*z = NULL;
+	err[0] = '\0';
+	rc = zload_file("example.com.", text_path, z, err, errlen);
+	unlink(text_path);
+	return rc;
+}
+
+/* body must be refused with rc and "PATH:line: " + msg. */
+static void refuse_text(const char *body, int want_rc, int line,
+			const char *msg)
+{
+	char err[512], want[600];
+	struct zone *z;
+	int rc = load_text(body, &z, err, sizeof(err));
+
+	snprintf(want, sizeof(want), "%s:%d: %s", text_path, line, msg);
+	if (rc != want_rc || strcmp(err, want) != 0)
+		fprintf(stderr, "\nrc %d (want %d) '%s'\n  want '%s'\n", rc,
+			want_rc, err, want);
+	CU_ASSERT_EQUAL(rc, want_rc);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	CU_ASSERT_PTR_NULL(z);
+	zone_free(z);
+}
+
+/* Finding 9 of issue 11: "\# 0" (RFC 3597 5) for a type whose RDATA may
+ * be empty refused the whole zone, as ldns's descriptor of NULL wants one
+ * field. NULL's RDATA is "anything at all" (RFC 1035 3.3.10), APL's zero
+ * or more items (RFC 3123); knotd (as TYPE10), nsd and named serve them.
+ * Types that need RDATA stay refused. */
+static void test_bug_null_empty_rdata(void)
+{
+	static const uint8_t empty_null[] = {
+		0, DNS_TYPE_NULL, 0, DNS_CLASS_IN, 0, 0, 1, 44, 0, 0 };
+	static const char *const need[] = {
+		"A", "AAAA", "NS", "CNAME", "DNAME", "MX", "TXT", "SRV", "PTR",
+		"NSEC", "DS", "HINFO", "CAA",
+	};
+	const struct zone_node *n;
+	const struct rrset *s;
+	struct zone *z;
+	char err[512], body[128];
+	int rc;
+
+	rc = load_text("n NULL \\# 0\n"
+		       "n2 TYPE10 \\# 0\n"
+		       "n2 NULL \\# 0 ; duplicate, merged\n"
+		       "n3 NULL \\# 2 abcd\n"
+		       "n3 NULL \\# 0\n"
+		       "apl APL \\# 0\n"
+		       "apl2 APL\n"
+		       "unk TYPE65400 \\# 0\n", &z, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+	n = find(z, "n.example.com");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	check_wire(znode_rrset(n, DNS_TYPE_NULL), empty_null,
+		   sizeof(empty_null));
+	n = find(z, "n2.example.com");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	check_wire(znode_rrset(n, DNS_TYPE_NULL), empty_null,
+		   sizeof(empty_null));
+	/* The empty record sorts first, beside a non-empty one. */
+	s = znode_rrset(find(z, "n3.example.com"), DNS_TYPE_NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(s->rr_count, 2);
+	CU_ASSERT_EQUAL(s->wire_len, 10 + 12);
+	CU_ASSERT_EQUAL(s->wire[9], 0);
+	CU_ASSERT_EQUAL(s->wire[10 + 9], 2);
+	for (const char *const *o = (const char *const[]){ "apl", "apl2",
+							  "unk", NULL };
+	     *o; o++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s.example.com", *o);
+		n = find(z, name);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+		CU_ASSERT_EQUAL(n->rrset_count, 1);
+		CU_ASSERT_EQUAL(n->rrsets[0].rr_count, 1);
+		CU_ASSERT_EQUAL(n->rrsets[0].wire_len, 10);
+	}
+	CU_ASSERT_EQUAL(zone_record_count(z), 3 + 7);
+	zone_free(z);
+
+	/* Without loosening anything else: types that need RDATA. */
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		char msg[64];
+
+		snprintf(body, sizeof(body), "x %s \\# 0\n", need[i]);
+		snprintf(msg, sizeof(msg),
+			 "empty RDATA is not valid for type %s", need[i]);
+		refuse_text(body, LV_EMALF, 6, msg);
+	}
+	/* NULL needs "\\# 0" to be empty, as any type without a text form. */
+	rc = load_text("x NULL\n", &z, err, sizeof(err));
+	CU_ASSERT_EQUAL(rc, LV_ESYNTAX);
+	CU_ASSERT_PTR_NULL(z);
 }
 
 /* --- the loader on several threads --- */
@@ -862,6 +988,7 @@ int main(void)
 		{ "rrset wire form", test_rrset_wire },
 		{ "$INCLUDE, $ORIGIN, $TTL", test_include_origin_ttl },
 		{ "refusals", test_refusals },
+		{ "test_bug_null_empty_rdata", test_bug_null_empty_rdata },
 		{ "split load: same zone", test_split_load },
 		{ "split load: errors in order", test_split_errors },
 		{ "builder directly", test_builder_direct },

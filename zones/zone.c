@@ -1,8 +1,11 @@
 /* zone.c -- one zone in memory: the builder and the read-only lookups.
  *
  * Building. zone_builder_add() checks each record as it arrives (owner inside
- * the zone, class IN, one SOA, CNAME alone) so the loader can name the line
- * of the offending record. It finds or creates the owner's node in a build
+ * the zone, class IN, one SOA, CNAME alone, nothing below a DNAME) so the
+ * loader can name the line of the offending record; a refused record
+ * changes nothing. Whether a DNAME lies above a new record is a walk up
+ * the parents, only in a zone that has a DNAME; whether data lies below a
+ * new DNAME is a flag each node gets when its first child is created. It finds or creates the owner's node in a build
  * hash table (open addressing over node indices) and creates every missing
  * ancestor down from the deepest existing one, so a node's parent always has
  * a smaller index. Nodes (struct zone_node, 40 bytes, its name right behind
@@ -117,6 +120,7 @@ enum {
 	BHAS_OTHER = 1 << 2,  /* anything but CNAME, RRSIG, NSEC */
 	BHAS_NS = 1 << 3,
 	BHAS_DNAME = 1 << 4,
+	BHAS_BELOW = 1 << 5,  /* a node below it exists, so data does */
 };
 
 /* Build-time data of one node, indexed like the nodes. */
@@ -137,6 +141,7 @@ struct zone_builder {
 	uint64_t *hash;             /* becomes zone->index, see there */
 	uint32_t hash_mask;
 	int64_t last;               /* node of the previous record */
+	size_t dnames;              /* nodes holding a DNAME */
 	uint8_t origin[NAME_MAX_LEN];
 	size_t origin_len;
 	int origin_labels;
@@ -286,6 +291,8 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 		n->flags |= ZNODE_APEX;
 	}
 	memset(&b->info[idx], 0, sizeof(b->info[idx]));
+	if (parent >= 0)
+		b->info[parent].has |= BHAS_BELOW;
 	b->count++;
 
 	i = h & b->hash_mask;
@@ -295,17 +302,18 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 	return (int64_t)idx;
 }
 
-/* Index of the node for lname (lowercase, at or below the origin), created
- * with its missing ancestors when absent. */
-static int64_t zone_bnode_get(struct zone_builder *b, const uint8_t *lname,
-			      const uint8_t *offs, int labels)
+/* Index of the deepest node that is lname (lowercase, at or below the
+ * origin) or one of its ancestors; *strip gets the labels between them (0:
+ * lname itself is a node). The apex always exists, so there is one. */
+static int64_t zone_bnode_deepest(struct zone_builder *b,
+				  const uint8_t *lname, const uint8_t *offs,
+				  int labels, int *strip)
 {
 	size_t total = (size_t)offs[labels] + 1;
 	int k = labels - b->origin_labels; /* labels to strip to reach apex */
 	int64_t found = -1;
 	int at;
 
-	/* Deepest existing suffix: the name itself, then its ancestors. */
 	for (at = 0; at <= k; at++) {
 		const uint8_t *s = lname + offs[at];
 		size_t len = total - offs[at];
@@ -314,15 +322,25 @@ static int64_t zone_bnode_get(struct zone_builder *b, const uint8_t *lname,
 		if (found >= 0)
 			break;
 	}
-	if (found < 0)
-		return -ENOMEM; /* the apex always exists: cannot happen */
-	while (at > 0) {
+	*strip = at;
+	return found;
+}
+
+/* Creates the `strip` nodes missing between node `found` and lname (see
+ * zone_bnode_deepest); returns lname's index or -ENOMEM. */
+static int64_t zone_bnode_make(struct zone_builder *b, const uint8_t *lname,
+			       const uint8_t *offs, int labels, int64_t found,
+			       int strip)
+{
+	size_t total = (size_t)offs[labels] + 1;
+
+	while (strip > 0) {
 		const uint8_t *s;
 		size_t len;
 
-		at--;
-		s = lname + offs[at];
-		len = total - offs[at];
+		strip--;
+		s = lname + offs[strip];
+		len = total - offs[strip];
 		found = zone_bnode_new(b, s, len, name_hash(s, len), found);
 		if (found < 0)
 			return found;
@@ -391,11 +409,14 @@ void zone_builder_free(struct zone_builder *b)
 static const char *zone_type_text(uint16_t type, char *buf, size_t len)
 {
 	static const struct { uint16_t type; const char *name; } names[] = {
-		{ 1, "A" }, { DNS_TYPE_NS, "NS" }, { DNS_TYPE_CNAME, "CNAME" },
-		{ DNS_TYPE_SOA, "SOA" }, { 12, "PTR" }, { 15, "MX" }, { 16, "TXT" },
-		{ 28, "AAAA" }, { 33, "SRV" }, { DNS_TYPE_DNAME, "DNAME" },
-		{ 43, "DS" }, { 48, "DNSKEY" }, { 50, "NSEC3" },
-		{ 257, "CAA" },
+		{ DNS_TYPE_A, "A" }, { DNS_TYPE_NS, "NS" },
+		{ DNS_TYPE_CNAME, "CNAME" }, { DNS_TYPE_SOA, "SOA" },
+		{ DNS_TYPE_PTR, "PTR" }, { DNS_TYPE_MX, "MX" },
+		{ DNS_TYPE_TXT, "TXT" }, { DNS_TYPE_AAAA, "AAAA" },
+		{ DNS_TYPE_SRV, "SRV" }, { DNS_TYPE_DNAME, "DNAME" },
+		{ DNS_TYPE_DS, "DS" }, { DNS_TYPE_RRSIG, "RRSIG" },
+		{ DNS_TYPE_NSEC, "NSEC" }, { DNS_TYPE_DNSKEY, "DNSKEY" },
+		{ DNS_TYPE_NSEC3, "NSEC3" }, { DNS_TYPE_CAA, "CAA" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -403,6 +424,133 @@ static const char *zone_type_text(uint16_t type, char *buf, size_t len)
 			return names[i].name;
 	snprintf(buf, len, "TYPE%u", type);
 	return buf;
+}
+
+/* Whether a record is NSEC3 data (an NSEC3, or an RRSIG that covers
+ * one) one label below the apex, where RFC 5155 puts NSEC3 owners. Such
+ * records may lie below a DNAME at the apex: they belong to the NSEC3
+ * chain, not to the names the DNAME redirects (knotd keeps them in a tree
+ * of their own). */
+static bool zone_is_nsec3_data(const struct zone_builder *b, int labels,
+			       uint16_t type, const uint8_t *rdata,
+			       uint16_t rdlen)
+{
+	if (labels != b->origin_labels + 1)
+		return false;
+	return type == DNS_TYPE_NSEC3 ||
+	       (type == DNS_TYPE_RRSIG && rdlen >= 2 &&
+		((uint16_t)(rdata[0] << 8 | rdata[1])) == DNS_TYPE_NSEC3);
+}
+
+/* A node below node idx that holds data other than NSEC3 data (see
+ * zone_is_nsec3_data), or NULL. Descendants come after their ancestors
+ * in index order. O(nodes x labels): only for a DNAME over a node that
+ * has nodes below it, which is an error or a signed zone's apex, once. */
+static const struct zone_node *zone_data_below(struct zone_builder *b,
+					       size_t idx)
+{
+	const struct zone_node *top = bnode_at(b, idx);
+
+	for (size_t i = idx + 1; i < b->count; i++) {
+		const struct zone_node *n = bnode_at(b, i), *p = n;
+		bool nsec3 = true;
+
+		while (p && p->label_count > top->label_count)
+			p = p->parent;
+		if (p != top || b->info[i].nrec == 0)
+			continue;
+		for (const struct brec *r = b->info[i].head; r && nsec3;
+		     r = r->next)
+			nsec3 = zone_is_nsec3_data(b, n->label_count, r->type,
+						   r->rdata, r->rdlen);
+		if (!nsec3)
+			return n;
+	}
+	return NULL;
+}
+
+/* The rules one record must keep with what the builder holds. idx is
+ * the owner's node when strip is 0, else its deepest existing ancestor
+ * (see zone_bnode_deepest). Returns 0 to add the record, 1 when it is a
+ * CNAME or DNAME already there (merged), or an error with its reason.
+ * O(labels) when the zone has a DNAME, O(1) otherwise. */
+static int zone_builder_check(struct zone_builder *b, const uint8_t *lname,
+			      int labels, int64_t idx, int strip,
+			      uint16_t type, const uint8_t *rdata,
+			      uint16_t rdlen, char *err, size_t errlen)
+{
+	const struct bnode *bn = strip ? NULL : &b->info[idx];
+	uint32_t has = bn ? bn->has : 0;
+	char text[NAME_MAX_LEN * 4 + 1], dtext[NAME_MAX_LEN * 4 + 1];
+	char tbuf[16];
+	const struct brec *r;
+
+	if (type == DNS_TYPE_SOA) {
+		if (labels != b->origin_labels) {
+			zone_err(err, errlen, "SOA at %s, not at the zone apex",
+				 name_to_text(lname, text, sizeof(text)));
+			return LV_EMALF;
+		}
+		if (has & BHAS_SOA) {
+			zone_err(err, errlen, "second SOA record");
+			return LV_ESOA2;
+		}
+	}
+	if (type == DNS_TYPE_CNAME) {
+		if (has & BHAS_OTHER) {
+			zone_err(err, errlen, "CNAME beside other data at %s",
+				 name_to_text(lname, text, sizeof(text)));
+			return LV_ECNAME;
+		}
+	} else if (type != DNS_TYPE_RRSIG && type != DNS_TYPE_NSEC &&
+		   (has & BHAS_CNAME)) {
+		zone_err(err, errlen, "%s beside a CNAME at %s",
+			 zone_type_text(type, tbuf, sizeof(tbuf)),
+			 name_to_text(lname, text, sizeof(text)));
+		return LV_ECNAME;
+	}
+	/* CNAME and DNAME are singletons (RFC 2181 10.1, RFC 6672 2.4):
+	 * the same record again is merged, another one refused. */
+	if ((type == DNS_TYPE_CNAME && (has & BHAS_CNAME)) ||
+	    (type == DNS_TYPE_DNAME && (has & BHAS_DNAME))) {
+		for (r = bn->head; r; r = r->next)
+			if (r->type == type && r->rdlen == rdlen &&
+			    memcmp(r->rdata, rdata, rdlen) == 0)
+				return 1;
+		zone_err(err, errlen, "second %s at %s",
+			 zone_type_text(type, tbuf, sizeof(tbuf)),
+			 name_to_text(lname, text, sizeof(text)));
+		return type == DNS_TYPE_CNAME ? LV_ECNAME : LV_EDNAME;
+	}
+	/* RFC 6672 2.4: no data below a DNAME. Refused as knotd and nsd
+	 * do, in either order: data below one (here), a DNAME above data
+	 * (next). The apex's NSEC3 chain is not below its DNAME. */
+	if (b->dnames && !zone_is_nsec3_data(b, labels, type, rdata, rdlen)) {
+		const struct zone_node *p = bnode_at(b, (size_t)idx);
+
+		for (p = strip ? p : p->parent; p; p = p->parent) {
+			if (!(p->flags & ZNODE_DNAME))
+				continue;
+			zone_err(err, errlen, "%s at %s is below the DNAME at "
+				 "%s (RFC 6672 2.4)",
+				 zone_type_text(type, tbuf, sizeof(tbuf)),
+				 name_to_text(lname, text, sizeof(text)),
+				 name_to_text(p->name, dtext, sizeof(dtext)));
+			return LV_EDNAME;
+		}
+	}
+	if (type == DNS_TYPE_DNAME && (has & BHAS_BELOW)) {
+		const struct zone_node *d = zone_data_below(b, (size_t)idx);
+
+		if (d) {
+			zone_err(err, errlen, "DNAME at %s has data below it "
+				 "at %s (RFC 6672 2.4)",
+				 name_to_text(lname, text, sizeof(text)),
+				 name_to_text(d->name, dtext, sizeof(dtext)));
+			return LV_EDNAME;
+		}
+	}
+	return 0;
 }
 
 int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
@@ -413,13 +561,12 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 	uint8_t lname[NAME_MAX_LEN];
 	uint8_t offs[NAME_MAX_LABELS + 1];
 	char text[NAME_MAX_LEN * 4 + 1];
-	char tbuf[16];
 	struct bnode *bn;
 	struct brec *r;
 	const struct zone_node *ln;
 	size_t len;
 	int64_t idx;
-	int labels;
+	int labels, strip = 0, rc;
 
 	len = name_to_lower(lname, owner);
 	if (rclass != DNS_CLASS_IN) {
@@ -439,56 +586,31 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 			 name_to_text(b->origin, otext, sizeof(otext)));
 		return LV_EOUTSIDE;
 	}
-	/* Records of one owner usually come together: try the last one. */
+	/* Records of one owner usually come together: try the last one.
+	 * Nothing is created before the record passed its checks, so a
+	 * refused record leaves the builder as it was. */
 	idx = b->last;
 	ln = idx >= 0 ? bnode_at(b, (size_t)idx) : NULL;
 	if (!ln || ln->name_len != len || memcmp(ln->name, lname, len) != 0)
-		idx = zone_bnode_get(b, lname, offs, labels);
-	b->last = idx;
+		idx = zone_bnode_deepest(b, lname, offs, labels, &strip);
 	if (idx < 0) {
 		zone_err(err, errlen, "out of memory");
-		return (int)idx;
+		return -ENOMEM; /* no apex: cannot happen */
 	}
-	bn = &b->info[idx];
-	if (type == DNS_TYPE_SOA) {
-		if (idx != 0) {
-			zone_err(err, errlen, "SOA at %s, not at the zone apex",
-				 name_to_text(lname, text, sizeof(text)));
-			return LV_EMALF;
-		}
-		if (bn->has & BHAS_SOA) {
-			zone_err(err, errlen, "second SOA record");
-			return LV_ESOA2;
-		}
-	}
-	if (type == DNS_TYPE_CNAME) {
-		if (bn->has & BHAS_OTHER) {
-			zone_err(err, errlen, "CNAME beside other data at %s",
-				 name_to_text(lname, text, sizeof(text)));
-			return LV_ECNAME;
-		}
-		if (bn->has & BHAS_CNAME) {
-			for (r = bn->head; r; r = r->next)
-				if (r->type == DNS_TYPE_CNAME && r->rdlen == rdlen &&
-				    memcmp(r->rdata, rdata, rdlen) == 0)
-					return 0; /* duplicate: merged */
-			zone_err(err, errlen, "second CNAME at %s",
-				 name_to_text(lname, text, sizeof(text)));
-			return LV_ECNAME;
-		}
-	} else if (type != DNS_TYPE_RRSIG && type != DNS_TYPE_NSEC &&
-		   (bn->has & BHAS_CNAME)) {
-		zone_err(err, errlen, "%s beside a CNAME at %s",
-			 zone_type_text(type, tbuf, sizeof(tbuf)),
-			 name_to_text(lname, text, sizeof(text)));
-		return LV_ECNAME;
-	}
+	rc = zone_builder_check(b, lname, labels, idx, strip, type, rdata,
+				rdlen, err, errlen);
+	if (rc)
+		return rc == 1 ? 0 : rc;
 
 	r = zone_pool_alloc(&b->tpool, sizeof(*r) + rdlen, 8);
-	if (!r) {
+	if (r && strip)
+		idx = zone_bnode_make(b, lname, offs, labels, idx, strip);
+	if (!r || idx < 0) {
 		zone_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	b->last = idx;
+	bn = &b->info[idx];
 	r->type = type;
 	r->rdlen = rdlen;
 	r->ttl = ttl;
@@ -497,6 +619,11 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 	r->next = bn->head;
 	bn->head = r;
 	bn->nrec++;
+	if (type == DNS_TYPE_DNAME && !(bn->has & BHAS_DNAME)) {
+		/* zone_builder_check() walks ancestors by node flags */
+		bnode_at(b, (size_t)idx)->flags |= ZNODE_DNAME;
+		b->dnames++;
+	}
 	switch (type) {
 	case DNS_TYPE_SOA: bn->has |= BHAS_SOA | BHAS_OTHER; break;
 	case DNS_TYPE_CNAME: bn->has |= BHAS_CNAME; break;

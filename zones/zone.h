@@ -40,7 +40,9 @@ enum znode_flags {
 	ZNODE_NONAUTH = 1 << 2,    /* strictly below a zone cut (glue or occluded) */
 	ZNODE_CNAME = 1 << 3,      /* holds a CNAME */
 	ZNODE_DNAME = 1 << 4,      /* holds a DNAME (redirects names below it) */
-	ZNODE_UNDER_DNAME = 1 << 5,/* strictly below a DNAME: occluded */
+	ZNODE_UNDER_DNAME = 1 << 5,/* strictly below a DNAME: only NSEC3
+				    * data under an apex DNAME, as the
+				    * builder refuses all else there */
 	ZNODE_WILDCARD = 1 << 6,   /* first label is "*" */
 	ZNODE_EMPTY = 1 << 7,      /* empty non-terminal: no RRsets */
 };
@@ -106,6 +108,9 @@ struct zone_builder *zone_builder_new(const uint8_t *origin);
  *   LV_EOUTSIDE   owner not at or below the origin,
  *   LV_ESOA2      a second SOA,
  *   LV_ECNAME     CNAME beside other data (RRSIG/NSEC allowed) or a second CNAME,
+ *   LV_EDNAME     data below a DNAME, a DNAME above data, or a second DNAME
+ *                 (RFC 6672 2.4; the NSEC3 chain one label below an apex
+ *                 DNAME is allowed),
  *   -ENOMEM.
  * Duplicate records (same type, class and rdata) are silently merged.
  * Class must be IN (other classes: LV_ECLASS). */

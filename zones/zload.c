@@ -45,6 +45,7 @@
 #include "common/name.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
+#include "zones/zone_builder.h"
 
 #define ZLOAD_MAX_DEPTH 10
 /* Includes in one load (or one part of a split load), nested or not: without

@@ -23,6 +23,7 @@
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
+#include "zones/zone_builder.h"
 #include "unit.h"
 
 #define DATA TEST_DATA_DIR "/unit/"

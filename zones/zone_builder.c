@@ -387,6 +387,24 @@ static const char *zone_type_text(uint16_t type, char *buf, size_t len)
 	return buf;
 }
 
+/* Length of the uncompressed name at the start of p[0, n), or 0 when
+ * none is there (truncated, a compression pointer, over 255 bytes). */
+static size_t zone_name_len(const uint8_t *p, size_t n)
+{
+	size_t o = 0;
+
+	while (o < n) {
+		if (p[o] == 0)
+			return o + 1;
+		if (p[o] > 63)
+			return 0;
+		o += 1u + p[o];
+		if (o >= NAME_MAX_LEN)
+			return 0;
+	}
+	return 0;
+}
+
 /* Whether a record is NSEC3 data (an NSEC3, or an RRSIG that covers
  * one) one label below the apex, where RFC 5155 puts NSEC3 owners. Such
  * records may lie below a DNAME at the apex: they belong to the NSEC3
@@ -445,6 +463,7 @@ static int zone_builder_check(struct zone_builder *b, const uint8_t *lname,
 	char text[NAME_MAX_LEN * 4 + 1], dtext[NAME_MAX_LEN * 4 + 1];
 	char tbuf[16];
 	const struct brec *r;
+	size_t m, rn;
 
 	if (type == DNS_TYPE_SOA) {
 		if (labels != b->origin_labels) {
@@ -455,6 +474,13 @@ static int zone_builder_check(struct zone_builder *b, const uint8_t *lname,
 		if (has & BHAS_SOA) {
 			zone_err(err, errlen, "second SOA record");
 			return LV_ESOA2;
+		}
+		/* finish() reads the serial behind the two names */
+		m = zone_name_len(rdata, rdlen);
+		rn = m ? zone_name_len(rdata + m, rdlen - m) : 0;
+		if (!rn || rdlen - m - rn != 20) {
+			zone_err(err, errlen, "malformed SOA RDATA");
+			return LV_EMALF;
 		}
 	}
 	if (type == DNS_TYPE_CNAME) {

@@ -27,7 +27,7 @@
  * What the builder expects: owner and RDATA in wire form, uncompressed,
  * the RDATA well formed for its type (the caller parses and checks the
  * format: ldns for zone files and transfer messages); the builder checks
- * zone rules, not RDATA formats.
+ * zone rules, not RDATA formats, except the SOA's, whose serial it reads.
  *
  * Cost: zone_builder_add() is O(owner length) (a hash probe per label
  * only for a new owner; O(labels) more in a zone that has a DNAME);
@@ -55,7 +55,7 @@ struct zone_builder *zone_builder_new(const uint8_t *origin);
  * NUL terminated; err may be NULL):
  *   LV_ECLASS     class other than IN,
  *   LV_EOUTSIDE   owner not at or below the origin,
- *   LV_EMALF      SOA other than at the apex,
+ *   LV_EMALF      SOA other than at the apex, or malformed,
  *   LV_ESOA2      a second SOA,
  *   LV_ECNAME     CNAME beside other data (RRSIG/NSEC allowed), data
  *                 beside a CNAME, or a second CNAME,

@@ -955,6 +955,13 @@ static void test_builder_direct(void)
 	memset(soa + sl, 0, 20);
 	soa[sl + 3] = 42;
 	sl += 20;
+	/* The builder reads the serial: an SOA must hold it. */
+	CU_ASSERT_EQUAL(zone_builder_add(b, origin, 6, 1, 60, soa,
+					 (uint16_t)sl - 1, err, sizeof(err)),
+			LV_EMALF);
+	CU_ASSERT_STRING_EQUAL(err, "malformed SOA RDATA");
+	CU_ASSERT_EQUAL(zone_builder_add(b, origin, 6, 1, 60, soa, 8, err,
+					 sizeof(err)), LV_EMALF);
 	CU_ASSERT_EQUAL(zone_builder_add(b, origin, 6, 1, 60, soa,
 					 (uint16_t)sl, err, sizeof(err)), 0);
 	W("ns.test", owner);

@@ -5,7 +5,8 @@
  * index slots and their tag, the label offsets both sides walk names
  * with), the reference count that lets several zdb snapshots share one
  * zone (zdb.c takes and drops the references; zone.c owns the field), and
- * one switch for the zone-file splitter's tests.
+ * one switch for the zone-file splitter's tests (zsplit.c). What zload.c
+ * and zsplit.c share, ldns types included, is in zsplit.h instead.
  */
 #ifndef LEVEE_ZONES_INTERNAL_H
 #define LEVEE_ZONES_INTERNAL_H
@@ -76,9 +77,9 @@ void zone_ref(struct zone *z);
  * call_rcu thread may drop references while main takes others. */
 void zone_unref(struct zone *z);
 
-/* Tests only: when true, zload.c spoils the state it guesses for each part
- * of a split load (see zload_split), so every part after the first is
+/* Tests only: when true, zsplit.c spoils the state it guesses for each
+ * part of a split load (see zsplit_load), so every part after the first is
  * rejected and the file is finished on the calling thread. */
-extern bool zload_test_bad_guess;
+extern bool zsplit_test_bad_guess;
 
 #endif

@@ -830,10 +830,10 @@ static void test_split_load(void)
 		zone_free(many);
 	}
 	/* A rejected guess: the rest of the file on the calling thread. */
-	zload_test_bad_guess = true;
+	zsplit_test_bad_guess = true;
 	zload_set_split(4096, 4);
 	many = load_ok("example.com", g.path);
-	zload_test_bad_guess = false;
+	zsplit_test_bad_guess = false;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(many);
 	same_zone(one, many, &g);
 	zone_free(many);
@@ -876,10 +876,10 @@ static void test_split_errors(void)
 			split_refuse(g.path, parts,
 				     fault == 1 ? LV_ESYNTAX : LV_ECNAME,
 				     fault == 3 ? l1 : l2);
-		zload_test_bad_guess = true;
+		zsplit_test_bad_guess = true;
 		split_refuse(g.path, 3, fault == 1 ? LV_ESYNTAX : LV_ECNAME,
 			     fault == 3 ? l1 : l2);
-		zload_test_bad_guess = false;
+		zsplit_test_bad_guess = false;
 		gen_free(&g);
 	}
 }

@@ -85,9 +85,11 @@ struct answer_ctx {
 	unsigned ndnames;
 	unsigned naddl;
 	struct addl_item addl[ANSWER_ADDL_MAX];
-	/* every name of the chain: [0] the qname, then each target */
-	uint8_t names[ANSWER_CHAIN_MAX + 1][NAME_MAX_LEN + 1];
+	/* every name of the chain: [0] the qname (in the parsed query),
+	 * then each target (in targets[], lowercase) */
+	const uint8_t *names[ANSWER_CHAIN_MAX + 1];
 	uint8_t name_lens[ANSWER_CHAIN_MAX + 1];
+	uint8_t targets[ANSWER_CHAIN_MAX][NAME_MAX_LEN + 1];
 };
 
 /* --- helpers --- */
@@ -203,7 +205,7 @@ static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
 static bool chain_to(struct answer_ctx *c, const uint8_t *target)
 {
 	unsigned slot = ++c->chain;
-	uint8_t *buf = c->names[slot];
+	uint8_t *buf = c->targets[slot - 1];
 	size_t len = name_to_lower(buf, target);
 
 	if (!name_is_below_or_equal(buf, zone_apex(c->zone)))
@@ -211,6 +213,7 @@ static bool chain_to(struct answer_ctx *c, const uint8_t *target)
 	for (unsigned i = 0; i < slot; i++)
 		if (c->name_lens[i] == len && memcmp(c->names[i], buf, len) == 0)
 			return false;
+	c->names[slot] = buf;
 	c->name_lens[slot] = (uint8_t)len;
 	c->sname = buf;
 	c->sname_len = len;
@@ -444,9 +447,9 @@ static void answer_internet(struct answer_ctx *c)
 	}
 	c->zone = z;
 	c->aa = true;
-	memcpy(c->names[0], c->q->lname, c->q->qname_len);
+	c->names[0] = c->q->lname;
 	c->name_lens[0] = c->q->qname_len;
-	c->sname = c->names[0];
+	c->sname = c->q->lname;
 	c->sname_len = c->q->qname_len;
 	c->sptr = DNS_HDR_LEN;
 	answer_internet_name(c);

@@ -41,7 +41,7 @@
 #include "ratelimit/attack.h"
 #include "server/answer.h"
 #include "server/config.h"
-#include "server/daemon.h"
+#include "server/internal.h"
 #include "server/ebpf_drop.h"
 #include "server/log.h"
 #include "zones/zone.h"

@@ -1,6 +1,6 @@
-/* daemon.h -- internals shared by reactor.c, udp.c and tcp.c.
+/* internal.h -- internals shared by reactor.c, udp.c, udp_uv.c and tcp.c.
  *
- * Not a public API: main.c uses reactor.h only. A struct reactor is owned by
+ * Not a public API: daemon.c uses reactor.h only. A struct reactor is owned by
  * its thread once started; the main thread reads nothing in it but the
  * counters (relaxed, see stats.h). struct daemon_shared is read-only after
  * start except the TCP connection counters, which reactors update with
@@ -8,8 +8,8 @@
  * The functions of each file are declared in udp.h and tcp.h; the
  * listening-socket helpers both use (reactor.c) here.
  */
-#ifndef LEVEE_SERVER_DAEMON_H
-#define LEVEE_SERVER_DAEMON_H
+#ifndef LEVEE_SERVER_INTERNAL_H
+#define LEVEE_SERVER_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -132,8 +132,12 @@ static void reactor_on_stop(uv_async_t *a)
 	}
 	tcp_stop_conns(r, false);
 	uv_close((uv_handle_t *)&r->stop_async, NULL);
-	uv_timer_start(&r->stop_timer, reactor_on_stop_timer,
-		       REACTOR_STOP_GRACE_MS, 0);
+	if (uv_timer_start(&r->stop_timer, reactor_on_stop_timer,
+			   REACTOR_STOP_GRACE_MS, 0) < 0) {
+		/* No grace then: close what is left now. */
+		reactor_on_stop_timer(&r->stop_timer);
+		return;
+	}
 	uv_unref((uv_handle_t *)&r->stop_timer);
 }
 
@@ -189,9 +193,14 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 		return rc;
 	}
 	r->loop.data = r;
-	uv_async_init(&r->loop, &r->stop_async, reactor_on_stop);
+	rc = uv_async_init(&r->loop, &r->stop_async, reactor_on_stop);
+	if (rc == 0)
+		rc = uv_timer_init(&r->loop, &r->stop_timer);
+	if (rc < 0) {
+		snprintf(err, errlen, "reactor %u: %s", id, uv_strerror(rc));
+		return rc;
+	}
 	r->stop_async.data = r;
-	uv_timer_init(&r->loop, &r->stop_timer);
 	r->stop_timer.data = r;
 	r->udp = calloc(cfg->listen_count ? cfg->listen_count : 1,
 			sizeof(*r->udp));

@@ -1,0 +1,73 @@
+/* daemon.h -- the daemon's life: start, run, stop, and the zone set.
+ *
+ * main.c turns the command line into a struct config; everything after that
+ * is here, in this order:
+ *
+ *   daemon_new(cfg)         main loop, answer config, cookies
+ *   daemon_start(d)         zones loaded and published; reactors created
+ *                           (every socket bound), privileges dropped,
+ *                           signal handlers and reactor threads started,
+ *                           "ready" logged
+ *   daemon_run(d)           the main loop until SIGTERM or SIGINT
+ *   daemon_stop(d)          reactors stopped and joined
+ *   daemon_free(d)          everything released, "levee stopped" logged
+ *
+ * Signals: SIGUSR1 logs the counters, SIGHUP logs that reload is not
+ * supported yet, SIGTERM and SIGINT stop (repeated ones are ignored).
+ *
+ * Every function here is main only, except daemon_zones_load (any one
+ * thread that is not a reactor: later a reload's worker). struct daemon
+ * is opaque.
+ */
+#ifndef LEVEE_SERVER_DAEMON_H
+#define LEVEE_SERVER_DAEMON_H
+
+#include <stddef.h>
+
+struct config;
+struct zdb;
+struct daemon;
+
+/* Loads every zone of cfg into a new, unpublished snapshot. A zone that
+ * does not load is refused alone ("zone NAME refused: FILE:LINE: reason"
+ * logged, counted in *refused); each one loaded is logged and counted in
+ * *loaded. cancel: NULL, or a flag another thread may set (read relaxed):
+ * checked before each zone, so a set flag stops the load after the zone
+ * being read. Returns 0 with the snapshot in *out (the caller publishes or
+ * frees it), -ECANCELED when cancelled or -ENOMEM (nothing kept, *out
+ * NULL). Work: one zload_file per zone. Any single non-reactor thread
+ * (zdb_new/zdb_add on a snapshot nobody else sees). */
+int daemon_zones_load(const struct config *cfg, const int *cancel,
+		      struct zdb **out, size_t *loaded, size_t *refused);
+
+/* Prepares the daemon for cfg, which must outlive it: the main loop, the
+ * answer config, the cookie context, the open-file limit, SIGPIPE
+ * ignored. Returns 0 with *out set, or a negative errno after
+ * logging the reason (nothing kept). */
+int daemon_new(const struct config *cfg, struct daemon **out);
+
+/* Loads and publishes the zones (see daemon_zones_load), creates the
+ * reactors and binds every socket, drops privileges (config user/group),
+ * starts the signal handlers and the reactor threads and logs "levee
+ * VERSION ready: ...". Returns 0, or a negative errno after logging why:
+ * -EADDRNOTAVAIL a socket not bound (or a reactor not built), -EPERM
+ * privileges not dropped, -ENOMEM, or libuv's code for a thread or handle
+ * that could not start (main exits 1 for all of them). Call once;
+ * daemon_free in every case. */
+int daemon_start(struct daemon *d);
+
+/* Runs the main loop (signals) until SIGTERM or SIGINT; returns at once if
+ * one arrived during the start. */
+void daemon_run(struct daemon *d);
+
+/* Stops the reactors (each finishes what is in flight and closes within
+ * ~0.5 s) and joins them. Idempotent; the loop and the published zones stay
+ * until daemon_free. */
+void daemon_stop(struct daemon *d);
+
+/* Stops if needed, closes the loop, releases the zones, the cookies and
+ * d, and logs "levee stopped" when daemon_start was called. NULL
+ * accepted. */
+void daemon_free(struct daemon *d);
+
+#endif

@@ -6,15 +6,22 @@
  * published zone snapshot (through zdb's global). The configuration itself
  * belongs to main.c, which keeps it alive until daemon_free.
  *
- * The main loop serves only signals: SIGUSR1 prints the counters, SIGHUP is
- * ignored (reload is not supported yet), SIGTERM and SIGINT stop. A reload
- * (issue 13) will load a new zone set with daemon_zones_load and publish
- * it.
+ * Signals are never left to their default action once main.c called
+ * daemon_signals_hold(): they stay blocked (pending) until daemon_new has
+ * started the libuv handlers, then are unblocked in main; every other
+ * thread (the zone loader, the reactors) is created with
+ * them blocked, so they are delivered to main and handled on its loop. The
+ * zones load on a worker thread that main starts and joins, while main runs
+ * its loop: that is what lets SIGUSR1 and SIGHUP be answered, and SIGTERM
+ * or SIGINT stop the start-up, while a large zone loads (the loader checks
+ * a cancel flag before each zone). The loaded snapshot is handed back
+ * through the join and published by main. A reload (issue 13) will run
+ * daemon_zones_load the same way and publish its result.
  *
  * Order at start (daemon_start): zones, publish, reactors (every socket
  * bound, so a bind error stops us before any thread serves), privilege
- * drop, signal handlers, reactor threads, the "ready" line. Order at stop:
- * reactors joined, loop closed, cookies and zones freed.
+ * drop, reactor threads, the "ready" line. Order at stop: reactors joined,
+ * loop closed, cookies and zones freed.
  */
 #include "server/daemon.h"
 
@@ -68,8 +75,32 @@ struct daemon {
 	bool published;                    /* zdb_shutdown at the end */
 	bool stopping;                     /* SIGTERM or SIGINT seen */
 
+	/* Zone loading on a worker thread (daemon_load). The loader writes
+	 * load_rc, load_db, loaded and refused; main reads them after the
+	 * join. cancel: set by main (relaxed), read by the loader. */
+	uv_thread_t loader;
+	uv_async_t load_done;
+	bool load_finished;
+	int cancel;
+	int load_rc;
+	struct zdb *load_db;
 	size_t loaded, refused;
 };
+
+static void daemon_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	for (int i = 0; i < DAEMON_SIGS; i++)
+		sigaddset(set, daemon_signums[i]);
+}
+
+void daemon_signals_hold(void)
+{
+	sigset_t set;
+
+	daemon_sigset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
 
 /* Raises the open file limit to its hard limit, and warns when that
  * cannot hold tcp_max_clients connections besides the listening sockets
@@ -200,6 +231,10 @@ static void daemon_on_usr1(uv_signal_t *h, int sig)
 	unsigned n;
 
 	(void)sig;
+	if (!d->group) {
+		log_info("SIGUSR1: starting, no counters yet");
+		return;
+	}
 	n = reactor_group_count(d->group);
 	memset(&sum, 0, sizeof(sum));
 	for (unsigned i = 0; i < n; i++) {
@@ -212,7 +247,8 @@ static void daemon_on_usr1(uv_signal_t *h, int sig)
 	log_info("total: %s", line);
 }
 
-/* SIGTERM, SIGINT: the first one stops, later ones are ignored. */
+/* SIGTERM, SIGINT: the first one stops (while zones load: the loader stops
+ * before its next zone), later ones are ignored. */
 static void daemon_on_stop(uv_signal_t *h, int sig)
 {
 	struct daemon *d = h->data;
@@ -221,6 +257,7 @@ static void daemon_on_stop(uv_signal_t *h, int sig)
 		return;
 	d->stopping = true;
 	log_info("signal %d: stopping", sig);
+	__atomic_store_n(&d->cancel, 1, __ATOMIC_RELAXED);
 	uv_stop(h->loop);
 }
 
@@ -287,6 +324,7 @@ static int daemon_answer_config(struct daemon *d)
 int daemon_new(const struct config *cfg, struct daemon **out)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
+	sigset_t set;
 	int rc;
 
 	*out = NULL;
@@ -301,6 +339,27 @@ int daemon_new(const struct config *cfg, struct daemon **out)
 		goto fail;
 	}
 	d->loop_ready = true;
+	for (int i = 0; i < DAEMON_SIGS; i++) {
+		rc = uv_signal_init(&d->loop, &d->sig[i]);
+		if (rc < 0) {
+			log_error("cannot start: signal %d: %s",
+				  daemon_signums[i], uv_strerror(rc));
+			goto fail;
+		}
+		d->sig[i].data = d;
+		rc = uv_signal_start(&d->sig[i], daemon_sig_cbs[i],
+				     daemon_signums[i]);
+		if (rc < 0) {
+			log_error("cannot start: signal %d: %s",
+				  daemon_signums[i], uv_strerror(rc));
+			goto fail;
+		}
+	}
+	/* Handled from here on: what arrived while held is delivered now and
+	 * waits in libuv's pipe for the loop. */
+	daemon_sigset(&set);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
 	rc = daemon_answer_config(d);
 	if (rc < 0)
 		goto fail;
@@ -313,24 +372,57 @@ fail:
 	return rc;
 }
 
-/* Starts the signal handles on the main loop. 0 or a negative errno. */
-static int daemon_signals_start(struct daemon *d)
+static void daemon_loader_main(void *arg)
 {
-	for (int i = 0; i < DAEMON_SIGS; i++) {
-		int rc = uv_signal_init(&d->loop, &d->sig[i]);
+	struct daemon *d = arg;
 
-		if (rc == 0) {
-			d->sig[i].data = d;
-			rc = uv_signal_start(&d->sig[i], daemon_sig_cbs[i],
-					     daemon_signums[i]);
-		}
-		if (rc < 0) {
-			log_error("cannot start: signal %d: %s",
-				  daemon_signums[i], uv_strerror(rc));
-			return rc;
-		}
+	d->load_rc = daemon_zones_load(d->cfg, &d->cancel, &d->load_db,
+				       &d->loaded, &d->refused);
+	uv_async_send(&d->load_done);
+}
+
+static void daemon_on_loaded(uv_async_t *a)
+{
+	struct daemon *d = a->data;
+
+	uv_thread_join(&d->loader);
+	d->load_finished = true;
+	uv_close((uv_handle_t *)a, NULL);
+}
+
+/* Loads the zones on the loader thread while the loop serves signals.
+ * Returns 0 with d->load_db set, -ECANCELED (SIGTERM, SIGINT), or another
+ * negative errno (logged). */
+static int daemon_load(struct daemon *d)
+{
+	sigset_t all, old;
+	int rc;
+
+	rc = uv_async_init(&d->loop, &d->load_done, daemon_on_loaded);
+	if (rc < 0) {
+		log_error("cannot load zones: %s", uv_strerror(rc));
+		return rc;
 	}
-	return 0;
+	d->load_done.data = d;
+	/* The loader (and the parser threads zload starts) block every
+	 * signal: main's loop handles them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = uv_thread_create(&d->loader, daemon_loader_main, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0) {
+		log_error("cannot load zones: %s", uv_strerror(rc));
+		uv_close((uv_handle_t *)&d->load_done, NULL);
+		return rc;
+	}
+	while (!d->load_finished)
+		uv_run(&d->loop, UV_RUN_ONCE);
+	if (d->stopping) {
+		zdb_free(d->load_db);
+		d->load_db = NULL;
+		return -ECANCELED;
+	}
+	return d->load_rc;
 }
 
 /* "ADDR@PORT ADDR@PORT ..." of every listen address, cut to len. */
@@ -356,15 +448,14 @@ int daemon_start(struct daemon *d)
 	char err[512], addrs[1024];
 	int rc;
 
-	struct zdb *db;
-
 	d->start_called = true;
-	rc = daemon_zones_load(cfg, NULL, &db, &d->loaded, &d->refused);
+	rc = daemon_load(d);
 	if (rc < 0)
 		return rc;
 	if (cfg->zone_count == 0)
 		log_warning("no zones configured: every query gets REFUSED");
-	zdb_publish(db);
+	zdb_publish(d->load_db);
+	d->load_db = NULL;
 	d->published = true;
 
 	d->group = reactor_group_new(cfg, &d->acfg, cfg->reactors, err,
@@ -375,9 +466,6 @@ int daemon_start(struct daemon *d)
 	}
 	if (daemon_drop_privileges(cfg) < 0)
 		return -EPERM;
-	rc = daemon_signals_start(d);
-	if (rc < 0)
-		return rc;
 	rc = reactor_group_start(d->group);
 	if (rc < 0) {
 		log_error("cannot start reactor threads: %s", uv_strerror(rc));
@@ -404,8 +492,14 @@ void daemon_stop(struct daemon *d)
 
 void daemon_free(struct daemon *d)
 {
+	sigset_t set;
+
 	if (!d)
 		return;
+	/* From here to exit the signals wait, blocked: closing the handles
+	 * gives them back their default action. */
+	daemon_sigset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	daemon_stop(d);
 	if (d->loop_ready) {
 		uv_walk(&d->loop, daemon_close_walk, NULL);
@@ -415,6 +509,7 @@ void daemon_free(struct daemon *d)
 	}
 	reactor_group_free(d->group);
 	cookie_ctx_free(d->cookies);
+	zdb_free(d->load_db);
 	if (d->published)
 		zdb_shutdown();
 	if (d->start_called)

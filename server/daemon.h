@@ -3,21 +3,30 @@
  * main.c turns the command line into a struct config; everything after that
  * is here, in this order:
  *
- *   daemon_new(cfg)         main loop, answer config, cookies
- *   daemon_start(d)         zones loaded and published; reactors created
+ *   daemon_signals_hold()   block the signals the daemon handles, so one
+ *                           that arrives early waits instead of killing
+ *   daemon_new(cfg)         main loop and signal handlers (from here on no
+ *                           SIGHUP, SIGUSR1, SIGTERM or SIGINT kills the
+ *                           process), answer config, cookies
+ *   daemon_start(d)         zones loaded on a worker thread while the loop
+ *                           handles signals, published; reactors created
  *                           (every socket bound), privileges dropped,
- *                           signal handlers and reactor threads started,
- *                           "ready" logged
+ *                           reactor threads started, "ready" logged
  *   daemon_run(d)           the main loop until SIGTERM or SIGINT
  *   daemon_stop(d)          reactors stopped and joined
  *   daemon_free(d)          everything released, "levee stopped" logged
  *
- * Signals: SIGUSR1 logs the counters, SIGHUP logs that reload is not
- * supported yet, SIGTERM and SIGINT stop (repeated ones are ignored).
+ * Signals: SIGUSR1 logs the counters (while zones load: a line saying there
+ * are none yet), SIGHUP logs that reload is not supported yet, SIGTERM and
+ * SIGINT stop. A SIGTERM or SIGINT while zones load stops the start-up
+ * after the zone being read: no further zone is read, nothing is published,
+ * no socket is opened, and daemon_start returns -ECANCELED (main exits 0,
+ * as after any SIGTERM). Repeated stop signals are ignored; after
+ * daemon_free the four signals stay blocked in the main thread until exit.
  *
  * Every function here is main only, except daemon_zones_load (any one
- * thread that is not a reactor: later a reload's worker). struct daemon
- * is opaque.
+ * thread that is not a reactor: the loader thread during start-up, later a
+ * reload's worker). struct daemon is opaque.
  */
 #ifndef LEVEE_SERVER_DAEMON_H
 #define LEVEE_SERVER_DAEMON_H
@@ -27,6 +36,12 @@
 struct config;
 struct zdb;
 struct daemon;
+
+/* Blocks SIGTERM, SIGINT, SIGHUP and SIGUSR1 in the calling thread (main,
+ * before any thread exists, as early as possible); daemon_new delivers what
+ * arrived meanwhile. Without it a signal before daemon_new has its default
+ * action. */
+void daemon_signals_hold(void);
 
 /* Loads every zone of cfg into a new, unpublished snapshot. A zone that
  * does not load is refused alone ("zone NAME refused: FILE:LINE: reason"
@@ -40,20 +55,23 @@ struct daemon;
 int daemon_zones_load(const struct config *cfg, const int *cancel,
 		      struct zdb **out, size_t *loaded, size_t *refused);
 
-/* Prepares the daemon for cfg, which must outlive it: the main loop, the
- * answer config, the cookie context, the open-file limit, SIGPIPE
- * ignored. Returns 0 with *out set, or a negative errno after
- * logging the reason (nothing kept). */
+/* Prepares the daemon for cfg, which must outlive it: the main loop and its
+ * signal handlers (then unblocks what daemon_signals_hold blocked), the
+ * answer config, the cookie context, the open-file limit, SIGPIPE ignored.
+ * Returns 0 with *out set, or a negative errno after logging the reason
+ * (nothing kept). */
 int daemon_new(const struct config *cfg, struct daemon **out);
 
-/* Loads and publishes the zones (see daemon_zones_load), creates the
- * reactors and binds every socket, drops privileges (config user/group),
- * starts the signal handlers and the reactor threads and logs "levee
- * VERSION ready: ...". Returns 0, or a negative errno after logging why:
- * -EADDRNOTAVAIL a socket not bound (or a reactor not built), -EPERM
- * privileges not dropped, -ENOMEM, or libuv's code for a thread or handle
- * that could not start (main exits 1 for all of them). Call once;
- * daemon_free in every case. */
+/* Loads the zones on a worker thread (see daemon_zones_load; the main loop
+ * serves signals meanwhile) and publishes them, creates the reactors and
+ * binds every socket, drops privileges (config user/group), starts the
+ * reactor threads and logs "levee VERSION ready: ...". Returns 0;
+ * -ECANCELED when SIGTERM or SIGINT arrived while the zones loaded
+ * (nothing published or bound: main exits 0); or another negative errno
+ * after logging why: -EADDRNOTAVAIL a socket not bound (or a reactor not
+ * built), -EPERM privileges not dropped, -ENOMEM, or libuv's code for a
+ * thread or handle that could not start (main exits 1 for all of them).
+ * Call once; daemon_free in every case. */
 int daemon_start(struct daemon *d);
 
 /* Runs the main loop (signals) until SIGTERM or SIGINT; returns at once if
@@ -65,9 +83,9 @@ void daemon_run(struct daemon *d);
  * until daemon_free. */
 void daemon_stop(struct daemon *d);
 
-/* Stops if needed, closes the loop, releases the zones, the cookies and
- * d, and logs "levee stopped" when daemon_start was called. NULL
- * accepted. */
+/* Blocks the four signals for good (see above), stops if needed, closes
+ * the loop, releases the zones, the cookies and d, and logs "levee
+ * stopped" when daemon_start was called. NULL accepted. */
 void daemon_free(struct daemon *d);
 
 #endif

@@ -31,6 +31,11 @@
  *   SIGUSR1: "... info: reactor N: udp-queries N tcp-queries N noerror N ..."
  *   per reactor, then "... info: total: ..." with the sums.
  *
+ * Signals (server/daemon.h): SIGUSR1 logs the counters, SIGHUP is ignored
+ * (reload is not supported yet); neither kills the process at any moment,
+ * zone loading included. SIGTERM or SIGINT stops (exit 0), also while the
+ * zones load: the start-up then ends after the zone being read.
+ *
  * Everything here turns argv into a struct config; server/daemon.c does the
  * rest (zones, reactors, privileges, signals, shutdown). The main thread
  * never reads or writes a query socket.
@@ -119,7 +124,7 @@ static int serve(const struct config *cfg)
 	if (rc == 0)
 		daemon_run(d);
 	daemon_free(d);
-	return rc == 0 ? 0 : 1;
+	return rc == 0 || rc == -ECANCELED ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -197,6 +202,11 @@ int main(int argc, char **argv)
 		status = EXIT_CONFIG;
 		goto out_flags;
 	}
+	/* A daemon from here on: a signal before the handlers exist waits
+	 * (--check keeps the default actions, as any command). */
+	if (!check)
+		daemon_signals_hold();
+
 	/* Configuration: the file first, then the flags on top. */
 	config_init(&cfg);
 	if (config_path && config_load(&cfg, config_path, err,

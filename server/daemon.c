@@ -9,7 +9,7 @@
  * Signals are never left to their default action once main.c called
  * daemon_signals_hold(): they stay blocked (pending) until daemon_new has
  * started the libuv handlers, then are unblocked in main; every other
- * thread (the zone loader, the reactors) is created with
+ * thread (the zone loader, the reactors, the log thread) is created with
  * them blocked, so they are delivered to main and handled on its loop. The
  * zones load on a worker thread that main starts and joins, while main runs
  * its loop: that is what lets SIGUSR1 and SIGHUP be answered, and SIGTERM
@@ -21,7 +21,13 @@
  * Order at start (daemon_start): zones, publish, reactors (every socket
  * bound, so a bind error stops us before any thread serves), privilege
  * drop, reactor threads, the "ready" line. Order at stop: reactors joined,
- * loop closed, cookies and zones freed.
+ * loop closed, log thread joined (the reactors' last lines written),
+ * cookies and zones freed.
+ *
+ * Logging: the reactors queue their lines (log.h); main and the loader
+ * write theirs themselves, so a stalled stderr stalls at most them, never
+ * an answer. SIGUSR1's total line ends with log-dropped N, the reactor
+ * lines lost to a full queue.
  */
 #include "server/daemon.h"
 
@@ -70,6 +76,7 @@ struct daemon {
 
 	uv_loop_t loop;                    /* main's: signals only */
 	bool loop_ready;                   /* uv_loop_init succeeded */
+	bool log_queue;                    /* log_queue_start succeeded */
 	uv_signal_t sig[DAEMON_SIGS];
 	bool start_called;
 	bool published;                    /* zdb_shutdown at the end */
@@ -244,7 +251,8 @@ static void daemon_on_usr1(uv_signal_t *h, int sig)
 		log_info("reactor %u: %s", i, line);
 	}
 	stats_format(&sum, line, sizeof(line));
-	log_info("total: %s", line);
+	log_info("total: %s log-dropped %llu", line,
+		 (unsigned long long)log_dropped());
 }
 
 /* SIGTERM, SIGINT: the first one stops (while zones load: the loader stops
@@ -365,6 +373,12 @@ int daemon_new(const struct config *cfg, struct daemon **out)
 		goto fail;
 	daemon_raise_nofile(cfg->tcp_max_clients);
 	signal(SIGPIPE, SIG_IGN);
+	rc = log_queue_start();
+	if (rc < 0) {
+		log_error("cannot start the log thread: %s", uv_strerror(rc));
+		goto fail;
+	}
+	d->log_queue = true;
 	*out = d;
 	return 0;
 fail:
@@ -508,6 +522,8 @@ void daemon_free(struct daemon *d)
 			log_warning("main loop: handles left open at exit");
 	}
 	reactor_group_free(d->group);
+	if (d->log_queue)
+		log_queue_stop();
 	cookie_ctx_free(d->cookies);
 	zdb_free(d->load_db);
 	if (d->published)

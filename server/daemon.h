@@ -7,7 +7,7 @@
  *                           that arrives early waits instead of killing
  *   daemon_new(cfg)         main loop and signal handlers (from here on no
  *                           SIGHUP, SIGUSR1, SIGTERM or SIGINT kills the
- *                           process), answer config, cookies
+ *                           process), answer config, cookies, log thread
  *   daemon_start(d)         zones loaded on a worker thread while the loop
  *                           handles signals, published; reactors created
  *                           (every socket bound), privileges dropped,
@@ -16,13 +16,14 @@
  *   daemon_stop(d)          reactors stopped and joined
  *   daemon_free(d)          everything released, "levee stopped" logged
  *
- * Signals: SIGUSR1 logs the counters (while zones load: a line saying there
- * are none yet), SIGHUP logs that reload is not supported yet, SIGTERM and
- * SIGINT stop. A SIGTERM or SIGINT while zones load stops the start-up
- * after the zone being read: no further zone is read, nothing is published,
- * no socket is opened, and daemon_start returns -ECANCELED (main exits 0,
- * as after any SIGTERM). Repeated stop signals are ignored; after
- * daemon_free the four signals stay blocked in the main thread until exit.
+ * Signals: SIGUSR1 logs the counters ("total: ... log-dropped N" last;
+ * while zones load: a line saying there are none yet), SIGHUP logs that
+ * reload is not supported yet, SIGTERM and SIGINT stop. A SIGTERM or
+ * SIGINT while zones load stops the start-up after the zone being read: no
+ * further zone is read, nothing is published, no socket is opened, and
+ * daemon_start returns -ECANCELED (main exits 0, as after any SIGTERM).
+ * Repeated stop signals are ignored; from daemon_free on, the four signals
+ * stay blocked in the main thread until exit.
  *
  * Every function here is main only, except daemon_zones_load (any one
  * thread that is not a reactor: the loader thread during start-up, later a
@@ -57,9 +58,9 @@ int daemon_zones_load(const struct config *cfg, const int *cancel,
 
 /* Prepares the daemon for cfg, which must outlive it: the main loop and its
  * signal handlers (then unblocks what daemon_signals_hold blocked), the
- * answer config, the cookie context, the open-file limit, SIGPIPE ignored.
- * Returns 0 with *out set, or a negative errno after logging the reason
- * (nothing kept). */
+ * answer config, the cookie context, the open-file limit, SIGPIPE ignored,
+ * the log thread that writes the reactors' lines (log.h). Returns 0 with
+ * *out set, or a negative errno after logging the reason (nothing kept). */
 int daemon_new(const struct config *cfg, struct daemon **out);
 
 /* Loads the zones on a worker thread (see daemon_zones_load; the main loop
@@ -84,8 +85,9 @@ void daemon_run(struct daemon *d);
 void daemon_stop(struct daemon *d);
 
 /* Blocks the four signals for good (see above), stops if needed, closes
- * the loop, releases the zones, the cookies and d, and logs "levee
- * stopped" when daemon_start was called. NULL accepted. */
+ * the loop, joins the log thread (after writing what is queued), releases
+ * the zones, the cookies and d, and logs "levee stopped" when daemon_start
+ * was called. NULL accepted. */
 void daemon_free(struct daemon *d);
 
 #endif

@@ -145,6 +145,9 @@ static void reactor_main(void *arg)
 {
 	struct reactor *r = arg;
 
+	/* Lines from here are queued, never written by this thread: a
+	 * stalled stderr must not stall answering (log.h). */
+	log_thread_queued();
 	if (r->cpu >= 0) {
 		cpu_set_t set;
 

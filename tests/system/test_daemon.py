@@ -6,6 +6,8 @@
   load); SIGTERM while the zones load stops the start-up with exit 0.  The
   test knows the load is under way when the zone file is open in
   /proc/PID/fd, so it works the same against any build.
+- A libuv handle or loop that cannot be initialised (no file descriptor
+  left) stops the start-up with an error and exit 1, never a crash.
 - A stalled stderr (a pipe nobody reads, full) never stalls answering:
   reactor threads queue their log lines (RRL start lines here), a full
   queue drops and counts them ("log-dropped N" on the SIGUSR1 total line).
@@ -18,6 +20,7 @@ Traffic goes to 127.0.0.0/8 only; every wait is bounded.
 import fcntl
 import os
 import re
+import resource
 import select
 import signal
 import socket
@@ -289,3 +292,49 @@ def test_bug_log_stall(tmp_path):
             reader.join(5)
         os.close(rfd)
     assert rc == 0, "exit %s:\n%s" % (rc, out[0].decode("utf-8", "replace")[-3000:])
+
+
+
+@pytest.mark.asan
+def test_bug_uv_init_unchecked(tmp_path):
+    """Every start-up step that needs a file descriptor (the main loop and
+    its signal pipe, the log thread's loop, the loader, each reactor's loop,
+    async handle and sockets) fails in turn as the open-file limit grows:
+    each failure is one error line and exit 1, never a crash, a hang or
+    (under ASan) a leak; with enough descriptors the server starts.
+    Before, main's uv_loop_init and uv_signal_init results were unchecked
+    and levee died of SIGSEGV once the reactors had taken the descriptors
+    (limit 34 with 4 reactors)."""
+    port = H.free_port()
+    started = False
+    for n in range(8, 128, 2):
+        def limit(n=n):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+        log = str(tmp_path / ("levee-nofile-%d.log" % n))
+        with open(log, "wb") as f:
+            p = subprocess.Popen([H.levee_bin(), "-z", "test.=%s" % H.ZONES[0][1],
+                                  "-l", "127.0.0.1@%d" % port, "-n", "4"],
+                                 cwd=H.DATA, stdin=subprocess.DEVNULL, stdout=f,
+                                 stderr=subprocess.STDOUT, preexec_fn=limit)
+        deadline = time.monotonic() + 10 * T
+        while p.poll() is None and time.monotonic() < deadline:
+            with open(log, "rb") as f:
+                if b" ready: " in f.read():
+                    started = True
+                    p.send_signal(signal.SIGTERM)
+                    break
+            time.sleep(0.02)
+        try:
+            rc = p.wait(10 * T)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(10)
+            rc = "hung"
+        with open(log, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+        if started:
+            assert rc == 0, "limit %d: exit %s after SIGTERM:\n%s" % (n, rc, text)
+            break
+        assert rc == 1, "limit %d: exit %s:\n%s" % (n, rc, text)
+        assert " error: " in text, "limit %d:\n%s" % (n, text)
+    assert started, "levee never started with up to %d descriptors" % n

@@ -1,9 +1,8 @@
 /* common.h -- small helpers shared by the single-file bench tools.
  *
- * The bench tools (flood.c, lvload.c) are each built from one file by
- * `cc -Wall -Wextra -O2 bench/X.c` in bench/compare and bench/flood-compare,
- * so this header holds only static inline functions and needs no separate
- * object. A tool that wants a different exit status from common_die()
+ * The bench tools (flood.c, lvload.c) are each built from one file
+ * (bench/meson.build, under the server's warnings), so this header holds
+ * only static inline functions and needs no separate object. A tool that wants a different exit status from common_die()
  * defines COMMON_DIE_STATUS before including it (default 1).
  */
 #ifndef BENCH_COMMON_H

@@ -28,33 +28,29 @@ PY=/usr/bin/python3
 TMP=$ROOT/bench/results/tmp/ebpf
 mkdir -p "$TMP"
 
-log() { printf '%s ebpf: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+LIB_NAME=ebpf
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 SRV=""
-cleanup() {
+# stop_srv: stops the Levee of the current run, if any.
+stop_srv() {
 	if [ -n "$SRV" ]; then
-		kill -TERM "$SRV" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$SRV" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$SRV" 2>/dev/null || true
-		wait "$SRV" 2>/dev/null || true
+		lib_stop "$SRV"
 		SRV=""
 	fi
 }
-trap cleanup EXIT
+trap lib_stop_all EXIT
 trap 'exit 130' INT TERM
 
-log "building Levee (release) in $BUILD and bench/flood"
-if [ ! -f "$BUILD/build.ninja" ]; then
-	meson setup "$BUILD" "$ROOT" --buildtype=release >"$TMP/meson.log"
-else
+log "building Levee (release) and bench/flood in $BUILD"
+LIB_SETUP="--buildtype=release"
+if [ -f "$BUILD/build.ninja" ]; then
 	meson configure "$BUILD" -Dbuildtype=release >"$TMP/meson.log"
 fi
-ninja -C "$BUILD" server/levee >"$TMP/ninja.log"
+lib_build "$BUILD" "$TMP" server/levee bench/flood
 LEVEE=$BUILD/server/levee
-cc -Wall -Wextra -O2 -pthread -o "$TMP/flood" "$ROOT/bench/flood.c"
+FLOOD=$BUILD/bench/flood
 if [ ! -f "$TMP/v/small.zone" ]; then
 	$PY "$ROOT/bench/mkzone.py" "$TMP/v" example.com big.test 10000 10 >/dev/null
 	$PY "$ROOT/bench/mkzone.py" "$TMP/o" other.test big.test 10000 10 >/dev/null
@@ -91,6 +87,7 @@ for scen in $SCENARIOS; do
 			taskset -c "$SRV_CPU" "$LEVEE" -c "$TMP/levee-$mode.yaml" \
 				>"$TMP/levee-$mode.log" 2>&1 &
 			SRV=$!
+			lib_track "$SRV"
 			for _ in $(seq 100); do
 				grep -q '\bready\b' "$TMP/levee-$mode.log" && break
 				sleep 0.05
@@ -102,13 +99,13 @@ for scen in $SCENARIOS; do
 				grep -i ebpf "$TMP/levee-$mode.log" >&2 || true
 				exit 1
 			fi
-			out=$(taskset -c "$GEN_CPU" "$TMP/flood" -s "$scen" -p "$PORT" \
+			out=$(taskset -c "$GEN_CPU" "$FLOOD" -s "$scen" -p "$PORT" \
 				-P "$SRV" -r "$RATE" -d "$DUR" -t 0.5 | grep '^FLOOD ')
 			kill -USR1 "$SRV"
 			sleep 0.2
 			listed=$(grep -o 'ebpf-drop-listed [0-9]*' "$TMP/levee-$mode.log" |
 				tail -1 | awk '{print $2}')
-			cleanup
+			stop_srv
 			echo "mode=$mode rep=$rep listed=${listed:-0} ${out#FLOOD }" >>"$RES"
 			log "$scen $mode #$rep: $(echo "$out" | grep -o 'srv_cpu=[^ ]* mach_cpu=[^ ]*\|legit_pct=[^ ]*' | tr '\n' ' ') listed=${listed:-0}"
 		done

@@ -26,7 +26,9 @@
  * and the machine's (/proc/stat busy jiffies) are read before and after.
  * Output: human-readable lines, then one "FLOOD key=value ..." line.
  */
+#ifndef _GNU_SOURCE   /* meson passes -D_GNU_SOURCE */
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -29,7 +29,9 @@
  * machine-readable: "LVLOAD key=value ...". Everything is allocated before
  * the clock starts; the loop allocates nothing.
  */
+#ifndef _GNU_SOURCE   /* meson passes -D_GNU_SOURCE */
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>

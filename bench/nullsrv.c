@@ -9,7 +9,9 @@
  *
  * usage: nullsrv [-l 127.0.0.1] [-p PORT]
  */
+#ifndef _GNU_SOURCE   /* meson passes -D_GNU_SOURCE */
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>

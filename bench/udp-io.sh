@@ -22,19 +22,21 @@ ROUNDS=${1:-3}
 RATE=${2:-80000}
 SECS=${3:-5}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$REPO
 BUILD=${BUILD:-build-h6}
 PORT=${PORT:-5399}
 TMPD=${TMPD:-$REPO/bench/results/tmp/udp-io}
 LEVEE=$REPO/$BUILD/server/levee
 HZ=$(getconf CLK_TCK)
+LIB_NAME=udp-io
+# shellcheck source=bench/lib.sh
+. "$REPO/bench/lib.sh"
 
 command -v dnsperf >/dev/null || { echo "dnsperf not installed" >&2; exit 1; }
 cd "$REPO"
-if [ ! -d "$BUILD" ]; then
-	meson setup "$BUILD" -Dbuildtype=release >/dev/null
-fi
-ninja -C "$BUILD" server/levee >/dev/null
 mkdir -p "$TMPD"
+LIB_SETUP="-Dbuildtype=release"
+lib_build "$BUILD" "$TMPD" server/levee
 
 # --- zone of ~10,000 names and a query file (90% existing, 10% NXDOMAIN) ---
 ZONE=$TMPD/bench.test.zone
@@ -69,12 +71,12 @@ fi
 PID=
 stop_levee() {
 	if [ -n "$PID" ]; then
-		kill -TERM "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
+		lib_stop "$PID"
 		PID=
 	fi
 }
-trap stop_levee EXIT INT TERM
+trap lib_stop_all EXIT
+trap 'exit 130' INT TERM
 
 start_levee() {   # MODE
 	local conf=$TMPD/levee-$1.yaml log=$TMPD/levee-$1.log
@@ -90,21 +92,13 @@ zones:
 EOF
 	taskset -c 1 "$LEVEE" -c "$conf" -n 1 2>"$log" &
 	PID=$!
-	for _ in $(seq 1 100); do
-		if dig +time=1 +tries=1 @127.0.0.1 -p "$PORT" bench.test SOA \
-			>/dev/null 2>&1; then
-			return 0
-		fi
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	lib_track "$PID"
+	if wait_answer "$PORT" bench.test SOA 10 && kill -0 "$PID" 2>/dev/null; then
+		return 0
+	fi
 	echo "levee ($1) did not start:" >&2
 	cat "$log" >&2
 	exit 1
-}
-
-cpu_ticks() {   # utime + stime of $PID (fields 14, 15; comm may hold spaces)
-	sed 's/.*) //' "/proc/$PID/stat" | awk '{ print $12 + $13 }'
 }
 
 # run MODE LOAD ARGS...: one dnsperf run; appends "mode load qps loss% cpu/M"
@@ -113,10 +107,10 @@ RESULTS=$TMPD/results.txt
 run() {
 	local mode=$1 load=$2 out t0 t1 done lost qps
 	shift 2
-	t0=$(cpu_ticks)
+	t0=$(cpu_ticks "$PID")
 	out=$(taskset -c 0 dnsperf -s 127.0.0.1 -p "$PORT" -d "$QUERIES" \
 		-l "$SECS" -c 8 "$@" 2>&1)
-	t1=$(cpu_ticks)
+	t1=$(cpu_ticks "$PID")
 	done=$(awk '/Queries completed:/ { print $3 }' <<<"$out")
 	lost=$(awk '/Queries lost:/ { print $3 }' <<<"$out")
 	qps=$(awk '/Queries per second:/ { print $4 }' <<<"$out")

@@ -128,7 +128,7 @@ bool attack_engaged(const struct attack *a)
 
 const struct attack_config *attack_config_of(const struct attack *a)
 {
-	return &a->cfg;
+	return a ? &a->cfg : NULL;
 }
 
 unsigned long attack_changes(const struct attack *a, bool engaged)
@@ -359,37 +359,26 @@ static void attack_report(struct attack *a, enum attack_change ch,
 	a->log(line);
 }
 
-/* Keyed hash of the lowercased question name; 0 when unreadable. */
-static uint32_t attack_name_hash(const struct attack *a, const uint8_t *q,
-				 size_t len)
+/* The qname hash handed in, mixed with the secret key so that nobody can
+ * choose names that land on one bit of the map. Never 0. */
+static uint32_t attack_name_bit(const struct attack *a, uint32_t name_hash)
 {
-	uint64_t h = a->name_key ^ 0xcbf29ce484222325ull;
-	size_t off = 12;
+	uint64_t h = a->name_key ^ name_hash;
 
-	while (off < len) {
-		uint8_t l = q[off];
-
-		if (l & 0xc0 || off + l + 1 > len)
-			return 0;
-		h = (h ^ l) * 0x100000001b3ull;
-		for (unsigned i = 1; i <= l; i++) {
-			uint8_t c = q[off + i];
-
-			h = (h ^ ((c >= 'A' && c <= 'Z') ? c + 32u : c)) *
-			    0x100000001b3ull;
-		}
-		off += l + 1u;
-		if (l == 0) {
-			h ^= h >> 29;
-			h *= 0xbf58476d1ce4e5b9ull;
-			return (uint32_t)(h >> 32) | 1u;
-		}
-	}
-	return 0;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (uint32_t)h | 1u;
 }
 
-enum attack_change attack_note_query(struct attack *a, const uint8_t *q,
-				     size_t len, uint64_t now_ms)
+bool attack_wants_names(const struct attack *a)
+{
+	return a && a->cfg.mode == ATTACK_AUTO &&
+	       a->cfg.distinct_names_per_second;
+}
+
+enum attack_change attack_note_query(struct attack *a, uint32_t name_hash,
+				     uint64_t now_ms)
 {
 	uint32_t sec = (uint32_t)(now_ms / 1000u);
 	uint32_t cur;
@@ -423,13 +412,11 @@ enum attack_change attack_note_query(struct attack *a, const uint8_t *q,
 	}
 	s = &a->slot[sec & 1];
 	atomic_fetch_add_explicit(&s->queries, 1, memory_order_relaxed);
-	if (a->cfg.distinct_names_per_second && q) {
-		uint32_t h = attack_name_hash(a, q, len);
+	if (a->cfg.distinct_names_per_second && name_hash) {
+		uint32_t h = attack_name_bit(a, name_hash);
 
-		if (h)
-			atomic_fetch_or_explicit(
-				&s->map[(h % ATTACK_MAP_BITS) / 64u],
-				1ull << (h % 64u), memory_order_relaxed);
+		atomic_fetch_or_explicit(&s->map[(h % ATTACK_MAP_BITS) / 64u],
+					 1ull << (h % 64u), memory_order_relaxed);
 	}
 	return ch;
 }

@@ -2,8 +2,9 @@
  * itself when a measure passes its threshold, disengages with hysteresis).
  *
  * One struct attack is shared by every reactor. Each query, UDP or TCP, is
- * noted with attack_note_query() (a few relaxed atomic adds, a hash of the
- * qname only when the distinct-names threshold is set), and, when the zone
+ * noted with attack_note_query() (a few relaxed atomic adds; the caller's
+ * hash of the qname, mixed with a secret, only when the distinct-names
+ * threshold is set), and, when the zone
  * threshold is set, each answer from a zone with attack_note_answer(). The
  * first reactor to see a new second wins a compare-and-swap on the second
  * and evaluates the one that ended: the query rate, each zone's own
@@ -86,11 +87,17 @@ void attack_free(struct attack *a);
 /* True while engaged (NULL: false). Any thread, relaxed. */
 bool attack_engaged(const struct attack *a);
 
-/* Notes one query (UDP or TCP) in wire form at now_ms; evaluates the
- * previous second when this call is the first of a new one. Returns the
- * change this call made (ATTACK_SAME nearly always). Reactor threads. */
-enum attack_change attack_note_query(struct attack *a, const uint8_t *q,
-				     size_t len, uint64_t now_ms);
+/* True when attack_note_query() uses the qname hash (auto mode with a
+ * distinct-names threshold): the caller computes it only then. */
+bool attack_wants_names(const struct attack *a);
+
+/* Notes one query (UDP or TCP) at now_ms; name_hash: a hash of its
+ * lowercased qname (name_hash() of common/name.h), or 0 when there is none
+ * or attack_wants_names() is false. Evaluates the previous second when
+ * this call is the first of a new one. Returns the change this call made
+ * (ATTACK_SAME nearly always). Reactor threads. No packet is read here. */
+enum attack_change attack_note_query(struct attack *a, uint32_t name_hash,
+				     uint64_t now_ms);
 
 /* Notes one answer from a zone at now_ms (after attack_note_query() of its
  * query, same clock). zone: the zone's identity (any pointer unique to the
@@ -102,7 +109,8 @@ enum attack_change attack_note_query(struct attack *a, const uint8_t *q,
 void attack_note_answer(struct attack *a, const void *zone,
 			const uint8_t *apex, bool nxdomain, uint64_t now_ms);
 
-/* The configuration (percentages the server applies while engaged). */
+/* The configuration (percentages the server applies while engaged), or
+ * NULL for a NULL a. */
 const struct attack_config *attack_config_of(const struct attack *a);
 
 /* Number of engagements and disengagements so far. Any thread. */

@@ -54,6 +54,7 @@ void limits_config_init(struct limits_config *c)
 	c->v6_count = 4;
 	c->cookie_multiplier = 4;
 	c->zone_slip = 2;
+	c->slip = 1;
 	c->max_table_size = 65536;
 	c->tcp_pressure_timeout_ms = 1000;
 }
@@ -113,11 +114,6 @@ void limits_free(struct limits_table *t)
 	free(t);
 }
 
-bool limits_is_query(const uint8_t *q, size_t len)
-{
-	return q && len >= 12 && !(q[2] & 0x80);
-}
-
 /* Takes one query's credit from bucket b earning rate per second. */
 static bool limits_debit(struct bucket *b, uint32_t rate, uint32_t now)
 {
@@ -127,7 +123,8 @@ static bool limits_debit(struct bucket *b, uint32_t rate, uint32_t now)
 
 enum limits_result limits_check(struct limits_table *t,
 				const struct sockaddr *src, bool cookie_valid,
-				unsigned percent, uint64_t now_ms)
+				unsigned percent, uint64_t now_ms,
+				unsigned *over_bits)
 {
 	const struct limits_prefix *pf;
 	const uint8_t *a;
@@ -165,17 +162,26 @@ enum limits_result limits_check(struct limits_table *t,
 		buf[0] = cookie_valid ? KIND_COOKIE : KIND_SOURCE;
 		buf[1] = (uint8_t)src->sa_family;
 		buf[2] = pf[i].bits;
-		memcpy(buf + 3, a, 16);
-		if (src->sa_family == AF_INET)
-			memset(buf + 7, 0, 12);
+		/* the address: 4 bytes of a sockaddr_in (reading 16 would
+		 * run past it), the rest zero */
+		memset(buf + 3, 0, 16);
+		memcpy(buf + 3, a, src->sa_family == AF_INET ? 4 : 16);
 		cidr_mask(buf + 3, pf[i].bits);
 		key = bucket_key(t->bt, buf, sizeof(buf));
 		b = bucket_find(t->bt, key, now, (uint32_t)rate);
-		if (b && !limits_debit(b, (uint32_t)rate, now))
+		if (b && !limits_debit(b, (uint32_t)rate, now)) {
+			if (over_bits)
+				*over_bits = pf[i].bits;
 			return LIMITS_OVER;   /* wider prefixes keep their
 						 credit for the neighbours */
+		}
 	}
 	return LIMITS_PASS;
+}
+
+unsigned limits_slip(const struct limits_table *t)
+{
+	return t ? t->cfg.slip : 0;
 }
 
 enum rrl_result limits_zone_nxdomain(struct limits_table *t,

@@ -59,6 +59,10 @@ struct limits_config {
 	unsigned zone_nxdomains_per_second;  /* per zone, server-wide; 0: off */
 	unsigned zone_slip;            /* every Nth limited NXDOMAIN: TC; 0:
 					  drop all; default 2 */
+	unsigned slip;                 /* over-limit without a valid cookie:
+					  every Nth gets TC or BADCOOKIE, the
+					  others nothing; 0: drop all; default
+					  1 (server/query.c) */
 	unsigned max_table_size;       /* buckets, default 65536 */
 	/* TCP (server/tcp.c) */
 	unsigned tcp_max_unanswered;   /* connections without a whole query
@@ -93,21 +97,21 @@ struct limits_table *limits_new(const struct limits_config *c,
 /* Frees it after every reactor stopped. NULL accepted. */
 void limits_free(struct limits_table *t);
 
-/* The cheapest drop: true when query[0..len) can be a query at all (a whole
- * header, QR=0). Packets failing it get no answer and cost nothing more.
- * Pure, any thread. */
-bool limits_is_query(const uint8_t *query, size_t len);
-
 /* Debits one query from every prefix bucket of src. cookie_valid: the
  * query proved its address (cookie buckets, cookie-multiplier x larger);
  * percent: the share of the base rate granted (100, or less under attack;
  * cookie buckets are never scaled). Returns LIMITS_PASS when per-source
  * limits are off, src is whitelisted or every prefix had credit, otherwise
- * LIMITS_OVER. Reactor threads: lock-free, allocation-free, at most
- * LIMITS_MAX_PREFIXES sets of 8 buckets visited. */
+ * LIMITS_OVER with *over_bits (if not NULL) set to the length of the
+ * prefix that had none. Reactor threads: lock-free, allocation-free, at
+ * most LIMITS_MAX_PREFIXES sets of 8 buckets visited. */
 enum limits_result limits_check(struct limits_table *t,
 				const struct sockaddr *src, bool cookie_valid,
-				unsigned percent, uint64_t now_ms);
+				unsigned percent, uint64_t now_ms,
+				unsigned *over_bits);
+
+/* The configured slip (limits_config.slip); 0 for t NULL. Any thread. */
+unsigned limits_slip(const struct limits_table *t);
 
 /* Accounts one NXDOMAIN answer of the zone whose apex is apex (wire form,
  * answer.h account_name). percent scales the zone budget (100, or less

@@ -51,7 +51,7 @@ enum rrl_class {
 
 enum rrl_result {
 	RRL_PASS = 0,   /* send the response as it is */
-	RRL_SLIP = 1,   /* send a truncated reply instead (rrl_slip_reply) */
+	RRL_SLIP = 1,   /* send a truncated reply instead (answer_slip) */
 	RRL_DROP = 2,   /* send nothing */
 };
 
@@ -123,12 +123,6 @@ enum rrl_result rrl_check(struct rrl_table *t, const struct sockaddr *src,
 			  enum rrl_class cls, const uint8_t *name,
 			  uint16_t qtype, bool cookie_valid, uint64_t now_ms,
 			  enum rrl_class *decided);
-
-/* Rewrites the reply resp[0..*len) in place into the slipped form: TC=1,
- * the question kept, no records, except the OPT record when the reply had
- * one. *len shrinks. Returns 0, or -EINVAL when the reply cannot be walked
- * (then it is left as it was and should be dropped). Any thread. */
-int rrl_slip_reply(uint8_t *resp, size_t *len);
 
 /* Name of a class as printed in logs and counters ("responses", ...). */
 const char *rrl_class_name(enum rrl_class cls);

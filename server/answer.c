@@ -1,51 +1,57 @@
 /* answer.c -- answer synthesis: one function per answer case.
  *
- * answer_query() parses the query (wire.c, edns.c), sorts it into a case and
- * hands it to one function: answer_error() for FORMERR, NOTIMP, NOTAUTH,
- * REFUSED and BADVERS, answer_chaos() for CH TXT server identity, and for
- * class IN answer_internet(), which resolves the name in its zone and walks
- * RFC 1034 4.3.2 step by step: answer_positive(), answer_nodata(),
- * answer_nxdomain(), answer_referral(), answer_cname() and answer_dname()
- * (RFC 6672), wildcards per RFC 4592 and ANY per RFC 8482. Additional
- * records (A/AAAA of NS, MX and SRV targets in the zone) come last, in
- * answer_additional(). Where the RFCs leave a choice we answer as knotd 3.2
- * does, so system tests can diff the two; the comment at each case says
- * what knotd does.
+ * answer_query() answers a parsed QUERY: for class IN, answer_internet()
+ * resolves the name in its zone and walks RFC 1034 4.3.2 step by step:
+ * answer_positive(), answer_nodata(), answer_nxdomain(), answer_referral(),
+ * answer_cname() and answer_dname() (RFC 6672), wildcards per RFC 4592 and
+ * ANY per RFC 8482; additional records (A/AAAA of NS, MX and SRV targets in
+ * the zone) come last, in answer_additional(). answer_chaos() answers CH
+ * TXT server identity. answer_error() and answer_challenge() write replies
+ * that need no lookup; answer_slip() and answer_badcookie() rewrite a
+ * finished reply for the rate limiters. Where the RFCs leave a choice we
+ * answer as knotd 3.2 does, so system tests can diff the two; the comment
+ * at each case says what knotd does.
  *
- * DNS Cookies (RFC 7873): answer_cookie() classifies the query's COOKIE
- * option with ratelimit/cookie.c before the reply is started (the reply's
- * OPT size depends on it); when cookies are required, a UDP query without
- * a valid server cookie gets BADCOOKIE or TC instead of its answer
- * (answer_cookie_required()). answer_badcookie() turns a finished reply
- * into BADCOOKIE for the RRL slip.
+ * Everything lives in one struct answer_ctx on the stack: the render state,
+ * the names of a CNAME/DNAME chain and the sets noted for additional
+ * records; the parsed query stays in the request. The zone snapshot and
+ * the config are only read. The reply is written straight into req->resp.
  *
- * Everything lives in one struct answer_ctx on the stack: the parsed query,
- * the render state and the names of a CNAME chain. The zone snapshot and the
- * config are only read. The reply is written straight into req->resp; the
- * OPT record's room is reserved before any section is rendered, so adding it
- * last never fails. Work: bounded by the query length and by the records of
- * at most ANSWER_CHAIN_MAX + 1 names plus their additional records.
+ * The reply's size (RFC 6891 7): reply_start() reserves the OPT record
+ * first: header, question and OPT with its cookie are the smallest reply
+ * and always fit (12 + 259 + 11 + 28 bytes < 512). NSID goes in only when
+ * it fits beside them; answer data gets the rest and sets TC when it does
+ * not fit; an EDE is added at the end only into room left over. Every
+ * finished reply is checked against the buffer (lv_require: a reply past
+ * it has corrupted memory) and against the client's size (lv_fails_assert:
+ * a SERVFAIL instead).
+ *
+ * Work per reply: the chain visits at most ANSWER_CHAIN_MAX + 1 names,
+ * each a hash probe plus O(log labels) for the closest encloser and a loop
+ * check over the names before it (<= 6 compares of <= 255 bytes); records
+ * rendered are bounded by the reply size; additional-record lookups by the
+ * records of at most ANSWER_ADDL_MAX rendered sets (each one hash probe),
+ * and stop once nothing more fits.
  */
 #include <string.h>
 
 #include "server/answer.h"
+#include "common/assert.h"
 #include "common/dns.h"
+#include "common/name.h"
 #include "ratelimit/cookie.h"
 #include "server/edns.h"
 #include "server/render.h"
 #include "server/wire.h"
-#include "common/name.h"
 #include "zones/zdb.h"
 #include "zones/zone.h"
 
-/* knotd puts at most five CNAMEs (followed or synthesised) in one answer. */
+/* knotd puts at most five chain links (CNAMEs followed or synthesised)
+ * in one answer and then still answers the last target's own data. */
 #define ANSWER_CHAIN_MAX 5
 #define ANSWER_ADDL_MAX 8   /* RRsets whose targets get additional records */
 #define ANSWER_ADDL_NODES 16
-
-
-
-
+#define ANSWER_MIN_RR 16    /* the smallest A record with a pointer owner */
 
 struct addl_item {
 	const struct rrset *set;
@@ -57,8 +63,11 @@ struct answer_ctx {
 	const struct zdb *db;
 	const struct answer_config *cfg;
 	struct answer_request *req;
-	struct wire_query q;
+	struct wire_query *q;      /* req->q */
 	struct render r;
+	size_t limit;              /* the reply's size limit, OPT included */
+	size_t opt_len;            /* room reserved for the OPT record */
+	bool nsid;                 /* NSID fits and goes in the OPT */
 	uint16_t rcode;
 	bool aa;
 	bool tc;
@@ -71,12 +80,14 @@ struct answer_ctx {
 	const uint8_t *sname;
 	size_t sname_len;
 	uint16_t sptr;
-	unsigned chain;            /* CNAMEs put so far */
-	const struct zone_node *visited[ANSWER_CHAIN_MAX + 1];
-	unsigned nvisited;
+	unsigned chain;            /* chain links put so far */
+	const struct zone_node *dnames[ANSWER_CHAIN_MAX + 1]; /* DNAMEs put */
+	unsigned ndnames;
 	unsigned naddl;
 	struct addl_item addl[ANSWER_ADDL_MAX];
-	uint8_t names[2][NAME_MAX_LEN + 1]; /* chain targets, alternating */
+	/* every name of the chain: [0] the qname, then each target */
+	uint8_t names[ANSWER_CHAIN_MAX + 1][NAME_MAX_LEN + 1];
+	uint8_t name_lens[ANSWER_CHAIN_MAX + 1];
 };
 
 /* --- helpers --- */
@@ -84,7 +95,7 @@ struct answer_ctx {
 /* TC: drop every section after the question, as knotd does. */
 static void answer_truncate(struct answer_ctx *c)
 {
-	render_truncate(&c->r, c->q.question_end);
+	render_truncate(&c->r, c->req->question_end);
 	c->tc = true;
 	c->done = true;
 }
@@ -105,8 +116,8 @@ static int put_set(struct answer_ctx *c, enum render_section sec,
 static void addl_note(struct answer_ctx *c, const struct rrset *s,
 		      const struct zone *z, const struct zone_node *cut)
 {
-	if ((s->type == DNS_TYPE_NS || s->type == DNS_TYPE_MX || s->type == DNS_TYPE_SRV) &&
-	    c->naddl < ANSWER_ADDL_MAX)
+	if ((s->type == DNS_TYPE_NS || s->type == DNS_TYPE_MX ||
+	     s->type == DNS_TYPE_SRV) && c->naddl < ANSWER_ADDL_MAX)
 		c->addl[c->naddl++] = (struct addl_item){ s, z, cut };
 }
 
@@ -128,6 +139,13 @@ static void set_account(struct answer_ctx *c, const uint8_t *name)
 {
 	if (!c->account)
 		c->account = name;
+}
+
+/* True after the last chain link: the target's own data is still
+ * answered, but no further CNAME or DNAME is put (knotd). */
+static bool chain_full(const struct answer_ctx *c)
+{
+	return c->chain >= ANSWER_CHAIN_MAX;
 }
 
 /* --- the cases --- */
@@ -163,7 +181,7 @@ static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
 {
 	const struct rrset *ns = cut ? znode_rrset(cut, DNS_TYPE_NS) : NULL;
 
-	if (!ns) { /* cannot happen in a built zone */
+	if (lv_fails_assert(ns)) { /* cannot happen in a built zone */
 		c->rcode = DNS_RCODE_SERVFAIL;
 		c->kind = ANSWER_KIND_ERROR;
 		return;
@@ -178,16 +196,22 @@ static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
 	addl_note(c, ns, c->zone, cut);
 }
 
-/* Moves the chain to target (uncompressed wire, any case). Returns false
- * when the chain stops there: outside the zone (knotd does not follow into
- * other zones). */
+/* Moves the chain to target (uncompressed wire, any case), one more link.
+ * Returns false when the chain stops there: outside the zone (knotd does
+ * not follow into other zones), or at a name the chain has visited (a
+ * loop: nsd and named stop there, so no record is put twice, RFC 2181 5). */
 static bool chain_to(struct answer_ctx *c, const uint8_t *target)
 {
-	uint8_t *buf = c->names[c->chain & 1];
+	unsigned slot = ++c->chain;
+	uint8_t *buf = c->names[slot];
 	size_t len = name_to_lower(buf, target);
 
 	if (!name_is_below_or_equal(buf, zone_apex(c->zone)))
 		return false;
+	for (unsigned i = 0; i < slot; i++)
+		if (c->name_lens[i] == len && memcmp(c->names[i], buf, len) == 0)
+			return false;
+	c->name_lens[slot] = (uint8_t)len;
 	c->sname = buf;
 	c->sname_len = len;
 	c->sptr = 0;
@@ -200,18 +224,24 @@ static bool answer_cname(struct answer_ctx *c, const struct zone_node *n)
 {
 	const struct rrset *cn = znode_rrset(n, DNS_TYPE_CNAME);
 
-	/* A loop: knotd stops when the CNAME is in the answer already. */
-	for (unsigned i = 0; i < c->nvisited; i++)
-		if (c->visited[i] == n)
-			return false;
-	if (c->nvisited <= ANSWER_CHAIN_MAX)
-		c->visited[c->nvisited++] = n;
+	if (chain_full(c))
+		return false;
 	if (put_set(c, RENDER_ANSWER, c->sname, c->sptr, cn, RENDER_TTL_KEEP) < 0)
 		return false;
 	c->kind = ANSWER_KIND_POSITIVE;
-	if (++c->chain >= ANSWER_CHAIN_MAX)
-		return false;
 	return chain_to(c, cn->wire + 10);
+}
+
+/* True when the DNAME node d is in the answer already (a chain through
+ * the same DNAME twice puts it once, as knotd). Remembers it otherwise. */
+static bool dname_seen(struct answer_ctx *c, const struct zone_node *d)
+{
+	for (unsigned i = 0; i < c->ndnames; i++)
+		if (c->dnames[i] == d)
+			return true;
+	if (c->ndnames < ANSWER_CHAIN_MAX + 1)
+		c->dnames[c->ndnames++] = d;
+	return false;
 }
 
 /* sname lies below a DNAME at or above ce (RFC 6672 2.2): the DNAME, then a
@@ -223,13 +253,16 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 	while (d && !(d->flags & ZNODE_DNAME))
 		d = d->parent;
 	const struct rrset *dn = d ? znode_rrset(d, DNS_TYPE_DNAME) : NULL;
-	if (!dn) {
+	if (lv_fails_assert(dn)) {
 		c->rcode = DNS_RCODE_SERVFAIL;
 		c->kind = ANSWER_KIND_ERROR;
 		return false;
 	}
+	if (chain_full(c))
+		return false;
 	set_account(c, d->name);
-	if (put_set(c, RENDER_ANSWER, d->name, 0, dn, RENDER_TTL_KEEP) < 0)
+	if (!dname_seen(c, d) &&
+	    put_set(c, RENDER_ANSWER, d->name, 0, dn, RENDER_TTL_KEEP) < 0)
 		return false;
 	c->kind = ANSWER_KIND_POSITIVE;
 
@@ -255,9 +288,7 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 	if (put_set(c, RENDER_ANSWER, c->sname, c->sptr, &syn, RENDER_TTL_KEEP) < 0)
 		return false;
 	/* knotd does not follow the synthesised CNAME for a CNAME query */
-	if (c->q.qtype == DNS_TYPE_CNAME)
-		return false;
-	if (++c->chain >= ANSWER_CHAIN_MAX)
+	if (c->q->qtype == DNS_TYPE_CNAME)
 		return false;
 	return chain_to(c, rec + 10);
 }
@@ -266,7 +297,7 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
  * Returns true when a CNAME chain continues. */
 static bool answer_node(struct answer_ctx *c, const struct zone_node *n)
 {
-	uint16_t qt = c->q.qtype;
+	uint16_t qt = c->q->qtype;
 
 	if (qt == DNS_TYPE_ANY) {
 		/* RFC 8482: one RRset (knotd: the first by type, not followed;
@@ -282,17 +313,19 @@ static bool answer_node(struct answer_ctx *c, const struct zone_node *n)
 		answer_positive(c, s);
 		return false;
 	}
-	if ((n->flags & ZNODE_CNAME) && qt != DNS_TYPE_RRSIG && qt != DNS_TYPE_NSEC)
+	if ((n->flags & ZNODE_CNAME) && qt != DNS_TYPE_RRSIG &&
+	    qt != DNS_TYPE_NSEC)
 		return answer_cname(c, n);
 	answer_nodata(c);
 	return false;
 }
 
-/* Resolves c->sname in c->zone, following CNAMEs and DNAMEs inside it. */
+/* Resolves c->sname in c->zone, following CNAMEs and DNAMEs inside it:
+ * at most ANSWER_CHAIN_MAX links, then the last target's own data. */
 static void answer_internet_name(struct answer_ctx *c)
 {
 	const struct zone *z = c->zone;
-	uint16_t qt = c->q.qtype;
+	uint16_t qt = c->q->qtype;
 
 	for (unsigned step = 0; step <= ANSWER_CHAIN_MAX && !c->done; step++) {
 		const struct zone_node *n = zone_find(z, c->sname, c->sname_len);
@@ -340,9 +373,11 @@ static void answer_internet_name(struct answer_ctx *c)
 
 /* A/AAAA for the targets of the NS, MX and SRV sets put in the answer or
  * authority, when the target is a node of the zone. Left out when they do
- * not fit, except glue below a referral's cut (RFC 9471): then TC. */
+ * not fit, except glue below a referral's cut (RFC 9471): then TC. One
+ * lookup per rendered target record; stops when nothing more can fit. */
 static void answer_additional(struct answer_ctx *c)
 {
+	static const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
 	const struct zone_node *seen[ANSWER_ADDL_NODES];
 	unsigned nseen = 0;
 	uint8_t lname[NAME_MAX_LEN + 1];
@@ -356,6 +391,8 @@ static void answer_additional(struct answer_ctx *c)
 			size_t rdlen = wire_read_u16(p + 8);
 			const uint8_t *target = p + 10 + skip;
 			p += 10 + rdlen;
+			if (c->r.len + ANSWER_MIN_RR > c->r.limit && !it->cut)
+				return;   /* full: nothing more would fit */
 			if (rdlen <= skip)
 				continue;
 			size_t len = name_to_lower(lname, target);
@@ -373,7 +410,6 @@ static void answer_additional(struct answer_ctx *c)
 				seen[nseen++] = n;
 			bool required = it->cut &&
 				name_is_below_or_equal(lname, it->cut->name);
-			static const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
 			for (unsigned t = 0; t < 2; t++) {
 				const struct rrset *s = znode_rrset(n, types[t]);
 				if (!s)
@@ -392,33 +428,26 @@ static void answer_additional(struct answer_ctx *c)
 
 static void answer_internet(struct answer_ctx *c)
 {
-	uint16_t qt = c->q.qtype;
+	uint16_t qt = c->q->qtype;
+	const struct zone *z = c->db ? zdb_find(c->db, c->q->lname) : NULL;
 
-	/* Transfers are not served yet: knotd with transfers disabled says
-	 * NOTIMP to AXFR over UDP, NOTAUTH otherwise. qtype 0: NOTIMP. */
-	if (qt == DNS_TYPE_AXFR || qt == DNS_TYPE_IXFR || qt == 0) {
-		c->rcode = (qt == DNS_TYPE_AXFR && !c->req->tcp) || qt == 0
-			   ? DNS_RCODE_NOTIMP : DNS_RCODE_NOTAUTH;
-		c->kind = ANSWER_KIND_ERROR;
-		return;
-	}
-	const struct zone *z = c->db ? zdb_find(c->db, c->q.lname) : NULL;
 	if (!z) {
 		c->rcode = DNS_RCODE_REFUSED;
 		c->kind = ANSWER_KIND_ERROR;
-		c->ede = DNS_EDE_NOT_AUTH;
 		return;
 	}
 	/* DS at a cut is the parent's data (RFC 4035 3.1.4.1). */
-	if (qt == DNS_TYPE_DS && c->q.qname_len == name_length(zone_apex(z))) {
+	if (qt == DNS_TYPE_DS && c->q->qname_len == name_length(zone_apex(z))) {
 		const struct zone *parent = zdb_find_parent(c->db, z);
 		if (parent)
 			z = parent;
 	}
 	c->zone = z;
 	c->aa = true;
-	c->sname = c->q.lname;
-	c->sname_len = c->q.qname_len;
+	memcpy(c->names[0], c->q->lname, c->q->qname_len);
+	c->name_lens[0] = c->q->qname_len;
+	c->sname = c->names[0];
+	c->sname_len = c->q->qname_len;
 	c->sptr = DNS_HDR_LEN;
 	answer_internet_name(c);
 	if (!c->done)
@@ -433,13 +462,13 @@ static void answer_chaos(struct answer_ctx *c)
 	static const uint8_t hostname_bind[] = "\x08hostname\x04" "bind";
 	static const uint8_t version_bind[] = "\x07version\x04" "bind";
 	static const uint8_t version_server[] = "\x07version\x06server";
-	const uint8_t *l = c->q.lname;
-	size_t n = c->q.qname_len;
+	const uint8_t *l = c->q->lname;
+	size_t n = c->q->qname_len;
 	const char *text = NULL;
 	const uint8_t *acc = NULL;
 
 #define IS(x) (n == sizeof(x) && memcmp(l, x, n) == 0)
-	if (c->q.qtype == DNS_TYPE_TXT) {
+	if (c->q->qtype == DNS_TYPE_TXT) {
 		if (IS(id_server) || IS(hostname_bind)) {
 			text = c->cfg->id_server;
 			acc = IS(id_server) ? id_server : hostname_bind;
@@ -471,55 +500,6 @@ static void answer_chaos(struct answer_ctx *c)
 	put_set(c, RENDER_ANSWER, NULL, DNS_HDR_LEN, &s, RENDER_TTL_KEEP);
 }
 
-/* --- cookies (RFC 7873, RFC 9018) --- */
-
-/* Before the reply is started (the OPT size depends on it): classifies the
- * query's COOKIE option and puts the reply's cookie in place. One
- * cookie_check() at most: a few SipHash runs. */
-static void answer_cookie(struct answer_ctx *c)
-{
-	struct edns_query *e = &c->q.edns;
-	const struct cookie_ctx *ctx = c->cfg->cookies;
-	int st;
-
-	e->reply_cookie_len = 0;  /* the parser sets it only with an OPT */
-	if (!ctx || !c->req->client)
-		return;
-	if (!e->present || e->cookie_len == 0) {
-		c->req->cookie = COOKIE_NONE;
-		return;
-	}
-	if (e->cookie_bad)
-		return;   /* FORMERR, no cookie in it */
-	st = cookie_check(ctx, c->req->client, e->cookie, e->cookie_len,
-			  c->req->now, e->reply_cookie);
-	if (st == COOKIE_OFF)
-		return;
-	e->reply_cookie_len = COOKIE_REPLY_LEN;
-	c->req->cookie = (uint8_t)st;
-}
-
-/* Cookies required and this UDP query did not prove its address. */
-static bool answer_cookie_refused(const struct answer_ctx *c)
-{
-	/* COOKIE_REQUIRE_UNDER_ATTACK reads as off here: while the attack
-	 * mode is engaged, udp.c passes a copy of the config with ON. */
-	return c->cfg->cookie_require == COOKIE_REQUIRE_ON && !c->req->tcp &&
-	       c->req->cookie != COOKIE_OFF && c->req->cookie != COOKIE_VALID;
-}
-
-/* RFC 7873 5.2.3/5.2.4 when cookies are required: BADCOOKIE with a fresh
- * cookie to a query with a client cookie, an empty TC reply to one without
- * (it retries over TCP, or with EDNS and a cookie). */
-static void answer_cookie_required(struct answer_ctx *c)
-{
-	c->kind = ANSWER_KIND_ERROR;
-	if (c->req->cookie == COOKIE_NONE)
-		c->tc = true;
-	else
-		c->rcode = DNS_RCODE_BADCOOKIE;
-}
-
 /* --- the reply --- */
 
 /* The UDP size limit: min(max(client, 512), udp_max); 512 without EDNS. */
@@ -528,157 +508,242 @@ static size_t reply_limit(const struct answer_ctx *c)
 	size_t cap = c->req->resp_cap > 65535 ? 65535 : c->req->resp_cap;
 	if (c->req->tcp)
 		return cap;
-	size_t lim = 512;
-	if (c->q.edns.present) {
-		lim = c->q.edns.udp_size < 512 ? 512 : c->q.edns.udp_size;
+	size_t lim = DNS_UDP_MIN;
+	if (c->q->edns.present) {
+		lim = c->q->edns.udp_size < DNS_UDP_MIN ? DNS_UDP_MIN
+							: c->q->edns.udp_size;
 		if (lim > c->cfg->udp_max)
 			lim = c->cfg->udp_max;
-		if (lim < 512)
-			lim = 512;
+		if (lim < DNS_UDP_MIN)
+			lim = DNS_UDP_MIN;
 	}
 	return lim < cap ? lim : cap;
 }
 
-/* Header, question copied byte for byte; sections start after it. */
-static void reply_start(struct answer_ctx *c, bool with_question)
+/* Starts a reply: header and question (when with_question) copied byte
+ * for byte, the OPT reserved (RFC 6891 7: header, question and OPT with
+ * its cookie always fit; NSID only when it fits too), the sections limited
+ * to what is left. */
+static void reply_start(struct answer_ctx *c, struct answer_request *req,
+			const struct answer_config *cfg, bool with_question)
 {
-	size_t qend = with_question ? c->q.question_end : DNS_HDR_LEN;
-	memcpy(c->req->resp, c->req->query, qend);
-	c->q.question_end = qend;
-	size_t opt = edns_reply_size(&c->q.edns, c->cfg, c->req->tcp, -1);
-	size_t lim = reply_limit(c);
-	/* OPT room reserved (a REFUSED reply, with EDE, has no sections). */
-	render_init(&c->r, c->req->resp, qend, lim > opt + qend ? lim - opt : qend);
+	size_t qend = with_question ? req->q.question_end : DNS_HDR_LEN;
+
+	c->cfg = cfg;
+	c->req = req;
+	c->q = &req->q;
+	c->db = NULL;
+	c->rcode = DNS_RCODE_NOERROR;
+	c->aa = c->tc = c->done = false;
+	c->kind = ANSWER_KIND_ERROR;
+	c->ede = -1;
+	c->zone = NULL;
+	c->account = NULL;
+	c->chain = c->ndnames = c->naddl = 0;
+	memcpy(req->resp, req->query, qend);
+	req->question_end = qend;
+	c->limit = reply_limit(c);
+	c->nsid = true;
+	c->opt_len = edns_reply_size(&req->q.edns, cfg, req->tcp, true, -1);
+	if (qend + c->opt_len > c->limit) {
+		c->nsid = false;
+		c->opt_len = edns_reply_size(&req->q.edns, cfg, req->tcp,
+					     false, -1);
+	}
+	/* qend + opt_len <= limit now: qend <= 271, opt_len <= 11 + 28 + 6
+	 * without NSID, limit >= 512. */
+	lv_require(qend + c->opt_len <= c->limit);
+	render_init(&c->r, req->resp, qend, c->limit - c->opt_len);
 }
 
+/* Writes the header counts and flags and the OPT, and fills the outputs. */
 static void reply_finish(struct answer_ctx *c)
 {
-	uint8_t *h = c->req->resp;
+	struct answer_request *req = c->req;
+	uint8_t *h = req->resp;
 	/* RD and the opcode are copied; CD is not: an authoritative server
 	 * that does no DNSSEC validation clears it, as knotd and nsd do. */
-	uint16_t flags = DNS_QR | (c->q.flags & (DNS_OPCODE_MASK | DNS_RD));
+	uint16_t flags = DNS_QR | (c->q->flags & (DNS_OPCODE_MASK | DNS_RD));
 
+	if (c->rcode == DNS_RCODE_REFUSED)
+		c->ede = DNS_EDE_NOT_AUTH;
 	if (c->aa && c->rcode != DNS_RCODE_REFUSED)
 		flags |= DNS_AA;
 	if (c->tc)
 		flags |= DNS_TC;
-	flags |= c->rcode & 0xF;
-	wire_write_u16(h + 2, flags);
-	wire_write_u16(h + 4, c->q.question_end > DNS_HDR_LEN ? 1 : 0);
-	wire_write_u16(h + 6, c->r.count[0]);
-	wire_write_u16(h + 8, c->r.count[1]);
+	flags |= c->rcode & DNS_RCODE_MASK;
+	wire_write_u16(h + DNS_HDR_FLAGS, flags);
+	wire_write_u16(h + DNS_HDR_QDCOUNT,
+		       req->question_end > DNS_HDR_LEN ? 1 : 0);
+	wire_write_u16(h + DNS_HDR_ANCOUNT, c->r.count[RENDER_ANSWER]);
+	wire_write_u16(h + DNS_HDR_NSCOUNT, c->r.count[RENDER_AUTHORITY]);
 	size_t len = c->r.len;
-	uint16_t ar = c->r.count[2];
-	if (c->q.edns.present) {
-		c->req->opt_off = len;
-		len += edns_write(h + len, &c->q.edns, c->cfg, c->req->tcp,
-				  c->rcode, c->rcode == DNS_RCODE_REFUSED ? c->ede : -1);
+	uint16_t ar = c->r.count[RENDER_ADDITIONAL];
+	req->opt_off = 0;
+	if (c->q->edns.present) {
+		/* EDE only into room the sections left over. */
+		int ede = c->ede;
+		if (ede >= 0 && len + edns_reply_size(&c->q->edns, c->cfg,
+						      req->tcp, c->nsid, ede) >
+				c->limit)
+			ede = -1;
+		req->opt_off = len;
+		len += edns_write(h + len, &c->q->edns, c->cfg, req->tcp,
+				  c->rcode, c->nsid, ede);
 		ar++;
 	}
-	wire_write_u16(h + 10, ar);
-	c->req->resp_len = len;
-	c->req->rcode = c->rcode;
-	c->req->kind = c->kind;
-	c->req->truncated = c->tc;
-	c->req->zone = c->zone;
-	c->req->qtype = c->q.question_end > DNS_HDR_LEN ? c->q.qtype : 0;
-	c->req->account_name = c->kind == ANSWER_KIND_ERROR ? NULL : c->account;
+	wire_write_u16(h + DNS_HDR_ARCOUNT, ar);
+	/* Past the buffer, memory is corrupt: stop. Past the client's size,
+	 * a bug to count: a SERVFAIL instead. */
+	lv_require(len <= req->resp_cap);
+	if (lv_fails_assert(len <= c->limit)) {
+		wire_write_u16(h + DNS_HDR_FLAGS, (uint16_t)(DNS_QR |
+			       (c->q->flags & (DNS_OPCODE_MASK | DNS_RD)) |
+			       DNS_RCODE_SERVFAIL));
+		memset(h + DNS_HDR_ANCOUNT, 0, 6);
+		len = req->question_end;
+		req->opt_off = 0;
+		c->rcode = DNS_RCODE_SERVFAIL;
+		c->kind = ANSWER_KIND_ERROR;
+		c->tc = false;
+	}
+	req->resp_len = len;
+	req->rcode = c->rcode;
+	req->kind = c->kind;
+	req->truncated = c->tc;
+	req->zone = c->zone;
+	req->account_name = c->kind == ANSWER_KIND_ERROR ? NULL : c->account;
 }
 
-int answer_query(const struct zdb *db, const struct answer_config *cfg,
-		 struct answer_request *req)
+/* --- entry points --- */
+
+int answer_parse(const struct answer_config *cfg, struct answer_request *req)
 {
-	struct answer_ctx c;
+	struct edns_query *e = &req->q.edns;
+	const struct cookie_ctx *ctx = cfg->cookies;
+	int st;
 
 	req->resp_len = 0;
 	req->rcode = 0;
 	req->kind = ANSWER_KIND_ERROR;
 	req->truncated = false;
-	req->client_keepalive = false;
 	req->cookie = COOKIE_OFF;
 	req->opt_off = 0;
+	req->question_end = DNS_HDR_LEN;
 	req->zone = NULL;
-	req->qtype = 0;
 	req->account_name = NULL;
+	st = wire_parse_query(req->query, req->query_len, &req->q);
+	req->parse = (uint8_t)st;
+	e->reply_cookie_len = 0;   /* the parser sets it only with an OPT */
+	if (st == WIRE_DROP || req->resp_cap < DNS_UDP_MIN) {
+		req->parse = WIRE_DROP;
+		return WIRE_DROP;
+	}
+	/* The reply's OPT size depends on the cookie: classified now. */
+	if (!ctx || !req->client)
+		return st;
+	if (!e->present || e->cookie_len == 0) {
+		req->cookie = COOKIE_NONE;
+		return st;
+	}
+	if (e->cookie_bad)
+		return st;   /* FORMERR, no cookie in it */
+	int cs = cookie_check(ctx, req->client, e->cookie, e->cookie_len,
+			      req->now, e->reply_cookie);
+	if (cs != COOKIE_OFF) {
+		e->reply_cookie_len = COOKIE_REPLY_LEN;
+		req->cookie = (uint8_t)cs;
+	}
+	return st;
+}
 
-	int st = wire_parse_query(req->query, req->query_len, &c.q);
-	if (st == WIRE_DROP || req->resp_cap < 512)
-		return ANSWER_DROP;
+/* The question is echoed when it was parsed. */
+static bool has_question(const struct answer_request *req)
+{
+	return req->parse == WIRE_OK || req->parse == WIRE_FORMERR;
+}
+
+void answer_query(const struct zdb *db, const struct answer_config *cfg,
+		  struct answer_request *req)
+{
+	struct answer_ctx c;
+
+	reply_start(&c, req, cfg, true);
 	c.db = db;
-	c.cfg = cfg;
-	c.req = req;
-	c.rcode = DNS_RCODE_NOERROR;
-	c.aa = false;
-	c.tc = false;
-	c.done = false;
-	c.kind = ANSWER_KIND_ERROR;
-	c.ede = -1;
-	c.zone = NULL;
-	c.account = NULL;
-	c.chain = 0;
-	c.nvisited = 0;
-	c.naddl = 0;
-	req->client_keepalive = c.q.edns.present && c.q.edns.keepalive;
-
-	answer_cookie(&c);
-	reply_start(&c, st != WIRE_FORMERR_NOQ && st != WIRE_NOQUESTION);
-	if (st == WIRE_NOQUESTION && c.q.edns.reply_cookie_len)
-		;                                 /* RFC 7873 5.4: NOERROR */
-	else if (st != WIRE_OK)
-		c.rcode = DNS_RCODE_FORMERR;
-	else if (c.q.edns.present && c.q.edns.cookie_bad)
-		c.rcode = DNS_RCODE_FORMERR;          /* RFC 7873 5.2.2 */
-	else if (c.q.edns.present && c.q.edns.version > 0)
-		c.rcode = DNS_RCODE_BADVERS;          /* RFC 6891 6.1.3 */
-	else if (answer_cookie_refused(&c))
-		answer_cookie_required(&c);
-	else if (c.q.opcode == DNS_OPCODE_NOTIFY)
-		c.rcode = DNS_RCODE_NOTAUTH;          /* knotd without ACL */
-	else if (c.q.opcode != DNS_OPCODE_QUERY)
-		c.rcode = DNS_RCODE_NOTIMP;
-	else if (c.q.qclass == DNS_CLASS_IN || c.q.qclass == DNS_CLASS_ANY)
+	if (c.q->qclass == DNS_CLASS_IN || c.q->qclass == DNS_CLASS_ANY)
 		answer_internet(&c);              /* knotd treats ANY as IN */
-	else if (c.q.qclass == DNS_CLASS_CH)
+	else if (c.q->qclass == DNS_CLASS_CH)
 		answer_chaos(&c);
 	else
 		c.rcode = DNS_RCODE_REFUSED;
-	if (c.rcode == DNS_RCODE_REFUSED)
-		c.ede = DNS_EDE_NOT_AUTH;
 	reply_finish(&c);
-	return ANSWER_SEND;
+}
+
+void answer_error(const struct answer_config *cfg, struct answer_request *req,
+		  uint16_t rcode)
+{
+	struct answer_ctx c;
+
+	reply_start(&c, req, cfg, has_question(req));
+	c.rcode = rcode;
+	reply_finish(&c);
+}
+
+void answer_challenge(const struct answer_config *cfg,
+		      struct answer_request *req)
+{
+	struct answer_ctx c;
+
+	reply_start(&c, req, cfg, has_question(req));
+	if (req->q.edns.reply_cookie_len)
+		c.rcode = DNS_RCODE_BADCOOKIE;
+	else
+		c.tc = true;
+	reply_finish(&c);
+}
+
+/* Moves the OPT of the finished reply right after the question, empties
+ * the sections and sets rcode and flags (the header's 4 bits, the OPT's
+ * extended bits). */
+static void reply_rewrite(struct answer_request *req, bool tc)
+{
+	uint8_t *h = req->resp;
+	size_t qend = req->question_end, optlen = 0;
+
+	if (req->opt_off) {
+		optlen = req->resp_len - req->opt_off;
+		memmove(h + qend, h + req->opt_off, optlen);
+		h[qend + 5] = (uint8_t)(req->rcode >> 4);
+		req->opt_off = qend;
+	}
+	h[3] = (uint8_t)((h[3] & ~DNS_RCODE_MASK) |
+			 (req->rcode & DNS_RCODE_MASK));
+	if (tc)
+		h[2] |= (uint8_t)(DNS_TC >> 8);   /* the slip keeps AA */
+	else
+		h[2] &= (uint8_t)~((DNS_AA | DNS_TC) >> 8);
+	wire_write_u16(h + DNS_HDR_ANCOUNT, 0);
+	wire_write_u16(h + DNS_HDR_NSCOUNT, 0);
+	wire_write_u16(h + DNS_HDR_ARCOUNT, optlen ? 1 : 0);
+	req->resp_len = qend + optlen;
+	req->truncated = tc;
+}
+
+void answer_slip(struct answer_request *req)
+{
+	/* The rcode stays (an NXDOMAIN slips as a truncated NXDOMAIN). */
+	reply_rewrite(req, true);
 }
 
 int answer_badcookie(struct answer_request *req)
 {
-	uint8_t *h = req->resp;
-	size_t qend = DNS_HDR_LEN, optlen;
-
 	if ((req->cookie != COOKIE_CLIENT_ONLY &&
-	     req->cookie != COOKIE_INVALID) || req->opt_off < DNS_HDR_LEN ||
-	    req->opt_off + 11 > req->resp_len)
+	     req->cookie != COOKIE_INVALID) || !req->opt_off ||
+	    !req->q.edns.reply_cookie_len)
 		return -1;
-	if (wire_read_u16(h + 4) == 1) {
-		/* the question as echoed: literal labels only */
-		while (qend < req->opt_off && h[qend])
-			qend += 1 + (size_t)h[qend];
-		qend += 5;
-		if (qend > req->opt_off)
-			return -1;
-	}
-	optlen = req->resp_len - req->opt_off;
-	memmove(h + qend, h + req->opt_off, optlen);
-	h[qend + 5] = (uint8_t)(DNS_RCODE_BADCOOKIE >> 4);
-	h[3] = (uint8_t)((h[3] & ~DNS_RCODE_MASK) |
-			 (DNS_RCODE_BADCOOKIE & DNS_RCODE_MASK));
-	h[2] &= (uint8_t)~((DNS_AA | DNS_TC) >> 8);
-	wire_write_u16(h + 6, 0);
-	wire_write_u16(h + 8, 0);
-	wire_write_u16(h + 10, 1);
-	req->opt_off = qend;
-	req->resp_len = qend + optlen;
 	req->rcode = DNS_RCODE_BADCOOKIE;
+	reply_rewrite(req, false);
 	req->kind = ANSWER_KIND_ERROR;
-	req->truncated = false;
 	req->account_name = NULL;
 	return 0;
 }

@@ -1,12 +1,28 @@
-/* answer.h -- the answer engine: one query in wire form in, one reply out.
+/* answer.h -- the answer engine: a parsed query in, one reply out.
  *
- * answer_query() is the whole query path after the socket: it parses the
- * header, question and OPT in place (wire.c, edns.c), looks the name up in a
- * zone snapshot, synthesises the answer (one function per case, answer.c) and
- * renders it with name compression into the caller's buffer (render.c).
- * It allocates nothing, takes no lock and makes no system call; everything it
- * touches is the query, the read-only snapshot and config, and the caller's
- * buffers. Reactor threads call it; tests call it directly without sockets.
+ * The query pipeline (query.h) parses each message once with
+ * answer_parse() (header, question and OPT in place, wire.c and edns.c, and
+ * the COOKIE option classified) and then writes the reply with exactly one
+ * of the reply functions below, chosen by its dispatch stage:
+ *   answer_query()      opcode QUERY: the zone lookup and the answer cases
+ *                       (answer.c, one function per case), CHAOS identity;
+ *   answer_error()      a reply with only an rcode (FORMERR, NOTIMP,
+ *                       NOTAUTH, BADVERS, REFUSED...);
+ *   answer_challenge()  a source must prove its address: an empty TC reply,
+ *                       or BADCOOKIE with a fresh server cookie;
+ * and may afterwards rewrite it in place for a slip: answer_slip() (TC) or
+ * answer_badcookie(). Every reply is rendered with name compression into
+ * the caller's buffer (render.c) and carries the reply OPT whenever the
+ * query had one: the OPT (with the cookie) is reserved before any section
+ * is rendered, and the optional options (NSID, EDE) are left out before
+ * any of it would push the reply past the client's size (RFC 6891 7).
+ *
+ * Nothing here allocates, takes a lock or makes a system call; everything
+ * touched is the request, the read-only snapshot and config, and the
+ * caller's buffers. Reactor threads call it through query.c; tests and
+ * fuzzers call it directly. Work per reply: bounded by the query length,
+ * ANSWER_CHAIN_MAX chain links (each O(labels) lookups), the records that
+ * fit the reply, and ANSWER_ADDL_TARGETS additional-record lookups.
  */
 #ifndef LEVEE_SERVER_ANSWER_H
 #define LEVEE_SERVER_ANSWER_H
@@ -15,7 +31,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/wire.h"
+
 struct zdb;
+struct zone;
 struct sockaddr;
 struct cookie_ctx;
 
@@ -31,7 +50,7 @@ struct answer_config {
 	/* DNS Cookies (ratelimit/cookie.h): the secrets, or NULL (cookies
 	 * off: the option is parsed, its length checked, nothing more). */
 	const struct cookie_ctx *cookies;
-	uint8_t cookie_require;    /* enum cookie_require, UDP only */
+	uint8_t cookie_require;    /* enum cookie_require, UDP only (query.c) */
 };
 
 /* What kind of response was produced, for statistics and rate limiting. */
@@ -43,7 +62,8 @@ enum answer_kind {
 	ANSWER_KIND_ERROR,     /* FORMERR, REFUSED, NOTIMP, SERVFAIL, BADVERS... */
 };
 
-/* One query. The caller fills the inputs; answer_query() fills the outputs. */
+/* One query. The pipeline fills the inputs; answer_parse() fills q and
+ * cookie; a reply function fills the outputs. */
 struct answer_request {
 	/* in */
 	const uint8_t *query;   /* the datagram or TCP message */
@@ -56,17 +76,19 @@ struct answer_request {
 				   cookies; NULL: cookies are not processed */
 	uint32_t now;           /* wall-clock seconds (cookie timestamps); the
 				   caller reads the clock once per batch */
-	/* out */
+	/* parsed (answer_parse) */
+	struct wire_query q;    /* header, question, OPT */
+	uint8_t parse;          /* enum wire_status */
+	uint8_t cookie;         /* enum cookie_status: COOKIE_VALID proves the
+				   source address (RRL exempts it) */
+	/* out (every reply function) */
 	size_t resp_len;        /* bytes of reply written to resp */
 	uint16_t rcode;         /* extended rcode of the reply (0..4095) */
 	uint8_t kind;           /* enum answer_kind */
 	bool truncated;         /* TC set */
-	bool client_keepalive;  /* the query carried an edns-tcp-keepalive option */
-	uint8_t cookie;         /* enum cookie_status: COOKIE_VALID proves the
-				   source address (RRL exempts it) */
 	size_t opt_off;         /* offset of the reply's OPT record, 0: none */
-	uint16_t qtype;         /* the question's type, 0 without a question
-				   (parsed once here, for RRL's key) */
+	size_t question_end;    /* offset just past the question echoed (12
+				   without one) */
 	const struct zone *zone;/* the zone that answered, or NULL */
 	/* For rate limiting: the name the response is accounted to (lowercase
 	 * wire, valid until the next call on the same request): the qname for
@@ -75,26 +97,44 @@ struct answer_request {
 	const uint8_t *account_name;
 };
 
-enum answer_status {
-	ANSWER_SEND = 0,  /* send resp[0..resp_len) */
-	ANSWER_DROP = 1,  /* send nothing (QR=1, header not trustworthy, ...) */
-};
+/* Parses req->query[0..query_len) into req->q (wire_parse_query) and, with
+ * cookies on and a client address, classifies its COOKIE option into
+ * req->cookie (one cookie_check(): a few SipHash runs) and prepares the
+ * reply's cookie. Returns the enum wire_status, also kept in req->parse:
+ * WIRE_DROP means the message deserves no reply. Resets the outputs. */
+int answer_parse(const struct answer_config *cfg, struct answer_request *req);
 
-/* Answers one query from snapshot db (may be NULL: every name is then
- * REFUSED). Returns ANSWER_SEND or ANSWER_DROP. Never fails otherwise: bad
- * input yields FORMERR (when the header can be trusted) or ANSWER_DROP.
- * Reactor threads and tests; reentrant. Work is bounded by the query length
- * and the number of records rendered (CNAME chains stop after 5 links, as in knotd). */
-int answer_query(const struct zdb *db, const struct answer_config *cfg,
-		 struct answer_request *req);
+/* Answers a parsed QUERY (req->parse WIRE_OK, opcode QUERY, qtype not a
+ * transfer) from snapshot db (may be NULL: every name is then REFUSED):
+ * class IN (and ANY, as knotd) from the zones, CH from the identity
+ * settings, REFUSED for other classes. */
+void answer_query(const struct zdb *db, const struct answer_config *cfg,
+		  struct answer_request *req);
 
-/* Rewrites req's reply in place into BADCOOKIE (RFC 7873 5.2.3): header
- * and question kept, sections emptied, the OPT with its fresh server cookie
- * kept, extended rcode 23. For the RRL slip of a query that carried a
- * client cookie without a valid server cookie (as BIND does): it tells a
- * real resolver how to be exempt. Returns 0, or -1 when the reply has no
- * COOKIE option (req->cookie not COOKIE_CLIENT_ONLY or COOKIE_INVALID);
- * then nothing is changed. Reactor threads; no allocation. */
+/* Writes a reply carrying only rcode (extended rcodes in the OPT): the
+ * question echoed when it was parsed (req->parse WIRE_OK or WIRE_FORMERR),
+ * REFUSED with EDE "Not Authoritative" when the OPT has room. */
+void answer_error(const struct answer_config *cfg, struct answer_request *req,
+		  uint16_t rcode);
+
+/* Writes the reply to a UDP query that must prove its address (cookies
+ * required, or over its per-source limit, query.c) without any lookup
+ * (RFC 7873 5.2.3/5.2.4): BADCOOKIE with a fresh server cookie when it
+ * sent a client cookie, else an empty TC reply (it retries over TCP). */
+void answer_challenge(const struct answer_config *cfg,
+		      struct answer_request *req);
+
+/* Rewrites the finished reply in place into its slipped form (RRL, zone
+ * budgets): TC=1, the question kept, no records but the OPT. O(OPT). */
+void answer_slip(struct answer_request *req);
+
+/* Rewrites the finished reply in place into BADCOOKIE (RFC 7873 5.2.3):
+ * header and question kept, sections emptied, the OPT with its fresh
+ * server cookie kept, extended rcode 23. For the RRL slip of a query that
+ * carried a client cookie without a valid server cookie (as BIND does): it
+ * tells a real resolver how to be exempt. Returns 0, or -1 when the reply
+ * has no COOKIE option (req->cookie not COOKIE_CLIENT_ONLY or
+ * COOKIE_INVALID); then nothing is changed. */
 int answer_badcookie(struct answer_request *req);
 
 #endif

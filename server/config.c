@@ -501,6 +501,108 @@ static int section_zones(struct cparse *p, const char *key, yaml_node_t *v)
 	return 0;
 }
 
+/* --- section acl: --- */
+
+static int acl_address(struct cparse *p, const struct config_key *k,
+		       yaml_node_t *v)
+{
+	struct config *cfg = p->cfg;
+
+	if (cfg->trusted_count >= CONFIG_MAX_TRUSTED)
+		return cerr(p, v, k->name, "more than %d addresses in all acl "
+			    "entries", CONFIG_MAX_TRUSTED);
+	if (cidr_parse(scalar(v), &cfg->trusted[cfg->trusted_count]) < 0)
+		return cerr(p, v, k->name,
+			    "expected ADDR or ADDR/BITS (IPv4 or IPv6)");
+	cfg->trusted_count++;
+	cfg->acls[cfg->acl_count].count++;
+	return 0;
+}
+
+static int acl_action(struct cparse *p, const struct config_key *k,
+		      yaml_node_t *v)
+{
+	static const char *const names[] = { "transfer", "notify" };
+	const char *s = scalar(v);
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (s && strcmp(s, names[i]) == 0) {
+			p->cfg->acls[p->cfg->acl_count].actions |= 1u << i;
+			return 0;
+		}
+	}
+	return cerr(p, v, k->name, "expected transfer or notify");
+}
+
+static int val_acl_addresses(struct cparse *p, const struct config_key *k,
+			     yaml_node_t *v)
+{
+	return each_scalar(p, k, v, acl_address);
+}
+
+static int val_acl_actions(struct cparse *p, const struct config_key *k,
+			   yaml_node_t *v)
+{
+	return each_scalar(p, k, v, acl_action);
+}
+
+static int val_acl_id(struct cparse *p, const struct config_key *k,
+		      yaml_node_t *v)
+{
+	struct config_acl *a = &p->cfg->acls[p->cfg->acl_count];
+	const char *s = scalar(v);
+
+	if (!s || !*s || strlen(s) >= sizeof(a->id))
+		return cerr(p, v, k->name, "expected a name of 1 to %zu "
+			    "characters", sizeof(a->id) - 1);
+	for (size_t i = 0; i < p->cfg->acl_count; i++)
+		if (strcmp(p->cfg->acls[i].id, s) == 0)
+			return cerr(p, v, k->name, "acl '%s' given twice "
+				    "(line %d)", s, p->cfg->acls[i].line);
+	strcpy(a->id, s);
+	return 0;
+}
+
+static const struct config_key config_acl_keys[] = {
+	{ "id", val_acl_id, 0, 0, 0 },
+	{ "address", val_acl_addresses, 0, 0, 0 },
+	{ "action", val_acl_actions, 0, 0, 0 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_acl(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+	int rc;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return cerr(p, v, key, "expected a list of { id, address, "
+			    "action }");
+	for (it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(p->doc, *it);
+		struct config_acl *a;
+
+		if (p->cfg->acl_count >= CONFIG_MAX_ACL)
+			return cerr(p, e, key, "more than %d entries",
+				    CONFIG_MAX_ACL);
+		a = &p->cfg->acls[p->cfg->acl_count];
+		memset(a, 0, sizeof(*a));
+		a->first = p->cfg->trusted_count;
+		a->line = (int)e->start_mark.line + 1;
+		if ((rc = parse_keys(p, key, e, config_acl_keys)) < 0)
+			return rc;
+		if (!a->id[0])
+			return cerr(p, e, "id", "missing in acl entry");
+		if (!a->count)
+			return cerr(p, e, "address", "missing in acl entry");
+		if (!a->actions)
+			return cerr(p, e, "action", "missing in acl entry");
+		p->cfg->acl_count++;
+	}
+	return 0;
+}
+
 /* --- section rate-limit: (ratelimit/rrl.h, docs/rrl.md) --- */
 
 static int one_exempt(struct cparse *p, const struct config_key *k,
@@ -697,6 +799,7 @@ static const struct config_key config_limits_keys[] = {
 	{ "zone-nxdomains-per-second", val_uint,
 	  LOFF(zone_nxdomains_per_second), 0, LIMITS_MAX_RATE },
 	{ "zone-slip", val_uint, LOFF(zone_slip), 0, RRL_MAX_SLIP },
+	{ "slip", val_uint, LOFF(slip), 0, RRL_MAX_SLIP },
 	{ "max-table-size", val_uint, LOFF(max_table_size), 64,
 	  LIMITS_MAX_TABLE },
 	{ "tcp-max-unanswered", val_uint, LOFF(tcp_max_unanswered), 0,
@@ -768,6 +871,7 @@ static const struct config_section config_sections[] = {
 	{ "cookies", section_cookies },
 	{ "limits", section_limits },
 	{ "attack", section_attack },
+	{ "acl", section_acl },
 	{ "zones", section_zones },
 	{ NULL, NULL },
 };

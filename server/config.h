@@ -41,6 +41,11 @@
  * Sections limits: (per-source query limits, zone NXDOMAIN budgets, TCP
  *   unanswered-connection cap) and attack: (under-attack mode), both off by
  *   default (docs/flood.md).
+ * Section acl: a list of { id: NAME, address: CIDR | [CIDR, ...],
+ *   action: transfer|notify | [...] } (Knot's acl:). The query pipeline
+ *   trusts every address listed for replication messages (NOTIFY, and
+ *   SOA/AXFR/IXFR queries): they bypass rate limiting, per-source limits,
+ *   cookies required and the attack mode (server/query.c).
  * Section zones: a list of { domain: NAME, file: PATH } (relative paths are
  * resolved against the config file's directory).
  */
@@ -63,6 +68,9 @@
 #define CONFIG_MAX_REACTORS 1024
 #define CONFIG_DEFAULT_RRL_RATE 200   /* rate-limit: responses-per-second */
 #define CONFIG_MAX_NSID 512
+#define CONFIG_MAX_ACL 64             /* acl: entries */
+#define CONFIG_MAX_TRUSTED 256        /* addresses over all acl: entries
+					 (query.c checks them linearly) */
 
 /* udp-io: which UDP path the reactors run. */
 enum config_udp_io {
@@ -86,6 +94,20 @@ struct config_listen {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char text[64];            /* as written back: "127.0.0.1@5353" */
+};
+
+/* acl: actions (bits). */
+enum config_acl_action {
+	CONFIG_ACL_TRANSFER = 1 << 0,  /* AXFR/IXFR out (issue 13) */
+	CONFIG_ACL_NOTIFY = 1 << 1,    /* NOTIFY in (issue 14) */
+};
+
+/* One acl: entry: its addresses are trusted[first .. first + count). */
+struct config_acl {
+	char id[64];
+	size_t first, count;
+	unsigned actions;              /* enum config_acl_action bits */
+	int line;
 };
 
 struct config_zone {
@@ -127,6 +149,14 @@ struct config {
 	struct config_cookies cookies; /* section cookies: (docs/cookies.md) */
 	struct limits_config limits;   /* section limits: (docs/flood.md) */
 	struct attack_config attack;   /* section attack: (docs/flood.md) */
+
+	/* Section acl: (Knot's acl:). Every address of every entry is trusted
+	 * by the query pipeline's admission for replication messages
+	 * (query.h); the actions take effect with transfers and NOTIFY. */
+	struct config_acl acls[CONFIG_MAX_ACL];
+	size_t acl_count;
+	struct cidr trusted[CONFIG_MAX_TRUSTED];
+	size_t trusted_count;
 
 	struct config_zone *zones;
 	size_t zone_count;

@@ -300,30 +300,26 @@ static unsigned ebpf_slot_of(const uint8_t key[16])
 			  0xff51afd7ed558ccdull >> 40) & (EBPF_DROP_CACHE - 1);
 }
 
-/* The map key of src: 16 bytes, IPv4 as ::ffff:a.b.c.d. Returns 0, or
- * -EAFNOSUPPORT for another family. */
-static int ebpf_drop_key(const struct sockaddr *src, uint8_t key[16])
+/* The map key of a whole address: 16 bytes, IPv4 as ::ffff:a.b.c.d.
+ * Returns 0, or -EINVAL for a shorter prefix (the map keys whole
+ * addresses) or another family. */
+static int ebpf_drop_key(const struct cidr *p, uint8_t key[16])
 {
-	if (src->sa_family == AF_INET) {
-		const struct sockaddr_in *a4 = (const struct sockaddr_in *)src;
-
+	if (p->family == AF_INET && p->bits == 32) {
 		memset(key, 0, 10);
 		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &a4->sin_addr, 4);
+		memcpy(key + 12, p->addr, 4);
 		return 0;
 	}
-	if (src->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *a6 =
-			(const struct sockaddr_in6 *)src;
-
-		memcpy(key, &a6->sin6_addr, 16);
+	if (p->family == AF_INET6 && p->bits == 128) {
+		memcpy(key, p->addr, 16);
 		return 0;
 	}
-	return -EAFNOSUPPORT;
+	return -EINVAL;
 }
 
 bool ebpf_drop_list(struct ebpf_drop *e, unsigned reactor,
-		    const struct sockaddr *src, uint64_t now_ms)
+		    const struct cidr *src, uint64_t now_ms)
 {
 	struct ebpf_cache *c;
 	struct ebpf_slot *s;
@@ -387,7 +383,7 @@ int ebpf_drop_attach(struct ebpf_drop *e, int fd)
 }
 
 bool ebpf_drop_list(struct ebpf_drop *e, unsigned reactor,
-		    const struct sockaddr *src, uint64_t now_ms)
+		    const struct cidr *src, uint64_t now_ms)
 {
 	(void)e;
 	(void)reactor;

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "common/cidr.h"
+
 #define EBPF_DROP_ENTRIES 65536     /* kernel map: LRU beyond this */
 #define EBPF_DROP_CACHE 4096        /* per reactor, direct-mapped slots */
 #define EBPF_DROP_RATE 10000        /* inserts per reactor per second */
@@ -51,14 +53,15 @@ int ebpf_drop_new(const struct ebpf_drop_config *c, struct ebpf_drop **out);
  * Returns 0 or a negative errno. Main only, before the reactors run. */
 int ebpf_drop_attach(struct ebpf_drop *e, int fd);
 
-/* Lists src (AF_INET or AF_INET6) in the kernel map until now_ms + hold,
+/* Lists src (a whole AF_INET or AF_INET6 address: /32 or /128; shorter
+ * prefixes are not listed) in the kernel map until now_ms + hold,
  * unless reactor's cache shows it listed already or reactor's insert
  * budget for this second is spent. now_ms: milliseconds of CLOCK_MONOTONIC
  * (uv_now). Returns true when an entry was written (one bpf() system
  * call), false otherwise (also for e NULL). Reactor thread reactor only;
  * no allocation, no lock. */
 bool ebpf_drop_list(struct ebpf_drop *e, unsigned reactor,
-		    const struct sockaddr *src, uint64_t now_ms);
+		    const struct cidr *src, uint64_t now_ms);
 
 /* Closes the program and the map (sockets keep their own reference) and
  * frees e. NULL accepted. After the reactors stopped. */

@@ -3,7 +3,9 @@
  * Parsing validates the option list (each option's header and length within
  * RDLENGTH) and notes the options the reply depends on; all else is
  * ignored. The reply OPT is written in one go once the rest of the message
- * is rendered; answer.c reserves its size beforehand so it always fits.
+ * is rendered; answer.c reserves its size beforehand (with or without NSID,
+ * whichever fits) so it always fits, and asks for an EDE only where the
+ * room is left.
  */
 #include <string.h>
 
@@ -54,9 +56,10 @@ int edns_parse(const uint8_t *rr, size_t avail, struct edns_query *e)
 	return (int)(10 + rdlen);
 }
 
-static bool want_nsid(const struct edns_query *e, const struct answer_config *cfg)
+static bool want_nsid(const struct edns_query *e, const struct answer_config *cfg,
+		      bool nsid)
 {
-	return e->nsid && cfg->nsid && cfg->nsid_len > 0;
+	return nsid && e->nsid && cfg->nsid && cfg->nsid_len > 0;
 }
 
 static bool want_keepalive(const struct edns_query *e,
@@ -66,12 +69,13 @@ static bool want_keepalive(const struct edns_query *e,
 }
 
 size_t edns_reply_size(const struct edns_query *e,
-		       const struct answer_config *cfg, bool tcp, int ede)
+		       const struct answer_config *cfg, bool tcp, bool nsid,
+		       int ede)
 {
 	if (!e->present)
 		return 0;
-	size_t n = 11;
-	if (want_nsid(e, cfg))
+	size_t n = DNS_OPT_FIXED_LEN;
+	if (want_nsid(e, cfg, nsid))
 		n += 4 + cfg->nsid_len;
 	if (want_keepalive(e, cfg, tcp))
 		n += 6;
@@ -84,7 +88,7 @@ size_t edns_reply_size(const struct edns_query *e,
 
 size_t edns_write(uint8_t *p, const struct edns_query *e,
 		  const struct answer_config *cfg, bool tcp, uint16_t rcode,
-		  int ede)
+		  bool nsid, int ede)
 {
 	uint8_t *start = p;
 
@@ -96,8 +100,8 @@ size_t edns_write(uint8_t *p, const struct edns_query *e,
 	p[5] = (uint8_t)(rcode >> 4);
 	p[6] = 0; /* version */
 	wire_write_u16(p + 7, e->do_bit ? DNS_EDNS_DO : 0);
-	p += 11;
-	if (want_nsid(e, cfg)) {
+	p += DNS_OPT_FIXED_LEN;
+	if (want_nsid(e, cfg, nsid)) {
 		wire_write_u16(p, DNS_OPT_NSID);
 		wire_write_u16(p + 2, cfg->nsid_len);
 		memcpy(p + 4, cfg->nsid, cfg->nsid_len);
@@ -121,6 +125,6 @@ size_t edns_write(uint8_t *p, const struct edns_query *e,
 		memcpy(p + 4, e->reply_cookie, e->reply_cookie_len);
 		p += 4 + e->reply_cookie_len;
 	}
-	wire_write_u16(start + 9, (uint16_t)(p - start - 11));
+	wire_write_u16(start + 9, (uint16_t)(p - start - DNS_OPT_FIXED_LEN));
 	return (size_t)(p - start);
 }

@@ -18,9 +18,6 @@
 
 struct answer_config;
 
-
-/* Extended DNS error (RFC 8914) info codes we send. */
-
 struct edns_query {
 	bool present;
 	bool do_bit;
@@ -46,17 +43,20 @@ struct edns_query {
 int edns_parse(const uint8_t *rr, size_t avail, struct edns_query *e);
 
 /* Size of the reply OPT record for this query and reply (0 without OPT in
- * the query). ede: an RFC 8914 info code to add, or -1. */
+ * the query). nsid: include NSID when the client asked and it is
+ * configured; ede: an RFC 8914 info code to add, or -1. */
 size_t edns_reply_size(const struct edns_query *e,
-		       const struct answer_config *cfg, bool tcp, int ede);
+		       const struct answer_config *cfg, bool tcp, bool nsid,
+		       int ede);
 
-/* Writes the reply OPT record at p (room for edns_reply_size() bytes
- * required): our UDP size cfg->udp_max, extended rcode bits (rcode >> 4),
- * version 0, the DO bit copied, NSID when requested and configured,
- * keepalive over TCP when requested and configured, EDE when ede >= 0.
+/* Writes the reply OPT record at p (room for edns_reply_size() bytes with
+ * the same nsid and ede required): our UDP size cfg->udp_max, extended
+ * rcode bits (rcode >> 4), version 0, the DO bit copied, NSID when nsid
+ * and requested and configured, keepalive over TCP when requested and
+ * configured, EDE when ede >= 0, the COOKIE prepared by answer_parse().
  * Returns the bytes written. */
 size_t edns_write(uint8_t *p, const struct edns_query *e,
 		  const struct answer_config *cfg, bool tcp, uint16_t rcode,
-		  int ede);
+		  bool nsid, int ede);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "server/query.h"
 #include "server/stats.h"
 
 struct config;
@@ -28,6 +29,10 @@ struct rrl_table;
 struct limits_table;
 struct attack;
 struct ebpf_drop;
+
+/* Kernel drop map listings one UDP batch can note: one per datagram of a
+ * batch (UDP_BATCH); more are dropped (noted again at the next drop). */
+#define REACTOR_EBPF_PENDING 64
 
 /* One UDP socket of a reactor, in exactly one libuv handle: polled with
  * uv_poll (we do the I/O, udp.c) or a uv_udp_t (udp-io: libuv, udp_uv.c). */
@@ -59,8 +64,6 @@ struct tcp_listener {
 struct daemon_shared {
 	const struct config *cfg;
 	const struct answer_config *acfg;
-	const struct answer_config *acfg_strict;   /* acfg with cookies
-						      required (udp.c) */
 	struct rrl_table *rrl;        /* response rate limiting, or NULL (off);
 					 lock-free, shared by every reactor */
 	struct limits_table *limits;  /* flood defences (limits:), or NULL */
@@ -100,6 +103,11 @@ struct reactor {
 	uint8_t *tcp_resp;             /* 65535-byte TCP reply scratch */
 
 	struct stats stats;
+	struct query_env qenv;         /* the pipeline's view (query.h) */
+	/* Prefixes to list in the kernel drop map, noted by the answer loop
+	 * of one UDP batch and listed after its send (udp.c). */
+	struct cidr ebpf_pending[REACTOR_EBPF_PENDING];
+	unsigned ebpf_npending;
 };
 
 /* Listening sockets, both protocols (reactor.c). reactor_socket_new opens
@@ -111,15 +119,15 @@ struct reactor {
 int reactor_socket_new(const struct config_listen *l, int type);
 int reactor_socket_bind(int fd, const struct config_listen *l);
 
-/* The attack detector's view of the queries and answers of both protocols
- * (reactor.c): reactor_note_query notes one query (wire form) and counts
- * the change of state it made in r's stats; reactor_note_answer notes one
- * answer (its zone and whether it was NXDOMAIN). Both do nothing without
- * an attack: section. Reactor thread r only, no lock, no allocation. */
-struct answer_request;
-void reactor_note_query(struct reactor *r, const uint8_t *q, size_t len,
-			uint64_t now_ms);
-void reactor_note_answer(struct reactor *r, const struct answer_request *req,
-			 uint64_t now_ms);
+/* Notes a listing the pipeline asked for (query.h: list.bits != 0) in
+ * r->ebpf_pending, when the kernel drop map is loaded and there is room.
+ * Reactor thread r only; O(1), no system call. */
+void reactor_ebpf_note(struct reactor *r, const struct cidr *list);
+
+/* Lists the prefixes the last UDP batch noted in r->ebpf_pending in the
+ * kernel drop map (ebpf_drop.h), counting each listed one, and empties the
+ * list. After the batch's send, never inside its answer loop. Reactor
+ * thread r only. */
+void reactor_ebpf_flush(struct reactor *r, uint64_t now_ms);
 
 #endif

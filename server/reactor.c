@@ -59,7 +59,6 @@ static void reactor_rrl_log(const char *line)
 
 struct reactor_group {
 	struct daemon_shared shared;
-	struct answer_config acfg_strict;   /* shared.acfg_strict points here */
 	struct reactor *r;
 	unsigned n;
 	bool running;
@@ -180,6 +179,38 @@ static void reactor_teardown(struct reactor *r)
 	uv_run(&r->loop, UV_RUN_DEFAULT);
 }
 
+void reactor_ebpf_note(struct reactor *r, const struct cidr *list)
+{
+	if (list->bits && r->shared->ebpf &&
+	    r->ebpf_npending < REACTOR_EBPF_PENDING)
+		r->ebpf_pending[r->ebpf_npending++] = *list;
+}
+
+void reactor_ebpf_flush(struct reactor *r, uint64_t now_ms)
+{
+	for (unsigned i = 0; i < r->ebpf_npending; i++)
+		if (ebpf_drop_list(r->shared->ebpf, r->id, &r->ebpf_pending[i],
+				   now_ms))
+			STATS_INC(&r->stats, STATS_EBPF_LISTED);
+	r->ebpf_npending = 0;
+}
+
+/* The pipeline's environment of reactor r (query.h). */
+static void reactor_query_env(struct reactor *r)
+{
+	struct daemon_shared *sh = r->shared;
+	struct query_env *e = &r->qenv;
+
+	memset(e, 0, sizeof(*e));
+	e->acfg = sh->acfg;
+	e->rrl = sh->rrl;
+	e->limits = sh->limits;
+	e->attack = sh->attack;
+	e->trusted = sh->cfg->trusted;
+	e->trusted_count = sh->cfg->trusted_count;
+	e->stats = &r->stats;
+}
+
 static int reactor_init(struct reactor_group *g, struct reactor *r,
 			unsigned id, char *err, size_t errlen)
 {
@@ -190,6 +221,7 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 	r->shared = &g->shared;
 	r->cpu = cfg->cpu_count ? cfg->cpus[id % cfg->cpu_count] : -1;
 	r->sock_count = 0;
+	reactor_query_env(r);
 	rc = uv_loop_init(&r->loop);
 	if (rc < 0) {
 		snprintf(err, errlen, "reactor %u: %s", id, uv_strerror(rc));
@@ -318,28 +350,6 @@ static void reactor_ebpf_new(struct reactor_group *g, unsigned n)
 			 cfg->udp_ebpf_hold_ms);
 }
 
-void reactor_note_query(struct reactor *r, const uint8_t *q, size_t len,
-			uint64_t now_ms)
-{
-	enum attack_change ch = attack_note_query(r->shared->attack, q, len,
-						  now_ms);
-
-	if (ch == ATTACK_ENGAGED)
-		STATS_INC(&r->stats, STATS_ATTACK_ENGAGED);
-	else if (ch == ATTACK_DISENGAGED)
-		STATS_INC(&r->stats, STATS_ATTACK_DISENGAGED);
-}
-
-void reactor_note_answer(struct reactor *r, const struct answer_request *req,
-			 uint64_t now_ms)
-{
-	bool nx = req->kind == ANSWER_KIND_NXDOMAIN;
-
-	attack_note_answer(r->shared->attack, req->zone,
-			   nx && req->zone ? zone_apex(req->zone) : NULL, nx,
-			   now_ms);
-}
-
 struct reactor_group *reactor_group_new(const struct config *cfg,
 					const struct answer_config *acfg,
 					unsigned n, char *err, size_t errlen)
@@ -357,11 +367,6 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	}
 	g->shared.cfg = cfg;
 	g->shared.acfg = acfg;
-	/* The config udp_flood_pre answers with when a source must prove its
-	 * address: built once here, never per query. */
-	g->acfg_strict = *acfg;
-	g->acfg_strict.cookie_require = COOKIE_REQUIRE_ON;
-	g->shared.acfg_strict = &g->acfg_strict;
 	g->n = n;
 	/* One RRL table for every reactor, allocated here once. */
 	if (rrl_config_enabled(&cfg->rrl) &&

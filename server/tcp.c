@@ -58,8 +58,9 @@
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
-#include "server/answer.h"
+#include "ratelimit/attack.h"
 #include "server/config.h"
+#include "server/query.h"
 #include "zones/zdb.h"
 
 #define TCP_RBUF_INIT 4096
@@ -357,10 +358,8 @@ static void tcp_read_start(struct tcp_conn *c);
 static bool tcp_process(struct tcp_conn *c)
 {
 	struct reactor *r = c->r;
-	const struct answer_config *acfg = r->shared->acfg;
 	struct stats *st = &r->stats;
 	const struct zdb *db = NULL;
-	struct attack *atk = r->shared->attack;
 	size_t off = 0;
 	uint32_t now = 0;
 	uint64_t now_ms = 0;
@@ -368,7 +367,7 @@ static bool tcp_process(struct tcp_conn *c)
 
 	while (c->rlen - off >= 2 && c->out_len[c->fill] < TCP_OUT_HIGH) {
 		size_t mlen = (size_t)c->rbuf[off] << 8 | c->rbuf[off + 1];
-		struct answer_request req;
+		struct query q;
 
 		if (mlen == 0) {   /* no DNS message is empty: give up */
 			STATS_INC(st, STATS_DROPPED);
@@ -385,32 +384,18 @@ static bool tcp_process(struct tcp_conn *c)
 			now = (uint32_t)time(NULL);
 			now_ms = uv_now(&r->loop);
 		}
-		STATS_INC(st, STATS_TCP_QUERIES);
-		/* The attack detector counts TCP queries too (only counting:
-		 * TCP keeps full service under attack). */
-		if (atk && limits_is_query(c->rbuf + off + 2, mlen))
-			reactor_note_query(r, c->rbuf + off + 2, mlen, now_ms);
-		memset(&req, 0, sizeof(req));
-		req.query = c->rbuf + off + 2;
-		req.query_len = mlen;
-		req.resp = r->tcp_resp;
-		req.resp_cap = 65535;
-		req.tcp = true;
-		req.client = (const struct sockaddr *)&c->peer;
-		req.now = now;
+		q.msg = c->rbuf + off + 2;
+		q.len = mlen;
+		q.resp = r->tcp_resp;
+		q.resp_cap = 65535;
+		q.tcp = true;
+		q.client = (const struct sockaddr *)&c->peer;
+		q.now = now;
+		q.now_ms = now_ms;
 		off += 2 + mlen;
-		if (answer_query(db, acfg, &req) != ANSWER_SEND ||
-		    req.resp_len == 0) {
-			STATS_INC(st, STATS_DROPPED);
+		if (query_process(&r->qenv, db, &q) != QUERY_SEND)
 			continue;
-		}
-		STATS_COOKIE(st, req.cookie);
-		if (atk)
-			reactor_note_answer(r, &req, now_ms);
-		STATS_INC(st, stats_rcode_counter(req.rcode));
-		if (req.truncated)
-			STATS_INC(st, STATS_TRUNCATED);
-		if (!tcp_append(c, req.resp, req.resp_len)) {
+		if (!tcp_append(c, q.resp, q.resp_len)) {
 			STATS_INC(st, STATS_DROPPED);
 			bad = true;
 			break;

@@ -1,5 +1,5 @@
-/* udp.c -- UDP: one recvmmsg batch in, answer_query per datagram, one
- * sendmmsg batch out.
+/* udp.c -- UDP: one recvmmsg batch in, the query pipeline (query.h) per
+ * datagram, one sendmmsg batch out.
  *
  * Each reactor owns its sockets (SO_REUSEPORT, one per listen address) and
  * one struct udp_scratch holding every buffer a batch needs: UDP_BATCH
@@ -19,11 +19,11 @@
  * (udp_bpf_attach) to every reactor UDP socket, whichever path reads it: a
  * datagram shorter than a DNS header or with QR=1 is dropped by the kernel
  * before it is queued, counted only in the socket's drops (/proc/net/udp).
- * The user-space garbage drop (udp_flood_pre) stays as the fallback.
+ * The pipeline's garbage drop stays as the fallback.
  * server: udp-ebpf-filter replaces it with the eBPF drop map's program
- * (ebpf_drop.h): where a source is dropped for its limit, or RRL drops its
- * FORMERR/NOTIMP answers, ebpf_drop_list() has the kernel drop its next
- * datagrams that cannot prove the address, for udp-ebpf-hold-ms.
+ * (ebpf_drop.h): where the pipeline drops a source for its limit, the
+ * prefix is noted and, once the batch is sent (never inside the answer
+ * loop), listed in the kernel map (reactor_ebpf_flush).
  */
 #include "server/udp.h"
 
@@ -37,14 +37,9 @@
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
-#include "common/dns.h"
-#include "ratelimit/attack.h"
-#include "ratelimit/cookie.h"
-#include "ratelimit/limits.h"
-#include "ratelimit/rrl.h"
 #include "server/answer.h"
-#include "server/ebpf_drop.h"
 #include "server/config.h"
+#include "server/query.h"
 #include "zones/zdb.h"
 
 #define UDP_ROUNDS 8
@@ -241,184 +236,6 @@ static void udp_send(struct udp_sock *us, struct udp_scratch *s, unsigned n)
 	}
 }
 
-/* Response rate limiting of one reply that answer_query() wrote into req,
- * from client src (ratelimit/rrl.h). Returns true to send
- * req->resp[0..resp_len), which a slip has rewritten in place into a TC=1
- * (or BADCOOKIE) reply, false to drop it. Counts the limited replies. Does
- * nothing when rate-limit is off. */
-static bool udp_rrl_filter(struct reactor *r, struct answer_request *req,
-			   const struct sockaddr *src, uint64_t now_ms)
-{
-	static const uint8_t kind_class[] = {
-		[ANSWER_KIND_POSITIVE] = RRL_CLASS_RESPONSE,
-		[ANSWER_KIND_NODATA] = RRL_CLASS_NODATA,
-		[ANSWER_KIND_NXDOMAIN] = RRL_CLASS_NXDOMAIN,
-		[ANSWER_KIND_REFERRAL] = RRL_CLASS_REFERRAL,
-		[ANSWER_KIND_ERROR] = RRL_CLASS_ERROR,
-	};
-	struct rrl_table *t = r->shared->rrl;
-	enum rrl_class cls, decided;
-	enum rrl_result res;
-
-	if (!t)
-		return true;
-	cls = req->kind < sizeof(kind_class) ?
-		      (enum rrl_class)kind_class[req->kind] : RRL_CLASS_ERROR;
-	/* A valid server cookie proves the source: never limited. */
-	res = rrl_check(t, src, cls, req->account_name,
-			req->qtype,
-			req->cookie == COOKIE_VALID, now_ms, &decided);
-	if (res == RRL_PASS)
-		return true;
-	/* With a client cookie, the slip is BADCOOKIE and a fresh server
-	 * cookie rather than TC (as BIND): the resolver can then prove its
-	 * address and be exempt. */
-	if (res == RRL_SLIP && answer_badcookie(req) == 0) {
-		STATS_INC(&r->stats, STATS_RRL_SLIPPED + decided);
-		return true;
-	}
-	if (res == RRL_SLIP && rrl_slip_reply(req->resp, &req->resp_len) == 0) {
-		req->truncated = true;
-		STATS_INC(&r->stats, STATS_RRL_SLIPPED + decided);
-		return true;
-	}
-	STATS_INC(&r->stats, STATS_RRL_DROPPED + decided);
-	/* Garbage answers dropped: the kernel drops the source's next
-	 * datagrams for a while (ebpf_drop.h). */
-	if (cls == RRL_CLASS_ERROR &&
-	    ebpf_drop_list(r->shared->ebpf, r->id, src, now_ms))
-		STATS_INC(&r->stats, STATS_EBPF_LISTED);
-	return false;
-}
-
-/* Flood defences before any lookup (ratelimit/limits.h, attack.h,
- * docs/flood.md). Drops (counted) what cannot be a query and what is over
- * its per-source limit; notes the query for the attack detector. Returns the
- * config to answer with: acfg, acfg_strict (cookies required, so a source
- * asked to prove its address gets TC or BADCOOKIE without any lookup), or
- * NULL to send nothing. *over is set when the source was over its limit. */
-static const struct answer_config *udp_flood_pre(struct reactor *r,
-						 const uint8_t *q, size_t len,
-						 const struct sockaddr *src,
-						 uint64_t now_ms, bool *over)
-{
-	struct daemon_shared *sh = r->shared;
-	const struct answer_config *acfg = sh->acfg;
-	struct stats *st = &r->stats;
-	bool engaged;
-
-	*over = false;
-	if (!limits_is_query(q, len)) {
-		STATS_INC(st, STATS_GARBAGE_DROPPED);
-		STATS_INC(st, STATS_DROPPED);
-		return NULL;
-	}
-	if (!sh->limits && !sh->attack)
-		return acfg;
-	reactor_note_query(r, q, len, now_ms);
-	engaged = attack_engaged(sh->attack);
-	if (limits_check(sh->limits, src, false,
-			 engaged ? attack_config_of(sh->attack)
-					   ->source_share_percent : 100,
-			 now_ms) == LIMITS_OVER) {
-		/* Without cookies, or without an OPT record that could carry
-		 * one, nothing can prove the address: drop, unless under
-		 * attack (then TC asks it to come back over TCP). */
-		if (!acfg->cookies ||
-		    (!engaged && q[10] == 0 && q[11] == 0)) {
-			STATS_INC(st, STATS_LIMITS_DROPPED);
-			if (ebpf_drop_list(sh->ebpf, r->id, src, now_ms))
-				STATS_INC(st, STATS_EBPF_LISTED);
-			return NULL;
-		}
-		*over = true;
-	} else if (!(engaged &&
-		     acfg->cookie_require == COOKIE_REQUIRE_UNDER_ATTACK)) {
-		return acfg;
-	}
-	return sh->acfg_strict;
-}
-
-/* After answer_query: a source over its limit is served only with a valid
- * server cookie within its (higher) cookie limit, or challenged (TC or
- * BADCOOKIE) under attack; an NXDOMAIN answer spends its zone's budget
- * (slipped to TC in place, or dropped). Returns true to go on (RRL, send),
- * false to drop. */
-static bool udp_flood_post(struct reactor *r, struct answer_request *req,
-			   bool over, const struct sockaddr *src,
-			   uint64_t now_ms)
-{
-	struct daemon_shared *sh = r->shared;
-	struct stats *st = &r->stats;
-	bool engaged;
-	enum rrl_result res;
-
-	if (!sh->limits && !sh->attack)
-		return true;
-	/* Every answer from a zone, for its NXDOMAIN share (attack.h). */
-	reactor_note_answer(r, req, now_ms);
-	engaged = attack_engaged(sh->attack);
-	if (over) {
-		if (req->cookie == COOKIE_VALID) {
-			if (limits_check(sh->limits, src, true, 100, now_ms) ==
-			    LIMITS_PASS)
-				return true;
-		} else if (engaged) {
-			/* TC or BADCOOKIE, written without a lookup. */
-			STATS_INC(st, STATS_LIMITS_CHALLENGED);
-			return true;
-		}
-		STATS_INC(st, STATS_LIMITS_DROPPED);
-		if (ebpf_drop_list(sh->ebpf, r->id, src, now_ms))
-			STATS_INC(st, STATS_EBPF_LISTED);
-		return false;
-	}
-	if (req->kind != ANSWER_KIND_NXDOMAIN)
-		return true;
-	res = limits_zone_nxdomain(sh->limits, req->account_name,
-				   engaged ? attack_config_of(sh->attack)
-						     ->nxdomain_budget_percent :
-					     100,
-				   now_ms, NULL);
-	if (res == RRL_PASS)
-		return true;
-	if (res == RRL_SLIP && rrl_slip_reply(req->resp, &req->resp_len) == 0) {
-		req->truncated = true;
-		STATS_INC(st, STATS_ZONE_NX_SLIPPED);
-		return true;
-	}
-	STATS_INC(st, STATS_ZONE_NX_DROPPED);
-	return false;
-}
-
-bool udp_answer_one(struct reactor *r, const struct zdb *db,
-		    struct answer_request *req, uint64_t now_ms)
-{
-	struct stats *st = &r->stats;
-	const struct answer_config *cfg;
-	bool over;
-
-	cfg = udp_flood_pre(r, req->query, req->query_len, req->client, now_ms,
-			    &over);
-	if (!cfg)
-		return false;
-	if (answer_query(db, cfg, req) != ANSWER_SEND || req->resp_len == 0) {
-		STATS_INC(st, STATS_DROPPED);
-		return false;
-	}
-	STATS_COOKIE(st, req->cookie);
-	if (!udp_flood_post(r, req, over, req->client, now_ms))
-		return false;
-	if (!udp_rrl_filter(r, req, req->client, now_ms))
-		return false;
-	STATS_INC(st, stats_rcode_counter(req->rcode));
-	if (req->rcode == DNS_RCODE_BADCOOKIE)
-		STATS_INC(st, STATS_BADCOOKIE);
-	if (req->truncated)
-		STATS_INC(st, STATS_TRUNCATED);
-	return true;
-}
-
 /* One batch: returns the number of datagrams received (0: nothing more). */
 static int udp_batch(struct udp_sock *us)
 {
@@ -449,26 +266,28 @@ static int udp_batch(struct udp_sock *us)
 	db = zdb_current();
 	for (int i = 0; i < n; i++) {
 		struct msghdr *qh = &s->rx[i].msg_hdr;
-		struct answer_request req;
+		struct query q;
 		struct msghdr *th;
 
-		STATS_INC(st, STATS_UDP_QUERIES);
 		if (qh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+			STATS_INC(st, STATS_UDP_QUERIES);
 			STATS_INC(st, STATS_DROPPED);
 			continue;
 		}
-		memset(&req, 0, sizeof(req));
-		req.query = s->riov[i].iov_base;
-		req.query_len = s->rx[i].msg_len;
-		req.resp = s->resp + (size_t)ntx * s->resp_cap;
-		req.resp_cap = s->resp_cap;
-		req.tcp = false;
-		req.client = (const struct sockaddr *)&s->src[i];
-		req.now = now;
-		if (!udp_answer_one(r, db, &req, now_ms))
+		q.msg = s->riov[i].iov_base;
+		q.len = s->rx[i].msg_len;
+		q.resp = s->resp + (size_t)ntx * s->resp_cap;
+		q.resp_cap = s->resp_cap;
+		q.tcp = false;
+		q.client = (const struct sockaddr *)&s->src[i];
+		q.now = now;
+		q.now_ms = now_ms;
+		if (query_process(&r->qenv, db, &q) != QUERY_SEND) {
+			reactor_ebpf_note(r, &q.list);
 			continue;
-		s->tiov[ntx].iov_base = req.resp;
-		s->tiov[ntx].iov_len = req.resp_len;
+		}
+		s->tiov[ntx].iov_base = q.resp;
+		s->tiov[ntx].iov_len = q.resp_len;
 		th = &s->tx[ntx].msg_hdr;
 		th->msg_name = &s->src[i];
 		th->msg_namelen = qh->msg_namelen;
@@ -491,6 +310,8 @@ static int udp_batch(struct udp_sock *us)
 	rcu_thread_offline();
 	if (ntx)
 		udp_send(us, s, ntx);
+	if (r->ebpf_npending)
+		reactor_ebpf_flush(r, now_ms);
 	return n;
 }
 

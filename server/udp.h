@@ -45,22 +45,6 @@ int udp_start(struct reactor *r, struct udp_sock *us, int fd, bool wildcard);
 /* Stops polling and closes the socket. Reactor thread. Idempotent. */
 void udp_close(struct udp_sock *us);
 
-struct answer_request;
-struct zdb;
-
-/* One datagram, both UDP paths: flood defences before any lookup
- * (ratelimit/limits.h, attack.h, docs/flood.md: garbage and over-limit
- * sources dropped, or served with cookies required), answer_query into req
- * (query, query_len, resp, resp_cap, client and now set by the caller), the
- * per-source cookie limit and zone NXDOMAIN budget, then response rate
- * limiting (ratelimit/rrl.h: a slip rewrites the reply in place into TC=1 or
- * BADCOOKIE). Counts every outcome in r's stats except the query itself.
- * Returns true to send req->resp[0..resp_len), false to send nothing.
- * now_ms: the reactor loop's uv_now(). Reactor thread, RCU online (db read
- * there); no lock, no allocation, no system call. */
-bool udp_answer_one(struct reactor *r, const struct zdb *db,
-		    struct answer_request *req, uint64_t now_ms);
-
 /* udp_uv.c -- the same sockets in a uv_udp_t (udp-io: libuv): libuv's
  * recvmmsg into the reactor's uv scratch, one uv_udp_try_send per reply.
  * No PKTINFO: wildcard addresses are refused (config.c refuses them first). */

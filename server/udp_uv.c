@@ -1,6 +1,6 @@
 /* udp_uv.c -- UDP through libuv (udp-io: libuv): a uv_udp_t with
- * UV_UDP_RECVMMSG receives, answer_query per datagram, uv_udp_try_send
- * replies.
+ * UV_UDP_RECVMMSG receives, the query pipeline (query.h) per datagram,
+ * uv_udp_try_send replies.
  *
  * The alternative to udp.c, kept so the two can be measured side by side
  * (bench/udp-io.sh). The socket is the same kind udp_socket_open() makes
@@ -41,6 +41,7 @@
 #include <urcu-qsbr.h>
 
 #include "server/answer.h"
+#include "server/query.h"
 #include "zones/zdb.h"
 
 /* libuv 1.44's recvmmsg chunk (UV__UDP_DGRAM_MAXSIZE) and batch width
@@ -93,12 +94,15 @@ static void udp_uv_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init((char *)s->rx, UDP_UV_CHUNKS * UDP_UV_CHUNK);
 }
 
+/* Ends a batch: offline, then the kernel drop map listings it noted. */
 static void udp_uv_offline(struct udp_sock *us)
 {
 	if (us->online) {
 		us->online = false;
 		rcu_thread_offline();
 	}
+	if (us->r->ebpf_npending)
+		reactor_ebpf_flush(us->r, uv_now(&us->r->loop));
 }
 
 /* Answers one datagram and sends the reply; the caller is RCU online. */
@@ -107,20 +111,22 @@ static void udp_uv_answer(struct udp_sock *us, const uint8_t *q, size_t len,
 {
 	struct reactor *r = us->r;
 	struct udp_uv_scratch *s = r->uv_scratch;
-	struct answer_request req;
+	struct query qq;
 	uv_buf_t out;
 
-	memset(&req, 0, sizeof(req));
-	req.query = q;
-	req.query_len = len;
-	req.resp = s->resp;
-	req.resp_cap = s->resp_cap;
-	req.tcp = false;
-	req.client = addr;
-	req.now = us->now;
-	if (!udp_answer_one(r, zdb_current(), &req, uv_now(&r->loop)))
+	qq.msg = q;
+	qq.len = len;
+	qq.resp = s->resp;
+	qq.resp_cap = s->resp_cap;
+	qq.tcp = false;
+	qq.client = addr;
+	qq.now = us->now;
+	qq.now_ms = uv_now(&r->loop);
+	if (query_process(&r->qenv, zdb_current(), &qq) != QUERY_SEND) {
+		reactor_ebpf_note(r, &qq.list);
 		return;
-	out = uv_buf_init((char *)req.resp, (unsigned)req.resp_len);
+	}
+	out = uv_buf_init((char *)qq.resp, (unsigned)qq.resp_len);
 	/* UV_EAGAIN: socket buffer full; or a bad destination */
 	if (uv_udp_try_send(&us->uh, &out, 1, addr) < 0)
 		STATS_INC(&r->stats, STATS_DROPPED);
@@ -139,9 +145,9 @@ static void udp_uv_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		udp_uv_offline(us);
 		return;
 	}
-	STATS_INC(st, STATS_UDP_QUERIES);
 	if (us->r->stopping || (flags & UV_UDP_PARTIAL) ||
 	    (size_t)nread > UDP_QUERY_MAX) {
+		STATS_INC(st, STATS_UDP_QUERIES);
 		STATS_INC(st, STATS_DROPPED);
 		return;
 	}

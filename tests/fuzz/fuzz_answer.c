@@ -1,8 +1,8 @@
 /* fuzz_answer.c -- fuzz target: arbitrary bytes as a query to the engine.
  *
  * Loads tests/data/fuzz.zone once and builds a cookie context with a fixed
- * secret, then feeds each input to answer_query() over UDP (512-byte and
- * 1232-byte buffers) and TCP. The first input byte picks the policy, the
+ * secret, then feeds each input to the query pipeline (query_process, with
+ * no rate limiters) over UDP (512-byte and 1232-byte buffers) and TCP. The first input byte picks the policy, the
  * rest is the query:
  *   bit 0     cookies: require: on (else off)
  *   bit 1     client is ::1 (else 127.0.0.1)
@@ -13,9 +13,9 @@
  *             bytes never would: the cookie is a SipHash)
  *   bits 4-6  the follow-up's clock offset (fresh, refresh, expired, future)
  *   bit 7     no client address (cookies not processed)
- * Every reply that answer_query() sends must fit the buffer and parse with
- * ldns; a reply with a client cookie and no valid server cookie is also
- * turned into BADCOOKIE (answer_badcookie(), the RRL slip) and checked.
+ * Every reply the pipeline sends must fit the buffer and parse with ldns;
+ * it is also rewritten as the rate limiters would (BADCOOKIE for a client
+ * cookie without a valid server cookie, else the TC slip) and checked.
  * Built as a libFuzzer target with -Dfuzz=true (clang), and always as a
  * plain replay driver (replay.c) that runs the seed corpus under `meson
  * test`, so CI replays the corpus in the sanitizer build.
@@ -32,6 +32,8 @@
 
 #include "ratelimit/cookie.h"
 #include "server/answer.h"
+#include "server/query.h"
+#include "server/stats.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
 
@@ -150,24 +152,26 @@ static size_t fuzz_query_cookie(const uint8_t *q, size_t len, const uint8_t *cc)
 	return 0;
 }
 
-/* One query on one transport; returns answer_query()'s status. */
+/* One query on one transport through the pipeline; returns its verdict. */
 static int fuzz_one(const struct answer_config *cfg, const uint8_t *q,
 		    size_t len, const struct sockaddr *client, uint32_t now,
-		    uint8_t *resp, size_t cap, struct answer_request *req)
+		    uint8_t *resp, size_t cap, struct query *qq)
 {
+	static struct stats stats;
+	struct query_env env = { .acfg = cfg, .stats = &stats };
 	int st;
 
-	memset(req, 0, sizeof(*req));
-	req->query = q;
-	req->query_len = len;
-	req->resp = resp;
-	req->resp_cap = cap;
-	req->tcp = cap > 1232;
-	req->client = client;
-	req->now = now;
-	st = answer_query(fuzz_db, cfg, req);
-	if (st == ANSWER_SEND)
-		fuzz_check_reply(req, cap);
+	memset(qq, 0, sizeof(*qq));
+	qq->msg = q;
+	qq->len = len;
+	qq->resp = resp;
+	qq->resp_cap = cap;
+	qq->tcp = cap > 1232;
+	qq->client = client;
+	qq->now = now;
+	st = query_process(&env, fuzz_db, qq);
+	if (st == QUERY_SEND)
+		fuzz_check_reply(&qq->req, cap);
 	return st;
 }
 
@@ -201,22 +205,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		client = (const struct sockaddr *)&fuzz_sin;
 
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		struct answer_request req;
+		struct query qq;
+		struct answer_request *req = &qq.req;
 		const uint8_t *sc;
 		size_t at;
 		uint32_t now;
 
 		if (fuzz_one(&cfg, data, size, client, FUZZ_NOW, resp, caps[i],
-			     &req) != ANSWER_SEND)
+			     &qq) != QUERY_SEND)
 			continue;
-		if (req.cookie == COOKIE_CLIENT_ONLY || req.cookie == COOKIE_INVALID) {
-			if (answer_badcookie(&req) != 0)
+		/* The rate limiters' rewrites of the same reply. */
+		if ((req->cookie == COOKIE_CLIENT_ONLY ||
+		     req->cookie == COOKIE_INVALID) && req->opt_off &&
+		    req->q.edns.reply_cookie_len) {
+			if (answer_badcookie(req) != 0)
 				abort();
-			fuzz_check_reply(&req, caps[i]);
+			fuzz_check_reply(req, caps[i]);
+		} else if (req->resp_len > 12) {
+			answer_slip(req);
+			fuzz_check_reply(req, caps[i]);
 		}
 		if (!(flags & FUZZ_FOLLOW) || size > sizeof(again))
 			continue;
-		sc = fuzz_reply_cookie(&req);
+		sc = fuzz_reply_cookie(req);
 		if (!sc)
 			continue;
 		at = fuzz_query_cookie(data, size, sc - COOKIE_CLIENT_LEN);
@@ -225,7 +236,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(again, data, size);
 		memcpy(again + at, sc, COOKIE_SERVER_LEN);
 		now = FUZZ_NOW + (uint32_t)fuzz_deltas[(flags >> 4) & 7];
-		fuzz_one(&cfg, again, size, client, now, resp, caps[i], &req);
+		fuzz_one(&cfg, again, size, client, now, resp, caps[i], &qq);
 	}
 	return 0;
 }

@@ -27,6 +27,8 @@
 #include <ldns/ldns.h>
 
 #include "server/answer.h"
+#include "server/query.h"
+#include "server/stats.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
 
@@ -111,20 +113,22 @@ static void fuzz_ask(const struct zdb *db, const char *name, ldns_rr_type type)
 	}
 	ldns_pkt_free(q);
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		struct answer_request req = {
-			.query = wire,
-			.query_len = wlen,
+		static struct stats stats;
+		struct query_env env = { .acfg = &fuzz_cfg, .stats = &stats };
+		struct query qq = {
+			.msg = wire,
+			.len = wlen,
 			.resp = resp,
 			.resp_cap = caps[i],
 			.tcp = caps[i] > 512,
 		};
 		ldns_pkt *r = NULL;
 
-		if (answer_query(db, &fuzz_cfg, &req) != ANSWER_SEND)
+		if (query_process(&env, db, &qq) != QUERY_SEND)
 			abort();   /* a well-formed query is always answered */
-		if (req.resp_len < 12 || req.resp_len > caps[i])
+		if (qq.resp_len < 12 || qq.resp_len > caps[i])
 			abort();
-		if (ldns_wire2pkt(&r, resp, req.resp_len) != LDNS_STATUS_OK)
+		if (ldns_wire2pkt(&r, resp, qq.resp_len) != LDNS_STATUS_OK)
 			abort();
 		ldns_pkt_free(r);
 	}

@@ -186,9 +186,11 @@ def test_zone_nxdomain_budget_sparse_sources(pool):
     assert total(p, "limits-dropped") == 0
 
 
-def test_per_source_limit_single_blaster(pool):
-    port, p = start(pool, "limits:\n  queries-per-second: 20\n",
-                    name="persource")
+def blast_one_source(pool, extra, name):
+    """600 queries from one source (every other one with EDNS) against a
+    limit of 20/s, a neighbour asking now and then; returns the replies
+    (blaster's, neighbour's), the elapsed time and the server."""
+    port, p = start(pool, extra, name=name)
     c = Clients(port, ["127.0.3.3", "127.0.4.4"])
     n = H.FEW(600, 300)
     try:
@@ -203,13 +205,38 @@ def test_per_source_limit_single_blaster(pool):
         elapsed = time.monotonic() - t0
     finally:
         c.close()
-    blaster = len(c.replies[0])
-    print("per-source: blaster %d sent, %d answered in %.2f s; other %d/%d"
-          % (n, blaster, elapsed, len(c.replies[1]), len(range(0, n, 30))))
-    assert blaster <= 20 * (elapsed + 1) + 5, (blaster, elapsed)
-    assert blaster >= 15
     assert len(c.replies[1]) == len(range(0, n, 30))
-    assert total(p, "limits-dropped") >= n - blaster - 5
+    return n, c.replies[0], elapsed, p
+
+
+def test_per_source_limit_single_blaster(pool):
+    """The default slip (1): every query over the limit is challenged (TC,
+    no records: the owner of a forged address can follow it to TCP), none
+    is answered in full."""
+    n, got, elapsed, p = blast_one_source(
+        pool, "limits:\n  queries-per-second: 20\n", "persource")
+    full = [d for d in got if not rcode_tc(d)[1]]
+    tc = [d for d in got if rcode_tc(d)[1] and rcode_tc(d)[2] == 0]
+    print("per-source: blaster %d sent, %d answered, %d TC in %.2f s"
+          % (n, len(full), len(tc), elapsed))
+    assert len(full) <= 20 * (elapsed + 1) + 5, (len(full), elapsed)
+    assert len(full) >= 15
+    assert len(full) + len(tc) == n
+    assert total(p, "limits-challenged") == len(tc)
+    assert total(p, "limits-dropped") == 0
+
+
+def test_per_source_limit_slip_zero_drops(pool):
+    """limits: slip: 0: what is over the limit is dropped."""
+    n, got, elapsed, p = blast_one_source(
+        pool, "limits:\n  queries-per-second: 20\n  slip: 0\n",
+        "persource0")
+    print("per-source slip 0: blaster %d sent, %d answered in %.2f s"
+          % (n, len(got), elapsed))
+    assert len(got) <= 20 * (elapsed + 1) + 5, (len(got), elapsed)
+    assert len(got) >= 15
+    assert all(not rcode_tc(d)[1] for d in got)
+    assert total(p, "limits-dropped") >= n - len(got) - 5
 
 
 def test_auto_attack_engages_and_disengages(pool):

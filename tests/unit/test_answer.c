@@ -1,7 +1,7 @@
 /* test_answer.c -- unit tests of the answer engine (server/answer.c).
  *
  * Queries are built with ldns (or by hand for malformed ones), run straight
- * through answer_query() against a snapshot holding the zones of
+ * through the query pipeline (query_run.h) against a snapshot holding the zones of
  * tests/data/answer/ (example.com and its child child.example.com), and the
  * replies parsed back with ldns and checked section by section: rcode,
  * flags, counts, every record as text (owner, TTL, rdata) and, where
@@ -19,6 +19,7 @@
 #include "zones/zload.h"
 #include "zones/zone.h"
 #include "unit.h"
+#include "query_run.h"
 
 #define DATA TEST_DATA_DIR "/answer/"
 
@@ -26,7 +27,8 @@ static struct zdb *db;
 static const struct zone *zparent, *zchild;
 static struct answer_config cfg;
 static uint8_t resp[65535];
-static struct answer_request req;
+static struct query qry;
+#define req qry.req
 static int status;
 
 static int suite_init(void)
@@ -70,14 +72,9 @@ static int suite_clean(void)
 /* Runs raw query bytes; returns the parsed reply (NULL when dropped). */
 static ldns_pkt *run_raw(const uint8_t *q, size_t len, bool tcp)
 {
-	memset(&req, 0, sizeof(req));
-	req.query = q;
-	req.query_len = len;
-	req.resp = resp;
-	req.resp_cap = sizeof(resp);
-	req.tcp = tcp;
-	status = answer_query(db, &cfg, &req);
-	if (status != ANSWER_SEND)
+	status = query_run(db, &cfg, &qry, q, len, resp, sizeof(resp), tcp,
+			   NULL, 0);
+	if (status != QUERY_SEND)
 		return NULL;
 	ldns_pkt *p = NULL;
 	if (ldns_wire2pkt(&p, resp, req.resp_len) != LDNS_STATUS_OK)
@@ -212,7 +209,7 @@ static void test_positive(void)
 	NONE(p, LDNS_SECTION_ADDITIONAL);
 	CU_ASSERT_EQUAL(req.resp_len, 49); /* knotd: 49 bytes */
 	CU_ASSERT_EQUAL(req.kind, ANSWER_KIND_POSITIVE);
-	CU_ASSERT_EQUAL(req.qtype, LDNS_RR_TYPE_A);
+	CU_ASSERT_EQUAL(req.q.qtype, LDNS_RR_TYPE_A);
 	CU_ASSERT_PTR_EQUAL(req.zone, zparent);
 	CU_ASSERT_TRUE(same_name(req.account_name, "www.example.com."));
 	CU_ASSERT_FALSE(ldns_pkt_edns(p));
@@ -383,6 +380,59 @@ static void test_cname(void)
 	p = ask("c7.example.com", LDNS_RR_TYPE_A);
 	HEAD(p, LDNS_RCODE_NOERROR, true);
 	CU_ASSERT_EQUAL(ldns_pkt_ancount(p), 5);
+	ldns_pkt_free(p);
+}
+
+/* Finding 10 of issue 11: after the fifth CNAME the target's own data is
+ * still answered (knotd, nsd and named do); a sixth CNAME is not put. */
+static void test_bug_cname_chain_short(void)
+{
+	ldns_pkt *p = ask("e1.example.com", LDNS_RR_TYPE_A);
+	HEAD(p, LDNS_RCODE_NOERROR, true);
+	ANS(p, "e1.example.com. 3600 IN CNAME e2.example.com.",
+	    "e2.example.com. 3600 IN CNAME e3.example.com.",
+	    "e3.example.com. 3600 IN CNAME e4.example.com.",
+	    "e4.example.com. 3600 IN CNAME e5.example.com.",
+	    "e5.example.com. 3600 IN CNAME e6.example.com.",
+	    "e6.example.com. 3600 IN A 192.0.2.66");
+	NONE(p, LDNS_SECTION_AUTHORITY);
+	ldns_pkt_free(p);
+	/* the fifth CNAME's target does not exist: NXDOMAIN, as knotd */
+	p = ask("f1.example.com", LDNS_RR_TYPE_A);
+	HEAD(p, LDNS_RCODE_NXDOMAIN, true);
+	CU_ASSERT_EQUAL(ldns_pkt_ancount(p), 5);
+	AUTH(p, SOA_NEG);
+	ldns_pkt_free(p);
+	/* the fifth's target is a CNAME again: five, nothing more */
+	p = ask("c1.example.com", LDNS_RR_TYPE_A);
+	HEAD(p, LDNS_RCODE_NOERROR, true);
+	CU_ASSERT_EQUAL(ldns_pkt_ancount(p), 5);
+	NONE(p, LDNS_SECTION_AUTHORITY);
+	ldns_pkt_free(p);
+}
+
+/* Finding 10 of issue 11: a DNAME is put once however many substitution
+ * steps use it, and a chain that comes back to a name it visited stops
+ * (RFC 2181 5: no duplicate RRs). */
+static void test_bug_dname_repeated(void)
+{
+	ldns_pkt *p = ask("a.grow.example.com", LDNS_RR_TYPE_A);
+	HEAD(p, LDNS_RCODE_NOERROR, true);
+	ANS(p, "grow.example.com. 3600 IN DNAME x.grow.example.com.",
+	    "a.grow.example.com. 3600 IN CNAME a.x.grow.example.com.",
+	    "a.x.grow.example.com. 3600 IN CNAME a.x.x.grow.example.com.",
+	    "a.x.x.grow.example.com. 3600 IN CNAME a.x.x.x.grow.example.com.",
+	    "a.x.x.x.grow.example.com. 3600 IN CNAME a.x.x.x.x.grow.example.com.",
+	    "a.x.x.x.x.grow.example.com. 3600 IN CNAME a.x.x.x.x.x.grow.example.com.");
+	ldns_pkt_free(p);
+	/* two DNAMEs pointing at each other: each once, then the loop ends
+	 * (nsd and named answer the same) */
+	p = ask("a.dnr.example.com", LDNS_RR_TYPE_A);
+	HEAD(p, LDNS_RCODE_NOERROR, true);
+	ANS(p, "dnr.example.com. 3600 IN DNAME dns.example.com.",
+	    "a.dnr.example.com. 3600 IN CNAME a.dns.example.com.",
+	    "dns.example.com. 3600 IN DNAME dnr.example.com.",
+	    "a.dns.example.com. 3600 IN CNAME a.dnr.example.com.");
 	ldns_pkt_free(p);
 }
 
@@ -684,12 +734,8 @@ static void test_refused_notimp(void)
 
 	/* no snapshot at all */
 	build("www.example.com", LDNS_RR_TYPE_A, NULL);
-	memset(&req, 0, sizeof(req));
-	req.query = qbuf;
-	req.query_len = qlen;
-	req.resp = resp;
-	req.resp_cap = sizeof(resp);
-	CU_ASSERT_EQUAL(answer_query(NULL, &cfg, &req), ANSWER_SEND);
+	CU_ASSERT_EQUAL(query_run(NULL, &cfg, &qry, qbuf, qlen, resp,
+				  sizeof(resp), false, NULL, 0), QUERY_SEND);
 	CU_ASSERT_EQUAL(req.rcode, 5);
 
 	/* opcode STATUS: NOTIMP, NOTIFY: NOTAUTH; opcode echoed */
@@ -778,6 +824,44 @@ static void add_option(uint16_t code, const uint8_t *data, uint16_t len)
 	rdlen[1] = (uint8_t)old;
 }
 
+/* Finding 2 of issue 11: with udp-max-payload 512, an NSID of 240 octets
+ * and a REFUSED reply for a 255-octet name, header, question and the whole
+ * OPT would take 12 + 259 + 11 + 244 + 6 = 532 octets. The reply buffer
+ * is exactly 512 bytes (heap, so AddressSanitizer sees a write past it):
+ * the OPT stays, NSID goes, the reply fits. */
+static void test_bug_opt_overflow(void)
+{
+	static uint8_t nsid[240];
+	struct answer_config c = cfg;
+	struct qopt o = { .edns = 4096 };
+	uint8_t *small = malloc(512);
+	char name[260];
+	ldns_pkt *p = NULL;
+
+	memset(nsid, 'n', sizeof(nsid));
+	c.udp_max = 512;
+	c.nsid = nsid;
+	c.nsid_len = sizeof(nsid);
+	for (int i = 0; i < 127; i++)
+		memcpy(name + 2 * i, "a.", 2);
+	name[254] = '\0';
+	build(name, LDNS_RR_TYPE_TXT, &o);
+	add_option(3, NULL, 0);   /* NSID asked */
+	CU_ASSERT_FATAL(small != NULL);
+	CU_ASSERT_EQUAL(query_run(db, &c, &qry, qbuf, qlen, small, 512, false,
+				  NULL, 0), QUERY_SEND);
+	CU_ASSERT(qry.resp_len <= 512);
+	CU_ASSERT_EQUAL(req.rcode, LDNS_RCODE_REFUSED);
+	CU_ASSERT_EQUAL(ldns_wire2pkt(&p, small, qry.resp_len), LDNS_STATUS_OK);
+	if (p) {
+		CU_ASSERT_TRUE(ldns_pkt_edns(p));
+		ldns_pkt_free(p);
+	}
+	/* the OPT without NSID: 12 + 259 + 11 + EDE 6 */
+	CU_ASSERT_EQUAL(qry.resp_len, 12 + 259 + 11 + 6);
+	free(small);
+}
+
 static void test_edns(void)
 {
 	struct qopt o = { .edns = 4096, .do_bit = true };
@@ -833,17 +917,17 @@ static void test_edns(void)
 	build("www.example.com", LDNS_RR_TYPE_A, &o);
 	add_option(11, NULL, 0);
 	p = run_raw(qbuf, qlen, false);
-	CU_ASSERT_TRUE(req.client_keepalive);
+	CU_ASSERT_TRUE(req.q.edns.keepalive);
 	CU_ASSERT_EQUAL(req.resp_len, 60);
 	ldns_pkt_free(p);
 	p = run_raw(qbuf, qlen, true);
-	CU_ASSERT_TRUE(req.client_keepalive);
+	CU_ASSERT_TRUE(req.q.edns.keepalive);
 	CU_ASSERT_EQUAL(req.resp_len, 66);
 	CU_ASSERT_EQUAL(memcmp(resp + 60, "\x00\x0b\x00\x02\x01\x2c", 6), 0);
 	ldns_pkt_free(p);
 	build("www.example.com", LDNS_RR_TYPE_A, &o);
 	p = run_raw(qbuf, qlen, true);
-	CU_ASSERT_FALSE(req.client_keepalive);
+	CU_ASSERT_FALSE(req.q.edns.keepalive);
 	CU_ASSERT_EQUAL(req.resp_len, 60);
 	ldns_pkt_free(p);
 }
@@ -860,10 +944,10 @@ static int run_status(const uint8_t *q, size_t len)
 static void expect_formerr(const uint8_t *q, size_t len, int qd, int line)
 {
 	int st = run_status(q, len);
-	if (st != ANSWER_SEND || req.rcode != 1)
+	if (st != QUERY_SEND || req.rcode != 1)
 		fprintf(stderr, "line %d: status %d rcode %u, want FORMERR\n",
 			line, st, req.rcode);
-	CU_ASSERT_EQUAL(st, ANSWER_SEND);
+	CU_ASSERT_EQUAL(st, QUERY_SEND);
 	CU_ASSERT_EQUAL(req.rcode, 1);
 	CU_ASSERT_EQUAL(resp[2] & 0x80, 0x80);
 	CU_ASSERT_EQUAL(resp[3] & 0xF, 1);
@@ -872,7 +956,7 @@ static void expect_formerr(const uint8_t *q, size_t len, int qd, int line)
 	CU_ASSERT_EQUAL(req.kind, ANSWER_KIND_ERROR);
 }
 #define FORMERR(q, len, qd) expect_formerr(q, len, qd, __LINE__)
-#define DROPPED(q, len) CU_ASSERT_EQUAL(run_status(q, len), ANSWER_DROP)
+#define DROPPED(q, len) CU_ASSERT_EQUAL(run_status(q, len), QUERY_DROP)
 
 static void test_malformed(void)
 {
@@ -913,7 +997,7 @@ static void test_malformed(void)
 	FORMERR(b, n, 1);
 	static const uint8_t rr[] = { 0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 1, 2, 3, 4 };
 	memcpy(b + n, rr, sizeof(rr));
-	CU_ASSERT_EQUAL(run_status(b, n + sizeof(rr)), ANSWER_SEND);
+	CU_ASSERT_EQUAL(run_status(b, n + sizeof(rr)), QUERY_SEND);
 	CU_ASSERT_EQUAL(req.rcode, 0);
 	CU_ASSERT_EQUAL(resp[7], 1);
 	/* a record whose owner points at itself (a compression loop) */
@@ -941,7 +1025,7 @@ static void test_malformed(void)
 	/* a 63-octet label is fine */
 	b[12] = 63;
 	memmove(b + 12 + 64, b + 12 + 65, 5);
-	CU_ASSERT_EQUAL(run_status(b, n - 1), ANSWER_SEND);
+	CU_ASSERT_EQUAL(run_status(b, n - 1), QUERY_SEND);
 	CU_ASSERT_EQUAL(req.rcode, 5); /* REFUSED: no such zone */
 	/* a name of 256 octets */
 	n = 12;
@@ -965,17 +1049,13 @@ static void test_malformed(void)
 	n += 61;
 	b[n++] = 0;
 	b[n++] = 0; b[n++] = 1; b[n++] = 0; b[n++] = 1;
-	CU_ASSERT_EQUAL(run_status(b, n), ANSWER_SEND);
+	CU_ASSERT_EQUAL(run_status(b, n), QUERY_SEND);
 	CU_ASSERT_EQUAL(req.rcode, 5);
 
 	/* a reply buffer too small for UDP */
 	build("www.example.com", LDNS_RR_TYPE_A, NULL);
-	memset(&req, 0, sizeof(req));
-	req.query = qbuf;
-	req.query_len = qlen;
-	req.resp = resp;
-	req.resp_cap = 100;
-	CU_ASSERT_EQUAL(answer_query(db, &cfg, &req), ANSWER_DROP);
+	CU_ASSERT_EQUAL(query_run(db, &cfg, &qry, qbuf, qlen, resp, 100, false,
+				  NULL, 0), QUERY_DROP);
 }
 
 static void test_malformed_opt(void)
@@ -1019,7 +1099,7 @@ static void test_malformed_opt(void)
 	/* a good empty option */
 	b[n - 1] = 4;
 	b[n + 3] = 0;
-	CU_ASSERT_EQUAL(run_status(b, n + 4), ANSWER_SEND);
+	CU_ASSERT_EQUAL(run_status(b, n + 4), QUERY_SEND);
 	CU_ASSERT_EQUAL(req.rcode, 0);
 }
 
@@ -1032,6 +1112,9 @@ int main(void)
 		{ "wildcard", test_wildcard },
 		{ "cname", test_cname },
 		{ "dname", test_dname },
+		{ "bug: cname chain short", test_bug_cname_chain_short },
+		{ "bug: dname repeated", test_bug_dname_repeated },
+		{ "bug: opt overflow", test_bug_opt_overflow },
 		{ "referral", test_referral },
 		{ "ds at cut", test_ds },
 		{ "additional", test_additional },

@@ -5,7 +5,7 @@
  * RFC 9018 Appendix A (IPv4 and IPv6). Time is passed in by hand, so the
  * validity window, the half-hour refresh and the secret rollover are tested
  * at their exact edges. Engine cases run hand-built queries straight
- * through answer_query() with no zone snapshot (every name REFUSED): what
+ * through the query pipeline (query_run.h) with no zone snapshot (every name REFUSED): what
  * matters here is the rcode, TC and the reply's COOKIE option. No sockets.
  */
 #include <CUnit/Basic.h>
@@ -19,6 +19,7 @@
 #include "ratelimit/cookie.h"
 #include "server/answer.h"
 #include "unit.h"
+#include "query_run.h"
 
 static void unhex(const char *h, uint8_t *out, size_t n)
 {
@@ -362,7 +363,8 @@ static void test_derived(void)
 /* --- the engine --- */
 
 static struct answer_config acfg;
-static struct answer_request req;
+static struct query qry;
+#define req qry.req
 static uint8_t resp[4096];
 static uint8_t q[600];
 static size_t qlen;
@@ -417,15 +419,8 @@ static size_t cookie_opt(uint8_t *out, const uint8_t *data, size_t len)
 
 static int run(bool tcp)
 {
-	memset(&req, 0, sizeof(req));
-	req.query = q;
-	req.query_len = qlen;
-	req.resp = resp;
-	req.resp_cap = sizeof(resp);
-	req.tcp = tcp;
-	req.client = (const struct sockaddr *)&client;
-	req.now = NOW;
-	return answer_query(NULL, &acfg, &req);
+	return query_run(NULL, &acfg, &qry, q, qlen, resp, sizeof(resp), tcp,
+			 (const struct sockaddr *)&client, NOW);
 }
 
 static unsigned hdr_rcode(void) { return resp[3] & 0xF; }
@@ -476,7 +471,7 @@ static void test_engine_lengths(void)
 		bool ok = len == 8 || (len >= 16 && len <= 40);
 
 		build(1, opt, cookie_opt(opt, data, len));
-		CU_ASSERT_EQUAL(run(false), ANSWER_SEND);
+		CU_ASSERT_EQUAL(run(false), QUERY_SEND);
 		if (ok) {
 			CU_ASSERT_EQUAL(hdr_rcode(), 5);   /* REFUSED: no zones */
 			CU_ASSERT_EQUAL(reply_cookie(got, &ext), 24);
@@ -543,19 +538,15 @@ static void test_engine_policy(void)
 	CU_ASSERT_EQUAL(hdr_rcode(), 5);
 	/* no client address (fuzzing, tests): not processed */
 	build(1, opt, cookie_opt(opt, cc, 8));
-	memset(&req, 0, sizeof(req));
-	req.query = q;
-	req.query_len = qlen;
-	req.resp = resp;
-	req.resp_cap = sizeof(resp);
-	answer_query(NULL, &acfg, &req);
+	query_run(NULL, &acfg, &qry, q, qlen, resp, sizeof(resp), false, NULL,
+		  0);
 	CU_ASSERT_EQUAL(req.cookie, COOKIE_OFF);
 	CU_ASSERT_EQUAL(reply_cookie(got, &ext), 0);
 
 	/* QDCOUNT 0 with a COOKIE: NOERROR and a server cookie (RFC 7873
 	 * 5.4); without one: header-only FORMERR as before */
 	build(0, opt, cookie_opt(opt, cc, 8));
-	CU_ASSERT_EQUAL(run(false), ANSWER_SEND);
+	CU_ASSERT_EQUAL(run(false), QUERY_SEND);
 	CU_ASSERT_EQUAL(hdr_rcode(), 0);
 	CU_ASSERT_EQUAL(resp[5], 0);
 	CU_ASSERT_EQUAL(reply_cookie(got, &ext), 24);

@@ -493,53 +493,6 @@ static void test_log_budget(void)
 	rrl_free(t);
 }
 
-static void test_slip_reply(void)
-{
-	/* Reply: QR AA RD, 1 answer (compressed owner), 1 NS, 2 additional
-	 * (an A and the OPT with an NSID option). */
-	uint8_t r[] = {
-		0x12, 0x34, 0x85, 0x00, 0, 1, 0, 1, 0, 1, 0, 2,
-		3, 'w', 'w', 'w', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
-		0xc0, 12, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 127, 0, 0, 4,
-		0xc0, 16, 0, 2, 0, 1, 0, 0, 0x0e, 0x10, 0, 2, 0xc0, 12,
-		0xc0, 12, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 127, 0, 0, 1,
-		0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 7, 0, 3, 0, 3, 'n', 's',
-		'1',
-	};
-	static const uint8_t want[] = {
-		0x12, 0x34, 0x87, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
-		3, 'w', 'w', 'w', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
-		0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 7, 0, 3, 0, 3, 'n', 's',
-		'1',
-	};
-	size_t len = sizeof(r);
-
-	CU_ASSERT_EQUAL(rrl_slip_reply(r, &len), 0);
-	CU_ASSERT_EQUAL(len, sizeof(want));
-	CU_ASSERT(memcmp(r, want, sizeof(want)) == 0);
-
-	/* Without OPT: header and question only. */
-	{
-		uint8_t r2[] = {
-			0x12, 0x34, 0x81, 0x03, 0, 1, 0, 0, 0, 1, 0, 0,
-			1, 'x', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
-			0xc0, 14, 0, 6, 0, 1, 0, 0, 0, 1, 0, 2, 0xc0, 14,
-		};
-		size_t l2 = sizeof(r2);
-
-		CU_ASSERT_EQUAL(rrl_slip_reply(r2, &l2), 0);
-		CU_ASSERT_EQUAL(l2, 24);
-		CU_ASSERT_EQUAL(r2[2], 0x83);
-		CU_ASSERT_EQUAL(r2[3], 0x03);   /* rcode kept */
-		CU_ASSERT_EQUAL(r2[9], 0);
-		CU_ASSERT_EQUAL(r2[11], 0);
-		/* A truncated reply cannot be walked: refused. */
-		l2 = sizeof(r2) - 3;
-		r2[9] = 1;
-		CU_ASSERT_EQUAL(rrl_slip_reply(r2, &l2), -EINVAL);
-	}
-}
-
 /* Two threads debit one bucket at the same frozen instant: with CAS the
  * total passed is exactly the rate. */
 struct hammer {
@@ -592,7 +545,6 @@ int main(void)
 		{ "exempt, cookie, log-only", test_exempt_cookie_logonly },
 		{ "start and stop logs", test_logs },
 		{ "log budget", test_log_budget },
-		{ "slipped reply", test_slip_reply },
 		{ "two threads, one bucket", test_threads },
 	};
 

@@ -1,0 +1,324 @@
+/* query.c -- the query pipeline: parse, admission, dispatch, answer,
+ * policy, counters; once each, in this order, for every transport.
+ *
+ * The stages are the functions below, top to bottom. Each reads what the
+ * one before it left in struct query (the parsed question, the cookie
+ * status, the admission verdict, the reply's facts) and never the raw
+ * packet again: ratelimit/ receives names, prefixes and classes, never
+ * bytes to parse. The reply is written once by the engine and rewritten in
+ * place only by the engine's slip functions.
+ *
+ * Who is trusted (admission): addresses of the acl: section, for the
+ * messages replication needs (NOTIFY, and SOA, AXFR, IXFR queries). They
+ * skip the per-source limits, cookies required, the attack mode and RRL:
+ * otherwise the NOTIFYs and SOA checks of thousands of secondary zones are
+ * what a flood makes us drop. A valid TSIG will join them (issue 13).
+ *
+ * Per-source limits (UDP): a source over its limit without a valid server
+ * cookie gets, for every limits-slip-th such query, the challenge (TC, or
+ * BADCOOKIE to a client cookie) and nothing for the others; with the
+ * default slip of 1 every one is challenged. The source address may be
+ * forged, so the real owner must keep a way to be answered: TC is no
+ * larger than the query (no amplification) and leads it to TCP, a cookie
+ * exempts it. A source over its limit with a valid cookie proved its
+ * address: its excess is dropped. RRL's own drops never feed the kernel
+ * drop map: RRL limits one class of answers, the map would drop all.
+ */
+#include "server/query.h"
+
+#include "common/dns.h"
+#include "common/name.h"
+#include "ratelimit/attack.h"
+#include "ratelimit/cookie.h"
+#include "ratelimit/limits.h"
+#include "ratelimit/rrl.h"
+#include "server/stats.h"
+#include "zones/zone.h"
+
+enum admit {
+	ADMIT_SERVE,       /* answer normally, then policy */
+	ADMIT_TRUSTED,     /* answer normally, no policy */
+	ADMIT_CHALLENGE,   /* TC or BADCOOKIE, no lookup */
+	ADMIT_DROP,        /* nothing */
+};
+
+/* --- 1. parse: answer_parse() (answer.h) --- */
+
+/* --- 2. admission --- */
+
+/* A replication message from an acl: address. */
+static bool query_trusted(const struct query_env *env, const struct query *q)
+{
+	const struct wire_query *wq = &q->req.q;
+	const uint8_t *a;
+
+	if (!env->trusted_count || !(a = cidr_sockaddr_bytes(q->client)))
+		return false;
+	if (wq->opcode != DNS_OPCODE_NOTIFY &&
+	    !(wq->opcode == DNS_OPCODE_QUERY && q->req.parse == WIRE_OK &&
+	      (wq->qtype == DNS_TYPE_SOA || wq->qtype == DNS_TYPE_AXFR ||
+	       wq->qtype == DNS_TYPE_IXFR)))
+		return false;
+	return cidr_match(env->trusted, env->trusted_count,
+			  q->client->sa_family, a);
+}
+
+/* Notes the query for the attack detector (UDP and TCP alike). */
+static void query_note(struct query_env *env, const struct query *q)
+{
+	const struct wire_query *wq = &q->req.q;
+	uint32_t h = 0;
+	enum attack_change ch;
+
+	if (attack_wants_names(env->attack) && wq->qname_len)
+		h = name_hash(wq->lname, wq->qname_len);
+	ch = attack_note_query(env->attack, h, q->now_ms);
+	if (ch == ATTACK_ENGAGED)
+		STATS_INC(env->stats, STATS_ATTACK_ENGAGED);
+	else if (ch == ATTACK_DISENGAGED)
+		STATS_INC(env->stats, STATS_ATTACK_DISENGAGED);
+}
+
+/* Cookies required (RFC 7873 5.2.3/5.2.4) for this UDP query. */
+static bool query_cookie_required(const struct query_env *env,
+				  const struct query *q, bool engaged)
+{
+	uint8_t req = env->acfg->cookie_require;
+
+	return env->acfg->cookies && q->req.cookie != COOKIE_OFF &&
+	       q->req.cookie != COOKIE_VALID &&
+	       (req == COOKIE_REQUIRE_ON ||
+		(req == COOKIE_REQUIRE_UNDER_ATTACK && engaged));
+}
+
+/* The per-source limit of a UDP query (module header). */
+static enum admit query_limit(struct query_env *env, struct query *q,
+			      bool engaged)
+{
+	const struct attack_config *ac = attack_config_of(env->attack);
+	bool valid = q->req.cookie == COOKIE_VALID;
+	unsigned share = engaged && ac ? ac->source_share_percent : 100;
+	unsigned bits = 0, slip = limits_slip(env->limits);
+
+	if (limits_check(env->limits, q->client, valid, share, q->now_ms,
+			 &bits) == LIMITS_PASS)
+		return ADMIT_SERVE;
+	if (!valid && slip && ++env->limits_slips % slip == 0) {
+		STATS_INC(env->stats, STATS_LIMITS_CHALLENGED);
+		return ADMIT_CHALLENGE;
+	}
+	STATS_INC(env->stats, STATS_LIMITS_DROPPED);
+	if (!valid)
+		cidr_of_sockaddr(q->client, bits, &q->list);
+	return ADMIT_DROP;
+}
+
+static enum admit query_admit(struct query_env *env, struct query *q)
+{
+	bool engaged;
+	enum admit a;
+
+	if (env->attack)
+		query_note(env, q);
+	if (query_trusted(env, q))
+		return ADMIT_TRUSTED;
+	if (q->tcp)
+		return ADMIT_SERVE;   /* TCP proved the address: full service */
+	engaged = attack_engaged(env->attack);
+	if (env->limits && (a = query_limit(env, q, engaged)) != ADMIT_SERVE)
+		return a;
+	if (query_cookie_required(env, q, engaged))
+		return ADMIT_CHALLENGE;
+	return ADMIT_SERVE;
+}
+
+/* --- 3. dispatch, 4. answer --- */
+
+/* AXFR and IXFR (and qtype 0) in class IN: transfers are not served yet
+ * (issue 13): knotd with transfers disabled says NOTIMP to AXFR over UDP
+ * and to qtype 0, NOTAUTH otherwise. */
+static bool query_is_transfer(const struct wire_query *wq)
+{
+	return (wq->qclass == DNS_CLASS_IN || wq->qclass == DNS_CLASS_ANY) &&
+	       (wq->qtype == DNS_TYPE_AXFR || wq->qtype == DNS_TYPE_IXFR ||
+		wq->qtype == 0);
+}
+
+static void query_transfer(const struct query_env *env, struct query *q)
+{
+	uint16_t qt = q->req.q.qtype;
+
+	answer_error(env->acfg, &q->req,
+		     (qt == DNS_TYPE_AXFR && !q->tcp) || qt == 0 ?
+			     DNS_RCODE_NOTIMP : DNS_RCODE_NOTAUTH);
+}
+
+/* Opcodes we know: QUERY, NOTIFY, UPDATE. Others get NOTIMP, with or
+ * without a question, as knotd, nsd and named (RFC 8906 8.1.4). */
+static bool query_known_opcode(uint8_t op)
+{
+	return op == DNS_OPCODE_QUERY || op == DNS_OPCODE_NOTIFY ||
+	       op == DNS_OPCODE_UPDATE;
+}
+
+static void query_dispatch(const struct query_env *env, const struct zdb *db,
+			   struct query *q, bool challenge)
+{
+	const struct answer_config *cfg = env->acfg;
+	struct answer_request *req = &q->req;
+	const struct wire_query *wq = &req->q;
+
+	if (!query_known_opcode(wq->opcode))
+		answer_error(cfg, req, DNS_RCODE_NOTIMP);
+	else if (req->parse == WIRE_NOQUESTION && wq->edns.reply_cookie_len)
+		answer_error(cfg, req, DNS_RCODE_NOERROR); /* RFC 7873 5.4 */
+	else if (req->parse != WIRE_OK ||
+		 (wq->edns.present && wq->edns.cookie_bad))
+		answer_error(cfg, req, DNS_RCODE_FORMERR); /* RFC 7873 5.2.2 */
+	else if (wq->edns.present && wq->edns.version > 0)
+		answer_error(cfg, req, DNS_RCODE_BADVERS); /* RFC 6891 6.1.3 */
+	else if (challenge)
+		answer_challenge(cfg, req);
+	else if (wq->opcode == DNS_OPCODE_NOTIFY)
+		answer_error(cfg, req, DNS_RCODE_NOTAUTH); /* knotd without ACL */
+	else if (wq->opcode != DNS_OPCODE_QUERY)
+		answer_error(cfg, req, DNS_RCODE_NOTIMP);
+	else if (query_is_transfer(wq))
+		query_transfer(env, q);
+	else
+		answer_query(db, cfg, req);
+}
+
+/* --- 5. policy (UDP, untrusted) --- */
+
+/* The zone's NXDOMAIN budget (limits.h): TC in place, or drop. */
+static bool query_zone_budget(struct query_env *env, struct query *q,
+			      bool engaged)
+{
+	struct answer_request *req = &q->req;
+	const struct attack_config *ac = attack_config_of(env->attack);
+	enum rrl_result res;
+
+	if (req->kind != ANSWER_KIND_NXDOMAIN || !env->limits)
+		return true;
+	res = limits_zone_nxdomain(env->limits, req->account_name,
+				   engaged && ac ? ac->nxdomain_budget_percent :
+						   100, q->now_ms, NULL);
+	if (res == RRL_PASS)
+		return true;
+	if (res == RRL_SLIP) {
+		answer_slip(req);
+		STATS_INC(env->stats, STATS_ZONE_NX_SLIPPED);
+		return true;
+	}
+	STATS_INC(env->stats, STATS_ZONE_NX_DROPPED);
+	return false;
+}
+
+/* Response rate limiting (rrl.h): a slip is BADCOOKIE with a fresh server
+ * cookie to a query with a client cookie (as BIND: the resolver can then
+ * prove its address and be exempt), else TC. */
+static bool query_rrl(struct query_env *env, struct query *q)
+{
+	static const uint8_t kind_class[] = {
+		[ANSWER_KIND_POSITIVE] = RRL_CLASS_RESPONSE,
+		[ANSWER_KIND_NODATA] = RRL_CLASS_NODATA,
+		[ANSWER_KIND_NXDOMAIN] = RRL_CLASS_NXDOMAIN,
+		[ANSWER_KIND_REFERRAL] = RRL_CLASS_REFERRAL,
+		[ANSWER_KIND_ERROR] = RRL_CLASS_ERROR,
+	};
+	struct answer_request *req = &q->req;
+	enum rrl_class cls, decided;
+	enum rrl_result res;
+
+	if (!env->rrl)
+		return true;
+	cls = req->kind < sizeof(kind_class) ?
+		      (enum rrl_class)kind_class[req->kind] : RRL_CLASS_ERROR;
+	res = rrl_check(env->rrl, q->client, cls, req->account_name,
+			req->parse == WIRE_OK ? req->q.qtype : 0,
+			req->cookie == COOKIE_VALID, q->now_ms, &decided);
+	if (res == RRL_PASS)
+		return true;
+	if (res == RRL_SLIP) {
+		if (answer_badcookie(req) != 0)
+			answer_slip(req);
+		STATS_INC(env->stats, STATS_RRL_SLIPPED + decided);
+		return true;
+	}
+	STATS_INC(env->stats, STATS_RRL_DROPPED + decided);
+	return false;
+}
+
+/* Every answer from a zone, for its NXDOMAIN share (attack.h). */
+static void query_note_answer(struct query_env *env, const struct query *q)
+{
+	const struct answer_request *req = &q->req;
+	bool nx = req->kind == ANSWER_KIND_NXDOMAIN;
+
+	if (env->attack && req->zone)
+		attack_note_answer(env->attack, req->zone,
+				   nx ? zone_apex(req->zone) : NULL, nx,
+				   q->now_ms);
+}
+
+/* Zone budgets and RRL, UDP only: a TCP source proved its address. */
+static bool query_policy(struct query_env *env, struct query *q)
+{
+	if (q->tcp)
+		return true;
+	return query_zone_budget(env, q, attack_engaged(env->attack)) &&
+	       query_rrl(env, q);
+}
+
+/* --- 6. counters --- */
+
+static void query_count(struct query_env *env, const struct query *q)
+{
+	const struct answer_request *req = &q->req;
+
+	STATS_INC(env->stats, stats_rcode_counter(req->rcode));
+	if (req->rcode == DNS_RCODE_BADCOOKIE)
+		STATS_INC(env->stats, STATS_BADCOOKIE);
+	if (req->truncated)
+		STATS_INC(env->stats, STATS_TRUNCATED);
+}
+
+/* --- the pipeline --- */
+
+int query_process(struct query_env *env, const struct zdb *db,
+		  struct query *q)
+{
+	struct answer_request *req = &q->req;
+	enum admit a;
+
+	q->resp_len = 0;
+	q->list.bits = 0;
+	req->query = q->msg;
+	req->query_len = q->len;
+	req->resp = q->resp;
+	req->resp_cap = q->resp_cap;
+	req->tcp = q->tcp;
+	req->client = q->client;
+	req->now = q->now;
+	STATS_INC(env->stats, q->tcp ? STATS_TCP_QUERIES : STATS_UDP_QUERIES);
+
+	if (answer_parse(env->acfg, req) == WIRE_DROP) {
+		STATS_INC(env->stats, STATS_GARBAGE_DROPPED);
+		STATS_INC(env->stats, STATS_DROPPED);
+		return QUERY_DROP;
+	}
+	STATS_COOKIE(env->stats, req->cookie);
+	a = query_admit(env, q);
+	if (a == ADMIT_DROP)
+		return QUERY_DROP;
+	query_dispatch(env, db, q, a == ADMIT_CHALLENGE);
+	query_note_answer(env, q);
+	/* A challenge is no larger than the query and never limited again:
+	 * it is the way back for the owner of a forged address. */
+	if (a == ADMIT_SERVE && !query_policy(env, q))
+		return QUERY_DROP;
+	query_count(env, q);
+	q->resp_len = req->resp_len;
+	return QUERY_SEND;
+}

@@ -1,0 +1,93 @@
+/* query.h -- the query pipeline: one DNS message from any transport.
+ *
+ * query_process() is the only query path. UDP (both paths) and TCP hand it
+ * the bytes of one message and send what it leaves in the reply buffer; it
+ * runs, in order and each once (query.c reads top to bottom):
+ *   1. parse      header, question, OPT, cookie (answer_parse): once; every
+ *                 later stage reads the parsed question, none the packet;
+ *   2. admission  trusted sources, per-source limits, cookies required,
+ *                 the attack detector: serve, challenge (TC or BADCOOKIE
+ *                 without any lookup) or drop;
+ *   3. dispatch   by parse result, opcode and qtype: QUERY, NOTIFY, AXFR
+ *                 and IXFR (the hooks of transfers and NOTIFY), errors;
+ *   4. answer     the engine (answer.h): lookup, rendering;
+ *   5. policy     zone NXDOMAIN budgets, response rate limiting, slips;
+ *   6. counters   every outcome in the reactor's stats.
+ * The transports are I/O only. Nothing here allocates, locks or makes a
+ * system call; the only shared writes are the rate-limit tables' relaxed
+ * atomics. Work per message: one parse (O(length)), at most
+ * LIMITS_MAX_PREFIXES + 2 bucket lookups, one answer (answer.h bounds),
+ * one RRL check (two bucket sets at most).
+ */
+#ifndef LEVEE_SERVER_QUERY_H
+#define LEVEE_SERVER_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/cidr.h"
+#include "server/answer.h"
+
+struct zdb;
+struct stats;
+struct rrl_table;
+struct limits_table;
+struct attack;
+
+/* What one reactor's pipeline works with: settings and shared tables (read
+ * or updated lock-free), its own counters and slip state. One per reactor
+ * (or per test), written only by its thread. */
+struct query_env {
+	const struct answer_config *acfg;
+	struct rrl_table *rrl;         /* UDP response rate limiting, or NULL */
+	struct limits_table *limits;   /* per-source limits, zone budgets, or
+					  NULL */
+	struct attack *attack;         /* the attack detector, or NULL */
+	/* Sources trusted for replication (acl: addresses): their NOTIFY,
+	 * SOA, AXFR and IXFR messages bypass limits, cookies required, the
+	 * attack mode and RRL. Forged, such a source gains only those
+	 * messages' replies without rate limiting (the SOA answer of one
+	 * zone, about 100 bytes a query: at most 2x amplification). */
+	const struct cidr *trusted;
+	size_t trusted_count;
+	struct stats *stats;           /* the reactor's counters */
+	unsigned limits_slips;         /* over-limit queries seen (slip) */
+};
+
+/* One message. The transport fills the inputs; query_process() the rest. */
+struct query {
+	/* in */
+	const uint8_t *msg;            /* the datagram or TCP message */
+	size_t len;
+	uint8_t *resp;                 /* reply buffer: >= 512 bytes for UDP,
+					  65535 for TCP */
+	size_t resp_cap;
+	bool tcp;
+	const struct sockaddr *client; /* AF_INET or AF_INET6 */
+	uint32_t now;                  /* wall clock, seconds (cookies) */
+	uint64_t now_ms;               /* monotonic ms (uv_now): the limits */
+	/* out */
+	size_t resp_len;               /* reply bytes in resp, when sent */
+	/* A UDP source dropped for its per-source limit without a valid
+	 * cookie: the prefix that was over (its bits), for the kernel drop
+	 * map (the transport lists it after the batch, never inside the
+	 * answer loop). list.bits == 0: nothing to list. */
+	struct cidr list;
+	struct answer_request req;     /* the engine's view (parsed query,
+					  reply facts) */
+};
+
+enum query_verdict {
+	QUERY_DROP = 0,                /* send nothing */
+	QUERY_SEND = 1,                /* send resp[0..resp_len) */
+};
+
+/* Runs the pipeline over q with snapshot db (NULL: every name REFUSED),
+ * counting in env->stats. Returns QUERY_SEND or QUERY_DROP. Reactor
+ * thread of env (RCU online while db is read), or a test; reentrant
+ * across envs. */
+int query_process(struct query_env *env, const struct zdb *db,
+		  struct query *q);
+
+#endif

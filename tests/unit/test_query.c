@@ -1,0 +1,345 @@
+/* test_query.c -- unit tests of the query pipeline (server/query.c): its
+ * stages in order, with real rate-limit tables, time driven by hand and no
+ * sockets.
+ *
+ * Queries are built by hand (wire), replies read from their header bytes.
+ * Covered: the garbage drop and its counters; the per-source limit's
+ * challenge (TC, or BADCOOKIE to a client cookie), slip 0 (drop, and the
+ * prefix noted for the kernel map) and valid-cookie sources; cookies
+ * required; the trusted replication sources (acl:) bypassing limits and
+ * RRL for NOTIFY and SOA but not for other queries; RRL's slip rewriting
+ * the reply in place (answer_slip); TCP never limited; the dispatch of
+ * opcodes and transfers.
+ */
+#include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/dns.h"
+#include "ratelimit/cookie.h"
+#include "ratelimit/limits.h"
+#include "ratelimit/rrl.h"
+#include "server/query.h"
+#include "server/stats.h"
+#include "zones/zdb.h"
+#include "zones/zload.h"
+#include "unit.h"
+
+#define DATA TEST_DATA_DIR "/answer/"
+
+static struct zdb *db;
+static struct answer_config cfg;
+static struct stats st;
+static struct query_env env;
+static uint8_t resp[65535];
+static struct query q;
+static struct sockaddr_in src4;
+
+static int suite_init(void)
+{
+	char err[256];
+	struct zone *z;
+
+	db = zdb_new();
+	if (!db || zload_file("example.com.", DATA "example.com.zone", &z, err,
+			      sizeof(err)) || zdb_add(db, z)) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	cfg.udp_max = 1232;
+	src4.sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.7", &src4.sin_addr);
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	zdb_free(db);
+	return 0;
+}
+
+/* A fresh environment: no tables, counters zero. */
+static void env_reset(void)
+{
+	memset(&env, 0, sizeof(env));
+	memset(&st, 0, sizeof(st));
+	env.acfg = &cfg;
+	env.stats = &st;
+}
+
+static uint8_t qb[512];
+static size_t qn;
+
+/* www.example.com (or the apex when apex) of type t, opcode op, with an
+ * OPT (and an 8-byte client cookie when cookie) or without. */
+static void build(uint16_t t, int op, bool edns, bool cookie, bool apex)
+{
+	static const uint8_t www[] = "\x03www\x07" "example\x03" "com";
+	static const uint8_t top[] = "\x07" "example\x03" "com";
+	const uint8_t *n = apex ? top : www;
+	size_t nl = apex ? sizeof(top) : sizeof(www);
+
+	memset(qb, 0, sizeof(qb));
+	qb[0] = 0x12;
+	qb[1] = 0x34;
+	qb[2] = (uint8_t)(op << 3);
+	qb[5] = 1;
+	memcpy(qb + 12, n, nl);
+	qn = 12 + nl;
+	qb[qn++] = (uint8_t)(t >> 8);
+	qb[qn++] = (uint8_t)t;
+	qb[qn++] = 0;
+	qb[qn++] = 1;
+	if (edns) {
+		qb[11] = 1;
+		qn++;                        /* root owner */
+		qb[qn++] = 0;
+		qb[qn++] = DNS_TYPE_OPT;
+		qb[qn++] = 0x04;             /* 1232 */
+		qb[qn++] = 0xd0;
+		qn += 4;                     /* ext rcode, version, flags */
+		qb[qn++] = 0;
+		qb[qn++] = cookie ? 12 : 0;
+		if (cookie) {
+			qb[qn++] = 0;
+			qb[qn++] = DNS_OPT_COOKIE;
+			qb[qn++] = 0;
+			qb[qn++] = 8;
+			memset(qb + qn, 0xab, 8);
+			qn += 8;
+		}
+	}
+}
+
+static int run(bool tcp, uint64_t now_ms)
+{
+	memset(&q, 0, sizeof(q));
+	q.msg = qb;
+	q.len = qn;
+	q.resp = resp;
+	q.resp_cap = tcp ? sizeof(resp) : 1232;
+	q.tcp = tcp;
+	q.client = (const struct sockaddr *)&src4;
+	q.now = 1750000000u;
+	q.now_ms = now_ms;
+	return query_process(&env, db, &q);
+}
+
+static unsigned rcode(void) { return resp[3] & 0xf; }
+static bool tc(void) { return resp[2] & (DNS_TC >> 8); }
+static unsigned ancount(void) { return (unsigned)resp[6] << 8 | resp[7]; }
+
+static struct limits_table *limits(unsigned qps, unsigned slip)
+{
+	struct limits_config c;
+
+	limits_config_init(&c);
+	c.queries_per_second = qps;
+	c.slip = slip;
+	return limits_new(&c, (const uint8_t *)"0123456789abcdef");
+}
+
+static void test_parse_drop(void)
+{
+	env_reset();
+	build(DNS_TYPE_A, 0, false, false, false);
+	qb[2] |= 0x80;                       /* QR=1: a response */
+	CU_ASSERT_EQUAL(run(false, 1000), QUERY_DROP);
+	CU_ASSERT_EQUAL(st.c[STATS_GARBAGE_DROPPED], 1);
+	CU_ASSERT_EQUAL(st.c[STATS_UDP_QUERIES], 1);
+	qn = 11;                             /* shorter than a header */
+	CU_ASSERT_EQUAL(run(true, 1000), QUERY_DROP);
+	CU_ASSERT_EQUAL(st.c[STATS_GARBAGE_DROPPED], 2);
+	CU_ASSERT_EQUAL(st.c[STATS_TCP_QUERIES], 1);
+	build(DNS_TYPE_A, 0, false, false, false);
+	CU_ASSERT_EQUAL(run(false, 1000), QUERY_SEND);
+	CU_ASSERT_EQUAL(rcode(), 0);
+	CU_ASSERT_EQUAL(ancount(), 1);
+	CU_ASSERT_EQUAL(q.resp_len, 49);
+	CU_ASSERT_EQUAL(st.c[STATS_RCODE_NOERROR], 1);
+}
+
+/* Over the limit: every query challenged (default slip 1), none answered
+ * in full, nothing listed; the neighbour in another /20 untouched. */
+static void test_limit_challenge(void)
+{
+	env_reset();
+	env.limits = limits(10, 1);
+	build(DNS_TYPE_A, 0, false, false, false);
+	unsigned full = 0, tcs = 0;
+	for (int i = 0; i < 50; i++) {
+		CU_ASSERT_EQUAL(run(false, 5000), QUERY_SEND);
+		if (tc() && ancount() == 0)
+			tcs++;
+		else if (ancount() == 1)
+			full++;
+		CU_ASSERT_EQUAL(q.list.bits, 0);
+	}
+	CU_ASSERT_EQUAL(full, 10);
+	CU_ASSERT_EQUAL(tcs, 40);
+	CU_ASSERT_EQUAL(st.c[STATS_LIMITS_CHALLENGED], 40);
+	CU_ASSERT_EQUAL(st.c[STATS_LIMITS_DROPPED], 0);
+	/* TCP is never limited */
+	CU_ASSERT_EQUAL(run(true, 5000), QUERY_SEND);
+	CU_ASSERT_EQUAL(ancount(), 1);
+	/* with a client cookie (cookies on): BADCOOKIE, not TC */
+	struct cookie_params cp = { .secret = (const uint8_t *)"0123456789abcdef" };
+	struct cookie_ctx *cc = cookie_ctx_new(&cp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cc);
+	cfg.cookies = cc;
+	build(DNS_TYPE_A, 0, true, true, false);
+	CU_ASSERT_EQUAL(run(false, 5000), QUERY_SEND);
+	CU_ASSERT_EQUAL(q.req.rcode, DNS_RCODE_BADCOOKIE);
+	CU_ASSERT_FALSE(tc());
+	cfg.cookies = NULL;
+	cookie_ctx_free(cc);
+	limits_free(env.limits);
+}
+
+/* slip 0: the excess is dropped, the prefix that was over noted. */
+static void test_limit_slip_zero(void)
+{
+	env_reset();
+	env.limits = limits(10, 0);
+	build(DNS_TYPE_A, 0, false, false, false);
+	unsigned sent = 0;
+	for (int i = 0; i < 20; i++)
+		sent += run(false, 5000) == QUERY_SEND;
+	CU_ASSERT_EQUAL(sent, 10);
+	CU_ASSERT_EQUAL(st.c[STATS_LIMITS_DROPPED], 10);
+	CU_ASSERT_EQUAL(q.list.bits, 32);
+	CU_ASSERT_EQUAL(q.list.family, AF_INET);
+	CU_ASSERT_EQUAL(memcmp(q.list.addr, &src4.sin_addr, 4), 0);
+	limits_free(env.limits);
+}
+
+/* Cookies required: a UDP query without a valid server cookie gets TC
+ * (no cookie) without any lookup; TCP is answered. */
+static void test_cookie_required(void)
+{
+	struct cookie_params cp = { .secret = (const uint8_t *)"0123456789abcdef" };
+	struct cookie_ctx *cc = cookie_ctx_new(&cp);
+
+	env_reset();
+	cfg.cookies = cc;
+	cfg.cookie_require = COOKIE_REQUIRE_ON;
+	build(DNS_TYPE_A, 0, false, false, false);
+	CU_ASSERT_EQUAL(run(false, 1000), QUERY_SEND);
+	CU_ASSERT_TRUE(tc());
+	CU_ASSERT_EQUAL(ancount(), 0);
+	CU_ASSERT_EQUAL(run(true, 1000), QUERY_SEND);
+	CU_ASSERT_EQUAL(ancount(), 1);
+	cfg.cookie_require = COOKIE_REQUIRE_OFF;
+	cfg.cookies = NULL;
+	cookie_ctx_free(cc);
+}
+
+/* acl: sources: NOTIFY and SOA bypass the limits and RRL; an A query from
+ * the same source does not. */
+static void test_trusted(void)
+{
+	struct cidr trusted;
+	struct rrl_config rc;
+
+	env_reset();
+	CU_ASSERT_EQUAL(cidr_parse("192.0.2.0/24", &trusted), 0);
+	env.trusted = &trusted;
+	env.trusted_count = 1;
+	env.limits = limits(5, 0);
+	rrl_config_init(&rc);
+	rc.responses_per_second = 5;
+	rc.slip = 0;
+	env.rrl = rrl_new(&rc, (const uint8_t *)"0123456789abcdef", NULL);
+	build(DNS_TYPE_SOA, 0, false, false, true);
+	for (int i = 0; i < 100; i++)
+		CU_ASSERT_EQUAL(run(false, 9000), QUERY_SEND);
+	CU_ASSERT_EQUAL(ancount(), 1);
+	build(DNS_TYPE_SOA, DNS_OPCODE_NOTIFY, false, false, true);
+	for (int i = 0; i < 100; i++)
+		CU_ASSERT_EQUAL(run(false, 9000), QUERY_SEND);
+	CU_ASSERT_EQUAL(rcode(), DNS_RCODE_NOTAUTH);   /* no NOTIFY yet */
+	CU_ASSERT_EQUAL(st.c[STATS_LIMITS_DROPPED], 0);
+	build(DNS_TYPE_A, 0, false, false, false);
+	unsigned sent = 0;
+	for (int i = 0; i < 100; i++)
+		sent += run(false, 9000) == QUERY_SEND;
+	CU_ASSERT(sent <= 5);
+	/* another address is not trusted */
+	inet_pton(AF_INET, "198.51.100.7", &src4.sin_addr);
+	build(DNS_TYPE_SOA, 0, false, false, true);
+	sent = 0;
+	for (int i = 0; i < 100; i++)
+		sent += run(false, 9000) == QUERY_SEND;
+	CU_ASSERT(sent <= 5);
+	inet_pton(AF_INET, "192.0.2.7", &src4.sin_addr);
+	rrl_free(env.rrl);
+	limits_free(env.limits);
+}
+
+/* RRL's slip: the reply rewritten in place to TC, question and OPT kept,
+ * the rcode and AA kept, no records. */
+static void test_rrl_slip(void)
+{
+	struct rrl_config rc;
+
+	env_reset();
+	rrl_config_init(&rc);
+	rc.responses_per_second = 2;
+	rc.slip = 1;
+	env.rrl = rrl_new(&rc, (const uint8_t *)"0123456789abcdef", NULL);
+	build(DNS_TYPE_A, 0, true, false, false);
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(run(false, 3000), QUERY_SEND);
+		CU_ASSERT_EQUAL(ancount(), 1);
+	}
+	CU_ASSERT_EQUAL(run(false, 3000), QUERY_SEND);
+	CU_ASSERT_TRUE(tc());
+	CU_ASSERT_TRUE(resp[2] & (DNS_AA >> 8));
+	CU_ASSERT_EQUAL(ancount(), 0);
+	CU_ASSERT_EQUAL(resp[9], 0);
+	CU_ASSERT_EQUAL(resp[11], 1);                 /* the OPT */
+	CU_ASSERT_EQUAL(q.resp_len, qn);              /* question + OPT */
+	CU_ASSERT_EQUAL(memcmp(resp + 12, qb + 12, qn - 12 - 11), 0);
+	CU_ASSERT_EQUAL(st.c[STATS_RRL_SLIPPED + RRL_CLASS_RESPONSE], 1);
+	CU_ASSERT_EQUAL(st.c[STATS_TRUNCATED], 1);
+	/* TCP: never rate limited */
+	CU_ASSERT_EQUAL(run(true, 3000), QUERY_SEND);
+	CU_ASSERT_EQUAL(ancount(), 1);
+	rrl_free(env.rrl);
+}
+
+/* Dispatch: NOTIFY NOTAUTH, unknown opcode NOTIMP, AXFR over UDP NOTIMP
+ * and over TCP NOTAUTH (transfers are issue 13). */
+static void test_dispatch(void)
+{
+	env_reset();
+	build(DNS_TYPE_SOA, DNS_OPCODE_NOTIFY, false, false, true);
+	run(false, 1000);
+	CU_ASSERT_EQUAL(rcode(), DNS_RCODE_NOTAUTH);
+	build(DNS_TYPE_A, 3, false, false, false);
+	run(false, 1000);
+	CU_ASSERT_EQUAL(rcode(), DNS_RCODE_NOTIMP);
+	build(DNS_TYPE_AXFR, 0, false, false, true);
+	run(false, 1000);
+	CU_ASSERT_EQUAL(rcode(), DNS_RCODE_NOTIMP);
+	run(true, 1000);
+	CU_ASSERT_EQUAL(rcode(), DNS_RCODE_NOTAUTH);
+}
+
+int main(void)
+{
+	static const struct unit_test tests[] = {
+		{ "parse: garbage dropped", test_parse_drop },
+		{ "admission: over the limit, challenged", test_limit_challenge },
+		{ "admission: slip 0 drops and notes the prefix", test_limit_slip_zero },
+		{ "admission: cookies required", test_cookie_required },
+		{ "admission: trusted replication sources", test_trusted },
+		{ "policy: RRL slip in place", test_rrl_slip },
+		{ "dispatch: opcodes and transfers", test_dispatch },
+	};
+
+	return unit_run("query", suite_init, suite_clean, tests,
+			UNIT_COUNT(tests));
+}

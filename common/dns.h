@@ -83,6 +83,7 @@
 #define DNS_TYPE_IXFR 251
 #define DNS_TYPE_AXFR 252
 #define DNS_TYPE_ANY 255
+#define DNS_TYPE_CAA 257
 
 /* Classes. */
 #define DNS_CLASS_IN 1

@@ -33,6 +33,8 @@ const char *lv_strerror(int code)
 		return "configuration error";
 	case LV_EEXIST:
 		return "already exists";
+	case LV_EDNAME:
+		return "data below a DNAME, or a second DNAME at one name";
 	}
 	if (code < 0 && code > -4096)
 		return strerror(-code);

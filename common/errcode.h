@@ -17,6 +17,7 @@ enum lv_error {
 	LV_ESYNTAX = -1007, /* zone file syntax error */
 	LV_ECONFIG = -1008, /* configuration error */
 	LV_EEXIST = -1009,  /* duplicate (zone, listener, ...) */
+	LV_EDNAME = -1010,  /* data below a DNAME, or a second DNAME */
 };
 
 /* Text for a Levee code or a negative errno. Never NULL. */

@@ -1,6 +1,7 @@
 /* zload.h -- zone file (RFC 1035 master file) to zone, with ldns.
  *
- * The only file in Levee that holds ldns objects for zone data. Records are
+ * zload.c and its splitter zsplit.c (a large file on several threads) are
+ * the only files in Levee that hold ldns objects for zone data. Records are
  * streamed one at a time (ldns_rr_new_frm_fp_l) into a zone_builder, so a
  * large zone never exists as an ldns_zone. Supports $ORIGIN, $TTL, $INCLUDE
  * (relative to the including file's directory), relative names, "@", every

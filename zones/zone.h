@@ -6,8 +6,10 @@
  * encloser of any name below the apex is simply its longest suffix that is a
  * node. Everything the query path needs is computed at build time: the RRsets
  * in wire form, and node flags for wildcards, delegations, DNAMEs and data
- * occluded below a cut. After zone_builder_finish() the zone is immutable and
- * may be read by any number of threads without locks.
+ * occluded below a cut. Zones are made by the zone builder (zone_builder.h);
+ * after zone_builder_finish() the zone is immutable and may be read by any
+ * number of threads without locks. This header is the read side
+ * (zone.c).
  *
  * The structs below are exposed read-only for the answer engine in server/,
  * which walks them on the hot path; nothing outside zones/ writes them.
@@ -40,7 +42,9 @@ enum znode_flags {
 	ZNODE_NONAUTH = 1 << 2,    /* strictly below a zone cut (glue or occluded) */
 	ZNODE_CNAME = 1 << 3,      /* holds a CNAME */
 	ZNODE_DNAME = 1 << 4,      /* holds a DNAME (redirects names below it) */
-	ZNODE_UNDER_DNAME = 1 << 5,/* strictly below a DNAME: occluded */
+	ZNODE_UNDER_DNAME = 1 << 5,/* strictly below a DNAME: only NSEC3
+				    * data under an apex DNAME, as the
+				    * builder refuses all else there */
 	ZNODE_WILDCARD = 1 << 6,   /* first label is "*" */
 	ZNODE_EMPTY = 1 << 7,      /* empty non-terminal: no RRsets */
 };
@@ -93,42 +97,6 @@ const struct rrset *znode_rrset(const struct zone_node *n, uint16_t type);
  * and not below another cut, else the nearest ancestor delegation that is not
  * NONAUTH. NULL when n is authoritative data. O(labels). */
 const struct zone_node *znode_cut(const struct zone_node *n);
-
-/* --- building (one thread; used by zload.c and, later, transfers) --- */
-
-struct zone_builder;
-
-/* Starts a zone for origin (wire form, any case). NULL when out of memory. */
-struct zone_builder *zone_builder_new(const uint8_t *origin);
-
-/* Adds one record. owner: wire form, any case; rdata in wire form, names
- * uncompressed. Returns 0, or an error with a reason written to err:
- *   LV_EOUTSIDE   owner not at or below the origin,
- *   LV_ESOA2      a second SOA,
- *   LV_ECNAME     CNAME beside other data (RRSIG/NSEC allowed) or a second CNAME,
- *   -ENOMEM.
- * Duplicate records (same type, class and rdata) are silently merged.
- * Class must be IN (other classes: LV_ECLASS). */
-int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
-		     uint16_t type, uint16_t rclass, uint32_t ttl,
-		     const uint8_t *rdata, uint16_t rdlen,
-		     char *err, size_t errlen);
-
-/* A hint that a record of owner (wire form, any case) will be added soon:
- * starts loading the build index slot of its name into the cache, so
- * that a loader holding records ahead hides the miss. Changes nothing;
- * O(name length). */
-void zone_builder_prefetch(const struct zone_builder *b, const uint8_t *owner);
-
-/* Checks the zone as a whole (SOA and NS at the apex), computes node flags,
- * sorts sets and builds the hash index. On success returns 0, stores the zone
- * in *out and frees the builder; on error (LV_ENOSOA, LV_ENONS, -ENOMEM)
- * writes the reason to err and frees the builder too. */
-int zone_builder_finish(struct zone_builder *b, struct zone **out,
-			char *err, size_t errlen);
-
-/* Abandons a build. NULL accepted. */
-void zone_builder_free(struct zone_builder *b);
 
 /* Frees a zone and everything in its arena. NULL accepted. Main only, after
  * no reader can still hold it (see zdb.h). */

@@ -15,6 +15,7 @@
 #include <CUnit/Basic.h>
 #include <urcu-qsbr.h>
 
+#include "common/dns.h"
 #include "zones/arena.h"
 #include "common/errcode.h"
 #include "zones/internal.h"
@@ -22,6 +23,7 @@
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
+#include "zones/zone_builder.h"
 #include "unit.h"
 
 #define DATA TEST_DATA_DIR "/unit/"
@@ -129,7 +131,7 @@ static void test_arena_errcode(void)
 
 	const int codes[] = { LV_EMALF, LV_EOUTSIDE, LV_ESOA2, LV_ECNAME,
 			      LV_ENOSOA, LV_ENONS, LV_ECLASS, LV_ESYNTAX,
-			      LV_ECONFIG, LV_EEXIST };
+			      LV_ECONFIG, LV_EEXIST, LV_EDNAME };
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		CU_ASSERT_STRING_NOT_EQUAL(lv_strerror(codes[i]),
 					   "unknown error");
@@ -208,7 +210,8 @@ static void test_load_structure(void)
 	CU_ASSERT_PTR_NULL(znode_cut(find(mainz, "www.example.com")));
 	CU_ASSERT_PTR_NULL(znode_cut(apex));
 
-	/* CNAME with RRSIG and NSEC beside it, DNAME and below. */
+	/* CNAME with RRSIG and NSEC beside it; a DNAME (nothing below it:
+	 * see test_bug_dname_occluded). */
 	n = find(mainz, "cname.example.com");
 	CU_ASSERT_EQUAL(n->flags, ZNODE_CNAME);
 	CU_ASSERT_EQUAL(n->rrset_count, 3);
@@ -218,18 +221,16 @@ static void test_load_structure(void)
 	CU_ASSERT_PTR_NULL(znode_rrset(n, 1));
 	n = find(mainz, "dn.example.com");
 	CU_ASSERT_EQUAL(n->flags, ZNODE_DNAME);
-	p = find(mainz, "x.dn.example.com");
-	CU_ASSERT_EQUAL(p->flags, ZNODE_UNDER_DNAME);
-	CU_ASSERT_PTR_NULL(znode_cut(p));
+	CU_ASSERT_PTR_NULL(znode_cut(n));
 
 	/* Node and record counts: apex, ns1, www, mail, txt, unk, c, b.c,
 	 * a.b.c, wild, *.wild, sub, ns.sub, deep.ns.sub, in.sub, cname, dn,
-	 * x.dn, multi, inc, host.inc, after, rel, r1.rel, r2. */
-	CU_ASSERT_EQUAL(zone_node_count(mainz), 25);
+	 * multi, inc, host.inc, after, rel, r1.rel, r2. */
+	CU_ASSERT_EQUAL(zone_node_count(mainz), 24);
 	/* SOA+2NS, ns1, 2 www, mx, txt, unk, a.b.c, 2 wild, sub NS, 2 glue,
-	 * in.sub NS, CNAME+RRSIG+NSEC, DNAME, x.dn, multi MX, 2 inc, after,
+	 * in.sub NS, CNAME+RRSIG+NSEC, DNAME, multi MX, 2 inc, after,
 	 * r1.rel, r2. */
-	CU_ASSERT_EQUAL(zone_record_count(mainz), 27);
+	CU_ASSERT_EQUAL(zone_record_count(mainz), 26);
 }
 
 static void test_closest_encloser(void)
@@ -352,6 +353,251 @@ static void test_include_origin_ttl(void)
 	CU_ASSERT_EQUAL(find(mainz, "rel.example.com")->flags, ZNODE_EMPTY);
 	CU_ASSERT_PTR_NULL(find(mainz, "r1.rel"));
 	CU_ASSERT_PTR_NOT_NULL(find(mainz, "r2.example.com"));
+}
+
+/* --- zones written by the test itself --- */
+
+/* Five lines before the records a test adds: its first record is line 6. */
+#define ZHEAD "$ORIGIN example.com.\n$TTL 300\n@ SOA ns1 h 1 2 3 4 5\n" \
+	"@ NS ns1\nns1 A 192.0.2.1\n"
+
+static char text_path[64];
+
+/* Writes ZHEAD and body to a new file under /tmp (its name in text_path)
+ * and loads it as example.com; returns zload_file()'s code. */
+static int load_text(const char *body, struct zone **z, char *err,
+		     size_t errlen)
+{
+	FILE *fp;
+	int fd, rc;
+
+	snprintf(text_path, sizeof(text_path), "/tmp/levee-zone-XXXXXX");
+	fd = mkstemp(text_path);
+	CU_ASSERT_FATAL(fd >= 0);
+	fp = fdopen(fd, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs(ZHEAD, fp);
+	fputs(body, fp);
+	fclose(fp);
+	*z = NULL;
+	err[0] = '\0';
+	rc = zload_file("example.com.", text_path, z, err, errlen);
+	unlink(text_path);
+	return rc;
+}
+
+/* body must be refused with rc and "PATH:line: " + msg. */
+static void refuse_text(const char *body, int want_rc, int line,
+			const char *msg)
+{
+	char err[512], want[600];
+	struct zone *z;
+	int rc = load_text(body, &z, err, sizeof(err));
+
+	snprintf(want, sizeof(want), "%s:%d: %s", text_path, line, msg);
+	if (rc != want_rc || strcmp(err, want) != 0)
+		fprintf(stderr, "\nrc %d (want %d) '%s'\n  want '%s'\n", rc,
+			want_rc, err, want);
+	CU_ASSERT_EQUAL(rc, want_rc);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	CU_ASSERT_PTR_NULL(z);
+	zone_free(z);
+}
+
+/* Finding 9 of issue 11: "\# 0" (RFC 3597 5) for a type whose RDATA may
+ * be empty refused the whole zone, as ldns's descriptor of NULL wants one
+ * field. NULL's RDATA is "anything at all" (RFC 1035 3.3.10), APL's zero
+ * or more items (RFC 3123); knotd (as TYPE10), nsd and named serve them.
+ * Types that need RDATA stay refused. */
+static void test_bug_null_empty_rdata(void)
+{
+	static const uint8_t empty_null[] = {
+		0, DNS_TYPE_NULL, 0, DNS_CLASS_IN, 0, 0, 1, 44, 0, 0 };
+	static const char *const need[] = {
+		"A", "AAAA", "NS", "CNAME", "DNAME", "MX", "TXT", "SRV", "PTR",
+		"NSEC", "DS", "HINFO", "CAA",
+	};
+	const struct zone_node *n;
+	const struct rrset *s;
+	struct zone *z;
+	char err[512], body[128];
+	int rc;
+
+	rc = load_text("n NULL \\# 0\n"
+		       "n2 TYPE10 \\# 0\n"
+		       "n2 NULL \\# 0 ; duplicate, merged\n"
+		       "n3 NULL \\# 2 abcd\n"
+		       "n3 NULL \\# 0\n"
+		       "apl APL \\# 0\n"
+		       "apl2 APL\n"
+		       "unk TYPE65400 \\# 0\n", &z, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+	n = find(z, "n.example.com");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	check_wire(znode_rrset(n, DNS_TYPE_NULL), empty_null,
+		   sizeof(empty_null));
+	n = find(z, "n2.example.com");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	check_wire(znode_rrset(n, DNS_TYPE_NULL), empty_null,
+		   sizeof(empty_null));
+	/* The empty record sorts first, beside a non-empty one. */
+	s = znode_rrset(find(z, "n3.example.com"), DNS_TYPE_NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(s->rr_count, 2);
+	CU_ASSERT_EQUAL(s->wire_len, 10 + 12);
+	CU_ASSERT_EQUAL(s->wire[9], 0);
+	CU_ASSERT_EQUAL(s->wire[10 + 9], 2);
+	for (const char *const *o = (const char *const[]){ "apl", "apl2",
+							  "unk", NULL };
+	     *o; o++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s.example.com", *o);
+		n = find(z, name);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+		CU_ASSERT_EQUAL(n->rrset_count, 1);
+		CU_ASSERT_EQUAL(n->rrsets[0].rr_count, 1);
+		CU_ASSERT_EQUAL(n->rrsets[0].wire_len, 10);
+	}
+	CU_ASSERT_EQUAL(zone_record_count(z), 3 + 7);
+	zone_free(z);
+
+	/* Without loosening anything else: types that need RDATA. */
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		char msg[64];
+
+		snprintf(body, sizeof(body), "x %s \\# 0\n", need[i]);
+		snprintf(msg, sizeof(msg),
+			 "empty RDATA is not valid for type %s", need[i]);
+		refuse_text(body, LV_EMALF, 6, msg);
+	}
+	/* NULL needs "\\# 0" to be empty, as any type without a text form. */
+	rc = load_text("x NULL\n", &z, err, sizeof(err));
+	CU_ASSERT_EQUAL(rc, LV_ESYNTAX);
+	CU_ASSERT_PTR_NULL(z);
+}
+
+/* Finding 7 of issue 11: data occluded by a DNAME was loaded and used
+ * ("x.d DNAME y." below "d DNAME t." answered through the lower one).
+ * RFC 6672 2.4: no data below a DNAME, and one DNAME per name. knotd
+ * 3.2.6 (a mandatory semantic check) and nsd refuse such a zone, so
+ * Levee does too, naming the line of the record that breaks the rule, in
+ * whichever order the two records come. */
+static void test_bug_dname_occluded(void)
+{
+	struct zone *z;
+	const struct zone_node *n;
+	char err[512];
+	int rc;
+
+	/* The finding's zone, then the two DNAMEs the other way round. */
+	refuse_text("d DNAME t.example.com.\nx.d DNAME y.example.com.\n"
+		    "a.x.d A 192.0.2.2\n", LV_EDNAME, 7,
+		    "DNAME at x.d.example.com. is below the DNAME at "
+		    "d.example.com. (RFC 6672 2.4)");
+	refuse_text("x.d DNAME y.example.com.\nd DNAME t.example.com.\n",
+		    LV_EDNAME, 7,
+		    "DNAME at d.example.com. has data below it at "
+		    "x.d.example.com. (RFC 6672 2.4)");
+	/* Any data, at any depth, before or after the DNAME. */
+	refuse_text("d DNAME t.example.com.\nd A 192.0.2.1\n"
+		    "z.d A 192.0.2.3\n", LV_EDNAME, 8,
+		    "A at z.d.example.com. is below the DNAME at "
+		    "d.example.com. (RFC 6672 2.4)");
+	refuse_text("a.b.c.d TXT deep\nd DNAME t.example.com.\n", LV_EDNAME,
+		    7, "DNAME at d.example.com. has data below it at "
+		    "a.b.c.d.example.com. (RFC 6672 2.4)");
+	refuse_text("d DNAME t.example.com.\n*.d A 192.0.2.3\n", LV_EDNAME, 7,
+		    "A at *.d.example.com. is below the DNAME at "
+		    "d.example.com. (RFC 6672 2.4)");
+	refuse_text("d DNAME t.example.com.\nx.d NSEC d.example.com. A\n",
+		    LV_EDNAME, 7, "NSEC at x.d.example.com. is below the "
+		    "DNAME at d.example.com. (RFC 6672 2.4)");
+	/* Below a zone cut too, as knotd; and the apex's own names. */
+	refuse_text("sub NS ns.sub\nns.sub A 192.0.2.4\n"
+		    "x.sub DNAME t.example.com.\nq.x.sub A 192.0.2.5\n",
+		    LV_EDNAME, 9, "A at q.x.sub.example.com. is below the "
+		    "DNAME at x.sub.example.com. (RFC 6672 2.4)");
+	refuse_text("@ DNAME example.net.\n", LV_EDNAME, 6,
+		    "DNAME at example.com. has data below it at "
+		    "ns1.example.com. (RFC 6672 2.4)");
+	/* One DNAME per name; the same record twice is merged. */
+	refuse_text("d DNAME t.example.com.\nd DNAME u.example.com.\n",
+		    LV_EDNAME, 7, "second DNAME at d.example.com.");
+	rc = load_text("d DNAME t.example.com.\nd A 192.0.2.6\n"
+		       "D DNAME t.example.com. ; the same DNAME\n"
+		       "t A 192.0.2.7\n", &z, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+	n = find(z, "d.example.com");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(n->flags, ZNODE_DNAME);
+	CU_ASSERT_EQUAL(znode_rrset(n, DNS_TYPE_DNAME)->rr_count, 1);
+	CU_ASSERT_EQUAL(zone_record_count(z), 3 + 3);
+	zone_free(z);
+
+	/* Through the builder, as transfers will use it: a refused record
+	 * leaves nothing behind, and the build goes on. The NSEC3 chain of a
+	 * signed zone lies one label below the apex, and not below an apex
+	 * DNAME (knotd keeps it apart too). */
+	{
+		uint8_t origin[NAME_MAX_LEN], o[NAME_MAX_LEN];
+		uint8_t soa[64], nsec3[8] = { 1, 0, 0, 0, 0, 1, 0xaa, 0 };
+		uint8_t sig[20] = { 0, DNS_TYPE_NSEC3 }, a[4] = { 192, 0, 2, 1 };
+		size_t sl;
+		struct zone_builder *b;
+
+		W("test", origin);
+		sl = W("ns.example", soa);
+		sl += W("h.example", soa + sl);
+		memset(soa + sl, 0, 20);
+		sl += 20;
+		W("h1.test", o);
+		b = zone_builder_new(origin);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		CU_ASSERT_EQUAL(zone_builder_add(b, o, DNS_TYPE_NSEC3, 1, 60,
+						 nsec3, sizeof(nsec3), err,
+						 sizeof(err)), 0);
+		CU_ASSERT_EQUAL(zone_builder_add(b, origin, DNS_TYPE_SOA, 1, 60,
+						 soa, (uint16_t)sl, err,
+						 sizeof(err)), 0);
+		CU_ASSERT_EQUAL(zone_builder_add(b, origin, DNS_TYPE_NS, 1, 60,
+						 soa, 12, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(zone_builder_add(b, origin, DNS_TYPE_DNAME, 1,
+						 60, soa, 12, err,
+						 sizeof(err)), 0);
+		CU_ASSERT_EQUAL(zone_builder_add(b, o, DNS_TYPE_RRSIG, 1, 60,
+						 sig, sizeof(sig), err,
+						 sizeof(err)), 0);
+		CU_ASSERT_EQUAL(zone_builder_add(b, o, DNS_TYPE_A, 1, 60, a, 4,
+						 err, sizeof(err)), LV_EDNAME);
+		CU_ASSERT_STRING_EQUAL(err, "A at h1.test. is below the DNAME "
+				       "at test. (RFC 6672 2.4)");
+		W("x.h2.test", o);
+		CU_ASSERT_EQUAL(zone_builder_add(b, o, DNS_TYPE_NSEC3, 1, 60,
+						 nsec3, sizeof(nsec3), err,
+						 sizeof(err)), LV_EDNAME);
+		sig[1] = DNS_TYPE_A;
+		W("h3.test", o);
+		CU_ASSERT_EQUAL(zone_builder_add(b, o, DNS_TYPE_RRSIG, 1, 60,
+						 sig, sizeof(sig), err,
+						 sizeof(err)), LV_EDNAME);
+		CU_ASSERT_EQUAL(zone_builder_finish(b, &z, err, sizeof(err)), 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+		CU_ASSERT_EQUAL(zone_node_count(z), 2);
+		CU_ASSERT_PTR_NULL(find(z, "h2.test"));
+		CU_ASSERT_PTR_NULL(find(z, "h3.test"));
+		n = find(z, "h1.test");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+		CU_ASSERT_EQUAL(n->flags, ZNODE_UNDER_DNAME);
+		CU_ASSERT_EQUAL(n->rrset_count, 2);
+		zone_free(z);
+	}
 }
 
 /* --- the loader on several threads --- */
@@ -584,10 +830,10 @@ static void test_split_load(void)
 		zone_free(many);
 	}
 	/* A rejected guess: the rest of the file on the calling thread. */
-	zload_test_bad_guess = true;
+	zsplit_test_bad_guess = true;
 	zload_set_split(4096, 4);
 	many = load_ok("example.com", g.path);
-	zload_test_bad_guess = false;
+	zsplit_test_bad_guess = false;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(many);
 	same_zone(one, many, &g);
 	zone_free(many);
@@ -630,10 +876,10 @@ static void test_split_errors(void)
 			split_refuse(g.path, parts,
 				     fault == 1 ? LV_ESYNTAX : LV_ECNAME,
 				     fault == 3 ? l1 : l2);
-		zload_test_bad_guess = true;
+		zsplit_test_bad_guess = true;
 		split_refuse(g.path, 3, fault == 1 ? LV_ESYNTAX : LV_ECNAME,
 			     fault == 3 ? l1 : l2);
-		zload_test_bad_guess = false;
+		zsplit_test_bad_guess = false;
 		gen_free(&g);
 	}
 }
@@ -709,6 +955,13 @@ static void test_builder_direct(void)
 	memset(soa + sl, 0, 20);
 	soa[sl + 3] = 42;
 	sl += 20;
+	/* The builder reads the serial: an SOA must hold it. */
+	CU_ASSERT_EQUAL(zone_builder_add(b, origin, 6, 1, 60, soa,
+					 (uint16_t)sl - 1, err, sizeof(err)),
+			LV_EMALF);
+	CU_ASSERT_STRING_EQUAL(err, "malformed SOA RDATA");
+	CU_ASSERT_EQUAL(zone_builder_add(b, origin, 6, 1, 60, soa, 8, err,
+					 sizeof(err)), LV_EMALF);
 	CU_ASSERT_EQUAL(zone_builder_add(b, origin, 6, 1, 60, soa,
 					 (uint16_t)sl, err, sizeof(err)), 0);
 	W("ns.test", owner);
@@ -862,6 +1115,8 @@ int main(void)
 		{ "rrset wire form", test_rrset_wire },
 		{ "$INCLUDE, $ORIGIN, $TTL", test_include_origin_ttl },
 		{ "refusals", test_refusals },
+		{ "test_bug_null_empty_rdata", test_bug_null_empty_rdata },
+		{ "test_bug_dname_occluded", test_bug_dname_occluded },
 		{ "split load: same zone", test_split_load },
 		{ "split load: errors in order", test_split_errors },
 		{ "builder directly", test_builder_direct },

@@ -1,0 +1,873 @@
+/* zone_builder.c -- builds one zone from records in any order.
+ *
+ * The contract (zone_builder.h): records in any order, duplicates merged,
+ * every zone rule checked as a record arrives, so a loader can name the
+ * line and a transfer the record that breaks it, and a refused record
+ * changes nothing. The zone file loader uses it today; transfers, reloads
+ * and IXFR will too.
+ *
+ * Adding. zone_builder_add() checks the record (owner inside the zone,
+ * class IN, one SOA, CNAME alone, one DNAME and nothing below it) before
+ * it touches anything: it finds the owner's node, or its deepest existing
+ * ancestor, in a build hash table (open addressing over node indices),
+ * and only once the record passed creates the node and every missing
+ * ancestor down from that one, so a node's parent always has a smaller
+ * index. Whether a DNAME lies above a new record is a walk up the parents,
+ * made only in a zone that has a DNAME; whether data lies below a new
+ * DNAME is a flag each node gets when its first child is made. Nodes
+ * (struct zone_node, 40 bytes, its name right behind it) are final from
+ * the start: they are carved from the zone arena's byte pool and never
+ * move, so parent and wildcard_child pointers are set at creation; a
+ * malloc'd array maps node index to node during the build. Records wait
+ * in a temporary arena as a linked list per node (16 bytes plus RDATA
+ * each), with per-node build data in one malloc'd array. A loader that
+ * holds records ahead calls zone_builder_prefetch() so the build hash's
+ * cache misses overlap.
+ *
+ * Finishing. zone_builder_finish() makes one pass over the nodes in index
+ * order: it sorts each node's records by type and RDATA (insertion sort;
+ * qsort for big nodes), drops duplicates, writes the RRsets in wire form,
+ * and derives the flags, parents first (NONAUTH below a cut, UNDER_DNAME
+ * below a DNAME). The build hash, whose slots carry the 32-bit hash
+ * beside the node index, becomes the zone's index in place, each slot
+ * rewritten as a 16-bit tag of the hash above the node's 48-bit address
+ * (internal.h; one malloc'd table, at most half full, freed by
+ * zone_free()); every other temporary structure is freed. The work is
+ * O(n) plus the per-node sorts. Nodes, names and wire bytes come from a
+ * byte pool carved out of arena blocks so small pieces are not padded to
+ * the arena's 16 bytes. For a zone of one A or AAAA record per name a
+ * node costs about 40 (node) + 24 (rrset) + name + wire + 8 to 16 (index)
+ * bytes.
+ *
+ * Ownership: the builder owns the zone under construction and its
+ * temporary memory until zone_builder_finish() hands the zone (one
+ * reference) to the caller or zone_builder_free() drops it all. One
+ * thread at a time; no lock, no global state.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dns.h"
+#include "zones/arena.h"
+#include "common/errcode.h"
+#include "zones/internal.h"
+#include "common/name.h"
+#include "zones/zone.h"
+#include "zones/zone_builder.h"
+
+#define ZONE_ARENA_CHUNK (256 * 1024)
+#define ZONE_POOL_BLOCK (64 * 1024)
+
+/* Small pieces (names, wire bytes, rrset arrays) from arena blocks. */
+struct zone_pool {
+	struct arena *arena;
+	uint8_t *cur;
+	size_t left;
+};
+
+static void *zone_pool_alloc(struct zone_pool *p, size_t size, size_t align)
+{
+	size_t pad = (align - ((uintptr_t)p->cur & (align - 1))) & (align - 1);
+	void *r;
+
+	if (size > ZONE_POOL_BLOCK / 8)
+		return arena_alloc(p->arena, size);
+	if (!p->cur || pad + size > p->left) {
+		p->cur = arena_alloc(p->arena, ZONE_POOL_BLOCK);
+		if (!p->cur)
+			return NULL;
+		p->left = ZONE_POOL_BLOCK;
+		pad = 0;
+	}
+	r = p->cur + pad;
+	p->cur += pad + size;
+	p->left -= pad + size;
+	return r;
+}
+
+/* A record waiting for finish(); RDATA follows. */
+struct brec {
+	struct brec *next;
+	uint16_t type;
+	uint16_t rdlen;
+	uint32_t ttl;
+	uint8_t rdata[];
+};
+
+enum {
+	BHAS_SOA = 1 << 0,
+	BHAS_CNAME = 1 << 1,
+	BHAS_OTHER = 1 << 2,  /* anything but CNAME, RRSIG, NSEC */
+	BHAS_NS = 1 << 3,
+	BHAS_DNAME = 1 << 4,
+	BHAS_BELOW = 1 << 5,  /* a node below it exists, so data does */
+};
+
+/* Build-time data of one node, indexed like the nodes. */
+struct bnode {
+	struct brec *head;    /* newest record first */
+	uint32_t nrec;
+	uint32_t has;
+};
+
+struct zone_builder {
+	struct zone *z;
+	struct zone_pool pool;      /* final: names, rrsets, wire */
+	struct arena *tmp;          /* temporary: brec */
+	struct zone_pool tpool;
+	struct zone_node **nodes;   /* node index -> node (in the zone arena) */
+	struct bnode *info;
+	size_t count, cap;
+	uint64_t *hash;             /* becomes zone->index, see there */
+	uint32_t hash_mask;
+	int64_t last;               /* node of the previous record */
+	size_t dnames;              /* nodes holding a DNAME */
+	uint8_t origin[NAME_MAX_LEN];
+	size_t origin_len;
+	int origin_labels;
+	size_t records;
+};
+
+static inline struct zone_node *bnode_at(struct zone_builder *b, size_t i)
+{
+	return b->nodes[i];
+}
+
+static void zone_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void zone_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* --- build hash --- */
+
+static int64_t zone_bfind(struct zone_builder *b, const uint8_t *lname,
+			  size_t len, uint32_t h)
+{
+	uint32_t i = h & b->hash_mask;
+
+	for (;;) {
+		uint64_t s = b->hash[i];
+		struct zone_node *n;
+		uint32_t idx = (uint32_t)s - 1;
+
+		if (s == 0)
+			return -1;
+		if ((uint32_t)(s >> 32) == h) {
+			n = bnode_at(b, idx);
+			if (n->name_len == len &&
+			    memcmp(n->name, lname, len) == 0)
+				return idx;
+		}
+		i = (i + 1) & b->hash_mask;
+	}
+}
+
+static int zone_bhash_grow(struct zone_builder *b)
+{
+	uint32_t nmask = b->hash_mask * 2 + 1;
+	uint64_t *nh = calloc((size_t)nmask + 1, sizeof(*nh));
+
+	if (!nh)
+		return -ENOMEM;
+	/* Slots are written at random: map the pages in at once. */
+	arena_prefault(nh, ((size_t)nmask + 1) * sizeof(*nh));
+	for (size_t k = 0; k <= b->hash_mask; k++) {
+		uint64_t s = b->hash[k];
+		uint32_t i = (uint32_t)(s >> 32) & nmask;
+
+		if (!s)
+			continue;
+		while (nh[i])
+			i = (i + 1) & nmask;
+		nh[i] = s;
+	}
+	free(b->hash);
+	b->hash = nh;
+	b->hash_mask = nmask;
+	return 0;
+}
+
+/* New node for lname (lowercase) under parent index `parent` (-1 for the
+ * apex). Returns its index or -ENOMEM. */
+static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
+			      size_t len, uint32_t h, int64_t parent)
+{
+	struct zone_node *n;
+	uint8_t *name;
+	size_t idx = b->count;
+	uint32_t i;
+
+	if (idx >= UINT32_MAX - 1)
+		return -ENOMEM;
+	if (idx >= b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 1024;
+		struct bnode *ni = realloc(b->info, ncap * sizeof(*ni));
+		struct zone_node **nn;
+
+		if (!ni)
+			return -ENOMEM;
+		b->info = ni;
+		nn = realloc(b->nodes, ncap * sizeof(*nn));
+		if (!nn)
+			return -ENOMEM;
+		b->nodes = nn;
+		b->cap = ncap;
+	}
+	if ((idx + 1) * 2 > (size_t)b->hash_mask + 1 && zone_bhash_grow(b))
+		return -ENOMEM;
+	/* The name right behind its node: one cache line or two per hit. */
+	n = zone_pool_alloc(&b->pool, sizeof(*n) + len, 8);
+	if (!n)
+		return -ENOMEM;
+	if ((uint64_t)(uintptr_t)n >> ZONE_PTR_BITS)
+		return -ENOMEM; /* cannot be tagged (see ZONE_PTR_BITS) */
+	name = (uint8_t *)(n + 1);
+	memcpy(name, lname, len);
+	b->nodes[idx] = n;
+	memset(n, 0, sizeof(*n));
+	n->name = name;
+	n->name_len = (uint8_t)len;
+	n->label_count = (uint8_t)name_label_count(lname);
+	if (lname[0] == 1 && lname[1] == '*')
+		n->flags |= ZNODE_WILDCARD;
+	if (parent >= 0) {
+		struct zone_node *p = bnode_at(b, (size_t)parent);
+
+		n->parent = p;
+		if (n->flags & ZNODE_WILDCARD)
+			p->wildcard_child = n;
+	} else {
+		n->flags |= ZNODE_APEX;
+	}
+	memset(&b->info[idx], 0, sizeof(b->info[idx]));
+	if (parent >= 0)
+		b->info[parent].has |= BHAS_BELOW;
+	b->count++;
+
+	i = h & b->hash_mask;
+	while (b->hash[i])
+		i = (i + 1) & b->hash_mask;
+	b->hash[i] = (uint64_t)h << 32 | ((uint32_t)idx + 1);
+	return (int64_t)idx;
+}
+
+/* Index of the deepest node that is lname (lowercase, at or below the
+ * origin) or one of its ancestors; *strip gets the labels between them (0:
+ * lname itself is a node). The apex always exists, so there is one. */
+static int64_t zone_bnode_deepest(struct zone_builder *b,
+				  const uint8_t *lname, const uint8_t *offs,
+				  int labels, int *strip)
+{
+	size_t total = (size_t)offs[labels] + 1;
+	int k = labels - b->origin_labels; /* labels to strip to reach apex */
+	int64_t found = -1;
+	int at;
+
+	for (at = 0; at <= k; at++) {
+		const uint8_t *s = lname + offs[at];
+		size_t len = total - offs[at];
+
+		found = zone_bfind(b, s, len, name_hash(s, len));
+		if (found >= 0)
+			break;
+	}
+	*strip = at;
+	return found;
+}
+
+/* Creates the `strip` nodes missing between node `found` and lname (see
+ * zone_bnode_deepest); returns lname's index or -ENOMEM. */
+static int64_t zone_bnode_make(struct zone_builder *b, const uint8_t *lname,
+			       const uint8_t *offs, int labels, int64_t found,
+			       int strip)
+{
+	size_t total = (size_t)offs[labels] + 1;
+
+	while (strip > 0) {
+		const uint8_t *s;
+		size_t len;
+
+		strip--;
+		s = lname + offs[strip];
+		len = total - offs[strip];
+		found = zone_bnode_new(b, s, len, name_hash(s, len), found);
+		if (found < 0)
+			return found;
+	}
+	return found;
+}
+
+struct zone_builder *zone_builder_new(const uint8_t *origin)
+{
+	struct zone_builder *b = calloc(1, sizeof(*b));
+	struct arena *a;
+
+	if (!b)
+		return NULL;
+	a = arena_new(ZONE_ARENA_CHUNK);
+	b->tmp = arena_new(ZONE_ARENA_CHUNK);
+	if (!a || !b->tmp) {
+		arena_destroy(a);
+		arena_destroy(b->tmp);
+		free(b);
+		return NULL;
+	}
+	b->z = arena_alloc(a, sizeof(struct zone));
+	if (!b->z)
+		goto fail_arena;
+	memset(b->z, 0, sizeof(*b->z));
+	b->z->arena = a;
+	b->z->refs = 1;
+	b->pool.arena = a;
+	b->tpool.arena = b->tmp;
+	b->origin_len = name_to_lower(b->origin, origin);
+	b->origin_labels = name_label_count(b->origin);
+	b->hash_mask = 1023;
+	b->last = -1;
+	b->hash = calloc((size_t)b->hash_mask + 1, sizeof(*b->hash));
+	if (!b->hash)
+		goto fail_arena;
+	if (zone_bnode_new(b, b->origin, b->origin_len,
+			   name_hash(b->origin, b->origin_len), -1) < 0)
+		goto fail_all;
+	return b;
+fail_all:
+	free(b->hash);
+	free(b->nodes);
+	free(b->info);
+fail_arena:
+	arena_destroy(a);
+	arena_destroy(b->tmp);
+	free(b);
+	return NULL;
+}
+
+void zone_builder_free(struct zone_builder *b)
+{
+	if (!b)
+		return;
+	free(b->hash);
+	free(b->nodes);
+	free(b->info);
+	arena_destroy(b->tmp);
+	if (b->z)
+		arena_destroy(b->z->arena);
+	free(b);
+}
+
+static const char *zone_type_text(uint16_t type, char *buf, size_t len)
+{
+	static const struct { uint16_t type; const char *name; } names[] = {
+		{ DNS_TYPE_A, "A" }, { DNS_TYPE_NS, "NS" },
+		{ DNS_TYPE_CNAME, "CNAME" }, { DNS_TYPE_SOA, "SOA" },
+		{ DNS_TYPE_PTR, "PTR" }, { DNS_TYPE_MX, "MX" },
+		{ DNS_TYPE_TXT, "TXT" }, { DNS_TYPE_AAAA, "AAAA" },
+		{ DNS_TYPE_SRV, "SRV" }, { DNS_TYPE_DNAME, "DNAME" },
+		{ DNS_TYPE_DS, "DS" }, { DNS_TYPE_RRSIG, "RRSIG" },
+		{ DNS_TYPE_NSEC, "NSEC" }, { DNS_TYPE_DNSKEY, "DNSKEY" },
+		{ DNS_TYPE_NSEC3, "NSEC3" }, { DNS_TYPE_CAA, "CAA" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].type == type)
+			return names[i].name;
+	snprintf(buf, len, "TYPE%u", type);
+	return buf;
+}
+
+/* Length of the uncompressed name at the start of p[0, n), or 0 when
+ * none is there (truncated, a compression pointer, over 255 bytes). */
+static size_t zone_name_len(const uint8_t *p, size_t n)
+{
+	size_t o = 0;
+
+	while (o < n) {
+		if (p[o] == 0)
+			return o + 1;
+		if (p[o] > 63)
+			return 0;
+		o += 1u + p[o];
+		if (o >= NAME_MAX_LEN)
+			return 0;
+	}
+	return 0;
+}
+
+/* Whether a record is NSEC3 data (an NSEC3, or an RRSIG that covers
+ * one) one label below the apex, where RFC 5155 puts NSEC3 owners. Such
+ * records may lie below a DNAME at the apex: they belong to the NSEC3
+ * chain, not to the names the DNAME redirects (knotd keeps them in a tree
+ * of their own). */
+static bool zone_is_nsec3_data(const struct zone_builder *b, int labels,
+			       uint16_t type, const uint8_t *rdata,
+			       uint16_t rdlen)
+{
+	if (labels != b->origin_labels + 1)
+		return false;
+	return type == DNS_TYPE_NSEC3 ||
+	       (type == DNS_TYPE_RRSIG && rdlen >= 2 &&
+		((uint16_t)(rdata[0] << 8 | rdata[1])) == DNS_TYPE_NSEC3);
+}
+
+/* A node below node idx that holds data other than NSEC3 data (see
+ * zone_is_nsec3_data), or NULL. Descendants come after their ancestors
+ * in index order. O(nodes x labels): only for a DNAME over a node that
+ * has nodes below it, which is an error or a signed zone's apex, once. */
+static const struct zone_node *zone_data_below(struct zone_builder *b,
+					       size_t idx)
+{
+	const struct zone_node *top = bnode_at(b, idx);
+
+	for (size_t i = idx + 1; i < b->count; i++) {
+		const struct zone_node *n = bnode_at(b, i), *p = n;
+		bool nsec3 = true;
+
+		while (p && p->label_count > top->label_count)
+			p = p->parent;
+		if (p != top || b->info[i].nrec == 0)
+			continue;
+		for (const struct brec *r = b->info[i].head; r && nsec3;
+		     r = r->next)
+			nsec3 = zone_is_nsec3_data(b, n->label_count, r->type,
+						   r->rdata, r->rdlen);
+		if (!nsec3)
+			return n;
+	}
+	return NULL;
+}
+
+/* The rules one record must keep with what the builder holds. idx is
+ * the owner's node when strip is 0, else its deepest existing ancestor
+ * (see zone_bnode_deepest). Returns 0 to add the record, 1 when it is a
+ * CNAME or DNAME already there (merged), or an error with its reason.
+ * O(labels) when the zone has a DNAME, O(1) otherwise. */
+static int zone_builder_check(struct zone_builder *b, const uint8_t *lname,
+			      int labels, int64_t idx, int strip,
+			      uint16_t type, const uint8_t *rdata,
+			      uint16_t rdlen, char *err, size_t errlen)
+{
+	const struct bnode *bn = strip ? NULL : &b->info[idx];
+	uint32_t has = bn ? bn->has : 0;
+	char text[NAME_MAX_LEN * 4 + 1], dtext[NAME_MAX_LEN * 4 + 1];
+	char tbuf[16];
+	const struct brec *r;
+	size_t m, rn;
+
+	if (type == DNS_TYPE_SOA) {
+		if (labels != b->origin_labels) {
+			zone_err(err, errlen, "SOA at %s, not at the zone apex",
+				 name_to_text(lname, text, sizeof(text)));
+			return LV_EMALF;
+		}
+		if (has & BHAS_SOA) {
+			zone_err(err, errlen, "second SOA record");
+			return LV_ESOA2;
+		}
+		/* finish() reads the serial behind the two names */
+		m = zone_name_len(rdata, rdlen);
+		rn = m ? zone_name_len(rdata + m, rdlen - m) : 0;
+		if (!rn || rdlen - m - rn != 20) {
+			zone_err(err, errlen, "malformed SOA RDATA");
+			return LV_EMALF;
+		}
+	}
+	if (type == DNS_TYPE_CNAME) {
+		if (has & BHAS_OTHER) {
+			zone_err(err, errlen, "CNAME beside other data at %s",
+				 name_to_text(lname, text, sizeof(text)));
+			return LV_ECNAME;
+		}
+	} else if (type != DNS_TYPE_RRSIG && type != DNS_TYPE_NSEC &&
+		   (has & BHAS_CNAME)) {
+		zone_err(err, errlen, "%s beside a CNAME at %s",
+			 zone_type_text(type, tbuf, sizeof(tbuf)),
+			 name_to_text(lname, text, sizeof(text)));
+		return LV_ECNAME;
+	}
+	/* CNAME and DNAME are singletons (RFC 2181 10.1, RFC 6672 2.4):
+	 * the same record again is merged, another one refused. */
+	if ((type == DNS_TYPE_CNAME && (has & BHAS_CNAME)) ||
+	    (type == DNS_TYPE_DNAME && (has & BHAS_DNAME))) {
+		for (r = bn->head; r; r = r->next)
+			if (r->type == type && r->rdlen == rdlen &&
+			    memcmp(r->rdata, rdata, rdlen) == 0)
+				return 1;
+		zone_err(err, errlen, "second %s at %s",
+			 zone_type_text(type, tbuf, sizeof(tbuf)),
+			 name_to_text(lname, text, sizeof(text)));
+		return type == DNS_TYPE_CNAME ? LV_ECNAME : LV_EDNAME;
+	}
+	/* RFC 6672 2.4: no data below a DNAME. Refused as knotd and nsd
+	 * do, in either order: data below one (here), a DNAME above data
+	 * (next). The apex's NSEC3 chain is not below its DNAME. */
+	if (b->dnames && !zone_is_nsec3_data(b, labels, type, rdata, rdlen)) {
+		const struct zone_node *p = bnode_at(b, (size_t)idx);
+
+		for (p = strip ? p : p->parent; p; p = p->parent) {
+			if (!(p->flags & ZNODE_DNAME))
+				continue;
+			zone_err(err, errlen, "%s at %s is below the DNAME at "
+				 "%s (RFC 6672 2.4)",
+				 zone_type_text(type, tbuf, sizeof(tbuf)),
+				 name_to_text(lname, text, sizeof(text)),
+				 name_to_text(p->name, dtext, sizeof(dtext)));
+			return LV_EDNAME;
+		}
+	}
+	if (type == DNS_TYPE_DNAME && (has & BHAS_BELOW)) {
+		const struct zone_node *d = zone_data_below(b, (size_t)idx);
+
+		if (d) {
+			zone_err(err, errlen, "DNAME at %s has data below it "
+				 "at %s (RFC 6672 2.4)",
+				 name_to_text(lname, text, sizeof(text)),
+				 name_to_text(d->name, dtext, sizeof(dtext)));
+			return LV_EDNAME;
+		}
+	}
+	return 0;
+}
+
+int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
+		     uint16_t type, uint16_t rclass, uint32_t ttl,
+		     const uint8_t *rdata, uint16_t rdlen,
+		     char *err, size_t errlen)
+{
+	uint8_t lname[NAME_MAX_LEN];
+	uint8_t offs[NAME_MAX_LABELS + 1];
+	char text[NAME_MAX_LEN * 4 + 1];
+	struct bnode *bn;
+	struct brec *r;
+	const struct zone_node *ln;
+	size_t len;
+	int64_t idx;
+	int labels, strip = 0, rc;
+
+	len = name_to_lower(lname, owner);
+	if (rclass != DNS_CLASS_IN) {
+		zone_err(err, errlen, "class %u of %s is not IN", rclass,
+			 name_to_text(lname, text, sizeof(text)));
+		return LV_ECLASS;
+	}
+	labels = zone_label_offsets(lname, offs);
+	if (labels < b->origin_labels ||
+	    len - offs[labels - b->origin_labels] != b->origin_len ||
+	    memcmp(lname + offs[labels - b->origin_labels], b->origin,
+		   b->origin_len) != 0) {
+		char otext[NAME_MAX_LEN * 4 + 1];
+
+		zone_err(err, errlen, "%s is outside the zone %s",
+			 name_to_text(lname, text, sizeof(text)),
+			 name_to_text(b->origin, otext, sizeof(otext)));
+		return LV_EOUTSIDE;
+	}
+	/* Records of one owner usually come together: try the last one.
+	 * Nothing is created before the record passed its checks, so a
+	 * refused record leaves the builder as it was. */
+	idx = b->last;
+	ln = idx >= 0 ? bnode_at(b, (size_t)idx) : NULL;
+	if (!ln || ln->name_len != len || memcmp(ln->name, lname, len) != 0)
+		idx = zone_bnode_deepest(b, lname, offs, labels, &strip);
+	if (idx < 0) {
+		zone_err(err, errlen, "out of memory");
+		return -ENOMEM; /* no apex: cannot happen */
+	}
+	rc = zone_builder_check(b, lname, labels, idx, strip, type, rdata,
+				rdlen, err, errlen);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+
+	r = zone_pool_alloc(&b->tpool, sizeof(*r) + rdlen, 8);
+	if (r && strip)
+		idx = zone_bnode_make(b, lname, offs, labels, idx, strip);
+	if (!r || idx < 0) {
+		zone_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	b->last = idx;
+	bn = &b->info[idx];
+	r->type = type;
+	r->rdlen = rdlen;
+	r->ttl = ttl;
+	if (rdlen)
+		memcpy(r->rdata, rdata, rdlen);
+	r->next = bn->head;
+	bn->head = r;
+	bn->nrec++;
+	if (type == DNS_TYPE_DNAME && !(bn->has & BHAS_DNAME)) {
+		/* zone_builder_check() walks ancestors by node flags */
+		bnode_at(b, (size_t)idx)->flags |= ZNODE_DNAME;
+		b->dnames++;
+	}
+	switch (type) {
+	case DNS_TYPE_SOA: bn->has |= BHAS_SOA | BHAS_OTHER; break;
+	case DNS_TYPE_CNAME: bn->has |= BHAS_CNAME; break;
+	case DNS_TYPE_NS: bn->has |= BHAS_NS | BHAS_OTHER; break;
+	case DNS_TYPE_DNAME: bn->has |= BHAS_DNAME | BHAS_OTHER; break;
+	case DNS_TYPE_RRSIG: case DNS_TYPE_NSEC: break;
+	default: bn->has |= BHAS_OTHER; break;
+	}
+	b->records++;
+	return 0;
+}
+
+void zone_builder_prefetch(const struct zone_builder *b, const uint8_t *owner)
+{
+	uint8_t lname[NAME_MAX_LEN];
+	size_t len = name_to_lower(lname, owner);
+
+	__builtin_prefetch(&b->hash[name_hash(lname, len) & b->hash_mask]);
+}
+
+/* Order of records in a node: type, then RDATA (shorter first on a tie of
+ * the common prefix); equal means duplicate. */
+static int zone_brec_cmp(const struct brec *a, const struct brec *b)
+{
+	size_t m;
+	int c;
+
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	m = a->rdlen < b->rdlen ? a->rdlen : b->rdlen;
+	c = memcmp(a->rdata, b->rdata, m);
+	if (c)
+		return c;
+	return (int)a->rdlen - (int)b->rdlen;
+}
+
+static int zone_brec_qcmp(const void *a, const void *b)
+{
+	return zone_brec_cmp(*(struct brec *const *)a,
+			     *(struct brec *const *)b);
+}
+
+static inline void zone_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void zone_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+struct zone_scratch {
+	struct brec **recs;
+	size_t cap;
+	struct { uint16_t type; uint32_t ttl; } *first;
+	size_t first_cap;
+};
+
+/* Writes the RRsets of node idx. Returns 0, -ENOMEM or LV_EMALF. */
+static int zone_build_node(struct zone_builder *b, size_t idx,
+			   struct zone_scratch *sc, char *err, size_t errlen)
+{
+	struct bnode *bn = &b->info[idx];
+	struct zone_node *n = bnode_at(b, idx);
+	size_t cnt = bn->nrec, uniq, nsets, nfirst = 0, wire = 0, j, k;
+	struct brec *r;
+	struct rrset *sets;
+	uint8_t *w;
+
+	if (cnt == 0)
+		return 0;
+	if (cnt > sc->cap) {
+		size_t ncap = cnt < 64 ? 64 : cnt;
+		struct brec **nr = realloc(sc->recs, ncap * sizeof(*nr));
+		void *nf = realloc(sc->first, ncap * sizeof(*sc->first));
+
+		if (nr)
+			sc->recs = nr;
+		if (nf)
+			sc->first = nf;
+		if (!nr || !nf)
+			return -ENOMEM;
+		sc->cap = sc->first_cap = ncap;
+	}
+	/* File order (the list is newest first). */
+	j = cnt;
+	for (r = bn->head; r; r = r->next)
+		sc->recs[--j] = r;
+	/* The TTL of a set is the TTL of its first record in the file. */
+	for (j = 0; j < cnt; j++) {
+		for (k = 0; k < nfirst; k++)
+			if (sc->first[k].type == sc->recs[j]->type)
+				break;
+		if (k == nfirst) {
+			sc->first[nfirst].type = sc->recs[j]->type;
+			sc->first[nfirst].ttl = sc->recs[j]->ttl;
+			nfirst++;
+		}
+	}
+	if (cnt <= 16) {
+		for (j = 1; j < cnt; j++) {
+			struct brec *x = sc->recs[j];
+
+			for (k = j; k > 0 && zone_brec_cmp(sc->recs[k - 1], x) > 0; k--)
+				sc->recs[k] = sc->recs[k - 1];
+			sc->recs[k] = x;
+		}
+	} else {
+		qsort(sc->recs, cnt, sizeof(*sc->recs), zone_brec_qcmp);
+	}
+	/* Drop duplicates, count sets and wire bytes. */
+	uniq = 0;
+	nsets = 0;
+	for (j = 0; j < cnt; j++) {
+		if (uniq && zone_brec_cmp(sc->recs[uniq - 1], sc->recs[j]) == 0)
+			continue;
+		if (!uniq || sc->recs[uniq - 1]->type != sc->recs[j]->type)
+			nsets++;
+		sc->recs[uniq++] = sc->recs[j];
+		wire += 10u + sc->recs[j]->rdlen;
+	}
+	sets = zone_pool_alloc(&b->pool, nsets * sizeof(*sets), 8);
+	w = zone_pool_alloc(&b->pool, wire, 1);
+	if (!sets || !w)
+		return -ENOMEM;
+	k = 0;
+	for (j = 0; j < uniq; ) {
+		uint16_t type = sc->recs[j]->type;
+		uint32_t ttl = 0;
+		size_t e, f;
+		struct rrset *s = &sets[k++];
+
+		for (f = 0; f < nfirst; f++)
+			if (sc->first[f].type == type)
+				ttl = sc->first[f].ttl;
+		for (e = j; e < uniq && sc->recs[e]->type == type; e++)
+			;
+		if (e - j > UINT16_MAX) {
+			char text[NAME_MAX_LEN * 4 + 1];
+
+			zone_err(err, errlen, "more than 65535 records of type "
+				 "%u at %s", type,
+				 name_to_text(n->name, text, sizeof(text)));
+			return LV_EMALF;
+		}
+		s->type = type;
+		s->rr_count = (uint16_t)(e - j);
+		s->ttl = ttl;
+		s->wire = w;
+		for (; j < e; j++) {
+			r = sc->recs[j];
+			zone_put16(w, type);
+			zone_put16(w + 2, DNS_CLASS_IN);
+			zone_put32(w + 4, ttl);
+			zone_put16(w + 8, r->rdlen);
+			if (r->rdlen)
+				memcpy(w + 10, r->rdata, r->rdlen);
+			w += 10u + r->rdlen;
+		}
+		s->wire_len = (uint32_t)(w - s->wire);
+	}
+	n->rrsets = sets;
+	n->rrset_count = (uint16_t)nsets;
+	b->z->record_count += uniq;
+	return 0;
+}
+
+int zone_builder_finish(struct zone_builder *b, struct zone **out,
+			char *err, size_t errlen)
+{
+	struct zone_scratch sc = { 0 };
+	struct zone *z = b->z;
+	char text[NAME_MAX_LEN * 4 + 1];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!(b->info[0].has & BHAS_SOA)) {
+		zone_err(err, errlen, "no SOA record at the zone apex %s",
+			 name_to_text(b->origin, text, sizeof(text)));
+		rc = LV_ENOSOA;
+		goto fail;
+	}
+	if (!(b->info[0].has & BHAS_NS)) {
+		zone_err(err, errlen, "no NS record at the zone apex %s",
+			 name_to_text(b->origin, text, sizeof(text)));
+		rc = LV_ENONS;
+		goto fail;
+	}
+	for (i = 0; i < b->count; i++) {
+		struct zone_node *n = bnode_at(b, i);
+		uint32_t has = b->info[i].has;
+
+		rc = zone_build_node(b, i, &sc, err, errlen);
+		if (rc) {
+			if (rc == -ENOMEM)
+				zone_err(err, errlen, "out of memory");
+			goto fail;
+		}
+		if (n->rrset_count == 0)
+			n->flags |= ZNODE_EMPTY;
+		if (has & BHAS_CNAME)
+			n->flags |= ZNODE_CNAME;
+		if (has & BHAS_DNAME)
+			n->flags |= ZNODE_DNAME;
+		if ((has & BHAS_NS) && i != 0)
+			n->flags |= ZNODE_DELEGATION;
+		if (n->parent) {
+			uint16_t pf = n->parent->flags;
+
+			if (pf & (ZNODE_DELEGATION | ZNODE_NONAUTH))
+				n->flags |= ZNODE_NONAUTH;
+			if (pf & (ZNODE_DNAME | ZNODE_UNDER_DNAME))
+				n->flags |= ZNODE_UNDER_DNAME;
+		}
+	}
+	free(sc.recs);
+	free(sc.first);
+	sc.recs = NULL;
+	sc.first = NULL;
+
+	/* The build hash becomes the index: each slot's node index becomes
+	 * the node's address under the tag; positions do not move. */
+	for (i = 0; i <= b->hash_mask; i++) {
+		uint64_t s = b->hash[i];
+
+		if (s)
+			b->hash[i] = zone_tag((uint32_t)(s >> 32)) |
+				(uint64_t)(uintptr_t)b->nodes[(uint32_t)s - 1];
+	}
+	z->index = b->hash;
+	z->index_mask = b->hash_mask;
+	b->hash = NULL;
+	z->apex = bnode_at(b, 0);
+	z->node_count = b->count;
+	z->soa = znode_rrset(z->apex, DNS_TYPE_SOA);
+	/* SOA RDATA: mname, rname, then serial. */
+	{
+		const uint8_t *rd = z->soa->wire + 10;
+
+		rd += name_length(rd);
+		rd += name_length(rd);
+		z->serial = (uint32_t)rd[0] << 24 | (uint32_t)rd[1] << 16 |
+			    (uint32_t)rd[2] << 8 | rd[3];
+	}
+	b->z = NULL;
+	zone_builder_free(b);
+	*out = z;
+	return 0;
+fail:
+	free(sc.recs);
+	free(sc.first);
+	zone_builder_free(b);
+	return rc;
+}

@@ -1,133 +1,93 @@
-/* daemon.h -- internals shared by reactor.c, udp.c and tcp.c.
+/* daemon.h -- the daemon's life: start, run, stop, and the zone set.
  *
- * Not a public API: main.c uses reactor.h only. A struct reactor is owned by
- * its thread once started; the main thread reads nothing in it but the
- * counters (relaxed, see stats.h). struct daemon_shared is read-only after
- * start except the TCP connection counters, which reactors update with
- * relaxed atomic adds (the only cross-thread writes on any I/O path).
- * The functions of each file are declared in udp.h and tcp.h; the
- * listening-socket helpers both use (reactor.c) here.
+ * main.c turns the command line into a struct config; everything after that
+ * is here, in this order:
+ *
+ *   daemon_signals_hold()   block the signals the daemon handles, so one
+ *                           that arrives early waits instead of killing
+ *   daemon_new(cfg)         main loop and signal handlers (from here on no
+ *                           SIGHUP, SIGUSR1, SIGTERM or SIGINT kills the
+ *                           process), answer config, cookies, log thread
+ *   daemon_start(d)         zones loaded on a worker thread while the loop
+ *                           handles signals, published; reactors created
+ *                           (every socket bound), privileges dropped,
+ *                           reactor threads started, "ready" logged
+ *   daemon_run(d)           the main loop until SIGTERM or SIGINT
+ *   daemon_stop(d)          reactors stopped and joined
+ *   daemon_free(d)          everything released, "levee stopped" logged
+ *
+ * Signals: SIGUSR1 logs the counters ("total: ... log-dropped N" last;
+ * while zones load: a line saying there are none yet), SIGHUP logs that
+ * reload is not supported yet, SIGTERM and SIGINT stop. A SIGTERM or
+ * SIGINT while zones load stops the start-up after the zone being read: no
+ * further zone is read, nothing is published, no socket is opened, and
+ * daemon_start returns -ECANCELED (main exits 0, as after any SIGTERM).
+ * Repeated stop signals are ignored; from daemon_free on, the four signals
+ * stay blocked in the main thread until exit.
+ *
+ * Every function here is main only, except daemon_zones_load (any one
+ * thread that is not a reactor: the loader thread during start-up, later a
+ * reload's worker). struct daemon is opaque.
  */
 #ifndef LEVEE_SERVER_DAEMON_H
 #define LEVEE_SERVER_DAEMON_H
 
-#include <stdbool.h>
-#include <stdint.h>
-#include <uv.h>
-
-#include "server/query.h"
-#include "server/stats.h"
+#include <stddef.h>
 
 struct config;
-struct config_listen;
-struct answer_config;
-struct udp_scratch;
-struct udp_uv_scratch;
-struct tcp_conn;
-struct reactor;
-struct rrl_table;
-struct limits_table;
-struct attack;
-struct ebpf_drop;
+struct zdb;
+struct daemon;
 
-/* Kernel drop map listings one UDP batch can note: one per datagram of a
- * batch (UDP_BATCH); more are dropped (noted again at the next drop). */
-#define REACTOR_EBPF_PENDING 64
+/* Blocks SIGTERM, SIGINT, SIGHUP and SIGUSR1 in the calling thread (main,
+ * before any thread exists, as early as possible); daemon_new delivers what
+ * arrived meanwhile. Without it a signal before daemon_new has its default
+ * action. */
+void daemon_signals_hold(void);
 
-/* One UDP socket of a reactor, in exactly one libuv handle: polled with
- * uv_poll (we do the I/O, udp.c) or a uv_udp_t (udp-io: libuv, udp_uv.c). */
-struct udp_sock {
-	union {
-		uv_poll_t poll;
-		uv_udp_t uh;
-	};
-	struct reactor *r;
-	int fd;
-	bool wildcard;     /* bound to 0.0.0.0 or ::: reply from PKTINFO */
-	bool open;
-	bool libuv;        /* the handle is uh (udp_uv.c) */
-	bool online;       /* udp_uv.c: RCU online within a recvmmsg batch */
-	uint32_t now;      /* udp_uv.c: time(NULL) at the batch's start */
-};
+/* Loads every zone of cfg into a new, unpublished snapshot. A zone that
+ * does not load is refused alone ("zone NAME refused: FILE:LINE: reason"
+ * logged, counted in *refused); each one loaded is logged and counted in
+ * *loaded. cancel: NULL, or a flag another thread may set (read relaxed):
+ * checked before each zone, so a set flag stops the load after the zone
+ * being read. Returns 0 with the snapshot in *out (the caller publishes or
+ * frees it), -ECANCELED when cancelled or -ENOMEM (nothing kept, *out
+ * NULL). Work: one zload_file per zone. Any single non-reactor thread
+ * (zdb_new/zdb_add on a snapshot nobody else sees). */
+int daemon_zones_load(const struct config *cfg, const int *cancel,
+		      struct zdb **out, size_t *loaded, size_t *refused);
 
-/* One TCP listening socket of a reactor. */
-struct tcp_listener {
-	uv_tcp_t h;
-	struct reactor *r;
-	bool open;
-};
+/* Prepares the daemon for cfg, which must outlive it: the main loop and its
+ * signal handlers (then unblocks what daemon_signals_hold blocked), the
+ * answer config, the cookie context, the open-file limit, SIGPIPE ignored,
+ * the log thread that writes the reactors' lines (log.h). Returns 0 with
+ * *out set, or a negative errno after logging the reason (nothing kept). */
+int daemon_new(const struct config *cfg, struct daemon **out);
 
-/* Hash slots counting TCP clients per /24 (IPv4) or /56 (IPv6). Two
- * prefixes may share a slot; that only makes the limit stricter for both. */
-#define DAEMON_PREFIX_SLOTS 4096
+/* Loads the zones on a worker thread (see daemon_zones_load; the main loop
+ * serves signals meanwhile) and publishes them, creates the reactors and
+ * binds every socket, drops privileges (config user/group), starts the
+ * reactor threads and logs "levee VERSION ready: ...". Returns 0;
+ * -ECANCELED when SIGTERM or SIGINT arrived while the zones loaded
+ * (nothing published or bound: main exits 0); or another negative errno
+ * after logging why: -EADDRNOTAVAIL a socket not bound (or a reactor not
+ * built), -EPERM privileges not dropped, -ENOMEM, or libuv's code for a
+ * thread or handle that could not start (main exits 1 for all of them).
+ * Call once; daemon_free in every case. */
+int daemon_start(struct daemon *d);
 
-struct daemon_shared {
-	const struct config *cfg;
-	const struct answer_config *acfg;
-	struct rrl_table *rrl;        /* response rate limiting, or NULL (off);
-					 lock-free, shared by every reactor */
-	struct limits_table *limits;  /* flood defences (limits:), or NULL */
-	struct attack *attack;        /* attack: mode, or NULL (off) */
-	struct ebpf_drop *ebpf;       /* kernel drop map, or NULL (off or
-					 not loadable: user space drops) */
-	unsigned tcp_unanswered;      /* atomic: connections without a
-					 whole query yet */
-	unsigned tcp_clients;                         /* atomic */
-	uint32_t tcp_prefix[DAEMON_PREFIX_SLOTS];     /* atomic */
-};
+/* Runs the main loop (signals) until SIGTERM or SIGINT; returns at once if
+ * one arrived during the start. */
+void daemon_run(struct daemon *d);
 
-struct reactor {
-	unsigned id;
-	int cpu;                       /* pinned CPU or -1 */
-	struct daemon_shared *shared;
-	uv_loop_t loop;
-	uv_thread_t thread;
-	bool started;
-	bool stopping;
-	uv_async_t stop_async;
-	uv_timer_t stop_timer;         /* forces the last connections closed */
+/* Stops the reactors (each finishes what is in flight and closes within
+ * ~0.5 s) and joins them. Idempotent; the loop and the published zones stay
+ * until daemon_free. */
+void daemon_stop(struct daemon *d);
 
-	struct udp_sock *udp;          /* one per listen address */
-	struct tcp_listener *tcp;      /* one per listen address */
-	unsigned sock_count;
-
-	struct tcp_conn *conns;        /* open connections, doubly linked */
-
-	/* Connections counted in tcp_unanswered, oldest accept first (tcp.c:
-	 * at limits: tcp-max-unanswered the head is closed to make room). */
-	struct tcp_conn *unans_head, *unans_tail;
-	bool tcp_pressure;             /* pressure seen: timers shortened */
-
-	struct udp_scratch *scratch;   /* UDP batch buffers, allocated once */
-	struct udp_uv_scratch *uv_scratch;   /* udp-io: libuv buffers, or NULL */
-	uint8_t *tcp_resp;             /* 65535-byte TCP reply scratch */
-
-	struct stats stats;
-	struct query_env qenv;         /* the pipeline's view (query.h) */
-	/* Prefixes to list in the kernel drop map, noted by the answer loop
-	 * of one UDP batch and listed after its send (udp.c). */
-	struct cidr ebpf_pending[REACTOR_EBPF_PENDING];
-	unsigned ebpf_npending;
-};
-
-/* Listening sockets, both protocols (reactor.c). reactor_socket_new opens
- * a non-blocking socket of type SOCK_DGRAM or SOCK_STREAM for l's family
- * with SO_REUSEPORT (one socket per reactor), SO_REUSEADDR for SOCK_STREAM
- * and IPV6_V6ONLY for IPv6; returns the fd or a negative errno.
- * reactor_socket_bind binds fd to l; returns fd, or closes it and returns a
- * negative errno. Main only. */
-int reactor_socket_new(const struct config_listen *l, int type);
-int reactor_socket_bind(int fd, const struct config_listen *l);
-
-/* Notes a listing the pipeline asked for (query.h: list.bits != 0) in
- * r->ebpf_pending, when the kernel drop map is loaded and there is room.
- * Reactor thread r only; O(1), no system call. */
-void reactor_ebpf_note(struct reactor *r, const struct cidr *list);
-
-/* Lists the prefixes the last UDP batch noted in r->ebpf_pending in the
- * kernel drop map (ebpf_drop.h), counting each listed one, and empties the
- * list. After the batch's send, never inside its answer loop. Reactor
- * thread r only. */
-void reactor_ebpf_flush(struct reactor *r, uint64_t now_ms);
+/* Blocks the four signals for good (see above), stops if needed, closes
+ * the loop, joins the log thread (after writing what is queued), releases
+ * the zones, the cookies and d, and logs "levee stopped" when daemon_start
+ * was called. NULL accepted. */
+void daemon_free(struct daemon *d);
 
 #endif

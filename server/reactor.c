@@ -41,7 +41,7 @@
 #include "ratelimit/attack.h"
 #include "server/answer.h"
 #include "server/config.h"
-#include "server/daemon.h"
+#include "server/internal.h"
 #include "server/ebpf_drop.h"
 #include "server/log.h"
 #include "zones/zone.h"
@@ -131,8 +131,12 @@ static void reactor_on_stop(uv_async_t *a)
 	}
 	tcp_stop_conns(r, false);
 	uv_close((uv_handle_t *)&r->stop_async, NULL);
-	uv_timer_start(&r->stop_timer, reactor_on_stop_timer,
-		       REACTOR_STOP_GRACE_MS, 0);
+	if (uv_timer_start(&r->stop_timer, reactor_on_stop_timer,
+			   REACTOR_STOP_GRACE_MS, 0) < 0) {
+		/* No grace then: close what is left now. */
+		reactor_on_stop_timer(&r->stop_timer);
+		return;
+	}
 	uv_unref((uv_handle_t *)&r->stop_timer);
 }
 
@@ -140,6 +144,9 @@ static void reactor_main(void *arg)
 {
 	struct reactor *r = arg;
 
+	/* Lines from here are queued, never written by this thread: a
+	 * stalled stderr must not stall answering (log.h). */
+	log_thread_queued();
 	if (r->cpu >= 0) {
 		cpu_set_t set;
 
@@ -221,9 +228,14 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 		return rc;
 	}
 	r->loop.data = r;
-	uv_async_init(&r->loop, &r->stop_async, reactor_on_stop);
+	rc = uv_async_init(&r->loop, &r->stop_async, reactor_on_stop);
+	if (rc == 0)
+		rc = uv_timer_init(&r->loop, &r->stop_timer);
+	if (rc < 0) {
+		snprintf(err, errlen, "reactor %u: %s", id, uv_strerror(rc));
+		return rc;
+	}
 	r->stop_async.data = r;
-	uv_timer_init(&r->loop, &r->stop_timer);
 	r->stop_timer.data = r;
 	r->udp = calloc(cfg->listen_count ? cfg->listen_count : 1,
 			sizeof(*r->udp));

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "server/daemon.h"
+#include "server/internal.h"
 
 struct config_listen;
 

@@ -1,0 +1,133 @@
+/* internal.h -- internals shared by reactor.c, udp.c, udp_uv.c and tcp.c.
+ *
+ * Not a public API: daemon.c uses reactor.h only. A struct reactor is owned by
+ * its thread once started; the main thread reads nothing in it but the
+ * counters (relaxed, see stats.h). struct daemon_shared is read-only after
+ * start except the TCP connection counters, which reactors update with
+ * relaxed atomic adds (the only cross-thread writes on any I/O path).
+ * The functions of each file are declared in udp.h and tcp.h; the
+ * listening-socket helpers both use (reactor.c) here.
+ */
+#ifndef LEVEE_SERVER_INTERNAL_H
+#define LEVEE_SERVER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "server/query.h"
+#include "server/stats.h"
+
+struct config;
+struct config_listen;
+struct answer_config;
+struct udp_scratch;
+struct udp_uv_scratch;
+struct tcp_conn;
+struct reactor;
+struct rrl_table;
+struct limits_table;
+struct attack;
+struct ebpf_drop;
+
+/* Kernel drop map listings one UDP batch can note: one per datagram of a
+ * batch (UDP_BATCH); more are dropped (noted again at the next drop). */
+#define REACTOR_EBPF_PENDING 64
+
+/* One UDP socket of a reactor, in exactly one libuv handle: polled with
+ * uv_poll (we do the I/O, udp.c) or a uv_udp_t (udp-io: libuv, udp_uv.c). */
+struct udp_sock {
+	union {
+		uv_poll_t poll;
+		uv_udp_t uh;
+	};
+	struct reactor *r;
+	int fd;
+	bool wildcard;     /* bound to 0.0.0.0 or ::: reply from PKTINFO */
+	bool open;
+	bool libuv;        /* the handle is uh (udp_uv.c) */
+	bool online;       /* udp_uv.c: RCU online within a recvmmsg batch */
+	uint32_t now;      /* udp_uv.c: time(NULL) at the batch's start */
+};
+
+/* One TCP listening socket of a reactor. */
+struct tcp_listener {
+	uv_tcp_t h;
+	struct reactor *r;
+	bool open;
+};
+
+/* Hash slots counting TCP clients per /24 (IPv4) or /56 (IPv6). Two
+ * prefixes may share a slot; that only makes the limit stricter for both. */
+#define DAEMON_PREFIX_SLOTS 4096
+
+struct daemon_shared {
+	const struct config *cfg;
+	const struct answer_config *acfg;
+	struct rrl_table *rrl;        /* response rate limiting, or NULL (off);
+					 lock-free, shared by every reactor */
+	struct limits_table *limits;  /* flood defences (limits:), or NULL */
+	struct attack *attack;        /* attack: mode, or NULL (off) */
+	struct ebpf_drop *ebpf;       /* kernel drop map, or NULL (off or
+					 not loadable: user space drops) */
+	unsigned tcp_unanswered;      /* atomic: connections without a
+					 whole query yet */
+	unsigned tcp_clients;                         /* atomic */
+	uint32_t tcp_prefix[DAEMON_PREFIX_SLOTS];     /* atomic */
+};
+
+struct reactor {
+	unsigned id;
+	int cpu;                       /* pinned CPU or -1 */
+	struct daemon_shared *shared;
+	uv_loop_t loop;
+	uv_thread_t thread;
+	bool started;
+	bool stopping;
+	uv_async_t stop_async;
+	uv_timer_t stop_timer;         /* forces the last connections closed */
+
+	struct udp_sock *udp;          /* one per listen address */
+	struct tcp_listener *tcp;      /* one per listen address */
+	unsigned sock_count;
+
+	struct tcp_conn *conns;        /* open connections, doubly linked */
+
+	/* Connections counted in tcp_unanswered, oldest accept first (tcp.c:
+	 * at limits: tcp-max-unanswered the head is closed to make room). */
+	struct tcp_conn *unans_head, *unans_tail;
+	bool tcp_pressure;             /* pressure seen: timers shortened */
+
+	struct udp_scratch *scratch;   /* UDP batch buffers, allocated once */
+	struct udp_uv_scratch *uv_scratch;   /* udp-io: libuv buffers, or NULL */
+	uint8_t *tcp_resp;             /* 65535-byte TCP reply scratch */
+
+	struct stats stats;
+	struct query_env qenv;         /* the pipeline's view (query.h) */
+	/* Prefixes to list in the kernel drop map, noted by the answer loop
+	 * of one UDP batch and listed after its send (udp.c). */
+	struct cidr ebpf_pending[REACTOR_EBPF_PENDING];
+	unsigned ebpf_npending;
+};
+
+/* Listening sockets, both protocols (reactor.c). reactor_socket_new opens
+ * a non-blocking socket of type SOCK_DGRAM or SOCK_STREAM for l's family
+ * with SO_REUSEPORT (one socket per reactor), SO_REUSEADDR for SOCK_STREAM
+ * and IPV6_V6ONLY for IPv6; returns the fd or a negative errno.
+ * reactor_socket_bind binds fd to l; returns fd, or closes it and returns a
+ * negative errno. Main only. */
+int reactor_socket_new(const struct config_listen *l, int type);
+int reactor_socket_bind(int fd, const struct config_listen *l);
+
+/* Notes a listing the pipeline asked for (query.h: list.bits != 0) in
+ * r->ebpf_pending, when the kernel drop map is loaded and there is room.
+ * Reactor thread r only; O(1), no system call. */
+void reactor_ebpf_note(struct reactor *r, const struct cidr *list);
+
+/* Lists the prefixes the last UDP batch noted in r->ebpf_pending in the
+ * kernel drop map (ebpf_drop.h), counting each listed one, and empties the
+ * list. After the batch's send, never inside its answer loop. Reactor
+ * thread r only. */
+void reactor_ebpf_flush(struct reactor *r, uint64_t now_ms);
+
+#endif

@@ -19,18 +19,20 @@
 struct zone;
 struct zdb;
 
-/* New empty snapshot. NULL when out of memory. Main only. */
+/* New empty snapshot. NULL when out of memory. Any one thread builds an
+ * unpublished snapshot (main, or the loader thread main starts and joins):
+ * zdb_new, zdb_add, zdb_copy_replace and zdb_free touch no global state. */
 struct zdb *zdb_new(void);
 
 /* Adds a zone to a snapshot that is not yet published; the snapshot takes a
  * reference (the caller's zone becomes owned by it). Returns 0, LV_EEXIST
  * when a zone with the same apex is there already (nothing changes), or
- * -ENOMEM. Main only. */
+ * -ENOMEM. The building thread only. */
 int zdb_add(struct zdb *db, struct zone *z);
 
 /* New unpublished snapshot holding the same zones as db (shared, references
  * taken) except the one with the apex of `replacement`, which is replaced
- * (or added). Returns NULL when out of memory. Main only. */
+ * (or added). Returns NULL when out of memory. The building thread only. */
 struct zdb *zdb_copy_replace(const struct zdb *db, struct zone *replacement);
 
 /* The deepest zone whose apex is lname or an ancestor of it, or NULL (then
@@ -54,7 +56,8 @@ const struct zdb *zdb_current(void);
  * grace period (call_rcu). Main only. */
 void zdb_publish(struct zdb *db);
 
-/* Releases an unpublished snapshot (and zones only it held). Main only. */
+/* Releases an unpublished snapshot (and zones only it held). The building
+ * thread only. */
 void zdb_free(struct zdb *db);
 
 /* At shutdown, after reactors stopped: unpublishes and frees the current

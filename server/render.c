@@ -79,10 +79,14 @@ static inline bool label_equal(const uint8_t *a, const uint8_t *b)
 	return true;
 }
 
+/* Inlined into comp_walk(), itself inlined into its two callers: a call
+ * per label costs as much as the lookup. */
+#define RENDER_INLINE static inline __attribute__((always_inline))
+
 /* The entry for label l followed by suffix rest, or 0. At most
  * RENDER_COMP_PROBES entries compared. */
-static unsigned comp_find(const struct render *r, const uint8_t *l,
-			  unsigned rest, uint16_t h)
+RENDER_INLINE unsigned comp_find(const struct render *r, const uint8_t *l,
+				 unsigned rest, uint16_t h)
 {
 	unsigned e = r->head[h & (RENDER_COMP_BUCKETS - 1)];
 
@@ -156,14 +160,15 @@ struct comp_walk {
 	int lit;         /* which starts at label lit (0 and n: none found) */
 };
 
-static void comp_walk(const struct render *r, const uint8_t *name,
-		      const uint8_t *at, int n, struct comp_walk *w)
+RENDER_INLINE void comp_walk(const struct render *r, const uint8_t *name,
+			     const uint8_t *at, int n, struct comp_walk *w)
 {
 	unsigned id = 0;
 	int k = n - 1;
 
 	w->best = 0;
 	w->lit = n;
+	w->h = 0;
 	/* The qname's suffixes are entries 1..nqname (id j: its last j
 	 * labels), so most names of a zone find their apex by compares alone:
 	 * the hashed lookup below would find the same entries. */

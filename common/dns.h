@@ -31,6 +31,13 @@
 #define DNS_CD 0x0010
 #define DNS_RCODE_MASK 0x000f
 
+/* Names (RFC 1035 2.3.4, 4.1.4): labels of at most 63 octets; a
+ * compression pointer is two bytes whose top two bits are set, the other 14
+ * an offset from the start of the message, so it reaches below 16 KiB. */
+#define DNS_LABEL_MAX 63
+#define DNS_PTR_BITS 0xC0             /* in a label's length byte */
+#define DNS_PTR_LIMIT 0x4000          /* pointers reach offsets below this */
+
 /* Opcodes (RFC 1035, 1996, 2136, 8490). */
 #define DNS_OPCODE_QUERY 0
 #define DNS_OPCODE_IQUERY 1

@@ -5,62 +5,253 @@
  * name is an owner plus one memcpy per record. For the RFC 1035 types the
  * RDATA is re-emitted name by name, compressed, and RDLENGTH fixed up.
  *
- * Compression: comp[] holds the offsets of every label sequence written
- * literally so far (the qname at offset 12 first). To write a name we take
- * its suffixes longest first and look for an entry spelling the same labels
- * (ignoring case, following the pointers already in the packet); the first
- * hit ends the name with a pointer. Work per name: labels x entries label
- * compares, both bounded (128 labels, RENDER_COMP_MAX entries).
+ * Compression table: entry e says "the name whose first label is at
+ * buf[comp[e].off], followed by the name of entry comp[e].rest (0: the
+ * root)". Each distinct name (ignoring case) has at most one entry, the
+ * first place it was written literally, so the table is a trie of suffixes
+ * whose keys are (label, id of the rest); chains of a 256-bucket hash find
+ * a key. Looking a name up walks its labels from the root: with the suffix
+ * found so far as `rest`, the next label to the left either has an entry
+ * (the longer suffix was written before) or not, and then no longer suffix
+ * can have one either. The longest suffix found is the one a search of
+ * every name in the packet would find, and its entry is its first
+ * spelling, so the pointers are those of the exhaustive search this
+ * replaces (issue 11, finding 1), at a bounded cost per label.
+ *
+ * Entries are added only for names starting below 16 KiB; a name that
+ * starts below and runs past it gets entries for all its labels (the left
+ * ones need the ids of the right ones) and lookups point only at those
+ * below DNS_PTR_LIMIT. When the table is full, the labels left of the last
+ * one added are not remembered: later names compress less, never wrongly.
+ * A failed RRset takes its entries back (they are the newest, each the head
+ * of its chain).
  */
 #include <string.h>
 
 #include "common/dns.h"
+#include "common/name.h"
 #include "server/render.h"
 #include "server/wire.h"
 #include "zones/zone.h"
 
+/* It lives on the reactor's stack, once per reply (render.h). */
+_Static_assert(sizeof(struct render) <= 2048, "struct render above 2 KiB");
+
 static inline uint8_t lower(uint8_t c)
 {
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
 }
 
-/* True when the name at buf[off] (possibly compressed, written by us or
- * validated by wire.c) spells name, ignoring case. */
-static bool match_at(const uint8_t *buf, size_t off, const uint8_t *name)
+/* Hash of the label at l (length byte first) and rest, the same for labels
+ * equal ignoring ASCII case: every byte is hashed with bit 0x20 set, which
+ * folds A-Z onto a-z (and a few other bytes onto each other: only more
+ * collisions, which the compare settles). Four bytes a step, the length
+ * byte included; the last step takes the 1 to 4 bytes left. */
+static inline uint16_t label_hash(const uint8_t *l, unsigned rest)
 {
-	for (unsigned hops = 0; hops < 256; hops++) {
-		uint8_t l = buf[off];
-		if ((l & 0xC0) == 0xC0) {
-			off = ((size_t)(l & 0x3F) << 8) | buf[off + 1];
-			continue;
-		}
-		if (l != name[0])
-			return false;
-		if (l == 0)
-			return true;
-		const uint8_t *a = buf + off + 1, *b = name + 1;
-		for (unsigned i = 0; i < l; i++)
-			if (lower(a[i]) != lower(b[i]))
-				return false;
-		off += 1 + (size_t)l;
-		name += 1 + (size_t)l;
+	unsigned end = 1u + l[0], i = 0;
+	uint32_t h = 0x9E3779B9u * (rest + 1), w;
+
+	for (; i + 4 < end; i += 4) {
+		memcpy(&w, l + i, 4);
+		h = (h ^ (w | 0x20202020u)) * 0x01000193u;
+		h ^= h >> 15;
 	}
-	return false;
+	w = l[i];
+	if (i + 1 < end)
+		w |= (uint32_t)l[i + 1] << 8;
+	if (i + 2 < end)
+		w |= (uint32_t)l[i + 2] << 16;
+	if (i + 3 < end)
+		w |= (uint32_t)l[i + 3] << 24;
+	h = (h ^ (w | 0x20202020u)) * 0x01000193u;
+	h ^= h >> 13;
+	return (uint16_t)(h ^ (h >> 16));
 }
 
-static void comp_add(struct render *r, size_t off)
+static inline bool label_equal(const uint8_t *a, const uint8_t *b)
 {
-	if (r->ncomp < RENDER_COMP_MAX && off < 0x4000)
-		r->comp[r->ncomp++] = (uint16_t)off;
+	if (a[0] != b[0])
+		return false;
+	for (unsigned i = 1; i <= a[0]; i++)
+		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
+			return false;
+	return true;
 }
 
-/* Remembers the labels of an uncompressed name written at off. */
-static void comp_add_name(struct render *r, size_t off, const uint8_t *n,
-			  size_t max)
+/* Inlined into comp_walk(), itself inlined into its two callers: a call
+ * per label costs as much as the lookup. */
+#define RENDER_INLINE static inline __attribute__((always_inline))
+
+/* The entry for label l followed by suffix rest, or 0. At most
+ * RENDER_COMP_PROBES entries compared. */
+RENDER_INLINE unsigned comp_find(const struct render *r, const uint8_t *l,
+				 unsigned rest, uint16_t h)
 {
-	for (size_t o = 0; o < max && n[o] != 0 && !(n[o] & 0xC0);
-	     o += 1 + (size_t)n[o])
-		comp_add(r, off + o);
+	unsigned e = r->head[h & (RENDER_COMP_BUCKETS - 1)];
+
+	for (unsigned n = 0; e && n < RENDER_COMP_PROBES; n++) {
+		const struct render_comp *c = &r->comp[e];
+		if (c->hash == h && c->rest == rest && label_equal(r->buf + c->off, l))
+			return e;
+		e = c->next;
+	}
+	return 0;
+}
+
+/* Remembers the label at buf[off] followed by suffix rest (not yet
+ * remembered), whose label_hash() is h. Returns its id, or 0 when the table
+ * is full. */
+static unsigned comp_add(struct render *r, size_t off, unsigned rest,
+			 uint16_t h)
+{
+	if (r->ncomp == RENDER_COMP_MAX)
+		return 0;
+	unsigned e = ++r->ncomp, b = h & (RENDER_COMP_BUCKETS - 1);
+	r->comp[e] = (struct render_comp){ .off = (uint16_t)off, .hash = h,
+		.rest = (uint8_t)rest, .next = r->head[b] };
+	r->head[b] = (uint8_t)e;
+	return e;
+}
+
+/* Forgets the entries added after the first n. */
+static void comp_rollback(struct render *r, unsigned n)
+{
+	while (r->ncomp > n) {
+		const struct render_comp *c = &r->comp[r->ncomp];
+		r->head[c->hash & (RENDER_COMP_BUCKETS - 1)] = c->next;
+		r->ncomp--;
+	}
+}
+
+/* Offsets of the labels of the literal name at n, at most max bytes, into
+ * at[]; returns their number and sets *len to the name's length without
+ * the root, or returns -1 when it is not a literal name of at most
+ * NAME_MAX_LEN bytes within max. */
+static int name_labels(const uint8_t *n, size_t max, uint8_t at[NAME_MAX_LABELS],
+		       size_t *len)
+{
+	size_t o = 0;
+	int k = 0;
+
+	for (;;) {
+		if (o >= max || o >= NAME_MAX_LEN)
+			return -1;
+		uint8_t l = n[o];
+		if (l == 0)
+			break;
+		if (l > DNS_LABEL_MAX || k == NAME_MAX_LABELS)
+			return -1;
+		at[k++] = (uint8_t)o;
+		o += 1 + (size_t)l;
+	}
+	*len = o;
+	return k;
+}
+
+/* How far the suffixes of a name are remembered: the name's labels are at
+ * name + at[0..n-1]; the walk goes from the root towards the first label
+ * and stops at the first one not found. */
+struct comp_walk {
+	int miss;        /* index of that label, -1: every suffix was found */
+	unsigned id;     /* the entry of the suffix after it (0: the root) */
+	uint16_t h;      /* label_hash() of it with id (when miss >= 0) */
+	unsigned best;   /* the longest suffix found below DNS_PTR_LIMIT, */
+	int lit;         /* which starts at label lit (0 and n: none found) */
+};
+
+RENDER_INLINE void comp_walk(const struct render *r, const uint8_t *name,
+			     const uint8_t *at, int n, struct comp_walk *w)
+{
+	unsigned id = 0;
+	int k = n - 1;
+
+	w->best = 0;
+	w->lit = n;
+	w->h = 0;
+	/* The qname's suffixes are entries 1..nqname (id j: its last j
+	 * labels), so most names of a zone find their apex by compares alone:
+	 * the hashed lookup below would find the same entries. */
+	for (; k >= 0 && id < r->nqname &&
+	       label_equal(name + at[k], r->buf + r->comp[id + 1].off); k--) {
+		w->best = ++id;
+		w->lit = k;
+	}
+	for (; k >= 0; k--) {
+		const uint8_t *l = name + at[k];
+		uint16_t h = label_hash(l, id);
+		unsigned e = comp_find(r, l, id, h);
+		if (!e) {
+			w->h = h;
+			break;
+		}
+		id = e;
+		if (r->comp[id].off < DNS_PTR_LIMIT) {
+			w->best = id;
+			w->lit = k;
+		}
+	}
+	w->miss = k;
+	w->id = id;
+}
+
+/* Adds the labels miss..0 of the literal name written at buf[off] (label
+ * offsets at[]), right to left, after a walk that found the rest: each
+ * one's rest is then known, and none is remembered yet (their suffixes
+ * were not found). Stops when the table is full. */
+static void comp_add_labels(struct render *r, size_t off, const uint8_t *at,
+			    const struct comp_walk *w)
+{
+	unsigned rest = w->id;
+	uint16_t h = w->h;
+
+	for (int k = w->miss; k >= 0; k--) {
+		if (!(rest = comp_add(r, off + at[k], rest, h)))
+			return;
+		if (k > 0)
+			h = label_hash(r->buf + off + at[k - 1], rest);
+	}
+}
+
+/* Remembers the literal name written at buf[off] (max bytes at most),
+ * when it starts below 16 KiB: its suffixes already remembered are found,
+ * the others added. */
+static void comp_note_name(struct render *r, size_t off, size_t max)
+{
+	uint8_t at[NAME_MAX_LABELS];
+	struct comp_walk w;
+	size_t len;
+	int n = name_labels(r->buf + off, max, at, &len);
+
+	if (n < 0 || off >= DNS_PTR_LIMIT)
+		return;
+	comp_walk(r, r->buf + off, at, n, &w);
+	comp_add_labels(r, off, at, &w);
+}
+
+/* Fills the table with the qname, once per reply (or after a truncation). */
+static void comp_prepare(struct render *r)
+{
+	if (r->comp_ready)
+		return;
+	r->comp_ready = true;
+	r->ncomp = 0;
+	r->nqname = 0;
+	memset(r->head, 0, sizeof(r->head));
+	if (r->qend <= DNS_HDR_LEN)
+		return;
+	/* The qname's suffixes, shortest first, in no hash chain: comp_walk()
+	 * finds them by their ids alone, and a hashed lookup never looks for
+	 * one (it starts where the qname's labels stop matching). */
+	uint8_t at[NAME_MAX_LABELS];
+	size_t len;
+	int n = name_labels(r->buf + DNS_HDR_LEN, r->qend - DNS_HDR_LEN, at, &len);
+	for (int k = n - 1; k >= 0; k--) {
+		unsigned e = ++r->ncomp;
+		r->comp[e] = (struct render_comp){ .off = (uint16_t)(DNS_HDR_LEN + at[k]),
+			.rest = (uint8_t)(e - 1) };
+	}
+	r->nqname = r->ncomp;
 }
 
 void render_init(struct render *r, uint8_t *buf, size_t qend, size_t limit)
@@ -68,67 +259,62 @@ void render_init(struct render *r, uint8_t *buf, size_t qend, size_t limit)
 	r->buf = buf;
 	r->len = qend;
 	r->limit = limit;
+	r->qend = qend;
 	r->count[0] = r->count[1] = r->count[2] = 0;
+	r->comp_ready = false;
 	r->ncomp = 0;
-	if (qend > DNS_HDR_LEN) {
-		size_t off = DNS_HDR_LEN;
-		while (buf[off] != 0) {
-			comp_add(r, off);
-			off += 1 + (size_t)buf[off];
-		}
-	}
+	r->nqname = 0;
 }
 
 void render_truncate(struct render *r, size_t qend)
 {
 	r->len = qend;
+	r->qend = qend;
 	r->count[0] = r->count[1] = r->count[2] = 0;
+	r->comp_ready = false;
 }
 
-int render_name(struct render *r, const uint8_t *name)
+/* render_name() of a name within max bytes; *len is set to its length
+ * without the root. */
+static int put_name(struct render *r, const uint8_t *name, size_t max,
+		    size_t *len)
 {
-	const uint8_t *sfx = name;
-	size_t ptr = 0;
+	uint8_t at[NAME_MAX_LABELS];
+	struct comp_walk w;
+	int n = name_labels(name, max, at, len);
 
-	for (; *sfx; sfx += 1 + (size_t)*sfx) {
-		for (unsigned i = 0; i < r->ncomp; i++) {
-			size_t o = r->comp[i];
-			if (r->buf[o] == sfx[0] && match_at(r->buf, o, sfx)) {
-				ptr = o | 0xC000;
-				goto found;
-			}
-		}
-	}
-found:;
-	size_t lit = (size_t)(sfx - name);
-	size_t need = lit + (ptr ? 2 : 1);
+	if (n < 0)
+		return -1;
+	comp_prepare(r);
+	comp_walk(r, name, at, n, &w);
+
+	/* labels 0..lit-1 literal, then a pointer to best (or the root) */
+	size_t litlen = w.lit == n ? *len : at[w.lit];
+	size_t need = litlen + (w.best ? 2 : 1);
 	if (r->len + need > r->limit)
 		return -1;
 	uint8_t *p = r->buf + r->len;
-	memcpy(p, name, lit);
-	for (size_t o = 0; o < lit; o += 1 + (size_t)name[o])
-		comp_add(r, r->len + o);
-	if (ptr)
-		wire_write_u16(p + lit, (uint16_t)ptr);
+	memcpy(p, name, litlen);
+	if (w.best)
+		wire_write_u16(p + litlen, (uint16_t)((DNS_PTR_BITS << 8) |
+						      r->comp[w.best].off));
 	else
-		p[lit] = 0;
+		p[litlen] = 0;
+	/* Past 16 KiB nothing is added. Only the name that runs across 16 KiB
+	 * adds entries at or past it, and no name after it starts below, so
+	 * the longest suffix found lies past 16 KiB (miss < lit - 1) only
+	 * when there is nothing to add. */
+	if (r->len < DNS_PTR_LIMIT && w.miss == w.lit - 1)
+		comp_add_labels(r, r->len, at, &w);
 	r->len += need;
 	return 0;
 }
 
-/* Length of an uncompressed name within max bytes, or 0 when malformed. */
-static size_t rdata_name_len(const uint8_t *n, size_t max)
+int render_name(struct render *r, const uint8_t *name)
 {
-	size_t o = 0;
-	while (o < max) {
-		uint8_t l = n[o];
-		if (l == 0)
-			return o + 1;
-		if (l & 0xC0)
-			return 0;
-		o += 1 + (size_t)l;
-	}
-	return 0;
+	size_t len;
+
+	return put_name(r, name, NAME_MAX_LEN, &len);
 }
 
 /* How many names lead the RDATA of type t and at which offset the first
@@ -151,6 +337,11 @@ static unsigned compress_layout(uint16_t t, size_t *first)
 	}
 }
 
+/* SRV (RFC 2782): priority, weight, port, then the target, which is never
+ * compressed but is a target for later names (knotd points additional
+ * owners at it). */
+#define SRV_TARGET_AT 6
+
 /* Writes one record's RDATA with compressed names; the RDLENGTH slot
  * (2 bytes) has just been reserved at r->len - 2. */
 static int put_rdata_compressed(struct render *r, const uint8_t *rd,
@@ -163,12 +354,10 @@ static int put_rdata_compressed(struct render *r, const uint8_t *rd,
 	memcpy(r->buf + r->len, rd, first);
 	r->len += first;
 	for (unsigned i = 0; i < names; i++) {
-		size_t nl = rdata_name_len(rd + o, rdlen - o);
-		if (nl == 0)
+		size_t nl;
+		if (put_name(r, rd + o, rdlen - o, &nl) < 0)
 			return -1;
-		if (render_name(r, rd + o) < 0)
-			return -1;
-		o += nl;
+		o += nl + 1;
 	}
 	size_t rest = rdlen - o;
 	if (r->len + rest > r->limit)
@@ -179,15 +368,60 @@ static int put_rdata_compressed(struct render *r, const uint8_t *rd,
 	return 0;
 }
 
+/* The owner of record i of a set: the first is owner_ptr or owner
+ * compressed; the others point at the first (2 bytes), or copy it when it
+ * is 2 bytes or less (a pointer, the root) or starts past 16 KiB (then it
+ * is literal labels and a pointer that reaches back, valid anywhere after:
+ * the same bytes a new lookup would give, since nothing past 16 KiB is
+ * remembered). */
+static int put_owner(struct render *r, unsigned i, const uint8_t *owner,
+		     uint16_t owner_ptr, size_t *owner_off, size_t *owner_len)
+{
+	if (i == 0) {
+		*owner_off = r->len;
+		if (owner_ptr) {
+			if (r->len + 2 > r->limit)
+				return -1;
+			wire_write_u16(r->buf + r->len,
+				       (uint16_t)((DNS_PTR_BITS << 8) | owner_ptr));
+			r->len += 2;
+		} else if (render_name(r, owner) < 0) {
+			return -1;
+		}
+		*owner_len = r->len - *owner_off;
+		return 0;
+	}
+	if (*owner_len > 2 && *owner_off < DNS_PTR_LIMIT) {
+		if (r->len + 2 > r->limit)
+			return -1;
+		wire_write_u16(r->buf + r->len,
+			       (uint16_t)((DNS_PTR_BITS << 8) | *owner_off));
+		r->len += 2;
+		return 0;
+	}
+	if (r->len + *owner_len > r->limit)
+		return -1;
+	memcpy(r->buf + r->len, r->buf + *owner_off, *owner_len);
+	r->len += *owner_len;
+	return 0;
+}
+
 int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner,
 		 uint16_t owner_ptr, const struct rrset *s, uint32_t ttl)
 {
-	size_t save_len = r->len;
-	unsigned save_ncomp = r->ncomp;
 	size_t first;
 	unsigned names = compress_layout(s->type, &first);
 	const uint8_t *p = s->wire, *end = s->wire + s->wire_len;
 	size_t owner_off = 0, owner_len = 0;
+
+	if (owner_ptr >= DNS_PTR_LIMIT)
+		owner_ptr = 0;          /* cannot be reached: compress owner */
+	if (!owner_ptr && !owner)
+		return -1;
+	if (!owner_ptr || names || s->type == DNS_TYPE_SRV)
+		comp_prepare(r);        /* before the save: never rolled back */
+	size_t save_len = r->len;
+	unsigned save_ncomp = r->ncomp;
 
 	for (unsigned i = 0; i < s->rr_count; i++) {
 		if (end - p < 10)
@@ -195,31 +429,8 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 		size_t rdlen = wire_read_u16(p + 8);
 		if ((size_t)(end - p) < 10 + rdlen)
 			goto fail;
-		/* owner: the first record's, then a pointer to it */
-		if (i > 0 && (owner_len <= 2 || owner_off < 0x4000)) {
-			size_t n = owner_len <= 2 ? owner_len : 2;
-			if (r->len + n > r->limit)
-				goto fail;
-			if (owner_len <= 2)
-				memmove(r->buf + r->len, r->buf + owner_off, n);
-			else
-				wire_write_u16(r->buf + r->len,
-					       (uint16_t)(0xC000 | owner_off));
-			r->len += n;
-		} else if (owner_ptr) {
-			if (r->len + 2 > r->limit)
-				goto fail;
-			owner_off = r->len;
-			owner_len = 2;
-			wire_write_u16(r->buf + r->len, (uint16_t)(0xC000 | owner_ptr));
-			r->len += 2;
-		} else {
-			/* first record, or a TCP reply past 16 KiB */
-			owner_off = r->len;
-			if (render_name(r, owner) < 0)
-				goto fail;
-			owner_len = r->len - owner_off;
-		}
+		if (put_owner(r, i, owner, owner_ptr, &owner_off, &owner_len) < 0)
+			goto fail;
 		/* fixed part and RDATA */
 		if (names == 0) {
 			if (r->len + 10 + rdlen > r->limit)
@@ -233,10 +444,9 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 		if (ttl != RENDER_TTL_KEEP)
 			wire_write_u32(r->buf + r->len + 4, ttl);
 		if (names == 0) {
-			/* Not compressed, but a target for later names (knotd
-			 * points additional owners at SRV targets). */
-			if (s->type == DNS_TYPE_SRV && rdlen > 6)
-				comp_add_name(r, r->len + 16, p + 16, rdlen - 6);
+			if (s->type == DNS_TYPE_SRV && rdlen > SRV_TARGET_AT)
+				comp_note_name(r, r->len + 10 + SRV_TARGET_AT,
+					       rdlen - SRV_TARGET_AT);
 			r->len += 10 + rdlen;
 		} else {
 			r->len += 10;
@@ -249,6 +459,6 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 	return 0;
 fail:
 	r->len = save_len;
-	r->ncomp = save_ncomp;
+	comp_rollback(r, save_ncomp);
 	return -1;
 }

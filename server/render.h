@@ -4,11 +4,35 @@
  * whole RRsets (never part of one) taken from the zone's prebuilt wire form,
  * compressing owner names and the names inside RDATA of the RFC 1035 types
  * (NS, MD, MF, CNAME, SOA, MB, MG, MR, PTR, MINFO, MX) and of no other type
- * (RFC 3597 section 4). Compression targets are remembered in a fixed table
- * of packet offsets and matched ignoring ASCII case, so a name in the reply
- * may point at the client's qname and echo its case. When an RRset does not
- * fit below the limit nothing of it stays in the buffer and the call fails;
- * the caller decides between TC and leaving it out. No allocation; any thread.
+ * (RFC 3597 section 4). When an RRset does not fit below the limit nothing
+ * of it stays in the buffer or in the compression table and the call fails;
+ * the caller decides between TC and leaving it out. No allocation; any
+ * thread.
+ *
+ * Compression: every name suffix written literally in the first 16 KiB
+ * (the qname first, then owners, RDATA names and SRV targets) is remembered
+ * once, as its offset keyed by (its first label ignoring ASCII case, the
+ * remembered suffix after that label), in a fixed table of RENDER_COMP_MAX
+ * entries hashed into RENDER_COMP_BUCKETS chains. A name is looked up from
+ * its last label towards its first, one probe of at most RENDER_COMP_PROBES
+ * entries per label, and ends in a pointer to the longest suffix found:
+ * the same pointer a search of every earlier name would pick (the earliest
+ * spelling of that suffix). Names may point at the client's qname and so
+ * echo its case. Pointers only go backwards, to offsets below 16 KiB
+ * (DNS_PTR_LIMIT); past that, names are written with pointers to what lies
+ * below.
+ *
+ * Work: O(bytes written). Each name handed in costs one pass over its
+ * labels; each label looked up costs a compare with the qname's or a hash
+ * and at most RENDER_COMP_PROBES label compares (the lookup stops at the
+ * first label not found), each label written literally one hash more: at
+ * most (RENDER_COMP_PROBES + 3) x 255 byte steps per name, whatever the
+ * table holds. Each name belongs to a record written (at least 12 bytes),
+ * and the records after the first of a set take their owner as a pointer
+ * or a copy without a lookup. The bound does not depend on what the
+ * client asked: a qname chosen to collide in the (unkeyed) hash only makes
+ * its own reply less compressed, never slower, since the table lives for
+ * one reply. Memory: sizeof(struct render) is under 2 KiB.
  */
 #ifndef LEVEE_SERVER_RENDER_H
 #define LEVEE_SERVER_RENDER_H
@@ -19,7 +43,9 @@
 
 struct rrset;
 
-#define RENDER_COMP_MAX 64          /* compression targets remembered */
+#define RENDER_COMP_MAX 255         /* suffixes remembered; ids fit a byte */
+#define RENDER_COMP_BUCKETS 256     /* hash chains (a power of two) */
+#define RENDER_COMP_PROBES 8        /* entries compared per label, at most */
 #define RENDER_TTL_KEEP 0xFFFFFFFFu /* render_rrset(): keep the set's TTL */
 
 enum render_section {
@@ -28,32 +54,52 @@ enum render_section {
 	RENDER_ADDITIONAL = 2,
 };
 
+/* One remembered suffix: the label at buf[off] followed by suffix `rest`. */
+struct render_comp {
+	uint16_t off;   /* packet offset of its first label (a literal one) */
+	uint16_t hash;  /* of (that label ignoring case, rest); low bits: chain */
+	uint8_t rest;   /* id of the suffix after the label, 0: the root */
+	uint8_t next;   /* next id in the same chain, 0: end */
+};
+
+/* Private to render.c except len, limit and count, which callers read. */
 struct render {
 	uint8_t *buf;
 	size_t len;      /* bytes written so far (header and question included) */
 	size_t limit;    /* never write beyond buf[limit] */
+	size_t qend;     /* end of the question */
 	uint16_t count[3];
-	unsigned ncomp;
-	uint16_t comp[RENDER_COMP_MAX]; /* offsets of names (and their suffixes) */
+	bool comp_ready; /* the table holds the qname (filled on first use) */
+	uint8_t ncomp;   /* entries 1..ncomp in use; id 0 is the root */
+	uint8_t nqname;  /* entries 1..nqname: the qname's suffixes, shortest
+			    first */
+	uint8_t head[RENDER_COMP_BUCKETS];
+	struct render_comp comp[RENDER_COMP_MAX + 1];
 };
 
 /* Starts rendering after the question: buf already holds the 12-byte header
  * and a question of qend bytes in total whose qname (literal labels, as
- * validated by wire.c) becomes the first compression target. */
+ * validated by wire.c) becomes the first compression target. O(1): the
+ * table is filled when a name is first compressed. */
 void render_init(struct render *r, uint8_t *buf, size_t qend, size_t limit);
 
-/* Appends every record of s to section sec. The owner is written as the
- * compression pointer owner_ptr when that is nonzero, else as owner
- * (uncompressed wire, any case) compressed. ttl replaces the set's TTL unless
- * RENDER_TTL_KEEP. Returns 0, or -1 when the set does not fit (the buffer and
- * the table are then as before the call). O(records + names * targets). */
+/* Appends every record of s to section sec. The first record's owner is
+ * written as the compression pointer owner_ptr when that is nonzero (the
+ * offset, below DNS_PTR_LIMIT, of a name spelling the owner: the qname's
+ * DNS_HDR_LEN), else as owner (uncompressed wire, any case) compressed; the
+ * others point at it (or copy it when it is a pointer, the root, or lies
+ * past 16 KiB). ttl replaces the set's TTL unless RENDER_TTL_KEEP. Returns
+ * 0, or -1 when the set does not fit or its wire form is malformed (the
+ * buffer, the counts and the table are then as before the call).
+ * Work: O(bytes written), see above. */
 int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner,
 		 uint16_t owner_ptr, const struct rrset *s, uint32_t ttl);
 
-/* Appends name compressed. Returns 0 or -1 (no room, nothing written). */
+/* Appends name (uncompressed wire, at most NAME_MAX_LEN bytes) compressed.
+ * Returns 0, or -1 (no room or malformed, nothing written). */
 int render_name(struct render *r, const uint8_t *name);
 
-/* Drops everything after the question (for TC). */
+/* Drops everything after the question (for TC), names remembered included. */
 void render_truncate(struct render *r, size_t qend);
 
 #endif

@@ -198,11 +198,14 @@ static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
 	addl_note(c, ns, c->zone, cut);
 }
 
-/* Moves the chain to target (uncompressed wire, any case), one more link.
+/* Moves the chain to target (uncompressed wire, any case), one more link;
+ * target_ptr: where the reply spells it (the CNAME's RDATA just put), so
+ * the next link's owner is a pointer there, or 0.
  * Returns false when the chain stops there: outside the zone (knotd does
  * not follow into other zones), or at a name the chain has visited (a
  * loop: nsd and named stop there, so no record is put twice, RFC 2181 5). */
-static bool chain_to(struct answer_ctx *c, const uint8_t *target)
+static bool chain_to(struct answer_ctx *c, const uint8_t *target,
+		     uint16_t target_ptr)
 {
 	unsigned slot = ++c->chain;
 	uint8_t *buf = c->targets[slot - 1];
@@ -217,7 +220,7 @@ static bool chain_to(struct answer_ctx *c, const uint8_t *target)
 	c->name_lens[slot] = (uint8_t)len;
 	c->sname = buf;
 	c->sname_len = len;
-	c->sptr = 0;
+	c->sptr = target_ptr;
 	return true;
 }
 
@@ -232,7 +235,7 @@ static bool answer_cname(struct answer_ctx *c, const struct zone_node *n)
 	if (put_set(c, RENDER_ANSWER, c->sname, c->sptr, cn, RENDER_TTL_KEEP) < 0)
 		return false;
 	c->kind = ANSWER_KIND_POSITIVE;
-	return chain_to(c, cn->wire + 10);
+	return chain_to(c, cn->wire + 10, c->r.rdata_name);
 }
 
 /* True when the DNAME node d is in the answer already (a chain through
@@ -293,7 +296,7 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 	/* knotd does not follow the synthesised CNAME for a CNAME query */
 	if (c->q->qtype == DNS_TYPE_CNAME)
 		return false;
-	return chain_to(c, rec + 10);
+	return chain_to(c, rec + 10, c->r.rdata_name);
 }
 
 /* The node's data for the question: ANY, the type, a CNAME, or NODATA.

@@ -124,7 +124,7 @@ static enum admit query_admit(struct query_env *env, struct query *q)
 		return ADMIT_TRUSTED;
 	if (q->tcp)
 		return ADMIT_SERVE;   /* TCP proved the address: full service */
-	engaged = attack_engaged(env->attack);
+	engaged = env->attack && attack_engaged(env->attack);
 	if (env->limits && (a = query_limit(env, q, engaged)) != ADMIT_SERVE)
 		return a;
 	if (query_cookie_required(env, q, engaged))
@@ -265,7 +265,7 @@ static void query_note_answer(struct query_env *env, const struct query *q)
 /* Zone budgets and RRL, UDP only: a TCP source proved its address. */
 static bool query_policy(struct query_env *env, struct query *q)
 {
-	if (q->tcp)
+	if (q->tcp || (!env->limits && !env->rrl))
 		return true;
 	return query_zone_budget(env, q, attack_engaged(env->attack)) &&
 	       query_rrl(env, q);

@@ -342,6 +342,16 @@ static unsigned compress_layout(uint16_t t, size_t *first)
  * owners at it). */
 #define SRV_TARGET_AT 6
 
+/* A pointer target spelling the name written at off: off itself, or the
+ * target of the pointer written there; 0 when past DNS_PTR_LIMIT. */
+static uint16_t render_target_of(const struct render *r, size_t off)
+{
+	if ((r->buf[off] & DNS_PTR_BITS) == DNS_PTR_BITS)
+		off = ((size_t)(r->buf[off] & ~DNS_PTR_BITS) << 8) |
+		      r->buf[off + 1];
+	return off < DNS_PTR_LIMIT ? (uint16_t)off : 0;
+}
+
 /* Writes one record's RDATA with compressed names; the RDLENGTH slot
  * (2 bytes) has just been reserved at r->len - 2. */
 static int put_rdata_compressed(struct render *r, const uint8_t *rd,
@@ -354,9 +364,11 @@ static int put_rdata_compressed(struct render *r, const uint8_t *rd,
 	memcpy(r->buf + r->len, rd, first);
 	r->len += first;
 	for (unsigned i = 0; i < names; i++) {
-		size_t nl;
+		size_t nl, at = r->len;
 		if (put_name(r, rd + o, rdlen - o, &nl) < 0)
 			return -1;
+		if (i == 0)
+			r->rdata_name = render_target_of(r, at);
 		o += nl + 1;
 	}
 	size_t rest = rdlen - o;
@@ -423,6 +435,7 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 	size_t save_len = r->len;
 	unsigned save_ncomp = r->ncomp;
 
+	r->rdata_name = 0;
 	for (unsigned i = 0; i < s->rr_count; i++) {
 		if (end - p < 10)
 			goto fail;

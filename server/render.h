@@ -62,13 +62,17 @@ struct render_comp {
 	uint8_t next;   /* next id in the same chain, 0: end */
 };
 
-/* Private to render.c except len, limit and count, which callers read. */
+/* Private to render.c except len, limit, count and rdata_name, which
+ * callers read. */
 struct render {
 	uint8_t *buf;
 	size_t len;      /* bytes written so far (header and question included) */
 	size_t limit;    /* never write beyond buf[limit] */
 	size_t qend;     /* end of the question */
 	uint16_t count[3];
+	uint16_t rdata_name; /* after render_rrset(): a pointer target (below
+				DNS_PTR_LIMIT) spelling the first RDATA name of
+				its last record (a CNAME's target), or 0 */
 	bool comp_ready; /* the table holds the qname (filled on first use) */
 	uint8_t ncomp;   /* entries 1..ncomp in use; id 0 is the root */
 	uint8_t nqname;  /* entries 1..nqname: the qname's suffixes, shortest

@@ -77,8 +77,15 @@ struct stats {
 			STATS_INC(s, STATS_COOKIE_NONE + (status) - 1);     \
 	} while (0)
 
-/* Counter for an answer's extended rcode (0..4095). */
-enum stats_counter stats_rcode_counter(unsigned rcode);
+/* Counter for an answer's extended rcode (0..4095): NOERROR..REFUSED are
+ * rcodes 0..5 in order, everything else OTHER. */
+static inline enum stats_counter stats_rcode_counter(unsigned rcode)
+{
+	_Static_assert(STATS_RCODE_REFUSED - STATS_RCODE_NOERROR == 5,
+		       "rcode counters follow rcodes 0..5");
+	return rcode <= 5 ? (enum stats_counter)(STATS_RCODE_NOERROR + rcode)
+			  : STATS_RCODE_OTHER;
+}
 
 /* Relaxed copy of src into dst. Any thread. */
 void stats_snapshot(const struct stats *src, struct stats *dst);

@@ -3,8 +3,9 @@
  * Not a public API: main.c uses reactor.h only. A struct reactor is owned by
  * its thread once started; the main thread reads nothing in it but the
  * counters (relaxed, see stats.h). struct daemon_shared is read-only after
- * start except the TCP connection counters, which reactors update with
- * relaxed atomic adds (the only cross-thread writes on any I/O path).
+ * start except the TCP connection counters (tcp_clients, tcp_unanswered and
+ * the per-prefix table), which reactors update with relaxed atomic
+ * operations (the only cross-thread writes on any I/O path).
  * The functions of each file are declared in udp.h and tcp.h; the
  * listening-socket helpers both use (reactor.c) here.
  */
@@ -28,6 +29,7 @@ struct rrl_table;
 struct limits_table;
 struct attack;
 struct ebpf_drop;
+struct conncount;
 
 /* One UDP socket of a reactor, in exactly one libuv handle: polled with
  * uv_poll (we do the I/O, udp.c) or a uv_udp_t (udp-io: libuv, udp_uv.c). */
@@ -52,10 +54,6 @@ struct tcp_listener {
 	bool open;
 };
 
-/* Hash slots counting TCP clients per /24 (IPv4) or /56 (IPv6). Two
- * prefixes may share a slot; that only makes the limit stricter for both. */
-#define DAEMON_PREFIX_SLOTS 4096
-
 struct daemon_shared {
 	const struct config *cfg;
 	const struct answer_config *acfg;
@@ -69,8 +67,10 @@ struct daemon_shared {
 					 not loadable: user space drops) */
 	unsigned tcp_unanswered;      /* atomic: connections without a
 					 whole query yet */
-	unsigned tcp_clients;                         /* atomic */
-	uint32_t tcp_prefix[DAEMON_PREFIX_SLOTS];     /* atomic */
+	unsigned tcp_clients;         /* atomic */
+	struct conncount *tcp_prefix; /* open connections per /24 or /56,
+					 keyed fingerprints, exact but for a
+					 2^-40 share (ratelimit/conncount.h) */
 };
 
 struct reactor {

@@ -39,6 +39,7 @@
 #include "ratelimit/rrl.h"
 #include "ratelimit/limits.h"
 #include "ratelimit/attack.h"
+#include "ratelimit/conncount.h"
 #include "server/answer.h"
 #include "server/config.h"
 #include "server/daemon.h"
@@ -276,6 +277,7 @@ static void reactor_group_release(struct reactor_group *g, unsigned n)
 	limits_free(g->shared.limits);
 	attack_free(g->shared.attack);
 	ebpf_drop_free(g->shared.ebpf);
+	conncount_free(g->shared.tcp_prefix);
 	free(g->r);
 	free(g);
 }
@@ -351,10 +353,20 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	g->acfg_strict.cookie_require = COOKIE_REQUIRE_ON;
 	g->shared.acfg_strict = &g->acfg_strict;
 	g->n = n;
+	/* Open TCP connections per /24 or /56, for tcp-max-clients-per-prefix:
+	 * sized for every connection from its own prefix (1 MiB at 16,384). */
+	if (!(g->shared.tcp_prefix = conncount_new(cfg->tcp_max_clients,
+						   NULL))) {
+		snprintf(err, errlen, "tcp: out of memory");
+		free(g->r);
+		free(g);
+		return NULL;
+	}
 	/* One RRL table for every reactor, allocated here once. */
 	if (rrl_config_enabled(&cfg->rrl) &&
 	    !(g->shared.rrl = rrl_new(&cfg->rrl, NULL, reactor_rrl_log))) {
 		snprintf(err, errlen, "rate-limit: out of memory");
+		conncount_free(g->shared.tcp_prefix);
 		free(g->r);
 		free(g);
 		return NULL;

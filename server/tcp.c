@@ -22,9 +22,12 @@
  * first byte of that message, not restarted by further bytes). Either firing
  * closes the connection (counted as timed out).
  *
- * Limits: the number of connections over all reactors and per client prefix
- * (/24 IPv4, /56 IPv6) are relaxed atomic counters in struct daemon_shared;
- * a connection over the prefix limit is accepted and closed at once.
+ * Limits: the number of connections over all reactors (a relaxed atomic
+ * counter in struct daemon_shared) and per client prefix (/24 IPv4, /56
+ * IPv6) in a table shared by every reactor that keys each prefix with a
+ * 40-bit fingerprint under a per-process secret (ratelimit/conncount.h:
+ * no prefix can be aimed at another's count); a
+ * connection over the prefix limit is accepted and closed at once.
  *
  * Connections that have not yet sent a whole query ("unanswered") are
  * counted over all reactors, and each reactor keeps its own in an
@@ -58,6 +61,8 @@
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
+#include "common/cidr.h"
+#include "ratelimit/conncount.h"
 #include "server/answer.h"
 #include "server/config.h"
 #include "zones/zdb.h"
@@ -84,7 +89,7 @@ struct tcp_conn {
 	unsigned fill;             /* index of the buffer being filled */
 	uv_write_t wreq;
 	int close_pending;         /* handles still to close */
-	uint32_t slot;             /* prefix slot */
+	uint32_t way;              /* its count in sh->tcp_prefix */
 	struct sockaddr_storage peer; /* the client (cookies) */
 	bool counted;              /* holds a place in the limits */
 	bool unanswered;           /* counted in tcp_unanswered: no whole
@@ -102,29 +107,6 @@ int tcp_socket_open(const struct config_listen *l)
 	int fd = reactor_socket_new(l, SOCK_STREAM);
 
 	return fd < 0 ? fd : reactor_socket_bind(fd, l);
-}
-
-/* Slot of the client's /24 or /56. */
-static uint32_t tcp_prefix_slot(const struct sockaddr_storage *ss)
-{
-	uint64_t key = 0;
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-		const uint8_t *b = (const uint8_t *)&a->sin_addr;
-
-		key = (uint64_t)b[0] << 16 | (uint64_t)b[1] << 8 | b[2];
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-		const uint8_t *b = a->sin6_addr.s6_addr;
-
-		for (int i = 0; i < 7; i++)
-			key = key << 8 | b[i];
-		key ^= 1ull << 63;
-	}
-	key *= 0x9E3779B97F4A7C15ull;
-	key ^= key >> 29;
-	return (uint32_t)(key % DAEMON_PREFIX_SLOTS);
 }
 
 /* Appends c (just accepted) to its reactor's unanswered list. O(1). */
@@ -250,7 +232,8 @@ static void tcp_release(struct tcp_conn *c)
 		return;
 	c->counted = false;
 	__atomic_sub_fetch(&sh->tcp_clients, 1, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&sh->tcp_prefix[c->slot], 1, __ATOMIC_RELAXED);
+	conncount_sub(sh->tcp_prefix, c->way);
+	c->way = CONNCOUNT_NONE;
 }
 
 static void tcp_on_conn_closed(uv_handle_t *h)
@@ -548,9 +531,10 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 	struct daemon_shared *sh = r->shared;
 	const struct config *cfg = sh->cfg;
 	struct sockaddr_storage peer;
+	struct cidr pfx;
 	int plen = sizeof(peer);
 	struct tcp_conn *c;
-	unsigned total, per, unans;
+	unsigned total, per = 0, unans;
 	bool made_room = false;
 
 	if (status < 0 || r->stopping)
@@ -559,6 +543,7 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	c->r = r;
+	c->way = CONNCOUNT_NONE;
 	if (uv_tcp_init(&r->loop, &c->h) < 0) {
 		free(c);
 		return;
@@ -576,12 +561,14 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	memset(&peer, 0, sizeof(peer));
-	uv_tcp_getpeername(&c->h, (struct sockaddr *)&peer, &plen);
-	c->slot = tcp_prefix_slot(&peer);
+	if (uv_tcp_getpeername(&c->h, (struct sockaddr *)&peer, &plen) < 0)
+		memset(&peer, 0, sizeof(peer));
 	c->peer = peer;
 	c->counted = true;
 	total = __atomic_add_fetch(&sh->tcp_clients, 1, __ATOMIC_RELAXED);
-	per = __atomic_add_fetch(&sh->tcp_prefix[c->slot], 1, __ATOMIC_RELAXED);
+	if (cidr_of_sockaddr((const struct sockaddr *)&peer,
+			     peer.ss_family == AF_INET ? 24 : 56, &pfx))
+		per = conncount_add(sh->tcp_prefix, &pfx, &c->way);
 	if (per > cfg->tcp_max_per_prefix) {
 		STATS_INC(&r->stats, STATS_TCP_REFUSED);
 		tcp_conn_close(c);

@@ -47,11 +47,19 @@ struct udp_sock {
 	uint32_t now;      /* udp_uv.c: time(NULL) at the batch's start */
 };
 
-/* One TCP listening socket of a reactor. */
+/* One TCP listening socket of a reactor, and what keeps it accepting when
+ * a connection cannot be set up (tcp.c): a spare handle that takes such a
+ * connection only to close it, and a timer that retries the accept when
+ * the spare is still closing (libuv stops watching a listener whose
+ * connection callback did not accept). */
 struct tcp_listener {
 	uv_tcp_t h;
+	uv_tcp_t spare;
+	uv_timer_t retry;
 	struct reactor *r;
 	bool open;
+	bool spare_ready;      /* initialised and not closing */
+	bool retry_ready;      /* the timer is initialised */
 };
 
 struct daemon_shared {

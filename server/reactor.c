@@ -190,9 +190,14 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 		return rc;
 	}
 	r->loop.data = r;
-	uv_async_init(&r->loop, &r->stop_async, reactor_on_stop);
+	rc = uv_async_init(&r->loop, &r->stop_async, reactor_on_stop);
+	if (rc == 0)
+		rc = uv_timer_init(&r->loop, &r->stop_timer);
+	if (rc < 0) {
+		snprintf(err, errlen, "reactor %u: %s", id, uv_strerror(rc));
+		return rc;
+	}
 	r->stop_async.data = r;
-	uv_timer_init(&r->loop, &r->stop_timer);
 	r->stop_timer.data = r;
 	r->udp = calloc(cfg->listen_count ? cfg->listen_count : 1,
 			sizeof(*r->udp));

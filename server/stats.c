@@ -52,6 +52,7 @@ static const char *const stats_names[STATS_COUNT] = {
 	[STATS_ATTACK_DISENGAGED] = "attack-disengaged",
 	[STATS_TCP_UNANSWERED_REFUSED] = "tcp-unanswered-refused",
 	[STATS_EBPF_LISTED] = "ebpf-drop-listed",
+	[STATS_TCP_ACCEPT_FAILED] = "tcp-accept-failed",
 };
 
 enum stats_counter stats_rcode_counter(unsigned rcode)

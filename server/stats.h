@@ -56,6 +56,10 @@ enum stats_counter {
 	STATS_TCP_UNANSWERED_REFUSED,
 	/* Sources listed in the kernel drop map (server/ebpf_drop.h). */
 	STATS_EBPF_LISTED,
+	/* TCP (tcp.c): connections accepted and closed at once because one
+	 * could not be set up (no memory, a handle that would not
+	 * initialise). */
+	STATS_TCP_ACCEPT_FAILED,
 	STATS_COUNT
 };
 

@@ -2,7 +2,15 @@
  *
  * Listeners are our own sockets (SO_REUSEPORT set before bind) handed to
  * libuv with uv_tcp_open, one per reactor and listen address, so each
- * reactor accepts its own clients. A connection is one calloc at accept:
+ * reactor accepts its own clients. A listener never stops accepting: libuv
+ * stops watching one whose connection callback did not uv_accept (1.44
+ * uv__server_io), so every path of the callback takes the connection; when
+ * it cannot be set up (no memory, a handle that will not initialise) it is
+ * accepted into the listener's spare handle and closed at once
+ * (tcp-accept-failed), and when the spare is still closing from an earlier
+ * one, a timer takes it TCP_RETRY_MS later.
+ *
+ * A connection is one calloc at accept:
  * the struct, then a read buffer (4 KiB, grown once to the largest message
  * seen, at most 2 + 65535 bytes) and two output buffers. Nothing is
  * allocated per query.
@@ -65,6 +73,7 @@
 #include "ratelimit/conncount.h"
 #include "server/answer.h"
 #include "server/config.h"
+#include "server/fault.h"
 #include "zones/zdb.h"
 
 #define TCP_RBUF_INIT 4096
@@ -72,6 +81,7 @@
 #define TCP_OUT_INIT 4096
 #define TCP_OUT_HIGH (64 * 1024)
 #define TCP_BACKLOG 4096
+#define TCP_RETRY_MS 10
 
 enum tcp_timer_mode { TCP_TIMER_IDLE, TCP_TIMER_MESSAGE };
 
@@ -524,9 +534,68 @@ static void tcp_read_start(struct tcp_conn *c)
 	c->reading = true;
 }
 
-static void tcp_on_connection(uv_stream_t *server, int status)
+static void tcp_on_retry(uv_timer_t *t);
+
+static void tcp_on_spare_closed(uv_handle_t *h)
 {
-	struct tcp_listener *tl = server->data;
+	struct tcp_listener *tl = h->data;
+
+	if (tl->open && uv_tcp_init(&tl->r->loop, &tl->spare) == 0) {
+		tl->spare.data = tl;
+		tl->spare_ready = true;
+	}
+}
+
+/* Takes the connection libuv has accepted and closes it at once, so that
+ * libuv goes on watching the listener. When the spare handle is still
+ * closing (an earlier reject of this loop iteration), libuv stops watching
+ * until the retry timer accepts TCP_RETRY_MS later. */
+static void tcp_reject(struct tcp_listener *tl)
+{
+	if (tl->spare_ready && !FAULT(FAULT_TCP_SPARE_BUSY)) {
+		tl->spare_ready = false;
+		/* On failure libuv closed the descriptor itself. */
+		(void)uv_accept((uv_stream_t *)&tl->h,
+				(uv_stream_t *)&tl->spare);
+		uv_close((uv_handle_t *)&tl->spare, tcp_on_spare_closed);
+		return;
+	}
+	if (tl->retry_ready && tl->open)
+		uv_timer_start(&tl->retry, tcp_on_retry, TCP_RETRY_MS, 0);
+}
+
+/* A new connection with its two handles initialised; NULL when memory or
+ * a handle is missing (nothing left behind: a handle initialised closes
+ * and frees the struct by itself). */
+static struct tcp_conn *tcp_conn_new(struct reactor *r)
+{
+	struct tcp_conn *c;
+
+	c = FAULT(FAULT_TCP_CONN_ALLOC) ? NULL : calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->r = r;
+	c->way = CONNCOUNT_NONE;
+	if (FAULT(FAULT_TCP_TIMER_INIT) ||
+	    uv_timer_init(&r->loop, &c->timer) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->timer.data = c;
+	if (FAULT(FAULT_TCP_HANDLE_INIT) || uv_tcp_init(&r->loop, &c->h) < 0) {
+		c->closing = true;
+		c->close_pending = 1;
+		uv_close((uv_handle_t *)&c->timer, tcp_on_conn_closed);
+		return NULL;
+	}
+	c->h.data = c;
+	return c;
+}
+
+/* Accepts the connection libuv holds for tl, or rejects it (accepted and
+ * closed): every path takes it. */
+static void tcp_accept_one(struct tcp_listener *tl)
+{
 	struct reactor *r = tl->r;
 	struct daemon_shared *sh = r->shared;
 	const struct config *cfg = sh->cfg;
@@ -537,27 +606,23 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 	unsigned total, per = 0, unans;
 	bool made_room = false;
 
-	if (status < 0 || r->stopping)
-		return;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return;
-	c->r = r;
-	c->way = CONNCOUNT_NONE;
-	if (uv_tcp_init(&r->loop, &c->h) < 0) {
-		free(c);
+	if (r->stopping) {
+		tcp_reject(tl);
 		return;
 	}
-	c->h.data = c;
-	uv_timer_init(&r->loop, &c->timer);
-	c->timer.data = c;
+	c = tcp_conn_new(r);
+	if (!c) {
+		STATS_INC(&r->stats, STATS_TCP_ACCEPT_FAILED);
+		tcp_reject(tl);
+		return;
+	}
 	/* Linked first so tcp_conn_close() can always unlink it. */
 	c->next = r->conns;
 	if (r->conns)
 		r->conns->prev = c;
 	r->conns = c;
-	if (uv_accept(server, (uv_stream_t *)&c->h) < 0) {
-		tcp_conn_close(c);
+	if (uv_accept((uv_stream_t *)&tl->h, (uv_stream_t *)&c->h) < 0) {
+		tcp_conn_close(c);   /* libuv closed the descriptor */
 		return;
 	}
 	memset(&peer, 0, sizeof(peer));
@@ -611,15 +676,31 @@ static void tcp_on_connection(uv_stream_t *server, int status)
 		tcp_pressure_update(r);
 	c->accepted = true;
 	STATS_INC(&r->stats, STATS_TCP_ACCEPTED);
-	c->rbuf = malloc(TCP_RBUF_INIT);
+	c->rbuf = FAULT(FAULT_TCP_BUF_ALLOC) ? NULL : malloc(TCP_RBUF_INIT);
 	if (!c->rbuf) {
 		tcp_conn_close(c);
 		return;
 	}
 	c->rcap = TCP_RBUF_INIT;
-	uv_tcp_nodelay(&c->h, 1);
+	(void)uv_tcp_nodelay(&c->h, 1);   /* latency only */
 	tcp_timer_set(c, TCP_TIMER_IDLE);
 	tcp_read_start(c);
+}
+
+static void tcp_on_connection(uv_stream_t *server, int status)
+{
+	/* status < 0: libuv accepted nothing (it handles EMFILE itself) and
+	 * keeps watching. */
+	if (status == 0)
+		tcp_accept_one(server->data);
+}
+
+static void tcp_on_retry(uv_timer_t *t)
+{
+	struct tcp_listener *tl = t->data;
+
+	if (tl->open)
+		tcp_accept_one(tl);
 }
 
 int tcp_start(struct reactor *r, struct tcp_listener *tl, int fd)
@@ -634,6 +715,20 @@ int tcp_start(struct reactor *r, struct tcp_listener *tl, int fd)
 	}
 	tl->h.data = tl;
 	tl->open = true;
+	rc = uv_tcp_init(&r->loop, &tl->spare);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	tl->spare.data = tl;
+	tl->spare_ready = true;
+	rc = uv_timer_init(&r->loop, &tl->retry);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	tl->retry.data = tl;
+	tl->retry_ready = true;
 	rc = uv_tcp_open(&tl->h, fd);
 	if (rc < 0) {
 		close(fd);
@@ -648,6 +743,14 @@ void tcp_close_listener(struct tcp_listener *tl)
 		return;
 	tl->open = false;
 	uv_close((uv_handle_t *)&tl->h, NULL);
+	if (tl->spare_ready) {
+		tl->spare_ready = false;
+		uv_close((uv_handle_t *)&tl->spare, NULL);
+	}
+	if (tl->retry_ready) {
+		tl->retry_ready = false;
+		uv_close((uv_handle_t *)&tl->retry, NULL);
+	}
 }
 
 void tcp_stop_conns(struct reactor *r, bool force)

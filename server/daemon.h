@@ -103,9 +103,20 @@ struct reactor {
 	struct tcp_conn *unans_head, *unans_tail;
 	bool tcp_pressure;             /* pressure seen: timers shortened */
 
+	/* TCP memory (tcp.c): bytes this reactor's connections hold, as the
+	 * allocator counts them (their structs and buffers), at most
+	 * tcp_mem_max (its share of server: tcp-memory-max); the connections
+	 * holding buffers, the one longest without progress first (closed
+	 * first to make room). */
+	size_t tcp_mem, tcp_mem_max;
+	struct tcp_conn *mem_head, *mem_tail;
+	int tcp_pool;                  /* buffers' allocator pool (alloc.h) */
+
 	struct udp_scratch *scratch;   /* UDP batch buffers, allocated once */
 	struct udp_uv_scratch *uv_scratch;   /* udp-io: libuv buffers, or NULL */
 	uint8_t *tcp_resp;             /* 65535-byte TCP reply scratch */
+	uint8_t *tcp_in;               /* TCP read scratch (tcp.c) */
+	uint8_t *tcp_out;              /* TCP reply batch scratch (tcp.c) */
 
 	struct stats stats;
 };

@@ -205,6 +205,7 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 			sizeof(*r->tcp));
 	r->tcp_resp = malloc(65535);
 	if (!r->udp || !r->tcp || !r->tcp_resp || udp_scratch_new(r) < 0 ||
+	    tcp_reactor_init(r, cfg->tcp_memory_max / g->n) < 0 ||
 	    (cfg->udp_io == CONFIG_UDP_IO_LIBUV && udp_uv_scratch_new(r) < 0)) {
 		snprintf(err, errlen, "reactor %u: out of memory", id);
 		return -ENOMEM;
@@ -269,6 +270,7 @@ static void reactor_release(struct reactor *r)
 	udp_scratch_free(r);
 	udp_uv_scratch_free(r);
 	free(r->tcp_resp);
+	tcp_reactor_free(r);
 	free(r->udp);
 	free(r->tcp);
 }
@@ -367,6 +369,10 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 		free(g);
 		return NULL;
 	}
+	if (cfg->tcp_memory_max / n < TCP_MEM_REACTOR_MIN)
+		log_warning("tcp-memory-max %u over %u reactors is below %u "
+			    "bytes each: each reactor gets %u", cfg->tcp_memory_max,
+			    n, TCP_MEM_REACTOR_MIN, TCP_MEM_REACTOR_MIN);
 	/* One RRL table for every reactor, allocated here once. */
 	if (rrl_config_enabled(&cfg->rrl) &&
 	    !(g->shared.rrl = rrl_new(&cfg->rrl, NULL, reactor_rrl_log))) {

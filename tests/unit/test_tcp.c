@@ -7,9 +7,10 @@
  * cannot be set up (its calloc, its timer or its handle fails) it must be
  * accepted and closed, and the listener must go on accepting; the old code
  * returned without uv_accept and libuv stopped watching the listener for
- * good, so every later client hung. Then a burst of failing accepts, and a
+ * good, so every later client hung. Then a burst of failing accepts, a
  * failure while the spare handle is still closing (the retry timer takes
- * the connection).
+ * the connection), and a failed buffer allocation, which closes that
+ * connection only.
  *
  * Every wait is a poll with a deadline; no zones are loaded, so a query is
  * answered REFUSED, which is all this suite needs.
@@ -255,12 +256,30 @@ static void test_retry_timer(void)
 	CU_ASSERT_EQUAL(ask(651), ANSWERED);
 }
 
+/* A buffer that cannot be had (for half a message) closes that
+ * connection only. */
+static void test_buffer_failure(void)
+{
+	uint8_t b[64];
+	size_t n = query(b, 700);
+	int s = dial();
+
+	CU_ASSERT_FATAL(s >= 0);
+	fault_arm(FAULT_TCP_BUF_ALLOC, 1);
+	CU_ASSERT_EQUAL(send(s, b, n / 2, MSG_NOSIGNAL), (ssize_t)(n / 2));
+	CU_ASSERT_EQUAL(await(s, 700), CLOSED);
+	close(s);
+	fault_arm(FAULT_TCP_BUF_ALLOC, 0);
+	CU_ASSERT_EQUAL(ask(701), ANSWERED);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
 		{ "test_bug_tcp_listener_enomem", test_bug_tcp_listener_enomem },
 		{ "a burst of failed accepts", test_burst_of_failures },
 		{ "the retry timer accepts", test_retry_timer },
+		{ "a failed buffer closes one connection", test_buffer_failure },
 	};
 
 	return unit_run("tcp", suite_init, suite_clean, tests,

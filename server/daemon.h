@@ -73,6 +73,9 @@ struct daemon_shared {
 	struct attack *attack;        /* attack: mode, or NULL (off) */
 	struct ebpf_drop *ebpf;       /* kernel drop map, or NULL (off or
 					 not loadable: user space drops) */
+	const struct answer_config *acfg_tcp_pressure;   /* acfg with the
+					 RFC 7828 keepalive of the pressure
+					 timeout (tcp.c, under pressure) */
 	unsigned tcp_unanswered;      /* atomic: connections without a
 					 whole query yet */
 	unsigned tcp_clients;         /* atomic */

@@ -61,6 +61,7 @@ static void reactor_rrl_log(const char *line)
 struct reactor_group {
 	struct daemon_shared shared;
 	struct answer_config acfg_strict;   /* shared.acfg_strict points here */
+	struct answer_config acfg_tcp_pressure;   /* and acfg_tcp_pressure */
 	struct reactor *r;
 	unsigned n;
 	bool running;
@@ -359,6 +360,19 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	g->acfg_strict = *acfg;
 	g->acfg_strict.cookie_require = COOKIE_REQUIRE_ON;
 	g->shared.acfg_strict = &g->acfg_strict;
+	/* Under TCP pressure (tcp.c) idle connections are closed after
+	 * tcp-pressure-timeout-ms: the RFC 7828 keepalive advertised then
+	 * says so (units of 100 ms, at least 1: 0 would mean "close now"). */
+	g->acfg_tcp_pressure = *acfg;
+	{
+		unsigned ka = cfg->limits.tcp_pressure_timeout_ms / 100;
+
+		if (ka == 0)
+			ka = 1;
+		if (acfg->tcp_keepalive > ka)
+			g->acfg_tcp_pressure.tcp_keepalive = (uint16_t)ka;
+	}
+	g->shared.acfg_tcp_pressure = &g->acfg_tcp_pressure;
 	g->n = n;
 	/* Open TCP connections per /24 or /56, for tcp-max-clients-per-prefix:
 	 * sized for every connection from its own prefix (1 MiB at 16,384). */

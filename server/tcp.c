@@ -90,7 +90,9 @@
  * and, once when a reactor sees the pressure begin (at an accept), the
  * timers of its unanswered connections already open (a walk of its list,
  * at most the cap; the pressure ends for this purpose below a quarter of
- * the cap, so walks are at least cap / 4 accepts apart). docs/flood.md.
+ * the cap, so walks are at least cap / 4 accepts apart). Replies answered
+ * under pressure advertise that shorter timeout as their RFC 7828
+ * keepalive (daemon_shared.acfg_tcp_pressure). docs/flood.md.
  */
 #include "server/tcp.h"
 
@@ -155,8 +157,9 @@ struct tcp_conn {
 };
 
 /* One run of answering for one connection (a read, or a write done): the
- * zone snapshot and clock, read at its first message, the answer config,
- * and the reply batch in r->tcp_out. */
+ * zone snapshot and clock, read at its first message, the answer config
+ * (with the pressure keepalive or not), and the reply batch in
+ * r->tcp_out. */
 struct tcp_batch {
 	const struct zdb *db;
 	const struct answer_config *acfg;
@@ -627,6 +630,8 @@ static void tcp_batch_begin(struct tcp_conn *c, struct tcp_batch *b)
 
 	memset(b, 0, sizeof(*b));
 	b->acfg = sh->acfg;
+	if (sh->acfg_tcp_pressure && tcp_under_pressure(c->r))
+		b->acfg = sh->acfg_tcp_pressure;
 }
 
 static void tcp_batch_end(struct tcp_batch *b)

@@ -9,6 +9,9 @@ with the real binary on loopback.
 - test_bug_tcp_prefix_collision (finding 6): 127.30.240.0/24 and
   127.0.0.0/24 shared one of the 4,096 slots of an unkeyed hash; 50
   connections from one locked the other out of TCP.
+- test_bug_tcp_keepalive_pressure (finding 11): the RFC 7828 keepalive the
+  server advertises follows the shortened timeouts under pressure (half of
+  tcp-max-unanswered held, or under attack) and comes back after it.
 - test_bug_tcp_memory_nonreading (finding 11): 10,000 clients that send
   eight queries for a 16 KiB answer and never read (with an Internet MSS,
   so that the kernel queues about 70 KiB for each and Levee must hold the
@@ -231,6 +234,49 @@ def test_bug_tcp_prefix_collision(pool):
         for s in held:
             s.close()
     assert H.counter_total(p, "tcp-refused") == 1
+
+
+# ---- finding 11: keepalive -------------------------------------------------
+
+def keepalive_of(port, src):
+    r = one_query(port, src, options=[dns.edns.GenericOption(11, b"")])
+    assert r is not None
+    opts = [o for o in r.options if o.otype == 11]
+    assert len(opts) == 1, r
+    return struct.unpack("!H", opts[0].to_wire())[0]
+
+
+@pytest.mark.tsan
+def test_bug_tcp_keepalive_pressure(pool):
+    # One reactor: the pressure is a count over all reactors anyway.
+    # One reactor, one listener: the held connections are accepted before
+    # the query's (the kernel's accept queue is in order), no wait needed;
+    # a pressure timeout long enough not to close them first.
+    port, _ = start(pool, "limits:\n  tcp-max-unanswered: 10\n"
+                    "  tcp-pressure-timeout-ms: 3000\n", reactors=1,
+                    tcp_idle_timeout=10, tcp_message_timeout=30)
+    assert keepalive_of(port, "127.0.0.1") == 100       # 10 s, no pressure
+    held = []
+    try:
+        for i in range(6):                   # 6 of 10 unanswered: pressure
+            s = connect(port, "127.0.2.%d" % (i + 1))
+            s.sendall(b"\x00")
+            held.append(s)
+        assert keepalive_of(port, "127.0.0.1") == 30    # 3 s
+    finally:
+        for s in held:
+            s.close()
+    # The held ones are gone (closed by the client): back to 10 s.
+    deadline = time.monotonic() + T
+    while keepalive_of(port, "127.0.0.1") != 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert keepalive_of(port, "127.0.0.1") == 100
+
+
+def test_bug_tcp_keepalive_under_attack(pool):
+    port, _ = start(pool, "attack:\n  mode: on\nlimits:\n"
+                    "  tcp-pressure-timeout-ms: 1500\n", tcp_idle_timeout=10)
+    assert keepalive_of(port, "127.0.0.1") == 15
 
 
 # ---- finding 11: memory ----------------------------------------------------

@@ -58,8 +58,9 @@ scripts/build.sh build-tsan -Dwerror=true -Dmalloc=libc -Dbuildtype=debugoptimiz
 # 0. RRL takes no lock of any kind (issue 5): its object file references no
 #    locking function (mutex, spinlock, rwlock, condition, semaphore, C11
 #    mtx_*, or an out-of-line __atomic_* call, which libatomic may lock).
-#    So do the flood defences' tables (issue 7): limits.c.o, attack.c.o.
-for lf in bucket rrl limits attack; do
+#    So do the flood defences' tables (issue 7): limits.c.o, attack.c.o,
+#    and the TCP per-prefix connection counts (issue 11): conncount.c.o.
+for lf in bucket rrl limits attack conncount; do
 	obj="build/ratelimit/liblevee_ratelimit.a.p/$lf.c.o"
 	if [ ! -f "$obj" ]; then
 		step_fail "$lf lock-free check ($obj missing)"

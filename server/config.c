@@ -368,6 +368,8 @@ static const struct config_key config_server_keys[] = {
 	{ "tcp-max-clients-per-prefix", val_uint, OFF(tcp_max_per_prefix),
 	  1, 1000000 },
 	{ "tcp-message-timeout", val_uint, OFF(tcp_message_timeout), 1, 3600 },
+	{ "tcp-memory-max", val_uint, OFF(tcp_memory_max), 1L << 20,
+	  4294967295L },
 	{ "log-level", val_loglevel, OFF(log_level), 0, 0 },
 	{ "syslog", val_bool, OFF(syslog), 0, 0 },
 	{ "udp-io", val_udp_io, 0, 0, 0 },
@@ -896,6 +898,7 @@ void config_init(struct config *cfg)
 	cfg->tcp_max_clients = 16384;
 	cfg->tcp_max_per_prefix = 50;
 	cfg->tcp_message_timeout = 5;
+	cfg->tcp_memory_max = CONFIG_DEFAULT_TCP_MEMORY;
 	cfg->log_level = LOG_LEVEL_INFO;
 }
 

@@ -28,6 +28,12 @@
  *   tcp-max-clients: N              total over all reactors, default 16384
  *   tcp-max-clients-per-prefix: N   per /24 (IPv4) or /56 (IPv6), default 50
  *   tcp-message-timeout: S          partial message held longer: close; default 5
+ *   tcp-memory-max: BYTES           memory all TCP connections together may
+ *                                   hold (structs and buffers), split
+ *                                   evenly over the reactors; at the budget
+ *                                   the connections longest without
+ *                                   progress are closed; default 64 MiB,
+ *                                   1 MiB..4 GiB-1 (docs/flood.md)
  *   log-level: error|warning|info|debug, syslog: BOOL
  *   udp-io: mmsg|libuv              UDP path (udp.c or udp_uv.c), default
  *                                   mmsg; libuv refuses wildcard addresses
@@ -71,6 +77,7 @@
 #define CONFIG_MAX_ACL 64             /* acl: entries */
 #define CONFIG_MAX_TRUSTED 256        /* addresses over all acl: entries
 					 (query.c checks them linearly) */
+#define CONFIG_DEFAULT_TCP_MEMORY (64u << 20)   /* server: tcp-memory-max */
 
 /* udp-io: which UDP path the reactors run. */
 enum config_udp_io {
@@ -138,6 +145,7 @@ struct config {
 	unsigned tcp_max_clients;
 	unsigned tcp_max_per_prefix;
 	unsigned tcp_message_timeout;   /* seconds */
+	unsigned tcp_memory_max;        /* bytes, all reactors together */
 	int log_level;                  /* enum log_level */
 	bool syslog;
 	int udp_io;                     /* enum config_udp_io */

@@ -3,8 +3,9 @@
  * Not a public API: daemon.c uses reactor.h only. A struct reactor is owned by
  * its thread once started; the main thread reads nothing in it but the
  * counters (relaxed, see stats.h). struct daemon_shared is read-only after
- * start except the TCP connection counters, which reactors update with
- * relaxed atomic adds (the only cross-thread writes on any I/O path).
+ * start except the TCP connection counters (tcp_clients, tcp_unanswered and
+ * the per-prefix table), which reactors update with relaxed atomic
+ * operations (the only cross-thread writes on any I/O path).
  * The functions of each file are declared in udp.h and tcp.h; the
  * listening-socket helpers both use (reactor.c) here.
  */
@@ -29,6 +30,7 @@ struct rrl_table;
 struct limits_table;
 struct attack;
 struct ebpf_drop;
+struct conncount;
 
 /* Kernel drop map listings one UDP batch can note: one per datagram of a
  * batch (UDP_BATCH); more are dropped (noted again at the next drop). */
@@ -50,16 +52,20 @@ struct udp_sock {
 	uint32_t now;      /* udp_uv.c: time(NULL) at the batch's start */
 };
 
-/* One TCP listening socket of a reactor. */
+/* One TCP listening socket of a reactor, and what keeps it accepting when
+ * a connection cannot be set up (tcp.c): a spare handle that takes such a
+ * connection only to close it, and a timer that retries the accept when
+ * the spare is still closing (libuv stops watching a listener whose
+ * connection callback did not accept). */
 struct tcp_listener {
 	uv_tcp_t h;
+	uv_tcp_t spare;
+	uv_timer_t retry;
 	struct reactor *r;
 	bool open;
+	bool spare_ready;      /* initialised and not closing */
+	bool retry_ready;      /* the timer is initialised */
 };
-
-/* Hash slots counting TCP clients per /24 (IPv4) or /56 (IPv6). Two
- * prefixes may share a slot; that only makes the limit stricter for both. */
-#define DAEMON_PREFIX_SLOTS 4096
 
 struct daemon_shared {
 	const struct config *cfg;
@@ -70,10 +76,15 @@ struct daemon_shared {
 	struct attack *attack;        /* attack: mode, or NULL (off) */
 	struct ebpf_drop *ebpf;       /* kernel drop map, or NULL (off or
 					 not loadable: user space drops) */
+	const struct answer_config *acfg_tcp_pressure;   /* acfg with the
+					 RFC 7828 keepalive of the pressure
+					 timeout (tcp.c, under pressure) */
 	unsigned tcp_unanswered;      /* atomic: connections without a
 					 whole query yet */
-	unsigned tcp_clients;                         /* atomic */
-	uint32_t tcp_prefix[DAEMON_PREFIX_SLOTS];     /* atomic */
+	unsigned tcp_clients;         /* atomic */
+	struct conncount *tcp_prefix; /* open connections per /24 or /56,
+					 keyed fingerprints, exact but for a
+					 2^-40 share (ratelimit/conncount.h) */
 };
 
 struct reactor {
@@ -98,12 +109,25 @@ struct reactor {
 	struct tcp_conn *unans_head, *unans_tail;
 	bool tcp_pressure;             /* pressure seen: timers shortened */
 
+	/* TCP memory (tcp.c): bytes this reactor's connections hold, as the
+	 * allocator counts them (their structs and buffers), at most
+	 * tcp_mem_max (its share of server: tcp-memory-max); the connections
+	 * holding buffers, the one longest without progress first (closed
+	 * first to make room). */
+	size_t tcp_mem, tcp_mem_max;
+	struct tcp_conn *mem_head, *mem_tail;
+	int tcp_pool;                  /* buffers' allocator pool (alloc.h) */
+
 	struct udp_scratch *scratch;   /* UDP batch buffers, allocated once */
 	struct udp_uv_scratch *uv_scratch;   /* udp-io: libuv buffers, or NULL */
 	uint8_t *tcp_resp;             /* 65535-byte TCP reply scratch */
+	uint8_t *tcp_in;               /* TCP read scratch (tcp.c) */
+	uint8_t *tcp_out;              /* TCP reply batch scratch (tcp.c) */
 
 	struct stats stats;
 	struct query_env qenv;         /* the pipeline's view (query.h) */
+	struct query_env qenv_tcp_pressure;  /* the same with the TCP pressure
+						answer config (tcp.c) */
 	/* Prefixes to list in the kernel drop map, noted by the answer loop
 	 * of one UDP batch and listed after its send (udp.c). */
 	struct cidr ebpf_pending[REACTOR_EBPF_PENDING];

@@ -39,6 +39,7 @@
 #include "ratelimit/rrl.h"
 #include "ratelimit/limits.h"
 #include "ratelimit/attack.h"
+#include "ratelimit/conncount.h"
 #include "server/answer.h"
 #include "server/config.h"
 #include "server/internal.h"
@@ -59,6 +60,8 @@ static void reactor_rrl_log(const char *line)
 
 struct reactor_group {
 	struct daemon_shared shared;
+	struct answer_config acfg_tcp_pressure;   /* shared.acfg_tcp_pressure
+						     points here */
 	struct reactor *r;
 	unsigned n;
 	bool running;
@@ -209,6 +212,8 @@ static void reactor_query_env(struct reactor *r)
 	e->trusted = sh->cfg->trusted;
 	e->trusted_count = sh->cfg->trusted_count;
 	e->stats = &r->stats;
+	r->qenv_tcp_pressure = *e;
+	r->qenv_tcp_pressure.acfg = sh->acfg_tcp_pressure;
 }
 
 static int reactor_init(struct reactor_group *g, struct reactor *r,
@@ -243,6 +248,7 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 			sizeof(*r->tcp));
 	r->tcp_resp = malloc(65535);
 	if (!r->udp || !r->tcp || !r->tcp_resp || udp_scratch_new(r) < 0 ||
+	    tcp_reactor_init(r, cfg->tcp_memory_max / g->n) < 0 ||
 	    (cfg->udp_io == CONFIG_UDP_IO_LIBUV && udp_uv_scratch_new(r) < 0)) {
 		snprintf(err, errlen, "reactor %u: out of memory", id);
 		return -ENOMEM;
@@ -307,6 +313,7 @@ static void reactor_release(struct reactor *r)
 	udp_scratch_free(r);
 	udp_uv_scratch_free(r);
 	free(r->tcp_resp);
+	tcp_reactor_free(r);
 	free(r->udp);
 	free(r->tcp);
 }
@@ -320,6 +327,7 @@ static void reactor_group_release(struct reactor_group *g, unsigned n)
 	limits_free(g->shared.limits);
 	attack_free(g->shared.attack);
 	ebpf_drop_free(g->shared.ebpf);
+	conncount_free(g->shared.tcp_prefix);
 	free(g->r);
 	free(g);
 }
@@ -367,11 +375,38 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	}
 	g->shared.cfg = cfg;
 	g->shared.acfg = acfg;
+	/* Under TCP pressure (tcp.c) idle connections are closed after
+	 * tcp-pressure-timeout-ms: the RFC 7828 keepalive advertised then
+	 * says so (units of 100 ms, at least 1: 0 would mean "close now"). */
+	g->acfg_tcp_pressure = *acfg;
+	{
+		unsigned ka = cfg->limits.tcp_pressure_timeout_ms / 100;
+
+		if (ka == 0)
+			ka = 1;
+		if (acfg->tcp_keepalive > ka)
+			g->acfg_tcp_pressure.tcp_keepalive = (uint16_t)ka;
+	}
+	g->shared.acfg_tcp_pressure = &g->acfg_tcp_pressure;
 	g->n = n;
+	/* Open TCP connections per /24 or /56, for tcp-max-clients-per-prefix:
+	 * sized for every connection from its own prefix (1 MiB at 16,384). */
+	if (!(g->shared.tcp_prefix = conncount_new(cfg->tcp_max_clients,
+						   NULL))) {
+		snprintf(err, errlen, "tcp: out of memory");
+		free(g->r);
+		free(g);
+		return NULL;
+	}
+	if (cfg->tcp_memory_max / n < TCP_MEM_REACTOR_MIN)
+		log_warning("tcp-memory-max %u over %u reactors is below %u "
+			    "bytes each: each reactor gets %u", cfg->tcp_memory_max,
+			    n, TCP_MEM_REACTOR_MIN, TCP_MEM_REACTOR_MIN);
 	/* One RRL table for every reactor, allocated here once. */
 	if (rrl_config_enabled(&cfg->rrl) &&
 	    !(g->shared.rrl = rrl_new(&cfg->rrl, NULL, reactor_rrl_log))) {
 		snprintf(err, errlen, "rate-limit: out of memory");
+		conncount_free(g->shared.tcp_prefix);
 		free(g->r);
 		free(g);
 		return NULL;

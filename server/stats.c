@@ -50,6 +50,10 @@ static const char *const stats_names[STATS_COUNT] = {
 	[STATS_ATTACK_DISENGAGED] = "attack-disengaged",
 	[STATS_TCP_UNANSWERED_REFUSED] = "tcp-unanswered-refused",
 	[STATS_EBPF_LISTED] = "ebpf-drop-listed",
+	[STATS_TCP_MEMORY_CLOSED] = "tcp-memory-closed",
+	[STATS_TCP_ACCEPT_FAILED] = "tcp-accept-failed",
+	[STATS_TCP_MEMORY] = "tcp-memory",
+	[STATS_TCP_MEMORY_PEAK] = "tcp-memory-peak",
 };
 
 void stats_snapshot(const struct stats *src, struct stats *dst)

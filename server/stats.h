@@ -56,6 +56,17 @@ enum stats_counter {
 	STATS_TCP_UNANSWERED_REFUSED,
 	/* Sources listed in the kernel drop map (server/ebpf_drop.h). */
 	STATS_EBPF_LISTED,
+	/* TCP (tcp.c): connections closed or refused to stay within
+	 * tcp-memory-max; connections accepted and closed at once because
+	 * one could not be set up (no memory, a handle that would not
+	 * initialise). */
+	STATS_TCP_MEMORY_CLOSED,
+	STATS_TCP_ACCEPT_FAILED,
+	/* Gauges, not counts: bytes the reactor's TCP connections hold now
+	 * (struct and buffers, as the allocator counts them), and the most
+	 * they held. */
+	STATS_TCP_MEMORY,
+	STATS_TCP_MEMORY_PEAK,
 	STATS_COUNT
 };
 

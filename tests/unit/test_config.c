@@ -65,6 +65,7 @@ static void test_good(void)
 	CU_ASSERT_EQUAL(cfg.tcp_max_clients, 500);
 	CU_ASSERT_EQUAL(cfg.tcp_max_per_prefix, 25);
 	CU_ASSERT_EQUAL(cfg.tcp_message_timeout, 3);
+	CU_ASSERT_EQUAL(cfg.tcp_memory_max, 33554432);
 	CU_ASSERT_EQUAL(cfg.log_level, LOG_LEVEL_DEBUG);
 	CU_ASSERT(cfg.syslog);
 	CU_ASSERT_EQUAL_FATAL(cfg.zone_count, 2);
@@ -72,10 +73,10 @@ static void test_good(void)
 	/* Relative to the config file's directory. */
 	CU_ASSERT_STRING_EQUAL(cfg.zones[0].file,
 			       CONFIG_DIR "zones/example.com.zone");
-	CU_ASSERT_EQUAL(cfg.zones[0].line, 22);
+	CU_ASSERT_EQUAL(cfg.zones[0].line, 23);
 	CU_ASSERT_STRING_EQUAL(cfg.zones[1].domain, "Example.NET");
 	CU_ASSERT_STRING_EQUAL(cfg.zones[1].file, "/absolute/example.net.zone");
-	CU_ASSERT_EQUAL(cfg.zones[1].line, 24);
+	CU_ASSERT_EQUAL(cfg.zones[1].line, 25);
 	config_free(&cfg);
 }
 
@@ -95,6 +96,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(cfg.tcp_max_clients, 16384);
 	CU_ASSERT_EQUAL(cfg.tcp_max_per_prefix, 50);
 	CU_ASSERT_EQUAL(cfg.tcp_message_timeout, 5);
+	CU_ASSERT_EQUAL(cfg.tcp_memory_max, 64u << 20);
 	CU_ASSERT_EQUAL(cfg.log_level, LOG_LEVEL_INFO);
 	CU_ASSERT(!cfg.syslog);
 	CU_ASSERT_EQUAL(cfg.nsid_len, 0);

@@ -61,7 +61,8 @@
  * update takes the trie's one spinlock. The LRU hash is preallocated
  * (EBPF_DROP_ENTRIES x about 90 bytes: under 6 MiB of kernel memory),
  * evicts what is not looked up, and needs no removal at all: an entry
- * expires by its time. The price, measured with BPF_PROG_TEST_RUN
+ * expires by its time. (Its keys are what an attacker sends; the kernel's
+ * hash table hashes them with a random seed of its own.) The price, measured with BPF_PROG_TEST_RUN
  * (tests/unit/test_ebpf.c test_cost prints it): 25-35 ns per lookup, so a
  * cookie-less datagram of an unlisted source costs about 70-100 ns (IPv4,
  * 3 lookups) or 110-140 ns (IPv6, 4) more than one with a cookie (90-110
@@ -408,6 +409,7 @@ int ebpf_drop_new(const struct ebpf_drop_config *c, struct ebpf_drop **out)
 	if (rc < 0)
 		goto fail;
 	e->prog_fd = rc;
+	log_debug("ebpf: drop program of %d instructions", a->n);
 	free(a);
 	*out = e;
 	return 0;

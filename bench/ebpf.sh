@@ -3,8 +3,9 @@
 # flood packets earlier and cheaper than user space? (issue 7)
 #
 # Levee alone on loopback, one reactor pinned to CPU $SRV_CPU, per-source
-# limits (limits: queries-per-second: 10) and RRL (responses-per-second: 20)
-# on so the floods go over limit; bench/flood.c on CPU $GEN_CPU sends
+# limits (limits: queries-per-second: 10, slip: 0: with the default slip 1
+# no map is built) and RRL (responses-per-second: 20) on so the floods go
+# over limit; bench/flood.c on CPU $GEN_CPU sends
 # `-s garbage` and `-s direct` at $RATE/s for $DUR s, $REPS times each with
 # udp-ebpf-filter on and off (interleaved). Prints the medians of: server CPU
 # per flood packet (us), whole-machine CPU per flood packet (us: on loopback
@@ -69,6 +70,7 @@ rate-limit:
   responses-per-second: 20
 limits:
   queries-per-second: 10
+  slip: 0
 zones:
   - domain: example.com
     file: $TMP/v/small.zone

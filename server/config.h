@@ -20,8 +20,9 @@
  *   udp-rcvbuf: BYTES, udp-sndbuf: BYTES   default 512 KiB / 4 MiB (0: kernel's)
  *   udp-bpf-filter: BOOL            kernel drop of short / QR=1 datagrams,
  *                                   default on (docs/flood.md)
- *   udp-ebpf-filter: BOOL           eBPF kernel drop map of sources over
- *                                   their limit, default on (docs/flood.md)
+ *   udp-ebpf-filter: BOOL           eBPF kernel drop map of prefixes over
+ *                                   their limit (limits: slip 0 or N > 1),
+ *                                   default on (docs/flood.md)
  *   udp-ebpf-hold-ms: MS            how long one stays listed, default 1000
  *   tcp-idle-timeout: S             default 10
  *   tcp-keepalive: S                RFC 7828 value sent, default = idle timeout

@@ -12,16 +12,70 @@
  *   2. with cookies on, keep anything that may carry a server cookie: only
  *      a datagram too short for one (under 48 bytes of DNS), with ARCOUNT 0,
  *      or with QDCOUNT 1, ANCOUNT 0, NSCOUNT 0, ARCOUNT 1 and an empty OPT
- *      record as its last 11 bytes goes on;
- *   3. look the source up in the map: present and not expired
- *      (bpf_ktime_get_ns, CLOCK_MONOTONIC): drop; anything else: keep whole.
- * Step 2 mirrors user space: an over-limit source is dropped there unless it
- * might hold a valid server cookie (udp_flood_pre, udp_flood_post).
+ *      record as its last 11 bytes goes on (droplist_examined is the same
+ *      test in C, for admission);
+ *   3. for each prefix length limits: decides on (/32 /24 /20, /128 /64 /56
+ *      /48 by default; at most 4 per family, unrolled), look up the source
+ *      masked to it; the first entry found unexpired (bpf_ktime_get_ns,
+ *      CLOCK_MONOTONIC) decides: one bpf_get_prandom_u32() below its keep
+ *      threshold keeps the datagram, else drop. Nothing found: keep whole.
+ * At most 8 map lookups, 8 time reads and one random number per datagram
+ * (IPv6; IPv4 4), about 200 instructions, no loop.
  *
- * Ownership: struct ebpf_drop (map fd, program fd, one struct ebpf_cache per
- * reactor) is built by main at start and freed after the reactors stopped;
- * cache[i] is written by reactor i only. The kernel map is shared and
- * written by bpf(BPF_MAP_UPDATE_ELEM) from any reactor: the kernel locks it.
+ * The bound. Let user space's decision for a cookie-less query over its
+ * prefix's limit be: slip 0, drop; slip N > 1, every Nth a challenge (TC,
+ * or BADCOOKIE) it can follow, the rest dropped; slip 1, a challenge every
+ * time. The kernel must never drop more of an address's traffic than that:
+ *  - slip 1: nothing is listed (ebpf_drop_new refuses to build the map),
+ *    so nothing forgeable is dropped in the kernel;
+ *  - slip 0: an entry keeps 0 (droplist_keep): every examined datagram of
+ *    the prefix is dropped for the hold, which user space would drop too
+ *    while the prefix stays over (the hold is coarser than the bucket: a
+ *    prefix that falls back under its limit within the hold is answered
+ *    again only at its end);
+ *  - slip N > 1: an entry keeps ceil(2^32/N) out of 2^32, so each examined
+ *    datagram is dropped with probability at most (N-1)/N, independently,
+ *    with one draw per datagram however many of its prefixes are listed
+ *    (the first live entry decides: never a product of shares). Admission
+ *    then challenges every over-limit query the kernel may have thinned
+ *    (droplist_thinned: examined, and a prefix of the source in the shared
+ *    table) instead of slipping again, so the owner of a forged address
+ *    keeps at least 1/N of its queries answered, as without the map. The
+ *    table holds every live kernel entry (droplist.h): written after the
+ *    slot is claimed, with the slot's expiry, and a slot reused only
+ *    DROPLIST_GRACE_MS after it; where it cannot take a listing, nothing
+ *    is written and user space slips as before. A kernel entry evicted
+ *    early (LRU) only makes user space challenge more.
+ * Datagrams that may carry a server cookie are never dropped here (step
+ * 2), a valid-cookie source over its cookie limit is never listed, and
+ * neither is a prefix that overlaps limits: whitelist or an acl: address
+ * (user space never drops those for their limit; the kernel could not
+ * tell their NOTIFY from the flood around them).
+ *
+ * The map. One BPF_MAP_TYPE_LRU_HASH keyed by (prefix length, masked
+ * address), looked up once per configured length, rather than a
+ * BPF_MAP_TYPE_LPM_TRIE: an LPM trie has no LRU, so a full trie refuses
+ * new entries and expired ones must be deleted by a bpf() call from user
+ * space (a timer on the main thread walking the table); its longest match
+ * returns an expired /32 entry and hides the live /24 behind it; every
+ * update takes the trie's one spinlock. The LRU hash is preallocated
+ * (EBPF_DROP_ENTRIES x about 90 bytes: under 6 MiB of kernel memory),
+ * evicts what is not looked up, and needs no removal at all: an entry
+ * expires by its time. (Its keys are what an attacker sends; the kernel's
+ * hash table hashes them with a random seed of its own.) The price, measured with BPF_PROG_TEST_RUN
+ * (tests/unit/test_ebpf.c test_cost prints it): 25-35 ns per lookup, so a
+ * cookie-less datagram of an unlisted source costs about 70-100 ns (IPv4,
+ * 3 lookups) or 110-140 ns (IPv6, 4) more than one with a cookie (90-110
+ * ns, no lookup); one LPM lookup costs 15-25 ns, so the trie would save
+ * 50-100 ns per such datagram against the 2 us user space spends on one
+ * it drops (docs/flood.md). The map exists only with limits: slip 0 or
+ * N > 1, so the default configuration pays none of it.
+ *
+ * Ownership: struct ebpf_drop (map fd, program fd, the shared table of
+ * server/droplist.h, one struct ebpf_budget per reactor) is built by main
+ * at start and freed after the reactors stopped; budget[i] is written by
+ * reactor i only. The kernel map is shared and written by
+ * bpf(BPF_MAP_UPDATE_ELEM) from any reactor: the kernel locks it.
  */
 #include "server/ebpf_drop.h"
 
@@ -40,13 +94,14 @@
 
 #include "server/log.h"
 
-struct ebpf_slot {
-	uint8_t key[16];
-	uint64_t until_ms;    /* listed in the kernel until then */
+/* The map's value. */
+struct ebpf_value {
+	uint64_t expiry_ns;   /* CLOCK_MONOTONIC */
+	uint32_t keep;        /* kept when bpf_get_prandom_u32() < keep */
+	uint32_t pad;
 };
 
-struct ebpf_cache {
-	struct ebpf_slot slot[EBPF_DROP_CACHE];
+struct ebpf_budget {
 	uint64_t window_ms;   /* start of the current second of inserts */
 	unsigned inserts;     /* in that second */
 	bool refused;         /* EPERM (privileges dropped, old kernel): stop */
@@ -55,20 +110,18 @@ struct ebpf_cache {
 struct ebpf_drop {
 	int map_fd;
 	int prog_fd;
-	unsigned hold_ms;
 	unsigned reactors;
-	struct ebpf_cache *cache;   /* [reactors] */
+	uint32_t keep;
+	struct droplist *table;
+	struct ebpf_budget *budget;   /* [reactors] */
 };
 
 /* --- a tiny assembler ---------------------------------------------------- */
 
-#define EA_MAX 64
-#define EA_LABELS 8
+#define EA_MAX 320
+#define EA_LABELS 16
 
-enum { L_DROP, L_PASS, L_LOOKUP, L_V4, L_FIND };
-
-/* The shortest query that can hold a server cookie: 12 + 5 + 11 + 4 + 16. */
-#define EBPF_DROP_COOKIE_MIN 48
+enum { L_DROP, L_PASS, L_LOOKUP, L_V4, L_DRAW, L_NEXT };   /* L_NEXT + i */
 
 struct ea {
 	struct bpf_insn i[EA_MAX];
@@ -95,8 +148,10 @@ static void ea_emit(struct ea *a, uint8_t code, uint8_t dst, uint8_t src,
 #define MOV64_IMM(a, d, k) ea_emit(a, BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, k, -1)
 #define MOV32_IMM(a, d, k) ea_emit(a, BPF_ALU | BPF_MOV | BPF_K, d, 0, 0, k, -1)
 #define ADD64_IMM(a, d, k) ea_emit(a, BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, k, -1)
+#define AND32_IMM(a, d, k) ea_emit(a, BPF_ALU | BPF_AND | BPF_K, d, 0, 0, k, -1)
 #define RSH64_IMM(a, d, k) ea_emit(a, BPF_ALU64 | BPF_RSH | BPF_K, d, 0, 0, k, -1)
 #define LDX(a, sz, d, s, o) ea_emit(a, BPF_LDX | BPF_MEM | (sz), d, s, o, 0, -1)
+#define STX(a, sz, d, s, o) ea_emit(a, BPF_STX | BPF_MEM | (sz), d, s, o, 0, -1)
 #define ST(a, sz, d, o, k) ea_emit(a, BPF_ST | BPF_MEM | (sz), d, 0, o, k, -1)
 #define LD_ABS(a, sz, k) ea_emit(a, BPF_LD | BPF_ABS | (sz), 0, 0, 0, k, -1)
 #define LD_IND(a, sz, s, k) ea_emit(a, BPF_LD | BPF_IND | (sz), 0, s, 0, k, -1)
@@ -146,11 +201,79 @@ static int ea_link(struct ea *a)
 	return 0;
 }
 
-/* The program described in the file header. */
-static int ebpf_assemble(struct ea *a, int map_fd, bool classic, bool cookies)
+/* Stack: the source address (16 bytes, IPv4 as ::ffff:a.b.c.d) at
+ * fp-16, the key (struct droplist_key: bits, then 16 bytes) at fp-40. */
+#define FP_SRC (-16)
+#define FP_KEY (-40)
+#define FP_KEY_ADDR (FP_KEY + 4)
+
+/* The 32-bit word w (0..3) of a 16-byte address masked to bits, as the
+ * mask to AND it with in host order; *keep_all / *zero for the two
+ * cases that need no AND. */
+static int32_t ea_word_mask(unsigned bits, int w, bool *keep_all, bool *zero)
+{
+	uint8_t m[4];
+	int32_t imm;
+
+	for (int b = 0; b < 4; b++) {
+		int first = (w * 4 + b) * 8;   /* first bit of that byte */
+
+		if ((int)bits >= first + 8)
+			m[b] = 0xff;
+		else if ((int)bits <= first)
+			m[b] = 0;
+		else
+			m[b] = (uint8_t)(0xff << (8 - (bits - first)));
+	}
+	memcpy(&imm, m, sizeof(imm));
+	*keep_all = imm == -1;
+	*zero = imm == 0;
+	return imm;
+}
+
+/* One lookup: the key at mapped length bits from the address at FP_SRC
+ * (words from first_word on; the ones before are set already), then the
+ * entry's time and share; falls through to the next label when nothing
+ * live is found, jumps to L_DRAW with the share in r8 otherwise. */
+static void ea_lookup(struct ea *a, int map_fd, unsigned bits, int first_word,
+		      int next)
+{
+	ST(a, BPF_W, BPF_REG_10, FP_KEY, (int32_t)bits);
+	for (int w = first_word; w < 4; w++) {
+		bool all, zero;
+		int32_t m = ea_word_mask(bits, w, &all, &zero);
+
+		if (zero) {
+			ST(a, BPF_W, BPF_REG_10, FP_KEY_ADDR + 4 * w, 0);
+			continue;
+		}
+		LDX(a, BPF_W, BPF_REG_1, BPF_REG_10, FP_SRC + 4 * w);
+		if (!all)
+			AND32_IMM(a, BPF_REG_1, m);
+		STX(a, BPF_W, BPF_REG_10, BPF_REG_1, FP_KEY_ADDR + 4 * w);
+	}
+	ea_map_fd(a, BPF_REG_1, map_fd);
+	MOV64_REG(a, BPF_REG_2, BPF_REG_10);
+	ADD64_IMM(a, BPF_REG_2, FP_KEY);
+	CALL(a, BPF_FUNC_map_lookup_elem);
+	JMP_IMM(a, BPF_JEQ, BPF_REG_0, 0, next);
+	LDX(a, BPF_DW, BPF_REG_7, BPF_REG_0,
+	    offsetof(struct ebpf_value, expiry_ns));
+	LDX(a, BPF_W, BPF_REG_8, BPF_REG_0, offsetof(struct ebpf_value, keep));
+	CALL(a, BPF_FUNC_ktime_get_ns);
+	JMP_REG(a, BPF_JGE, BPF_REG_0, BPF_REG_7, next);
+	JA(a, L_DRAW);
+	LABEL(a, next);
+}
+
+/* The program described in the file header. o: offset of the DNS header
+ * in the program's data. */
+static int ebpf_assemble(struct ea *a, int map_fd, bool classic,
+			 const struct droplist_config *lc, int32_t o)
 {
 	static const uint8_t mapped[4] = { 0, 0, 0xff, 0xff };
 	int32_t mapped_imm;
+	int next = L_NEXT;
 
 	memcpy(&mapped_imm, mapped, sizeof(mapped_imm));
 	memset(a, 0, sizeof(*a));
@@ -159,28 +282,27 @@ static int ebpf_assemble(struct ea *a, int map_fd, bool classic, bool cookies)
 
 	MOV64_REG(a, BPF_REG_6, BPF_REG_1);              /* r6: ctx (LD_ABS) */
 	LDX(a, BPF_W, BPF_REG_7, BPF_REG_6, offsetof(struct __sk_buff, len));
-	/* Offsets from the UDP header: DNS header at 8. */
 	if (classic) {
-		JMP_IMM(a, BPF_JLT, BPF_REG_7, 8 + 12, L_DROP);
-		LD_ABS(a, BPF_B, 8 + 2);                  /* QR in 0x80 */
+		JMP_IMM(a, BPF_JLT, BPF_REG_7, o + 12, L_DROP);
+		LD_ABS(a, BPF_B, o + 2);                  /* QR in 0x80 */
 		JMP_IMM(a, BPF_JSET, BPF_REG_0, 0x80, L_DROP);
 	} else {
 		/* Short: user space counts it as garbage. */
-		JMP_IMM(a, BPF_JLT, BPF_REG_7, 8 + 12, L_PASS);
+		JMP_IMM(a, BPF_JLT, BPF_REG_7, o + 12, L_PASS);
 	}
-	if (cookies) {
+	if (lc->cookies) {
 		/* Too short for a server cookie: header, root-name question,
 		 * OPT, COOKIE option with client and 8-byte server cookie. */
-		JMP_IMM(a, BPF_JLT, BPF_REG_7, 8 + EBPF_DROP_COOKIE_MIN,
+		JMP_IMM(a, BPF_JLT, BPF_REG_7, o + DROPLIST_COOKIE_MIN,
 			L_LOOKUP);
-		LD_ABS(a, BPF_H, 8 + 10);                 /* ARCOUNT */
+		LD_ABS(a, BPF_H, o + 10);                 /* ARCOUNT */
 		JMP_IMM(a, BPF_JEQ, BPF_REG_0, 0, L_LOOKUP);
 		JMP_IMM(a, BPF_JNE, BPF_REG_0, 1, L_PASS);
 		/* Header, a root-name question, an 11-byte empty OPT. */
-		JMP_IMM(a, BPF_JLT, BPF_REG_7, 8 + 12 + 5 + 11, L_PASS);
-		LD_ABS(a, BPF_W, 8 + 4);                  /* QDCOUNT, ANCOUNT */
+		JMP_IMM(a, BPF_JLT, BPF_REG_7, o + 12 + 5 + 11, L_PASS);
+		LD_ABS(a, BPF_W, o + 4);                  /* QDCOUNT, ANCOUNT */
 		JMP_IMM(a, BPF_JNE, BPF_REG_0, 0x00010000, L_PASS);
-		LD_ABS(a, BPF_H, 8 + 8);                  /* NSCOUNT */
+		LD_ABS(a, BPF_H, o + 8);                  /* NSCOUNT */
 		JMP_IMM(a, BPF_JNE, BPF_REG_0, 0, L_PASS);
 		/* Last 11 bytes: owner 0, TYPE 41, CLASS, TTL, RDLENGTH 0. */
 		LD_IND(a, BPF_W, BPF_REG_7, -11);
@@ -194,23 +316,29 @@ static int ebpf_assemble(struct ea *a, int map_fd, bool classic, bool cookies)
 	    offsetof(struct __sk_buff, protocol));
 	JMP_IMM(a, BPF_JEQ, BPF_REG_0, htons(0x0800), L_V4);
 	JMP_IMM(a, BPF_JNE, BPF_REG_0, htons(0x86dd), L_PASS);
-	/* IPv6 source: 16 bytes at 8 of the network header -> fp-16. */
-	ea_load_net(a, 8, -16, 16);
-	JA(a, L_FIND);
+	/* IPv6 source: 16 bytes at 8 of the network header. */
+	ea_load_net(a, 8, FP_SRC, 16);
+	for (size_t i = 0; i < lc->v6_count; i++)
+		ea_lookup(a, map_fd, lc->v6[i], 0, next++);
+	JA(a, L_PASS);
 	LABEL(a, L_V4);
-	/* ::ffff:a.b.c.d, the address from 12 of the IPv4 header. */
-	ST(a, BPF_DW, BPF_REG_10, -16, 0);
-	ST(a, BPF_W, BPF_REG_10, -8, mapped_imm);
-	ea_load_net(a, 12, -4, 4);
-	LABEL(a, L_FIND);
-	ea_map_fd(a, BPF_REG_1, map_fd);
-	MOV64_REG(a, BPF_REG_2, BPF_REG_10);
-	ADD64_IMM(a, BPF_REG_2, -16);
-	CALL(a, BPF_FUNC_map_lookup_elem);
-	JMP_IMM(a, BPF_JEQ, BPF_REG_0, 0, L_PASS);
-	LDX(a, BPF_DW, BPF_REG_7, BPF_REG_0, 0);         /* expiry, ns */
-	CALL(a, BPF_FUNC_ktime_get_ns);
-	JMP_REG(a, BPF_JGE, BPF_REG_0, BPF_REG_7, L_PASS);
+	/* ::ffff:a.b.c.d, the address from 12 of the IPv4 header; the key's
+	 * first 12 bytes are the same for every IPv4 length (96 + 1..32). */
+	ST(a, BPF_DW, BPF_REG_10, FP_SRC, 0);
+	ST(a, BPF_W, BPF_REG_10, FP_SRC + 8, mapped_imm);
+	ea_load_net(a, 12, FP_SRC + 12, 4);
+	ST(a, BPF_W, BPF_REG_10, FP_KEY_ADDR, 0);
+	ST(a, BPF_W, BPF_REG_10, FP_KEY_ADDR + 4, 0);
+	ST(a, BPF_W, BPF_REG_10, FP_KEY_ADDR + 8, mapped_imm);
+	for (size_t i = 0; i < lc->v4_count; i++)
+		ea_lookup(a, map_fd, 96u + lc->v4[i], 3, next++);
+	JA(a, L_PASS);
+	LABEL(a, L_DRAW);
+	/* One draw for the datagram: kept below the entry's share (r8);
+	 * share 0 (slip 0) needs none. */
+	JMP_IMM(a, BPF_JEQ, BPF_REG_8, 0, L_DROP);
+	CALL(a, BPF_FUNC_get_prandom_u32);
+	JMP_REG(a, BPF_JLT, BPF_REG_0, BPF_REG_8, L_PASS);
 	LABEL(a, L_DROP);
 	MOV64_IMM(a, BPF_REG_0, 0);
 	EXIT(a);
@@ -223,45 +351,55 @@ static int ebpf_assemble(struct ea *a, int map_fd, bool classic, bool cookies)
 int ebpf_drop_new(const struct ebpf_drop_config *c, struct ebpf_drop **out)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, popts);
+	const struct droplist_config *lc = &c->list;
 	struct ebpf_drop *e;
-	struct ea a;
+	struct ea *a = NULL;
 	char *vlog;
 	int rc;
 
 	*out = NULL;
-	if (c->reactors == 0 || c->hold_ms == 0)
+	if (c->reactors == 0 || lc->hold_ms == 0 || lc->slip == 1 ||
+	    lc->v4_count + lc->v6_count == 0 ||
+	    lc->v4_count > DROPLIST_MAX_PREFIXES ||
+	    lc->v6_count > DROPLIST_MAX_PREFIXES ||
+	    L_NEXT + lc->v4_count + lc->v6_count > EA_LABELS)
 		return -EINVAL;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	e->map_fd = e->prog_fd = -1;
-	e->hold_ms = c->hold_ms;
 	e->reactors = c->reactors;
-	e->cache = aligned_alloc(64, sizeof(*e->cache) * c->reactors);
-	if (!e->cache) {
+	e->keep = droplist_keep(lc->slip);
+	e->budget = aligned_alloc(64, sizeof(*e->budget) * c->reactors);
+	e->table = droplist_new(lc, c->seed);
+	a = malloc(sizeof(*a));
+	if (!e->budget || !e->table || !a) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	memset(e->cache, 0, sizeof(*e->cache) * c->reactors);
-	rc = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "levee_drop", 16,
-			    sizeof(uint64_t), EBPF_DROP_ENTRIES, NULL);
+	memset(e->budget, 0, sizeof(*e->budget) * c->reactors);
+	rc = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "levee_drop",
+			    sizeof(struct droplist_key),
+			    sizeof(struct ebpf_value), EBPF_DROP_ENTRIES,
+			    NULL);
 	if (rc < 0)
 		goto fail;
 	e->map_fd = rc;
-	rc = ebpf_assemble(&a, e->map_fd, c->classic, c->cookies);
+	rc = ebpf_assemble(a, e->map_fd, c->classic, lc,
+			   c->dns_offset ? (int32_t)c->dns_offset : 8);
 	if (rc < 0)
 		goto fail;
 	rc = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "levee_drop", "GPL",
-			   a.i, (size_t)a.n, NULL);
-	if (rc < 0 && rc != -EPERM && (vlog = calloc(1, 16384))) {
+			   a->i, (size_t)a->n, NULL);
+	if (rc < 0 && rc != -EPERM && (vlog = calloc(1, 65536))) {
 		int err = rc;
 
 		/* Once more with the verifier's reasons, for the debug log. */
 		popts.log_buf = vlog;
-		popts.log_size = 16384;
+		popts.log_size = 65536;
 		popts.log_level = 1;
 		rc = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "levee_drop",
-				   "GPL", a.i, (size_t)a.n, &popts);
+				   "GPL", a->i, (size_t)a->n, &popts);
 		if (rc < 0) {
 			log_debug("ebpf: verifier: %s", vlog);
 			rc = err;
@@ -271,9 +409,12 @@ int ebpf_drop_new(const struct ebpf_drop_config *c, struct ebpf_drop **out)
 	if (rc < 0)
 		goto fail;
 	e->prog_fd = rc;
+	log_debug("ebpf: drop program of %d instructions", a->n);
+	free(a);
 	*out = e;
 	return 0;
 fail:
+	free(a);
 	ebpf_drop_free(e);
 	return rc < 0 ? rc : -EINVAL;
 }
@@ -288,70 +429,74 @@ int ebpf_drop_attach(struct ebpf_drop *e, int fd)
 	return 0;
 }
 
-/* Slot of key: a multiplicative hash of its last 8 bytes (the host part of
- * an IPv4 key) folded with the first 8. */
-static unsigned ebpf_slot_of(const uint8_t key[16])
+struct droplist *ebpf_drop_table(struct ebpf_drop *e)
 {
-	uint64_t a, b;
-
-	memcpy(&a, key, 8);
-	memcpy(&b, key + 8, 8);
-	return (unsigned)(((a * 0x9e3779b97f4a7c15ull) ^ b) *
-			  0xff51afd7ed558ccdull >> 40) & (EBPF_DROP_CACHE - 1);
-}
-
-/* The map key of a whole address: 16 bytes, IPv4 as ::ffff:a.b.c.d.
- * Returns 0, or -EINVAL for a shorter prefix (the map keys whole
- * addresses) or another family. */
-static int ebpf_drop_key(const struct cidr *p, uint8_t key[16])
-{
-	if (p->family == AF_INET && p->bits == 32) {
-		memset(key, 0, 10);
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, p->addr, 4);
-		return 0;
-	}
-	if (p->family == AF_INET6 && p->bits == 128) {
-		memcpy(key, p->addr, 16);
-		return 0;
-	}
-	return -EINVAL;
+	return e ? e->table : NULL;
 }
 
 bool ebpf_drop_list(struct ebpf_drop *e, unsigned reactor,
-		    const struct cidr *src, uint64_t now_ms)
+		    const struct cidr *p, uint64_t now_ms)
 {
-	struct ebpf_cache *c;
-	struct ebpf_slot *s;
-	uint8_t key[16];
-	uint64_t expiry_ns;
+	struct ebpf_budget *b;
+	struct droplist_key key;
+	struct ebpf_value v = { 0 };
+	uint64_t until;
+	bool may;
 
-	if (!e || reactor >= e->reactors || ebpf_drop_key(src, key) < 0)
+	if (!e || reactor >= e->reactors || !droplist_key(e->table, p, &key))
 		return false;
-	c = &e->cache[reactor];
-	s = &c->slot[ebpf_slot_of(key)];
-	if (s->until_ms > now_ms && memcmp(s->key, key, 16) == 0)
-		return false;   /* listed already */
-	if (now_ms - c->window_ms >= 1000) {
-		c->window_ms = now_ms;
-		c->inserts = 0;
+	b = &e->budget[reactor];
+	if (now_ms - b->window_ms >= 1000) {
+		b->window_ms = now_ms;
+		b->inserts = 0;
 	}
-	if (c->inserts >= EBPF_DROP_RATE || c->refused)
-		return false;   /* user space drops it, as without the map */
-	c->inserts++;
-	/* uv_now() and bpf_ktime_get_ns() both count CLOCK_MONOTONIC. */
-	expiry_ns = (now_ms + e->hold_ms) * 1000000ull;
-	if (bpf_map_update_elem(e->map_fd, key, &expiry_ns, BPF_ANY) < 0) {
+	may = b->inserts < EBPF_DROP_RATE && !b->refused;
+	/* Listed already (by any reactor), or no room: no system call, and
+	 * where it is not listed user space keeps slipping on its own. */
+	switch (droplist_claim(e->table, &key, now_ms, may, &until)) {
+	case DROPLIST_CLAIMED:
+		break;
+	case DROPLIST_SPARED:
+		b->inserts++;   /* the overlap test cost as much as a write */
+		return false;
+	default:
+		return false;
+	}
+	b->inserts++;
+	/* uv_now() and bpf_ktime_get_ns() both count CLOCK_MONOTONIC; the
+	 * entry expires exactly when its slot does. */
+	v.expiry_ns = until * 1000000ull;
+	v.keep = e->keep;
+	if (bpf_map_update_elem(e->map_fd, &key, &v, BPF_ANY) < 0) {
 		/* Before Linux 6.5, with unprivileged BPF disabled, every
 		 * bpf() call needs CAP_BPF: after `user:` dropped it, none
-		 * will work. */
+		 * will work. The slot stays: user space then challenges the
+		 * prefix's over-limit queries until it expires (never
+		 * drops more). */
 		if (errno == EPERM)
-			c->refused = true;
+			b->refused = true;
 		return false;
 	}
-	memcpy(s->key, key, 16);
-	s->until_ms = now_ms + e->hold_ms;
 	return true;
+}
+
+int ebpf_drop_test_run(struct ebpf_drop *e, const void *frame, size_t len,
+		       unsigned repeat, uint32_t *verdict, uint32_t *ns)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+		    .data_size_in = (uint32_t)len, .repeat = (int)repeat);
+
+	int rc;
+
+	if (!e)
+		return -EINVAL;
+	rc = bpf_prog_test_run_opts(e->prog_fd, &o);
+	if (rc < 0)
+		return rc;   /* libbpf 1.x: a negative errno */
+	*verdict = o.retval;
+	if (ns)
+		*ns = o.duration;
+	return 0;
 }
 
 void ebpf_drop_free(struct ebpf_drop *e)
@@ -362,7 +507,8 @@ void ebpf_drop_free(struct ebpf_drop *e)
 		close(e->prog_fd);
 	if (e->map_fd >= 0)
 		close(e->map_fd);
-	free(e->cache);
+	droplist_free(e->table);
+	free(e->budget);
 	free(e);
 }
 
@@ -382,14 +528,32 @@ int ebpf_drop_attach(struct ebpf_drop *e, int fd)
 	return -ENOTSUP;
 }
 
+struct droplist *ebpf_drop_table(struct ebpf_drop *e)
+{
+	(void)e;
+	return NULL;
+}
+
 bool ebpf_drop_list(struct ebpf_drop *e, unsigned reactor,
-		    const struct cidr *src, uint64_t now_ms)
+		    const struct cidr *p, uint64_t now_ms)
 {
 	(void)e;
 	(void)reactor;
-	(void)src;
+	(void)p;
 	(void)now_ms;
 	return false;
+}
+
+int ebpf_drop_test_run(struct ebpf_drop *e, const void *frame, size_t len,
+		       unsigned repeat, uint32_t *verdict, uint32_t *ns)
+{
+	(void)e;
+	(void)frame;
+	(void)len;
+	(void)repeat;
+	(void)verdict;
+	(void)ns;
+	return -ENOTSUP;
 }
 
 void ebpf_drop_free(struct ebpf_drop *e)

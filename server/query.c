@@ -23,6 +23,16 @@
  * exempts it. A source over its limit with a valid cookie proved its
  * address: its excess is dropped. RRL's own drops never feed the kernel
  * drop map: RRL limits one class of answers, the map would drop all.
+ *
+ * The kernel drop map (ebpf_drop.h) does the same slip before us: with
+ * slip 0 it drops a listed prefix's cookie-less datagrams, with slip N it
+ * keeps at least 1/N of them. What it kept must then be challenged, every
+ * one, or the owner would get 1/N of 1/N: droplist_thinned() says whether
+ * the kernel may have thinned this datagram (the prefix listed, the
+ * datagram one the program examines), and such a query skips our slip.
+ * Every over-limit cookie-less query (slip != 1) names its prefix in
+ * q->list, challenged or not, so a listing is renewed while the flood
+ * lasts.
  */
 #include "server/query.h"
 
@@ -32,6 +42,7 @@
 #include "ratelimit/cookie.h"
 #include "ratelimit/limits.h"
 #include "ratelimit/rrl.h"
+#include "server/droplist.h"
 #include "server/stats.h"
 #include "zones/zone.h"
 
@@ -103,13 +114,16 @@ static enum admit query_limit(struct query_env *env, struct query *q,
 	if (limits_check(env->limits, q->client, valid, share, q->now_ms,
 			 &bits) == LIMITS_PASS)
 		return ADMIT_SERVE;
-	if (!valid && slip && ++env->limits_slips % slip == 0) {
+	if (!valid && slip != 1)
+		cidr_of_sockaddr(q->client, bits, &q->list);
+	if (!valid && slip &&
+	    ((slip > 1 && droplist_thinned(env->drops, q->client, q->msg,
+					   q->len, q->now_ms)) ||
+	     ++env->limits_slips % slip == 0)) {
 		STATS_INC(env->stats, STATS_LIMITS_CHALLENGED);
 		return ADMIT_CHALLENGE;
 	}
 	STATS_INC(env->stats, STATS_LIMITS_DROPPED);
-	if (!valid)
-		cidr_of_sockaddr(q->client, bits, &q->list);
 	return ADMIT_DROP;
 }
 

@@ -34,6 +34,7 @@ struct stats;
 struct rrl_table;
 struct limits_table;
 struct attack;
+struct droplist;
 
 /* What one reactor's pipeline works with: settings and shared tables (read
  * or updated lock-free), its own counters and slip state. One per reactor
@@ -44,6 +45,10 @@ struct query_env {
 	struct limits_table *limits;   /* per-source limits, zone budgets, or
 					  NULL */
 	struct attack *attack;         /* the attack detector, or NULL */
+	/* What the kernel drop map lists (droplist.h), or NULL (not loaded):
+	 * an over-limit query the kernel may have thinned already (slip N)
+	 * is challenged, not slipped again. */
+	struct droplist *drops;
 	/* Sources trusted for replication (acl: addresses): their NOTIFY,
 	 * SOA, AXFR and IXFR messages bypass limits, cookies required, the
 	 * attack mode and RRL. Forged, such a source gains only those
@@ -69,10 +74,12 @@ struct query {
 	uint64_t now_ms;               /* monotonic ms (uv_now): the limits */
 	/* out */
 	size_t resp_len;               /* reply bytes in resp, when sent */
-	/* A UDP source dropped for its per-source limit without a valid
-	 * cookie: the prefix that was over (its bits), for the kernel drop
-	 * map (the transport lists it after the batch, never inside the
-	 * answer loop). list.bits == 0: nothing to list. */
+	/* A UDP source over its per-source limit without a valid cookie,
+	 * with limits: slip 0 (dropped) or N > 1 (dropped or challenged):
+	 * the prefix that was over (its bits), for the kernel drop map,
+	 * whatever the verdict (the transport lists it after the batch,
+	 * never inside the answer loop). Never with slip 1. list.bits == 0:
+	 * nothing to list. */
 	struct cidr list;
 	struct answer_request req;     /* the engine's view (parsed query,
 					  reply facts) */

@@ -209,6 +209,7 @@ static void reactor_query_env(struct reactor *r)
 	e->rrl = sh->rrl;
 	e->limits = sh->limits;
 	e->attack = sh->attack;
+	e->drops = ebpf_drop_table(sh->ebpf);
 	e->trusted = sh->cfg->trusted;
 	e->trusted_count = sh->cfg->trusted_count;
 	e->stats = &r->stats;
@@ -333,29 +334,57 @@ static void reactor_group_release(struct reactor_group *g, unsigned n)
 }
 
 /* The kernel drop map (server/ebpf_drop.h), when asked for and something
- * feeds it (limits or rate-limit on). Where it cannot load, one warning:
- * the classic filter and user space do the work. */
+ * can feed it: per-source limits on with a slip other than 1 (with slip 1
+ * every over-limit query is challenged, so the kernel may drop none of
+ * them; RRL never lists). Keyed at the prefixes the limits decide on.
+ * Where it cannot load, one warning: the classic filter and user space do
+ * the work. */
 static void reactor_ebpf_new(struct reactor_group *g, unsigned n)
 {
 	const struct config *cfg = g->shared.cfg;
+	const struct limits_config *lc = &cfg->limits;
 	struct ebpf_drop_config ec = {
 		.reactors = n,
-		.hold_ms = cfg->udp_ebpf_hold_ms,
 		.classic = cfg->udp_bpf_filter,
-		.cookies = g->shared.acfg->cookies != NULL,
+		.list = {
+			.slip = lc->slip,
+			.hold_ms = cfg->udp_ebpf_hold_ms,
+			.cookies = g->shared.acfg->cookies != NULL,
+			.spared = { lc->whitelist, cfg->trusted },
+			.spared_count = { lc->whitelist_count,
+					  cfg->trusted_count },
+		},
 	};
 	int rc;
 
-	if (!cfg->udp_ebpf_filter || (!g->shared.limits && !g->shared.rrl))
+	if (!cfg->udp_ebpf_filter || !g->shared.limits ||
+	    !lc->queries_per_second)
 		return;
+	if (lc->slip == 1) {
+		log_info("udp-ebpf-filter: no eBPF drop map: limits: slip 1 "
+			 "challenges every over-limit query, the kernel may "
+			 "drop none");
+		return;
+	}
+	for (size_t i = 0; i < lc->v4_count && i < DROPLIST_MAX_PREFIXES; i++)
+		ec.list.v4[ec.list.v4_count++] = lc->v4[i].bits;
+	for (size_t i = 0; i < lc->v6_count && i < DROPLIST_MAX_PREFIXES; i++)
+		ec.list.v6[ec.list.v6_count++] = lc->v6[i].bits;
 	rc = ebpf_drop_new(&ec, &g->shared.ebpf);
 	if (rc < 0)
 		log_warning("udp-ebpf-filter: eBPF drop map not loaded (%s): "
 			    "over-limit sources dropped in user space",
 			    strerror(-rc));
+	else if (lc->slip == 0)
+		log_info("udp-ebpf-filter: eBPF drop map loaded (hold %u ms; "
+			 "slip 0: the kernel drops a listed prefix's "
+			 "cookie-less datagrams)", cfg->udp_ebpf_hold_ms);
 	else
-		log_info("udp-ebpf-filter: eBPF drop map loaded (hold %u ms)",
-			 cfg->udp_ebpf_hold_ms);
+		log_info("udp-ebpf-filter: eBPF drop map loaded (hold %u ms; "
+			 "slip %u: the kernel drops at most %u/%u of a listed "
+			 "prefix's cookie-less datagrams)",
+			 cfg->udp_ebpf_hold_ms, lc->slip, lc->slip - 1,
+			 lc->slip);
 }
 
 struct reactor_group *reactor_group_new(const struct config *cfg,

@@ -21,9 +21,10 @@
  * before it is queued, counted only in the socket's drops (/proc/net/udp).
  * The pipeline's garbage drop stays as the fallback.
  * server: udp-ebpf-filter replaces it with the eBPF drop map's program
- * (ebpf_drop.h): where the pipeline drops a source for its limit, the
- * prefix is noted and, once the batch is sent (never inside the answer
- * loop), listed in the kernel map (reactor_ebpf_flush).
+ * (ebpf_drop.h): where the pipeline finds a cookie-less source over its
+ * limit (limits: slip 0 or N > 1), the prefix is noted and, once the batch
+ * is sent (never inside the answer loop), listed in the kernel map
+ * (reactor_ebpf_flush).
  */
 #include "server/udp.h"
 
@@ -268,6 +269,7 @@ static int udp_batch(struct udp_sock *us)
 		struct msghdr *qh = &s->rx[i].msg_hdr;
 		struct query q;
 		struct msghdr *th;
+		int rc;
 
 		if (qh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 			STATS_INC(st, STATS_UDP_QUERIES);
@@ -282,10 +284,10 @@ static int udp_batch(struct udp_sock *us)
 		q.client = (const struct sockaddr *)&s->src[i];
 		q.now = now;
 		q.now_ms = now_ms;
-		if (query_process(&r->qenv, db, &q) != QUERY_SEND) {
-			reactor_ebpf_note(r, &q.list);
+		rc = query_process(&r->qenv, db, &q);
+		reactor_ebpf_note(r, &q.list);   /* dropped or challenged */
+		if (rc != QUERY_SEND)
 			continue;
-		}
 		s->tiov[ntx].iov_base = q.resp;
 		s->tiov[ntx].iov_len = q.resp_len;
 		th = &s->tx[ntx].msg_hdr;

@@ -113,6 +113,7 @@ static void udp_uv_answer(struct udp_sock *us, const uint8_t *q, size_t len,
 	struct udp_uv_scratch *s = r->uv_scratch;
 	struct query qq;
 	uv_buf_t out;
+	int rc;
 
 	qq.msg = q;
 	qq.len = len;
@@ -122,10 +123,10 @@ static void udp_uv_answer(struct udp_sock *us, const uint8_t *q, size_t len,
 	qq.client = addr;
 	qq.now = us->now;
 	qq.now_ms = uv_now(&r->loop);
-	if (query_process(&r->qenv, zdb_current(), &qq) != QUERY_SEND) {
-		reactor_ebpf_note(r, &qq.list);
+	rc = query_process(&r->qenv, zdb_current(), &qq);
+	reactor_ebpf_note(r, &qq.list);   /* dropped or challenged */
+	if (rc != QUERY_SEND)
 		return;
-	}
 	out = uv_buf_init((char *)qq.resp, (unsigned)qq.resp_len);
 	/* UV_EAGAIN: socket buffer full; or a bad destination */
 	if (uv_udp_try_send(&us->uh, &out, 1, addr) < 0)

@@ -450,3 +450,83 @@ def udp_many_ports(port, nsocks, rounds, wire_for, answered_ok,
         for s in socks:
             s.close()
     return answered
+
+
+# ---- a spoofed UDP flood from loopback addresses ------------------------
+
+def _udp_flood_child():
+    """The body of udp_flood()'s child process: its arguments as JSON on
+    stdin, its counts as JSON on stdout."""
+    import json
+    import sys
+    a = json.load(sys.stdin)
+    srcs = [socket.inet_aton(x) for x in a["sources"]]
+    wires = [bytes.fromhex(w) for w in a["wires"]]
+    rate, seconds, port = a["rate"], a["seconds"], a["port"]
+    socks = []
+    for _ in range(a["sockets"]):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", 0))
+        s.setblocking(False)
+        socks.append(s)
+    total = int(rate * seconds)
+    sent = errors = 0
+    t0 = time.monotonic()
+    while sent < total and time.monotonic() - t0 < seconds + 2.0:
+        due = min(total, int((time.monotonic() - t0) * rate) + 1)
+        while sent < due:
+            # IP_PKTINFO (8): ipi_spec_dst picks the source address.
+            cm = [(socket.IPPROTO_IP, 8, struct.pack(
+                "=i4s4s", 0, srcs[sent % len(srcs)], b"\0\0\0\0"))]
+            try:
+                socks[sent % len(socks)].sendmsg(
+                    [wires[sent % len(wires)]], cm, 0, ("127.0.0.1", port))
+            except OSError:
+                errors += 1
+            sent += 1
+        time.sleep(0.001)
+    sys.stdout.write(json.dumps({"sent": sent, "errors": errors,
+                                 "seconds": time.monotonic() - t0}))
+
+
+class UdpFlood:
+    """rate datagrams a second for seconds, from a child process, to
+    127.0.0.1@port: packet i is wires[i % len] from the address
+    sources[i % len] (any 127/8 address, through IP_PKTINFO) and one of
+    `sockets` source ports. Bounded in count (rate x seconds) and time
+    (seconds + 2). result() waits for the child and returns its counts."""
+
+    def __init__(self, port, sources, wires, rate, seconds, sockets=4):
+        import json
+        import sys
+        self.p = subprocess.Popen(
+            [sys.executable, "-c",
+             "import sys; sys.path.insert(0, %r); import levee_helpers; "
+             "levee_helpers._udp_flood_child()" % os.path.dirname(
+                 os.path.abspath(__file__))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.p.stdin.write(json.dumps({
+            "port": port, "sources": list(sources), "rate": rate,
+            "seconds": seconds, "sockets": sockets,
+            "wires": [w.hex() for w in wires]}).encode())
+        self.p.stdin.close()
+        self.seconds = seconds
+
+    def result(self):
+        import json
+        try:
+            self.p.wait(timeout=self.seconds + 10 * SLOW)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("the flood process hung")
+        out = self.p.stdout.read()   # a few bytes: never fills the pipe
+        self.p.stdout.close()
+        assert self.p.returncode == 0, "flood process exited %s" % self.p.returncode
+        return json.loads(out.decode())
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait(10)
+        if not self.p.stdout.closed:
+            self.p.stdout.close()

@@ -21,6 +21,7 @@
 #include "ratelimit/cookie.h"
 #include "ratelimit/limits.h"
 #include "ratelimit/rrl.h"
+#include "server/droplist.h"
 #include "server/query.h"
 #include "server/stats.h"
 #include "zones/zdb.h"
@@ -215,6 +216,93 @@ static void test_limit_slip_zero(void)
 	limits_free(env.limits);
 }
 
+/* slip 2 with the kernel drop map (finding 3 of issue 11): every
+ * over-limit query names its prefix, dropped or challenged; once the
+ * table lists the prefix (the kernel keeps at least half of its
+ * cookie-less datagrams), every one admission sees is challenged rather
+ * than slipped again (half of a half), while a query the kernel never
+ * examines (one with a COOKIE option) is still slipped. */
+static void test_limit_thinned(void)
+{
+	struct droplist_config dc = {
+		.v4 = { 32, 24, 20 }, .v4_count = 3,
+		.slip = 2, .hold_ms = 1000, .cookies = true,
+	};
+	struct droplist *dl = droplist_new(&dc, (const uint8_t *)"0123456789abcdef");
+	struct droplist_key k;
+	struct cidr p24;
+	uint64_t until;
+	unsigned ch = 0, dropped = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dl);
+	env_reset();
+	env.limits = limits(10, 2);
+	env.drops = dl;
+	build(DNS_TYPE_A, 0, true, false, false);       /* empty OPT */
+	for (int i = 0; i < 30; i++) {
+		int v = run(false, 5000);
+
+		if (i < 10)
+			continue;
+		CU_ASSERT_EQUAL(q.list.bits, 32);
+		ch += v == QUERY_SEND;
+		dropped += v == QUERY_DROP;
+	}
+	CU_ASSERT_EQUAL(ch, 10);                        /* our own slip */
+	CU_ASSERT_EQUAL(dropped, 10);
+	/* The /24 listed (as if by another reactor): never slipped again. */
+	CU_ASSERT_TRUE(cidr_of_sockaddr((const struct sockaddr *)&src4, 24, &p24));
+	CU_ASSERT_TRUE_FATAL(droplist_key(dl, &p24, &k));
+	CU_ASSERT_EQUAL(droplist_claim(dl, &k, 5000, true, &until),
+			DROPLIST_CLAIMED);
+	ch = 0;
+	for (int i = 0; i < 20; i++) {
+		CU_ASSERT_EQUAL(run(false, 5000), QUERY_SEND);
+		ch += tc() && ancount() == 0;
+		CU_ASSERT_EQUAL(q.list.bits, 32);
+	}
+	CU_ASSERT_EQUAL(ch, 20);
+	/* A client cookie: the kernel spares it, so user space slips it. */
+	struct cookie_params cp = { .secret = (const uint8_t *)"0123456789abcdef" };
+	struct cookie_ctx *cc = cookie_ctx_new(&cp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cc);
+	cfg.cookies = cc;
+	build(DNS_TYPE_A, 0, true, true, false);
+	unsigned sent = 0;
+	for (int i = 0; i < 20; i++)
+		sent += run(false, 5000) == QUERY_SEND;
+	CU_ASSERT_EQUAL(sent, 10);
+	cfg.cookies = NULL;
+	cookie_ctx_free(cc);
+	/* In the grace after its expiry (the bucket refilled: 10 served):
+	 * still challenged. */
+	build(DNS_TYPE_A, 0, true, false, false);
+	sent = 0;
+	for (int i = 0; i < 20; i++)
+		sent += run(false, 6000 + DROPLIST_GRACE_MS - 1) == QUERY_SEND;
+	CU_ASSERT_EQUAL(sent, 20);
+	/* Expired past the grace: our own slip again. */
+	sent = 0;
+	for (int i = 0; i < 20; i++)
+		sent += run(false, 8000 + DROPLIST_GRACE_MS) == QUERY_SEND;
+	CU_ASSERT_EQUAL(sent, 15);                      /* 10 had credit */
+	limits_free(env.limits);
+	droplist_free(dl);
+}
+
+/* slip 1: nothing is ever named for the kernel. */
+static void test_limit_slip_one_lists_nothing(void)
+{
+	env_reset();
+	env.limits = limits(10, 1);
+	build(DNS_TYPE_A, 0, false, false, false);
+	for (int i = 0; i < 30; i++) {
+		CU_ASSERT_EQUAL(run(false, 5000), QUERY_SEND);
+		CU_ASSERT_EQUAL(q.list.bits, 0);
+	}
+	limits_free(env.limits);
+}
+
 /* Cookies required: a UDP query without a valid server cookie gets TC
  * (no cookie) without any lookup; TCP is answered. */
 static void test_cookie_required(void)
@@ -334,6 +422,8 @@ int main(void)
 		{ "parse: garbage dropped", test_parse_drop },
 		{ "admission: over the limit, challenged", test_limit_challenge },
 		{ "admission: slip 0 drops and notes the prefix", test_limit_slip_zero },
+		{ "admission: slip 2 after the kernel's share", test_limit_thinned },
+		{ "admission: slip 1 lists nothing", test_limit_slip_one_lists_nothing },
 		{ "admission: cookies required", test_cookie_required },
 		{ "admission: trusted replication sources", test_trusted },
 		{ "policy: RRL slip in place", test_rrl_slip },

@@ -22,6 +22,11 @@ size_t name_length(const uint8_t *name);
 /* Number of labels, the root not counted ("\3com\0" -> 1, "\0" -> 0). */
 int name_label_count(const uint8_t *name);
 
+/* Copies n bytes from src to dst folding ASCII A-Z to a-z, 8 bytes a
+ * step. A whole wire name may be folded so: its length bytes are below
+ * 'A'. */
+void name_lower_bytes(uint8_t *dst, const uint8_t *src, size_t n);
+
 /* Copies src to dst folding ASCII A-Z to a-z; returns the length written.
  * dst must hold NAME_MAX_LEN bytes. */
 size_t name_to_lower(uint8_t *dst, const uint8_t *src);

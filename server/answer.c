@@ -54,9 +54,9 @@
 #define ANSWER_MIN_RR 16    /* the smallest A record with a pointer owner */
 
 struct addl_item {
-	const struct rrset *set;
-	const struct zone *zone;
+	const struct rrset *set;     /* has set->addl: targets in the zone */
 	const struct zone_node *cut; /* referral: glue below it is required */
+	size_t at;                   /* where the set starts in the reply */
 };
 
 struct answer_ctx {
@@ -82,6 +82,8 @@ struct answer_ctx {
 	uint16_t sptr;
 	unsigned chain;            /* chain links put so far */
 	const struct zone_node *dnames[ANSWER_CHAIN_MAX + 1]; /* DNAMEs put */
+	uint16_t dname_targets[ANSWER_CHAIN_MAX + 1]; /* where each one's
+					target is spelled in the reply, or 0 */
 	unsigned ndnames;
 	unsigned naddl;
 	struct addl_item addl[ANSWER_ADDL_MAX];
@@ -115,12 +117,13 @@ static int put_set(struct answer_ctx *c, enum render_section sec,
 	return 0;
 }
 
+/* Notes a set just put at reply offset at whose targets the zone holds
+ * (rrset addl, resolved when the zone was built). */
 static void addl_note(struct answer_ctx *c, const struct rrset *s,
-		      const struct zone *z, const struct zone_node *cut)
+		      const struct zone_node *cut, size_t at)
 {
-	if ((s->type == DNS_TYPE_NS || s->type == DNS_TYPE_MX ||
-	     s->type == DNS_TYPE_SRV) && c->naddl < ANSWER_ADDL_MAX)
-		c->addl[c->naddl++] = (struct addl_item){ s, z, cut };
+	if (s->addl && c->naddl < ANSWER_ADDL_MAX)
+		c->addl[c->naddl++] = (struct addl_item){ s, cut, at };
 }
 
 /* The SOA of z in authority, TTL min(SOA TTL, MINIMUM) (RFC 2308 3). */
@@ -155,9 +158,11 @@ static bool chain_full(const struct answer_ctx *c)
 /* Data of the asked type at the node (exact or wildcard). */
 static void answer_positive(struct answer_ctx *c, const struct rrset *s)
 {
+	size_t at = c->r.len;
+
 	if (put_set(c, RENDER_ANSWER, c->sname, c->sptr, s, RENDER_TTL_KEEP) < 0)
 		return;
-	addl_note(c, s, c->zone, NULL);
+	addl_note(c, s, NULL, at);
 	c->kind = ANSWER_KIND_POSITIVE;
 }
 
@@ -193,17 +198,19 @@ static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
 		c->kind = ANSWER_KIND_REFERRAL;
 	}
 	set_account(c, cut->name);
+	size_t at = c->r.len;
 	if (put_set(c, RENDER_AUTHORITY, cut->name, 0, ns, RENDER_TTL_KEEP) < 0)
 		return;
-	addl_note(c, ns, c->zone, cut);
+	addl_note(c, ns, cut, at);
 }
 
 /* Moves the chain to target (uncompressed wire, any case), one more link;
  * target_ptr: where the reply spells it (the CNAME's RDATA just put), so
  * the next link's owner is a pointer there, or 0.
- * Returns false when the chain stops there: outside the zone (knotd does
- * not follow into other zones), or at a name the chain has visited (a
- * loop: nsd and named stop there, so no record is put twice, RFC 2181 5). */
+ * Returns false when the chain stops at a name it has visited (a loop:
+ * nsd and named stop there, so no record is put twice, RFC 2181 5). A
+ * target outside the zone is not followed either (knotd does not follow
+ * into other zones): the next step finds no node and no encloser. */
 static bool chain_to(struct answer_ctx *c, const uint8_t *target,
 		     uint16_t target_ptr)
 {
@@ -211,8 +218,6 @@ static bool chain_to(struct answer_ctx *c, const uint8_t *target,
 	uint8_t *buf = c->targets[slot - 1];
 	size_t len = name_to_lower(buf, target);
 
-	if (!name_is_below_or_equal(buf, zone_apex(c->zone)))
-		return false;
 	for (unsigned i = 0; i < slot; i++)
 		if (c->name_lens[i] == len && memcmp(c->names[i], buf, len) == 0)
 			return false;
@@ -238,16 +243,34 @@ static bool answer_cname(struct answer_ctx *c, const struct zone_node *n)
 	return chain_to(c, cn->wire + 10, c->r.rdata_name);
 }
 
-/* True when the DNAME node d is in the answer already (a chain through
- * the same DNAME twice puts it once, as knotd). Remembers it otherwise. */
-static bool dname_seen(struct answer_ctx *c, const struct zone_node *d)
+/* The DNAME node d in the answer already (a chain through the same DNAME
+ * twice puts it once, as knotd): its index in dnames[], or -1. */
+static int dname_index(const struct answer_ctx *c, const struct zone_node *d)
 {
 	for (unsigned i = 0; i < c->ndnames; i++)
 		if (c->dnames[i] == d)
-			return true;
-	if (c->ndnames < ANSWER_CHAIN_MAX + 1)
-		c->dnames[c->ndnames++] = d;
-	return false;
+			return (int)i;
+	return -1;
+}
+
+/* Puts the DNAME set dn of node d and remembers it with where its target
+ * (literal: DNAME RDATA is never compressed) lies in the reply. Returns
+ * its index in dnames[], or -1 when it did not fit. */
+static int dname_put(struct answer_ctx *c, const struct zone_node *d,
+		     const struct rrset *dn)
+{
+	size_t at = c->r.len;
+
+	if (put_set(c, RENDER_ANSWER, d->name, 0, dn, RENDER_TTL_KEEP) < 0 ||
+	    c->ndnames >= ANSWER_CHAIN_MAX + 1)
+		return -1;
+	/* the record as rendered: owner, TYPE CLASS TTL RDLENGTH, target */
+	uint16_t t = 0;
+	if (wire_skip_name(c->r.buf, c->r.len, &at) && at + 10 < DNS_PTR_LIMIT)
+		t = (uint16_t)(at + 10);
+	c->dnames[c->ndnames] = d;
+	c->dname_targets[c->ndnames] = t;
+	return (int)c->ndnames++;
 }
 
 /* sname lies below a DNAME at or above ce (RFC 6672 2.2): the DNAME, then a
@@ -267,8 +290,8 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 	if (chain_full(c))
 		return false;
 	set_account(c, d->name);
-	if (!dname_seen(c, d) &&
-	    put_set(c, RENDER_ANSWER, d->name, 0, dn, RENDER_TTL_KEEP) < 0)
+	int di = dname_index(c, d);
+	if (di < 0 && (di = dname_put(c, d, dn)) < 0)
 		return false;
 	c->kind = ANSWER_KIND_POSITIVE;
 
@@ -278,6 +301,20 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 	if (plen + tlen > NAME_MAX_LEN) {
 		c->rcode = DNS_RCODE_YXDOMAIN;
 		return false;
+	}
+	/* The synthesised CNAME: the prefix, then a pointer to the DNAME's
+	 * target (no compression search); the general way when that cannot
+	 * be (the target past 16 KiB, or no owner pointer). */
+	uint16_t tptr = c->dname_targets[di];
+	if (!c->done && c->r.len + 16 + plen <= c->r.limit &&
+	    render_cname_prefixed(&c->r, RENDER_ANSWER, c->sptr, dn->ttl,
+				  c->sname, plen, tptr) == 0) {
+		if (c->q->qtype == DNS_TYPE_CNAME)
+			return false;
+		uint8_t name[NAME_MAX_LEN + 1];
+		memcpy(name, c->sname, plen);
+		memcpy(name + plen, target, tlen);
+		return chain_to(c, name, c->r.rdata_name);
 	}
 	/* The synthesised CNAME, as one record in wire form. */
 	uint8_t rec[10 + NAME_MAX_LEN];
@@ -355,6 +392,8 @@ static void answer_internet_name(struct answer_ctx *c)
 			continue;
 		}
 		const struct zone_node *ce = zone_closest_encloser(z, c->sname);
+		if (!ce)
+			return;   /* a chain's target outside the zone */
 		if (ce->flags & (ZNODE_DELEGATION | ZNODE_NONAUTH)) {
 			answer_referral(c, znode_cut(ce));
 			return;
@@ -377,34 +416,49 @@ static void answer_internet_name(struct answer_ctx *c)
 	}
 }
 
+/* True when node n is anc or lies below it. O(labels between them). */
+static bool znode_below_or_equal(const struct zone_node *n,
+				 const struct zone_node *anc)
+{
+	while (n && n->label_count > anc->label_count)
+		n = n->parent;
+	return n == anc;
+}
+
 /* A/AAAA for the targets of the NS, MX and SRV sets put in the answer or
- * authority, when the target is a node of the zone. Left out when they do
- * not fit, except glue below a referral's cut (RFC 9471): then TC. One
- * lookup per rendered target record; stops when nothing more can fit. */
+ * authority, when the target is a node of the zone (resolved when the zone
+ * was built: rrset addl). Left out when they do not fit, except glue below
+ * a referral's cut (RFC 9471): then TC. The owner of each is a pointer to
+ * the target as the set's record spells it in the reply, found by stepping
+ * over the records just rendered: no lookup, no compression search. Work:
+ * one step per record of the noted sets, one render per A/AAAA set; stops
+ * when nothing more can fit. */
 static void answer_additional(struct answer_ctx *c)
 {
 	static const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
 	const struct zone_node *seen[ANSWER_ADDL_NODES];
 	unsigned nseen = 0;
-	uint8_t lname[NAME_MAX_LEN + 1];
 
 	for (unsigned i = 0; i < c->naddl && !c->done; i++) {
 		const struct addl_item *it = &c->addl[i];
 		const uint8_t *p = it->set->wire;
 		size_t skip = it->set->type == DNS_TYPE_MX ? 2 :
 			      it->set->type == DNS_TYPE_SRV ? 6 : 0;
+		size_t out = it->at;     /* the record as rendered */
 		for (unsigned k = 0; k < it->set->rr_count; k++) {
 			size_t rdlen = wire_read_u16(p + 8);
 			const uint8_t *target = p + 10 + skip;
+			const struct zone_node *n = it->set->addl[k];
+			uint16_t tptr;
 			p += 10 + rdlen;
+			if (lv_fails_assert(wire_skip_name(c->r.buf, c->r.len,
+							   &out) &&
+					    out + 10 <= c->r.len))
+				return;
+			tptr = render_target_of(&c->r, out + 10 + skip);
+			out += 10 + wire_read_u16(c->r.buf + out + 8);
 			if (c->r.len + ANSWER_MIN_RR > c->r.limit && !it->cut)
 				return;   /* full: nothing more would fit */
-			if (rdlen <= skip)
-				continue;
-			size_t len = name_to_lower(lname, target);
-			if (!name_is_below_or_equal(lname, zone_apex(it->zone)))
-				continue;
-			const struct zone_node *n = zone_find(it->zone, lname, len);
 			if (!n)
 				continue;
 			bool dup = false;
@@ -414,14 +468,14 @@ static void answer_additional(struct answer_ctx *c)
 				continue;
 			if (nseen < ANSWER_ADDL_NODES)
 				seen[nseen++] = n;
-			bool required = it->cut &&
-				name_is_below_or_equal(lname, it->cut->name);
+			bool required = it->cut && znode_below_or_equal(n, it->cut);
 			for (unsigned t = 0; t < 2; t++) {
 				const struct rrset *s = znode_rrset(n, types[t]);
 				if (!s)
 					continue;
 				if (render_rrset(&c->r, RENDER_ADDITIONAL, target,
-						 0, s, RENDER_TTL_KEEP) < 0 &&
+						 (uint16_t)tptr, s,
+						 RENDER_TTL_KEEP) < 0 &&
 				    required) {
 					/* knotd keeps what fits, goes on with
 					 * smaller sets, and sets TC */

@@ -153,6 +153,9 @@ static int name_labels(const uint8_t *n, size_t max, uint8_t at[NAME_MAX_LABELS]
  * name + at[0..n-1]; the walk goes from the root towards the first label
  * and stops at the first one not found. */
 struct comp_walk {
+	int stop;        /* the first label remembered or looked up: names
+			    deeper than RENDER_COMP_DEPTH labels are
+			    compressed in their last RENDER_COMP_DEPTH only */
 	int miss;        /* index of that label, -1: every suffix was found */
 	unsigned id;     /* the entry of the suffix after it (0: the root) */
 	uint16_t h;      /* label_hash() of it with id (when miss >= 0) */
@@ -166,18 +169,19 @@ RENDER_INLINE void comp_walk(const struct render *r, const uint8_t *name,
 	unsigned id = 0;
 	int k = n - 1;
 
+	w->stop = n > RENDER_COMP_DEPTH ? n - RENDER_COMP_DEPTH : 0;
 	w->best = 0;
 	w->lit = n;
 	w->h = 0;
 	/* The qname's suffixes are entries 1..nqname (id j: its last j
 	 * labels), so most names of a zone find their apex by compares alone:
 	 * the hashed lookup below would find the same entries. */
-	for (; k >= 0 && id < r->nqname &&
+	for (; k >= w->stop && id < r->nqname &&
 	       label_equal(name + at[k], r->buf + r->comp[id + 1].off); k--) {
 		w->best = ++id;
 		w->lit = k;
 	}
-	for (; k >= 0; k--) {
+	for (; k >= w->stop; k--) {
 		const uint8_t *l = name + at[k];
 		uint16_t h = label_hash(l, id);
 		unsigned e = comp_find(r, l, id, h);
@@ -205,10 +209,10 @@ static void comp_add_labels(struct render *r, size_t off, const uint8_t *at,
 	unsigned rest = w->id;
 	uint16_t h = w->h;
 
-	for (int k = w->miss; k >= 0; k--) {
+	for (int k = w->miss; k >= w->stop; k--) {
 		if (!(rest = comp_add(r, off + at[k], rest, h)))
 			return;
-		if (k > 0)
+		if (k > w->stop)
 			h = label_hash(r->buf + off + at[k - 1], rest);
 	}
 }
@@ -246,7 +250,8 @@ static void comp_prepare(struct render *r)
 	uint8_t at[NAME_MAX_LABELS];
 	size_t len;
 	int n = name_labels(r->buf + DNS_HDR_LEN, r->qend - DNS_HDR_LEN, at, &len);
-	for (int k = n - 1; k >= 0; k--) {
+	int stop = n > RENDER_COMP_DEPTH ? n - RENDER_COMP_DEPTH : 0;
+	for (int k = n - 1; k >= stop; k--) {
 		unsigned e = ++r->ncomp;
 		r->comp[e] = (struct render_comp){ .off = (uint16_t)(DNS_HDR_LEN + at[k]),
 			.rest = (uint8_t)(e - 1) };
@@ -310,6 +315,32 @@ static int put_name(struct render *r, const uint8_t *name, size_t max,
 	return 0;
 }
 
+int render_cname_prefixed(struct render *r, enum render_section sec,
+			  uint16_t owner_ptr, uint32_t ttl,
+			  const uint8_t *prefix, size_t plen,
+			  uint16_t target_ptr)
+{
+	size_t need = 2 + 10 + plen + 2;
+
+	if (!owner_ptr || owner_ptr >= DNS_PTR_LIMIT || !target_ptr ||
+	    target_ptr >= DNS_PTR_LIMIT || plen + 2 > 0xffff)
+		return -1;
+	if (r->len + need > r->limit)
+		return -1;
+	uint8_t *p = r->buf + r->len;
+	wire_write_u16(p, (uint16_t)((DNS_PTR_BITS << 8) | owner_ptr));
+	wire_write_u16(p + 2, DNS_TYPE_CNAME);
+	wire_write_u16(p + 4, DNS_CLASS_IN);
+	wire_write_u32(p + 6, ttl);
+	wire_write_u16(p + 10, (uint16_t)(plen + 2));
+	memcpy(p + 12, prefix, plen);
+	wire_write_u16(p + 12 + plen, (uint16_t)((DNS_PTR_BITS << 8) | target_ptr));
+	r->rdata_name = r->len + 12 < DNS_PTR_LIMIT ? (uint16_t)(r->len + 12) : 0;
+	r->len += need;
+	r->count[sec]++;
+	return 0;
+}
+
 int render_name(struct render *r, const uint8_t *name)
 {
 	size_t len;
@@ -342,9 +373,7 @@ static unsigned compress_layout(uint16_t t, size_t *first)
  * owners at it). */
 #define SRV_TARGET_AT 6
 
-/* A pointer target spelling the name written at off: off itself, or the
- * target of the pointer written there; 0 when past DNS_PTR_LIMIT. */
-static uint16_t render_target_of(const struct render *r, size_t off)
+uint16_t render_target_of(const struct render *r, size_t off)
 {
 	if ((r->buf[off] & DNS_PTR_BITS) == DNS_PTR_BITS)
 		off = ((size_t)(r->buf[off] & ~DNS_PTR_BITS) << 8) |

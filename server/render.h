@@ -23,7 +23,8 @@
  * below.
  *
  * Work: O(bytes written). Each name handed in costs one pass over its
- * labels; each label looked up costs a compare with the qname's or a hash
+ * labels; at most RENDER_COMP_DEPTH of them, nearest the root, are looked
+ * up and remembered; each label looked up costs a compare with the qname's or a hash
  * and at most RENDER_COMP_PROBES label compares (the lookup stops at the
  * first label not found), each label written literally one hash more: at
  * most (RENDER_COMP_PROBES + 3) x 255 byte steps per name, whatever the
@@ -46,6 +47,14 @@ struct rrset;
 #define RENDER_COMP_MAX 255         /* suffixes remembered; ids fit a byte */
 #define RENDER_COMP_BUCKETS 256     /* hash chains (a power of two) */
 #define RENDER_COMP_PROBES 8        /* entries compared per label, at most */
+#define RENDER_COMP_DEPTH 16        /* labels from the root a name is
+				       compressed in (and remembered by): a
+				       name deeper than that (a 255-octet one
+				       has up to 127) keeps its first labels
+				       literal, so the walk and the table cost
+				       at most this many steps per name; an
+				       answer's owner (the qname, ip6.arpa's
+				       34 labels too) is a pointer anyway */
 #define RENDER_TTL_KEEP 0xFFFFFFFFu /* render_rrset(): keep the set's TTL */
 
 enum render_section {
@@ -99,9 +108,26 @@ void render_init(struct render *r, uint8_t *buf, size_t qend, size_t limit);
 int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner,
 		 uint16_t owner_ptr, const struct rrset *s, uint32_t ttl);
 
+/* Appends one CNAME record synthesised from a DNAME (RFC 6672 2.2): the
+ * owner a pointer to owner_ptr, TTL ttl, the target the plen bytes of
+ * literal labels at prefix followed by a pointer to target_ptr (where the
+ * reply spells the DNAME's target). No compression search: O(plen). Sets
+ * rdata_name. Returns 0, or -1 when it does not fit or a pointer is 0 or
+ * past DNS_PTR_LIMIT (nothing written; the caller renders it the general
+ * way). The prefix's labels are not remembered as targets. */
+int render_cname_prefixed(struct render *r, enum render_section sec,
+			  uint16_t owner_ptr, uint32_t ttl,
+			  const uint8_t *prefix, size_t plen,
+			  uint16_t target_ptr);
+
 /* Appends name (uncompressed wire, at most NAME_MAX_LEN bytes) compressed.
  * Returns 0, or -1 (no room or malformed, nothing written). */
 int render_name(struct render *r, const uint8_t *name);
+
+/* A compression pointer target spelling the name written at buf[off] (by
+ * this render): off itself, or where the pointer written there points, so
+ * no pointer points at a pointer; 0 when that lies past DNS_PTR_LIMIT. */
+uint16_t render_target_of(const struct render *r, size_t off);
 
 /* Drops everything after the question (for TC), names remembered included. */
 void render_truncate(struct render *r, size_t qend);

@@ -54,31 +54,26 @@ bool wire_skip_name(const uint8_t *pkt, size_t len, size_t *off)
 }
 
 /* Parses the question name at offset 12: literal labels only. Returns the
- * wire length, or 0 when malformed. */
+ * wire length, or 0 when malformed. One pass over the labels checks them,
+ * then one pass over the bytes copies them lowercased (label length bytes,
+ * at most 63, are below 'A': folding them is a no-op). */
 static size_t parse_qname(const uint8_t *pkt, size_t len, struct wire_query *q)
 {
-	size_t o = DNS_HDR_LEN, n = 0;
+	size_t o = DNS_HDR_LEN, end = len < DNS_HDR_LEN + 255 ? len :
+						DNS_HDR_LEN + 255;
 
 	for (;;) {
-		if (o >= len)
-			return 0;
+		if (o >= end)
+			return 0;   /* truncated, or longer than 255 octets */
 		uint8_t l = pkt[o];
 		if (l & 0xC0)
-			return 0; /* compression or extended label type */
-		if (n + 1 + (size_t)l > 255)
-			return 0;
-		if (o + 1 + (size_t)l > len)
-			return 0;
-		q->lname[n++] = l;
+			return 0;   /* compression or extended label type */
 		if (l == 0)
 			break;
-		const uint8_t *src = pkt + o + 1;
-		for (unsigned i = 0; i < l; i++) {
-			uint8_t c = src[i];
-			q->lname[n++] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-		}
 		o += 1 + (size_t)l;
 	}
+	size_t n = o + 1 - DNS_HDR_LEN;
+	name_lower_bytes(q->lname, pkt + DNS_HDR_LEN, n);
 	return n;
 }
 

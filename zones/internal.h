@@ -41,6 +41,7 @@ struct zone {
 	uint64_t *index;
 	uint32_t index_mask;
 	uint32_t serial;
+	int max_labels;                  /* labels of the deepest node */
 	size_t node_count;
 	size_t record_count;
 	int refs;                        /* see zone_ref(); atomic */

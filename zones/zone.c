@@ -103,7 +103,8 @@ const struct zone_node *zone_closest_encloser(const struct zone *z,
 	uint8_t offs[NAME_MAX_LABELS + 1];
 	int labels = zone_label_offsets(lname, offs);
 	size_t total = (size_t)offs[labels] + 1;
-	int lo = z->apex->label_count, hi = labels;
+	int lo = z->apex->label_count;
+	int hi = labels < z->max_labels ? labels : z->max_labels;
 	const struct zone_node *best = z->apex;
 
 	/* Guard: a name that is not at or below the apex has no encloser. */

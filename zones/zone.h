@@ -34,6 +34,11 @@ struct rrset {
 	uint32_t ttl;
 	uint32_t wire_len;
 	const uint8_t *wire;
+	/* NS, MX and SRV sets: for record k, the node of this zone its
+	 * target names (additional records come from it), or NULL; the
+	 * array itself is NULL when no target is in the zone, and for
+	 * other types. Resolved once when the zone is built. */
+	const struct zone_node *const *addl;
 };
 
 enum znode_flags {
@@ -84,9 +89,10 @@ size_t zone_record_count(const struct zone *z);
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 				  size_t len);
 
-/* The deepest node that is lname or one of its ancestors; lname must be at or
- * below the apex (then the result is never NULL: at worst the apex). Binary
- * search over the suffixes, O(log labels) hash probes. */
+/* The deepest node that is lname or one of its ancestors: at worst the
+ * apex; NULL when lname is not at or below the apex. Binary search over
+ * the suffixes no deeper than the zone's deepest node: O(log labels) hash
+ * probes. */
 const struct zone_node *zone_closest_encloser(const struct zone *z,
 					      const uint8_t *lname);
 

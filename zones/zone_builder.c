@@ -765,6 +765,7 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 		s->rr_count = (uint16_t)(e - j);
 		s->ttl = ttl;
 		s->wire = w;
+		s->addl = NULL;      /* zone_resolve_additional() */
 		for (; j < e; j++) {
 			r = sc->recs[j];
 			zone_put16(w, type);
@@ -780,6 +781,68 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 	n->rrsets = sets;
 	n->rrset_count = (uint16_t)nsets;
 	b->z->record_count += uniq;
+	return 0;
+}
+
+/* The RDATA offset of the target name of a set that has additional
+ * records (RFC 1035 NS and MX, RFC 2782 SRV), or -1 for another type. */
+static int zone_addl_skip(uint16_t type)
+{
+	switch (type) {
+	case DNS_TYPE_NS:
+		return 0;
+	case DNS_TYPE_MX:
+		return 2;
+	case DNS_TYPE_SRV:
+		return 6;
+	default:
+		return -1;
+	}
+}
+
+/* Points each NS, MX and SRV record at the node its target names, where
+ * the zone has one (struct rrset addl), so answers look nothing up for
+ * their additional records. One lookup per such record, once. Returns 0
+ * or -ENOMEM. */
+static int zone_resolve_additional(struct zone_builder *b, struct zone *z)
+{
+	uint8_t lname[NAME_MAX_LEN + 1];
+
+	for (size_t i = 0; i < b->count; i++) {
+		struct zone_node *n = bnode_at(b, i);
+
+		for (uint16_t k = 0; k < n->rrset_count; k++) {
+			struct rrset *s = (struct rrset *)&n->rrsets[k];
+			int skip = zone_addl_skip(s->type);
+			const struct zone_node **t = NULL;
+			const uint8_t *p = s->wire;
+
+			if (skip < 0)
+				continue;
+			for (uint16_t r = 0; r < s->rr_count; r++) {
+				size_t rdlen = (size_t)p[8] << 8 | p[9];
+				const struct zone_node *tn = NULL;
+
+				if (rdlen > (size_t)skip) {
+					size_t len = name_to_lower(lname,
+								   p + 10 + skip);
+					tn = zone_find(z, lname, len);
+				}
+				if (tn && !t) {
+					t = zone_pool_alloc(&b->pool,
+							    s->rr_count * sizeof(*t),
+							    8);
+					if (!t)
+						return -ENOMEM;
+					memset(t, 0, s->rr_count * sizeof(*t));
+				}
+				if (tn)
+					t[r] = tn;
+				p += 10 + rdlen;
+			}
+			s->addl = (const struct zone_node *const *)t;
+		}
+	}
 	return 0;
 }
 
@@ -809,6 +872,8 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 		struct zone_node *n = bnode_at(b, i);
 		uint32_t has = b->info[i].has;
 
+		if (n->label_count > z->max_labels)
+			z->max_labels = n->label_count;
 		rc = zone_build_node(b, i, &sc, err, errlen);
 		if (rc) {
 			if (rc == -ENOMEM)
@@ -850,6 +915,11 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	z->index_mask = b->hash_mask;
 	b->hash = NULL;
 	z->apex = bnode_at(b, 0);
+	rc = zone_resolve_additional(b, z);
+	if (rc) {
+		zone_err(err, errlen, "out of memory");
+		goto fail;
+	}
 	z->node_count = b->count;
 	z->soa = znode_rrset(z->apex, DNS_TYPE_SOA);
 	/* SOA RDATA: mname, rname, then serial. */

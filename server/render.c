@@ -73,6 +73,10 @@ static inline bool label_equal(const uint8_t *a, const uint8_t *b)
 {
 	if (a[0] != b[0])
 		return false;
+	/* Labels of one zone mostly share their case: one compare of whole
+	 * words first (at most 64 bytes, the length byte included). */
+	if (memcmp(a, b, 1u + a[0]) == 0)
+		return true;
 	for (unsigned i = 1; i <= a[0]; i++)
 		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
 			return false;
@@ -131,22 +135,23 @@ static void comp_rollback(struct render *r, unsigned n)
 static int name_labels(const uint8_t *n, size_t max, uint8_t at[NAME_MAX_LABELS],
 		       size_t *len)
 {
-	size_t o = 0;
+	size_t lim = max < NAME_MAX_LEN ? max : NAME_MAX_LEN, o = 0;
 	int k = 0;
 
-	for (;;) {
-		if (o >= max || o >= NAME_MAX_LEN)
-			return -1;
+	/* Every label takes at least 2 bytes below lim (<= 255): k stays
+	 * below NAME_MAX_LABELS without a check of its own. */
+	while (o < lim) {
 		uint8_t l = n[o];
-		if (l == 0)
-			break;
-		if (l > DNS_LABEL_MAX || k == NAME_MAX_LABELS)
+		if (l == 0) {
+			*len = o;
+			return k;
+		}
+		if (l > DNS_LABEL_MAX)
 			return -1;
 		at[k++] = (uint8_t)o;
 		o += 1 + (size_t)l;
 	}
-	*len = o;
-	return k;
+	return -1;
 }
 
 /* How far the suffixes of a name are remembered: the name's labels are at
@@ -447,6 +452,40 @@ static int put_owner(struct render *r, unsigned i, const uint8_t *owner,
 	return 0;
 }
 
+/* render_rrset() of a set with no name to compress (A, AAAA, TXT, ...)
+ * whose owner is the pointer owner_ptr: each record is that pointer and
+ * one copy of its wire form. Nothing is remembered, nothing to roll back
+ * but the length. */
+static int render_plain(struct render *r, enum render_section sec,
+			uint16_t owner_ptr, const struct rrset *s,
+			uint32_t ttl)
+{
+	const uint8_t *p = s->wire, *end = s->wire + s->wire_len;
+	size_t save_len = r->len;
+	uint16_t ptr = (uint16_t)((DNS_PTR_BITS << 8) | owner_ptr);
+
+	r->rdata_name = 0;
+	for (unsigned i = 0; i < s->rr_count; i++) {
+		if (end - p < 10)
+			goto fail;
+		size_t n = 10 + wire_read_u16(p + 8);
+		if ((size_t)(end - p) < n || r->len + 2 + n > r->limit)
+			goto fail;
+		uint8_t *o = r->buf + r->len;
+		wire_write_u16(o, ptr);
+		memcpy(o + 2, p, n);
+		if (ttl != RENDER_TTL_KEEP)
+			wire_write_u32(o + 6, ttl);
+		r->len += 2 + n;
+		p += n;
+	}
+	r->count[sec] += s->rr_count;
+	return 0;
+fail:
+	r->len = save_len;
+	return -1;
+}
+
 int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner,
 		 uint16_t owner_ptr, const struct rrset *s, uint32_t ttl)
 {
@@ -459,6 +498,8 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 		owner_ptr = 0;          /* cannot be reached: compress owner */
 	if (!owner_ptr && !owner)
 		return -1;
+	if (owner_ptr && !names && s->type != DNS_TYPE_SRV)
+		return render_plain(r, sec, owner_ptr, s, ttl);
 	if (!owner_ptr || names || s->type == DNS_TYPE_SRV)
 		comp_prepare(r);        /* before the save: never rolled back */
 	size_t save_len = r->len;

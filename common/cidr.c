@@ -51,14 +51,13 @@ int cidr_parse(const char *text, struct cidr *out)
 
 void cidr_mask(uint8_t addr[16], unsigned bits)
 {
-	for (unsigned i = 0; i < 16; i++) {
-		int keep = (int)bits - 8 * (int)i;
+	unsigned full = bits >= 128 ? 16 : bits / 8u, rest = bits % 8u;
 
-		if (keep <= 0)
-			addr[i] = 0;
-		else if (keep < 8)
-			addr[i] &= (uint8_t)(0xff << (8 - keep));
-	}
+	if (full >= 16)
+		return;
+	if (rest)
+		addr[full++] &= (uint8_t)(0xff << (8 - rest));
+	memset(addr + full, 0, 16 - full);
 }
 
 bool cidr_match(const struct cidr *list, size_t n, int family,

@@ -172,10 +172,11 @@ static bool rrl_exempt(const struct rrl_table *t, const struct sockaddr *src)
 			       src->sa_family, a);
 }
 
-/* Copies a wire name into out lowercased; returns its length (0 for NULL
- * or a name that runs past 255 octets or has a compression pointer, which
- * account names never have). */
-static size_t rrl_name_lower(const uint8_t *name, uint8_t *out)
+/* Length of an account name (lowercase wire, as answer.h hands it: no
+ * copy, no second fold); 0 for NULL or a name that runs past 255 octets or
+ * holds a compression pointer, which account names never do. One pass over
+ * its labels. */
+static size_t rrl_name_len(const uint8_t *name)
 {
 	size_t off = 0;
 
@@ -186,12 +187,6 @@ static size_t rrl_name_lower(const uint8_t *name, uint8_t *out)
 
 		if (l & 0xc0 || off + l + 1 > 255)
 			return 0;
-		out[off] = l;
-		for (unsigned i = 1; i <= l; i++) {
-			uint8_t c = name[off + i];
-
-			out[off + i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-		}
 		off += l + 1u;
 		if (l == 0)
 			return off;
@@ -203,18 +198,24 @@ static uint64_t rrl_key(const struct rrl_table *t, const struct cidr *p,
 			enum rrl_class cls, const uint8_t *name, uint16_t qtype)
 {
 	uint8_t buf[2 + 16 + 2 + 255];
-	size_t len = 0;
+	size_t len = 0, alen = p->family == AF_INET ? 4 : 16, nlen;
 
+	/* The keyed hash of family, class, the prefix's bytes (4 for IPv4),
+	 * the qtype (responses) and the name as it is: the engine's names
+	 * are lowercase already. */
 	buf[len++] = p->family;
 	buf[len++] = (uint8_t)cls;
-	memcpy(buf + len, p->addr, 16);
-	len += 16;
+	memcpy(buf + len, p->addr, alen);
+	len += alen;
 	if (cls == RRL_CLASS_RESPONSE) {
 		buf[len++] = (uint8_t)(qtype >> 8);
 		buf[len++] = (uint8_t)qtype;
 	}
-	if (cls != RRL_CLASS_ERROR && cls != RRL_CLASS_ALL)
-		len += rrl_name_lower(name, buf + len);
+	if (cls != RRL_CLASS_ERROR && cls != RRL_CLASS_ALL &&
+	    (nlen = rrl_name_len(name)) > 0) {
+		memcpy(buf + len, name, nlen);
+		len += nlen;
+	}
 	return bucket_key(t->bt, buf, len);
 }
 

@@ -9,7 +9,7 @@
  * of a monotonic clock), so tests drive it by hand.
  *
  * A bucket is picked by the client's prefix, the response class and, for
- * the classes that have one, a name (lowercase, hashed with a keyed
+ * the classes that have one, a name (lowercase as the engine hands it, hashed with a keyed
  * SipHash so nobody can aim collisions at one set of the table):
  *   RESPONSE  qname (or the wildcard's owner) and qtype
  *   NODATA    the name
@@ -106,8 +106,9 @@ size_t rrl_table_size(const struct rrl_table *t);
 /* Accounts one UDP response and says what to do with it.
  *   src: the client (AF_INET or AF_INET6 sockaddr)
  *   cls: class of the response (not RRL_CLASS_ALL)
- *   name: the account name in wire form (answer.h account_name) or NULL;
- *         ignored for ERROR
+ *   name: the account name in lowercase wire form (answer.h
+ *         account_name: the engine's names are lowercase) or NULL; hashed
+ *         as it is, never folded again; ignored for ERROR
  *   qtype: the query type (keys RESPONSE buckets only)
  *   cookie_valid: the query carried a valid server cookie: never limited
  *         (the hook for RFC 7873 cookies; pass false until they land)

@@ -63,6 +63,11 @@ struct udp_scratch {
 	struct iovec tiov[UDP_BATCH];
 	union udp_cmsg tctl[UDP_BATCH];
 	size_t resp_cap;
+	/* rx[0..rx_dirty) may hold what the last recvmmsg wrote (names,
+	 * control lengths, flags); the rest is as last prepared, for a socket
+	 * with wildcard == rx_wildcard (rx_dirty = UDP_BATCH: prepare all). */
+	unsigned rx_dirty;
+	bool rx_wildcard;
 	uint8_t *query;   /* UDP_BATCH * UDP_QUERY_MAX */
 	uint8_t *resp;    /* UDP_BATCH * resp_cap */
 };
@@ -151,6 +156,7 @@ int udp_scratch_new(struct reactor *r)
 		free(s);
 		return -ENOMEM;
 	}
+	s->rx_dirty = UDP_BATCH;
 	for (int i = 0; i < UDP_BATCH; i++) {
 		s->riov[i].iov_base = s->query + (size_t)i * UDP_QUERY_MAX;
 		s->riov[i].iov_len = UDP_QUERY_MAX;
@@ -249,7 +255,14 @@ static int udp_batch(struct udp_sock *us)
 	uint64_t now_ms;
 	int n;
 
-	for (int i = 0; i < UDP_BATCH; i++) {
+	/* Only the headers the kernel wrote last time need resetting (a few
+	 * at a low rate, not all 64), unless the scratch was last set up for
+	 * a socket of the other kind (PKTINFO or not). */
+	if (s->rx_wildcard != us->wildcard) {
+		s->rx_wildcard = us->wildcard;
+		s->rx_dirty = UDP_BATCH;
+	}
+	for (unsigned i = 0; i < s->rx_dirty; i++) {
 		struct msghdr *h = &s->rx[i].msg_hdr;
 
 		h->msg_namelen = sizeof(s->src[i]);
@@ -258,6 +271,7 @@ static int udp_batch(struct udp_sock *us)
 		h->msg_flags = 0;
 	}
 	n = recvmmsg(us->fd, s->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
+	s->rx_dirty = n > 0 ? (unsigned)n : 0;
 	if (n <= 0)
 		return 0;
 

@@ -239,6 +239,40 @@ def test_per_source_limit_slip_zero_drops(pool):
     assert total(p, "limits-dropped") >= n - len(got) - 5
 
 
+def test_trusted_replication_sources(pool):
+    """acl: addresses: their SOA queries (and NOTIFY) pass the per-source
+    limit and RRL untouched, as a secondary checking many zones needs; the
+    same burst from another address is limited, and an A query from the
+    trusted address is limited like anyone's."""
+    port, p = start(pool, "limits:\n  queries-per-second: 5\n  slip: 0\n"
+                    "rate-limit:\n  responses-per-second: 5\n  slip: 0\n"
+                    "acl:\n  - id: secondaries\n    address: 127.0.6.1\n"
+                    "    action: [transfer, notify]\n", name="trusted")
+    c = Clients(port, ["127.0.6.1", "127.0.7.1"])
+    n = H.FEW(200, 80)
+    try:
+        for i in range(n):
+            c.send(0, wire("test.", "SOA"))
+            c.send(1, wire("test.", "SOA"))
+            if i % 20 == 0:
+                c.drain(0.0)
+        c.drain(T)
+        soa_trusted = sum(1 for d in c.replies[0] if rcode_tc(d)[2] == 1)
+        soa_other = sum(1 for d in c.replies[1] if rcode_tc(d)[2] == 1)
+        c.replies = [[], []]
+        for i in range(n):
+            c.send(0, wire("www.test."))
+        c.drain(T)
+        a_trusted = len(c.replies[0])
+    finally:
+        c.close()
+    print("trusted: SOA %d/%d answered, other source %d/%d, trusted A %d/%d"
+          % (soa_trusted, n, soa_other, n, a_trusted, n))
+    assert soa_trusted == n
+    assert soa_other <= 5 * (1 + 2 * H.SLOW) + 5
+    assert a_trusted <= 5 * (1 + 2 * H.SLOW) + 5
+
+
 def test_auto_attack_engages_and_disengages(pool):
     port, p = start(pool, "limits:\n  queries-per-second: 100000\n"
                     "attack:\n  mode: auto\n  queries-per-second: 300\n"

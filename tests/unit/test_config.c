@@ -161,6 +161,11 @@ static const struct {
 	{ "rrl_bad_cidr.yaml", 5, "exempt-clients", "ADDR/BITS" },
 	{ "rrl_bad_window.yaml", 2, "window", "1 to 3600" },
 	{ "rrl_not_map.yaml", 3, "rate-limit", "mapping" },
+	{ "acl_bad_action.yaml", 4, "action", "transfer or notify" },
+	{ "acl_no_address.yaml", 2, "address", "missing" },
+	{ "acl_dup_id.yaml", 5, "id", "given twice (line 2)" },
+	{ "acl_bad_address.yaml", 3, "address", "ADDR/BITS" },
+	{ "acl_not_list.yaml", 2, "acl", "list" },
 };
 
 static void test_errors(void)
@@ -528,6 +533,30 @@ static void test_cookies(void)
 
 /* Sections limits: and attack: (docs/flood.md): defaults off, every key,
  * errors with FILE:LINE and key. */
+/* acl: entries: every address trusted, in order, with its entry's actions. */
+static void test_acl(void)
+{
+	struct config cfg;
+	char err[512] = "";
+
+	config_init(&cfg);
+	CU_ASSERT_EQUAL(config_load(&cfg, CONFIG_DIR "acl_good.yaml", err,
+				    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.acl_count, 2);
+	CU_ASSERT_EQUAL(cfg.trusted_count, 3);
+	CU_ASSERT_STRING_EQUAL(cfg.acls[0].id, "secondaries");
+	CU_ASSERT_EQUAL(cfg.acls[0].first, 0);
+	CU_ASSERT_EQUAL(cfg.acls[0].count, 2);
+	CU_ASSERT_EQUAL(cfg.acls[0].actions,
+			CONFIG_ACL_TRANSFER | CONFIG_ACL_NOTIFY);
+	CU_ASSERT_EQUAL(cfg.acls[1].first, 2);
+	CU_ASSERT_EQUAL(cfg.acls[1].actions, CONFIG_ACL_NOTIFY);
+	CU_ASSERT_EQUAL(cfg.trusted[0].bits, 24);
+	CU_ASSERT_EQUAL(cfg.trusted[1].family, AF_INET6);
+	CU_ASSERT_EQUAL(cfg.trusted[2].bits, 32);
+	config_free(&cfg);
+}
+
 static void test_flood_sections(void)
 {
 	static const struct {
@@ -643,6 +672,7 @@ int main(void)
 		{ "rate-limit", test_rate_limit },
 		{ "cookies", test_cookies },
 		{ "limits and attack", test_flood_sections },
+		{ "acl", test_acl },
 	};
 
 	return unit_run("config", NULL, NULL, tests, UNIT_COUNT(tests));

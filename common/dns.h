@@ -38,6 +38,11 @@
 #define DNS_PTR_BITS 0xC0             /* in a label's length byte */
 #define DNS_PTR_LIMIT 0x4000          /* pointers reach offsets below this */
 
+/* Labels from the root in which Levee compresses a name (server/render.h:
+ * deeper labels stay literal, which bounds the work per name); the zone
+ * builder uses it for each RRset's smallest rendered size. */
+#define DNS_COMPRESS_DEPTH 16
+
 /* Opcodes (RFC 1035, 1996, 2136, 8490). */
 #define DNS_OPCODE_QUERY 0
 #define DNS_OPCODE_IQUERY 1

@@ -26,10 +26,13 @@
  *
  * Logging: the reactors queue their lines (log.h); main and the loader
  * write theirs themselves, so a stalled stderr stalls at most them, never
- * an answer. SIGUSR1's total line ends with log-dropped N, the reactor
+ * an answer. SIGUSR1's total line ends with log-dropped N (and
+ * assert-failed N: common/assert.h's survived failures), the reactor
  * lines lost to a full queue.
  */
 #include "server/daemon.h"
+
+#include "common/assert.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -251,8 +254,9 @@ static void daemon_on_usr1(uv_signal_t *h, int sig)
 		log_info("reactor %u: %s", i, line);
 	}
 	stats_format(&sum, line, sizeof(line));
-	log_info("total: %s log-dropped %llu", line,
-		 (unsigned long long)log_dropped());
+	log_info("total: %s log-dropped %llu assert-failed %llu", line,
+		 (unsigned long long)log_dropped(),
+		 (unsigned long long)lv_assert_failures());
 }
 
 /* SIGTERM, SIGINT: the first one stops (while zones load: the loader stops

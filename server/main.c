@@ -29,7 +29,8 @@
  *    zones 1 loaded 0 refused"  once every socket listens;
  *   "... error: zone NAME refused: FILE:LINE: reason"  per refused zone;
  *   SIGUSR1: "... info: reactor N: udp-queries N tcp-queries N noerror N ..."
- *   per reactor, then "... info: total: ... log-dropped N" with the sums
+ *   per reactor, then "... info: total: ... log-dropped N assert-failed N"
+ *   with the sums
  *   and the reactor log lines dropped because the log queue was full.
  *
  * Signals (server/daemon.h): SIGUSR1 logs the counters, SIGHUP is ignored

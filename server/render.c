@@ -498,6 +498,11 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 		owner_ptr = 0;          /* cannot be reached: compress owner */
 	if (!owner_ptr && !owner)
 		return -1;
+	/* A set that cannot fit whatever the compression (rrset min_len,
+	 * computed when the zone was built) is refused before any work: a
+	 * reply that ends in TC costs no more than what fitted. */
+	if (r->len + s->min_len > r->limit)
+		return -1;
 	if (owner_ptr && !names && s->type != DNS_TYPE_SRV)
 		return render_plain(r, sec, owner_ptr, s, ttl);
 	if (!owner_ptr || names || s->type == DNS_TYPE_SRV)

@@ -42,12 +42,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/dns.h"
+
 struct rrset;
 
 #define RENDER_COMP_MAX 255         /* suffixes remembered; ids fit a byte */
 #define RENDER_COMP_BUCKETS 256     /* hash chains (a power of two) */
 #define RENDER_COMP_PROBES 8        /* entries compared per label, at most */
-#define RENDER_COMP_DEPTH 16        /* labels from the root a name is
+#define RENDER_COMP_DEPTH DNS_COMPRESS_DEPTH /* labels from the root a name is
 				       compressed in (and remembered by): a
 				       name deeper than that (a 255-octet one
 				       has up to 127) keeps its first labels
@@ -103,7 +105,8 @@ void render_init(struct render *r, uint8_t *buf, size_t qend, size_t limit);
  * others point at it (or copy it when it is a pointer, the root, or lies
  * past 16 KiB). ttl replaces the set's TTL unless RENDER_TTL_KEEP. Returns
  * 0, or -1 when the set does not fit or its wire form is malformed (the
- * buffer, the counts and the table are then as before the call).
+ * buffer, the counts and the table are then as before the call); a set
+ * whose min_len (zone.h) does not fit fails before any work.
  * Work: O(bytes written), see above. */
 int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner,
 		 uint16_t owner_ptr, const struct rrset *s, uint32_t ttl);

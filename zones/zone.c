@@ -113,7 +113,24 @@ const struct zone_node *zone_closest_encloser(const struct zone *z,
 		   z->apex->name_len) != 0)
 		return NULL;
 	/* Largest k in [lo, hi] whose k-label suffix is a node; the suffixes
-	 * that are nodes form a prefix of that range. */
+	 * that are nodes form a prefix of that range. Galloping up from the
+	 * apex first (lo + 1, + 2, + 4, ...), then halving the last step: the
+	 * suffixes hashed stay about as long as the encloser's own name, not
+	 * the query's (a 255-octet name under a shallow DNAME or wildcard
+	 * costs a few short hashes). O(log depth) probes. */
+	for (int step = 1; lo < hi; step *= 2) {
+		int mid = lo + step < hi ? lo + step : hi;
+		size_t off = offs[labels - mid];
+		const struct zone_node *n = zone_find(z, lname + off,
+						      total - off);
+
+		if (!n) {
+			hi = mid - 1;
+			break;
+		}
+		lo = mid;
+		best = n;
+	}
 	while (lo < hi) {
 		int mid = (lo + hi + 1) / 2;
 		size_t off = offs[labels - mid];

@@ -33,6 +33,12 @@ struct rrset {
 	uint16_t rr_count;
 	uint32_t ttl;
 	uint32_t wire_len;
+	/* No rendering of the set takes fewer bytes: per record a 1-byte
+	 * owner, 10, and its RDATA with each compressible name (RFC 1035
+	 * types) cut to its labels past the last DNS_COMPRESS_DEPTH plus a
+	 * pointer. The renderer refuses a set that cannot fit before any
+	 * work. 0: no bound known. */
+	uint32_t min_len;
 	const uint8_t *wire;
 	/* NS, MX and SRV sets: for record k, the node of this zone its
 	 * target names (additional records come from it), or NULL; the

@@ -674,6 +674,64 @@ struct zone_scratch {
 	size_t first_cap;
 };
 
+/* The smallest number of bytes a compressed name n of len bytes can take:
+ * its labels past the last DNS_COMPRESS_DEPTH literal, then a pointer (a
+ * name of no more labels: the pointer alone; the root: 1 byte). */
+static size_t zone_name_min(const uint8_t *n, size_t len)
+{
+	uint8_t offs[NAME_MAX_LABELS + 1];
+	int labels = zone_label_offsets(n, offs);
+
+	if (labels == 0)
+		return 1;
+	if (labels <= DNS_COMPRESS_DEPTH)
+		return 2;
+	size_t lit = offs[labels - DNS_COMPRESS_DEPTH];
+	return lit + 2 < len ? lit + 2 : len;
+}
+
+/* rrset min_len (zone.h): per record 1 (the smallest owner) + 10 + RDATA
+ * with its compressible names (the RFC 1035 types render.c compresses) at
+ * their smallest. O(bytes of the set), once per set. */
+static uint32_t zone_min_render(const struct rrset *s)
+{
+	unsigned names = 0;
+	size_t first = 0, total = 0;
+	const uint8_t *p = s->wire;
+
+	switch (s->type) {
+	case DNS_TYPE_NS: case DNS_TYPE_MD: case DNS_TYPE_MF:
+	case DNS_TYPE_CNAME: case DNS_TYPE_MB: case DNS_TYPE_MG:
+	case DNS_TYPE_MR: case DNS_TYPE_PTR:
+		names = 1;
+		break;
+	case DNS_TYPE_SOA: case DNS_TYPE_MINFO:
+		names = 2;
+		break;
+	case DNS_TYPE_MX:
+		names = 1;
+		first = 2;
+		break;
+	default:
+		break;
+	}
+	for (uint16_t r = 0; r < s->rr_count; r++) {
+		size_t rdlen = (size_t)p[8] << 8 | p[9], o = first, min = rdlen;
+
+		for (unsigned k = 0; k < names && o < rdlen; k++) {
+			size_t len = zone_name_len(p + 10 + o, rdlen - o);
+
+			if (len == 0)
+				break;
+			min -= len - zone_name_min(p + 10 + o, len);
+			o += len;
+		}
+		total += 1 + 10 + min;
+		p += 10 + rdlen;
+	}
+	return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+}
+
 /* Writes the RRsets of node idx. Returns 0, -ENOMEM or LV_EMALF. */
 static int zone_build_node(struct zone_builder *b, size_t idx,
 			   struct zone_scratch *sc, char *err, size_t errlen)
@@ -777,6 +835,7 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 			w += 10u + r->rdlen;
 		}
 		s->wire_len = (uint32_t)(w - s->wire);
+		s->min_len = zone_min_render(s);
 	}
 	n->rrsets = sets;
 	n->rrset_count = (uint16_t)nsets;

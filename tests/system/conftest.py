@@ -3,7 +3,8 @@
 `pool` (per test) and `module_pool` (per test module) start servers and stop
 every one of them by pid when the test or module ends, even on failure.  At
 teardown a levee that did not exit 0 after SIGTERM (a crash, a sanitizer
-report, a hang) fails the test with the tail of its log.  `port` is a random
+report, a hang), or that logged a survived assertion (lv_fails_assert),
+fails the test with the tail of its log.  `port` is a random
 free loopback port for the module.
 """
 
@@ -43,6 +44,11 @@ class Pool:
             if p.name.startswith("levee") and rc != 0:
                 bad.append("%s pid %d exited %s after SIGTERM:\n%s" % (
                     p.name, p.pid, rc, p.tail()))
+            elif p.name.startswith("levee") and \
+                    "assertion failed (going on)" in p.text():
+                # lv_fails_assert (common/assert.h): a bug survived
+                bad.append("%s pid %d hit an assertion:\n%s" % (
+                    p.name, p.pid, p.tail()))
         self.procs = []
         if bad:
             pytest.fail("\n".join(bad), pytrace=False)

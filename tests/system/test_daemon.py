@@ -259,7 +259,7 @@ def test_bug_log_stall(tmp_path):
         os.kill(p.pid, signal.SIGUSR1)
         deadline = time.monotonic() + 10 * T
         while time.monotonic() < deadline:
-            m = re.search(rb"info: total: [^\n]* log-dropped (\d+)\n", out[0])
+            m = re.search(rb"info: total: [^\n]* log-dropped (\d+) assert-failed \d+\n", out[0])
             if m:
                 break
             time.sleep(0.05)

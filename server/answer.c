@@ -199,6 +199,8 @@ static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
 	}
 	set_account(c, cut->name);
 	size_t at = c->r.len;
+	/* the owner spells the cut: the NS names below it point there */
+	render_owner_node(&c->r, cut);
 	if (put_set(c, RENDER_AUTHORITY, cut->name, 0, ns, RENDER_TTL_KEEP) < 0)
 		return;
 	addl_note(c, ns, cut, at);
@@ -372,6 +374,8 @@ static void answer_internet_name(struct answer_ctx *c)
 
 	for (unsigned step = 0; step <= ANSWER_CHAIN_MAX && !c->done; step++) {
 		const struct zone_node *n = zone_find(z, c->sname, c->sname_len);
+		if (n && c->sptr)
+			render_hint(&c->r, n, c->sptr);  /* where sname is */
 		if (n) {
 			if (n->flags & ZNODE_NONAUTH) {
 				answer_referral(c, znode_cut(n));
@@ -391,7 +395,11 @@ static void answer_internet_name(struct answer_ctx *c)
 				return;
 			continue;
 		}
-		const struct zone_node *ce = zone_closest_encloser(z, c->sname);
+		/* the qname's labels were found by the parser */
+		const struct zone_node *ce = c->sname == c->q->lname ?
+			zone_closest_encloser_labels(z, c->sname, c->q->loffs,
+						     c->q->labels) :
+			zone_closest_encloser(z, c->sname);
 		if (!ce)
 			return;   /* a chain's target outside the zone */
 		if (ce->flags & (ZNODE_DELEGATION | ZNODE_NONAUTH)) {
@@ -489,7 +497,9 @@ static void answer_additional(struct answer_ctx *c)
 static void answer_internet(struct answer_ctx *c)
 {
 	uint16_t qt = c->q->qtype;
-	const struct zone *z = c->db ? zdb_find(c->db, c->q->lname) : NULL;
+	const struct zone *z = c->db ? zdb_find_labels(c->db, c->q->lname,
+						      c->q->loffs,
+						      c->q->labels) : NULL;
 
 	if (!z) {
 		c->rcode = DNS_RCODE_REFUSED;
@@ -504,6 +514,10 @@ static void answer_internet(struct answer_ctx *c)
 	}
 	c->zone = z;
 	c->aa = true;
+	/* The question spells the apex (the qname is at or below it): names
+	 * of the zone's own nodes point there. */
+	render_hint(&c->r, zone_apex_node(z),
+		    DNS_HDR_LEN + c->q->qname_len - zone_apex_node(z)->name_len);
 	c->names[0] = c->q->lname;
 	c->name_lens[0] = c->q->qname_len;
 	c->sname = c->q->lname;
@@ -614,6 +628,8 @@ static void reply_start(struct answer_ctx *c, struct answer_request *req,
 	 * without NSID, limit >= 512. */
 	lv_require(qend + c->opt_len <= c->limit);
 	render_init(&c->r, req->resp, qend, c->limit - c->opt_len);
+	if (with_question && req->parse == WIRE_OK)
+		render_qname_labels(&c->r, req->q.loffs, req->q.labels);
 }
 
 /* Writes the header counts and flags and the OPT, and fills the outputs. */

@@ -252,9 +252,17 @@ static void comp_prepare(struct render *r)
 	/* The qname's suffixes, shortest first, in no hash chain: comp_walk()
 	 * finds them by their ids alone, and a hashed lookup never looks for
 	 * one (it starts where the qname's labels stop matching). */
-	uint8_t at[NAME_MAX_LABELS];
+	uint8_t own[NAME_MAX_LABELS];
+	const uint8_t *at = own;
 	size_t len;
-	int n = name_labels(r->buf + DNS_HDR_LEN, r->qend - DNS_HDR_LEN, at, &len);
+	int n;
+	if (r->qoffs) {
+		at = r->qoffs;
+		n = (int)r->qlabels;
+	} else {
+		n = name_labels(r->buf + DNS_HDR_LEN, r->qend - DNS_HDR_LEN,
+				own, &len);
+	}
 	int stop = n > RENDER_COMP_DEPTH ? n - RENDER_COMP_DEPTH : 0;
 	for (int k = n - 1; k >= stop; k--) {
 		unsigned e = ++r->ncomp;
@@ -262,6 +270,24 @@ static void comp_prepare(struct render *r)
 			.rest = (uint8_t)(e - 1) };
 	}
 	r->nqname = r->ncomp;
+}
+
+void render_hint(struct render *r, const struct zone_node *n, size_t off)
+{
+	if (n && off && off < DNS_PTR_LIMIT && r->nhints < RENDER_HINTS) {
+		r->hint_node[r->nhints] = n;
+		r->hint_off[r->nhints++] = (uint16_t)off;
+	}
+}
+
+/* Where node n's name is spelled (a hint), or 0. At most RENDER_HINTS
+ * compares. */
+static uint16_t hint_find(const struct render *r, const struct zone_node *n)
+{
+	for (unsigned i = 0; i < r->nhints; i++)
+		if (r->hint_node[i] == n)
+			return r->hint_off[i];
+	return 0;
 }
 
 void render_init(struct render *r, uint8_t *buf, size_t qend, size_t limit)
@@ -274,6 +300,10 @@ void render_init(struct render *r, uint8_t *buf, size_t qend, size_t limit)
 	r->comp_ready = false;
 	r->ncomp = 0;
 	r->nqname = 0;
+	r->nhints = 0;
+	r->owner_node = NULL;
+	r->qoffs = NULL;
+	r->qlabels = 0;
 }
 
 void render_truncate(struct render *r, size_t qend)
@@ -282,6 +312,7 @@ void render_truncate(struct render *r, size_t qend)
 	r->qend = qend;
 	r->count[0] = r->count[1] = r->count[2] = 0;
 	r->comp_ready = false;
+	r->nhints = 0;
 }
 
 /* render_name() of a name within max bytes; *len is set to its length
@@ -388,8 +419,35 @@ uint16_t render_target_of(const struct render *r, size_t off)
 
 /* Writes one record's RDATA with compressed names; the RDLENGTH slot
  * (2 bytes) has just been reserved at r->len - 2. */
+/* The first RDATA name of a record whose node the zone resolved (rrset
+ * addl): a pointer where the node is noted, its first label and a pointer
+ * where its parent is; -1: neither (the caller compresses). Notes the
+ * node. Sets *len as put_name() does. O(its first label). */
+static int put_name_node(struct render *r, const uint8_t *name, size_t max,
+			 const struct zone_node *node, size_t *len)
+{
+	uint16_t at = hint_find(r, node);
+	size_t lit = 0;
+
+	if (!at && node->parent && (at = hint_find(r, node->parent)))
+		lit = 1u + (size_t)name[0];
+	if (!at || node->name_len > max + 1 || lit > max)
+		return -1;
+	if (r->len + lit + 2 > r->limit)
+		return -2;
+	memcpy(r->buf + r->len, name, lit);
+	wire_write_u16(r->buf + r->len + lit,
+		       (uint16_t)((DNS_PTR_BITS << 8) | at));
+	if (lit)
+		render_hint(r, node, r->len);
+	r->len += lit + 2;
+	*len = (size_t)node->name_len - 1;
+	return 0;
+}
+
 static int put_rdata_compressed(struct render *r, const uint8_t *rd,
-				size_t rdlen, size_t first, unsigned names)
+				size_t rdlen, size_t first, unsigned names,
+				const struct zone_node *node)
 {
 	size_t lenpos = r->len - 2, start = r->len, o = first;
 
@@ -399,8 +457,16 @@ static int put_rdata_compressed(struct render *r, const uint8_t *rd,
 	r->len += first;
 	for (unsigned i = 0; i < names; i++) {
 		size_t nl, at = r->len;
-		if (put_name(r, rd + o, rdlen - o, &nl) < 0)
+		int rc = i == 0 && node ?
+			 put_name_node(r, rd + o, rdlen - o, node, &nl) : -1;
+		if (rc == -2)
 			return -1;
+		if (rc < 0) {
+			if (put_name(r, rd + o, rdlen - o, &nl) < 0)
+				return -1;
+			if (i == 0 && node)
+				render_hint(r, node, render_target_of(r, at));
+		}
 		if (i == 0)
 			r->rdata_name = render_target_of(r, at);
 		o += nl + 1;
@@ -465,6 +531,7 @@ static int render_plain(struct render *r, enum render_section sec,
 	uint16_t ptr = (uint16_t)((DNS_PTR_BITS << 8) | owner_ptr);
 
 	r->rdata_name = 0;
+	r->owner_node = NULL;      /* a pointer owner: spelled already */
 	for (unsigned i = 0; i < s->rr_count; i++) {
 		if (end - p < 10)
 			goto fail;
@@ -508,7 +575,7 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 	if (!owner_ptr || names || s->type == DNS_TYPE_SRV)
 		comp_prepare(r);        /* before the save: never rolled back */
 	size_t save_len = r->len;
-	unsigned save_ncomp = r->ncomp;
+	unsigned save_ncomp = r->ncomp, save_nhints = r->nhints;
 
 	r->rdata_name = 0;
 	for (unsigned i = 0; i < s->rr_count; i++) {
@@ -519,6 +586,11 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 			goto fail;
 		if (put_owner(r, i, owner, owner_ptr, &owner_off, &owner_len) < 0)
 			goto fail;
+		if (i == 0 && r->owner_node) {
+			render_hint(r, r->owner_node,
+				    render_target_of(r, owner_off));
+			r->owner_node = NULL;
+		}
 		/* fixed part and RDATA */
 		if (names == 0) {
 			if (r->len + 10 + rdlen > r->limit)
@@ -538,7 +610,8 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 			r->len += 10 + rdlen;
 		} else {
 			r->len += 10;
-			if (put_rdata_compressed(r, p + 10, rdlen, first, names) < 0)
+			if (put_rdata_compressed(r, p + 10, rdlen, first, names,
+						 s->addl ? s->addl[i] : NULL) < 0)
 				goto fail;
 		}
 		p += 10 + rdlen;
@@ -547,6 +620,8 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 	return 0;
 fail:
 	r->len = save_len;
+	r->nhints = save_nhints;
+	r->owner_node = NULL;
 	comp_rollback(r, save_ncomp);
 	return -1;
 }

@@ -45,6 +45,7 @@
 #include "common/dns.h"
 
 struct rrset;
+struct zone_node;
 
 #define RENDER_COMP_MAX 255         /* suffixes remembered; ids fit a byte */
 #define RENDER_COMP_BUCKETS 256     /* hash chains (a power of two) */
@@ -58,6 +59,7 @@ struct rrset;
 				       answer's owner (the qname, ip6.arpa's
 				       34 labels too) is a pointer anyway */
 #define RENDER_TTL_KEEP 0xFFFFFFFFu /* render_rrset(): keep the set's TTL */
+#define RENDER_HINTS 16             /* zone nodes whose spelling is known */
 
 enum render_section {
 	RENDER_ANSWER = 0,
@@ -90,6 +92,18 @@ struct render {
 			    first */
 	uint8_t head[RENDER_COMP_BUCKETS];
 	struct render_comp comp[RENDER_COMP_MAX + 1];
+	/* Zone nodes whose names the reply spells at hint_off (render_hint,
+	 * and the NS and MX targets written): a target whose node, or whose
+	 * node's parent, is here costs a pointer (and its first label), no
+	 * compression search. */
+	unsigned nhints;
+	const struct zone_node *hint_node[RENDER_HINTS];
+	uint16_t hint_off[RENDER_HINTS];
+	const struct zone_node *owner_node; /* the next render_rrset()'s
+				owner: noted once its first owner is written */
+	const uint8_t *qoffs;  /* the qname's label offsets (from its first
+				  byte), or NULL: comp_prepare walks it */
+	unsigned qlabels;
 };
 
 /* Starts rendering after the question: buf already holds the 12-byte header
@@ -131,6 +145,33 @@ int render_name(struct render *r, const uint8_t *name);
  * this render): off itself, or where the pointer written there points, so
  * no pointer points at a pointer; 0 when that lies past DNS_PTR_LIMIT. */
 uint16_t render_target_of(const struct render *r, size_t off);
+
+/* Notes that the reply spells zone node n's name at off (a name or a
+ * pointer written by this render, or the question's). Ignored past
+ * DNS_PTR_LIMIT or when RENDER_HINTS are noted. O(1). NS and MX sets
+ * whose rrset addl names their targets' nodes use the notes: a target
+ * noted is a pointer, one whose parent is noted its first label and a
+ * pointer. */
+void render_hint(struct render *r, const struct zone_node *n, size_t off);
+
+/* The qname's labels start at offs[0..labels) from its first byte (as
+ * the query parser found them): the table is filled without a walk of
+ * the qname. offs must outlive the render. */
+static inline void render_qname_labels(struct render *r, const uint8_t *offs,
+				       unsigned labels)
+{
+	r->qoffs = offs;
+	r->qlabels = labels;
+}
+
+/* The owner of the next render_rrset() call is zone node n: noted as a
+ * hint once that call has written it, before the set's RDATA (so an NS
+ * set's names below the cut point at its owner). One call only. */
+static inline void render_owner_node(struct render *r,
+				     const struct zone_node *n)
+{
+	r->owner_node = n;
+}
 
 /* Drops everything after the question (for TC), names remembered included. */
 void render_truncate(struct render *r, size_t qend);

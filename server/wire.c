@@ -61,17 +61,24 @@ static size_t parse_qname(const uint8_t *pkt, size_t len, struct wire_query *q)
 {
 	size_t o = DNS_HDR_LEN, end = len < DNS_HDR_LEN + 255 ? len :
 						DNS_HDR_LEN + 255;
+	unsigned k = 0;
 
+	/* Every label takes 2 bytes at least below end: k stays under
+	 * NAME_MAX_LABELS. The offsets serve every later walk of the qname
+	 * (zone lookups, compression). */
 	for (;;) {
 		if (o >= end)
 			return 0;   /* truncated, or longer than 255 octets */
 		uint8_t l = pkt[o];
 		if (l & 0xC0)
 			return 0;   /* compression or extended label type */
+		q->loffs[k] = (uint8_t)(o - DNS_HDR_LEN);
 		if (l == 0)
 			break;
+		k++;
 		o += 1 + (size_t)l;
 	}
+	q->labels = (uint8_t)k;
 	size_t n = o + 1 - DNS_HDR_LEN;
 	name_lower_bytes(q->lname, pkt + DNS_HDR_LEN, n);
 	return n;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common/dns.h"
+#include "common/name.h"
 #include "server/edns.h"
 
 
@@ -41,6 +42,9 @@ struct wire_query {
 	size_t question_end;     /* offset just past the question */
 	struct edns_query edns;  /* valid when edns.present */
 	uint8_t lname[256];      /* qname lowercased */
+	uint8_t labels;          /* its labels, the root not counted */
+	uint8_t loffs[NAME_MAX_LABELS + 1]; /* offset in lname of each label,
+				    loffs[labels]: the root byte's */
 };
 
 /* Parses the query pkt[0..len) into q. Returns an enum wire_status. On

@@ -147,20 +147,13 @@ struct zdb *zdb_copy_replace(const struct zdb *db, struct zone *replacement)
 	return nd;
 }
 
-const struct zone *zdb_find(const struct zdb *db, const uint8_t *lname)
+const struct zone *zdb_find_labels(const struct zdb *db, const uint8_t *lname,
+				   const uint8_t *offs, int labels)
 {
-	uint8_t offs[NAME_MAX_LABELS + 1];
-	int labels = 0;
-	size_t o = 0, total;
+	size_t total = (size_t)offs[labels] + 1;
 
 	if (!db || db->count == 0)
 		return NULL;
-	while (lname[o]) {
-		offs[labels++] = (uint8_t)o;
-		o += lname[o] + 1u;
-	}
-	offs[labels] = (uint8_t)o;
-	total = o + 1;
 	/* k = labels kept; the deepest apex bounds where to start. */
 	for (int k = labels < db->max_labels ? labels : db->max_labels;
 	     k >= 0; k--) {
@@ -171,6 +164,22 @@ const struct zone *zdb_find(const struct zdb *db, const uint8_t *lname)
 			return z;
 	}
 	return NULL;
+}
+
+const struct zone *zdb_find(const struct zdb *db, const uint8_t *lname)
+{
+	uint8_t offs[NAME_MAX_LABELS + 1];
+	int labels = 0;
+	size_t o = 0;
+
+	if (!db || db->count == 0)
+		return NULL;
+	while (lname[o]) {
+		offs[labels++] = (uint8_t)o;
+		o += lname[o] + 1u;
+	}
+	offs[labels] = (uint8_t)o;
+	return zdb_find_labels(db, lname, offs, labels);
 }
 
 const struct zone *zdb_find_parent(const struct zdb *db, const struct zone *z)

@@ -40,6 +40,11 @@ struct zdb *zdb_copy_replace(const struct zdb *db, struct zone *replacement);
  * probe per label. Any thread. */
 const struct zone *zdb_find(const struct zdb *db, const uint8_t *lname);
 
+/* The same with lname's label offsets known (offs[0..labels], offs[labels]
+ * the root byte's, as the query parser keeps them): no walk of the name. */
+const struct zone *zdb_find_labels(const struct zdb *db, const uint8_t *lname,
+				   const uint8_t *offs, int labels);
+
 /* The deepest zone strictly above the apex of z (for DS at a cut, RFC 4035
  * 3.1.4.1), or NULL. Any thread. */
 const struct zone *zdb_find_parent(const struct zdb *db, const struct zone *z);

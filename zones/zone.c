@@ -97,11 +97,11 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 	return NULL;
 }
 
-const struct zone_node *zone_closest_encloser(const struct zone *z,
-					      const uint8_t *lname)
+const struct zone_node *zone_closest_encloser_labels(const struct zone *z,
+						     const uint8_t *lname,
+						     const uint8_t *offs,
+						     int labels)
 {
-	uint8_t offs[NAME_MAX_LABELS + 1];
-	int labels = zone_label_offsets(lname, offs);
 	size_t total = (size_t)offs[labels] + 1;
 	int lo = z->apex->label_count;
 	int hi = labels < z->max_labels ? labels : z->max_labels;
@@ -167,4 +167,13 @@ const struct zone_node *znode_cut(const struct zone_node *n)
 		    !(n->flags & ZNODE_NONAUTH))
 			return n;
 	return NULL;
+}
+
+const struct zone_node *zone_closest_encloser(const struct zone *z,
+					      const uint8_t *lname)
+{
+	uint8_t offs[NAME_MAX_LABELS + 1];
+	int labels = zone_label_offsets(lname, offs);
+
+	return zone_closest_encloser_labels(z, lname, offs, labels);
 }

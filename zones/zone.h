@@ -102,6 +102,13 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 const struct zone_node *zone_closest_encloser(const struct zone *z,
 					      const uint8_t *lname);
 
+/* The same with lname's label offsets known (offs[0..labels], offs[labels]
+ * the root byte's): no walk of the name. */
+const struct zone_node *zone_closest_encloser_labels(const struct zone *z,
+						     const uint8_t *lname,
+						     const uint8_t *offs,
+						     int labels);
+
 /* The set of `type` at node n, or NULL. Linear over the node's few sets. */
 const struct rrset *znode_rrset(const struct zone_node *n, uint16_t type);
 

@@ -54,7 +54,7 @@
 #define ANSWER_MIN_RR 16    /* the smallest A record with a pointer owner */
 
 struct addl_item {
-	const struct rrset *set;     /* has set->addl: targets in the zone */
+	const struct rrset *set;     /* has set->targets: targets in the zone */
 	const struct zone_node *cut; /* referral: glue below it is required */
 	size_t at;                   /* where the set starts in the reply */
 };
@@ -80,6 +80,8 @@ struct answer_ctx {
 	const uint8_t *sname;
 	size_t sname_len;
 	uint16_t sptr;
+	const struct zone_node *snode; /* sname's node when known (a CNAME
+					  target resolved at zone build) */
 	unsigned chain;            /* chain links put so far */
 	const struct zone_node *dnames[ANSWER_CHAIN_MAX + 1]; /* DNAMEs put */
 	uint16_t dname_targets[ANSWER_CHAIN_MAX + 1]; /* where each one's
@@ -88,10 +90,10 @@ struct answer_ctx {
 	unsigned naddl;
 	struct addl_item addl[ANSWER_ADDL_MAX];
 	/* every name of the chain: [0] the qname (in the parsed query),
-	 * then each target (in targets[], lowercase) */
+	 * then each target (lowercase: in tbuf[], or a node name) */
 	const uint8_t *names[ANSWER_CHAIN_MAX + 1];
 	uint8_t name_lens[ANSWER_CHAIN_MAX + 1];
-	uint8_t targets[ANSWER_CHAIN_MAX][NAME_MAX_LEN + 1];
+	uint8_t tbuf[ANSWER_CHAIN_MAX][NAME_MAX_LEN + 1];
 };
 
 /* --- helpers --- */
@@ -118,11 +120,12 @@ static int put_set(struct answer_ctx *c, enum render_section sec,
 }
 
 /* Notes a set just put at reply offset at whose targets the zone holds
- * (rrset addl, resolved when the zone was built). */
+ * (rrset targets, resolved when the zone was built). */
 static void addl_note(struct answer_ctx *c, const struct rrset *s,
 		      const struct zone_node *cut, size_t at)
 {
-	if (s->addl && c->naddl < ANSWER_ADDL_MAX)
+	if (s->targets && (s->type == DNS_TYPE_NS || s->type == DNS_TYPE_MX ||
+			   s->type == DNS_TYPE_SRV) && c->naddl < ANSWER_ADDL_MAX)
 		c->addl[c->naddl++] = (struct addl_item){ s, cut, at };
 }
 
@@ -213,22 +216,31 @@ static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
  * nsd and named stop there, so no record is put twice, RFC 2181 5). A
  * target outside the zone is not followed either (knotd does not follow
  * into other zones): the next step finds no node and no encloser. */
-static bool chain_to(struct answer_ctx *c, const uint8_t *target,
-		     uint16_t target_ptr)
+/* Makes name (lowercase, len bytes, staying valid) the next link of the
+ * chain; false at a name the chain has visited. */
+static bool chain_step(struct answer_ctx *c, const uint8_t *name, size_t len,
+		       uint16_t target_ptr)
 {
 	unsigned slot = ++c->chain;
-	uint8_t *buf = c->targets[slot - 1];
-	size_t len = name_to_lower(buf, target);
 
 	for (unsigned i = 0; i < slot; i++)
-		if (c->name_lens[i] == len && memcmp(c->names[i], buf, len) == 0)
+		if (c->name_lens[i] == len && memcmp(c->names[i], name, len) == 0)
 			return false;
-	c->names[slot] = buf;
+	c->names[slot] = name;
 	c->name_lens[slot] = (uint8_t)len;
-	c->sname = buf;
+	c->sname = name;
 	c->sname_len = len;
 	c->sptr = target_ptr;
 	return true;
+}
+
+static bool chain_to(struct answer_ctx *c, const uint8_t *target,
+		     uint16_t target_ptr)
+{
+	uint8_t *buf = c->tbuf[c->chain];
+	size_t len = name_to_lower(buf, target);
+
+	return chain_step(c, buf, len, target_ptr);
 }
 
 /* A CNAME at the node: put it and go on with its target. Returns true when
@@ -242,6 +254,13 @@ static bool answer_cname(struct answer_ctx *c, const struct zone_node *n)
 	if (put_set(c, RENDER_ANSWER, c->sname, c->sptr, cn, RENDER_TTL_KEEP) < 0)
 		return false;
 	c->kind = ANSWER_KIND_POSITIVE;
+	/* A target the zone resolved at build: its node and its name as the
+	 * zone keeps it (lowercase), no fold, no lookup. */
+	if (cn->targets && cn->targets[0]) {
+		c->snode = cn->targets[0];
+		return chain_step(c, c->snode->name, c->snode->name_len,
+				  c->r.rdata_name);
+	}
 	return chain_to(c, cn->wire + 10, c->r.rdata_name);
 }
 
@@ -365,6 +384,15 @@ static bool answer_node(struct answer_ctx *c, const struct zone_node *n)
 	return false;
 }
 
+/* Tells the renderer that the question spells node n (the qname's node
+ * or its closest encloser) and so each of its ancestors: names of those
+ * nodes in the answer become pointers there (render.h). O(1). */
+static void hint_chain(struct answer_ctx *c, const struct zone_node *n)
+{
+	if (c->sname == c->q->lname)
+		render_qname_node(&c->r, n);
+}
+
 /* Resolves c->sname in c->zone, following CNAMEs and DNAMEs inside it:
  * at most ANSWER_CHAIN_MAX links, then the last target's own data. */
 static void answer_internet_name(struct answer_ctx *c)
@@ -373,9 +401,11 @@ static void answer_internet_name(struct answer_ctx *c)
 	uint16_t qt = c->q->qtype;
 
 	for (unsigned step = 0; step <= ANSWER_CHAIN_MAX && !c->done; step++) {
-		const struct zone_node *n = zone_find(z, c->sname, c->sname_len);
+		const struct zone_node *n = c->snode ? c->snode :
+			zone_find(z, c->sname, c->sname_len);
+		c->snode = NULL;
 		if (n && c->sptr)
-			render_hint(&c->r, n, c->sptr);  /* where sname is */
+			hint_chain(c, n);
 		if (n) {
 			if (n->flags & ZNODE_NONAUTH) {
 				answer_referral(c, znode_cut(n));
@@ -400,6 +430,8 @@ static void answer_internet_name(struct answer_ctx *c)
 			zone_closest_encloser_labels(z, c->sname, c->q->loffs,
 						     c->q->labels) :
 			zone_closest_encloser(z, c->sname);
+		if (ce && c->sname == c->q->lname)
+			hint_chain(c, ce);
 		if (!ce)
 			return;   /* a chain's target outside the zone */
 		if (ce->flags & (ZNODE_DELEGATION | ZNODE_NONAUTH)) {
@@ -435,7 +467,7 @@ static bool znode_below_or_equal(const struct zone_node *n,
 
 /* A/AAAA for the targets of the NS, MX and SRV sets put in the answer or
  * authority, when the target is a node of the zone (resolved when the zone
- * was built: rrset addl). Left out when they do not fit, except glue below
+ * was built: rrset targets). Left out when they do not fit, except glue below
  * a referral's cut (RFC 9471): then TC. The owner of each is a pointer to
  * the target as the set's record spells it in the reply, found by stepping
  * over the records just rendered: no lookup, no compression search. Work:
@@ -456,7 +488,7 @@ static void answer_additional(struct answer_ctx *c)
 		for (unsigned k = 0; k < it->set->rr_count; k++) {
 			size_t rdlen = wire_read_u16(p + 8);
 			const uint8_t *target = p + 10 + skip;
-			const struct zone_node *n = it->set->addl[k];
+			const struct zone_node *n = it->set->targets[k];
 			uint16_t tptr;
 			p += 10 + rdlen;
 			if (lv_fails_assert(wire_skip_name(c->r.buf, c->r.len,
@@ -514,10 +546,6 @@ static void answer_internet(struct answer_ctx *c)
 	}
 	c->zone = z;
 	c->aa = true;
-	/* The question spells the apex (the qname is at or below it): names
-	 * of the zone's own nodes point there. */
-	render_hint(&c->r, zone_apex_node(z),
-		    DNS_HDR_LEN + c->q->qname_len - zone_apex_node(z)->name_len);
 	c->names[0] = c->q->lname;
 	c->name_lens[0] = c->q->qname_len;
 	c->sname = c->q->lname;
@@ -613,6 +641,7 @@ static void reply_start(struct answer_ctx *c, struct answer_request *req,
 	c->ede = -1;
 	c->zone = NULL;
 	c->account = NULL;
+	c->snode = NULL;
 	c->chain = c->ndnames = c->naddl = 0;
 	memcpy(req->resp, req->query, qend);
 	req->question_end = qend;

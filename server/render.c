@@ -280,13 +280,21 @@ void render_hint(struct render *r, const struct zone_node *n, size_t off)
 	}
 }
 
-/* Where node n's name is spelled (a hint), or 0. At most RENDER_HINTS
- * compares. */
+/* Where node n's name is spelled: a hint, or the question when n is the
+ * qname's node (render_qname_node) or one of its ancestors; 0 when
+ * neither. At most RENDER_HINTS compares and one walk up the qname's
+ * node's ancestors (its labels at most). */
 static uint16_t hint_find(const struct render *r, const struct zone_node *n)
 {
 	for (unsigned i = 0; i < r->nhints; i++)
 		if (r->hint_node[i] == n)
 			return r->hint_off[i];
+	if (r->qnode && r->qoffs)
+		for (const struct zone_node *p = r->qnode;
+		     p && p->label_count >= n->label_count; p = p->parent)
+			if (p == n && n->label_count <= r->qlabels)
+				return (uint16_t)(DNS_HDR_LEN +
+					r->qoffs[r->qlabels - n->label_count]);
 	return 0;
 }
 
@@ -304,6 +312,7 @@ void render_init(struct render *r, uint8_t *buf, size_t qend, size_t limit)
 	r->owner_node = NULL;
 	r->qoffs = NULL;
 	r->qlabels = 0;
+	r->qnode = NULL;
 }
 
 void render_truncate(struct render *r, size_t qend)
@@ -420,9 +429,9 @@ uint16_t render_target_of(const struct render *r, size_t off)
 /* Writes one record's RDATA with compressed names; the RDLENGTH slot
  * (2 bytes) has just been reserved at r->len - 2. */
 /* The first RDATA name of a record whose node the zone resolved (rrset
- * addl): a pointer where the node is noted, its first label and a pointer
- * where its parent is; -1: neither (the caller compresses). Notes the
- * node. Sets *len as put_name() does. O(its first label). */
+ * targets): a pointer where the node is noted, its first label and a pointer
+ * where its parent is; -1: neither (the caller compresses). Sets *len as
+ * put_name() does. O(its first label + the hints). */
 static int put_name_node(struct render *r, const uint8_t *name, size_t max,
 			 const struct zone_node *node, size_t *len)
 {
@@ -438,8 +447,6 @@ static int put_name_node(struct render *r, const uint8_t *name, size_t max,
 	memcpy(r->buf + r->len, name, lit);
 	wire_write_u16(r->buf + r->len + lit,
 		       (uint16_t)((DNS_PTR_BITS << 8) | at));
-	if (lit)
-		render_hint(r, node, r->len);
 	r->len += lit + 2;
 	*len = (size_t)node->name_len - 1;
 	return 0;
@@ -461,12 +468,8 @@ static int put_rdata_compressed(struct render *r, const uint8_t *rd,
 			 put_name_node(r, rd + o, rdlen - o, node, &nl) : -1;
 		if (rc == -2)
 			return -1;
-		if (rc < 0) {
-			if (put_name(r, rd + o, rdlen - o, &nl) < 0)
-				return -1;
-			if (i == 0 && node)
-				render_hint(r, node, render_target_of(r, at));
-		}
+		if (rc < 0 && put_name(r, rd + o, rdlen - o, &nl) < 0)
+			return -1;
 		if (i == 0)
 			r->rdata_name = render_target_of(r, at);
 		o += nl + 1;
@@ -611,7 +614,7 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 		} else {
 			r->len += 10;
 			if (put_rdata_compressed(r, p + 10, rdlen, first, names,
-						 s->addl ? s->addl[i] : NULL) < 0)
+						 s->targets ? s->targets[i] : NULL) < 0)
 				goto fail;
 		}
 		p += 10 + rdlen;

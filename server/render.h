@@ -93,9 +93,9 @@ struct render {
 	uint8_t head[RENDER_COMP_BUCKETS];
 	struct render_comp comp[RENDER_COMP_MAX + 1];
 	/* Zone nodes whose names the reply spells at hint_off (render_hint,
-	 * and the NS and MX targets written): a target whose node, or whose
-	 * node's parent, is here costs a pointer (and its first label), no
-	 * compression search. */
+	 * render_owner_node): a target whose node, or whose node's parent,
+	 * is here or in the question (qnode) costs a pointer (and its first
+	 * label), no compression search. */
 	unsigned nhints;
 	const struct zone_node *hint_node[RENDER_HINTS];
 	uint16_t hint_off[RENDER_HINTS];
@@ -104,6 +104,8 @@ struct render {
 	const uint8_t *qoffs;  /* the qname's label offsets (from its first
 				  byte), or NULL: comp_prepare walks it */
 	unsigned qlabels;
+	const struct zone_node *qnode; /* a node the qname ends with (its
+				  own or its closest encloser), or NULL */
 };
 
 /* Starts rendering after the question: buf already holds the 12-byte header
@@ -149,7 +151,7 @@ uint16_t render_target_of(const struct render *r, size_t off);
 /* Notes that the reply spells zone node n's name at off (a name or a
  * pointer written by this render, or the question's). Ignored past
  * DNS_PTR_LIMIT or when RENDER_HINTS are noted. O(1). NS and MX sets
- * whose rrset addl names their targets' nodes use the notes: a target
+ * whose rrset targets names their targets' nodes use the notes: a target
  * noted is a pointer, one whose parent is noted its first label and a
  * pointer. */
 void render_hint(struct render *r, const struct zone_node *n, size_t off);
@@ -162,6 +164,17 @@ static inline void render_qname_labels(struct render *r, const uint8_t *offs,
 {
 	r->qoffs = offs;
 	r->qlabels = labels;
+}
+
+/* The qname ends with zone node n's name (n is its node, or its closest
+ * encloser; render_qname_labels() given): n and its ancestors are spelled
+ * in the question, where the NS, MX and CNAME targets of those nodes (or
+ * below them) then point. O(1); looked at only when such a set is
+ * rendered. */
+static inline void render_qname_node(struct render *r,
+				     const struct zone_node *n)
+{
+	r->qnode = n;
 }
 
 /* The owner of the next render_rrset() call is zone node n: noted as a

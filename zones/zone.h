@@ -40,11 +40,12 @@ struct rrset {
 	 * work. 0: no bound known. */
 	uint32_t min_len;
 	const uint8_t *wire;
-	/* NS, MX and SRV sets: for record k, the node of this zone its
-	 * target names (additional records come from it), or NULL; the
-	 * array itself is NULL when no target is in the zone, and for
-	 * other types. Resolved once when the zone is built. */
-	const struct zone_node *const *addl;
+	/* NS, MX, SRV and CNAME sets: for record k, the node of this zone
+	 * its target names (additional records come from it, a CNAME chain
+	 * goes on there, compression points at it), or NULL; the array
+	 * itself is NULL when no target is in the zone, and for other types.
+	 * Resolved once when the zone is built. */
+	const struct zone_node *const *targets;
 };
 
 enum znode_flags {

@@ -823,7 +823,7 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 		s->rr_count = (uint16_t)(e - j);
 		s->ttl = ttl;
 		s->wire = w;
-		s->addl = NULL;      /* zone_resolve_additional() */
+		s->targets = NULL;      /* zone_resolve_additional() */
 		for (; j < e; j++) {
 			r = sc->recs[j];
 			zone_put16(w, type);
@@ -843,12 +843,13 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 	return 0;
 }
 
-/* The RDATA offset of the target name of a set that has additional
- * records (RFC 1035 NS and MX, RFC 2782 SRV), or -1 for another type. */
+/* The RDATA offset of the target name of a set whose targets are resolved
+ * (RFC 1035 NS, MX and CNAME, RFC 2782 SRV), or -1 for another type. */
 static int zone_addl_skip(uint16_t type)
 {
 	switch (type) {
 	case DNS_TYPE_NS:
+	case DNS_TYPE_CNAME:
 		return 0;
 	case DNS_TYPE_MX:
 		return 2;
@@ -859,8 +860,8 @@ static int zone_addl_skip(uint16_t type)
 	}
 }
 
-/* Points each NS, MX and SRV record at the node its target names, where
- * the zone has one (struct rrset addl), so answers look nothing up for
+/* Points each NS, MX, SRV and CNAME record at the node its target names, where
+ * the zone has one (struct rrset targets), so answers look nothing up for
  * their additional records. One lookup per such record, once. Returns 0
  * or -ENOMEM. */
 static int zone_resolve_additional(struct zone_builder *b, struct zone *z)
@@ -899,7 +900,7 @@ static int zone_resolve_additional(struct zone_builder *b, struct zone *z)
 					t[r] = tn;
 				p += 10 + rdlen;
 			}
-			s->addl = (const struct zone_node *const *)t;
+			s->targets = (const struct zone_node *const *)t;
 		}
 	}
 	return 0;

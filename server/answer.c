@@ -332,10 +332,12 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 				  c->sname, plen, tptr) == 0) {
 		if (c->q->qtype == DNS_TYPE_CNAME)
 			return false;
-		uint8_t name[NAME_MAX_LEN + 1];
-		memcpy(name, c->sname, plen);
-		memcpy(name + plen, target, tlen);
-		return chain_to(c, name, c->r.rdata_name);
+		/* The next name: the prefix (lowercase already) and the
+		 * DNAME's target folded: no walk of the whole name. */
+		uint8_t *buf = c->tbuf[c->chain];
+		memcpy(buf, c->sname, plen);
+		name_lower_bytes(buf + plen, target, tlen);
+		return chain_step(c, buf, plen + tlen, c->r.rdata_name);
 	}
 	/* The synthesised CNAME, as one record in wire form. */
 	uint8_t rec[10 + NAME_MAX_LEN];

@@ -460,7 +460,12 @@ static int put_rdata_compressed(struct render *r, const uint8_t *rd,
 
 	if (first > rdlen || r->len + first > r->limit)
 		return -1;
-	memcpy(r->buf + r->len, rd, first);
+	if (first == 2) {          /* MX: the preference */
+		r->buf[r->len] = rd[0];
+		r->buf[r->len + 1] = rd[1];
+	} else if (first) {
+		memcpy(r->buf + r->len, rd, first);
+	}
 	r->len += first;
 	for (unsigned i = 0; i < names; i++) {
 		size_t nl, at = r->len;
@@ -477,8 +482,10 @@ static int put_rdata_compressed(struct render *r, const uint8_t *rd,
 	size_t rest = rdlen - o;
 	if (r->len + rest > r->limit)
 		return -1;
-	memcpy(r->buf + r->len, rd + o, rest);
-	r->len += rest;
+	if (rest) {
+		memcpy(r->buf + r->len, rd + o, rest);
+		r->len += rest;
+	}
 	wire_write_u16(r->buf + lenpos, (uint16_t)(r->len - start));
 	return 0;
 }
@@ -516,7 +523,12 @@ static int put_owner(struct render *r, unsigned i, const uint8_t *owner,
 	}
 	if (r->len + *owner_len > r->limit)
 		return -1;
-	memcpy(r->buf + r->len, r->buf + *owner_off, *owner_len);
+	if (*owner_len == 2) {     /* a pointer (or a 1-label name) */
+		r->buf[r->len] = r->buf[*owner_off];
+		r->buf[r->len + 1] = r->buf[*owner_off + 1];
+	} else {
+		memcpy(r->buf + r->len, r->buf + *owner_off, *owner_len);
+	}
 	r->len += *owner_len;
 	return 0;
 }

@@ -82,6 +82,12 @@ struct answer_ctx {
 	uint16_t sptr;
 	const struct zone_node *snode; /* sname's node when known (a CNAME
 					  target resolved at zone build) */
+	/* sname's label offsets when known without a walk (the qname's from
+	 * the parser, a DNAME substitution's from the name it came from):
+	 * valid while soffs_for == sname */
+	const uint8_t *soffs_for;
+	uint8_t slabels;
+	uint8_t soffs[NAME_MAX_LABELS + 1];
 	unsigned chain;            /* chain links put so far */
 	const struct zone_node *dnames[ANSWER_CHAIN_MAX + 1]; /* DNAMEs put */
 	uint16_t dname_targets[ANSWER_CHAIN_MAX + 1]; /* where each one's
@@ -216,6 +222,21 @@ static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
  * nsd and named stop there, so no record is put twice, RFC 2181 5). A
  * target outside the zone is not followed either (knotd does not follow
  * into other zones): the next step finds no node and no encloser. */
+/* sname's label offsets (offs[labels]: the root's) when known without a
+ * walk, or NULL. */
+static const uint8_t *sname_offsets(const struct answer_ctx *c, int *labels)
+{
+	if (c->sname == c->q->lname) {
+		*labels = c->q->labels;
+		return c->q->loffs;
+	}
+	if (c->soffs_for == c->sname) {
+		*labels = c->slabels;
+		return c->soffs;
+	}
+	return NULL;
+}
+
 /* Makes name (lowercase, len bytes, staying valid) the next link of the
  * chain; false at a name the chain has visited. */
 static bool chain_step(struct answer_ctx *c, const uint8_t *name, size_t len,
@@ -294,6 +315,31 @@ static int dname_put(struct answer_ctx *c, const struct zone_node *d,
 	return (int)c->ndnames++;
 }
 
+/* The label offsets of buf, the substitution of sname below DNAME node d
+ * (its first plen bytes are sname's), from sname's when known: sname's
+ * for the prefix, then a walk of the DNAME's target only. Leaves them in
+ * soffs for buf; nothing when sname's are unknown. */
+static void dname_offsets(struct answer_ctx *c, const struct zone_node *d,
+			  size_t plen, const uint8_t *buf)
+{
+	int nl;
+	const uint8_t *offs = sname_offsets(c, &nl);
+	uint8_t tmp[NAME_MAX_LABELS + 1];
+	int k = 0;
+
+	c->soffs_for = NULL;
+	if (!offs)
+		return;
+	for (; k < nl - d->label_count; k++)
+		tmp[k] = offs[k];
+	for (size_t o = plen; buf[o]; o += 1u + buf[o])
+		tmp[k++] = (uint8_t)o;
+	tmp[k] = (uint8_t)(plen + name_length(buf + plen) - 1);
+	memcpy(c->soffs, tmp, (size_t)k + 1);
+	c->slabels = (uint8_t)k;
+	c->soffs_for = buf;
+}
+
 /* sname lies below a DNAME at or above ce (RFC 6672 2.2): the DNAME, then a
  * CNAME synthesised from it (TTL of the DNAME), then the target. Returns
  * true when the chain continues. */
@@ -337,6 +383,7 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 		uint8_t *buf = c->tbuf[c->chain];
 		memcpy(buf, c->sname, plen);
 		name_lower_bytes(buf + plen, target, tlen);
+		dname_offsets(c, d, plen, buf);
 		return chain_step(c, buf, plen + tlen, c->r.rdata_name);
 	}
 	/* The synthesised CNAME, as one record in wire form. */
@@ -427,10 +474,12 @@ static void answer_internet_name(struct answer_ctx *c)
 				return;
 			continue;
 		}
-		/* the qname's labels were found by the parser */
-		const struct zone_node *ce = c->sname == c->q->lname ?
-			zone_closest_encloser_labels(z, c->sname, c->q->loffs,
-						     c->q->labels) :
+		/* the labels of the qname (the parser's) and of a DNAME
+		 * substitution's result are known: no walk of the name */
+		int nl;
+		const uint8_t *offs = sname_offsets(c, &nl);
+		const struct zone_node *ce = offs ?
+			zone_closest_encloser_labels(z, c->sname, offs, nl) :
 			zone_closest_encloser(z, c->sname);
 		if (ce && c->sname == c->q->lname)
 			hint_chain(c, ce);
@@ -458,13 +507,22 @@ static void answer_internet_name(struct answer_ctx *c)
 	}
 }
 
-/* True when node n is anc or lies below it. O(labels between them). */
+/* True when node n is anc or lies below it: anc's name ends n's, on a
+ * label boundary. One walk of n's name (contiguous bytes), not of its
+ * ancestors (a cache miss each). */
 static bool znode_below_or_equal(const struct zone_node *n,
 				 const struct zone_node *anc)
 {
-	while (n && n->label_count > anc->label_count)
-		n = n->parent;
-	return n == anc;
+	size_t off, o = 0;
+
+	if (n->label_count < anc->label_count)
+		return false;
+	off = (size_t)n->name_len - anc->name_len;
+	if (memcmp(n->name + off, anc->name, anc->name_len) != 0)
+		return false;
+	while (o < off)
+		o += 1u + n->name[o];
+	return o == off;
 }
 
 /* A/AAAA for the targets of the NS, MX and SRV sets put in the answer or
@@ -644,6 +702,7 @@ static void reply_start(struct answer_ctx *c, struct answer_request *req,
 	c->zone = NULL;
 	c->account = NULL;
 	c->snode = NULL;
+	c->soffs_for = NULL;
 	c->chain = c->ndnames = c->naddl = 0;
 	memcpy(req->resp, req->query, qend);
 	req->question_end = qend;

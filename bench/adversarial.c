@@ -151,10 +151,11 @@ static size_t adv_answer(const struct adv_msg *q)
 
 /* --- queries --- */
 
+/* common_name_wire(), and "^c.suffix": one-octet labels c in front of
+ * suffix, up to 255 octets. */
 static int name_wire(const char *s, uint8_t *out)
 {
 	char buf[1024];
-	size_t o = 0;
 
 	if (s[0] == '^') {
 		/* one-octet labels s[1] in front of the suffix up to 255 */
@@ -170,40 +171,7 @@ static int name_wire(const char *s, uint8_t *out)
 		snprintf(buf + b, sizeof(buf) - b, "%s", suffix);
 		s = buf;
 	}
-	if (strcmp(s, ".") == 0) {
-		out[0] = 0;
-		return 1;
-	}
-	while (*s) {
-		const char *dot = strchr(s, '.');
-		size_t l = dot ? (size_t)(dot - s) : strlen(s);
-		if (l == 0 || l > 63 || o + l + 2 > 256)
-			return -1;
-		out[o++] = (uint8_t)l;
-		memcpy(out + o, s, l);
-		o += l;
-		s += l;
-		if (*s == '.')
-			s++;
-	}
-	out[o++] = 0;
-	return o > 255 ? -1 : (int)o;
-}
-
-static int type_code(const char *t)
-{
-	static const struct { const char *n; int v; } tab[] = {
-		{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 },
-		{ "PTR", 12 }, { "MX", 15 }, { "TXT", 16 }, { "RP", 17 },
-		{ "AAAA", 28 }, { "SRV", 33 }, { "DS", 43 }, { "DNSKEY", 48 },
-		{ "ANY", 255 },
-	};
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcasecmp(t, tab[i].n) == 0)
-			return tab[i].v;
-	if (strncasecmp(t, "TYPE", 4) == 0)
-		return atoi(t + 4);
-	return -1;
+	return common_name_wire(s, out, 256);
 }
 
 /* "TYPE" or "CH TYPE"; EDNS 1232 unless ADV_NOEDNS. Returns 0 or -1. */
@@ -223,7 +191,7 @@ static int build(struct adv_msg *q, const char *name, const char *type,
 	w[1] = 0x34;
 	w[5] = 1;
 	nl = name_wire(name, w + 12);
-	t = type_code(type);
+	t = common_type_code(type);
 	if (nl < 0 || t <= 0)
 		return -1;
 	size_t n = 12 + (size_t)nl;
@@ -275,18 +243,6 @@ static struct adv_msg *load_mix(const char *path, size_t max, size_t *count)
 
 /* --- measuring --- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Median ns per call over reps loops of about target_ns each. */
 static double measure(const struct adv_msg *q, unsigned reps, double target_ns)
 {
@@ -311,7 +267,7 @@ static double measure(const struct adv_msg *q, unsigned reps, double target_ns)
 		t1 = common_now_ns();
 		v[r] = (double)(t1 - t0) / n;
 	}
-	return median(v, reps);
+	return common_median(v, reps);
 }
 
 static unsigned units(size_t len)
@@ -417,7 +373,7 @@ int main(int argc, char **argv)
 		common_die("calloc");
 	for (size_t i = 0; i < mixcount; i++)
 		mns[i] = measure(&mix[i], reps < 5 ? reps : 5, target_us * 100);
-	double med = median(mns, mixcount);
+	double med = common_median(mns, mixcount);
 
 	printf("%-50s %-6s %-4s %6s %5s %11s %11s %9s\n", "query", "type", "via",
 	       "bytes", "units", "ns/query", "ns/unit", "x median");

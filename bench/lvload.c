@@ -161,49 +161,6 @@ static double hist_pct(double p)
 	return 0;
 }
 
-/* Name in presentation form to wire; returns length or -1. */
-static int name_to_wire(const char *s, uint8_t *out, size_t cap)
-{
-	size_t o = 0;
-
-	if (strcmp(s, ".") == 0) {
-		out[0] = 0;
-		return 1;
-	}
-	while (*s) {
-		const char *dot = strchr(s, '.');
-		size_t l = dot ? (size_t)(dot - s) : strlen(s);
-
-		if (l == 0 || l > 63 || o + l + 2 > cap)
-			return -1;
-		out[o++] = (uint8_t)l;
-		memcpy(out + o, s, l);
-		o += l;
-		s += l;
-		if (*s == '.')
-			s++;
-	}
-	out[o++] = 0;
-	return o > 255 ? -1 : (int)o;
-}
-
-static int type_code(const char *t)
-{
-	static const struct { const char *n; int v; } tab[] = {
-		{"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"PTR", 12},
-		{"MX", 15}, {"TXT", 16}, {"AAAA", 28}, {"SRV", 33},
-		{"DS", 43}, {"DNSKEY", 48}, {"ANY", 255},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcasecmp(t, tab[i].n) == 0)
-			return tab[i].v;
-	if (strncasecmp(t, "TYPE", 4) == 0)
-		return atoi(t + 4);
-	return -1;
-}
-
 static void load_queries(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -232,7 +189,7 @@ static void load_queries(const char *path)
 				path, lineno);
 			exit(2);
 		}
-		t = type_code(type);
+		t = common_type_code(type);
 		if (t <= 0 || t > 65535) {
 			fprintf(stderr, "%s:%u: unknown type %s\n", path, lineno,
 				type);
@@ -253,7 +210,7 @@ static void load_queries(const char *path)
 		w = q_wire + wlen;
 		memset(w, 0, 12);
 		w[5] = 1;                                /* QDCOUNT */
-		nl = name_to_wire(name, w + 12, 256);
+		nl = common_name_wire(name, w + 12, 256);
 		if (nl < 0) {
 			fprintf(stderr, "%s:%u: bad name %s\n", path, lineno,
 				name);

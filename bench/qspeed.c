@@ -24,18 +24,6 @@
 #define GOLDEN_FILE "tests/data/golden/answers.txt"
 #endif
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Median ns per query of e over reps loops of about target_ns each. */
 static double time_entry(const struct golden_file *g,
 			 const struct golden_entry *e, uint8_t *resp,
@@ -64,7 +52,7 @@ static double time_entry(const struct golden_file *g,
 		t1 = common_now_ns();
 		v[r] = (double)(t1 - t0) / n;
 	}
-	return median(v, reps);
+	return common_median(v, reps);
 }
 
 int main(int argc, char **argv)
@@ -106,7 +94,7 @@ int main(int argc, char **argv)
 		printf("%6u %10.1f  %.70s%s\n", e->line, all[i], e->text,
 		       strlen(e->text) > 70 ? "..." : "");
 	}
-	double med = g->count ? median(all, g->count) : 0;
+	double med = g->count ? common_median(all, g->count) : 0;
 	printf("QSPEED queries=%zu repeats=%u median_ns=%.1f max_ns=%.1f\n",
 	       g->count, reps, med, g->count ? all[g->count - 1] : 0);
 	free(all);

@@ -146,6 +146,10 @@ static void put_soa(struct answer_ctx *c, const struct zone *z)
 		if (min < ttl)
 			ttl = min;
 	}
+	/* an apex deeper than the compression table reaches (16 labels) is
+	 * still a pointer into the question */
+	if (zone_apex_node(z)->label_count > DNS_COMPRESS_DEPTH)
+		render_owner_node(&c->r, zone_apex_node(z));
 	put_set(c, RENDER_AUTHORITY, zone_apex(z), 0, soa, ttl);
 }
 
@@ -507,24 +511,6 @@ static void answer_internet_name(struct answer_ctx *c)
 	}
 }
 
-/* True when node n is anc or lies below it: anc's name ends n's, on a
- * label boundary. One walk of n's name (contiguous bytes), not of its
- * ancestors (a cache miss each). */
-static bool znode_below_or_equal(const struct zone_node *n,
-				 const struct zone_node *anc)
-{
-	size_t off, o = 0;
-
-	if (n->label_count < anc->label_count)
-		return false;
-	off = (size_t)n->name_len - anc->name_len;
-	if (memcmp(n->name + off, anc->name, anc->name_len) != 0)
-		return false;
-	while (o < off)
-		o += 1u + n->name[o];
-	return o == off;
-}
-
 /* A/AAAA for the targets of the NS, MX and SRV sets put in the answer or
  * authority, when the target is a node of the zone (resolved when the zone
  * was built: rrset targets). Left out when they do not fit, except glue below
@@ -568,7 +554,7 @@ static void answer_additional(struct answer_ctx *c)
 				continue;
 			if (nseen < ANSWER_ADDL_NODES)
 				seen[nseen++] = n;
-			bool required = it->cut && znode_below_or_equal(n, it->cut);
+			bool required = it->cut && zone_node_within(n, it->cut);
 			for (unsigned t = 0; t < 2; t++) {
 				const struct rrset *s = znode_rrset(n, types[t]);
 				if (!s)

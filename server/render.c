@@ -283,9 +283,12 @@ void render_hint(struct render *r, const struct zone_node *n, size_t off)
 /* Where node n's name is spelled: a hint, or the question when n is the
  * qname's node (render_qname_node) or one of its ancestors; 0 when
  * neither. At most RENDER_HINTS compares and one walk up the qname's
- * node's ancestors (its labels at most). */
+ * node's ancestors (its labels at most). Never for the root. */
 static uint16_t hint_find(const struct render *r, const struct zone_node *n)
 {
+	/* the root is its one zero byte: a pointer to it is a byte longer */
+	if (n->label_count == 0)
+		return 0;
 	for (unsigned i = 0; i < r->nhints; i++)
 		if (r->hint_node[i] == n)
 			return r->hint_off[i];
@@ -578,6 +581,13 @@ int render_rrset(struct render *r, enum render_section sec, const uint8_t *owner
 
 	if (owner_ptr >= DNS_PTR_LIMIT)
 		owner_ptr = 0;          /* cannot be reached: compress owner */
+	if (owner_ptr && owner && r->buf[owner_ptr] == 0)
+		owner_ptr = 0;          /* the root: 1 byte, not a pointer */
+	/* An owner node the reply spells already (the question holds the
+	 * cut or apex of a deep qname) is a pointer there, at any depth. */
+	if (!owner_ptr && r->owner_node &&
+	    (owner_ptr = hint_find(r, r->owner_node)) != 0)
+		r->owner_node = NULL;
 	if (!owner_ptr && !owner)
 		return -1;
 	/* A set that cannot fit whatever the compression (rrset min_len,

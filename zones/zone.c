@@ -177,3 +177,20 @@ const struct zone_node *zone_closest_encloser(const struct zone *z,
 
 	return zone_closest_encloser_labels(z, lname, offs, labels);
 }
+
+/* One walk of n's name (contiguous bytes), not of its ancestors (a cache
+ * miss each). More labels may still be a shorter name: the lengths are
+ * compared before the suffix is taken. */
+bool zone_node_within(const struct zone_node *n, const struct zone_node *anc)
+{
+	size_t off, o = 0;
+
+	if (n->label_count < anc->label_count || n->name_len < anc->name_len)
+		return false;
+	off = (size_t)n->name_len - anc->name_len;
+	if (memcmp(n->name + off, anc->name, anc->name_len) != 0)
+		return false;
+	while (o < off)
+		o += 1u + n->name[o];
+	return o == off;
+}

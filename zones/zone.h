@@ -36,8 +36,10 @@ struct rrset {
 	/* No rendering of the set takes fewer bytes: per record a 1-byte
 	 * owner, 10, and its RDATA with each compressible name (RFC 1035
 	 * types) cut to its labels past the last DNS_COMPRESS_DEPTH plus a
-	 * pointer. The renderer refuses a set that cannot fit before any
-	 * work. 0: no bound known. */
+	 * pointer, or to a pointer alone where its node is resolved (targets:
+	 * the renderer may point at where the reply spells that node). The
+	 * renderer refuses a set that cannot fit before any work. 0: no
+	 * bound known. */
 	uint32_t min_len;
 	const uint8_t *wire;
 	/* NS, MX, SRV and CNAME sets: for record k, the node of this zone
@@ -95,6 +97,10 @@ size_t zone_record_count(const struct zone *z);
  * and the node, whose name follows it in memory. */
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 				  size_t len);
+
+/* True when node n is anc or lies below it (anc's name ends n's on a
+ * label boundary). Reads n's and anc's names only: O(n's length). */
+bool zone_node_within(const struct zone_node *n, const struct zone_node *anc);
 
 /* The deepest node that is lname or one of its ancestors: at worst the
  * apex; NULL when lname is not at or below the apex. Binary search over

@@ -860,6 +860,21 @@ static int zone_addl_skip(uint16_t type)
 	}
 }
 
+/* A compressed target name whose node is resolved may be a pointer to
+ * where the reply spells that node (render.c hints), at any depth: it
+ * takes 2 bytes at least, not zone_name_min()'s literal labels past the
+ * last DNS_COMPRESS_DEPTH. Lowers s->min_len to match. */
+static void zone_min_hinted(struct rrset *s, const uint8_t *name, size_t max)
+{
+	size_t len = zone_name_len(name, max), min;
+
+	if (len == 0 || s->min_len == UINT32_MAX)
+		return;
+	min = zone_name_min(name, len);
+	if (min > 2 && s->min_len >= min - 2)
+		s->min_len -= (uint32_t)(min - 2);
+}
+
 /* Points each NS, MX, SRV and CNAME record at the node its target names, where
  * the zone has one (struct rrset targets), so answers look nothing up for
  * their additional records. One lookup per such record, once. Returns 0
@@ -896,8 +911,12 @@ static int zone_resolve_additional(struct zone_builder *b, struct zone *z)
 						return -ENOMEM;
 					memset(t, 0, s->rr_count * sizeof(*t));
 				}
-				if (tn)
+				if (tn) {
 					t[r] = tn;
+					if (skip != 6)
+						zone_min_hinted(s, p + 10 + skip,
+								rdlen - (size_t)skip);
+				}
 				p += 10 + rdlen;
 			}
 			s->targets = (const struct zone_node *const *)t;

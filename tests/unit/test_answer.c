@@ -23,7 +23,7 @@
 
 #define DATA TEST_DATA_DIR "/answer/"
 
-static struct zdb *db;
+static struct zdb *db, *db_root;
 static const struct zone *zparent, *zchild;
 static struct answer_config cfg;
 static uint8_t resp[65535];
@@ -54,6 +54,21 @@ static int suite_init(void)
 	zchild = z;
 	if (zdb_add(db, z))
 		return -1;
+	if (zload_file("deep.test.", DATA "deep.test.zone", &z, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (zdb_add(db, z))
+		return -1;
+	db_root = zdb_new();
+	if (!db_root)
+		return -1;
+	if (zload_file(".", DATA "root.zone", &z, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (zdb_add(db_root, z))
+		return -1;
 	cfg.udp_max = 1232;
 	cfg.nsid = (const uint8_t *)"levee-nsid";
 	cfg.nsid_len = 10;
@@ -66,6 +81,7 @@ static int suite_init(void)
 static int suite_clean(void)
 {
 	zdb_free(db);
+	zdb_free(db_root);
 	return 0;
 }
 
@@ -433,6 +449,75 @@ static void test_bug_dname_repeated(void)
 	    "a.dnr.example.com. 3600 IN CNAME a.dns.example.com.",
 	    "dns.example.com. 3600 IN DNAME dnr.example.com.",
 	    "a.dns.example.com. 3600 IN CNAME a.dnr.example.com.");
+	ldns_pkt_free(p);
+}
+
+/* 28 labels x. under deep.test. (tests/data/answer/deep.test.zone) */
+#define DEEP "x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.deep.test."
+
+/* Found in review of issue 11's engine: a set's smallest rendering
+ * (rrset min_len) counted each target name's labels past the last 16 as
+ * literal, but a target whose node the reply spells is a pointer at any
+ * depth, so replies that fit (knotd: 443 and 440 bytes) came back empty
+ * with TC over UDP 512; and a referral's owner deeper than 16 labels was
+ * spelled again (471 bytes) instead of pointing into the question. */
+static void test_bug_min_len_deep_targets(void)
+{
+	char text[400];
+	ldns_pkt *p = ask(DEEP, LDNS_RR_TYPE_MX);
+
+	HEAD(p, LDNS_RCODE_NOERROR, true);
+	CU_ASSERT_FALSE(ldns_pkt_tc(p));
+	CU_ASSERT_EQUAL(ldns_pkt_ancount(p), 10);
+	CU_ASSERT_EQUAL(ldns_pkt_arcount(p), 10);
+	CU_ASSERT_EQUAL(req.resp_len, 443);
+	CU_ASSERT_EQUAL_FATAL(ldns_pkt_ancount(p), 10);
+	snprintf(text, sizeof(text), DEEP " 3600 IN MX 10 m19." DEEP);
+	char *last = ldns_rr2str(ldns_rr_list_rr(ldns_pkt_answer(p), 9));
+	for (char *t = last; *t; t++)
+		if (*t == '\t' || *t == '\n')
+			*t = *t == '\t' ? ' ' : 0;
+	CU_ASSERT_STRING_EQUAL(last, text);
+	free(last);
+	ldns_pkt_free(p);
+
+	p = ask("foo.dc." DEEP, LDNS_RR_TYPE_A);
+	HEAD(p, LDNS_RCODE_NOERROR, false);
+	CU_ASSERT_FALSE(ldns_pkt_tc(p));
+	CU_ASSERT_EQUAL(ldns_pkt_nscount(p), 10);
+	CU_ASSERT_EQUAL(ldns_pkt_arcount(p), 10);
+	CU_ASSERT_EQUAL(req.resp_len, 440);
+	/* the owner is a pointer to dc.DEEP in the question */
+	CU_ASSERT_EQUAL(resp[req.question_end], 0xC0);
+	CU_ASSERT_EQUAL(resp[req.question_end + 1], 12 + 4);
+	ldns_pkt_free(p);
+}
+
+/* Found in review of issue 11's engine: in a root zone the root node was
+ * a hint at the question's zero byte, so "." in RDATA became a 2-byte
+ * pointer and every name just below the root a label and a pointer
+ * (69 bytes for ". MX"; knotd 65, which writes a root owner as its byte
+ * too). */
+static void test_bug_root_hint(void)
+{
+	struct zdb *keep = db;
+	ldns_pkt *p;
+
+	db = db_root;
+	p = ask(".", LDNS_RR_TYPE_MX);
+	db = keep;
+	HEAD(p, LDNS_RCODE_NOERROR, true);
+	ANS(p, ". 3600 IN MX 10 .", ". 3600 IN MX 20 nic.");
+	ADD(p, "nic. 3600 IN A 192.0.2.1");
+	CU_ASSERT_EQUAL(req.resp_len, 65);
+	ldns_pkt_free(p);
+
+	db = db_root;
+	p = ask("foo.", LDNS_RR_TYPE_MX);
+	db = keep;
+	HEAD(p, LDNS_RCODE_NXDOMAIN, true);
+	AUTH(p, ". 300 IN SOA ns.nic. h.nic. 1 3600 600 86400 300");
+	CU_ASSERT_EQUAL(req.resp_len, 64);
 	ldns_pkt_free(p);
 }
 
@@ -1119,6 +1204,8 @@ int main(void)
 		{ "ds at cut", test_ds },
 		{ "additional", test_additional },
 		{ "compression", test_compression },
+		{ "test_bug_min_len_deep_targets", test_bug_min_len_deep_targets },
+		{ "test_bug_root_hint", test_bug_root_hint },
 		{ "any", test_any },
 		{ "tc", test_tc },
 		{ "refused, notimp, classes", test_refused_notimp },

@@ -408,7 +408,9 @@ static int ref_rrset(struct ref *x, enum render_section sec, const uint8_t *owne
 			else
 				wire_write_u16(x->buf + x->len, (uint16_t)(0xC000 | owner_off));
 			x->len += n;
-		} else if (owner_ptr) {
+		} else if (owner_ptr && x->buf[owner_ptr] != 0) {
+			/* (a root owner is its byte, not a pointer to it: the
+			 * one change made on purpose since) */
 			if (x->len + 2 > x->limit)
 				goto fail;
 			owner_off = x->len;

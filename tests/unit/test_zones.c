@@ -805,6 +805,49 @@ static void same_zone(const struct zone *a, const struct zone *b,
 	}
 }
 
+/* Found in review of issue 11's engine: the cut test behind glue
+ * (server/answer.c) took n's name length minus anc's without checking
+ * that n's is longer, when n has more labels but fewer bytes (a.b under a
+ * 31-octet cut label): it read up to 28 bytes before n's name and, when
+ * they matched, walked on far past it. Here n's name lies inside anc's
+ * bytes exactly where that read matches, so the unfixed test walks off
+ * the buffer (AddressSanitizer, or a crash) instead of saying no. */
+static void test_bug_within_shorter_name(void)
+{
+	/* anc: a 31-octet label ending in "\001x\001y", then cut.:
+	 * its last 9 bytes spell x.y.cut. */
+	static const char label[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaa\001x\001y";
+	uint8_t *buf = malloc(37);
+	struct zone_node anc = { 0 }, n = { 0 }, top = { 0 };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	buf[0] = 31;
+	memcpy(buf + 1, label, 31);
+	memcpy(buf + 32, "\003cut", 5);    /* 3 c u t 0 */
+	anc.name = buf;
+	anc.name_len = 37;
+	anc.label_count = 2;
+	n.name = buf + 28;              /* 1 x 1 y 3 c u t 0 */
+	n.name_len = 9;
+	n.label_count = 3;
+	CU_ASSERT_FALSE(zone_node_within(&n, &anc));
+	CU_ASSERT_TRUE(zone_node_within(&anc, &anc));
+	top.name = buf + 32;            /* cut. */
+	top.name_len = 5;
+	top.label_count = 1;
+	CU_ASSERT_TRUE(zone_node_within(&anc, &top));
+	CU_ASSERT_TRUE(zone_node_within(&n, &top));
+	CU_ASSERT_FALSE(zone_node_within(&top, &anc));
+	/* n's last 6 bytes ("y" 3 c u t 0) start on no label boundary */
+	struct zone_node mid = { .name = buf + 30, .name_len = 7,
+				 .label_count = 2 };
+	struct zone_node tail = { .name = buf + 31, .name_len = 6,
+				  .label_count = 1 };
+	CU_ASSERT_FALSE(zone_node_within(&n, &tail));
+	CU_ASSERT_TRUE(zone_node_within(&mid, &top));
+	free(buf);
+}
+
 static void test_split_load(void)
 {
 	struct gen g = { 0 };
@@ -1117,6 +1160,7 @@ int main(void)
 		{ "refusals", test_refusals },
 		{ "test_bug_null_empty_rdata", test_bug_null_empty_rdata },
 		{ "test_bug_dname_occluded", test_bug_dname_occluded },
+		{ "test_bug_within_shorter_name", test_bug_within_shorter_name },
 		{ "split load: same zone", test_split_load },
 		{ "split load: errors in order", test_split_errors },
 		{ "builder directly", test_builder_direct },

@@ -35,6 +35,12 @@ const char *lv_strerror(int code)
 		return "already exists";
 	case LV_EDNAME:
 		return "data below a DNAME, or a second DNAME at one name";
+	case LV_ENOREC:
+		return "record to remove is not in the zone";
+	case LV_EBUSY:
+		return "another change of the zone is in progress";
+	case LV_ESTALE:
+		return "the zone changed since this version";
 	}
 	if (code < 0 && code > -4096)
 		return strerror(-code);

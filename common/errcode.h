@@ -18,6 +18,9 @@ enum lv_error {
 	LV_ECONFIG = -1008, /* configuration error */
 	LV_EEXIST = -1009,  /* duplicate (zone, listener, ...) */
 	LV_EDNAME = -1010,  /* data below a DNAME, or a second DNAME */
+	LV_ENOREC = -1011,  /* a record to remove is not in the zone */
+	LV_EBUSY = -1012,   /* another change of the zone is open */
+	LV_ESTALE = -1013,  /* a change of a version that is not the newest */
 };
 
 /* Text for a Levee code or a negative errno. Never NULL. */

@@ -75,6 +75,7 @@ struct answer_ctx {
 	uint8_t kind;
 	int ede;
 	const struct zone *zone;
+	uint32_t gen;              /* zone_gen(zone): its nodes' version */
 	const uint8_t *account;
 	/* the name being resolved: lowercase; its owner pointer or 0 */
 	const uint8_t *sname;
@@ -103,6 +104,21 @@ struct answer_ctx {
 };
 
 /* --- helpers --- */
+
+/* Node n's data in the version being answered from. */
+static inline const struct znode_data *zd(const struct answer_ctx *c,
+					  const struct zone_node *n)
+{
+	return znode_at(n, c->gen);
+}
+
+/* The set of `type` at node n in that version, or NULL. */
+static inline const struct rrset *zset(const struct answer_ctx *c,
+				       const struct zone_node *n,
+				       uint16_t type)
+{
+	return zdata_rrset(zd(c, n), type);
+}
 
 /* TC: drop every section after the question, as knotd does. */
 static void answer_truncate(struct answer_ctx *c)
@@ -199,7 +215,7 @@ static void answer_nxdomain(struct answer_ctx *c)
  * (knotd adds no DS without DO). AA stays only on a CNAME chain's answer. */
 static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
 {
-	const struct rrset *ns = cut ? znode_rrset(cut, DNS_TYPE_NS) : NULL;
+	const struct rrset *ns = cut ? zset(c, cut, DNS_TYPE_NS) : NULL;
 
 	if (lv_fails_assert(ns)) { /* cannot happen in a built zone */
 		c->rcode = DNS_RCODE_SERVFAIL;
@@ -272,7 +288,7 @@ static bool chain_to(struct answer_ctx *c, const uint8_t *target,
  * the chain continues. */
 static bool answer_cname(struct answer_ctx *c, const struct zone_node *n)
 {
-	const struct rrset *cn = znode_rrset(n, DNS_TYPE_CNAME);
+	const struct rrset *cn = zset(c, n, DNS_TYPE_CNAME);
 
 	if (chain_full(c))
 		return false;
@@ -280,8 +296,10 @@ static bool answer_cname(struct answer_ctx *c, const struct zone_node *n)
 		return false;
 	c->kind = ANSWER_KIND_POSITIVE;
 	/* A target the zone resolved at build: its node and its name as the
-	 * zone keeps it (lowercase), no fold, no lookup. */
-	if (cn->targets && cn->targets[0]) {
+	 * zone keeps it (lowercase), no fold, no lookup; a GONE one is no
+	 * name of this version (the lookup below finds none). */
+	if (cn->targets && cn->targets[0] &&
+	    !(zd(c, cn->targets[0])->flags & ZNODE_GONE)) {
 		c->snode = cn->targets[0];
 		return chain_step(c, c->snode->name, c->snode->name_len,
 				  c->r.rdata_name);
@@ -350,9 +368,9 @@ static void dname_offsets(struct answer_ctx *c, const struct zone_node *d,
 static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 {
 	const struct zone_node *d = ce;
-	while (d && !(d->flags & ZNODE_DNAME))
+	while (d && !(zd(c, d)->flags & ZNODE_DNAME))
 		d = d->parent;
-	const struct rrset *dn = d ? znode_rrset(d, DNS_TYPE_DNAME) : NULL;
+	const struct rrset *dn = d ? zset(c, d, DNS_TYPE_DNAME) : NULL;
 	if (lv_fails_assert(dn)) {
 		c->rcode = DNS_RCODE_SERVFAIL;
 		c->kind = ANSWER_KIND_ERROR;
@@ -415,22 +433,23 @@ static bool answer_dname(struct answer_ctx *c, const struct zone_node *ce)
 static bool answer_node(struct answer_ctx *c, const struct zone_node *n)
 {
 	uint16_t qt = c->q->qtype;
+	const struct znode_data *d = zd(c, n);
 
 	if (qt == DNS_TYPE_ANY) {
 		/* RFC 8482: one RRset (knotd: the first by type, not followed;
 		 * over TCP as well). */
-		if (n->rrset_count > 0)
-			answer_positive(c, &n->rrsets[0]);
+		if (d->rrset_count > 0)
+			answer_positive(c, &d->rrsets[0]);
 		else
 			answer_nodata(c);
 		return false;
 	}
-	const struct rrset *s = znode_rrset(n, qt);
+	const struct rrset *s = zdata_rrset(d, qt);
 	if (s) {
 		answer_positive(c, s);
 		return false;
 	}
-	if ((n->flags & ZNODE_CNAME) && qt != DNS_TYPE_RRSIG &&
+	if ((d->flags & ZNODE_CNAME) && qt != DNS_TYPE_RRSIG &&
 	    qt != DNS_TYPE_NSEC)
 		return answer_cname(c, n);
 	answer_nodata(c);
@@ -460,15 +479,16 @@ static void answer_internet_name(struct answer_ctx *c)
 		if (n && c->sptr)
 			hint_chain(c, n);
 		if (n) {
-			if (n->flags & ZNODE_NONAUTH) {
-				answer_referral(c, znode_cut(n));
+			uint16_t f = zd(c, n)->flags;
+			if (f & ZNODE_NONAUTH) {
+				answer_referral(c, znode_cut(n, c->gen));
 				return;
 			}
-			if ((n->flags & ZNODE_DELEGATION) && qt != DNS_TYPE_DS) {
+			if ((f & ZNODE_DELEGATION) && qt != DNS_TYPE_DS) {
 				answer_referral(c, n);
 				return;
 			}
-			if (n->flags & ZNODE_UNDER_DNAME) {
+			if (f & ZNODE_UNDER_DNAME) {
 				if (!answer_dname(c, n))
 					return;
 				continue;
@@ -489,20 +509,21 @@ static void answer_internet_name(struct answer_ctx *c)
 			hint_chain(c, ce);
 		if (!ce)
 			return;   /* a chain's target outside the zone */
-		if (ce->flags & (ZNODE_DELEGATION | ZNODE_NONAUTH)) {
-			answer_referral(c, znode_cut(ce));
+		const struct znode_data *ced = zd(c, ce);
+		if (ced->flags & (ZNODE_DELEGATION | ZNODE_NONAUTH)) {
+			answer_referral(c, znode_cut(ce, c->gen));
 			return;
 		}
-		if (ce->flags & (ZNODE_DNAME | ZNODE_UNDER_DNAME)) {
+		if (ced->flags & (ZNODE_DNAME | ZNODE_UNDER_DNAME)) {
 			if (!answer_dname(c, ce))
 				return;
 			continue;
 		}
-		if (ce->wildcard_child) {
+		if (ced->wildcard_child) {
 			/* RFC 4592: the closest encloser's "*" answers, with
 			 * the owner rewritten to the name asked. */
-			set_account(c, ce->wildcard_child->name);
-			if (!answer_node(c, ce->wildcard_child))
+			set_account(c, ced->wildcard_child->name);
+			if (!answer_node(c, ced->wildcard_child))
 				return;
 			continue;
 		}
@@ -556,7 +577,7 @@ static void answer_additional(struct answer_ctx *c)
 				seen[nseen++] = n;
 			bool required = it->cut && zone_node_within(n, it->cut);
 			for (unsigned t = 0; t < 2; t++) {
-				const struct rrset *s = znode_rrset(n, types[t]);
+				const struct rrset *s = zset(c, n, types[t]);
 				if (!s)
 					continue;
 				if (render_rrset(&c->r, RENDER_ADDITIONAL, target,
@@ -591,6 +612,7 @@ static void answer_internet(struct answer_ctx *c)
 			z = parent;
 	}
 	c->zone = z;
+	c->gen = zone_gen(z);
 	c->aa = true;
 	c->names[0] = c->q->lname;
 	c->name_lens[0] = c->q->qname_len;

@@ -1,10 +1,11 @@
 /* internal.h -- shared between the files of zones/ only.
  *
  * Nothing outside zones/ (and its unit test) includes this. It holds the
- * layout of struct zone, which zone_builder.c fills and zone.c reads (the
- * index slots and their tag, the label offsets both sides walk names
- * with), the reference count that lets several zdb snapshots share one
- * zone (zdb.c takes and drops the references; zone.c owns the field), and
+ * layout of struct zone, which zone_builder.c and zone_update.c fill and
+ * zone.c reads (the index pages, their slots and tag, the label offsets
+ * both sides walk names with), the family its versions share, the
+ * reference count that lets several zdb snapshots share one zone (zdb.c
+ * takes and drops the references; zone.c owns the field), and
  * one switch for the zone-file splitter's tests (zsplit.c). What zload.c
  * and zsplit.c share, ldns types included, is in zsplit.h instead.
  */
@@ -17,6 +18,8 @@
 
 #include "zones/zone.h"
 
+#include <pthread.h>
+
 struct arena;
 
 /* A final index slot: a 16-bit tag of the hash above a 48-bit node
@@ -25,27 +28,206 @@ struct arena;
 #define ZONE_PTR_BITS 48
 #define ZONE_PTR_MASK ((UINT64_C(1) << ZONE_PTR_BITS) - 1)
 
-/* One built zone. Everything, itself included, lives in `arena` except
- * the index. Written by zone_builder.c only, before the zone is handed
- * out; read-only afterwards (refs aside). */
-struct zone {
+/* The index is cut in pages of at most 2^ZONE_PAGE_BITS slots (8 KiB),
+ * probed linearly within the page: a change copies the page table and
+ * the pages it writes, and shares the others with the version before. */
+#define ZONE_PAGE_BITS 10
+
+/* One index page: its slots, and how many versions' page tables hold it
+ * (atomic: versions are freed on the call_rcu thread). */
+struct zone_page {
+	int refs;
+	uint32_t used;                   /* slots in use */
+	uint64_t slot[];
+};
+
+/* Small pieces (names, nodes, wire bytes, rrset arrays) carved from arena
+ * blocks so they are not padded to the arena's 16 bytes. */
+struct zone_pool {
 	struct arena *arena;
+	uint8_t *cur;
+	size_t left;
+};
+
+void *zone_pool_alloc(struct zone_pool *p, size_t size, size_t align);
+
+/* A set of nodes by name (open addressing over node pointers, at most
+ * half full). The writer's only: the GONE nodes of a family. */
+struct zone_nodeset {
+	const struct zone_node **slot;
+	uint32_t mask;                   /* slots - 1, or 0 when none */
+	size_t count;
+};
+
+struct zone_node *zone_nodeset_find(const struct zone_nodeset *s,
+				    const uint8_t *lname, size_t len);
+int zone_nodeset_add(struct zone_nodeset *s, const struct zone_node *n);
+void zone_nodeset_remove(struct zone_nodeset *s, const struct zone_node *n);
+
+/* What the versions of one zone share: the arena of its nodes, names and
+ * built RRsets, the GONE nodes (by name, so a change that brings a name
+ * back gives its old node, which RRsets may target, its data again), and
+ * the slots later versions gave nodes (freed with the family, or when no
+ * live version can read them any more: zone_update.c). Freed with its
+ * last version. */
+struct zone_family {
+	struct arena *arena;
+	struct zone_pool pool;
+	struct zone_nodeset gone;
+	struct zone_node **slotted;      /* nodes that have slots */
+	size_t nslotted, slotted_cap;
+	size_t dnames;                   /* nodes holding a DNAME (newest) */
+	uint32_t next_gen;
+	bool updating;                   /* a zone_update is open */
+	bool broken;                     /* a change failed half way (out
+					  * of memory): no more changes */
+	/* Guards the live list: main adds versions, the call_rcu thread
+	 * frees them. */
+	pthread_mutex_t lock;
+	struct zone *live;               /* live versions, newest first */
+};
+
+/* One version of a zone. malloc'd; its page table is its own, the pages
+ * and everything in the family shared. Written by zone_builder.c and
+ * zone_update.c only, before the version is handed out; read-only
+ * afterwards (refs and the live list aside). */
+struct zone {
+	struct zone_family *fam;
 	const struct zone_node *apex;
 	const struct rrset *soa;
-	/* Open addressing, mask + 1 slots, at most half full: a slot holds
-	 * zone_tag(hash) << 48 | node pointer, 0 when empty, so a probe that
-	 * meets another name almost never touches its node (a miss reads one
-	 * cache line of slots), and a hit reads the node, whose name follows it
-	 * in memory. malloc'd: the build hash, rewritten in place; freed by
-	 * zone_free(). */
-	uint64_t *index;
+	/* Open addressing, index_mask + 1 slots in pages of page_mask + 1,
+	 * at most half full on average: a slot holds zone_tag(hash) << 48 |
+	 * node pointer, 0 when empty, so a probe that meets another name
+	 * almost never touches its node (a miss reads one cache line of
+	 * slots), and a hit reads the node, whose name follows it in
+	 * memory. Slot i is pages[i >> page_shift][i & page_mask]; a probe
+	 * wraps within its page. pages[k] points at a zone_page's slot[]. */
+	uint64_t **pages;
 	uint32_t index_mask;
+	uint32_t page_mask;
+	uint8_t page_shift;
+	uint32_t gen;
 	uint32_t serial;
-	int max_labels;                  /* labels of the deepest node */
-	size_t node_count;
+	int max_labels;                  /* labels of the deepest node, or
+					  * more (an upper bound) */
+	size_t node_count;               /* nodes not GONE */
 	size_t record_count;
 	int refs;                        /* see zone_ref(); atomic */
+	struct zone *live_next, *live_prev; /* family's live list */
+	/* Nodes this version gave a slot (zone_update.c): when it is freed
+	 * as the family's newest with older versions live (a change made
+	 * and never published, or half made), those slots are taken back
+	 * and the family takes no more changes. */
+	struct zone_node **touched;
+	size_t ntouched, touched_cap;
 };
+
+static inline struct zone_page *zone_page_of(uint64_t *slots)
+{
+	return (struct zone_page *)(void *)((uint8_t *)slots -
+					    offsetof(struct zone_page, slot));
+}
+
+/* A new version's struct zone in fam with gen, on the live list; refs 1.
+ * NULL when out of memory. */
+struct zone *zone_version_new(struct zone_family *fam, uint32_t gen);
+
+/* Puts node n into z's index (pages z alone holds, see
+ * zone_index_own_page) at its hash; the page must have room. */
+void zone_index_put(struct zone *z, const struct zone_node *n, uint32_t h);
+
+/* Makes z's index page k z's own (a copy when shared). 0 or -ENOMEM. */
+int zone_index_own_page(struct zone *z, uint32_t k);
+
+/* Removes n from z's index (its page must be z's own). */
+void zone_index_del(struct zone *z, const struct zone_node *n);
+
+/* New index for z of `slots` slots (a power of two) holding every node
+ * of `from`'s index, or none when from is NULL. 0 or -ENOMEM. */
+int zone_index_rebuild(struct zone *z, const struct zone *from,
+		       uint32_t slots);
+
+/* The writer's walk over every node in z's index. */
+void zone_index_foreach(const struct zone *z,
+			void (*fn)(const struct zone_node *n, void *arg),
+			void *arg);
+
+/* --- encoding a node's records (zone_builder.c; zone_update.c too) --- */
+
+/* A record on its way into a node; RDATA follows. */
+struct brec {
+	struct brec *next;
+	uint16_t type;
+	uint16_t rdlen;
+	uint32_t ttl;
+	uint8_t rdata[];
+};
+
+/* Scratch arrays reused from node to node (free both when done). */
+struct zone_scratch {
+	struct brec **recs;
+	size_t cap;
+	struct { uint16_t type; uint32_t ttl; } *first;
+	size_t first_cap;
+};
+
+/* What zone_sets_plan() found: sc->recs[0, uniq) sorted by type and
+ * RDATA, duplicates gone; nsets sets of `wire` bytes in all. */
+struct zone_plan {
+	size_t uniq, nsets, wire;
+	size_t nfirst;                   /* entries of sc->first */
+};
+
+/* Orders the cnt records of the list head (newest first) into sets: the
+ * TTL of each set is that of its oldest record in the list. 0 or
+ * -ENOMEM. O(cnt log cnt). */
+int zone_sets_plan(struct zone_scratch *sc, const struct brec *head,
+		   size_t cnt, struct zone_plan *p);
+
+/* Writes the planned sets into sets[p->nsets] and wire[p->wire] (targets
+ * left NULL, min_len set). 0, or LV_EMALF with the reason for a set of
+ * more than 65535 records (owner names it). */
+int zone_sets_write(const struct zone_scratch *sc, const struct zone_plan *p,
+		    struct rrset *sets, uint8_t *wire, const uint8_t *owner,
+		    char *err, size_t errlen);
+
+/* Records of the sets that name a target (NS, MX, SRV, CNAME): how many
+ * target pointers zone_set_targets() may need for sets[n]. */
+size_t zone_sets_target_slots(const struct rrset *sets, size_t n);
+
+/* Resolves the targets of set s in version z: each record's node (a live
+ * one, else a GONE node of the family, made when none exists yet: so a
+ * name that appears later is found by the RRsets that name it) or NULL
+ * outside the zone; t holds s->rr_count pointers, or is NULL to take
+ * them from the family pool when one resolves. Sets s->targets and
+ * lowers s->min_len. 0 or -ENOMEM. O(records x name length). */
+int zone_set_targets(struct zone *z, struct rrset *s,
+		     const struct zone_node **t);
+
+/* A new node of the family for lname (lowercase, len bytes) under
+ * parent, its name behind it, data zero. NULL when out of memory. */
+struct zone_node *zone_node_alloc(struct zone_family *fam,
+				  const uint8_t *lname, size_t len,
+				  const struct zone_node *parent);
+
+/* Whether a record is NSEC3 data (an NSEC3, or an RRSIG that covers one)
+ * one label below an apex of apex_labels labels (RFC 5155's owners):
+ * allowed below a DNAME at the apex. */
+bool zone_is_nsec3_rec(int apex_labels, int labels, uint16_t type,
+		       const uint8_t *rdata, uint16_t rdlen);
+
+/* Length of the uncompressed name at the start of p[0, n), or 0. */
+size_t zone_rdata_name_len(const uint8_t *p, size_t n);
+
+/* The SOA serial of version z's SOA set. */
+uint32_t zone_soa_serial(const struct rrset *soa);
+
+/* One-line error text (printf); err may be NULL. */
+void zone_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The type's mnemonic, or "TYPEnnn" in buf. */
+const char *zone_type_text(uint16_t type, char *buf, size_t len);
 
 /* The 16 bits of a name's hash kept in its index slot: a multiply mixes
  * the high bits, which the slot position does not use, into the tag. */
@@ -71,7 +253,7 @@ static inline int zone_label_offsets(const uint8_t *name, uint8_t *offs)
 }
 
 /* Takes one reference (atomic). A built zone starts with one, owned by
- * whoever called zone_builder_finish(). */
+ * whoever called zone_builder_finish() (or zone_update_finish()). */
 void zone_ref(struct zone *z);
 
 /* Drops one reference and frees the zone when it was the last. Atomic: the

@@ -16,6 +16,8 @@
  * its index; zone_free() releases both, once no reader can hold the zone
  * (zdb.c counts references and frees after the RCU grace period).
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,12 +37,98 @@ void zone_unref(struct zone *z)
 		zone_free(z);
 }
 
+static void zone_page_unref(uint64_t *slots)
+{
+	struct zone_page *pg;
+
+	if (!slots)
+		return;
+	pg = zone_page_of(slots);
+	if (__atomic_sub_fetch(&pg->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(pg);
+}
+
+static void zone_family_free(struct zone_family *fam)
+{
+	for (size_t i = 0; i < fam->nslotted; i++) {
+		const struct znode_slot *s = fam->slotted[i]->newer;
+
+		while (s) {
+			const struct znode_slot *o = s->older;
+
+			free(s->mem);
+			s = o;
+		}
+	}
+	free(fam->slotted);
+	free(fam->gone.slot);
+	pthread_mutex_destroy(&fam->lock);
+	arena_destroy(fam->arena);
+	free(fam);
+}
+
 void zone_free(struct zone *z)
 {
-	if (z) {
-		free(z->index);
-		arena_destroy(z->arena);
+	struct zone_family *fam;
+	bool last;
+
+	if (!z)
+		return;
+	fam = z->fam;
+	pthread_mutex_lock(&fam->lock);
+	if (fam->live == z && z->live_next) {
+		/* the newest goes first: nothing may read its slots again */
+		for (size_t i = 0; i < z->ntouched; i++) {
+			struct zone_node *n = z->touched[i];
+			const struct znode_slot *s = n->newer;
+
+			if (s && s->d.gen == z->gen) {
+				__atomic_store_n(&n->newer, s->older,
+						 __ATOMIC_RELEASE);
+				free(s->mem);
+			}
+		}
+		__atomic_store_n(&fam->broken, true, __ATOMIC_RELAXED);
 	}
+	if (z->live_prev)
+		z->live_prev->live_next = z->live_next;
+	else
+		fam->live = z->live_next;
+	if (z->live_next)
+		z->live_next->live_prev = z->live_prev;
+	last = fam->live == NULL;
+	pthread_mutex_unlock(&fam->lock);
+	if (z->pages)
+		for (uint32_t k = 0; k <= (z->index_mask >> z->page_shift); k++)
+			zone_page_unref(z->pages[k]);
+	free(z->pages);
+	free(z->touched);
+	free(z);
+	if (last)
+		zone_family_free(fam);
+}
+
+struct zone *zone_version_new(struct zone_family *fam, uint32_t gen)
+{
+	struct zone *z = calloc(1, sizeof(*z));
+
+	if (!z)
+		return NULL;
+	z->fam = fam;
+	z->gen = gen;
+	z->refs = 1;
+	pthread_mutex_lock(&fam->lock);
+	z->live_next = fam->live;
+	if (fam->live)
+		fam->live->live_prev = z;
+	fam->live = z;
+	pthread_mutex_unlock(&fam->lock);
+	return z;
+}
+
+uint32_t zone_gen(const struct zone *z)
+{
+	return z->gen;
 }
 
 const uint8_t *zone_apex(const struct zone *z)
@@ -79,11 +167,13 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 	uint32_t h = name_hash(lname, len);
 	uint64_t tag = zone_tag(h);
 	uint32_t i = h & z->index_mask;
+	const uint64_t *pg = z->pages[i >> z->page_shift];
+	uint32_t j = i & z->page_mask;
 	uint64_t s;
 
 	/* Slots are 8 bytes: a miss usually reads one cache line of them and
 	 * no node; a tag match costs a false positive once in 65,536. */
-	while ((s = z->index[i]) != 0) {
+	while ((s = pg[j]) != 0) {
 		if ((s & ~ZONE_PTR_MASK) == tag) {
 			const struct zone_node *n = (const struct zone_node *)
 				(uintptr_t)(s & ZONE_PTR_MASK);
@@ -92,9 +182,221 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 			    memcmp(n->name, lname, len) == 0)
 				return n;
 		}
-		i = (i + 1) & z->index_mask;
+		j = (j + 1) & z->page_mask;
 	}
 	return NULL;
+}
+
+/* --- the writer's side of the index --- */
+
+static uint64_t *zone_page_new(uint32_t slots)
+{
+	struct zone_page *pg = calloc(1, sizeof(*pg) + slots * sizeof(uint64_t));
+
+	if (!pg)
+		return NULL;
+	pg->refs = 1;
+	return pg->slot;
+}
+
+void zone_index_put(struct zone *z, const struct zone_node *n, uint32_t h)
+{
+	uint32_t i = h & z->index_mask;
+	uint64_t *pg = z->pages[i >> z->page_shift];
+	uint32_t j = i & z->page_mask;
+
+	while (pg[j])
+		j = (j + 1) & z->page_mask;
+	pg[j] = zone_tag(h) | (uint64_t)(uintptr_t)n;
+	zone_page_of(pg)->used++;
+}
+
+int zone_index_own_page(struct zone *z, uint32_t k)
+{
+	uint64_t *old = z->pages[k], *nw;
+	uint32_t slots = z->page_mask + 1;
+
+	if (__atomic_load_n(&zone_page_of(old)->refs, __ATOMIC_ACQUIRE) == 1)
+		return 0;
+	nw = zone_page_new(slots);
+	if (!nw)
+		return -ENOMEM;
+	memcpy(nw, old, slots * sizeof(uint64_t));
+	zone_page_of(nw)->used = zone_page_of(old)->used;
+	z->pages[k] = nw;
+	zone_page_unref(old);
+	return 0;
+}
+
+void zone_index_del(struct zone *z, const struct zone_node *n)
+{
+	uint32_t pm = z->page_mask;
+	uint32_t i = name_hash(n->name, n->name_len) & z->index_mask;
+	uint64_t *pg = z->pages[i >> z->page_shift];
+	uint32_t j = i & pm, k;
+
+	while (pg[j] && (const struct zone_node *)(uintptr_t)
+	       (pg[j] & ZONE_PTR_MASK) != n)
+		j = (j + 1) & pm;
+	if (!pg[j])
+		return;
+	pg[j] = 0;
+	zone_page_of(pg)->used--;
+	/* Backward shift: a later slot of the run moves up into the hole
+	 * when its home position is not between the hole and itself. */
+	for (k = (j + 1) & pm; pg[k]; k = (k + 1) & pm) {
+		const struct zone_node *m = (const struct zone_node *)
+			(uintptr_t)(pg[k] & ZONE_PTR_MASK);
+		uint32_t home = name_hash(m->name, m->name_len) & pm;
+
+		if (((k - home) & pm) >= ((k - j) & pm)) {
+			pg[j] = pg[k];
+			pg[k] = 0;
+			j = k;
+		}
+	}
+}
+
+void zone_index_foreach(const struct zone *z,
+			void (*fn)(const struct zone_node *n, void *arg),
+			void *arg)
+{
+	for (uint32_t k = 0; k <= (z->index_mask >> z->page_shift); k++) {
+		const uint64_t *pg = z->pages[k];
+
+		for (uint32_t j = 0; j <= z->page_mask; j++)
+			if (pg[j])
+				fn((const struct zone_node *)(uintptr_t)
+				   (pg[j] & ZONE_PTR_MASK), arg);
+	}
+}
+
+static void zone_index_copy_one(const struct zone_node *n, void *arg)
+{
+	zone_index_put(arg, n, name_hash(n->name, n->name_len));
+}
+
+int zone_index_rebuild(struct zone *z, const struct zone *from,
+		       uint32_t slots)
+{
+	uint32_t per = slots < (1u << ZONE_PAGE_BITS) ? slots :
+		       (1u << ZONE_PAGE_BITS);
+	uint32_t npages = slots / per;
+	uint64_t **pages = calloc(npages, sizeof(*pages));
+	uint64_t **old = z->pages;
+	uint32_t old_n = z->pages ? (z->index_mask >> z->page_shift) + 1 : 0;
+	uint32_t old_mask = z->index_mask, old_pm = z->page_mask;
+	uint8_t old_shift = z->page_shift;
+
+	if (!pages)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < npages; k++) {
+		pages[k] = zone_page_new(per);
+		if (!pages[k]) {
+			while (k--)
+				zone_page_unref(pages[k]);
+			free(pages);
+			return -ENOMEM;
+		}
+	}
+	z->pages = pages;
+	z->index_mask = slots - 1;
+	z->page_mask = per - 1;
+	z->page_shift = 0;
+	while ((1u << z->page_shift) < per)
+		z->page_shift++;
+	if (from) {
+		/* from may be z itself: walk the old table */
+		struct zone tmp = *from;
+
+		if (from == z) {
+			tmp.pages = old;
+			tmp.index_mask = old_mask;
+			tmp.page_mask = old_pm;
+			tmp.page_shift = old_shift;
+		}
+		zone_index_foreach(&tmp, zone_index_copy_one, z);
+	}
+	if (old && from == z) {
+		for (uint32_t k = 0; k < old_n; k++)
+			zone_page_unref(old[k]);
+		free(old);
+	}
+	return 0;
+}
+
+/* --- GONE nodes by name --- */
+
+struct zone_node *zone_nodeset_find(const struct zone_nodeset *s,
+				    const uint8_t *lname, size_t len)
+{
+	uint32_t i;
+
+	if (!s->slot)
+		return NULL;
+	for (i = name_hash(lname, len) & s->mask; s->slot[i];
+	     i = (i + 1) & s->mask) {
+		const struct zone_node *n = s->slot[i];
+
+		if (n->name_len == len && memcmp(n->name, lname, len) == 0)
+			return (struct zone_node *)n;
+	}
+	return NULL;
+}
+
+static void zone_nodeset_put(const struct zone_node **slot, uint32_t mask,
+			     const struct zone_node *n)
+{
+	uint32_t i = name_hash(n->name, n->name_len) & mask;
+
+	while (slot[i])
+		i = (i + 1) & mask;
+	slot[i] = n;
+}
+
+int zone_nodeset_add(struct zone_nodeset *s, const struct zone_node *n)
+{
+	if (!s->slot || (s->count + 1) * 2 > (size_t)s->mask + 1) {
+		uint32_t nmask = s->slot ? s->mask * 2 + 1 : 15;
+		const struct zone_node **ns = calloc((size_t)nmask + 1,
+						     sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		for (uint32_t i = 0; s->slot && i <= s->mask; i++)
+			if (s->slot[i])
+				zone_nodeset_put(ns, nmask, s->slot[i]);
+		free(s->slot);
+		s->slot = ns;
+		s->mask = nmask;
+	}
+	zone_nodeset_put(s->slot, s->mask, n);
+	s->count++;
+	return 0;
+}
+
+void zone_nodeset_remove(struct zone_nodeset *s, const struct zone_node *n)
+{
+	uint32_t m = s->mask, i, k;
+
+	if (!s->slot)
+		return;
+	for (i = name_hash(n->name, n->name_len) & m; s->slot[i] != n;
+	     i = (i + 1) & m)
+		if (!s->slot[i])
+			return;
+	s->slot[i] = NULL;
+	s->count--;
+	for (k = (i + 1) & m; s->slot[k]; k = (k + 1) & m) {
+		const struct zone_node *x = s->slot[k];
+		uint32_t home = name_hash(x->name, x->name_len) & m;
+
+		if (((k - home) & m) >= ((k - i) & m)) {
+			s->slot[i] = x;
+			s->slot[k] = NULL;
+			i = k;
+		}
+	}
 }
 
 const struct zone_node *zone_closest_encloser_labels(const struct zone *z,
@@ -147,25 +449,27 @@ const struct zone_node *zone_closest_encloser_labels(const struct zone *z,
 	return best;
 }
 
-const struct rrset *znode_rrset(const struct zone_node *n, uint16_t type)
+const struct rrset *zdata_rrset(const struct znode_data *d, uint16_t type)
 {
-	for (uint16_t i = 0; i < n->rrset_count; i++) {
-		if (n->rrsets[i].type == type)
-			return &n->rrsets[i];
-		if (n->rrsets[i].type > type)
+	for (uint16_t i = 0; i < d->rrset_count; i++) {
+		if (d->rrsets[i].type == type)
+			return &d->rrsets[i];
+		if (d->rrsets[i].type > type)
 			break;
 	}
 	return NULL;
 }
 
-const struct zone_node *znode_cut(const struct zone_node *n)
+const struct zone_node *znode_cut(const struct zone_node *n, uint32_t gen)
 {
-	if (!(n->flags & (ZNODE_DELEGATION | ZNODE_NONAUTH)))
+	if (!(znode_at(n, gen)->flags & (ZNODE_DELEGATION | ZNODE_NONAUTH)))
 		return NULL;
-	for (; n; n = n->parent)
-		if ((n->flags & ZNODE_DELEGATION) &&
-		    !(n->flags & ZNODE_NONAUTH))
+	for (; n; n = n->parent) {
+		uint16_t f = znode_at(n, gen)->flags;
+
+		if ((f & ZNODE_DELEGATION) && !(f & ZNODE_NONAUTH))
 			return n;
+	}
 	return NULL;
 }
 

@@ -1,14 +1,17 @@
 /* zone.h -- one zone in memory, built once, then read-only.
  *
  * A zone is a set of nodes keyed by lowercase owner name, all allocated in the
- * zone's own arena. Every ancestor of a node between it and the apex exists as
+ * zone's own arena (shared by its versions: zone_update.h makes a new
+ * version from a change, sharing every node and index page it does not
+ * touch). Every ancestor of a node between it and the apex exists as
  * a node too (an empty non-terminal when it holds no RRsets), so the closest
  * encloser of any name below the apex is simply its longest suffix that is a
  * node. Everything the query path needs is computed at build time: the RRsets
  * in wire form, and node flags for wildcards, delegations, DNAMEs and data
  * occluded below a cut. Zones are made by the zone builder (zone_builder.h);
  * after zone_builder_finish() the zone is immutable and may be read by any
- * number of threads without locks. This header is the read side
+ * number of threads without locks; a change makes a new version beside it
+ * (zone_update.h) and never alters what this one serves. This header is the read side
  * (zone.c).
  *
  * The structs below are exposed read-only for the answer engine in server/,
@@ -61,18 +64,68 @@ enum znode_flags {
 				    * builder refuses all else there */
 	ZNODE_WILDCARD = 1 << 6,   /* first label is "*" */
 	ZNODE_EMPTY = 1 << 7,      /* empty non-terminal: no RRsets */
+	ZNODE_GONE = 1 << 8,       /* not a name of this version: a target
+				    * named by some RRset (rrset targets)
+				    * that does not exist, or a name a
+				    * change removed. Never in the index:
+				    * reached only through targets; read
+				    * as "no such node". */
 };
 
+/* What a node holds in one version of the zone: everything a change may
+ * alter (struct zone_node keeps what never changes). */
+struct znode_data {
+	uint16_t flags;            /* enum znode_flags */
+	uint16_t rrset_count;
+	uint32_t gen;              /* the version that wrote it (slots) */
+	const struct rrset *rrsets;/* rrset_count sets, sorted by type */
+	const struct zone_node *wildcard_child; /* the "*" child, or NULL */
+};
+
+/* A later version's data of a node, newest first (zone_update.c). */
+struct znode_slot {
+	struct znode_data d;
+	const struct znode_slot *older; /* NULL: the node's base is next */
+	void *mem;                      /* the writer's: what to free */
+};
+
+/* A name of the zone. Its name, label count and parent never change;
+ * what it holds is versioned: `base` as the zone was built (or as the
+ * change that made the node wrote it), then the slots of later versions
+ * newest first. Read it with znode_at() and the version's generation
+ * (zone_gen()): a version shares every node with the next and the two
+ * are served at once during a change. */
 struct zone_node {
 	const uint8_t *name;       /* lowercase wire form, in the zone arena */
 	uint8_t name_len;          /* wire length of name */
 	uint8_t label_count;       /* labels of name, root not counted */
-	uint16_t flags;            /* enum znode_flags */
-	uint16_t rrset_count;
-	const struct rrset *rrsets;/* rrset_count sets, sorted by type */
+	uint16_t wflags;           /* the writer's (zone_update.c) */
+	uint32_t children;         /* the writer's: children not GONE */
 	const struct zone_node *parent;         /* NULL at the apex */
-	const struct zone_node *wildcard_child; /* the "*" child, or NULL */
+	const struct znode_slot *newer;         /* see above; atomic */
+	struct znode_data base;
 };
+
+/* A generation above every version: the newest data of each node. For
+ * the writer and for tests of a zone nobody changes; the query path
+ * passes its version's zone_gen(). */
+#define ZONE_GEN_NEWEST UINT32_MAX
+
+/* Node n's data in the version of generation gen. The newest slot not
+ * newer than gen, else the base. A node changed by no later version
+ * costs one load and a branch; one changed, a walk of the slots newer
+ * than gen (one while a change is being published: a version is freed
+ * before the slots it alone used). Any thread, no allocation. */
+static inline const struct znode_data *znode_at(const struct zone_node *n,
+						uint32_t gen)
+{
+	const struct znode_slot *s = __atomic_load_n(&n->newer,
+						     __ATOMIC_ACQUIRE);
+
+	while (s && s->d.gen > gen)
+		s = s->older;
+	return s ? &s->d : &n->base;
+}
 
 struct zone;
 
@@ -84,6 +137,10 @@ const struct zone_node *zone_apex_node(const struct zone *z);
 
 /* The apex SOA set (always present in a built zone). */
 const struct rrset *zone_soa(const struct zone *z);
+
+/* The generation of this version of the zone (znode_at()): 1 as built,
+ * one more for each change (zone_update.h). */
+uint32_t zone_gen(const struct zone *z);
 
 /* SOA serial, for logs and transfers. */
 uint32_t zone_serial(const struct zone *z);
@@ -116,13 +173,15 @@ const struct zone_node *zone_closest_encloser_labels(const struct zone *z,
 						     const uint8_t *offs,
 						     int labels);
 
-/* The set of `type` at node n, or NULL. Linear over the node's few sets. */
-const struct rrset *znode_rrset(const struct zone_node *n, uint16_t type);
+/* The set of `type` in node data d, or NULL. Linear over the node's few
+ * sets. */
+const struct rrset *zdata_rrset(const struct znode_data *d, uint16_t type);
 
-/* The zone cut that n lies in or under: n itself when it is a delegation
- * and not below another cut, else the nearest ancestor delegation that is not
- * NONAUTH. NULL when n is authoritative data. O(labels). */
-const struct zone_node *znode_cut(const struct zone_node *n);
+/* The zone cut that n lies in or under in version gen: n itself when it
+ * is a delegation and not below another cut, else the nearest ancestor
+ * delegation that is not NONAUTH. NULL when n is authoritative data.
+ * O(labels). */
+const struct zone_node *znode_cut(const struct zone_node *n, uint32_t gen);
 
 /* Frees a zone and everything in its arena. NULL accepted. Main only, after
  * no reader can still hold it (see zdb.h). */

@@ -61,14 +61,7 @@
 #define ZONE_ARENA_CHUNK (256 * 1024)
 #define ZONE_POOL_BLOCK (64 * 1024)
 
-/* Small pieces (names, wire bytes, rrset arrays) from arena blocks. */
-struct zone_pool {
-	struct arena *arena;
-	uint8_t *cur;
-	size_t left;
-};
-
-static void *zone_pool_alloc(struct zone_pool *p, size_t size, size_t align)
+void *zone_pool_alloc(struct zone_pool *p, size_t size, size_t align)
 {
 	size_t pad = (align - ((uintptr_t)p->cur & (align - 1))) & (align - 1);
 	void *r;
@@ -88,15 +81,6 @@ static void *zone_pool_alloc(struct zone_pool *p, size_t size, size_t align)
 	return r;
 }
 
-/* A record waiting for finish(); RDATA follows. */
-struct brec {
-	struct brec *next;
-	uint16_t type;
-	uint16_t rdlen;
-	uint32_t ttl;
-	uint8_t rdata[];
-};
-
 enum {
 	BHAS_SOA = 1 << 0,
 	BHAS_CNAME = 1 << 1,
@@ -114,8 +98,8 @@ struct bnode {
 };
 
 struct zone_builder {
-	struct zone *z;
-	struct zone_pool pool;      /* final: names, rrsets, wire */
+	struct zone_family *fam;    /* final: its pool holds nodes, names,
+				     * rrsets, wire */
 	struct arena *tmp;          /* temporary: brec */
 	struct zone_pool tpool;
 	struct zone_node **nodes;   /* node index -> node (in the zone arena) */
@@ -129,6 +113,7 @@ struct zone_builder {
 	size_t origin_len;
 	int origin_labels;
 	size_t records;
+	size_t final_records;       /* after duplicates merged */
 };
 
 static inline struct zone_node *bnode_at(struct zone_builder *b, size_t i)
@@ -136,10 +121,7 @@ static inline struct zone_node *bnode_at(struct zone_builder *b, size_t i)
 	return b->nodes[i];
 }
 
-static void zone_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void zone_err(char *err, size_t errlen, const char *fmt, ...)
+void zone_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -199,13 +181,34 @@ static int zone_bhash_grow(struct zone_builder *b)
 	return 0;
 }
 
+struct zone_node *zone_node_alloc(struct zone_family *fam,
+				  const uint8_t *lname, size_t len,
+				  const struct zone_node *parent)
+{
+	/* The name right behind its node: one cache line or two per hit. */
+	struct zone_node *n = zone_pool_alloc(&fam->pool, sizeof(*n) + len, 8);
+	uint8_t *name;
+
+	if (!n)
+		return NULL;
+	if ((uint64_t)(uintptr_t)n >> ZONE_PTR_BITS)
+		return NULL; /* cannot be tagged (see ZONE_PTR_BITS) */
+	memset(n, 0, sizeof(*n));
+	name = (uint8_t *)(n + 1);
+	memcpy(name, lname, len);
+	n->name = name;
+	n->name_len = (uint8_t)len;
+	n->label_count = (uint8_t)name_label_count(lname);
+	n->parent = parent;
+	return n;
+}
+
 /* New node for lname (lowercase) under parent index `parent` (-1 for the
  * apex). Returns its index or -ENOMEM. */
 static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 			      size_t len, uint32_t h, int64_t parent)
 {
 	struct zone_node *n;
-	uint8_t *name;
 	size_t idx = b->count;
 	uint32_t i;
 
@@ -227,29 +230,21 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 	}
 	if ((idx + 1) * 2 > (size_t)b->hash_mask + 1 && zone_bhash_grow(b))
 		return -ENOMEM;
-	/* The name right behind its node: one cache line or two per hit. */
-	n = zone_pool_alloc(&b->pool, sizeof(*n) + len, 8);
+	n = zone_node_alloc(b->fam, lname, len,
+			    parent >= 0 ? bnode_at(b, (size_t)parent) : NULL);
 	if (!n)
 		return -ENOMEM;
-	if ((uint64_t)(uintptr_t)n >> ZONE_PTR_BITS)
-		return -ENOMEM; /* cannot be tagged (see ZONE_PTR_BITS) */
-	name = (uint8_t *)(n + 1);
-	memcpy(name, lname, len);
 	b->nodes[idx] = n;
-	memset(n, 0, sizeof(*n));
-	n->name = name;
-	n->name_len = (uint8_t)len;
-	n->label_count = (uint8_t)name_label_count(lname);
 	if (lname[0] == 1 && lname[1] == '*')
-		n->flags |= ZNODE_WILDCARD;
+		n->base.flags |= ZNODE_WILDCARD;
 	if (parent >= 0) {
 		struct zone_node *p = bnode_at(b, (size_t)parent);
 
-		n->parent = p;
-		if (n->flags & ZNODE_WILDCARD)
-			p->wildcard_child = n;
+		p->children++;
+		if (n->base.flags & ZNODE_WILDCARD)
+			p->base.wildcard_child = n;
 	} else {
-		n->flags |= ZNODE_APEX;
+		n->base.flags |= ZNODE_APEX;
 	}
 	memset(&b->info[idx], 0, sizeof(b->info[idx]));
 	if (parent >= 0)
@@ -318,19 +313,18 @@ struct zone_builder *zone_builder_new(const uint8_t *origin)
 		return NULL;
 	a = arena_new(ZONE_ARENA_CHUNK);
 	b->tmp = arena_new(ZONE_ARENA_CHUNK);
-	if (!a || !b->tmp) {
+	b->fam = calloc(1, sizeof(*b->fam));
+	if (!a || !b->tmp || !b->fam) {
 		arena_destroy(a);
 		arena_destroy(b->tmp);
+		free(b->fam);
 		free(b);
 		return NULL;
 	}
-	b->z = arena_alloc(a, sizeof(struct zone));
-	if (!b->z)
-		goto fail_arena;
-	memset(b->z, 0, sizeof(*b->z));
-	b->z->arena = a;
-	b->z->refs = 1;
-	b->pool.arena = a;
+	b->fam->arena = a;
+	b->fam->pool.arena = a;
+	b->fam->next_gen = 1;
+	pthread_mutex_init(&b->fam->lock, NULL);
 	b->tpool.arena = b->tmp;
 	b->origin_len = name_to_lower(b->origin, origin);
 	b->origin_labels = name_label_count(b->origin);
@@ -348,6 +342,8 @@ fail_all:
 	free(b->nodes);
 	free(b->info);
 fail_arena:
+	pthread_mutex_destroy(&b->fam->lock);
+	free(b->fam);
 	arena_destroy(a);
 	arena_destroy(b->tmp);
 	free(b);
@@ -362,12 +358,17 @@ void zone_builder_free(struct zone_builder *b)
 	free(b->nodes);
 	free(b->info);
 	arena_destroy(b->tmp);
-	if (b->z)
-		arena_destroy(b->z->arena);
+	if (b->fam) {
+		/* no version was made: the family is the builder's alone */
+		free(b->fam->gone.slot);
+		pthread_mutex_destroy(&b->fam->lock);
+		arena_destroy(b->fam->arena);
+		free(b->fam);
+	}
 	free(b);
 }
 
-static const char *zone_type_text(uint16_t type, char *buf, size_t len)
+const char *zone_type_text(uint16_t type, char *buf, size_t len)
 {
 	static const struct { uint16_t type; const char *name; } names[] = {
 		{ DNS_TYPE_A, "A" }, { DNS_TYPE_NS, "NS" },
@@ -389,7 +390,7 @@ static const char *zone_type_text(uint16_t type, char *buf, size_t len)
 
 /* Length of the uncompressed name at the start of p[0, n), or 0 when
  * none is there (truncated, a compression pointer, over 255 bytes). */
-static size_t zone_name_len(const uint8_t *p, size_t n)
+size_t zone_rdata_name_len(const uint8_t *p, size_t n)
 {
 	size_t o = 0;
 
@@ -410,11 +411,10 @@ static size_t zone_name_len(const uint8_t *p, size_t n)
  * records may lie below a DNAME at the apex: they belong to the NSEC3
  * chain, not to the names the DNAME redirects (knotd keeps them in a tree
  * of their own). */
-static bool zone_is_nsec3_data(const struct zone_builder *b, int labels,
-			       uint16_t type, const uint8_t *rdata,
-			       uint16_t rdlen)
+bool zone_is_nsec3_rec(int apex_labels, int labels, uint16_t type,
+		       const uint8_t *rdata, uint16_t rdlen)
 {
-	if (labels != b->origin_labels + 1)
+	if (labels != apex_labels + 1)
 		return false;
 	return type == DNS_TYPE_NSEC3 ||
 	       (type == DNS_TYPE_RRSIG && rdlen >= 2 &&
@@ -422,7 +422,7 @@ static bool zone_is_nsec3_data(const struct zone_builder *b, int labels,
 }
 
 /* A node below node idx that holds data other than NSEC3 data (see
- * zone_is_nsec3_data), or NULL. Descendants come after their ancestors
+ * zone_is_nsec3_rec), or NULL. Descendants come after their ancestors
  * in index order. O(nodes x labels): only for a DNAME over a node that
  * has nodes below it, which is an error or a signed zone's apex, once. */
 static const struct zone_node *zone_data_below(struct zone_builder *b,
@@ -440,7 +440,7 @@ static const struct zone_node *zone_data_below(struct zone_builder *b,
 			continue;
 		for (const struct brec *r = b->info[i].head; r && nsec3;
 		     r = r->next)
-			nsec3 = zone_is_nsec3_data(b, n->label_count, r->type,
+			nsec3 = zone_is_nsec3_rec(b->origin_labels, n->label_count, r->type,
 						   r->rdata, r->rdlen);
 		if (!nsec3)
 			return n;
@@ -476,8 +476,8 @@ static int zone_builder_check(struct zone_builder *b, const uint8_t *lname,
 			return LV_ESOA2;
 		}
 		/* finish() reads the serial behind the two names */
-		m = zone_name_len(rdata, rdlen);
-		rn = m ? zone_name_len(rdata + m, rdlen - m) : 0;
+		m = zone_rdata_name_len(rdata, rdlen);
+		rn = m ? zone_rdata_name_len(rdata + m, rdlen - m) : 0;
 		if (!rn || rdlen - m - rn != 20) {
 			zone_err(err, errlen, "malformed SOA RDATA");
 			return LV_EMALF;
@@ -512,11 +512,11 @@ static int zone_builder_check(struct zone_builder *b, const uint8_t *lname,
 	/* RFC 6672 2.4: no data below a DNAME. Refused as knotd and nsd
 	 * do, in either order: data below one (here), a DNAME above data
 	 * (next). The apex's NSEC3 chain is not below its DNAME. */
-	if (b->dnames && !zone_is_nsec3_data(b, labels, type, rdata, rdlen)) {
+	if (b->dnames && !zone_is_nsec3_rec(b->origin_labels, labels, type, rdata, rdlen)) {
 		const struct zone_node *p = bnode_at(b, (size_t)idx);
 
 		for (p = strip ? p : p->parent; p; p = p->parent) {
-			if (!(p->flags & ZNODE_DNAME))
+			if (!(p->base.flags & ZNODE_DNAME))
 				continue;
 			zone_err(err, errlen, "%s at %s is below the DNAME at "
 				 "%s (RFC 6672 2.4)",
@@ -608,7 +608,7 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 	bn->nrec++;
 	if (type == DNS_TYPE_DNAME && !(bn->has & BHAS_DNAME)) {
 		/* zone_builder_check() walks ancestors by node flags */
-		bnode_at(b, (size_t)idx)->flags |= ZNODE_DNAME;
+		bnode_at(b, (size_t)idx)->base.flags |= ZNODE_DNAME;
 		b->dnames++;
 	}
 	switch (type) {
@@ -667,13 +667,6 @@ static inline void zone_put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-struct zone_scratch {
-	struct brec **recs;
-	size_t cap;
-	struct { uint16_t type; uint32_t ttl; } *first;
-	size_t first_cap;
-};
-
 /* The smallest number of bytes a compressed name n of len bytes can take:
  * its labels past the last DNS_COMPRESS_DEPTH literal, then a pointer (a
  * name of no more labels: the pointer alone; the root: 1 byte). */
@@ -719,7 +712,7 @@ static uint32_t zone_min_render(const struct rrset *s)
 		size_t rdlen = (size_t)p[8] << 8 | p[9], o = first, min = rdlen;
 
 		for (unsigned k = 0; k < names && o < rdlen; k++) {
-			size_t len = zone_name_len(p + 10 + o, rdlen - o);
+			size_t len = zone_rdata_name_len(p + 10 + o, rdlen - o);
 
 			if (len == 0)
 				break;
@@ -732,26 +725,23 @@ static uint32_t zone_min_render(const struct rrset *s)
 	return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
 }
 
-/* Writes the RRsets of node idx. Returns 0, -ENOMEM or LV_EMALF. */
-static int zone_build_node(struct zone_builder *b, size_t idx,
-			   struct zone_scratch *sc, char *err, size_t errlen)
+int zone_sets_plan(struct zone_scratch *sc, const struct brec *head,
+		   size_t cnt, struct zone_plan *p)
 {
-	struct bnode *bn = &b->info[idx];
-	struct zone_node *n = bnode_at(b, idx);
-	size_t cnt = bn->nrec, uniq, nsets, nfirst = 0, wire = 0, j, k;
-	struct brec *r;
-	struct rrset *sets;
-	uint8_t *w;
+	size_t nfirst = 0, j, k;
+	const struct brec *r;
 
+	memset(p, 0, sizeof(*p));
 	if (cnt == 0)
 		return 0;
 	if (cnt > sc->cap) {
 		size_t ncap = cnt < 64 ? 64 : cnt;
 		struct brec **nr = realloc(sc->recs, ncap * sizeof(*nr));
-		void *nf = realloc(sc->first, ncap * sizeof(*sc->first));
+		void *nf;
 
 		if (nr)
 			sc->recs = nr;
+		nf = realloc(sc->first, ncap * sizeof(*sc->first));
 		if (nf)
 			sc->first = nf;
 		if (!nr || !nf)
@@ -760,8 +750,8 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 	}
 	/* File order (the list is newest first). */
 	j = cnt;
-	for (r = bn->head; r; r = r->next)
-		sc->recs[--j] = r;
+	for (r = head; r && j > 0; r = r->next)
+		sc->recs[--j] = (struct brec *)r;
 	/* The TTL of a set is the TTL of its first record in the file. */
 	for (j = 0; j < cnt; j++) {
 		for (k = 0; k < nfirst; k++)
@@ -785,47 +775,51 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 		qsort(sc->recs, cnt, sizeof(*sc->recs), zone_brec_qcmp);
 	}
 	/* Drop duplicates, count sets and wire bytes. */
-	uniq = 0;
-	nsets = 0;
 	for (j = 0; j < cnt; j++) {
-		if (uniq && zone_brec_cmp(sc->recs[uniq - 1], sc->recs[j]) == 0)
+		if (p->uniq && zone_brec_cmp(sc->recs[p->uniq - 1], sc->recs[j]) == 0)
 			continue;
-		if (!uniq || sc->recs[uniq - 1]->type != sc->recs[j]->type)
-			nsets++;
-		sc->recs[uniq++] = sc->recs[j];
-		wire += 10u + sc->recs[j]->rdlen;
+		if (!p->uniq || sc->recs[p->uniq - 1]->type != sc->recs[j]->type)
+			p->nsets++;
+		sc->recs[p->uniq++] = sc->recs[j];
+		p->wire += 10u + sc->recs[j]->rdlen;
 	}
-	sets = zone_pool_alloc(&b->pool, nsets * sizeof(*sets), 8);
-	w = zone_pool_alloc(&b->pool, wire, 1);
-	if (!sets || !w)
-		return -ENOMEM;
-	k = 0;
-	for (j = 0; j < uniq; ) {
+	p->nfirst = nfirst;
+	return 0;
+}
+
+int zone_sets_write(const struct zone_scratch *sc, const struct zone_plan *p,
+		    struct rrset *sets, uint8_t *w, const uint8_t *owner,
+		    char *err, size_t errlen)
+{
+	size_t j, k = 0;
+
+	for (j = 0; j < p->uniq; ) {
 		uint16_t type = sc->recs[j]->type;
 		uint32_t ttl = 0;
 		size_t e, f;
 		struct rrset *s = &sets[k++];
 
-		for (f = 0; f < nfirst; f++)
+		for (f = 0; f < p->nfirst; f++)
 			if (sc->first[f].type == type)
 				ttl = sc->first[f].ttl;
-		for (e = j; e < uniq && sc->recs[e]->type == type; e++)
+		for (e = j; e < p->uniq && sc->recs[e]->type == type; e++)
 			;
 		if (e - j > UINT16_MAX) {
 			char text[NAME_MAX_LEN * 4 + 1];
 
 			zone_err(err, errlen, "more than 65535 records of type "
 				 "%u at %s", type,
-				 name_to_text(n->name, text, sizeof(text)));
+				 name_to_text(owner, text, sizeof(text)));
 			return LV_EMALF;
 		}
 		s->type = type;
 		s->rr_count = (uint16_t)(e - j);
 		s->ttl = ttl;
 		s->wire = w;
-		s->targets = NULL;      /* zone_resolve_additional() */
+		s->targets = NULL;      /* zone_set_targets() */
 		for (; j < e; j++) {
-			r = sc->recs[j];
+			const struct brec *r = sc->recs[j];
+
 			zone_put16(w, type);
 			zone_put16(w + 2, DNS_CLASS_IN);
 			zone_put32(w + 4, ttl);
@@ -837,9 +831,35 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 		s->wire_len = (uint32_t)(w - s->wire);
 		s->min_len = zone_min_render(s);
 	}
-	n->rrsets = sets;
-	n->rrset_count = (uint16_t)nsets;
-	b->z->record_count += uniq;
+	return 0;
+}
+
+/* Writes the RRsets of node idx. Returns 0, -ENOMEM or LV_EMALF. */
+static int zone_build_node(struct zone_builder *b, size_t idx,
+			   struct zone_scratch *sc, char *err, size_t errlen)
+{
+	struct bnode *bn = &b->info[idx];
+	struct zone_node *n = bnode_at(b, idx);
+	struct zone_plan p;
+	struct rrset *sets;
+	uint8_t *w;
+	int rc;
+
+	if (bn->nrec == 0)
+		return 0;
+	rc = zone_sets_plan(sc, bn->head, bn->nrec, &p);
+	if (rc)
+		return rc;
+	sets = zone_pool_alloc(&b->fam->pool, p.nsets * sizeof(*sets), 8);
+	w = zone_pool_alloc(&b->fam->pool, p.wire, 1);
+	if (!sets || !w)
+		return -ENOMEM;
+	rc = zone_sets_write(sc, &p, sets, w, n->name, err, errlen);
+	if (rc)
+		return rc;
+	n->base.rrsets = sets;
+	n->base.rrset_count = (uint16_t)p.nsets;
+	b->final_records += p.uniq;
 	return 0;
 }
 
@@ -866,7 +886,7 @@ static int zone_addl_skip(uint16_t type)
  * last DNS_COMPRESS_DEPTH. Lowers s->min_len to match. */
 static void zone_min_hinted(struct rrset *s, const uint8_t *name, size_t max)
 {
-	size_t len = zone_name_len(name, max), min;
+	size_t len = zone_rdata_name_len(name, max), min;
 
 	if (len == 0 || s->min_len == UINT32_MAX)
 		return;
@@ -875,62 +895,127 @@ static void zone_min_hinted(struct rrset *s, const uint8_t *name, size_t max)
 		s->min_len -= (uint32_t)(min - 2);
 }
 
-/* Points each NS, MX, SRV and CNAME record at the node its target names, where
- * the zone has one (struct rrset targets), so answers look nothing up for
- * their additional records. One lookup per such record, once. Returns 0
- * or -ENOMEM. */
-static int zone_resolve_additional(struct zone_builder *b, struct zone *z)
+size_t zone_sets_target_slots(const struct rrset *sets, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (zone_addl_skip(sets[i].type) >= 0)
+			k += sets[i].rr_count;
+	return k;
+}
+
+/* The node for target lname (lowercase, len bytes) in version z: live,
+ * else GONE (made, with the GONE ancestors it needs, when the family
+ * has none), NULL outside the zone or out of memory (*oom set). */
+static const struct zone_node *zone_target_node(struct zone *z,
+						const uint8_t *lname,
+						size_t len, bool *oom)
+{
+	struct zone_family *fam = z->fam;
+	const struct zone_node *apex = z->apex, *n;
+	uint8_t offs[NAME_MAX_LABELS + 1];
+	int labels, at;
+
+	n = zone_find(z, lname, len);
+	if (n)
+		return n;
+	labels = zone_label_offsets(lname, offs);
+	if (labels <= apex->label_count ||
+	    len - offs[labels - apex->label_count] != apex->name_len ||
+	    memcmp(lname + offs[labels - apex->label_count], apex->name,
+		   apex->name_len) != 0)
+		return NULL;
+	/* the deepest ancestor the family has, then GONE nodes down */
+	for (at = 0; at < labels - apex->label_count; at++) {
+		const uint8_t *sfx = lname + offs[at];
+		size_t sl = len - offs[at];
+
+		n = zone_find(z, sfx, sl);
+		if (!n)
+			n = zone_nodeset_find(&fam->gone, sfx, sl);
+		if (n)
+			break;
+	}
+	if (!n)
+		n = apex;
+	while (at-- > 0) {
+		struct zone_node *m = zone_node_alloc(fam, lname + offs[at],
+						      len - offs[at], n);
+
+		if (!m || zone_nodeset_add(&fam->gone, m)) {
+			*oom = true;
+			return NULL;
+		}
+		m->base.flags = ZNODE_GONE;
+		n = m;
+	}
+	return n;
+}
+
+int zone_set_targets(struct zone *z, struct rrset *s,
+		     const struct zone_node **t)
 {
 	uint8_t lname[NAME_MAX_LEN + 1];
+	int skip = zone_addl_skip(s->type);
+	const uint8_t *p = s->wire;
+	bool any = false, oom = false;
 
-	for (size_t i = 0; i < b->count; i++) {
-		struct zone_node *n = bnode_at(b, i);
+	s->targets = NULL;
+	if (skip < 0)
+		return 0;
+	if (t)
+		memset(t, 0, s->rr_count * sizeof(*t));
+	for (uint16_t r = 0; r < s->rr_count; r++) {
+		size_t rdlen = (size_t)p[8] << 8 | p[9];
+		const struct zone_node *tn = NULL;
 
-		for (uint16_t k = 0; k < n->rrset_count; k++) {
-			struct rrset *s = (struct rrset *)&n->rrsets[k];
-			int skip = zone_addl_skip(s->type);
-			const struct zone_node **t = NULL;
-			const uint8_t *p = s->wire;
+		if (rdlen > (size_t)skip) {
+			size_t len = name_to_lower(lname, p + 10 + skip);
 
-			if (skip < 0)
-				continue;
-			for (uint16_t r = 0; r < s->rr_count; r++) {
-				size_t rdlen = (size_t)p[8] << 8 | p[9];
-				const struct zone_node *tn = NULL;
-
-				if (rdlen > (size_t)skip) {
-					size_t len = name_to_lower(lname,
-								   p + 10 + skip);
-					tn = zone_find(z, lname, len);
-				}
-				if (tn && !t) {
-					t = zone_pool_alloc(&b->pool,
-							    s->rr_count * sizeof(*t),
-							    8);
-					if (!t)
-						return -ENOMEM;
-					memset(t, 0, s->rr_count * sizeof(*t));
-				}
-				if (tn) {
-					t[r] = tn;
-					if (skip != 6)
-						zone_min_hinted(s, p + 10 + skip,
-								rdlen - (size_t)skip);
-				}
-				p += 10 + rdlen;
-			}
-			s->targets = (const struct zone_node *const *)t;
+			tn = zone_target_node(z, lname, len, &oom);
+			if (oom)
+				return -ENOMEM;
 		}
+		if (tn && !t) {
+			t = zone_pool_alloc(&z->fam->pool,
+					    s->rr_count * sizeof(*t), 8);
+			if (!t)
+				return -ENOMEM;
+			memset(t, 0, s->rr_count * sizeof(*t));
+		}
+		if (tn) {
+			t[r] = tn;
+			any = true;
+			if (skip != 6)
+				zone_min_hinted(s, p + 10 + skip,
+						rdlen - (size_t)skip);
+		}
+		p += 10 + rdlen;
 	}
+	if (any)
+		s->targets = (const struct zone_node *const *)t;
 	return 0;
+}
+
+uint32_t zone_soa_serial(const struct rrset *soa)
+{
+	/* SOA RDATA: mname, rname, then serial. */
+	const uint8_t *rd = soa->wire + 10;
+
+	rd += name_length(rd);
+	rd += name_length(rd);
+	return (uint32_t)rd[0] << 24 | (uint32_t)rd[1] << 16 |
+	       (uint32_t)rd[2] << 8 | rd[3];
 }
 
 int zone_builder_finish(struct zone_builder *b, struct zone **out,
 			char *err, size_t errlen)
 {
 	struct zone_scratch sc = { 0 };
-	struct zone *z = b->z;
+	struct zone *z = NULL;
 	char text[NAME_MAX_LEN * 4 + 1];
+	int max_labels = 0;
 	size_t i;
 	int rc;
 
@@ -949,31 +1034,32 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	}
 	for (i = 0; i < b->count; i++) {
 		struct zone_node *n = bnode_at(b, i);
+		struct znode_data *d = &n->base;
 		uint32_t has = b->info[i].has;
 
-		if (n->label_count > z->max_labels)
-			z->max_labels = n->label_count;
+		if (n->label_count > max_labels)
+			max_labels = n->label_count;
 		rc = zone_build_node(b, i, &sc, err, errlen);
 		if (rc) {
 			if (rc == -ENOMEM)
 				zone_err(err, errlen, "out of memory");
 			goto fail;
 		}
-		if (n->rrset_count == 0)
-			n->flags |= ZNODE_EMPTY;
+		if (d->rrset_count == 0)
+			d->flags |= ZNODE_EMPTY;
 		if (has & BHAS_CNAME)
-			n->flags |= ZNODE_CNAME;
+			d->flags |= ZNODE_CNAME;
 		if (has & BHAS_DNAME)
-			n->flags |= ZNODE_DNAME;
+			d->flags |= ZNODE_DNAME;
 		if ((has & BHAS_NS) && i != 0)
-			n->flags |= ZNODE_DELEGATION;
+			d->flags |= ZNODE_DELEGATION;
 		if (n->parent) {
-			uint16_t pf = n->parent->flags;
+			uint16_t pf = n->parent->base.flags;
 
 			if (pf & (ZNODE_DELEGATION | ZNODE_NONAUTH))
-				n->flags |= ZNODE_NONAUTH;
+				d->flags |= ZNODE_NONAUTH;
 			if (pf & (ZNODE_DNAME | ZNODE_UNDER_DNAME))
-				n->flags |= ZNODE_UNDER_DNAME;
+				d->flags |= ZNODE_UNDER_DNAME;
 		}
 	}
 	free(sc.recs);
@@ -981,36 +1067,44 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	sc.recs = NULL;
 	sc.first = NULL;
 
-	/* The build hash becomes the index: each slot's node index becomes
-	 * the node's address under the tag; positions do not move. */
-	for (i = 0; i <= b->hash_mask; i++) {
-		uint64_t s = b->hash[i];
-
-		if (s)
-			b->hash[i] = zone_tag((uint32_t)(s >> 32)) |
-				(uint64_t)(uintptr_t)b->nodes[(uint32_t)s - 1];
+	/* The first version: the build hash becomes the index pages. */
+	z = zone_version_new(b->fam, b->fam->next_gen);
+	if (z) {
+		b->fam->next_gen++;
+		b->fam->dnames = b->dnames;
+		b->fam = NULL;     /* z's now; freed with it */
 	}
-	z->index = b->hash;
-	z->index_mask = b->hash_mask;
-	b->hash = NULL;
-	z->apex = bnode_at(b, 0);
-	rc = zone_resolve_additional(b, z);
-	if (rc) {
+	if (!z || zone_index_rebuild(z, NULL, b->hash_mask + 1)) {
 		zone_err(err, errlen, "out of memory");
+		rc = -ENOMEM;
 		goto fail;
 	}
-	z->node_count = b->count;
-	z->soa = znode_rrset(z->apex, DNS_TYPE_SOA);
-	/* SOA RDATA: mname, rname, then serial. */
-	{
-		const uint8_t *rd = z->soa->wire + 10;
+	for (i = 0; i < b->count; i++) {
+		const struct zone_node *n = bnode_at(b, i);
 
-		rd += name_length(rd);
-		rd += name_length(rd);
-		z->serial = (uint32_t)rd[0] << 24 | (uint32_t)rd[1] << 16 |
-			    (uint32_t)rd[2] << 8 | rd[3];
+		zone_index_put(z, n, name_hash(n->name, n->name_len));
 	}
-	b->z = NULL;
+	free(b->hash);
+	b->hash = NULL;
+	z->apex = bnode_at(b, 0);
+	z->max_labels = max_labels;
+	z->node_count = b->count;
+	z->record_count = b->final_records;
+	/* Targets after the index: every name resolves. */
+	for (i = 0; i < b->count; i++) {
+		struct zone_node *n = bnode_at(b, i);
+
+		for (uint16_t k = 0; k < n->base.rrset_count; k++) {
+			rc = zone_set_targets(z, (struct rrset *)&n->base.rrsets[k],
+					      NULL);
+			if (rc) {
+				zone_err(err, errlen, "out of memory");
+				goto fail;
+			}
+		}
+	}
+	z->soa = zdata_rrset(&z->apex->base, DNS_TYPE_SOA);
+	z->serial = zone_soa_serial(z->soa);
 	zone_builder_free(b);
 	*out = z;
 	return 0;
@@ -1018,5 +1112,6 @@ fail:
 	free(sc.recs);
 	free(sc.first);
 	zone_builder_free(b);
+	zone_free(z);
 	return rc;
 }

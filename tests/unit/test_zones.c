@@ -26,6 +26,13 @@
 #include "zones/zone_builder.h"
 #include "unit.h"
 
+/* The newest data of a node's set (these tests change no zone). */
+static inline const struct rrset *test_rrset(const struct zone_node *n,
+					     uint16_t type)
+{
+	return zdata_rrset(znode_at(n, ZONE_GEN_NEWEST), type);
+}
+
 #define DATA TEST_DATA_DIR "/unit/"
 
 /* Text ("www.example.com", no escapes) to lowercase-as-given wire. */
@@ -156,29 +163,29 @@ static void test_load_structure(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mainz);
 	apex = zone_apex_node(mainz);
 	CU_ASSERT_EQUAL(memcmp(zone_apex(mainz), "\7example\3com", 13), 0);
-	CU_ASSERT_EQUAL(apex->flags, ZNODE_APEX);
+	CU_ASSERT_EQUAL(znode_at(apex, ZONE_GEN_NEWEST)->flags, ZNODE_APEX);
 	CU_ASSERT_PTR_NULL(apex->parent);
 	CU_ASSERT_EQUAL(apex->label_count, 2);
 	CU_ASSERT_EQUAL(zone_serial(mainz), 2024010101u);
-	CU_ASSERT_PTR_EQUAL(zone_soa(mainz), znode_rrset(apex, 6));
+	CU_ASSERT_PTR_EQUAL(zone_soa(mainz), test_rrset(apex, 6));
 	CU_ASSERT_EQUAL(zone_soa(mainz)->rr_count, 1);
-	CU_ASSERT_EQUAL(znode_rrset(apex, 2)->rr_count, 2);
+	CU_ASSERT_EQUAL(test_rrset(apex, 2)->rr_count, 2);
 	/* Sets sorted by type at the apex: NS(2), SOA(6). */
-	CU_ASSERT_EQUAL(apex->rrset_count, 2);
-	CU_ASSERT_EQUAL(apex->rrsets[0].type, 2);
-	CU_ASSERT_EQUAL(apex->rrsets[1].type, 6);
+	CU_ASSERT_EQUAL(znode_at(apex, ZONE_GEN_NEWEST)->rrset_count, 2);
+	CU_ASSERT_EQUAL(znode_at(apex, ZONE_GEN_NEWEST)->rrsets[0].type, 2);
+	CU_ASSERT_EQUAL(znode_at(apex, ZONE_GEN_NEWEST)->rrsets[1].type, 6);
 
 	/* Empty non-terminals between a.b.c and the apex. */
 	n = find(mainz, "a.b.c.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	CU_ASSERT_EQUAL(n->flags, 0);
+	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, 0);
 	p = find(mainz, "b.c.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_PTR_EQUAL(n->parent, p);
-	CU_ASSERT_EQUAL(p->flags, ZNODE_EMPTY);
-	CU_ASSERT_EQUAL(p->rrset_count, 0);
+	CU_ASSERT_EQUAL(znode_at(p, ZONE_GEN_NEWEST)->flags, ZNODE_EMPTY);
+	CU_ASSERT_EQUAL(znode_at(p, ZONE_GEN_NEWEST)->rrset_count, 0);
 	CU_ASSERT_PTR_EQUAL(p->parent, find(mainz, "c.example.com"));
-	CU_ASSERT_EQUAL(p->parent->flags, ZNODE_EMPTY);
+	CU_ASSERT_EQUAL(znode_at(p->parent, ZONE_GEN_NEWEST)->flags, ZNODE_EMPTY);
 	CU_ASSERT_PTR_EQUAL(p->parent->parent, apex);
 	CU_ASSERT_PTR_NULL(find(mainz, "nothere.example.com"));
 	CU_ASSERT_PTR_NULL(find(mainz, "example.org"));
@@ -186,42 +193,42 @@ static void test_load_structure(void)
 	/* Wildcards. */
 	n = find(mainz, "wild.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	CU_ASSERT_EQUAL(n->flags, ZNODE_EMPTY);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(n->wildcard_child);
-	CU_ASSERT_PTR_EQUAL(n->wildcard_child, find(mainz, "*.wild.example.com"));
-	CU_ASSERT_EQUAL(n->wildcard_child->flags, ZNODE_WILDCARD);
-	CU_ASSERT_EQUAL(n->wildcard_child->rrset_count, 2);
-	CU_ASSERT_PTR_NULL(apex->wildcard_child);
+	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, ZNODE_EMPTY);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(znode_at(n, ZONE_GEN_NEWEST)->wildcard_child);
+	CU_ASSERT_PTR_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->wildcard_child, find(mainz, "*.wild.example.com"));
+	CU_ASSERT_EQUAL(znode_at(znode_at(n, ZONE_GEN_NEWEST)->wildcard_child, ZONE_GEN_NEWEST)->flags, ZNODE_WILDCARD);
+	CU_ASSERT_EQUAL(znode_at(znode_at(n, ZONE_GEN_NEWEST)->wildcard_child, ZONE_GEN_NEWEST)->rrset_count, 2);
+	CU_ASSERT_PTR_NULL(znode_at(apex, ZONE_GEN_NEWEST)->wildcard_child);
 
 	/* Delegations and what lies under them. */
 	n = find(mainz, "sub.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	CU_ASSERT_EQUAL(n->flags, ZNODE_DELEGATION);
-	CU_ASSERT_PTR_EQUAL(znode_cut(n), n);
+	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, ZNODE_DELEGATION);
+	CU_ASSERT_PTR_EQUAL(znode_cut(n, ZONE_GEN_NEWEST), n);
 	p = find(mainz, "ns.sub.example.com");
-	CU_ASSERT_EQUAL(p->flags, ZNODE_NONAUTH);
-	CU_ASSERT_PTR_EQUAL(znode_cut(p), n);
+	CU_ASSERT_EQUAL(znode_at(p, ZONE_GEN_NEWEST)->flags, ZNODE_NONAUTH);
+	CU_ASSERT_PTR_EQUAL(znode_cut(p, ZONE_GEN_NEWEST), n);
 	p = find(mainz, "deep.ns.sub.example.com");
-	CU_ASSERT_EQUAL(p->flags, ZNODE_NONAUTH);
-	CU_ASSERT_PTR_EQUAL(znode_cut(p), n);
+	CU_ASSERT_EQUAL(znode_at(p, ZONE_GEN_NEWEST)->flags, ZNODE_NONAUTH);
+	CU_ASSERT_PTR_EQUAL(znode_cut(p, ZONE_GEN_NEWEST), n);
 	p = find(mainz, "in.sub.example.com");
-	CU_ASSERT_EQUAL(p->flags, ZNODE_DELEGATION | ZNODE_NONAUTH);
-	CU_ASSERT_PTR_EQUAL(znode_cut(p), n);
-	CU_ASSERT_PTR_NULL(znode_cut(find(mainz, "www.example.com")));
-	CU_ASSERT_PTR_NULL(znode_cut(apex));
+	CU_ASSERT_EQUAL(znode_at(p, ZONE_GEN_NEWEST)->flags, ZNODE_DELEGATION | ZNODE_NONAUTH);
+	CU_ASSERT_PTR_EQUAL(znode_cut(p, ZONE_GEN_NEWEST), n);
+	CU_ASSERT_PTR_NULL(znode_cut(find(mainz, "www.example.com"), ZONE_GEN_NEWEST));
+	CU_ASSERT_PTR_NULL(znode_cut(apex, ZONE_GEN_NEWEST));
 
 	/* CNAME with RRSIG and NSEC beside it; a DNAME (nothing below it:
 	 * see test_bug_dname_occluded). */
 	n = find(mainz, "cname.example.com");
-	CU_ASSERT_EQUAL(n->flags, ZNODE_CNAME);
-	CU_ASSERT_EQUAL(n->rrset_count, 3);
-	CU_ASSERT_EQUAL(znode_rrset(n, 5)->rr_count, 1);
-	CU_ASSERT_PTR_NOT_NULL(znode_rrset(n, 46));
-	CU_ASSERT_PTR_NOT_NULL(znode_rrset(n, 47));
-	CU_ASSERT_PTR_NULL(znode_rrset(n, 1));
+	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, ZNODE_CNAME);
+	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->rrset_count, 3);
+	CU_ASSERT_EQUAL(test_rrset(n, 5)->rr_count, 1);
+	CU_ASSERT_PTR_NOT_NULL(test_rrset(n, 46));
+	CU_ASSERT_PTR_NOT_NULL(test_rrset(n, 47));
+	CU_ASSERT_PTR_NULL(test_rrset(n, 1));
 	n = find(mainz, "dn.example.com");
-	CU_ASSERT_EQUAL(n->flags, ZNODE_DNAME);
-	CU_ASSERT_PTR_NULL(znode_cut(n));
+	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, ZNODE_DNAME);
+	CU_ASSERT_PTR_NULL(znode_cut(n, ZONE_GEN_NEWEST));
 
 	/* Node and record counts: apex, ns1, www, mail, txt, unk, c, b.c,
 	 * a.b.c, wild, *.wild, sub, ns.sub, deep.ns.sub, in.sub, cname, dn,
@@ -282,7 +289,7 @@ static void test_rrset_wire(void)
 	 * the TTL of the first record in the file (300). */
 	n = find(mainz, "www.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	s = znode_rrset(n, 1);
+	s = test_rrset(n, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(s->rr_count, 2);
 	CU_ASSERT_EQUAL(s->ttl, 300);
@@ -295,7 +302,7 @@ static void test_rrset_wire(void)
 		0, 15, 0, 1, 0, 0, 0x0e, 0x10, 0, 18, 0, 10,
 		2, 'm', 'x', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
 		3, 'n', 'e', 't', 0 };
-	check_wire(znode_rrset(find(mainz, "mail.example.com"), 15), mx,
+	check_wire(test_rrset(find(mainz, "mail.example.com"), 15), mx,
 		   sizeof(mx));
 
 	/* Multi-line MX with a relative exchange. */
@@ -303,23 +310,23 @@ static void test_rrset_wire(void)
 		0, 15, 0, 1, 0, 0, 0x0e, 0x10, 0, 19, 0, 20,
 		3, 'm', 'x', '2', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
 		3, 'c', 'o', 'm', 0 };
-	check_wire(znode_rrset(find(mainz, "multi.example.com"), 15), mx2,
+	check_wire(test_rrset(find(mainz, "multi.example.com"), 15), mx2,
 		   sizeof(mx2));
 
 	static const uint8_t txt[] = {
 		0, 16, 0, 1, 0, 0, 0x0e, 0x10, 0, 14,
 		11, 'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd',
 		1, 'x' };
-	check_wire(znode_rrset(find(mainz, "txt.example.com"), 16), txt,
+	check_wire(test_rrset(find(mainz, "txt.example.com"), 16), txt,
 		   sizeof(txt));
 
 	static const uint8_t unk[] = {
 		0xff, 0xfe, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 0x0a, 0, 0, 1 };
-	check_wire(znode_rrset(find(mainz, "unk.example.com"), 65534), unk,
+	check_wire(test_rrset(find(mainz, "unk.example.com"), 65534), unk,
 		   sizeof(unk));
 
 	/* NS at the apex: relative name made absolute. */
-	s = znode_rrset(zone_apex_node(mainz), 2);
+	s = test_rrset(zone_apex_node(mainz), 2);
 	CU_ASSERT_EQUAL(s->ttl, 3600);
 	CU_ASSERT_EQUAL(s->wire[8], 0);
 }
@@ -333,7 +340,7 @@ static void test_include_origin_ttl(void)
 	/* $INCLUDE sub/inc.zone inc: origin inc.example.com, $TTL 120 there. */
 	n = find(mainz, "host.inc.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	s = znode_rrset(n, 1);
+	s = test_rrset(n, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(s->ttl, 120);
 	static const uint8_t a[] = {
@@ -341,16 +348,16 @@ static void test_include_origin_ttl(void)
 	check_wire(s, a, sizeof(a));
 	n = find(mainz, "inc.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	CU_ASSERT_PTR_NOT_NULL(znode_rrset(n, 16));
-	CU_ASSERT_EQUAL(n->flags, 0);
+	CU_ASSERT_PTR_NOT_NULL(test_rrset(n, 16));
+	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, 0);
 	/* Back in main.zone the origin and $TTL are the including file's. */
 	n = find(mainz, "after.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	CU_ASSERT_EQUAL(znode_rrset(n, 1)->ttl, 3600);
+	CU_ASSERT_EQUAL(test_rrset(n, 1)->ttl, 3600);
 	CU_ASSERT_PTR_NULL(find(mainz, "after.inc.example.com"));
 	/* A relative $ORIGIN is appended to the current origin. */
 	CU_ASSERT_PTR_NOT_NULL(find(mainz, "r1.rel.example.com"));
-	CU_ASSERT_EQUAL(find(mainz, "rel.example.com")->flags, ZNODE_EMPTY);
+	CU_ASSERT_EQUAL(znode_at(find(mainz, "rel.example.com"), ZONE_GEN_NEWEST)->flags, ZNODE_EMPTY);
 	CU_ASSERT_PTR_NULL(find(mainz, "r1.rel"));
 	CU_ASSERT_PTR_NOT_NULL(find(mainz, "r2.example.com"));
 }
@@ -437,14 +444,14 @@ static void test_bug_null_empty_rdata(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
 	n = find(z, "n.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	check_wire(znode_rrset(n, DNS_TYPE_NULL), empty_null,
+	check_wire(test_rrset(n, DNS_TYPE_NULL), empty_null,
 		   sizeof(empty_null));
 	n = find(z, "n2.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	check_wire(znode_rrset(n, DNS_TYPE_NULL), empty_null,
+	check_wire(test_rrset(n, DNS_TYPE_NULL), empty_null,
 		   sizeof(empty_null));
 	/* The empty record sorts first, beside a non-empty one. */
-	s = znode_rrset(find(z, "n3.example.com"), DNS_TYPE_NULL);
+	s = test_rrset(find(z, "n3.example.com"), DNS_TYPE_NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(s->rr_count, 2);
 	CU_ASSERT_EQUAL(s->wire_len, 10 + 12);
@@ -458,9 +465,9 @@ static void test_bug_null_empty_rdata(void)
 		snprintf(name, sizeof(name), "%s.example.com", *o);
 		n = find(z, name);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-		CU_ASSERT_EQUAL(n->rrset_count, 1);
-		CU_ASSERT_EQUAL(n->rrsets[0].rr_count, 1);
-		CU_ASSERT_EQUAL(n->rrsets[0].wire_len, 10);
+		CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->rrset_count, 1);
+		CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->rrsets[0].rr_count, 1);
+		CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->rrsets[0].wire_len, 10);
 	}
 	CU_ASSERT_EQUAL(zone_record_count(z), 3 + 7);
 	zone_free(z);
@@ -536,8 +543,8 @@ static void test_bug_dname_occluded(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
 	n = find(z, "d.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	CU_ASSERT_EQUAL(n->flags, ZNODE_DNAME);
-	CU_ASSERT_EQUAL(znode_rrset(n, DNS_TYPE_DNAME)->rr_count, 1);
+	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, ZNODE_DNAME);
+	CU_ASSERT_EQUAL(test_rrset(n, DNS_TYPE_DNAME)->rr_count, 1);
 	CU_ASSERT_EQUAL(zone_record_count(z), 3 + 3);
 	zone_free(z);
 
@@ -594,8 +601,8 @@ static void test_bug_dname_occluded(void)
 		CU_ASSERT_PTR_NULL(find(z, "h3.test"));
 		n = find(z, "h1.test");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-		CU_ASSERT_EQUAL(n->flags, ZNODE_UNDER_DNAME);
-		CU_ASSERT_EQUAL(n->rrset_count, 2);
+		CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, ZNODE_UNDER_DNAME);
+		CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->rrset_count, 2);
 		zone_free(z);
 	}
 }
@@ -789,11 +796,11 @@ static void same_zone(const struct zone *a, const struct zone *b,
 			fprintf(stderr, "\nmissing %s\n", g->names[i]);
 			continue;
 		}
-		CU_ASSERT_EQUAL(x->flags, y->flags);
-		CU_ASSERT_EQUAL_FATAL(x->rrset_count, y->rrset_count);
-		for (uint16_t k = 0; k < x->rrset_count; k++) {
-			const struct rrset *p = &x->rrsets[k];
-			const struct rrset *q = &y->rrsets[k];
+		CU_ASSERT_EQUAL(znode_at(x, ZONE_GEN_NEWEST)->flags, znode_at(y, ZONE_GEN_NEWEST)->flags);
+		CU_ASSERT_EQUAL_FATAL(znode_at(x, ZONE_GEN_NEWEST)->rrset_count, znode_at(y, ZONE_GEN_NEWEST)->rrset_count);
+		for (uint16_t k = 0; k < znode_at(x, ZONE_GEN_NEWEST)->rrset_count; k++) {
+			const struct rrset *p = &znode_at(x, ZONE_GEN_NEWEST)->rrsets[k];
+			const struct rrset *q = &znode_at(y, ZONE_GEN_NEWEST)->rrsets[k];
 
 			CU_ASSERT_EQUAL(p->type, q->type);
 			CU_ASSERT_EQUAL(p->ttl, q->ttl);
@@ -864,7 +871,7 @@ static void test_split_load(void)
 	CU_ASSERT_PTR_NOT_NULL(find(one, "h2520.r2471.z2421.example.com"));
 	n = find(one, "h2994.example.com");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-	CU_ASSERT_EQUAL(znode_rrset(n, 28)->ttl, 100 + 2960);
+	CU_ASSERT_EQUAL(test_rrset(n, 28)->ttl, 100 + 2960);
 	for (int parts = 2; parts <= 8; parts++) {
 		zload_set_split(4096, parts);
 		many = load_ok("example.com", g.path);
@@ -1032,7 +1039,7 @@ static void test_builder_direct(void)
 		const struct rrset *s;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-		s = znode_rrset(n, 1);
+		s = test_rrset(n, 1);
 		CU_ASSERT_EQUAL(s->rr_count, 2);
 		CU_ASSERT_EQUAL(s->ttl, 60);
 		CU_ASSERT_EQUAL(s->wire[7], 60);

@@ -410,10 +410,9 @@ static int owner_apply(struct zone_update *u, struct uowner *o, char *err,
 		adds = a;
 	}
 	o->adds = NULL;
-	for (struct brec *a = adds, *nx; a; a = nx) {
+	for (struct brec *a = adds; a; a = a->next) {
 		const struct brec *f = adds;
 
-		nx = a->next;
 		while (f != a && f->type != a->type)
 			f = f->next;
 		if (f == a) /* the first of its type: the set takes its TTL */
@@ -421,6 +420,9 @@ static int owner_apply(struct zone_update *u, struct uowner *o, char *err,
 				if (r->type == a->type)
 					r->ttl = a->ttl;
 		a->ttl = f->ttl;
+	}
+	for (struct brec *a = adds, *nx; a; a = nx) {
+		nx = a->next;
 		a->next = o->result;
 		o->result = a;
 		o->nresult++;

@@ -1065,7 +1065,8 @@ static int update_apply(struct zone_update *u, char *err, size_t errlen)
 
 	u->max_labels = u->z->max_labels;
 	/* shallowest first: made live; then deepest first: gone */
-	qsort(u->own, u->nown, sizeof(*u->own), cmp_owner_up);
+	if (u->nown > 1)
+		qsort(u->own, u->nown, sizeof(*u->own), cmp_owner_up);
 	for (i = 0; i < u->nown; i++) {
 		struct uowner *o = u->own[i];
 

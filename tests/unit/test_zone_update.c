@@ -194,8 +194,11 @@ static int same_answers(struct zone *z, struct zone *want, const char *a,
 
 	n = owners(b, names, 200, n);
 	for (int i = 0, m = n; i < m && n < 390; i++) {
-		snprintf(names[n++], 300, "zz.%.250s", names[i]);
-		snprintf(names[n++], 300, "x.y.%.250s", names[i]);
+		char base[300];
+
+		memcpy(base, names[i], sizeof(base));
+		snprintf(names[n++], 300, "zz.%.250s", base);
+		snprintf(names[n++], 300, "x.y.%.250s", base);
 	}
 	snprintf(names[n++], 300, "nothere.example.com.");
 	for (int i = 0; i < n; i++) {

@@ -77,7 +77,10 @@ enum znode_flags {
 struct znode_data {
 	uint16_t flags;            /* enum znode_flags */
 	uint16_t rrset_count;
-	uint32_t gen;              /* the version that wrote it (slots) */
+	/* In a slot: the version that wrote it. In a node's base: the
+	 * writer's count of its children that are not GONE (zone_update.c);
+	 * no reader looks at either. */
+	uint32_t gen;
 	const struct rrset *rrsets;/* rrset_count sets, sorted by type */
 	const struct zone_node *wildcard_child; /* the "*" child, or NULL */
 };
@@ -96,15 +99,16 @@ struct znode_slot {
  * (zone_gen()): a version shares every node with the next and the two
  * are served at once during a change. */
 struct zone_node {
-	const uint8_t *name;       /* lowercase wire form, in the zone arena */
-	uint8_t name_len;          /* wire length of name */
-	uint8_t label_count;       /* labels of name, root not counted */
-	uint16_t wflags;           /* the writer's (zone_update.c) */
-	uint32_t children;         /* the writer's: children not GONE */
 	const struct zone_node *parent;         /* NULL at the apex */
 	const struct znode_slot *newer;         /* see above; atomic */
 	struct znode_data base;
+	uint8_t name_len;          /* wire length of name */
+	uint8_t label_count;       /* labels of name, root not counted */
+	uint8_t name[];            /* lowercase wire form, right behind */
 };
+
+/* The bytes a node of a name of len bytes takes (its name included). */
+#define ZNODE_SIZE(len) (offsetof(struct zone_node, name) + (len))
 
 /* A generation above every version: the newest data of each node. For
  * the writer and for tests of a zone nobody changes; the query path

@@ -186,17 +186,14 @@ struct zone_node *zone_node_alloc(struct zone_family *fam,
 				  const struct zone_node *parent)
 {
 	/* The name right behind its node: one cache line or two per hit. */
-	struct zone_node *n = zone_pool_alloc(&fam->pool, sizeof(*n) + len, 8);
-	uint8_t *name;
+	struct zone_node *n = zone_pool_alloc(&fam->pool, ZNODE_SIZE(len), 8);
 
 	if (!n)
 		return NULL;
 	if ((uint64_t)(uintptr_t)n >> ZONE_PTR_BITS)
 		return NULL; /* cannot be tagged (see ZONE_PTR_BITS) */
-	memset(n, 0, sizeof(*n));
-	name = (uint8_t *)(n + 1);
-	memcpy(name, lname, len);
-	n->name = name;
+	memset(n, 0, offsetof(struct zone_node, name));
+	memcpy(n->name, lname, len);
 	n->name_len = (uint8_t)len;
 	n->label_count = (uint8_t)name_label_count(lname);
 	n->parent = parent;
@@ -240,7 +237,7 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 	if (parent >= 0) {
 		struct zone_node *p = bnode_at(b, (size_t)parent);
 
-		p->children++;
+		p->base.gen++;   /* its live children */
 		if (n->base.flags & ZNODE_WILDCARD)
 			p->base.wildcard_child = n;
 	} else {

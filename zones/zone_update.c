@@ -575,7 +575,7 @@ static int owner_check_dname(struct zone_update *u, const struct uowner *o,
 		struct below_ctx bc = { u, o, NULL };
 		const struct uowner *ob = NULL;
 
-		if (o->live_before && o->node->children)
+		if (o->live_before && o->node->base.gen)
 			zone_index_foreach(u->base, below_one, &bc);
 		for (size_t i = 0; i < u->nown && !bc.found && !ob; i++) {
 			const struct uowner *x = u->own[i];
@@ -738,7 +738,7 @@ static struct zone_node *make_live(struct zone_update *u, const uint8_t *lname,
 		}
 		if (index_insert(u, n))
 			return NULL;
-		parent->children++;
+		parent->base.gen++;
 		if (n->label_count > u->max_labels)
 			u->max_labels = n->label_count;
 		d = dirty_get(u, n);
@@ -778,7 +778,7 @@ static int make_gone(struct zone_update *u, struct zone_node *n)
 		d->flags = ZNODE_GONE;
 		d->wc_set = true;
 		d->wc = NULL;
-		p->children--;
+		p->base.gen--;
 		if (n->name[0] == 1 && n->name[1] == '*') {
 			struct udirty *pd = dirty_get(u, p);
 
@@ -788,7 +788,7 @@ static int make_gone(struct zone_update *u, struct zone_node *n)
 			pd->wc = NULL;
 		}
 		po = owner_find(u, p->name, p->name_len);
-		if (p->children || (po && po->nresult) ||
+		if (p->base.gen || (po && po->nresult) ||
 		    (!po && znode_at(p, u->base->gen)->rrset_count))
 			break;
 		if (po && po->live_before)
@@ -1009,6 +1009,7 @@ static int dirty_write(struct zone_update *u, struct udirty *d,
 		nd.rrset_count = (uint16_t)p.nsets;
 	}
 	if (d->fresh) {
+		nd.gen = n->base.gen;   /* the base keeps its children count */
 		n->base = nd;
 		return 0;
 	}
@@ -1079,7 +1080,7 @@ static int update_apply(struct zone_update *u, char *err, size_t errlen)
 	for (i = u->nown; i-- > 0;) {
 		struct uowner *o = u->own[i];
 
-		if (!o->nresult && o->live_before && !o->node->children &&
+		if (!o->nresult && o->live_before && !o->node->base.gen &&
 		    !(znode_at(o->node, u->base->gen)->flags & ZNODE_APEX)) {
 			rc = make_gone(u, o->node);
 			if (rc)

@@ -812,47 +812,66 @@ static void same_zone(const struct zone *a, const struct zone *b,
 	}
 }
 
+/* A node of its own malloc'd block, exactly as long as its name: a read
+ * past the name is past the block (AddressSanitizer). */
+static struct zone_node *test_node(const uint8_t *name, size_t len,
+				   int labels)
+{
+	struct zone_node *n = malloc(ZNODE_SIZE(len));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	memset(n, 0, offsetof(struct zone_node, name));
+	memcpy(n->name, name, len);
+	n->name_len = (uint8_t)len;
+	n->label_count = (uint8_t)labels;
+	return n;
+}
+
 /* Found in review of issue 11's engine: the cut test behind glue
  * (server/answer.c) took n's name length minus anc's without checking
  * that n's is longer, when n has more labels but fewer bytes (a.b under a
  * 31-octet cut label): it read up to 28 bytes before n's name and, when
- * they matched, walked on far past it. Here n's name lies inside anc's
- * bytes exactly where that read matches, so the unfixed test walks off
- * the buffer (AddressSanitizer, or a crash) instead of saying no. */
+ * they matched, walked on far past it. Here the 28 bytes before n's name
+ * (its node's header, then name_len 9 and label_count 3) spell anc's first
+ * 28, so the unfixed test matches and walks off the node (AddressSanitizer,
+ * or a crash) instead of saying no. */
 static void test_bug_within_shorter_name(void)
 {
-	/* anc: a 31-octet label ending in "\001x\001y", then cut.:
-	 * its last 9 bytes spell x.y.cut. */
-	static const char label[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaa\001x\001y";
-	uint8_t *buf = malloc(37);
-	struct zone_node anc = { 0 }, n = { 0 }, top = { 0 };
+	/* anc: a 31-octet label ending in "\011\003\001x\001y", then
+	 * cut.: its last 9 bytes spell x.y.cut., the 2 before them n's
+	 * name_len and label_count. */
+	static const char label[] = "aaaaaaaaaaaaaaaaaaaaaaaaa\011\003\001x\001y";
+	uint8_t buf[37];
+	struct zone_node *anc, *n, *top, *mid, *tail;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	buf[0] = 31;
 	memcpy(buf + 1, label, 31);
 	memcpy(buf + 32, "\003cut", 5);    /* 3 c u t 0 */
-	anc.name = buf;
-	anc.name_len = 37;
-	anc.label_count = 2;
-	n.name = buf + 28;              /* 1 x 1 y 3 c u t 0 */
-	n.name_len = 9;
-	n.label_count = 3;
-	CU_ASSERT_FALSE(zone_node_within(&n, &anc));
-	CU_ASSERT_TRUE(zone_node_within(&anc, &anc));
-	top.name = buf + 32;            /* cut. */
-	top.name_len = 5;
-	top.label_count = 1;
-	CU_ASSERT_TRUE(zone_node_within(&anc, &top));
-	CU_ASSERT_TRUE(zone_node_within(&n, &top));
-	CU_ASSERT_FALSE(zone_node_within(&top, &anc));
+	anc = test_node(buf, 37, 2);
+	n = test_node(buf + 28, 9, 3);    /* 1 x 1 y 3 c u t 0 */
+	/* the header before n's name as anc's bytes before x.y.cut. */
+	CU_ASSERT_FATAL(offsetof(struct zone_node, name) >= 28 &&
+			offsetof(struct zone_node, label_count) + 1 ==
+			offsetof(struct zone_node, name) &&
+			offsetof(struct zone_node, name_len) + 2 ==
+			offsetof(struct zone_node, name));
+	memcpy(n->name - 28, buf, 26);
+	CU_ASSERT_FALSE(zone_node_within(n, anc));
+	CU_ASSERT_TRUE(zone_node_within(anc, anc));
+	top = test_node(buf + 32, 5, 1);  /* cut. */
+	CU_ASSERT_TRUE(zone_node_within(anc, top));
+	CU_ASSERT_TRUE(zone_node_within(n, top));
+	CU_ASSERT_FALSE(zone_node_within(top, anc));
 	/* n's last 6 bytes ("y" 3 c u t 0) start on no label boundary */
-	struct zone_node mid = { .name = buf + 30, .name_len = 7,
-				 .label_count = 2 };
-	struct zone_node tail = { .name = buf + 31, .name_len = 6,
-				  .label_count = 1 };
-	CU_ASSERT_FALSE(zone_node_within(&n, &tail));
-	CU_ASSERT_TRUE(zone_node_within(&mid, &top));
-	free(buf);
+	mid = test_node(buf + 30, 7, 2);
+	tail = test_node(buf + 31, 6, 1);
+	CU_ASSERT_FALSE(zone_node_within(n, tail));
+	CU_ASSERT_TRUE(zone_node_within(mid, top));
+	free(anc);
+	free(n);
+	free(top);
+	free(mid);
+	free(tail);
 }
 
 static void test_split_load(void)

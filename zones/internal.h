@@ -128,6 +128,11 @@ static inline struct zone_page *zone_page_of(uint64_t *slots)
 					    offsetof(struct zone_page, slot));
 }
 
+/* A new index page of `slots` zeroed slots, one reference; NULL when out
+ * of memory. Dropping the last reference frees it. */
+uint64_t *zone_page_new(uint32_t slots);
+void zone_page_unref(uint64_t *slots);
+
 /* A new version's struct zone in fam with gen, on the live list; refs 1.
  * NULL when out of memory. */
 struct zone *zone_version_new(struct zone_family *fam, uint32_t gen);

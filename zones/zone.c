@@ -37,7 +37,7 @@ void zone_unref(struct zone *z)
 		zone_free(z);
 }
 
-static void zone_page_unref(uint64_t *slots)
+void zone_page_unref(uint64_t *slots)
 {
 	struct zone_page *pg;
 
@@ -189,7 +189,7 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 
 /* --- the writer's side of the index --- */
 
-static uint64_t *zone_page_new(uint32_t slots)
+uint64_t *zone_page_new(uint32_t slots)
 {
 	struct zone_page *pg = calloc(1, sizeof(*pg) + slots * sizeof(uint64_t));
 

@@ -105,8 +105,12 @@ struct zone_builder {
 	struct zone_node **nodes;   /* node index -> node (in the zone arena) */
 	struct bnode *info;
 	size_t count, cap;
-	uint64_t *hash;             /* becomes zone->index, see there */
-	uint32_t hash_mask;
+	/* The build hash, in the index's pages (internal.h) so that it
+	 * becomes the index in place: slot = hash << 32 | node index + 1
+	 * while building, rewritten to the index's form by finish. */
+	uint64_t **hpages;
+	uint32_t hash_mask, hpage_mask;
+	uint8_t hpage_shift;
 	int64_t last;               /* node of the previous record */
 	size_t dnames;              /* nodes holding a DNAME */
 	uint8_t origin[NAME_MAX_LEN];
@@ -134,13 +138,57 @@ void zone_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* --- build hash --- */
 
+/* The build hash's slot i, and the next one of its probe (within its
+ * page, as zone_find() probes). */
+static inline uint64_t *zone_bslot(const struct zone_builder *b, uint32_t i)
+{
+	return &b->hpages[i >> b->hpage_shift][i & b->hpage_mask];
+}
+
+static inline uint32_t zone_bnext(uint32_t pmask, uint32_t i)
+{
+	return (i & ~pmask) | ((i + 1) & pmask);
+}
+
+static void zone_bpages_free(uint64_t **pages, uint32_t npages)
+{
+	for (uint32_t k = 0; pages && k < npages; k++)
+		zone_page_unref(pages[k]);
+	free(pages);
+}
+
+/* Pages for `slots` slots (a power of two): at most 2^ZONE_PAGE_BITS a
+ * page. NULL when out of memory. */
+static uint64_t **zone_bpages_new(uint32_t slots, uint32_t *pmask,
+				  uint8_t *shift)
+{
+	uint32_t per = slots < (1u << ZONE_PAGE_BITS) ? slots :
+		       (1u << ZONE_PAGE_BITS);
+	uint32_t npages = slots / per;
+	uint64_t **pages = calloc(npages, sizeof(*pages));
+
+	if (!pages)
+		return NULL;
+	for (uint32_t k = 0; k < npages; k++) {
+		pages[k] = zone_page_new(per);
+		if (!pages[k]) {
+			zone_bpages_free(pages, k);
+			return NULL;
+		}
+	}
+	*pmask = per - 1;
+	for (*shift = 0; (1u << *shift) < per; (*shift)++)
+		;
+	return pages;
+}
+
 static int64_t zone_bfind(struct zone_builder *b, const uint8_t *lname,
 			  size_t len, uint32_t h)
 {
 	uint32_t i = h & b->hash_mask;
 
 	for (;;) {
-		uint64_t s = b->hash[i];
+		uint64_t s = *zone_bslot(b, i);
 		struct zone_node *n;
 		uint32_t idx = (uint32_t)s - 1;
 
@@ -152,32 +200,39 @@ static int64_t zone_bfind(struct zone_builder *b, const uint8_t *lname,
 			    memcmp(n->name, lname, len) == 0)
 				return idx;
 		}
-		i = (i + 1) & b->hash_mask;
+		i = zone_bnext(b->hpage_mask, i);
 	}
+}
+
+static void zone_bput(struct zone_builder *b, uint64_t s)
+{
+	uint32_t i = (uint32_t)(s >> 32) & b->hash_mask;
+
+	while (*zone_bslot(b, i))
+		i = zone_bnext(b->hpage_mask, i);
+	*zone_bslot(b, i) = s;
+	zone_page_of(b->hpages[i >> b->hpage_shift])->used++;
 }
 
 static int zone_bhash_grow(struct zone_builder *b)
 {
+	struct zone_builder old = *b;
 	uint32_t nmask = b->hash_mask * 2 + 1;
-	uint64_t *nh = calloc((size_t)nmask + 1, sizeof(*nh));
 
-	if (!nh)
+	b->hpages = zone_bpages_new(nmask + 1, &b->hpage_mask,
+				    &b->hpage_shift);
+	if (!b->hpages) {
+		*b = old;
 		return -ENOMEM;
-	/* Slots are written at random: map the pages in at once. */
-	arena_prefault(nh, ((size_t)nmask + 1) * sizeof(*nh));
-	for (size_t k = 0; k <= b->hash_mask; k++) {
-		uint64_t s = b->hash[k];
-		uint32_t i = (uint32_t)(s >> 32) & nmask;
-
-		if (!s)
-			continue;
-		while (nh[i])
-			i = (i + 1) & nmask;
-		nh[i] = s;
 	}
-	free(b->hash);
-	b->hash = nh;
 	b->hash_mask = nmask;
+	for (uint32_t k = 0; k <= old.hash_mask; k++) {
+		uint64_t s = *zone_bslot(&old, k);
+
+		if (s)
+			zone_bput(b, s);
+	}
+	zone_bpages_free(old.hpages, (old.hash_mask >> old.hpage_shift) + 1);
 	return 0;
 }
 
@@ -207,7 +262,6 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 {
 	struct zone_node *n;
 	size_t idx = b->count;
-	uint32_t i;
 
 	if (idx >= UINT32_MAX - 1)
 		return -ENOMEM;
@@ -248,10 +302,7 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 		b->info[parent].has |= BHAS_BELOW;
 	b->count++;
 
-	i = h & b->hash_mask;
-	while (b->hash[i])
-		i = (i + 1) & b->hash_mask;
-	b->hash[i] = (uint64_t)h << 32 | ((uint32_t)idx + 1);
+	zone_bput(b, (uint64_t)h << 32 | ((uint32_t)idx + 1));
 	return (int64_t)idx;
 }
 
@@ -327,15 +378,16 @@ struct zone_builder *zone_builder_new(const uint8_t *origin)
 	b->origin_labels = name_label_count(b->origin);
 	b->hash_mask = 1023;
 	b->last = -1;
-	b->hash = calloc((size_t)b->hash_mask + 1, sizeof(*b->hash));
-	if (!b->hash)
+	b->hpages = zone_bpages_new(b->hash_mask + 1, &b->hpage_mask,
+				    &b->hpage_shift);
+	if (!b->hpages)
 		goto fail_arena;
 	if (zone_bnode_new(b, b->origin, b->origin_len,
 			   name_hash(b->origin, b->origin_len), -1) < 0)
 		goto fail_all;
 	return b;
 fail_all:
-	free(b->hash);
+	zone_bpages_free(b->hpages, (b->hash_mask >> b->hpage_shift) + 1);
 	free(b->nodes);
 	free(b->info);
 fail_arena:
@@ -351,7 +403,9 @@ void zone_builder_free(struct zone_builder *b)
 {
 	if (!b)
 		return;
-	free(b->hash);
+	if (b->hpages)
+		zone_bpages_free(b->hpages,
+				 (b->hash_mask >> b->hpage_shift) + 1);
 	free(b->nodes);
 	free(b->info);
 	arena_destroy(b->tmp);
@@ -625,7 +679,7 @@ void zone_builder_prefetch(const struct zone_builder *b, const uint8_t *owner)
 	uint8_t lname[NAME_MAX_LEN];
 	size_t len = name_to_lower(lname, owner);
 
-	__builtin_prefetch(&b->hash[name_hash(lname, len) & b->hash_mask]);
+	__builtin_prefetch(zone_bslot(b, name_hash(lname, len) & b->hash_mask));
 }
 
 /* Order of records in a node: type, then RDATA (shorter first on a tie of
@@ -1071,18 +1125,25 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 		b->fam->dnames = b->dnames;
 		b->fam = NULL;     /* z's now; freed with it */
 	}
-	if (!z || zone_index_rebuild(z, NULL, b->hash_mask + 1)) {
+	if (!z) {
 		zone_err(err, errlen, "out of memory");
 		rc = -ENOMEM;
 		goto fail;
 	}
-	for (i = 0; i < b->count; i++) {
-		const struct zone_node *n = bnode_at(b, i);
+	/* each slot's node index becomes the node's address under the
+	 * tag; positions do not move */
+	for (uint32_t k = 0; k <= b->hash_mask; k++) {
+		uint64_t *sl = zone_bslot(b, k), s = *sl;
 
-		zone_index_put(z, n, name_hash(n->name, n->name_len));
+		if (s)
+			*sl = zone_tag((uint32_t)(s >> 32)) |
+			      (uint64_t)(uintptr_t)b->nodes[(uint32_t)s - 1];
 	}
-	free(b->hash);
-	b->hash = NULL;
+	z->pages = b->hpages;
+	z->index_mask = b->hash_mask;
+	z->page_mask = b->hpage_mask;
+	z->page_shift = b->hpage_shift;
+	b->hpages = NULL;
 	z->apex = bnode_at(b, 0);
 	z->max_labels = max_labels;
 	z->node_count = b->count;

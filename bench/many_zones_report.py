@@ -134,8 +134,10 @@ def main():
              "pages more than once; PSS, the proportional set size summed "
              "over the tree, counts each page once). For Levee and knotd "
              "the tree is one process. Start to idle: until the server's "
-             "CPU is still for 0.5 s (knotd answers before it has loaded "
-             "every zone). Bytes per zone: (VmHWM(N) - VmHWM("
+             "CPU is still for 0.5 s, which adds what a server still does "
+             "after its first answer (knotd 3.2 answers every zone from "
+             "the same moment, once all are loaded, and its background "
+             "worker stays busy after that). Bytes per zone: (VmHWM(N) - VmHWM("
              f"{mn:,})) / (N - {mn:,}); at {mn:,} VmHWM / {mn:,}, the fixed "
              "cost included.")
     # Issue 12's targets, Levee against knotd measured in the same run.

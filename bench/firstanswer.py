@@ -9,9 +9,9 @@ dnspython) and opens its UDP socket, prints "ready", then reads one line
 taken just before the caller started the server, and the server's PID. Then,
 every 10 ms, it sends the query to 127.0.0.1@PORT until a reply comes that
 is NOERROR with AA set and the A record ADDRESS for NAME in its answer, and
-prints "ok SECONDS" (from T0). It prints "fail REASON" after TIMEOUT_S, when
-the server has exited, or when the server's VmRSS is over RSS_MAX_KB (0: no
-limit; a guard for a shared machine). The caller owns the server and stops
+prints "ok SECONDS" (from T0). It prints "fail KIND REASON" after TIMEOUT_S (KIND timeout),
+when the server has exited (exited), or when its VmRSS is over RSS_MAX_KB
+(rss; 0: no limit; a guard for a shared machine). The caller owns the server and stops
 it: this script never signals it.
 """
 import socket
@@ -75,7 +75,7 @@ def main():
     t0_wall, pid = float(line[0]), int(line[1])
     # the monotonic clock from here on, placed at the caller's T0
     t0 = time.monotonic() - (time.time() - t0_wall)
-    ok, why, n = False, f"no correct answer in {limit:g} s", 0
+    ok, why, n = False, f"timeout: no correct answer in {limit:g} s", 0
     while time.monotonic() - t0 < limit:
         try:
             s.send(wire)
@@ -100,11 +100,11 @@ def main():
         if ok:
             break
         if not alive(pid):
-            why = "server exited"
+            why = "exited before a correct answer"
             break
         n += 1
         if rss_max and n % 10 == 0 and rss_kb(pid) > rss_max:
-            why = f"server RSS over the guard of {rss_max} kB"
+            why = f"rss: VmRSS over the guard of {rss_max} kB"
             break
     if ok:
         print(f"ok {time.monotonic() - t0:.3f}", flush=True)

@@ -2,8 +2,8 @@
 """many_zones_report.py -- bench/many-zones' many-zones.tsv -> many-zones.md.
 
 The TSV has a header line and one row per server, zone count and round
-(status "ok", or why the row has no figures: start-fail, rss-guard,
-port-busy). The table gives for each server and count the median over the
+(status "ok", or why the row has no figures: start-exited,
+start-timeout, rss-guard, port-busy). The table gives for each server and count the median over the
 rounds that are ok, with the range in brackets when there are several, and
 the bytes of peak memory per zone: (VmHWM(N) - VmHWM(MIN)) / (N - MIN),
 MIN the smallest count of the run; at N = MIN itself VmHWM(N) / N, which

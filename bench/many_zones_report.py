@@ -19,19 +19,12 @@ import platform
 import statistics
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report import fmt  # noqa: E402  (one number format for both reports)
+
 SERVERS = ["levee", "knotd", "nsd"]
 FIELDS = ["first_s", "idle_s", "hwm_kb", "rss_kb", "pss_kb",
           "answered_per_s", "sent", "lost"]
-
-
-def fmt(v):
-    if v is None:
-        return "-"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    if abs(v) >= 10:
-        return f"{v:.1f}"
-    return f"{v:.3g}"
 
 
 def main():

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/dns.h"
 #include "zones/zone.h"
 
 #include <pthread.h>
@@ -147,10 +148,16 @@ int zone_index_own_page(struct zone *z, uint32_t k);
 /* Removes n from z's index (its page must be z's own). */
 void zone_index_del(struct zone *z, const struct zone_node *n);
 
-/* New index for z of `slots` slots (a power of two) holding every node
- * of `from`'s index, or none when from is NULL. 0 or -ENOMEM. */
-int zone_index_rebuild(struct zone *z, const struct zone *from,
-		       uint32_t slots);
+/* Pages for `slots` zeroed slots (a power of two), at most
+ * 2^ZONE_PAGE_BITS a page: the table, its page mask and shift. NULL when
+ * out of memory. zone_pages_free() drops one reference on each of
+ * npages pages and frees the table. */
+uint64_t **zone_pages_new(uint32_t slots, uint32_t *pmask, uint8_t *shift);
+void zone_pages_free(uint64_t **pages, uint32_t npages);
+
+/* Doubles z's index: new pages (z's own) holding every node of the old
+ * ones, which z lets go. 0 or -ENOMEM (z unchanged). */
+int zone_index_grow(struct zone *z);
 
 /* The writer's walk over every node in z's index. */
 void zone_index_foreach(const struct zone *z,
@@ -158,6 +165,29 @@ void zone_index_foreach(const struct zone *z,
 			void *arg);
 
 /* --- encoding a node's records (zone_builder.c; zone_update.c too) --- */
+
+/* What a node's records hold, for the zone rules (builder and change). */
+enum zone_has {
+	ZHAS_SOA = 1 << 0,
+	ZHAS_CNAME = 1 << 1,
+	ZHAS_OTHER = 1 << 2,  /* anything but CNAME, RRSIG, NSEC */
+	ZHAS_NS = 1 << 3,
+	ZHAS_DNAME = 1 << 4,
+	ZHAS_FIRST_FREE = 1 << 5, /* bits from here: the caller's own */
+};
+
+/* The zone_has bits a record of `type` gives its node. */
+static inline uint32_t zone_has_of(uint16_t type)
+{
+	switch (type) {
+	case DNS_TYPE_SOA: return ZHAS_SOA | ZHAS_OTHER;
+	case DNS_TYPE_CNAME: return ZHAS_CNAME;
+	case DNS_TYPE_NS: return ZHAS_NS | ZHAS_OTHER;
+	case DNS_TYPE_DNAME: return ZHAS_DNAME | ZHAS_OTHER;
+	case DNS_TYPE_RRSIG: case DNS_TYPE_NSEC: return 0;
+	default: return ZHAS_OTHER;
+	}
+}
 
 /* A record on its way into a node; RDATA follows. */
 struct brec {

@@ -1,20 +1,27 @@
-/* zone.c -- one zone in memory: the read-only lookups.
+/* zone.c -- one zone in memory: the read-only lookups, and the index and
+ * version bookkeeping the writers share.
  *
- * A zone is made by zone_builder.c (zone_builder.h) and never changes
- * afterwards; this file reads it: the accessors, zone_find(),
- * zone_closest_encloser() and the node helpers znode_*(), plus the
- * reference count and zone_free(). The layout both sides share is in
- * internal.h.
+ * A zone version is made by zone_builder.c (zone_builder.h) or
+ * zone_update.c (zone_update.h) and never changes once handed out; this
+ * file reads it: the accessors, zone_find(), zone_closest_encloser() and
+ * the node helpers znode_*(), plus the reference count and zone_free().
+ * The layout all sides share is in internal.h.
  *
- * Every function here is safe from any thread and allocates nothing.
- * zone_find() is one hash probe sequence; zone_closest_encloser()
- * binary-searches the suffix label counts, which works because every
- * ancestor down to the apex is a node. A probe that misses reads one
- * cache line of 8-byte slots (the tag rules out other names but once in
- * 65,536); a hit reads the node and its name, which follow each other in
- * memory. Ownership: the zone owns its arena (nodes, names, RRsets) and
- * its index; zone_free() releases both, once no reader can hold the zone
- * (zdb.c counts references and frees after the RCU grace period).
+ * The read functions are safe from any thread and allocate nothing.
+ * zone_find() is one hash probe sequence within one index page (the page
+ * table, then the page); zone_closest_encloser() binary-searches the
+ * suffix label counts, which works because every ancestor down to the
+ * apex is a node. A probe that misses reads one cache line of 8-byte
+ * slots (the tag rules out other names but once in 65,536); a hit reads
+ * the node and its name, which follow each other in memory.
+ *
+ * The writer's side (index pages, the family's GONE nodes, versions on
+ * the live list) is here too, used by the builder and the change code
+ * only. Ownership: the versions of a zone share its family (arena, GONE
+ * nodes, slots) and reference-count their index pages; zone_free()
+ * releases one version, and the family with the last one, once no
+ * reader can hold it (zdb.c counts references and frees after the RCU
+ * grace period).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -99,9 +106,7 @@ void zone_free(struct zone *z)
 	last = fam->live == NULL;
 	pthread_mutex_unlock(&fam->lock);
 	if (z->pages)
-		for (uint32_t k = 0; k <= (z->index_mask >> z->page_shift); k++)
-			zone_page_unref(z->pages[k]);
-	free(z->pages);
+		zone_pages_free(z->pages, (z->index_mask >> z->page_shift) + 1);
 	free(z->touched);
 	free(z);
 	if (last)
@@ -276,52 +281,48 @@ static void zone_index_copy_one(const struct zone_node *n, void *arg)
 	zone_index_put(arg, n, name_hash(n->name, n->name_len));
 }
 
-int zone_index_rebuild(struct zone *z, const struct zone *from,
-		       uint32_t slots)
+void zone_pages_free(uint64_t **pages, uint32_t npages)
+{
+	for (uint32_t k = 0; pages && k < npages; k++)
+		zone_page_unref(pages[k]);
+	free(pages);
+}
+
+uint64_t **zone_pages_new(uint32_t slots, uint32_t *pmask, uint8_t *shift)
 {
 	uint32_t per = slots < (1u << ZONE_PAGE_BITS) ? slots :
 		       (1u << ZONE_PAGE_BITS);
 	uint32_t npages = slots / per;
 	uint64_t **pages = calloc(npages, sizeof(*pages));
-	uint64_t **old = z->pages;
-	uint32_t old_n = z->pages ? (z->index_mask >> z->page_shift) + 1 : 0;
-	uint32_t old_mask = z->index_mask, old_pm = z->page_mask;
-	uint8_t old_shift = z->page_shift;
 
 	if (!pages)
-		return -ENOMEM;
+		return NULL;
 	for (uint32_t k = 0; k < npages; k++) {
 		pages[k] = zone_page_new(per);
 		if (!pages[k]) {
-			while (k--)
-				zone_page_unref(pages[k]);
-			free(pages);
-			return -ENOMEM;
+			zone_pages_free(pages, k);
+			return NULL;
 		}
 	}
-	z->pages = pages;
-	z->index_mask = slots - 1;
-	z->page_mask = per - 1;
-	z->page_shift = 0;
-	while ((1u << z->page_shift) < per)
-		z->page_shift++;
-	if (from) {
-		/* from may be z itself: walk the old table */
-		struct zone tmp = *from;
+	*pmask = per - 1;
+	for (*shift = 0; (1u << *shift) < per; (*shift)++)
+		;
+	return pages;
+}
 
-		if (from == z) {
-			tmp.pages = old;
-			tmp.index_mask = old_mask;
-			tmp.page_mask = old_pm;
-			tmp.page_shift = old_shift;
-		}
-		zone_index_foreach(&tmp, zone_index_copy_one, z);
+int zone_index_grow(struct zone *z)
+{
+	struct zone old = *z;
+	uint32_t slots = (z->index_mask + 1) * 2;
+
+	z->pages = zone_pages_new(slots, &z->page_mask, &z->page_shift);
+	if (!z->pages) {
+		*z = old;
+		return -ENOMEM;
 	}
-	if (old && from == z) {
-		for (uint32_t k = 0; k < old_n; k++)
-			zone_page_unref(old[k]);
-		free(old);
-	}
+	z->index_mask = slots - 1;
+	zone_index_foreach(&old, zone_index_copy_one, z);
+	zone_pages_free(old.pages, (old.index_mask >> old.page_shift) + 1);
 	return 0;
 }
 

@@ -82,12 +82,7 @@ void *zone_pool_alloc(struct zone_pool *p, size_t size, size_t align)
 }
 
 enum {
-	BHAS_SOA = 1 << 0,
-	BHAS_CNAME = 1 << 1,
-	BHAS_OTHER = 1 << 2,  /* anything but CNAME, RRSIG, NSEC */
-	BHAS_NS = 1 << 3,
-	BHAS_DNAME = 1 << 4,
-	BHAS_BELOW = 1 << 5,  /* a node below it exists, so data does */
+	BHAS_BELOW = ZHAS_FIRST_FREE, /* a node below it exists, so data does */
 };
 
 /* Build-time data of one node, indexed like the nodes. */
@@ -150,38 +145,6 @@ static inline uint32_t zone_bnext(uint32_t pmask, uint32_t i)
 	return (i & ~pmask) | ((i + 1) & pmask);
 }
 
-static void zone_bpages_free(uint64_t **pages, uint32_t npages)
-{
-	for (uint32_t k = 0; pages && k < npages; k++)
-		zone_page_unref(pages[k]);
-	free(pages);
-}
-
-/* Pages for `slots` slots (a power of two): at most 2^ZONE_PAGE_BITS a
- * page. NULL when out of memory. */
-static uint64_t **zone_bpages_new(uint32_t slots, uint32_t *pmask,
-				  uint8_t *shift)
-{
-	uint32_t per = slots < (1u << ZONE_PAGE_BITS) ? slots :
-		       (1u << ZONE_PAGE_BITS);
-	uint32_t npages = slots / per;
-	uint64_t **pages = calloc(npages, sizeof(*pages));
-
-	if (!pages)
-		return NULL;
-	for (uint32_t k = 0; k < npages; k++) {
-		pages[k] = zone_page_new(per);
-		if (!pages[k]) {
-			zone_bpages_free(pages, k);
-			return NULL;
-		}
-	}
-	*pmask = per - 1;
-	for (*shift = 0; (1u << *shift) < per; (*shift)++)
-		;
-	return pages;
-}
-
 static int64_t zone_bfind(struct zone_builder *b, const uint8_t *lname,
 			  size_t len, uint32_t h)
 {
@@ -219,7 +182,7 @@ static int zone_bhash_grow(struct zone_builder *b)
 	struct zone_builder old = *b;
 	uint32_t nmask = b->hash_mask * 2 + 1;
 
-	b->hpages = zone_bpages_new(nmask + 1, &b->hpage_mask,
+	b->hpages = zone_pages_new(nmask + 1, &b->hpage_mask,
 				    &b->hpage_shift);
 	if (!b->hpages) {
 		*b = old;
@@ -232,7 +195,7 @@ static int zone_bhash_grow(struct zone_builder *b)
 		if (s)
 			zone_bput(b, s);
 	}
-	zone_bpages_free(old.hpages, (old.hash_mask >> old.hpage_shift) + 1);
+	zone_pages_free(old.hpages, (old.hash_mask >> old.hpage_shift) + 1);
 	return 0;
 }
 
@@ -378,7 +341,7 @@ struct zone_builder *zone_builder_new(const uint8_t *origin)
 	b->origin_labels = name_label_count(b->origin);
 	b->hash_mask = 1023;
 	b->last = -1;
-	b->hpages = zone_bpages_new(b->hash_mask + 1, &b->hpage_mask,
+	b->hpages = zone_pages_new(b->hash_mask + 1, &b->hpage_mask,
 				    &b->hpage_shift);
 	if (!b->hpages)
 		goto fail_arena;
@@ -387,7 +350,7 @@ struct zone_builder *zone_builder_new(const uint8_t *origin)
 		goto fail_all;
 	return b;
 fail_all:
-	zone_bpages_free(b->hpages, (b->hash_mask >> b->hpage_shift) + 1);
+	zone_pages_free(b->hpages, (b->hash_mask >> b->hpage_shift) + 1);
 	free(b->nodes);
 	free(b->info);
 fail_arena:
@@ -404,7 +367,7 @@ void zone_builder_free(struct zone_builder *b)
 	if (!b)
 		return;
 	if (b->hpages)
-		zone_bpages_free(b->hpages,
+		zone_pages_free(b->hpages,
 				 (b->hash_mask >> b->hpage_shift) + 1);
 	free(b->nodes);
 	free(b->info);
@@ -522,7 +485,7 @@ static int zone_builder_check(struct zone_builder *b, const uint8_t *lname,
 				 name_to_text(lname, text, sizeof(text)));
 			return LV_EMALF;
 		}
-		if (has & BHAS_SOA) {
+		if (has & ZHAS_SOA) {
 			zone_err(err, errlen, "second SOA record");
 			return LV_ESOA2;
 		}
@@ -535,13 +498,13 @@ static int zone_builder_check(struct zone_builder *b, const uint8_t *lname,
 		}
 	}
 	if (type == DNS_TYPE_CNAME) {
-		if (has & BHAS_OTHER) {
+		if (has & ZHAS_OTHER) {
 			zone_err(err, errlen, "CNAME beside other data at %s",
 				 name_to_text(lname, text, sizeof(text)));
 			return LV_ECNAME;
 		}
 	} else if (type != DNS_TYPE_RRSIG && type != DNS_TYPE_NSEC &&
-		   (has & BHAS_CNAME)) {
+		   (has & ZHAS_CNAME)) {
 		zone_err(err, errlen, "%s beside a CNAME at %s",
 			 zone_type_text(type, tbuf, sizeof(tbuf)),
 			 name_to_text(lname, text, sizeof(text)));
@@ -549,8 +512,8 @@ static int zone_builder_check(struct zone_builder *b, const uint8_t *lname,
 	}
 	/* CNAME and DNAME are singletons (RFC 2181 10.1, RFC 6672 2.4):
 	 * the same record again is merged, another one refused. */
-	if ((type == DNS_TYPE_CNAME && (has & BHAS_CNAME)) ||
-	    (type == DNS_TYPE_DNAME && (has & BHAS_DNAME))) {
+	if ((type == DNS_TYPE_CNAME && (has & ZHAS_CNAME)) ||
+	    (type == DNS_TYPE_DNAME && (has & ZHAS_DNAME))) {
 		for (r = bn->head; r; r = r->next)
 			if (r->type == type && r->rdlen == rdlen &&
 			    memcmp(r->rdata, rdata, rdlen) == 0)
@@ -657,19 +620,12 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 	r->next = bn->head;
 	bn->head = r;
 	bn->nrec++;
-	if (type == DNS_TYPE_DNAME && !(bn->has & BHAS_DNAME)) {
+	if (type == DNS_TYPE_DNAME && !(bn->has & ZHAS_DNAME)) {
 		/* zone_builder_check() walks ancestors by node flags */
 		bnode_at(b, (size_t)idx)->base.flags |= ZNODE_DNAME;
 		b->dnames++;
 	}
-	switch (type) {
-	case DNS_TYPE_SOA: bn->has |= BHAS_SOA | BHAS_OTHER; break;
-	case DNS_TYPE_CNAME: bn->has |= BHAS_CNAME; break;
-	case DNS_TYPE_NS: bn->has |= BHAS_NS | BHAS_OTHER; break;
-	case DNS_TYPE_DNAME: bn->has |= BHAS_DNAME | BHAS_OTHER; break;
-	case DNS_TYPE_RRSIG: case DNS_TYPE_NSEC: break;
-	default: bn->has |= BHAS_OTHER; break;
-	}
+	bn->has |= zone_has_of(type);
 	b->records++;
 	return 0;
 }
@@ -1071,13 +1027,13 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	int rc;
 
 	*out = NULL;
-	if (!(b->info[0].has & BHAS_SOA)) {
+	if (!(b->info[0].has & ZHAS_SOA)) {
 		zone_err(err, errlen, "no SOA record at the zone apex %s",
 			 name_to_text(b->origin, text, sizeof(text)));
 		rc = LV_ENOSOA;
 		goto fail;
 	}
-	if (!(b->info[0].has & BHAS_NS)) {
+	if (!(b->info[0].has & ZHAS_NS)) {
 		zone_err(err, errlen, "no NS record at the zone apex %s",
 			 name_to_text(b->origin, text, sizeof(text)));
 		rc = LV_ENONS;
@@ -1098,11 +1054,11 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 		}
 		if (d->rrset_count == 0)
 			d->flags |= ZNODE_EMPTY;
-		if (has & BHAS_CNAME)
+		if (has & ZHAS_CNAME)
 			d->flags |= ZNODE_CNAME;
-		if (has & BHAS_DNAME)
+		if (has & ZHAS_DNAME)
 			d->flags |= ZNODE_DNAME;
-		if ((has & BHAS_NS) && i != 0)
+		if ((has & ZHAS_NS) && i != 0)
 			d->flags |= ZNODE_DELEGATION;
 		if (n->parent) {
 			uint16_t pf = n->parent->base.flags;

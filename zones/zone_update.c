@@ -59,16 +59,11 @@ struct uowner {
 	struct brec *dels, *adds;     /* newest first */
 	struct brec *result;          /* after the change */
 	size_t nresult, nbefore;
-	uint32_t has;                 /* UHAS_* of the result */
+	uint32_t has;                 /* zone_has bits, ZHAS_NSEC3ONLY */
 };
 
 enum {
-	UHAS_SOA = 1 << 0,
-	UHAS_CNAME = 1 << 1,
-	UHAS_OTHER = 1 << 2,  /* anything but CNAME, RRSIG, NSEC */
-	UHAS_NS = 1 << 3,
-	UHAS_DNAME = 1 << 4,
-	UHAS_NSEC3ONLY = 1 << 5, /* every record NSEC3 data (or none) */
+	ZHAS_NSEC3ONLY = ZHAS_FIRST_FREE, /* every record NSEC3 data (or none) */
 };
 
 /* A node whose data the new version changes. */
@@ -290,28 +285,8 @@ static struct uowner *rec_owner(struct zone_update *u, const uint8_t *owner,
 	return o;
 }
 
-int zone_update_remove(struct zone_update *u, const uint8_t *owner,
-		       uint16_t type, uint16_t rclass, const uint8_t *rdata,
-		       uint16_t rdlen, char *err, size_t errlen)
-{
-	int rc = 0;
-	struct uowner *o = rec_owner(u, owner, type, rclass, rdata, rdlen,
-				     &rc, err, errlen);
-	struct brec *r;
-
-	if (!o)
-		return rc;
-	r = rec_new(u, type, 0, rdata, rdlen);
-	if (!r) {
-		zone_err(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	r->next = o->dels;
-	o->dels = r;
-	return 0;
-}
-
-int zone_update_add(struct zone_update *u, const uint8_t *owner,
+/* One record into the owner's list of removals or of additions. */
+static int rec_note(struct zone_update *u, bool add, const uint8_t *owner,
 		    uint16_t type, uint16_t rclass, uint32_t ttl,
 		    const uint8_t *rdata, uint16_t rdlen, char *err,
 		    size_t errlen)
@@ -319,7 +294,7 @@ int zone_update_add(struct zone_update *u, const uint8_t *owner,
 	int rc = 0;
 	struct uowner *o = rec_owner(u, owner, type, rclass, rdata, rdlen,
 				     &rc, err, errlen);
-	struct brec *r;
+	struct brec *r, **list;
 
 	if (!o)
 		return rc;
@@ -328,9 +303,27 @@ int zone_update_add(struct zone_update *u, const uint8_t *owner,
 		zone_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	r->next = o->adds;
-	o->adds = r;
+	list = add ? &o->adds : &o->dels;
+	r->next = *list;
+	*list = r;
 	return 0;
+}
+
+int zone_update_remove(struct zone_update *u, const uint8_t *owner,
+		       uint16_t type, uint16_t rclass, const uint8_t *rdata,
+		       uint16_t rdlen, char *err, size_t errlen)
+{
+	return rec_note(u, false, owner, type, rclass, 0, rdata, rdlen, err,
+			errlen);
+}
+
+int zone_update_add(struct zone_update *u, const uint8_t *owner,
+		    uint16_t type, uint16_t rclass, uint32_t ttl,
+		    const uint8_t *rdata, uint16_t rdlen, char *err,
+		    size_t errlen)
+{
+	return rec_note(u, true, owner, type, rclass, ttl, rdata, rdlen, err,
+			errlen);
 }
 
 /* --- checking --- */
@@ -400,52 +393,31 @@ static int owner_apply(struct zone_update *u, struct uowner *o, char *err,
 		*pp = (*pp)->next;
 		o->nresult--;
 	}
-	/* additions oldest first: the first added of a type sets the TTL
-	 * of its set; duplicates are merged when the sets are written
-	 * (zone_sets_plan) */
-	struct brec *adds = NULL;
-	for (struct brec *a = o->adds, *nx; a; a = nx) {
-		nx = a->next;
-		a->next = adds;
-		adds = a;
-	}
-	o->adds = NULL;
-	for (struct brec *a = adds; a; a = a->next) {
-		const struct brec *f = adds;
-
-		while (f != a && f->type != a->type)
-			f = f->next;
-		if (f == a) /* the first of its type: the set takes its TTL */
-			for (struct brec *r = o->result; r; r = r->next)
-				if (r->type == a->type)
-					r->ttl = a->ttl;
-		a->ttl = f->ttl;
-	}
-	for (struct brec *a = adds, *nx; a; a = nx) {
-		nx = a->next;
-		a->next = o->result;
-		o->result = a;
+	/* The additions go behind the records kept: the list is newest
+	 * first, so in its oldest-first order (zone_sets_plan) the first
+	 * addition of a type comes before the type's old records and gives
+	 * the set its TTL; equal records are merged there too. */
+	struct brec **tail = &o->result;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = o->adds;
+	for (const struct brec *a = o->adds; a; a = a->next)
 		o->nresult++;
-	}
+	o->adds = NULL;
 	if (o->nresult > UINT16_MAX) {
 		zone_err(err, errlen, "more than 65535 records at %s",
 			 name_to_text(o->lname, text, sizeof(text)));
 		return LV_EMALF;
 	}
-	o->has = UHAS_NSEC3ONLY;
+	o->has = ZHAS_NSEC3ONLY;
 	for (struct brec *r = o->result; r; r = r->next) {
-		switch (r->type) {
-		case DNS_TYPE_SOA: o->has |= UHAS_SOA | UHAS_OTHER; soas++; break;
-		case DNS_TYPE_CNAME: o->has |= UHAS_CNAME; cnames++; break;
-		case DNS_TYPE_NS: o->has |= UHAS_NS | UHAS_OTHER; break;
-		case DNS_TYPE_DNAME: o->has |= UHAS_DNAME | UHAS_OTHER; dnames++;
-			break;
-		case DNS_TYPE_RRSIG: case DNS_TYPE_NSEC: break;
-		default: o->has |= UHAS_OTHER; break;
-		}
+		o->has |= zone_has_of(r->type);
+		soas += r->type == DNS_TYPE_SOA;
+		cnames += r->type == DNS_TYPE_CNAME;
+		dnames += r->type == DNS_TYPE_DNAME;
 		if (!zone_is_nsec3_rec(apex_labels, o->labels, r->type,
 				       r->rdata, r->rdlen))
-			o->has &= ~(uint32_t)UHAS_NSEC3ONLY;
+			o->has &= ~(uint32_t)ZHAS_NSEC3ONLY;
 	}
 	name_to_text(o->lname, text, sizeof(text));
 	if (o->labels == apex_labels) {
@@ -458,13 +430,13 @@ static int owner_apply(struct zone_update *u, struct uowner *o, char *err,
 			zone_err(err, errlen, "second SOA record");
 			return LV_ESOA2;
 		}
-		if (!(o->has & UHAS_NS)) {
+		if (!(o->has & ZHAS_NS)) {
 			zone_err(err, errlen, "no NS record at the zone apex %s",
 				 text);
 			return LV_ENONS;
 		}
 	}
-	if ((o->has & UHAS_CNAME) && (o->has & UHAS_OTHER)) {
+	if ((o->has & ZHAS_CNAME) && (o->has & ZHAS_OTHER)) {
 		zone_err(err, errlen, "CNAME beside other data at %s", text);
 		return LV_ECNAME;
 	}
@@ -485,7 +457,7 @@ static bool has_dname_after(const struct zone_update *u, const uint8_t *lname,
 	const struct zone_node *n;
 
 	if (o)
-		return (o->has & UHAS_DNAME) != 0;
+		return (o->has & ZHAS_DNAME) != 0;
 	n = zone_find(u->base, lname, len);
 	return n && (znode_at(n, u->base->gen)->flags & ZNODE_DNAME);
 }
@@ -524,7 +496,7 @@ static void below_one(const struct zone_node *n, void *arg)
 		return;
 	o = owner_find(bc->u, n->name, n->name_len);
 	if (o) {
-		if (o->nresult && !(o->has & UHAS_NSEC3ONLY))
+		if (o->nresult && !(o->has & ZHAS_NSEC3ONLY))
 			bc->found = n;
 		return;
 	}
@@ -555,7 +527,7 @@ static int owner_check_dname(struct zone_update *u, const struct uowner *o,
 	int apex_labels = u->base->apex->label_count;
 	uint8_t offs[NAME_MAX_LABELS + 1];
 
-	if (o->nresult && !(o->has & UHAS_NSEC3ONLY) && u->any_dname) {
+	if (o->nresult && !(o->has & ZHAS_NSEC3ONLY) && u->any_dname) {
 		zone_label_offsets(o->lname, offs);
 		for (int k = 1; k <= o->labels - apex_labels; k++) {
 			const uint8_t *sfx = o->lname + offs[k];
@@ -569,7 +541,7 @@ static int owner_check_dname(struct zone_update *u, const struct uowner *o,
 			return LV_EDNAME;
 		}
 	}
-	if ((o->has & UHAS_DNAME) &&
+	if ((o->has & ZHAS_DNAME) &&
 	    !(o->live_before &&
 	      (znode_at(o->node, u->base->gen)->flags & ZNODE_DNAME))) {
 		struct below_ctx bc = { u, o, NULL };
@@ -580,7 +552,7 @@ static int owner_check_dname(struct zone_update *u, const struct uowner *o,
 		for (size_t i = 0; i < u->nown && !bc.found && !ob; i++) {
 			const struct uowner *x = u->own[i];
 
-			if (x->nresult && !(x->has & UHAS_NSEC3ONLY) &&
+			if (x->nresult && !(x->has & ZHAS_NSEC3ONLY) &&
 			    name_strictly_below(x->lname, x->len, o->lname,
 						o->len))
 				ob = x;
@@ -677,7 +649,7 @@ static int index_insert(struct zone_update *u, struct zone_node *n)
 
 	if ((z->node_count + 1) * 2 > slots ||
 	    zone_page_of(z->pages[k])->used + 1 > per - per / 4) {
-		rc = zone_index_rebuild(z, z, slots * 2);
+		rc = zone_index_grow(z);
 		if (rc)
 			return rc;
 		k = (h & z->index_mask) >> z->page_shift;
@@ -816,11 +788,11 @@ static uint16_t owner_flags(const struct zone_update *u,
 		f |= ZNODE_APEX;
 	if (o->lname[0] == 1 && o->lname[1] == '*')
 		f |= ZNODE_WILDCARD;
-	if (o->has & UHAS_CNAME)
+	if (o->has & ZHAS_CNAME)
 		f |= ZNODE_CNAME;
-	if (o->has & UHAS_DNAME)
+	if (o->has & ZHAS_DNAME)
 		f |= ZNODE_DNAME;
-	if ((o->has & UHAS_NS) && !(f & ZNODE_APEX))
+	if ((o->has & ZHAS_NS) && !(f & ZNODE_APEX))
 		f |= ZNODE_DELEGATION;
 	if (o->nresult == 0)
 		f |= ZNODE_EMPTY;
@@ -1154,7 +1126,7 @@ int zone_update_finish(struct zone_update *u, struct zone **out, char *err,
 		rc = owner_apply(u, u->own[i], err, errlen);
 	u->any_dname = u->fam->dnames > 0;
 	for (size_t i = 0; i < u->nown; i++)
-		if (u->own[i]->has & UHAS_DNAME)
+		if (u->own[i]->has & ZHAS_DNAME)
 			u->any_dname = true;
 	for (size_t i = 0; i < u->nown && !rc; i++)
 		rc = owner_check_dname(u, u->own[i], err, errlen);
@@ -1187,7 +1159,7 @@ int zone_update_finish(struct zone_update *u, struct zone **out, char *err,
 		if (o->live_before && o->node &&
 		    (znode_at(o->node, u->base->gen)->flags & ZNODE_DNAME))
 			dn_before++;
-		if (o->has & UHAS_DNAME)
+		if (o->has & ZHAS_DNAME)
 			dn_after++;
 	}
 	u->fam->dnames = u->fam->dnames + dn_after - dn_before;

@@ -41,6 +41,8 @@ const char *lv_strerror(int code)
 		return "another change of the zone is in progress";
 	case LV_ESTALE:
 		return "the zone changed since this version";
+	case LV_ECOLLIDE:
+		return "names collide in the zone index (chosen to?)";
 	}
 	if (code < 0 && code > -4096)
 		return strerror(-code);

@@ -21,6 +21,7 @@ enum lv_error {
 	LV_ENOREC = -1011,  /* a record to remove is not in the zone */
 	LV_EBUSY = -1012,   /* another change of the zone is open */
 	LV_ESTALE = -1013,  /* a change of a version that is not the newest */
+	LV_ECOLLIDE = -1014,/* names crowd one page of the zone index */
 };
 
 /* Text for a Levee code or a negative errno. Never NULL. */

@@ -89,13 +89,20 @@ bool name_equal_ci(const uint8_t *a, const uint8_t *b)
 	}
 }
 
+static uint64_t name_hash_key;
+
+void name_hash_set_key(uint64_t key)
+{
+	name_hash_key = key;
+}
+
 uint32_t name_hash(const uint8_t *lname, size_t len)
 {
 	/* Eight bytes a step (a multiply and a shift each), the length mixed
 	 * in, then a final avalanche so the low bits serve the power-of-two
 	 * tables of zone.c and zdb.c. */
 	const uint64_t k = 0x9e3779b97f4a7c15ull;
-	uint64_t h = k ^ len, w;
+	uint64_t h = (k ^ len ^ name_hash_key) * k, w;
 
 	for (; len >= 8; len -= 8, lname += 8) {
 		memcpy(&w, lname, 8);

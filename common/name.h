@@ -34,8 +34,14 @@ size_t name_to_lower(uint8_t *dst, const uint8_t *src);
 /* Equality ignoring ASCII letter case. */
 bool name_equal_ci(const uint8_t *a, const uint8_t *b);
 
-/* Hash of a lowercase name of len bytes (stable within one process). */
+/* Hash of a lowercase name of len bytes (stable within one process),
+ * keyed (name_hash_set_key) so that names cannot be chosen to collide in
+ * the zone index (zones/internal.h) without knowing the key. */
 uint32_t name_hash(const uint8_t *lname, size_t len);
+
+/* Sets the key of name_hash(): once, at start, before any name is hashed
+ * (every table built with one key must be read with it). 0 until set. */
+void name_hash_set_key(uint64_t key);
 
 /* True when lname equals lparent or lies below it (both lowercase). */
 bool name_is_below_or_equal(const uint8_t *lname, const uint8_t *lparent);

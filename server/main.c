@@ -50,6 +50,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "common/name.h"
 #include "server/alloc.h"
 #include "server/config.h"
 #include "server/daemon.h"
@@ -152,6 +155,13 @@ int main(int argc, char **argv)
 	int opt, status = 0;
 
 	(void)alloc_init();
+	if (sodium_init() >= 0) {
+		/* before any zone is built: see name_hash_set_key() */
+		uint64_t key;
+
+		randombytes_buf(&key, sizeof(key));
+		name_hash_set_key(key);
+	}
 	if (!zone_flags || !listen_flags) {
 		status = 1;
 		goto out_flags;

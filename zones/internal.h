@@ -34,6 +34,28 @@ struct arena;
  * the pages it writes, and shares the others with the version before. */
 #define ZONE_PAGE_BITS 10
 
+/* A page takes at most 3/4 of its slots; past that the index doubles, up
+ * to ZONE_INDEX_SPREAD slots per node (a keyed hash fills pages evenly:
+ * at half the slots in use no page comes near 3/4). Names that crowd one
+ * page beyond that (chosen to collide) are refused, not followed by more
+ * doubling: the index never exceeds that many slots per node, and a probe
+ * never meets a full page. */
+#define ZONE_INDEX_SPREAD 8
+
+/* Whether an index of `slots` slots, pages of per slots, may double for
+ * a page too full when it holds `nodes` nodes. */
+static inline bool zone_index_may_grow(uint32_t slots, size_t nodes)
+{
+	return (size_t)slots * 2 <= (nodes + 1) * ZONE_INDEX_SPREAD ||
+	       slots < (2u << ZONE_PAGE_BITS);
+}
+
+/* Whether a page of per slots holding used can take one more. */
+static inline bool zone_page_has_room(uint32_t used, uint32_t per)
+{
+	return used + 1 <= per - per / 4;
+}
+
 /* One index page: its slots, and how many versions' page tables hold it
  * (atomic: versions are freed on the call_rcu thread). */
 struct zone_page {
@@ -197,6 +219,12 @@ struct brec {
 	uint32_t ttl;
 	uint8_t rdata[];
 };
+
+/* Order of records in a node: type, then RDATA (shorter first on a tie
+ * of the common prefix); 0 means equal. zone_brec_qcmp: the same for
+ * qsort over struct brec pointers. */
+int zone_brec_cmp(const struct brec *a, const struct brec *b);
+int zone_brec_qcmp(const void *a, const void *b);
 
 /* Scratch arrays reused from node to node (free both when done). */
 struct zone_scratch {

@@ -244,6 +244,14 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 	}
 	if ((idx + 1) * 2 > (size_t)b->hash_mask + 1 && zone_bhash_grow(b))
 		return -ENOMEM;
+	while (!zone_page_has_room(zone_page_of(b->hpages[(h & b->hash_mask) >>
+					b->hpage_shift])->used,
+				   b->hpage_mask + 1)) {
+		if (!zone_index_may_grow(b->hash_mask + 1, idx))
+			return LV_ECOLLIDE;
+		if (zone_bhash_grow(b))
+			return -ENOMEM;
+	}
 	n = zone_node_alloc(b->fam, lname, len,
 			    parent >= 0 ? bnode_at(b, (size_t)parent) : NULL);
 	if (!n)
@@ -606,6 +614,12 @@ int zone_builder_add(struct zone_builder *b, const uint8_t *owner,
 	r = zone_pool_alloc(&b->tpool, sizeof(*r) + rdlen, 8);
 	if (r && strip)
 		idx = zone_bnode_make(b, lname, offs, labels, idx, strip);
+	if (idx == LV_ECOLLIDE) {
+		zone_err(err, errlen, "%s: %s",
+			 name_to_text(lname, text, sizeof(text)),
+			 lv_strerror(LV_ECOLLIDE));
+		return LV_ECOLLIDE;
+	}
 	if (!r || idx < 0) {
 		zone_err(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -640,7 +654,7 @@ void zone_builder_prefetch(const struct zone_builder *b, const uint8_t *owner)
 
 /* Order of records in a node: type, then RDATA (shorter first on a tie of
  * the common prefix); equal means duplicate. */
-static int zone_brec_cmp(const struct brec *a, const struct brec *b)
+int zone_brec_cmp(const struct brec *a, const struct brec *b)
 {
 	size_t m;
 	int c;
@@ -654,7 +668,7 @@ static int zone_brec_cmp(const struct brec *a, const struct brec *b)
 	return (int)a->rdlen - (int)b->rdlen;
 }
 
-static int zone_brec_qcmp(const void *a, const void *b)
+int zone_brec_qcmp(const void *a, const void *b)
 {
 	return zone_brec_cmp(*(struct brec *const *)a,
 			     *(struct brec *const *)b);

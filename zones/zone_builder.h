@@ -62,6 +62,8 @@ struct zone_builder *zone_builder_new(const uint8_t *origin);
  *   LV_EDNAME     data below a DNAME, a DNAME above data, or a second
  *                 DNAME (RFC 6672 2.4; the NSEC3 chain one label below an
  *                 apex DNAME is allowed),
+ *   LV_ECOLLIDE   the owner's name crowds an index page that may not grow
+ *                 further (names chosen to collide): abandon the build,
  *   -ENOMEM       out of memory: abandon the build (zone_builder_free).
  * Any other error leaves the builder as it was before the call. */
 int zone_builder_add(struct zone_builder *b, const uint8_t *owner,

@@ -92,6 +92,7 @@ struct zone_update {
 	struct zone *z;               /* the version being made */
 	bool cut_changed;             /* a DELEGATION or DNAME came or went */
 	bool any_dname;               /* the zone has or gets a DNAME */
+	int index_rc;                 /* why the index took no more */
 	int max_labels;
 };
 
@@ -328,12 +329,6 @@ int zone_update_add(struct zone_update *u, const uint8_t *owner,
 
 /* --- checking --- */
 
-static bool rec_equal(const struct brec *a, const struct brec *b)
-{
-	return a->type == b->type && a->rdlen == b->rdlen &&
-	       memcmp(a->rdata, b->rdata, a->rdlen) == 0;
-}
-
 /* o's records in base, as a list in the change's pool. */
 static int owner_decode(struct zone_update *u, struct uowner *o)
 {
@@ -367,32 +362,76 @@ static int owner_decode(struct zone_update *u, struct uowner *o)
 	return 0;
 }
 
+/* o's records minus its removals, each of which must be there: the
+ * records sorted once and every removal found by binary search, so a
+ * change of n records at one name costs O(n log n), not n squared. */
+static int owner_remove(struct zone_update *u, struct uowner *o, char *err,
+			size_t errlen)
+{
+	char text[NAME_MAX_LEN * 4 + 1], tbuf[16];
+	size_t n = o->nresult, k = 0;
+	struct brec **v;
+	uint8_t *gone;
+
+	if (!o->dels)
+		return 0;
+	v = zone_pool_alloc(&u->pool, (n ? n : 1) * sizeof(*v), 8);
+	gone = zone_pool_alloc(&u->pool, n ? n : 1, 1);
+	if (!v || !gone) {
+		zone_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memset(gone, 0, n ? n : 1);
+	for (struct brec *r = o->result; r; r = r->next)
+		v[k++] = r;
+	qsort(v, n, sizeof(*v), zone_brec_qcmp);
+	for (const struct brec *d = o->dels; d; d = d->next) {
+		size_t lo = 0, hi = n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (zone_brec_cmp(v[mid], d) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* base holds no duplicates: a second removal finds it gone */
+		if (lo == n || zone_brec_cmp(v[lo], d) != 0 || gone[lo]) {
+			zone_err(err, errlen, "no %s record at %s to remove",
+				 zone_type_text(d->type, tbuf, sizeof(tbuf)),
+				 name_to_text(o->lname, text, sizeof(text)));
+			return LV_ENOREC;
+		}
+		gone[lo] = 1;
+	}
+	o->result = NULL;
+	o->nresult = 0;
+	for (k = n; k-- > 0;) {
+		if (gone[k])
+			continue;
+		v[k]->next = o->result;
+		o->result = v[k];
+		o->nresult++;
+	}
+	return 0;
+}
+
 /* The result of o: base minus removals plus additions, TTLs set, and
  * what it holds. */
 static int owner_apply(struct zone_update *u, struct uowner *o, char *err,
 		       size_t errlen)
 {
-	char text[NAME_MAX_LEN * 4 + 1], tbuf[16];
+	char text[NAME_MAX_LEN * 4 + 1];
 	int apex_labels = u->base->apex->label_count;
 	unsigned cnames = 0, dnames = 0, soas = 0;
 	int rc = owner_decode(u, o);
 
 	if (rc)
 		return rc;
-	for (struct brec *d = o->dels; d; d = d->next) {
-		struct brec **pp = &o->result;
-
-		while (*pp && !rec_equal(*pp, d))
-			pp = &(*pp)->next;
-		if (!*pp) {
-			zone_err(err, errlen, "no %s record at %s to remove",
-				 zone_type_text(d->type, tbuf, sizeof(tbuf)),
-				 name_to_text(o->lname, text, sizeof(text)));
-			return LV_ENOREC;
-		}
-		*pp = (*pp)->next;
-		o->nresult--;
-	}
+	rc = owner_remove(u, o, err, errlen);
+	if (rc)
+		return rc;
 	/* The additions go behind the records kept: the list is newest
 	 * first, so in its oldest-first order (zone_sets_plan) the first
 	 * addition of a type comes before the type's old records and gives
@@ -643,12 +682,20 @@ static int index_insert(struct zone_update *u, struct zone_node *n)
 {
 	struct zone *z = u->z;
 	uint32_t h = name_hash(n->name, n->name_len);
-	uint32_t slots = z->index_mask + 1, per = z->page_mask + 1;
+	uint32_t slots = z->index_mask + 1;
 	uint32_t k = (h & z->index_mask) >> z->page_shift;
 	int rc;
 
-	if ((z->node_count + 1) * 2 > slots ||
-	    zone_page_of(z->pages[k])->used + 1 > per - per / 4) {
+	if ((z->node_count + 1) * 2 > slots) {
+		rc = zone_index_grow(z);
+		if (rc)
+			return rc;
+		k = (h & z->index_mask) >> z->page_shift;
+	}
+	while (!zone_page_has_room(zone_page_of(z->pages[k])->used,
+				   z->page_mask + 1)) {
+		if (!zone_index_may_grow(z->index_mask + 1, z->node_count))
+			return LV_ECOLLIDE;
 		rc = zone_index_grow(z);
 		if (rc)
 			return rc;
@@ -708,7 +755,8 @@ static struct zone_node *make_live(struct zone_update *u, const uint8_t *lname,
 				return NULL;
 			fresh = true;
 		}
-		if (index_insert(u, n))
+		u->index_rc = index_insert(u, n);
+		if (u->index_rc)
 			return NULL;
 		parent->base.gen++;
 		if (n->label_count > u->max_labels)
@@ -1046,7 +1094,7 @@ static int update_apply(struct zone_update *u, char *err, size_t errlen)
 		if (o->nresult && !o->live_before) {
 			o->node = make_live(u, o->lname, o->len);
 			if (!o->node)
-				return -ENOMEM;
+				return u->index_rc ? u->index_rc : -ENOMEM;
 		}
 	}
 	for (i = u->nown; i-- > 0;) {
@@ -1149,6 +1197,8 @@ int zone_update_finish(struct zone_update *u, struct zone **out, char *err,
 		u->fam->broken = true;   /* zone_free takes the slots back */
 		if (rc == -ENOMEM)
 			zone_err(err, errlen, "out of memory");
+		if (rc == LV_ECOLLIDE)
+			zone_err(err, errlen, "%s", lv_strerror(rc));
 		zone_free(u->z);
 		zone_update_free(u);
 		return rc;

@@ -8,11 +8,17 @@
  * millions costs about what it touches, not the zone:
  *
  *   - Work: O(records changed x their name lengths) plus, per touched
- *     node, its records sorted again; one index page (8 KiB) copied per
+ *     node, its records sorted again (removals found by binary search:
+ *     O(n log n) for n records at one name); one index page (8 KiB) copied per
  *     page written and the page table (8 bytes per 1,024 slots) copied;
  *     O(nodes) once when a change adds or removes a zone cut or a DNAME
  *     (the flags of the names below are recomputed by a walk of the
- *     index) or makes a DNAME over existing names (checked by a walk).
+ *     index) or makes a DNAME over existing names (checked by a walk of
+ *     the index per such name; a change is refused at the first data
+ *     found below one, so only DNAMEs whose names below all go in the
+ *     same change cost more than one walk). Names chosen to crowd one
+ *     index page are refused (LV_ECOLLIDE) once the index has doubled to
+ *     ZONE_INDEX_SPREAD slots per name: never more.
  *   - Memory: per touched node one block (its new data, RRsets, targets,
  *     wire), the copied pages and page table, and new nodes in the
  *     family's arena. A node's older data is freed when no live version
@@ -69,8 +75,9 @@ int zone_update_add(struct zone_update *u, const uint8_t *owner,
 /* Applies the change. On success stores the new version (one reference,
  * the caller's: zdb_with() and publish, or zone_free()) in *out and
  * returns 0; else stores NULL and returns the rule broken (LV_ENOREC,
- * LV_ENOSOA, LV_ESOA2, LV_ENONS, LV_ECNAME, LV_EDNAME, LV_EMALF) or
- * -ENOMEM, with the reason in err. A change with nothing in it gives a
+ * LV_ENOSOA, LV_ESOA2, LV_ENONS, LV_ECNAME, LV_EDNAME, LV_EMALF), or
+ * LV_ECOLLIDE or -ENOMEM (then the zone takes no more changes), with the
+ * reason in err. A change with nothing in it gives a
  * new version equal to base. Frees u in every case. */
 int zone_update_finish(struct zone_update *u, struct zone **out, char *err,
 		       size_t errlen);

@@ -560,6 +560,43 @@ static void test_random_walk(void)
 	zone_free(v);
 }
 
+/* Issue 12 review: names chosen to crowd one index page, brought by a
+ * change, are refused (LV_ECOLLIDE) after the index doubled as far as it
+ * may, not followed by doubling without end; the version before answers
+ * as it did. */
+static void test_bug_index_collide(void)
+{
+	const char *t1 = SOA1 APEX "www A 127.0.1.1\n";
+	struct zone *v1 = build_text(t1), *b1 = build_text(t1), *nz = NULL;
+	struct zone_update *u;
+	uint8_t owner[256];
+	static const uint8_t a[4] = { 127, 0, 0, 9 };
+	char text[64], err[512] = "";
+	int rc = 0, made = 0;
+
+	CU_ASSERT_EQUAL_FATAL(zone_update_new(v1, &u), 0);
+	for (unsigned i = 0; made < 2000 && rc == 0 && i < 10000000; i++) {
+		snprintf(text, sizeof(text), "c%u.example.com.", i);
+		ldns_rdf *d = ldns_dname_new_frm_str(text);
+		size_t l = ldns_rdf_size(d);
+
+		memcpy(owner, ldns_rdf_data(d), l);
+		ldns_rdf_deep_free(d);
+		if ((name_hash(owner, l) >> 10) & 0x3ff)
+			continue;
+		made++;
+		rc = zone_update_add(u, owner, 1, 1, 300, a, 4, err, sizeof(err));
+	}
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	rc = zone_update_finish(u, &nz, err, sizeof(err));
+	CU_ASSERT_EQUAL(rc, LV_ECOLLIDE);
+	CU_ASSERT_PTR_NULL(nz);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "collide"));
+	CU_ASSERT_EQUAL(same_answers(v1, b1, t1, "", "after collide"), 0);
+	zone_free(v1);
+	zone_free(b1);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -572,6 +609,7 @@ int main(void)
 		{ "chain", test_chain },
 		{ "discarded_version", test_discarded_version },
 		{ "random_walk", test_random_walk },
+		{ "bug_index_collide", test_bug_index_collide },
 	};
 
 	return unit_run("zone_update", NULL, NULL, tests, UNIT_COUNT(tests));

@@ -56,12 +56,21 @@ static inline bool zone_page_has_room(uint32_t used, uint32_t per)
 	return used + 1 <= per - per / 4;
 }
 
-/* One index page: its slots, and how many versions' page tables hold it
- * (atomic: versions are freed on the call_rcu thread). */
+/* One index page's count of the versions' page tables that hold it
+ * (atomic: versions are freed on the call_rcu thread) and of its slots in
+ * use. Apart from the slots, so that 1,024 slots take exactly 8 KiB of
+ * the allocator (a header in front would put each page in jemalloc's
+ * 10 KiB class). */
 struct zone_page {
 	int refs;
-	uint32_t used;                   /* slots in use */
-	uint64_t slot[];
+	uint32_t used;
+};
+
+/* An entry of a page table: the slots (all the query path reads) and
+ * their page's counts. */
+struct zone_pref {
+	uint64_t *slot;
+	struct zone_page *pg;
 };
 
 /* Small pieces (names, nodes, wire bytes, rrset arrays) carved from arena
@@ -124,8 +133,8 @@ struct zone {
 	 * almost never touches its node (a miss reads one cache line of
 	 * slots), and a hit reads the node, whose name follows it in
 	 * memory. Slot i is pages[i >> page_shift][i & page_mask]; a probe
-	 * wraps within its page. pages[k] points at a zone_page's slot[]. */
-	uint64_t **pages;
+	 * wraps within its page. */
+	struct zone_pref *pages;
 	uint32_t index_mask;
 	uint32_t page_mask;
 	uint8_t page_shift;
@@ -145,16 +154,10 @@ struct zone {
 	size_t ntouched, touched_cap;
 };
 
-static inline struct zone_page *zone_page_of(uint64_t *slots)
-{
-	return (struct zone_page *)(void *)((uint8_t *)slots -
-					    offsetof(struct zone_page, slot));
-}
-
-/* A new index page of `slots` zeroed slots, one reference; NULL when out
- * of memory. Dropping the last reference frees it. */
-uint64_t *zone_page_new(uint32_t slots);
-void zone_page_unref(uint64_t *slots);
+/* A new index page of `slots` zeroed slots, one reference, into *p; 0 or
+ * -ENOMEM. Dropping the last reference frees it. */
+int zone_page_new(uint32_t slots, struct zone_pref *p);
+void zone_page_unref(struct zone_pref *p);
 
 /* A new version's struct zone in fam with gen, on the live list; refs 1.
  * NULL when out of memory. */
@@ -174,8 +177,9 @@ void zone_index_del(struct zone *z, const struct zone_node *n);
  * 2^ZONE_PAGE_BITS a page: the table, its page mask and shift. NULL when
  * out of memory. zone_pages_free() drops one reference on each of
  * npages pages and frees the table. */
-uint64_t **zone_pages_new(uint32_t slots, uint32_t *pmask, uint8_t *shift);
-void zone_pages_free(uint64_t **pages, uint32_t npages);
+struct zone_pref *zone_pages_new(uint32_t slots, uint32_t *pmask,
+				 uint8_t *shift);
+void zone_pages_free(struct zone_pref *pages, uint32_t npages);
 
 /* Doubles z's index: new pages (z's own) holding every node of the old
  * ones, which z lets go. 0 or -ENOMEM (z unchanged). */

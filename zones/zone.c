@@ -44,15 +44,12 @@ void zone_unref(struct zone *z)
 		zone_free(z);
 }
 
-void zone_page_unref(uint64_t *slots)
+void zone_page_unref(struct zone_pref *p)
 {
-	struct zone_page *pg;
-
-	if (!slots)
-		return;
-	pg = zone_page_of(slots);
-	if (__atomic_sub_fetch(&pg->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		free(pg);
+	if (p->pg && __atomic_sub_fetch(&p->pg->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		free(p->slot);
+		free(p->pg);
+	}
 }
 
 static void zone_family_free(struct zone_family *fam)
@@ -172,7 +169,7 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 	uint32_t h = name_hash(lname, len);
 	uint64_t tag = zone_tag(h);
 	uint32_t i = h & z->index_mask;
-	const uint64_t *pg = z->pages[i >> z->page_shift];
+	const uint64_t *pg = z->pages[i >> z->page_shift].slot;
 	uint32_t j = i & z->page_mask;
 	uint64_t s;
 
@@ -194,42 +191,47 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 
 /* --- the writer's side of the index --- */
 
-uint64_t *zone_page_new(uint32_t slots)
+int zone_page_new(uint32_t slots, struct zone_pref *p)
 {
-	struct zone_page *pg = calloc(1, sizeof(*pg) + slots * sizeof(uint64_t));
-
-	if (!pg)
-		return NULL;
-	pg->refs = 1;
-	return pg->slot;
+	p->slot = calloc(slots, sizeof(uint64_t));
+	p->pg = calloc(1, sizeof(*p->pg));
+	if (!p->slot || !p->pg) {
+		free(p->slot);
+		free(p->pg);
+		p->slot = NULL;
+		p->pg = NULL;
+		return -ENOMEM;
+	}
+	p->pg->refs = 1;
+	return 0;
 }
 
 void zone_index_put(struct zone *z, const struct zone_node *n, uint32_t h)
 {
 	uint32_t i = h & z->index_mask;
-	uint64_t *pg = z->pages[i >> z->page_shift];
+	struct zone_pref *p = &z->pages[i >> z->page_shift];
+	uint64_t *pg = p->slot;
 	uint32_t j = i & z->page_mask;
 
 	while (pg[j])
 		j = (j + 1) & z->page_mask;
 	pg[j] = zone_tag(h) | (uint64_t)(uintptr_t)n;
-	zone_page_of(pg)->used++;
+	p->pg->used++;
 }
 
 int zone_index_own_page(struct zone *z, uint32_t k)
 {
-	uint64_t *old = z->pages[k], *nw;
+	struct zone_pref old = z->pages[k], nw;
 	uint32_t slots = z->page_mask + 1;
 
-	if (__atomic_load_n(&zone_page_of(old)->refs, __ATOMIC_ACQUIRE) == 1)
+	if (__atomic_load_n(&old.pg->refs, __ATOMIC_ACQUIRE) == 1)
 		return 0;
-	nw = zone_page_new(slots);
-	if (!nw)
+	if (zone_page_new(slots, &nw))
 		return -ENOMEM;
-	memcpy(nw, old, slots * sizeof(uint64_t));
-	zone_page_of(nw)->used = zone_page_of(old)->used;
+	memcpy(nw.slot, old.slot, slots * sizeof(uint64_t));
+	nw.pg->used = old.pg->used;
 	z->pages[k] = nw;
-	zone_page_unref(old);
+	zone_page_unref(&old);
 	return 0;
 }
 
@@ -237,7 +239,8 @@ void zone_index_del(struct zone *z, const struct zone_node *n)
 {
 	uint32_t pm = z->page_mask;
 	uint32_t i = name_hash(n->name, n->name_len) & z->index_mask;
-	uint64_t *pg = z->pages[i >> z->page_shift];
+	struct zone_pref *p = &z->pages[i >> z->page_shift];
+	uint64_t *pg = p->slot;
 	uint32_t j = i & pm, k;
 
 	while (pg[j] && (const struct zone_node *)(uintptr_t)
@@ -246,7 +249,7 @@ void zone_index_del(struct zone *z, const struct zone_node *n)
 	if (!pg[j])
 		return;
 	pg[j] = 0;
-	zone_page_of(pg)->used--;
+	p->pg->used--;
 	/* Backward shift: a later slot of the run moves up into the hole
 	 * when its home position is not between the hole and itself. */
 	for (k = (j + 1) & pm; pg[k]; k = (k + 1) & pm) {
@@ -267,7 +270,7 @@ void zone_index_foreach(const struct zone *z,
 			void *arg)
 {
 	for (uint32_t k = 0; k <= (z->index_mask >> z->page_shift); k++) {
-		const uint64_t *pg = z->pages[k];
+		const uint64_t *pg = z->pages[k].slot;
 
 		for (uint32_t j = 0; j <= z->page_mask; j++)
 			if (pg[j])
@@ -281,25 +284,25 @@ static void zone_index_copy_one(const struct zone_node *n, void *arg)
 	zone_index_put(arg, n, name_hash(n->name, n->name_len));
 }
 
-void zone_pages_free(uint64_t **pages, uint32_t npages)
+void zone_pages_free(struct zone_pref *pages, uint32_t npages)
 {
 	for (uint32_t k = 0; pages && k < npages; k++)
-		zone_page_unref(pages[k]);
+		zone_page_unref(&pages[k]);
 	free(pages);
 }
 
-uint64_t **zone_pages_new(uint32_t slots, uint32_t *pmask, uint8_t *shift)
+struct zone_pref *zone_pages_new(uint32_t slots, uint32_t *pmask,
+				 uint8_t *shift)
 {
 	uint32_t per = slots < (1u << ZONE_PAGE_BITS) ? slots :
 		       (1u << ZONE_PAGE_BITS);
 	uint32_t npages = slots / per;
-	uint64_t **pages = calloc(npages, sizeof(*pages));
+	struct zone_pref *pages = calloc(npages, sizeof(*pages));
 
 	if (!pages)
 		return NULL;
 	for (uint32_t k = 0; k < npages; k++) {
-		pages[k] = zone_page_new(per);
-		if (!pages[k]) {
+		if (zone_page_new(per, &pages[k])) {
 			zone_pages_free(pages, k);
 			return NULL;
 		}

@@ -103,7 +103,7 @@ struct zone_builder {
 	/* The build hash, in the index's pages (internal.h) so that it
 	 * becomes the index in place: slot = hash << 32 | node index + 1
 	 * while building, rewritten to the index's form by finish. */
-	uint64_t **hpages;
+	struct zone_pref *hpages;
 	uint32_t hash_mask, hpage_mask;
 	uint8_t hpage_shift;
 	int64_t last;               /* node of the previous record */
@@ -137,7 +137,7 @@ void zone_err(char *err, size_t errlen, const char *fmt, ...)
  * page, as zone_find() probes). */
 static inline uint64_t *zone_bslot(const struct zone_builder *b, uint32_t i)
 {
-	return &b->hpages[i >> b->hpage_shift][i & b->hpage_mask];
+	return &b->hpages[i >> b->hpage_shift].slot[i & b->hpage_mask];
 }
 
 static inline uint32_t zone_bnext(uint32_t pmask, uint32_t i)
@@ -174,7 +174,7 @@ static void zone_bput(struct zone_builder *b, uint64_t s)
 	while (*zone_bslot(b, i))
 		i = zone_bnext(b->hpage_mask, i);
 	*zone_bslot(b, i) = s;
-	zone_page_of(b->hpages[i >> b->hpage_shift])->used++;
+	b->hpages[i >> b->hpage_shift].pg->used++;
 }
 
 static int zone_bhash_grow(struct zone_builder *b)
@@ -244,8 +244,8 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 	}
 	if ((idx + 1) * 2 > (size_t)b->hash_mask + 1 && zone_bhash_grow(b))
 		return -ENOMEM;
-	while (!zone_page_has_room(zone_page_of(b->hpages[(h & b->hash_mask) >>
-					b->hpage_shift])->used,
+	while (!zone_page_has_room(b->hpages[(h & b->hash_mask) >>
+					     b->hpage_shift].pg->used,
 				   b->hpage_mask + 1)) {
 		if (!zone_index_may_grow(b->hash_mask + 1, idx))
 			return LV_ECOLLIDE;

@@ -692,7 +692,7 @@ static int index_insert(struct zone_update *u, struct zone_node *n)
 			return rc;
 		k = (h & z->index_mask) >> z->page_shift;
 	}
-	while (!zone_page_has_room(zone_page_of(z->pages[k])->used,
+	while (!zone_page_has_room(z->pages[k].pg->used,
 				   z->page_mask + 1)) {
 		if (!zone_index_may_grow(z->index_mask + 1, z->node_count))
 			return LV_ECOLLIDE;
@@ -1063,7 +1063,7 @@ static struct zone *version_from(struct zone_update *u)
 	}
 	for (uint32_t k = 0; k < npages; k++) {
 		z->pages[k] = b->pages[k];
-		__atomic_fetch_add(&zone_page_of(b->pages[k])->refs, 1,
+		__atomic_fetch_add(&b->pages[k].pg->refs, 1,
 				   __ATOMIC_RELAXED);
 	}
 	z->index_mask = b->index_mask;

@@ -147,6 +147,34 @@ struct zdb *zdb_copy_replace(const struct zdb *db, struct zone *replacement)
 	return nd;
 }
 
+struct zdb *zdb_with(const struct zdb *db, struct zone *z)
+{
+	return zdb_copy_replace(db, z);
+}
+
+struct zdb *zdb_without(const struct zdb *db, const uint8_t *apex)
+{
+	size_t len = name_length(apex);
+	struct zdb *nd = zdb_new();
+
+	if (!nd)
+		return NULL;
+	for (size_t i = 0; db && i < db->count; i++) {
+		struct zone *z = db->zones[i];
+		const struct zone_node *a = zone_apex_node(z);
+
+		if (a->name_len == len && memcmp(a->name, apex, len) == 0)
+			continue;
+		zone_ref(z);
+		if (zdb_add(nd, z) != 0) {
+			zone_unref(z);
+			zdb_free(nd);
+			return NULL;
+		}
+	}
+	return nd;
+}
+
 const struct zone *zdb_find_labels(const struct zdb *db, const uint8_t *lname,
 				   const uint8_t *offs, int labels)
 {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -314,6 +315,21 @@ static void ctl_listener_closed(uv_handle_t *h)
 	ctl_unref(h->data);
 }
 
+/* True when a connect to the socket at path succeeds. */
+static bool ctl_path_listened(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool up;
+
+	if (fd < 0)
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	up = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return up;
+}
+
 /* Removes a socket left by an earlier run; refuses to remove anything that
  * is not a socket, and a socket something still listens on. */
 static int ctl_clear_path(uv_loop_t *loop, const char *path, char *err,
@@ -328,6 +344,11 @@ static int ctl_clear_path(uv_loop_t *loop, const char *path, char *err,
 		snprintf(err, errlen, "control socket %s: exists and is not a "
 			 "socket", path);
 		return -EEXIST;
+	}
+	if (ctl_path_listened(path)) {
+		snprintf(err, errlen, "control socket %s: another process "
+			 "listens on it", path);
+		return -EADDRINUSE;
 	}
 	if (unlink(path) < 0) {
 		snprintf(err, errlen, "control socket %s: cannot remove the "

@@ -411,3 +411,18 @@ def test_ctl_client_errors(tmp_path):
     out = subprocess.run([ctl_bin()], capture_output=True, text=True,
                          timeout=20)
     assert out.returncode == 2 and "usage" in out.stderr
+
+
+@pytest.mark.parametrize("body,msg", [
+    ("  listen: /tmp/" + "x" * 120 + "\n", "at most 107 bytes"),
+    ("  bogus: 1\n", "unknown key in control"),
+    ("  listen: \"\"\n", "expected a non-empty string"),
+])
+def test_control_config_errors(tmp_path, body, msg):
+    conf = str(tmp_path / "c.yaml")
+    H.levee_config(conf, ["127.0.0.1@%d" % H.free_port()])
+    with open(conf, "a") as f:
+        f.write("control:\n" + body)
+    r = H.run_levee(["--check", "-c", conf])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert msg in r.stderr, r.stderr

@@ -57,6 +57,7 @@
 #include "server/reactor.h"
 #include "server/reload.h"
 #include "server/stats.h"
+#include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
@@ -106,6 +107,7 @@ struct daemon {
 	struct zstates *zstates;
 	time_t started_at;
 	struct ctl *ctl;                   /* control socket, or NULL */
+	struct journal *journal;           /* IXFR journal, or NULL */
 
 	/* A reload on a worker (daemon_reload_begin). The worker owns job
 	 * until it sends reload_done; main reads the result after the join.
@@ -325,7 +327,8 @@ static void daemon_reloader_main(void *arg)
 	const struct config *cfg = j->cfg ? j->cfg : daemon_zcfg(d);
 
 	j->rc = reload_run(cfg, (const char *const *)j->only, j->nonly,
-			   d->zstates, zdb_current(), time(NULL), &j->db,
+			   d->zstates, zdb_current(), d->journal, time(NULL),
+			   &j->db,
 			   &j->states, &j->counts, j->err, sizeof(j->err));
 	uv_async_send(&d->reload_done);
 }
@@ -577,17 +580,22 @@ static void fmt_time(time_t t, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void zone_status_line(const struct zstate *z, struct ctl_reply *r)
+static void zone_status_line(struct daemon *d, const struct zstate *z,
+			     struct ctl_reply *r)
 {
+	struct journal_info ji = { 0, 0, 0, 0 };
 	char loaded[32];
 
 	fmt_time(z->loaded_at, loaded, sizeof(loaded));
+	if (d->journal && z->zone)
+		journal_info(d->journal, zone_apex(z->zone), &ji);
 	ctl_reply_printf(r, "%s: state %s, serial %u, records %zu, file %s, "
-			 "loaded %s, error %s\n", z->domain,
-			 z->zone ? "served" : "not-served",
+			 "loaded %s, journal %u changes %llu bytes, error %s\n",
+			 z->domain, z->zone ? "served" : "not-served",
 			 z->zone ? z->serial : 0,
 			 z->zone ? zone_record_count(z->zone) : 0, z->file,
-			 loaded, z->error[0] ? z->error : "-");
+			 loaded, ji.count, (unsigned long long)ji.bytes,
+			 z->error[0] ? z->error : "-");
 }
 
 static void cmd_zone_status(struct daemon *d, int argc, char **argv,
@@ -599,7 +607,7 @@ static void cmd_zone_status(struct daemon *d, int argc, char **argv,
 	}
 	if (argc == 1) {
 		for (size_t i = 0; i < d->zstates->count; i++)
-			zone_status_line(&d->zstates->z[i], r);
+			zone_status_line(d, &d->zstates->z[i], r);
 		return;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -609,7 +617,7 @@ static void cmd_zone_status(struct daemon *d, int argc, char **argv,
 			ctl_error(r, "zone %s is not configured", argv[i]);
 			return;
 		}
-		zone_status_line(z, r);
+		zone_status_line(d, z, r);
 	}
 }
 
@@ -933,6 +941,14 @@ int daemon_start(struct daemon *d)
 			return rc;
 		}
 	}
+	if (cfg->journal_db) {
+		rc = journal_open(cfg->journal_db, cfg->journal_db_max_size,
+				  &d->journal, err, sizeof(err));
+		if (rc < 0) {
+			log_error("cannot start: %s", err);
+			return rc;
+		}
+	}
 	rc = uv_async_init(&d->loop, &d->reload_done, daemon_on_reloaded);
 	if (rc < 0) {
 		log_error("cannot start: %s", uv_strerror(rc));
@@ -946,6 +962,7 @@ int daemon_start(struct daemon *d)
 	if (cfg->zone_count == 0)
 		log_warning("no zones configured: every query gets REFUSED");
 	zstates_link(d->zstates, d->load_db, time(NULL));
+	reload_journal_check(d->journal, d->zstates);
 	zdb_publish(d->load_db);
 	d->load_db = NULL;
 	d->published = true;
@@ -1014,6 +1031,7 @@ void daemon_free(struct daemon *d)
 	cookie_ctx_free(d->cookies);
 	zdb_free(d->load_db);
 	zstates_free(d->zstates);
+	journal_close(d->journal);
 	if (d->zcfg) {
 		config_free(d->zcfg);
 		free(d->zcfg);

@@ -21,6 +21,7 @@
 #include "common/serial.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
@@ -228,6 +229,8 @@ struct run {
 	const struct zdb *cur;
 	struct reload_counts *counts;
 	time_t now;
+	struct journal *journal;
+	struct journal_limits lim;
 };
 
 static const struct zdb *run_db(const struct run *r)
@@ -251,6 +254,55 @@ static bool in_only(const char *domain, const char *const *only, size_t n)
 		if (domain_eq(only[i], domain))
 			return true;
 	return false;
+}
+
+/* Commits the change old -> new to the journal; on failure clears the
+ * zone's journal so that it never ends before the served serial. */
+static void reload_journal_change(struct run *r, const struct zstate *ns,
+				  const struct zone *old,
+				  const struct zone *new)
+{
+	struct journal_change *c = NULL;
+	char err[256] = "";
+	int rc = journal_change_diff(old, new, &c);
+
+	if (rc == 0)
+		rc = journal_append(r->journal, zone_apex(new), c, &r->lim, err,
+				    sizeof(err));
+	if (rc) {
+		log_warning("zone %s: change %u -> %u not journaled (%s): IXFR "
+			    "from older serials falls back to AXFR", ns->domain,
+			    zone_serial(old), zone_serial(new),
+			    err[0] ? err : lv_strerror(rc));
+		journal_clear(r->journal, zone_apex(new));
+	} else {
+		log_debug("zone %s: change %u -> %u journaled, %zu records",
+			  ns->domain, zone_serial(old), zone_serial(new),
+			  journal_change_records(c));
+	}
+	journal_change_free(c);
+}
+
+/* Clears z's journal when its chain does not end at serial. */
+static void journal_check_one(struct journal *journal, const char *domain,
+			      const struct zone *z, uint32_t serial)
+{
+	struct journal_info info;
+
+	if (journal_info(journal, zone_apex(z), &info) != 0 ||
+	    info.last == serial)
+		return;
+	log_info("zone %s: journal ends at serial %u, the zone is at %u: "
+		 "journal cleared", domain, info.last, serial);
+	journal_clear(journal, zone_apex(z));
+}
+
+void reload_journal_check(struct journal *journal, const struct zstates *s)
+{
+	for (size_t i = 0; journal && i < s->count; i++)
+		if (s->z[i].zone)
+			journal_check_one(journal, s->z[i].domain, s->z[i].zone,
+					  s->z[i].serial);
 }
 
 /* Zone ns (its names set, its old state `old` or NULL) after this run. */
@@ -311,7 +363,13 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	uint32_t serial = zone_serial(z);
 	size_t records = zone_record_count(z);
 	bool added = !ns->zone;
-	struct zdb *next = zdb_with(run_db(r), z);
+	struct zdb *next;
+
+	if (r->journal && ns->zone)
+		reload_journal_change(r, ns, ns->zone, z);
+	else if (r->journal)
+		journal_check_one(r->journal, ns->domain, z, zone_serial(z));
+	next = zdb_with(run_db(r), z);
 
 	if (!next) {
 		zone_free(z);
@@ -337,10 +395,12 @@ static int reload_zone(struct run *r, struct zstate *ns,
 
 int reload_run(const struct config *cfg, const char *const *only,
 	       size_t nonly, const struct zstates *old, const struct zdb *cur,
-	       time_t now, struct zdb **db_out, struct zstates **states_out,
-	       struct reload_counts *counts, char *err, size_t errlen)
+	       struct journal *journal, time_t now, struct zdb **db_out,
+	       struct zstates **states_out, struct reload_counts *counts,
+	       char *err, size_t errlen)
 {
-	struct run r = { NULL, cur, counts, now };
+	struct run r = { NULL, cur, counts, now, journal,
+			 { cfg->journal_max_usage, cfg->journal_max_depth } };
 	struct name_index x = { NULL, 0 };
 	struct zstates *ns;
 	unsigned char *kept = NULL;
@@ -396,6 +456,8 @@ int reload_run(const struct config *cfg, const char *const *only,
 		rc = run_step(&r, zdb_without(run_db(&r), zone_apex(o->zone)));
 		if (rc < 0)
 			goto fail;
+		if (r.journal)
+			journal_clear(r.journal, zone_apex(o->zone));
 		log_info("zone %s removed", o->domain);
 		counts->removed++;
 	}

@@ -13,7 +13,11 @@
  * configuration are added, zones gone from it removed. The result is a new
  * unpublished snapshot built from the served one with zdb_with/zdb_without
  * (the zones not touched are shared, not copied), and the new zstates.
- * Main publishes both together.
+ * Main publishes both together. With a journal, the difference between the
+ * served and the new version of each replaced zone (zone_diff) is
+ * committed to it before reload_run returns, so before it is published; a
+ * change the journal cannot take clears that zone's journal (IXFR from
+ * older serials then falls back to AXFR) and is logged.
  *
  * Work: one stat() per zone plus one zone load per changed file; memory:
  * the new versions of the changed zones beside the served ones until the
@@ -28,6 +32,7 @@
 #include <time.h>
 
 struct config;
+struct journal;
 struct zdb;
 struct zone;
 
@@ -82,7 +87,12 @@ void zstates_free(struct zstates *s);
  * removed. Any one non-reactor thread. */
 int reload_run(const struct config *cfg, const char *const *only,
 	       size_t nonly, const struct zstates *old, const struct zdb *cur,
-	       time_t now, struct zdb **db_out, struct zstates **states_out,
-	       struct reload_counts *counts, char *err, size_t errlen);
+	       struct journal *journal, time_t now, struct zdb **db_out,
+	       struct zstates **states_out, struct reload_counts *counts,
+	       char *err, size_t errlen);
+
+/* Clears the journal of every served zone of s whose chain does not end
+ * at the zone's serial (logged). After a load, before serving. */
+void reload_journal_check(struct journal *journal, const struct zstates *s);
 
 #endif

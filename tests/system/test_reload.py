@@ -8,6 +8,7 @@ log say.
 """
 
 import os
+import re
 import signal
 import socket
 import stat
@@ -45,12 +46,13 @@ def write_zone(path, origin, serial, addr):
 
 
 class Server:
-    def __init__(self, pool, zones, name="levee"):
+    def __init__(self, pool, zones, name="levee", journal=None):
         self.pool = pool
         self.dir = pool.tmpdir
         self.sock = os.path.join(self.dir, "ctl-%d.sock" % time.monotonic_ns())
         self.port = H.free_port()
         self.conf = os.path.join(self.dir, "levee-%d.yaml" % self.port)
+        self.journal = journal
         self.write_config(zones)
         self.proc = pool.levee(["-c", self.conf], name=name)
 
@@ -59,6 +61,9 @@ class Server:
                        reactors=2, rate_limit=0)
         with open(self.conf, "a") as f:
             f.write("control:\n  listen: %s\n" % self.sock)
+            if self.journal:
+                f.write("database:\n  journal-db: %s\n"
+                        "  journal-max-depth: 3\n" % self.journal)
 
     def ctl(self, *args, timeout=None):
         t = timeout or 30 * H.SLOW
@@ -413,6 +418,21 @@ def test_ctl_client_errors(tmp_path):
     assert out.returncode == 2 and "usage" in out.stderr
 
 
+@pytest.mark.parametrize("section,body,msg", [
+    ("database", "  journal-max-usage: 12Q\n", "expected a size"),
+    ("database", "  journal-max-depth: 0\n", "expected an integer"),
+    ("database", "  journal-db-max-size: 1K\n", "expected a size"),
+])
+def test_database_config_errors(tmp_path, section, body, msg):
+    conf = str(tmp_path / "c.yaml")
+    H.levee_config(conf, ["127.0.0.1@%d" % H.free_port()])
+    with open(conf, "a") as f:
+        f.write(section + ":\n" + body)
+    r = H.run_levee(["--check", "-c", conf])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert msg in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize("body,msg", [
     ("  listen: /tmp/" + "x" * 120 + "\n", "at most 107 bytes"),
     ("  bogus: 1\n", "unknown key in control"),
@@ -426,3 +446,56 @@ def test_control_config_errors(tmp_path, body, msg):
     r = H.run_levee(["--check", "-c", conf])
     assert r.returncode == 2, r.stdout + r.stderr
     assert msg in r.stderr, r.stderr
+
+
+def journal_of(srv, zone):
+    line = srv.ctl("zone-status", zone).stdout
+    m = re.search(r"journal (\d+) changes (\d+) bytes", line)
+    assert m, line
+    return int(m.group(1)), int(m.group(2))
+
+
+@pytest.mark.asan
+def test_reload_journals_changes(pool):
+    """Each reload that changes a zone commits its difference to the LMDB
+    journal (bounded by journal-max-depth), kept across a restart, cleared
+    when the zone no longer starts where the journal ends."""
+    jdir = os.path.join(pool.tmpdir, "journal")
+    z = os.path.join(pool.tmpdir, "a.zone")
+    write_zone(z, "a.test.", 1, "127.0.0.11")
+    srv = Server(pool, [("a.test.", z)], journal=jdir)
+    assert journal_of(srv, "a.test") == (0, 0)
+    for k in range(5):
+        write_zone(z, "a.test.", 2 + k, "127.0.0.%d" % (20 + k))
+        assert srv.ctl("reload").returncode == 0
+    n, size = journal_of(srv, "a.test")
+    assert n == 3 and size > 0                 # journal-max-depth: 3
+    # a reload that keeps the served version adds nothing
+    write_zone(z, "a.test.", 6, "127.0.0.99")
+    srv.ctl("reload")
+    assert journal_of(srv, "a.test")[0] == 3
+    srv.proc.stop()
+    # restart at the journal's serial: kept
+    srv2 = Server(pool, [("a.test.", z)], journal=jdir)
+    assert journal_of(srv2, "a.test")[0] == 3
+    srv2.proc.stop()
+    # restart at another serial: cleared, and said so
+    write_zone(z, "a.test.", 50, "127.0.0.50")
+    srv3 = Server(pool, [("a.test.", z)], journal=jdir)
+    assert journal_of(srv3, "a.test")[0] == 0
+    srv3.proc.wait_log(r"journal ends at serial 6, the zone is at 50: "
+                       r"journal cleared", 5)
+
+
+def test_journal_dir_unusable(pool, tmp_path):
+    z = os.path.join(pool.tmpdir, "a.zone")
+    write_zone(z, "a.test.", 1, "127.0.0.11")
+    bad = str(tmp_path / "file")
+    open(bad, "w").close()
+    conf = str(tmp_path / "c.yaml")
+    H.levee_config(conf, ["127.0.0.1@%d" % H.free_port()], zones=[("a.test.", z)])
+    with open(conf, "a") as f:
+        f.write("database:\n  journal-db: %s/sub\n" % bad)
+    r = H.run_levee(["-c", conf])
+    assert r.returncode == 1
+    assert "cannot start: journal" in r.stderr + r.stdout

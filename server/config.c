@@ -33,7 +33,6 @@
 #include "server/ycompose.h"
 #include "common/errcode.h"
 
-
 /* State of one config_load(). */
 struct cparse {
 	struct config *cfg;

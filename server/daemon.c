@@ -18,8 +18,9 @@
  * to one thread per CPU (daemon_zones_load: each takes the next zone of
  * the configuration, builds it alone, and the results go into the
  * snapshot in configuration order once all are joined). The loaded
- * snapshot is handed back through the join and published by main. A reload (issue 13) will run
- * daemon_zones_load the same way and publish its result.
+ * snapshot is handed back through the join and published by main. A
+ * reload (issue 13) will run daemon_zones_load the same way and publish
+ * its result.
  *
  * Order at start (daemon_start): zones, publish, reactors (every socket
  * bound, so a bind error stops us before any thread serves), privilege

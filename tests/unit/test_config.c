@@ -671,7 +671,8 @@ static void write_many(char *path, size_t len, size_t n, size_t dup_of)
 	CU_ASSERT_FATAL(f != NULL);
 	fputs("server:\n  reactors: 1\nzones:\n", f);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "  - domain: z%zu.many.\n    file: z%zu.zone\n", i, i);
+		fprintf(f, "  - domain: z%zu.many.\n    file: z%zu.zone\n", i,
+			i);
 	if (dup_of)
 		fprintf(f, "  - domain: Z%zu.MANY\n    file: again.zone\n",
 			dup_of - 1);
@@ -765,13 +766,15 @@ static void test_stream(void)
 		{ "server:\n  identity: &x a\n  version: &x b\n",
 		  ":3: duplicate anchor &x" },
 		{ "server: &s\n  identity: *s\n", ":2: alias *s: no anchor" },
-		{ "server:\n  listen: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[x]]]]]]]]]]]"
-		  "]]]]]]]]]]]]]]]]]]]]]]\n", ":2: nested deeper than 16" },
+		{ "server:\n  listen: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[x"
+		  "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+		  ":2: nested deeper than 16" },
 		{ "zones:\n  - domain: a.\n    file: a.zone\n  - domain: b.\n"
 		  "    file: [b.zone\n", ":6: YAML error" },
 		{ "zones:\n  - domain: a.\n    file: a.zone\n  - 7\n",
 		  ":4: key 'zones': expected entries" },
-		{ "zones:\n  domain: a.\n", ":2: key 'zones': expected a list" },
+		{ "zones:\n  domain: a.\n",
+		  ":2: key 'zones': expected a list" },
 		{ "server: *nowhere\n", ":1: alias *nowhere: no anchor" },
 		{ "zones: *nowhere\n", ":1: key 'zones': expected a list" },
 		{ "[server]\n", ":1: expected a mapping" },
@@ -816,7 +819,8 @@ int main(void)
 		{ "cookies", test_cookies },
 		{ "limits and attack", test_flood_sections },
 		{ "acl", test_acl },
-		{ "bug: more than 4,096 zones refused", test_bug_zones_above_4096 },
+		{ "bug: more than 4,096 zones refused",
+		  test_bug_zones_above_4096 },
 		{ "zone given twice among 10,000", test_zone_dup_among_many },
 		{ "event stream: anchors, nesting, errors", test_stream },
 	};

@@ -174,7 +174,7 @@ struct config {
 	struct config_zone *zones;      /* in configuration order */
 	size_t zone_count;
 	size_t zone_cap;
-	struct config_zindex *zone_index;   /* by name (config.c) */
+	struct config_zindex *zone_index;   /* by name (config_zones.c) */
 };
 
 /* Fills cfg with the defaults. Main only. */

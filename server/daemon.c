@@ -13,10 +13,14 @@
  * them blocked, so they are delivered to main and handled on its loop. The
  * zones load on a worker thread that main starts and joins, while main runs
  * its loop: that is what lets SIGUSR1 and SIGHUP be answered, and SIGTERM
- * or SIGINT stop the start-up, while a large zone loads (the loader checks
- * a cancel flag before each zone). The loaded snapshot is handed back
- * through the join and published by main. A reload (issue 13) will run
- * daemon_zones_load the same way and publish its result.
+ * or SIGINT stop the start-up, while a large zone loads (the loaders check
+ * a cancel flag before each zone). That worker reads the zone files on up
+ * to one thread per CPU (daemon_zones_load: each takes the next zone of
+ * the configuration, builds it alone, and the results go into the
+ * snapshot in configuration order once all are joined). The loaded
+ * snapshot is handed back through the join and published by main. A
+ * reload (issue 13) will run daemon_zones_load the same way and publish
+ * its result.
  *
  * Order at start (daemon_start): zones, publish, reactors (every socket
  * bound, so a bind error stops us before any thread serves), privilege
@@ -37,6 +41,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,6 +62,7 @@
 #include "server/reactor.h"
 #include "server/reload.h"
 #include "server/stats.h"
+#include "zones/arena.h"
 #include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
@@ -65,6 +71,9 @@
 #ifndef LEVEE_VERSION
 #define LEVEE_VERSION "0.0.0"
 #endif
+
+/* Zone loader threads at most (one per CPU below that). */
+#define DAEMON_MAX_LOADERS 16
 
 enum { DAEMON_SIG_TERM, DAEMON_SIG_INT, DAEMON_SIG_USR1, DAEMON_SIG_HUP,
        DAEMON_SIGS };
@@ -218,52 +227,148 @@ static int daemon_drop_privileges(const struct config *cfg)
 	return 0;
 }
 
+/* One zone's load, written by the worker that took it, read by
+ * daemon_zones_load after every worker is joined. */
+struct daemon_zres {
+	struct zone *z;           /* loaded, or NULL */
+	char *err;                /* why not (malloc), or NULL */
+	int rc;
+};
+
+/* The zone loaders: each takes the next zone index until none is left or
+ * cancel is set. Workers share only next (atomic) and write only their
+ * own res[i]; zload_file touches no shared state. */
+struct daemon_loaders {
+	const struct config *cfg;
+	const int *cancel;
+	struct daemon_zres *res;
+	size_t next;
+};
+
+static void daemon_loader_work(void *arg)
+{
+	struct daemon_loaders *l = arg;
+	char err[512];
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+		const struct config_zone *cz;
+		struct daemon_zres *r;
+
+		if (i >= l->cfg->zone_count)
+			return;
+		if (l->cancel && __atomic_load_n(l->cancel, __ATOMIC_RELAXED))
+			return;
+		cz = &l->cfg->zones[i];
+		r = &l->res[i];
+		err[0] = '\0';
+		r->rc = zload_file(cz->domain, cz->file, &r->z, err,
+				   sizeof(err));
+		if (r->rc < 0) {
+			r->z = NULL;
+			r->err = strdup(err[0] ? err : lv_strerror(r->rc));
+		}
+	}
+}
+
+/* Loader threads for n zones: one per CPU this process may run on, at
+ * most DAEMON_MAX_LOADERS, at most n; the calling thread is one of them. */
+static unsigned daemon_loader_count(size_t n)
+{
+	cpu_set_t set;
+	int cpus = 1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		cpus = CPU_COUNT(&set);
+	if (cpus > DAEMON_MAX_LOADERS)
+		cpus = DAEMON_MAX_LOADERS;
+	if ((size_t)cpus > n)
+		cpus = (int)n;
+	return cpus > 1 ? (unsigned)cpus : 1;
+}
+
+/* Runs daemon_loader_work on `threads` threads, this one included. */
+static void daemon_loaders_run(struct daemon_loaders *l, unsigned threads)
+{
+	uv_thread_t tid[DAEMON_MAX_LOADERS];
+	unsigned started = 0;
+
+	/* arena.c reads the page size on its first chunk: read it here, once,
+	 * before the threads race to it. */
+	arena_prefault(NULL, 0);
+	while (started + 1 < threads &&
+	       uv_thread_create(&tid[started], daemon_loader_work, l) == 0)
+		started++;
+	daemon_loader_work(l);
+	for (unsigned i = 0; i < started; i++)
+		uv_thread_join(&tid[i]);
+}
+
 int daemon_zones_load(const struct config *cfg, const int *cancel,
 		      struct zdb **out, size_t *loaded, size_t *refused)
 {
-	struct zdb *db = zdb_new();
-	char err[512];
+	struct daemon_loaders l = { cfg, cancel, NULL, 0 };
+	uint64_t t0 = uv_hrtime();
+	size_t records = 0;
+	bool cancelled;
+	struct zdb *db;
 
 	*out = NULL;
 	*loaded = *refused = 0;
-	if (!db) {
+	db = zdb_new();
+	l.res = calloc(cfg->zone_count ? cfg->zone_count : 1, sizeof(*l.res));
+	if (!db || !l.res) {
+		zdb_free(db);
+		free(l.res);
 		log_error("out of memory");
 		return -ENOMEM;
 	}
+	daemon_loaders_run(&l, daemon_loader_count(cfg->zone_count));
+	cancelled = cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED);
+	/* Into the snapshot in configuration order, as one thread would: of
+	 * two zones with one apex the first is kept, the second refused. */
 	for (size_t i = 0; i < cfg->zone_count; i++) {
 		const struct config_zone *cz = &cfg->zones[i];
-		struct zone *z = NULL;
-		int rc;
+		struct daemon_zres *r = &l.res[i];
+		char err[512];
 
-		if (cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED)) {
-			zdb_free(db);
-			return -ECANCELED;
-		}
-		err[0] = '\0';
-		rc = zload_file(cz->domain, cz->file, &z, err, sizeof(err));
-		if (rc == 0) {
-			uint32_t serial = zone_serial(z);
-			size_t records = zone_record_count(z);
-
-			rc = zdb_add(db, z);
-			if (rc < 0) {
-				zone_free(z);
-				snprintf(err, sizeof(err), "%s: %s", cz->file,
-					 lv_strerror(rc));
-			} else {
-				log_info("zone %s loaded from %s: serial %u, "
-					 "%zu records", cz->domain, cz->file,
-					 serial, records);
-			}
-		}
-		if (rc < 0) {
-			log_error("zone %s refused: %s", cz->domain,
-				  err[0] ? err : lv_strerror(rc));
-			(*refused)++;
+		if (cancelled) {
+			if (r->z)
+				zone_free(r->z);
 			continue;
 		}
-		(*loaded)++;
+		if (r->z) {
+			uint32_t serial = zone_serial(r->z);
+			size_t n = zone_record_count(r->z);
+			int rc = zdb_add(db, r->z);
+
+			if (rc == 0) {
+				log_debug("zone %s loaded from %s: serial %u, "
+					  "%zu records", cz->domain, cz->file,
+					  serial, n);
+				records += n;
+				(*loaded)++;
+				continue;
+			}
+			zone_free(r->z);
+			snprintf(err, sizeof(err), "%s: %s", cz->file,
+				 lv_strerror(rc));
+		} else {
+			snprintf(err, sizeof(err), "%s",
+				 r->err ? r->err : "out of memory");
+		}
+		log_error("zone %s refused: %s", cz->domain, err);
+		(*refused)++;
 	}
+	for (size_t i = 0; i < cfg->zone_count; i++)
+		free(l.res[i].err);
+	free(l.res);
+	if (cancelled) {
+		zdb_free(db);
+		return -ECANCELED;
+	}
+	log_info("%zu zones loaded, %zu refused, %zu records, %.3f s",
+		 *loaded, *refused, records, (double)(uv_hrtime() - t0) / 1e9);
 	*out = db;
 	return 0;
 }
@@ -499,9 +604,15 @@ static void daemon_reload_begin(struct daemon *d)
 
 static void daemon_on_hup(uv_signal_t *h, int sig)
 {
+	struct daemon *d = h->data;
+
 	(void)sig;
+	if (!d->published) {
+		log_info("SIGHUP: zones are still loading: no reload");
+		return;
+	}
 	log_info("SIGHUP: reload");
-	daemon_reload_begin(h->data);
+	daemon_reload_begin(d);
 }
 
 /* --- the control socket's commands (ctl.h; levee-ctl) --- */

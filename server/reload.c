@@ -411,11 +411,7 @@ int reload_run(const struct config *cfg, const char *const *only,
 	memset(counts, 0, sizeof(*counts));
 	err[0] = '\0';
 	for (size_t i = 0; i < nonly; i++) {
-		bool found = false;
-
-		for (size_t k = 0; k < cfg->zone_count && !found; k++)
-			found = domain_eq(cfg->zones[k].domain, only[i]);
-		if (!found) {
+		if (!config_find_zone(cfg, only[i])) {
 			snprintf(err, errlen, "zone %s is not configured",
 				 only[i]);
 			return -ENOENT;

@@ -460,6 +460,22 @@ static int section_server(struct cparse *p, const char *key, yaml_node_t *v)
 }
 
 /* One { domain: NAME, file: PATH } entry. */
+/* name relative to the directory of the config file (as zone files are):
+ * into buf (len bytes) when it is relative, else name itself. NULL when
+ * the result does not fit. */
+static const char *config_relative(const struct cparse *p, const char *name,
+				   char *buf, size_t len)
+{
+	int dl;
+
+	if (name[0] == '/' || !strchr(p->path, '/'))
+		return name;
+	dl = (int)(strrchr(p->path, '/') - p->path);
+	if (snprintf(buf, len, "%.*s/%s", dl, p->path, name) >= (int)len)
+		return NULL;
+	return buf;
+}
+
 static int zone_entry(struct cparse *p, yaml_node_t *e)
 {
 	const char *domain = NULL, *file = NULL;
@@ -500,15 +516,9 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 		return cerr(p, e, "domain", "missing in zone entry");
 	if (!fnode)
 		return cerr(p, e, "file", "missing in zone entry");
-	/* Relative to the directory of the config file. */
-	if (file[0] != '/' && strchr(p->path, '/')) {
-		int dl = (int)(strrchr(p->path, '/') - p->path);
-
-		if (snprintf(path, sizeof(path), "%.*s/%s", dl, p->path,
-			     file) >= (int)sizeof(path))
-			return cerr(p, fnode, "file", "path too long");
-		file = path;
-	}
+	file = config_relative(p, file, path, sizeof(path));
+	if (!file)
+		return cerr(p, fnode, "file", "path too long");
 	{
 		const struct config_zone *z = config_find_zone(p->cfg, domain);
 
@@ -991,16 +1001,11 @@ static int section_database(struct cparse *p, const char *key, yaml_node_t *v)
 
 	if (rc < 0 || !d)
 		return rc;
-	/* Relative to the directory of the config file, as zone files. */
-	if (d[0] != '/' && strchr(p->path, '/')) {
-		int dl = (int)(strrchr(p->path, '/') - p->path);
-
-		if (snprintf(path, sizeof(path), "%.*s/%s", dl, p->path, d) >=
-		    (int)sizeof(path))
-			return cerr(p, v, "journal-db", "path too long");
-		if (set_string(&p->cfg->journal_db, path) < 0)
-			return cerr(p, v, "journal-db", "out of memory");
-	}
+	d = config_relative(p, d, path, sizeof(path));
+	if (!d)
+		return cerr(p, v, "journal-db", "path too long");
+	if (d == path && set_string(&p->cfg->journal_db, path) < 0)
+		return cerr(p, v, "journal-db", "out of memory");
 	return 0;
 }
 
@@ -1020,16 +1025,11 @@ static int section_control(struct cparse *p, const char *key, yaml_node_t *v)
 
 	if (rc < 0 || !l)
 		return rc;
-	/* Relative to the directory of the config file, as zone files. */
-	if (l[0] != '/' && strchr(p->path, '/')) {
-		int dl = (int)(strrchr(p->path, '/') - p->path);
-
-		if (snprintf(path, sizeof(path), "%.*s/%s", dl, p->path, l) >=
-		    (int)sizeof(path))
-			return cerr(p, v, "listen", "path too long");
-		if (set_string(&p->cfg->control_listen, path) < 0)
-			return cerr(p, v, "listen", "out of memory");
-	}
+	l = config_relative(p, l, path, sizeof(path));
+	if (!l)
+		return cerr(p, v, "listen", "path too long");
+	if (l == path && set_string(&p->cfg->control_listen, path) < 0)
+		return cerr(p, v, "listen", "out of memory");
 	if (strlen(p->cfg->control_listen) >= 108)
 		return cerr(p, v, "listen", "a socket path is at most 107 "
 			    "bytes");

@@ -1006,6 +1006,74 @@ static void test_refusals(void)
 	}
 }
 
+/* body for load_text(): a $ORIGIN, comment lines, a record there, the
+ * origin back, a CNAME, and (bad) an A beside it on the last line, the
+ * file (ZHEAD included) `size` bytes long when size is big enough.
+ * Returns the last line's number. */
+static int read_mode_body(char *body, size_t size, bool bad)
+{
+	const char *recs = bad ? "a A 192.0.2.9\n$ORIGIN example.com.\n"
+				 "b CNAME x\nb A 192.0.2.1\n" :
+				 "a A 192.0.2.9\n$ORIGIN example.com.\n"
+				 "b CNAME x\n";
+	size_t fixed = strlen(ZHEAD) + strlen(recs); /* besides body[0, o) */
+	size_t o = (size_t)sprintf(body, "$ORIGIN sub.example.com.\n");
+	int line = 7;     /* ZHEAD is lines 1 to 5, the $ORIGIN line 6 */
+
+	/* comment lines of 64 bytes, then one of what is left (a blank
+	 * line for 1 byte) */
+	while (fixed + o + 64 + 2 <= size) {
+		memset(body + o, 'x', 63);
+		body[o] = ';';
+		body[o + 63] = '\n';
+		o += 64;
+		line++;
+	}
+	if (fixed + o < size) {
+		size_t n = size - fixed - o;
+
+		memset(body + o, 'y', n);
+		body[o] = n > 1 ? ';' : '\n';
+		body[o + n - 1] = '\n';
+		o += n;
+		line++;
+	}
+	strcpy(body + o, recs);
+	return line + 3;  /* the last line: "b A" when bad */
+}
+
+/* Issue 12: a zone file under 64 KiB is read whole with one read() and
+ * served from memory, a larger one streamed from its descriptor. Files
+ * of sizes around that bound, each with a $ORIGIN (read again by
+ * seeking) and, refused, an error on its last line: the same records and
+ * the same line in the message either way. */
+static void test_zload_read_modes(void)
+{
+	static const size_t sizes[] = { 0, 1000, 65535, 65536, 65537, 200000 };
+	char *body = malloc(210000), err[512];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		struct zone *z;
+		int line, rc;
+
+		read_mode_body(body, sizes[k], false);
+		if (sizes[k] > 200)
+			CU_ASSERT_EQUAL(strlen(ZHEAD) + strlen(body), sizes[k]);
+		rc = load_text(body, &z, err, sizeof(err));
+		CU_ASSERT_EQUAL(rc, 0);
+		CU_ASSERT_PTR_NOT_NULL(z ? find(z, "a.sub.example.com") : NULL);
+		CU_ASSERT_PTR_NOT_NULL(z ? find(z, "b.example.com") : NULL);
+		zone_free(z);
+		line = read_mode_body(body, sizes[k], true);
+		if (sizes[k] > 200)
+			CU_ASSERT_EQUAL(strlen(ZHEAD) + strlen(body), sizes[k]);
+		refuse_text(body, LV_ECNAME, line,
+			    "A beside a CNAME at b.example.com.");
+	}
+	free(body);
+}
+
 /* Arenas start small and double (arena.h): what an arena holds stays
  * within twice what was asked of it, plus a chunk; requests are packed at
  * the alignment asked; a big request gets a chunk of its own and leaves
@@ -1337,6 +1405,7 @@ int main(void)
 		{ "builder directly", test_builder_direct },
 		{ "bug_index_collide", test_bug_index_collide },
 		{ "arena growth", test_arena_growth },
+		{ "zone files read whole or streamed", test_zload_read_modes },
 		{ "small zone memory (issue 12)", test_small_zone_memory },
 		{ "zdb find and publish", test_zdb },
 		{ "cleanup", test_cleanup },

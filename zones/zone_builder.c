@@ -15,7 +15,7 @@
  * index. Whether a DNAME lies above a new record is a walk up the parents,
  * made only in a zone that has a DNAME; whether data lies below a new
  * DNAME is a flag each node gets when its first child is made. Nodes
- * (struct zone_node, 40 bytes, its name right behind it) are final from
+ * (struct zone_node, 48 bytes, its name right behind it) are final from
  * the start: they are carved from the zone arena's byte pool and never
  * move, so parent and wildcard_child pointers are set at creation; a
  * malloc'd array maps node index to node during the build. Records wait
@@ -36,7 +36,7 @@
  * O(n) plus the per-node sorts. Nodes, names and wire bytes are packed
  * in the zone arena at the alignment each needs (zone_pool_alloc), not
  * padded to the arena's 16 bytes. For a zone of one A or AAAA record per
- * name a node costs about 40 (node) + 32 (rrset) + name + wire + 8 to 16
+ * name a node costs about 48 (node) + 32 (rrset) + name + wire + 8 to 16
  * (index) bytes.
  *
  * Nothing is sized for a big zone up front: the arenas start at 1 KiB and

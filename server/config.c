@@ -9,6 +9,7 @@
  * copied into cfg (malloc); the document is freed before returning.
  */
 #include "server/config.h"
+#include "zones/journal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -867,6 +868,107 @@ static int section_attack(struct cparse *p, const char *key, yaml_node_t *v)
 	return 0;
 }
 
+/* --- section database: (zones/journal.h), Knot's names --- */
+
+/* A size in bytes with an optional K, M or G suffix (powers of 1024), from
+ * k->min to k->max bytes, into a uint64_t. */
+static int val_size(struct cparse *p, const struct config_key *k,
+		    yaml_node_t *v)
+{
+	const char *s = scalar(v);
+	unsigned long long n, mul = 1;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		goto bad;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || end == s)
+		goto bad;
+	if (*end == 'K' || *end == 'k')
+		mul = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1ull << 30;
+	else if (*end)
+		goto bad;
+	if (*end && end[1])
+		goto bad;
+	if (n > (unsigned long long)k->max / mul ||
+	    n * mul < (unsigned long long)k->min)
+		goto bad;
+	*(uint64_t *)field(p, k) = n * mul;
+	return 0;
+bad:
+	return cerr(p, v, k->name, "expected a size from %ld to %ld bytes "
+		    "(suffix K, M or G allowed)", k->min, k->max);
+}
+
+#define DBOFF(f) offsetof(struct config, f)
+static const struct config_key config_database_keys[] = {
+	{ "journal-db", val_string, DBOFF(journal_db), 0, 0 },
+	{ "journal-db-max-size", val_size, DBOFF(journal_db_max_size),
+	  1l << 20, (1l << 40) },
+	{ "journal-max-usage", val_size, DBOFF(journal_max_usage), 1l << 10,
+	  (1l << 40) },
+	{ "journal-max-depth", val_uint, DBOFF(journal_max_depth), 1, 1000000 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_database(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	char path[4096];
+	int rc = parse_keys(p, key, v, config_database_keys);
+	const char *d = p->cfg->journal_db;
+
+	if (rc < 0 || !d)
+		return rc;
+	/* Relative to the directory of the config file, as zone files. */
+	if (d[0] != '/' && strchr(p->path, '/')) {
+		int dl = (int)(strrchr(p->path, '/') - p->path);
+
+		if (snprintf(path, sizeof(path), "%.*s/%s", dl, p->path, d) >=
+		    (int)sizeof(path))
+			return cerr(p, v, "journal-db", "path too long");
+		if (set_string(&p->cfg->journal_db, path) < 0)
+			return cerr(p, v, "journal-db", "out of memory");
+	}
+	return 0;
+}
+
+/* --- section control: (server/ctl.h) --- */
+
+#define CTLOFF(f) offsetof(struct config, f)
+static const struct config_key config_control_keys[] = {
+	{ "listen", val_string, CTLOFF(control_listen), 0, 0 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_control(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	char path[4096];
+	int rc = parse_keys(p, key, v, config_control_keys);
+	const char *l = p->cfg->control_listen;
+
+	if (rc < 0 || !l)
+		return rc;
+	/* Relative to the directory of the config file, as zone files. */
+	if (l[0] != '/' && strchr(p->path, '/')) {
+		int dl = (int)(strrchr(p->path, '/') - p->path);
+
+		if (snprintf(path, sizeof(path), "%.*s/%s", dl, p->path, l) >=
+		    (int)sizeof(path))
+			return cerr(p, v, "listen", "path too long");
+		if (set_string(&p->cfg->control_listen, path) < 0)
+			return cerr(p, v, "listen", "out of memory");
+	}
+	if (strlen(p->cfg->control_listen) >= 108)
+		return cerr(p, v, "listen", "a socket path is at most 107 "
+			    "bytes");
+	return 0;
+}
+
 static const struct config_section config_sections[] = {
 	{ "server", section_server },
 	{ "rate-limit", section_rrl },
@@ -875,6 +977,8 @@ static const struct config_section config_sections[] = {
 	{ "attack", section_attack },
 	{ "acl", section_acl },
 	{ "zones", section_zones },
+	{ "control", section_control },
+	{ "database", section_database },
 	{ NULL, NULL },
 };
 
@@ -900,6 +1004,9 @@ void config_init(struct config *cfg)
 	cfg->tcp_message_timeout = 5;
 	cfg->tcp_memory_max = CONFIG_DEFAULT_TCP_MEMORY;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->journal_db_max_size = JOURNAL_DEFAULT_MAP_BYTES;
+	cfg->journal_max_usage = JOURNAL_DEFAULT_MAX_BYTES;
+	cfg->journal_max_depth = JOURNAL_DEFAULT_MAX_DEPTH;
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
@@ -1163,5 +1270,7 @@ void config_free(struct config *cfg)
 	free(cfg->group);
 	free(cfg->identity);
 	free(cfg->version);
+	free(cfg->control_listen);
+	free(cfg->journal_db);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -167,6 +167,19 @@ struct config {
 	struct cidr trusted[CONFIG_MAX_TRUSTED];
 	size_t trusted_count;
 
+	/* Section control: the control socket's path (ctl.h), resolved
+	 * against the config file's directory; NULL: no control socket. */
+	char *control_listen;
+
+	/* Section database: the IXFR journal (zones/journal.h): its LMDB
+	 * directory (NULL: no journal, IXFR answered with AXFR), the most
+	 * the database may grow to, and per zone the bytes and changes it
+	 * keeps. */
+	char *journal_db;
+	uint64_t journal_db_max_size;
+	uint64_t journal_max_usage;
+	unsigned journal_max_depth;
+
 	struct config_zone *zones;
 	size_t zone_count;
 	size_t zone_cap;

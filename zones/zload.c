@@ -98,7 +98,9 @@ int zload_record_line(FILE *fp, long from, long to, int line, bool *content)
  * a buffer of its size, its descriptor closed at once, and served from
  * there: the seeks that $ORIGIN, $INCLUDE and error lines make read it
  * again from memory, not from the file (each was a read() of the file).
- * A larger file is read from its descriptor in the C library's buffer.
+ * A larger file is read from its descriptor in the C library's buffer
+ * (8 KiB reads: glibc ignores setvbuf()'s size without a buffer, so the
+ * 64 KiB this file once asked for was never had).
  * Files are open one per $INCLUDE level, so a load holds at most
  * ZLOAD_MAX_DEPTH + 1 such buffers at once. */
 #define ZLOAD_MEM_MAX (64 * 1024)

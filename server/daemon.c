@@ -62,7 +62,6 @@
 #include "server/reactor.h"
 #include "server/reload.h"
 #include "server/stats.h"
-#include "zones/arena.h"
 #include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
@@ -293,9 +292,6 @@ static void daemon_loaders_run(struct daemon_loaders *l, unsigned threads)
 	uv_thread_t tid[DAEMON_MAX_LOADERS];
 	unsigned started = 0;
 
-	/* arena.c reads the page size on its first chunk: read it here, once,
-	 * before the threads race to it. */
-	arena_prefault(NULL, 0);
 	while (started + 1 < threads &&
 	       uv_thread_create(&tid[started], daemon_loader_work, l) == 0)
 		started++;

@@ -317,6 +317,7 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	int rc;
 
 	ns->checked_at = r->now;
+	ns->changed = false;
 	if (old) {
 		ns->zone = old->zone;
 		ns->serial = old->serial;
@@ -377,6 +378,7 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	}
 	run_step(r, next);
 	ns->zone = z;
+	ns->changed = true;
 	ns->loaded_at = r->now;
 	ns->error[0] = '\0';
 	if (added) {
@@ -438,6 +440,7 @@ int reload_run(const struct config *cfg, const char *const *only,
 				*z = *o;
 				z->domain = d;
 				z->file = f;
+				z->changed = false;
 			}
 			continue;
 		}

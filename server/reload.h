@@ -47,6 +47,7 @@ struct zstate {
 	time_t loaded_at;         /* when the served version was read */
 	time_t checked_at;        /* the last reload that looked at it */
 	char error[256];          /* the last failure or warning, or "" */
+	bool changed;             /* a new version by the last run (NOTIFY) */
 };
 
 struct zstates {

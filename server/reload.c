@@ -438,7 +438,7 @@ static int reload_zone(struct run *r, struct zstate *ns,
 			zone_free(z);
 			if (rc) {
 				snprintf(ns->error, sizeof(ns->error),
-					 "%s: serial-policy increment: %s",
+					 "%.100s: serial-policy increment: %.120s",
 					 ns->file, err[0] ? err :
 					 lv_strerror(rc));
 				log_error("zone %s: %s", ns->domain,

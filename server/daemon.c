@@ -450,6 +450,19 @@ static void daemon_job_clear(struct daemon_reload_job *j)
 
 static void daemon_reload_begin(struct daemon *d);
 
+/* The state of the zone named domain: the table follows the order of the
+ * configuration in force, so its index is the configured zone's (found
+ * by the configuration's name index: O(1)). NULL when not configured. */
+static const struct zstate *daemon_zstate(const struct daemon *d,
+					  const char *domain)
+{
+	const struct config *cfg = daemon_zcfg(d);
+	const struct config_zone *cz = config_find_zone(cfg, domain);
+	size_t i = cz ? (size_t)(cz - cfg->zones) : SIZE_MAX;
+
+	return d->zstates && i < d->zstates->count ? &d->zstates->z[i] : NULL;
+}
+
 /* NOTIFY (notify.h) of zone state z's served version to every remote its
  * configuration lists. Returns how many were started. */
 static unsigned daemon_notify_zone(struct daemon *d, const struct zstate *z)
@@ -711,7 +724,7 @@ static void cmd_reload(struct daemon *d, int argc, char **argv,
 		if (!(d->job.only[d->job.nonly] = strdup(argv[i])))
 			break;
 		d->job.nonly++;
-		if (!zstates_find(d->zstates, argv[i])) {
+		if (!daemon_zstate(d, argv[i])) {
 			ctl_error(r, "zone %s is not configured", argv[i]);
 			daemon_job_clear(&d->job);
 			return;
@@ -767,7 +780,7 @@ static void cmd_zone_status(struct daemon *d, int argc, char **argv,
 		return;
 	}
 	for (int i = 1; i < argc; i++) {
-		const struct zstate *z = zstates_find(d->zstates, argv[i]);
+		const struct zstate *z = daemon_zstate(d, argv[i]);
 
 		if (!z) {
 			ctl_error(r, "zone %s is not configured", argv[i]);
@@ -859,7 +872,7 @@ static void cmd_notify(struct daemon *d, int argc, char **argv,
 		       struct ctl_reply *r)
 {
 	for (int i = 1; i < argc; i++) {
-		const struct zstate *z = zstates_find(d->zstates, argv[i]);
+		const struct zstate *z = daemon_zstate(d, argv[i]);
 
 		if (!z) {
 			ctl_error(r, "zone %s is not configured", argv[i]);
@@ -871,7 +884,7 @@ static void cmd_notify(struct daemon *d, int argc, char **argv,
 		}
 	}
 	for (int i = 1; i < argc; i++) {
-		const struct zstate *z = zstates_find(d->zstates, argv[i]);
+		const struct zstate *z = daemon_zstate(d, argv[i]);
 
 		ctl_reply_printf(r, "%s: NOTIFY serial %u to %u remotes\n",
 				 z->domain, z->serial,

@@ -166,14 +166,6 @@ static bool domain_eq(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-const struct zstate *zstates_find(const struct zstates *s, const char *domain)
-{
-	for (size_t i = 0; s && i < s->count; i++)
-		if (domain_eq(s->z[i].domain, domain))
-			return &s->z[i];
-	return NULL;
-}
-
 /* --- a name index of the old table, for one run --- */
 
 struct name_index {

@@ -71,9 +71,8 @@ void zstates_stat_all(struct zstates *s);
 /* Fills in the served version of each zone from db (after the load). */
 void zstates_link(struct zstates *s, const struct zdb *db, time_t now);
 
-/* The state of zone `domain` (case-insensitive, trailing dot ignored), or
- * NULL. Linear. */
-const struct zstate *zstates_find(const struct zstates *s, const char *domain);
+/* A table follows the order of the configuration it was made for: the
+ * state of cfg->zones[i] is s->z[i]. */
 
 void zstates_free(struct zstates *s);
 

@@ -430,7 +430,7 @@ static void daemon_reloader_main(void *arg)
 	const struct config *cfg = j->cfg ? j->cfg : daemon_zcfg(d);
 
 	j->rc = reload_run(cfg, (const char *const *)j->only, j->nonly,
-			   d->zstates, zdb_current(), d->journal, time(NULL),
+			   daemon_zcfg(d), d->zstates, zdb_current(), d->journal, time(NULL),
 			   &j->db,
 			   &j->states, &j->counts, j->err, sizeof(j->err));
 	uv_async_send(&d->reload_done);

@@ -33,6 +33,7 @@ struct cparse {
 	const char *path;
 	char *err;
 	size_t errlen;
+	uint64_t zone_acl;        /* the acl: list of the zone entry parsed */
 };
 
 struct config_key;
@@ -376,6 +377,7 @@ static const struct config_key config_server_keys[] = {
 	{ "udp-bpf-filter", val_bool, OFF(udp_bpf_filter), 0, 0 },
 	{ "udp-ebpf-filter", val_bool, OFF(udp_ebpf_filter), 0, 0 },
 	{ "udp-ebpf-hold-ms", val_uint, OFF(udp_ebpf_hold_ms), 10, 60000 },
+	{ "transfers-max", val_uint, OFF(transfers_max), 0, 100000 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -416,15 +418,54 @@ static int section_server(struct cparse *p, const char *key, yaml_node_t *v)
 	return parse_keys(p, key, v, config_server_keys);
 }
 
-/* One { domain: NAME, file: PATH } entry. */
+/* One name of a zone's acl: list: an id of the acl: section before. */
+static int zone_acl_one(struct cparse *p, const struct config_key *k,
+			yaml_node_t *v)
+{
+	const char *s = scalar(v);
+
+	for (size_t i = 0; s && i < p->cfg->acl_count; i++) {
+		if (strcmp(p->cfg->acls[i].id, s) == 0) {
+			p->zone_acl |= UINT64_C(1) << i;
+			return 0;
+		}
+	}
+	return cerr(p, v, k->name, "no acl '%s' (acl: entries must come "
+		    "before zones:)", s ? s : "");
+}
+
+/* The zone entry just added for domain (config_add_zone appends it, or
+ * replaced the file of a -z zone of that name) gets acl. */
+static void zone_set_acl(struct config *cfg, size_t before,
+			 const char *domain, uint64_t acl)
+{
+	size_t dl = strlen(domain);
+
+	if (cfg->zone_count > before) {
+		cfg->zones[cfg->zone_count - 1].acl = acl;
+		return;
+	}
+	if (dl > 1 && domain[dl - 1] == '.')
+		dl--;
+	for (size_t i = 0; i < cfg->zone_count; i++)
+		if (strlen(cfg->zones[i].domain) == dl &&
+		    strncasecmp(cfg->zones[i].domain, domain, dl) == 0)
+			cfg->zones[i].acl = acl;
+}
+
+/* One { domain: NAME, file: PATH, acl: IDS } entry. */
 static int zone_entry(struct cparse *p, yaml_node_t *e)
 {
 	const char *domain = NULL, *file = NULL;
 	yaml_node_t *dnode = NULL, *fnode = NULL;
 	yaml_node_pair_t *pr;
 	char path[PATH_MAX], reason[160];
+	static const struct config_key acl_key = { "acl", NULL, 0, 0, 0 };
+	bool acl_seen = false;
+	size_t before = p->cfg->zone_count;
 	int rc;
 
+	p->zone_acl = 0;
 	if (e->type != YAML_MAPPING_NODE)
 		return cerr(p, e, "zones",
 			    "expected entries { domain: NAME, file: PATH }");
@@ -449,6 +490,14 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 				domain = s, dnode = vn;
 			else
 				file = s, fnode = vn;
+			continue;
+		}
+		if (strcmp(name, "acl") == 0) {
+			if (acl_seen)
+				return cerr(p, kn, name, "given twice");
+			acl_seen = true;
+			if ((rc = each_scalar(p, &acl_key, vn, zone_acl_one)) < 0)
+				return rc;
 			continue;
 		}
 		return cerr(p, kn, name, "unknown key in zones");
@@ -483,6 +532,7 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 			     sizeof(reason));
 	if (rc < 0)
 		return cerr(p, dnode, "domain", "%s", reason);
+	zone_set_acl(p->cfg, before, domain, p->zone_acl);
 	return 0;
 }
 
@@ -899,12 +949,13 @@ void config_init(struct config *cfg)
 	cfg->tcp_max_per_prefix = 50;
 	cfg->tcp_message_timeout = 5;
 	cfg->tcp_memory_max = CONFIG_DEFAULT_TCP_MEMORY;
+	cfg->transfers_max = CONFIG_DEFAULT_TRANSFERS;
 	cfg->log_level = LOG_LEVEL_INFO;
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct cparse p = { cfg, NULL, path, err, errlen };
+	struct cparse p = { cfg, NULL, path, err, errlen, 0 };
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
@@ -1146,6 +1197,7 @@ int config_add_zone(struct config *cfg, const char *domain, const char *file,
 	z->domain = d;
 	z->file = f;
 	z->line = line;
+	z->acl = 0;
 	return 0;
 }
 

@@ -35,6 +35,7 @@ struct rrl_table;
 struct limits_table;
 struct attack;
 struct droplist;
+struct xfrout_policy;
 
 /* What one reactor's pipeline works with: settings and shared tables (read
  * or updated lock-free), its own counters and slip state. One per reactor
@@ -49,6 +50,9 @@ struct query_env {
 	 * an over-limit query the kernel may have thinned already (slip N)
 	 * is challenged, not slipped again. */
 	struct droplist *drops;
+	/* Who may transfer which zone, and the transfer slots (xfrout.h), or
+	 * NULL: every AXFR is NOTAUTH. */
+	struct xfrout_policy *xfr;
 	/* Sources trusted for replication (acl: addresses): their NOTIFY,
 	 * SOA, AXFR and IXFR messages bypass limits, cookies required, the
 	 * attack mode and RRL. Forged, such a source gains only those
@@ -88,6 +92,10 @@ struct query {
 enum query_verdict {
 	QUERY_DROP = 0,                /* send nothing */
 	QUERY_SEND = 1,                /* send resp[0..resp_len) */
+	/* TCP only: an AXFR of q->req.zone allowed, with a transfer slot of
+	 * env->xfr taken; nothing in resp. The transport starts the
+	 * transfer (xfrout_start), or calls query_transfer_abort(). */
+	QUERY_TRANSFER = 2,
 };
 
 /* Runs the pipeline over q with snapshot db (NULL: every name REFUSED),
@@ -96,5 +104,9 @@ enum query_verdict {
  * across envs. */
 int query_process(struct query_env *env, const struct zdb *db,
 		  struct query *q);
+
+/* After QUERY_TRANSFER, when the transfer cannot start (no memory): gives
+ * the slot back and writes SERVFAIL into q->resp (q->resp_len). */
+void query_transfer_abort(struct query_env *env, struct query *q);
 
 #endif

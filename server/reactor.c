@@ -49,6 +49,7 @@
 #include "server/stats.h"
 #include "server/tcp.h"
 #include "server/udp.h"
+#include "server/xfrout.h"
 
 #define REACTOR_STOP_GRACE_MS 400
 
@@ -210,6 +211,7 @@ static void reactor_query_env(struct reactor *r)
 	e->limits = sh->limits;
 	e->attack = sh->attack;
 	e->drops = ebpf_drop_table(sh->ebpf);
+	e->xfr = sh->xfr;
 	e->trusted = sh->cfg->trusted;
 	e->trusted_count = sh->cfg->trusted_count;
 	e->stats = &r->stats;
@@ -329,6 +331,7 @@ static void reactor_group_release(struct reactor_group *g, unsigned n)
 	attack_free(g->shared.attack);
 	ebpf_drop_free(g->shared.ebpf);
 	conncount_free(g->shared.tcp_prefix);
+	xfrout_policy_free(g->shared.xfr);
 	free(g->r);
 	free(g);
 }
@@ -449,6 +452,11 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	if (cfg->attack.mode != ATTACK_OFF &&
 	    !(g->shared.attack = attack_new(&cfg->attack, reactor_rrl_log))) {
 		snprintf(err, errlen, "attack: out of memory");
+		goto fail;
+	}
+	/* Transfers out: the zones' acl lists and transfers-max. */
+	if (!(g->shared.xfr = xfrout_policy_new(cfg))) {
+		snprintf(err, errlen, "transfers: out of memory");
 		goto fail;
 	}
 	reactor_ebpf_new(g, n);

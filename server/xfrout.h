@@ -1,0 +1,109 @@
+/* xfrout.h -- zone transfers out: AXFR over TCP (RFC 5936).
+ *
+ * Two parts. The policy (struct xfrout_policy) is built once by main from
+ * the configuration and then only read, by every reactor: which zones may
+ * be transferred to which addresses (each zone's acl: list, the acl:
+ * entries with action transfer; no zone is transferable without one), and
+ * the count of transfers running over all reactors against
+ * server: transfers-max (a relaxed atomic counter). The query pipeline
+ * (query.c, dispatch) asks xfrout_admit() for every AXFR over TCP.
+ *
+ * A transfer (struct xfrout) is one AXFR answer being written on one TCP
+ * connection (tcp.c). It holds the zone version that was current when it
+ * started (zones/zone_walk.h: a hold, dropped after a grace period) and
+ * writes it in messages of at most XFROUT_MSG_MAX bytes, each on demand
+ * (xfrout_next) as the connection's writes drain, so a transfer costs its
+ * state and the buffer its connection writes from, whatever the zone's
+ * size. Messages: the query's ID, QR and AA, opcode and RD copied, the
+ * question in every one (as knotd), the SOA first and last, every other
+ * record of the version once (glue and occluded data included) in index
+ * order, names compressed (render.h), the reply OPT in every one when the
+ * query had one. A set too large for one message is split across
+ * messages record by record. A record that cannot fit an empty message
+ * (a 65,535-byte RDATA) ends the transfer with a SERVFAIL message.
+ *
+ * Work per message: the records that fit in it (render.h: O(bytes
+ * written)) and the index slots between their nodes; a whole transfer
+ * reads each index slot once (zone_walk.h). Nothing allocates but
+ * xfrout_start (one small hold).
+ */
+#ifndef LEVEE_SERVER_XFROUT_H
+#define LEVEE_SERVER_XFROUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct zone;
+struct sockaddr;
+struct answer_config;
+struct answer_request;
+
+/* The largest message of a transfer, and what xfrout_next() needs room
+ * for: one message with its two-byte TCP length. */
+#define XFROUT_MSG_MAX 16384
+#define XFROUT_FRAME_MAX (2 + XFROUT_MSG_MAX)
+
+struct xfrout_policy;
+
+/* The policy of cfg (zones' acl: lists, transfers-max); cfg must outlive
+ * it. The names of zones that list an acl are hashed with name_hash(), so
+ * main builds it after name_hash_set_key(). NULL when out of memory. Main
+ * only. */
+struct xfrout_policy *xfrout_policy_new(const struct config *cfg);
+void xfrout_policy_free(struct xfrout_policy *p);
+
+enum xfrout_verdict {
+	XFROUT_ALLOW,     /* a transfer slot is taken: xfrout_start, or
+			     xfrout_slot_put when it cannot start */
+	XFROUT_DENY,      /* no acl of the zone allows client */
+	XFROUT_BUSY,      /* allowed, but transfers-max run already */
+};
+
+/* Whether client may transfer zone z (served, its apex the qname), and
+ * when it may, takes a slot. p may be NULL (no transfers: XFROUT_DENY).
+ * One hash probe for the zone, then at most CONFIG_MAX_TRUSTED address
+ * compares (every address of every acl entry). Any thread, no lock. */
+enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
+				 const struct sockaddr *client);
+
+/* Gives back a slot taken by xfrout_admit() that no transfer used. */
+void xfrout_slot_put(struct xfrout_policy *p);
+
+/* Transfers running now over all reactors (relaxed). */
+unsigned xfrout_running(const struct xfrout_policy *p);
+
+/* One transfer; lives in memory of xfrout_size() bytes that the caller
+ * owns (tcp.c charges it to the connection). */
+struct xfrout;
+size_t xfrout_size(void);
+
+/* Starts in x the transfer that req asked for (req->parse WIRE_OK, an
+ * AXFR of req->zone, which xfrout_admit allowed with slot taken from p):
+ * copies what the messages echo (header, question, the EDNS reply facts)
+ * and takes a hold on the zone. Returns 0, or -ENOMEM (nothing held; the
+ * caller gives the slot back). Reactor thread, RCU online with req->zone
+ * read from the current snapshot. */
+int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
+		 const struct answer_config *cfg,
+		 const struct answer_request *req);
+
+/* Writes the next message, two-byte length first, into buf[0..cap) (cap
+ * at least XFROUT_FRAME_MAX). Returns the bytes written, 0 when the
+ * transfer is complete (nothing written). Any thread that owns x; RCU
+ * state does not matter (the version is held). */
+size_t xfrout_next(struct xfrout *x, uint8_t *buf, size_t cap);
+
+/* True once the last message has been written. */
+bool xfrout_done(const struct xfrout *x);
+
+/* Messages and records written so far. */
+uint32_t xfrout_messages(const struct xfrout *x);
+uint64_t xfrout_records(const struct xfrout *x);
+
+/* Ends x, complete or not: drops the hold (after a grace period) and
+ * gives back the slot. x's memory may then be freed. Idempotent. */
+void xfrout_end(struct xfrout *x);
+
+#endif

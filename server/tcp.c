@@ -124,8 +124,10 @@
 #define TCP_BACKLOG 4096
 #define TCP_RETRY_MS 10
 #define TCP_EVICT_MAX 64
-/* A transfer's write buffer: the messages one loop turn renders for it. */
-#define TCP_XFR_BUF (4 * XFROUT_FRAME_MAX)
+/* A transfer's write buffer: the messages one loop turn renders for it
+ * (filled while the largest message still fits: about 64 KiB of
+ * XFROUT_MSG_TARGET messages, more than one only when one is large). */
+#define TCP_XFR_BUF (2 * XFROUT_FRAME_MAX)
 
 enum tcp_state { TCP_IDLE, TCP_PARTIAL, TCP_WRITING };
 

@@ -306,6 +306,13 @@ static size_t xfrout_rec_len(const uint8_t *wire, const uint8_t *end)
 	return (size_t)(end - wire) < len ? 0 : len;
 }
 
+/* Whether r's message grew past the target for one record: it takes no
+ * more. */
+static bool xfrout_grown(const struct xfrout *x, const struct render *r)
+{
+	return r->limit > XFROUT_MSG_TARGET - x->opt_len;
+}
+
 /* Renders what is left of set s of node n into r: whole when it fits,
  * else record by record from x->rec. True when all of it went in; false
  * when the message is full (x->rec, x->rec_off say where to go on), or
@@ -330,6 +337,9 @@ static bool xfrout_put_set(struct xfrout *x, struct render *r,
 	/* Too large for one message: a view of one record at a time. */
 	while (x->rec < s->rr_count) {
 		struct rrset v = *s;
+
+		if (xfrout_grown(x, r) && r->count[RENDER_ANSWER])
+			return false;
 		size_t len = xfrout_rec_len(s->wire + x->rec_off, end);
 
 		if (lv_fails_assert(len)) {
@@ -343,9 +353,15 @@ static bool xfrout_put_set(struct xfrout *x, struct render *r,
 		v.targets = s->targets ? s->targets + x->rec : NULL;
 		if (render_rrset(r, RENDER_ANSWER, n->name, 0, &v,
 				 RENDER_TTL_KEEP) < 0) {
-			if (!r->count[RENDER_ANSWER])
+			if (r->count[RENDER_ANSWER])
+				return false;      /* the next message */
+			if (r->limit >= XFROUT_MSG_MAX - x->opt_len) {
 				x->failed = true;  /* fits no message */
-			return false;
+				return false;
+			}
+			/* Alone in a message of the largest size. */
+			r->limit = XFROUT_MSG_MAX - x->opt_len;
+			continue;
 		}
 		x->records++;
 		x->rec++;
@@ -383,7 +399,7 @@ static void xfrout_body(struct xfrout *x, struct render *r)
 
 			if (x->node == x->apex && s->type == DNS_TYPE_SOA)
 				continue;
-			if (!xfrout_put_set(x, r, x->node, s,
+			if (xfrout_grown(x, r) || !xfrout_put_set(x, r, x->node, s,
 					    x->set == 0 && x->rec == 0))
 				return;
 		}
@@ -420,7 +436,7 @@ size_t xfrout_next(struct xfrout *x, uint8_t *buf, size_t cap)
 	if (x->phase == XFR_DONE || lv_fails_assert(cap >= XFROUT_FRAME_MAX))
 		return 0;
 	memcpy(msg, x->head, x->head_len);
-	render_init(&r, msg, x->head_len, XFROUT_MSG_MAX - x->opt_len);
+	render_init(&r, msg, x->head_len, XFROUT_MSG_TARGET - x->opt_len);
 	if (x->head_len > DNS_HDR_LEN) {
 		render_qname_labels(&r, x->loffs, x->labels);
 		render_qname_node(&r, x->apex);
@@ -435,9 +451,15 @@ size_t xfrout_next(struct xfrout *x, uint8_t *buf, size_t cap)
 			x->records++;
 		x->phase = XFR_BODY;
 	}
-	if (x->phase == XFR_BODY && !x->failed)
+	if (x->phase == XFR_BODY && !x->failed) {
 		xfrout_body(x, &r);
-	if (x->phase == XFR_LAST && !x->failed &&
+		/* The body fills a message with one record at least, or ends:
+		 * an empty one would repeat for ever. */
+		if (lv_fails_assert(x->failed || x->phase != XFR_BODY ||
+				    r.count[RENDER_ANSWER]))
+			x->failed = true;
+	}
+	if (x->phase == XFR_LAST && !x->failed && !xfrout_grown(x, &r) &&
 	    render_rrset(&r, RENDER_ANSWER, NULL, DNS_HDR_LEN, x->soa,
 			 RENDER_TTL_KEEP) == 0) {
 		x->records++;

@@ -11,7 +11,7 @@
  * A transfer (struct xfrout) is one AXFR answer being written on one TCP
  * connection (tcp.c). It holds the zone version that was current when it
  * started (zones/zone_walk.h: a hold, dropped after a grace period) and
- * writes it in messages of at most XFROUT_MSG_MAX bytes, each on demand
+ * writes it in messages of about XFROUT_MSG_TARGET bytes, each on demand
  * (xfrout_next) as the connection's writes drain, so a transfer costs its
  * state and the buffer its connection writes from, whatever the zone's
  * size. Messages: the query's ID, QR and AA, opcode and RD copied, the
@@ -40,9 +40,13 @@ struct sockaddr;
 struct answer_config;
 struct answer_request;
 
-/* The largest message of a transfer, and what xfrout_next() needs room
- * for: one message with its two-byte TCP length. */
-#define XFROUT_MSG_MAX 16384
+/* Messages are filled to XFROUT_MSG_TARGET bytes (as knotd: every name
+ * of a message within reach of compression pointers, which end at 16
+ * KiB); one that would hold no record at that size grows up to
+ * XFROUT_MSG_MAX for its first record. xfrout_next() needs room for the
+ * largest with its two-byte TCP length. */
+#define XFROUT_MSG_TARGET 16384
+#define XFROUT_MSG_MAX 65535
 #define XFROUT_FRAME_MAX (2 + XFROUT_MSG_MAX)
 
 struct xfrout_policy;

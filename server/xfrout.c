@@ -38,7 +38,7 @@
 
 /* Index slots one message may read looking for nodes with records before
  * it is sent with what it has (an empty one goes on reading). */
-#define XFROUT_SLOTS_PER_STEP 4096
+#define XFROUT_SLOTS_PER_STEP 65536
 
 struct xfrout_zone {
 	uint64_t acls;             /* bits of cfg->acls; 0: empty entry */

@@ -124,10 +124,14 @@
 #define TCP_BACKLOG 4096
 #define TCP_RETRY_MS 10
 #define TCP_EVICT_MAX 64
-/* A transfer's write buffer: the messages one loop turn renders for it
- * (filled while the largest message still fits: about 64 KiB of
- * XFROUT_MSG_TARGET messages, more than one only when one is large). */
-#define TCP_XFR_BUF (2 * XFROUT_FRAME_MAX)
+/* What one loop turn renders of a transfer: messages until TCP_XFR_TURN
+ * bytes (two of XFROUT_MSG_TARGET: about 0.7 ms of work on the bench
+ * machine, so a transfer delays the queries of its reactor by about that
+ * much a turn; 128 KiB turns lost a third of 10,000 queries/s on the same
+ * reactor, bench/README.md), into a buffer that holds the largest message
+ * past it. */
+#define TCP_XFR_TURN (2 * XFROUT_MSG_TARGET)
+#define TCP_XFR_BUF (TCP_XFR_TURN + XFROUT_FRAME_MAX)
 
 enum tcp_state { TCP_IDLE, TCP_PARTIAL, TCP_WRITING };
 
@@ -690,10 +694,10 @@ static bool tcp_xfr_start(struct tcp_conn *c, struct query_env *env,
 static void tcp_on_write(uv_write_t *w, int status);
 
 /* Writes the next part of c's transfer (no write in flight): messages
- * rendered into wbuf, at most TCP_XFR_BUF bytes, with one uv_write. The
+ * rendered into wbuf up to TCP_XFR_TURN bytes, with one uv_write. The
  * write's callback runs in a later loop turn even when the kernel took
- * everything at once (libuv defers it), so one turn renders at most
- * TCP_XFR_BUF bytes of one transfer, and c holds no more than that
+ * everything at once (libuv defers it), so one turn renders at most one
+ * message of one transfer, and c holds no more than that
  * (besides its state) whatever the zone's size; a client that stops
  * reading leaves that write in flight until the idle timeout closes it
  * (WRITING). Ends the transfer after its last message. False when c was
@@ -708,7 +712,8 @@ static bool tcp_xfr_pump(struct tcp_conn *c)
 		tcp_conn_close(c);
 		return false;
 	}
-	while (TCP_XFR_BUF - n >= XFROUT_FRAME_MAX &&
+	while (n + XFROUT_MSG_TARGET / 2 < TCP_XFR_TURN &&
+	       TCP_XFR_BUF - n >= XFROUT_FRAME_MAX &&
 	       (k = xfrout_next(c->xfr, c->wbuf + n, TCP_XFR_BUF - n)) > 0) {
 		n += k;
 		STATS_INC(&c->r->stats, STATS_XFROUT_MESSAGES);

@@ -46,6 +46,17 @@
  * and reading stops: the client that does not read its replies stops
  * being read (back-pressure, and its memory stays bounded).
  *
+ * Transfers (xfrout.h). An AXFR the pipeline allows (QUERY_TRANSFER)
+ * makes the connection a transfer: its state (charged like a buffer) and
+ * a write buffer of TCP_XFR_BUF held until the last message is written;
+ * nothing more is read or answered meanwhile (pipelined queries wait in
+ * rbuf). Each loop turn renders about TCP_XFR_TURN bytes of messages into
+ * wbuf and writes them with one uv_write, the next part when that write is
+ * done (tcp_xfr_pump): back-pressure from the client paces the transfer,
+ * and a client that stops reading leaves one write in flight (WRITING)
+ * until tcp-idle-timeout resets it. A transfer is a buffer holder like
+ * any other for tcp-memory-max.
+ *
  * State and timer (RFC 7766 6.2.3). A connection is in one state, and its
  * one timer means one thing in each:
  *   IDLE     no part of a message held, no reply owed: tcp-idle-timeout,

@@ -917,6 +917,38 @@ static int section_attack(struct cparse *p, const char *key, yaml_node_t *v)
 	return 0;
 }
 
+/* --- section control: (server/ctl.h) --- */
+
+#define CTLOFF(f) offsetof(struct config, f)
+static const struct config_key config_control_keys[] = {
+	{ "listen", val_string, CTLOFF(control_listen), 0, 0 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_control(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	char path[4096];
+	int rc = parse_keys(p, key, v, config_control_keys);
+	const char *l = p->cfg->control_listen;
+
+	if (rc < 0 || !l)
+		return rc;
+	/* Relative to the directory of the config file, as zone files. */
+	if (l[0] != '/' && strchr(p->path, '/')) {
+		int dl = (int)(strrchr(p->path, '/') - p->path);
+
+		if (snprintf(path, sizeof(path), "%.*s/%s", dl, p->path, l) >=
+		    (int)sizeof(path))
+			return cerr(p, v, "listen", "path too long");
+		if (set_string(&p->cfg->control_listen, path) < 0)
+			return cerr(p, v, "listen", "out of memory");
+	}
+	if (strlen(p->cfg->control_listen) >= 108)
+		return cerr(p, v, "listen", "a socket path is at most 107 "
+			    "bytes");
+	return 0;
+}
+
 static const struct config_section config_sections[] = {
 	{ "server", section_server },
 	{ "rate-limit", section_rrl },
@@ -925,6 +957,7 @@ static const struct config_section config_sections[] = {
 	{ "attack", section_attack },
 	{ "acl", section_acl },
 	{ "zones", section_zones },
+	{ "control", section_control },
 	{ NULL, NULL },
 };
 
@@ -1215,5 +1248,6 @@ void config_free(struct config *cfg)
 	free(cfg->group);
 	free(cfg->identity);
 	free(cfg->version);
+	free(cfg->control_listen);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -178,6 +178,10 @@ struct config {
 	struct cidr trusted[CONFIG_MAX_TRUSTED];
 	size_t trusted_count;
 
+	/* Section control: the control socket's path (ctl.h), resolved
+	 * against the config file's directory; NULL: no control socket. */
+	char *control_listen;
+
 	struct config_zone *zones;
 	size_t zone_count;
 	size_t zone_cap;

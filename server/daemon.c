@@ -355,6 +355,11 @@ static void daemon_on_reloaded(uv_async_t *a)
 	uv_thread_join(&d->reloader);
 	d->reloading = false;
 	if (j->rc == 0) {
+		/* The zones' acl lists before the zones: a zone added comes
+		 * with its own, one whose acl went is never served with it. */
+		if (j->cfg && reactor_group_set_transfers(d->group, j->cfg) < 0)
+			log_error("reload: transfers: out of memory: the acl "
+				  "lists of the zones stay as they were");
 		if (j->db) {
 			zdb_publish(j->db);
 			j->db = NULL;

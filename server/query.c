@@ -175,6 +175,12 @@ static const struct zone *query_apex_zone(const struct zdb *db,
 	       memcmp(apex->name, wq->lname, wq->qname_len) == 0 ? z : NULL;
 }
 
+/* The policy of transfers out published now, or NULL. */
+static struct xfrout_policy *query_xfr_policy(const struct query_env *env)
+{
+	return env->xfr ? __atomic_load_n(env->xfr, __ATOMIC_ACQUIRE) : NULL;
+}
+
 /* As knotd: AXFR over UDP and qtype 0 NOTIMP; AXFR over TCP of a zone we
  * serve, from an address one of its acl entries allows, the transfer
  * (xfrout.h), SERVFAIL when transfers-max run already (as BIND's
@@ -186,18 +192,19 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 {
 	struct answer_request *req = &q->req;
 	uint16_t qt = req->q.qtype;
+	struct xfrout_policy *pol;
 	const struct zone *z;
 
 	if ((qt == DNS_TYPE_AXFR && !q->tcp) || qt == 0) {
 		answer_error(env->acfg, req, DNS_RCODE_NOTIMP);
 		return false;
 	}
-	if (qt != DNS_TYPE_AXFR || !env->xfr ||
+	if (qt != DNS_TYPE_AXFR || !(pol = query_xfr_policy(env)) ||
 	    !(z = query_apex_zone(db, &req->q))) {
 		answer_error(env->acfg, req, DNS_RCODE_NOTAUTH);
 		return false;
 	}
-	switch (xfrout_admit(env->xfr, z, q->client)) {
+	switch (xfrout_admit(pol, z, q->client)) {
 	case XFROUT_ALLOW:
 		STATS_INC(env->stats, STATS_XFROUT_STARTED);
 		req->zone = z;
@@ -216,9 +223,14 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 	}
 }
 
+struct xfrout_policy *query_transfer_policy(const struct query_env *env)
+{
+	return query_xfr_policy(env);
+}
+
 void query_transfer_abort(struct query_env *env, struct query *q)
 {
-	xfrout_slot_put(env->xfr);
+	xfrout_slot_put(query_xfr_policy(env));
 	STATS_INC(env->stats, STATS_XFROUT_BUSY);
 	answer_error(env->acfg, &q->req, DNS_RCODE_SERVFAIL);
 	q->resp_len = q->req.resp_len;

@@ -50,9 +50,10 @@ struct query_env {
 	 * an over-limit query the kernel may have thinned already (slip N)
 	 * is challenged, not slipped again. */
 	struct droplist *drops;
-	/* Who may transfer which zone, and the transfer slots (xfrout.h), or
-	 * NULL: every AXFR is NOTAUTH. */
-	struct xfrout_policy *xfr;
+	/* Where the policy of transfers out is published (xfrout.h: who may
+	 * transfer which zone, the slots; read with an acquire load, main
+	 * swaps it at a reload), or NULL: every AXFR is NOTAUTH. */
+	struct xfrout_policy *const *xfr;
 	/* Sources trusted for replication (acl: addresses): their NOTIFY,
 	 * SOA, AXFR and IXFR messages bypass limits, cookies required, the
 	 * attack mode and RRL. Forged, such a source gains only those
@@ -104,6 +105,10 @@ enum query_verdict {
  * across envs. */
 int query_process(struct query_env *env, const struct zdb *db,
 		  struct query *q);
+
+/* The transfer policy published now (for xfrout_start after
+ * QUERY_TRANSFER: any policy counts in the same slots), or NULL. */
+struct xfrout_policy *query_transfer_policy(const struct query_env *env);
 
 /* After QUERY_TRANSFER, when the transfer cannot start (no memory): gives
  * the slot back and writes SERVFAIL into q->resp (q->resp_len). */

@@ -7,7 +7,8 @@
  * bits of its acl: entries (config.h: at most CONFIG_MAX_ACL, so 64 bits).
  * Built by main, read by every reactor; the only shared write is the
  * running-transfer count (a relaxed atomic add, taken back when over
- * transfers-max).
+ * transfers-max). The policy copies the acl entries it needs (about 10
+ * KiB), so a reload may free the configuration it came from.
  *
  * A transfer is a small state machine over one held zone version:
  * FIRST (the SOA), BODY (every node the walk gives, its sets in order, the
@@ -23,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <urcu-qsbr.h>
 
 #include "common/assert.h"
 #include "common/cidr.h"
@@ -47,11 +50,15 @@ struct xfrout_zone {
 };
 
 struct xfrout_policy {
-	const struct config *cfg;
 	struct xfrout_zone *zones; /* mask + 1 entries, or NULL */
 	uint32_t mask;
 	unsigned max;              /* transfers-max */
-	unsigned running;          /* atomic */
+	unsigned *running;         /* atomic; the daemon's */
+	/* copies of cfg's acl: entries and their addresses */
+	size_t acl_count;
+	struct config_acl acls[CONFIG_MAX_ACL];
+	struct cidr trusted[CONFIG_MAX_TRUSTED];
+	struct rcu_head rcu;
 };
 
 /* "example.com" or "example.com." (config.c checked it: labels of 1..63
@@ -102,15 +109,19 @@ static struct xfrout_zone *xfrout_find(const struct xfrout_policy *p,
 	return NULL;
 }
 
-struct xfrout_policy *xfrout_policy_new(const struct config *cfg)
+struct xfrout_policy *xfrout_policy_new(const struct config *cfg,
+					unsigned *running)
 {
 	struct xfrout_policy *p = calloc(1, sizeof(*p));
 	size_t n = 0, slots = 16;
 
 	if (!p)
 		return NULL;
-	p->cfg = cfg;
+	p->running = running;
 	p->max = cfg->transfers_max;
+	p->acl_count = cfg->acl_count;
+	memcpy(p->acls, cfg->acls, sizeof(p->acls));
+	memcpy(p->trusted, cfg->trusted, sizeof(p->trusted));
 	for (size_t i = 0; i < cfg->zone_count; i++)
 		n += cfg->zones[i].acl != 0;
 	if (n == 0)
@@ -155,6 +166,17 @@ void xfrout_policy_free(struct xfrout_policy *p)
 	free(p);
 }
 
+static void xfrout_policy_rcu_free(struct rcu_head *head)
+{
+	xfrout_policy_free(caa_container_of(head, struct xfrout_policy, rcu));
+}
+
+void xfrout_policy_retire(struct xfrout_policy *p)
+{
+	if (p)
+		call_rcu(&p->rcu, xfrout_policy_rcu_free);
+}
+
 enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
 				 const struct sockaddr *client)
 {
@@ -170,18 +192,18 @@ enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
 		return XFROUT_DENY;
 	/* At most CONFIG_MAX_ACL entries, CONFIG_MAX_TRUSTED addresses in
 	 * all of them together. */
-	for (size_t i = 0; i < p->cfg->acl_count && !ok; i++) {
-		const struct config_acl *a = &p->cfg->acls[i];
+	for (size_t i = 0; i < p->acl_count && !ok; i++) {
+		const struct config_acl *a = &p->acls[i];
 
 		if (!(e->acls >> i & 1) || !(a->actions & CONFIG_ACL_TRANSFER))
 			continue;
-		ok = cidr_match(p->cfg->trusted + a->first, a->count,
+		ok = cidr_match(p->trusted + a->first, a->count,
 				client->sa_family, addr);
 	}
 	if (!ok)
 		return XFROUT_DENY;
-	if (__atomic_add_fetch(&p->running, 1, __ATOMIC_RELAXED) > p->max) {
-		__atomic_sub_fetch(&p->running, 1, __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(p->running, 1, __ATOMIC_RELAXED) > p->max) {
+		__atomic_sub_fetch(p->running, 1, __ATOMIC_RELAXED);
 		return XFROUT_BUSY;
 	}
 	return XFROUT_ALLOW;
@@ -190,12 +212,12 @@ enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
 void xfrout_slot_put(struct xfrout_policy *p)
 {
 	if (p)
-		__atomic_sub_fetch(&p->running, 1, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(p->running, 1, __ATOMIC_RELAXED);
 }
 
 unsigned xfrout_running(const struct xfrout_policy *p)
 {
-	return p ? __atomic_load_n(&p->running, __ATOMIC_RELAXED) : 0;
+	return p ? __atomic_load_n(p->running, __ATOMIC_RELAXED) : 0;
 }
 
 /* ---- one transfer ------------------------------------------------------ */
@@ -203,7 +225,7 @@ unsigned xfrout_running(const struct xfrout_policy *p)
 enum xfrout_phase { XFR_FIRST, XFR_BODY, XFR_LAST, XFR_DONE };
 
 struct xfrout {
-	struct xfrout_policy *pol;   /* NULL once ended */
+	unsigned *running;           /* the slot's counter; NULL once ended */
 	struct zone_hold *hold;
 	const struct answer_config *cfg;
 	const struct zone_node *apex;
@@ -249,7 +271,7 @@ int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 	x->hold = zone_hold_new(req->zone);
 	if (!x->hold)
 		return -ENOMEM;
-	x->pol = p;
+	x->running = p->running;
 	x->cfg = cfg;
 	x->apex = zone_apex_node(req->zone);
 	x->soa = zone_soa(req->zone);
@@ -285,12 +307,12 @@ uint64_t xfrout_records(const struct xfrout *x)
 
 void xfrout_end(struct xfrout *x)
 {
-	if (!x->pol)
+	if (!x->running)
 		return;
 	zone_hold_drop(x->hold);
 	x->hold = NULL;
-	xfrout_slot_put(x->pol);
-	x->pol = NULL;
+	__atomic_sub_fetch(x->running, 1, __ATOMIC_RELAXED);
+	x->running = NULL;
 	x->phase = XFR_DONE;
 }
 

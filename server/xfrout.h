@@ -1,12 +1,16 @@
 /* xfrout.h -- zone transfers out: AXFR over TCP (RFC 5936).
  *
- * Two parts. The policy (struct xfrout_policy) is built once by main from
- * the configuration and then only read, by every reactor: which zones may
- * be transferred to which addresses (each zone's acl: list, the acl:
- * entries with action transfer; no zone is transferable without one), and
- * the count of transfers running over all reactors against
- * server: transfers-max (a relaxed atomic counter). The query pipeline
- * (query.c, dispatch) asks xfrout_admit() for every AXFR over TCP.
+ * Two parts. The policy (struct xfrout_policy) is built by main from a
+ * configuration (at start and at each full reload, then published with
+ * one atomic pointer swap and the old one freed after a grace period) and
+ * only read by the reactors: which zones may be transferred to which
+ * addresses (each zone's acl: list, the acl: entries with action
+ * transfer, copied: the policy needs nothing of the configuration after
+ * it is built; no zone is transferable without an acl), and
+ * server: transfers-max. The count of transfers running over all reactors
+ * is one counter for the daemon's life (relaxed atomics) that every
+ * policy points at. The query pipeline (query.c, dispatch) asks
+ * xfrout_admit() for every AXFR over TCP.
  *
  * A transfer (struct xfrout) is one AXFR answer being written on one TCP
  * connection (tcp.c). It holds the zone version that was current when it
@@ -51,12 +55,19 @@ struct answer_request;
 
 struct xfrout_policy;
 
-/* The policy of cfg (zones' acl: lists, transfers-max); cfg must outlive
- * it. The names of zones that list an acl are hashed with name_hash(), so
- * main builds it after name_hash_set_key(). NULL when out of memory. Main
- * only. */
-struct xfrout_policy *xfrout_policy_new(const struct config *cfg);
+/* The policy of cfg (zones' acl: lists, acl: entries, transfers-max),
+ * counting running transfers in *running (which outlives every policy and
+ * transfer made with it). The names of zones that list an acl are hashed
+ * with name_hash(), so main builds it after name_hash_set_key(). NULL
+ * when out of memory. Main only. */
+struct xfrout_policy *xfrout_policy_new(const struct config *cfg,
+					unsigned *running);
+
+/* Frees p now (no reader left: at shutdown, after the reactors), or after
+ * a grace period (retire: p was published and reactors may read it; any
+ * registered RCU thread). NULL accepted. */
 void xfrout_policy_free(struct xfrout_policy *p);
+void xfrout_policy_retire(struct xfrout_policy *p);
 
 enum xfrout_verdict {
 	XFROUT_ALLOW,     /* a transfer slot is taken: xfrout_start, or
@@ -72,7 +83,8 @@ enum xfrout_verdict {
 enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
 				 const struct sockaddr *client);
 
-/* Gives back a slot taken by xfrout_admit() that no transfer used. */
+/* Gives back a slot taken by xfrout_admit() that no transfer used (with
+ * this policy or any other on the same counter). */
 void xfrout_slot_put(struct xfrout_policy *p);
 
 /* Transfers running now over all reactors (relaxed). */
@@ -107,7 +119,9 @@ uint32_t xfrout_messages(const struct xfrout *x);
 uint64_t xfrout_records(const struct xfrout *x);
 
 /* Ends x, complete or not: drops the hold (after a grace period) and
- * gives back the slot. x's memory may then be freed. Idempotent. */
+ * gives back the slot (x keeps the counter, not the policy: a policy
+ * retired meanwhile does not matter). x's memory may then be freed.
+ * Idempotent. */
 void xfrout_end(struct xfrout *x);
 
 #endif

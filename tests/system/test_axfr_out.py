@@ -20,6 +20,7 @@ loop is bounded in count and time.
 """
 
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -71,15 +72,19 @@ def acl_extra(zones, acl_addr="127.0.0.1", notify_addr="127.0.0.3"):
     return "\n".join(lines) + "\n"
 
 
-def start_levee(pool, zones, name="axfr", **server):
-    """A levee with zones (origin, file, acls) from acl_extra()."""
-    port = H.free_port()
-    conf = os.path.join(pool.tmpdir, "levee-%s-%d.yaml" % (name, port))
+def write_config(conf, port, zones, **server):
     H.levee_config(conf, ["127.0.0.1@%d" % port], zones=[], **server)
     with open(conf) as f:
         text = f.read().replace("zones:\n", "")
     with open(conf, "w") as f:
         f.write(text + acl_extra(zones))
+
+
+def start_levee(pool, zones, name="axfr", **server):
+    """A levee with zones (origin, file, acls) from acl_extra()."""
+    port = H.free_port()
+    conf = os.path.join(pool.tmpdir, "levee-%s-%d.yaml" % (name, port))
+    write_config(conf, port, zones, **server)
     return port, pool.levee(["-c", conf])
 
 
@@ -308,6 +313,78 @@ def test_pipelined_query_after_transfer(lv):
         assert last.rdtype == dns.rdatatype.SOA
     finally:
         s.close()
+
+
+def zone_size(names):
+    """Records of write_big_zone(names=...): 6 fixed, A and AAAA per name,
+    MX on every 10th, the TXT set."""
+    return 6 + 2 * names + (names + 9) // 10 + BIG_TXT
+
+
+def read_frames(s, want_records, timeout):
+    """Reads an AXFR's messages from s until their ANCOUNTs add up to
+    want_records (bounded: the server's close, or timeout); returns the
+    first and last message parsed and the total."""
+    s.settimeout(timeout)
+    first = last = None
+    total = 0
+    for _ in range(1000000):
+        hdr = recv_exact(s, 2)
+        if hdr is None:
+            break
+        data = recv_exact(s, struct.unpack("!H", hdr)[0])
+        if data is None:
+            break
+        total += struct.unpack("!H", data[6:8])[0]
+        if first is None:
+            first = dns.message.from_wire(data, one_rr_per_rrset=True)
+        if total >= want_records:
+            last = dns.message.from_wire(data, one_rr_per_rrset=True)
+            break
+    return first, last, total
+
+
+def test_reload_applies_zone_acls(pool, huge_zone):
+    """A full reload (SIGHUP) publishes the zones' new acl lists: a zone
+    whose acl went is refused at once, one that got an acl (or was added
+    with one) is transferred; a transfer running across the reload (its
+    zone removed by it) ends complete, from the version it started with."""
+    test_zone = os.path.join(H.DATA, "test.zone")
+    org_zone = os.path.join(H.DATA, "example.org.zone")
+    sub_zone = os.path.join(H.DATA, "sub.test.zone")
+    port, proc = start_levee(pool, [("test.", test_zone, ["xfr"]),
+                                    ("example.org.", org_zone, None),
+                                    ("big.test.", huge_zone, ["xfr"])],
+                             name="reload", reactors=1)
+    assert axfr_messages(port, "test.")[1][-1][1].rcode() == dns.rcode.NOERROR
+    assert axfr_messages(port, "example.org.")[1][0][1].rcode() == dns.rcode.NOTAUTH
+    s = open_stalled(port, "big.test.")
+    try:
+        assert wait_counter(proc, "xfrout-started", 2, 5 * H.SLOW) == 2
+        conf = [a for a in proc.argv if a.endswith(".yaml")][0]
+        write_config(conf, port, [("test.", test_zone, None),
+                                  ("example.org.", org_zone, ["ntf", "xfr"]),
+                                  ("sub.test.", sub_zone, ["xfr"])], reactors=1)
+        proc.p.send_signal(signal.SIGHUP)
+        proc.wait_log(r"reload 1: ", 10 * H.SLOW)
+        r = H.udp_msg(dns.message.make_query("big.test.", "SOA"), port)
+        assert r is not None and not any(   # gone (test. answers for it)
+            rr.name == dns.name.from_text("big.test.") for rr in r.answer)
+        want = zone_size(100000) + 1
+        first, last, total = read_frames(s, want, 10 * H.SLOW)
+        assert total == want
+        assert first.answer[0].rdtype == dns.rdatatype.SOA
+        assert last.answer[-1].rdtype == dns.rdatatype.SOA
+    finally:
+        s.close()
+    assert wait_counter(proc, "xfrout-done", 2, 5 * H.SLOW) == 2
+    _, msgs = axfr_messages(port, "test.", edns=True)
+    assert len(msgs) == 1 and msgs[0][1].rcode() == dns.rcode.NOTAUTH
+    assert any(o.otype == dns.edns.EDE and o.code == 18 for o in msgs[0][1].options)
+    for zone, path in (("example.org.", org_zone), ("sub.test.", sub_zone)):
+        _, msgs = axfr_messages(port, zone)
+        assert msgs[-1][1].rcode() == dns.rcode.NOERROR, zone
+        assert set(records_of_messages(msgs)[:-1]) == zone_file_records(path, zone)
 
 
 # ---- transfers-max and a client that does not read -----------------------------

@@ -33,6 +33,7 @@
 #include "unit.h"
 
 static struct config cfg;
+static unsigned running;
 static struct answer_config acfg;
 static struct sockaddr_in src_ok, src_bad;
 
@@ -104,7 +105,7 @@ static void test_policy(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
-	p = xfrout_policy_new(&cfg);
+	p = xfrout_policy_new(&cfg, &running);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 
 	CU_ASSERT_EQUAL(xfrout_admit(p, ex, bad), XFROUT_DENY);
@@ -309,7 +310,7 @@ static void test_transfer_all(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
 	db = zdb_new();
 	CU_ASSERT_EQUAL_FATAL(zdb_add(db, z), 0);
-	p = xfrout_policy_new(&cfg);
+	p = xfrout_policy_new(&cfg, &running);
 	msgs = transfer(p, z, "\x07" "example\x03" "com", 13, &got, &rcode,
 			&soas, &first, &last);
 	CU_ASSERT(msgs >= 5);          /* ~110 KiB in 16 KiB messages */
@@ -355,7 +356,7 @@ static void test_hold_outlives_snapshot(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
 	db = zdb_new();
 	CU_ASSERT_EQUAL_FATAL(zdb_add(db, z), 0);
-	p = xfrout_policy_new(&cfg);
+	p = xfrout_policy_new(&cfg, &running);
 	memset(&req, 0, sizeof(req));
 	req.query = qb;
 	req.query_len = axfr_query(qb, "\x07" "example\x03" "com", 13);
@@ -425,7 +426,7 @@ static void test_record_large(void)
 	cfg_setup(10);
 	z = huge_zone(40000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
-	p = xfrout_policy_new(&cfg);
+	p = xfrout_policy_new(&cfg, &running);
 	CU_ASSERT_EQUAL(transfer(p, z, "\x07" "example\x03" "com", 13, &got,
 				 &rcode, &soas, &first, &last), 3);
 	CU_ASSERT_EQUAL(rcode, 0);
@@ -452,7 +453,7 @@ static void test_record_too_large(void)
 	cfg_setup(10);
 	z = huge_zone(65535);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
-	p = xfrout_policy_new(&cfg);
+	p = xfrout_policy_new(&cfg, &running);
 	transfer(p, z, "\x07" "example\x03" "com", 13, &got, &rcode, &soas,
 		 &first, &last);
 	CU_ASSERT_EQUAL(rcode, LDNS_RCODE_SERVFAIL);

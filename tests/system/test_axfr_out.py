@@ -213,6 +213,7 @@ def test_kdig_axfr_every_record(lv):
 
 
 @pytest.mark.asan
+@pytest.mark.tsan
 def test_big_zone_many_messages(lv, big_zone):
     port, _ = lv
     q, msgs = axfr_messages(port, "big.test.", edns=True)
@@ -344,6 +345,8 @@ def read_frames(s, want_records, timeout):
     return first, last, total
 
 
+@pytest.mark.asan
+@pytest.mark.tsan
 def test_reload_applies_zone_acls(pool, huge_zone):
     """A full reload (SIGHUP) publishes the zones' new acl lists: a zone
     whose acl went is refused at once, one that got an acl (or was added

@@ -34,6 +34,16 @@
 
 static struct config cfg;
 static unsigned running;
+
+/* Waits for the call_rcu callbacks queued so far (the holds' references
+ * dropped), as test_zones does: this thread is a registered reader, so it
+ * goes offline meanwhile. */
+static void rcu_settle(void)
+{
+	rcu_thread_offline();
+	rcu_barrier();
+	rcu_thread_online();
+}
 static struct answer_config acfg;
 static struct sockaddr_in src_ok, src_bad;
 
@@ -248,6 +258,7 @@ static unsigned transfer(struct xfrout_policy *p, const struct zone *z,
 	xfrout_end(x);   /* idempotent */
 	CU_ASSERT_EQUAL(xfrout_running(p), 0);
 	free(x);
+	rcu_settle();   /* the hold's reference gone: the caller may free */
 	return msgs;
 }
 
@@ -333,7 +344,7 @@ static void test_transfer_all(void)
 	texts_free(&want);
 	xfrout_policy_free(p);
 	zdb_free(db);
-	rcu_barrier();
+	rcu_settle();
 	unlink(BIG_ZONE);
 }
 
@@ -370,13 +381,13 @@ static void test_hold_outlives_snapshot(void)
 	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req), 0);
 	CU_ASSERT(xfrout_next(x, buf, sizeof(buf)) > 0);
 	zdb_free(db);          /* the snapshot's reference goes */
-	rcu_barrier();
+	rcu_settle();
 	while (xfrout_next(x, buf, sizeof(buf)) > 0 && msgs < 1000)
 		msgs++;
 	CU_ASSERT(xfrout_done(x));
 	CU_ASSERT(msgs >= 4);
 	xfrout_end(x);
-	rcu_barrier();         /* the hold's callback frees the zone */
+	rcu_settle();         /* the hold's callback frees the zone */
 	free(x);
 	xfrout_policy_free(p);
 	unlink(BIG_ZONE);
@@ -510,7 +521,12 @@ int main(void)
 		{ "transfer: a record too large ends in SERVFAIL",
 		  test_record_too_large },
 	};
+	int rc;
 
 	acfg.udp_max = 1232;
-	return unit_run("xfrout", NULL, NULL, tests, UNIT_COUNT(tests));
+	rcu_register_thread();
+	rc = unit_run("xfrout", NULL, NULL, tests, UNIT_COUNT(tests));
+	rcu_settle();
+	rcu_unregister_thread();
+	return rc;
 }

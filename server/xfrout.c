@@ -362,11 +362,11 @@ static bool xfrout_put_set(struct xfrout *x, struct render *r,
 	/* Too large for one message: a view of one record at a time. */
 	while (x->rec < s->rr_count) {
 		struct rrset v = *s;
+		size_t len;
 
 		if (xfrout_grown(x, r) && r->count[RENDER_ANSWER])
 			return false;
-		size_t len = xfrout_rec_len(s->wire + x->rec_off, end);
-
+		len = xfrout_rec_len(s->wire + x->rec_off, end);
 		if (lv_fails_assert(len)) {
 			x->failed = true;
 			return false;

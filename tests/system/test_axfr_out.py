@@ -13,7 +13,11 @@ lists (server/xfrout.c), against the real binary.
   answering other queries over UDP and TCP, the connection holds a bounded
   buffer (tcp-memory), and it is closed at tcp-idle-timeout.
 - Interop: knotd 3.2 and nsd 4.6 as secondaries of Levee on loopback end
-  up serving the same records (their own AXFR and queries compared).
+  up serving the same records (their own AXFR and queries compared); a
+  knotd secondary follows a reload (its IXFR is NOTAUTH until the journal
+  exists: it falls back to AXFR).
+- Reload: a zone's new acl list takes effect at once; a transfer running
+  across the reload that removes its zone ends complete.
 
 Every server is started on a free loopback port and stopped by PID; every
 loop is bounded in count and time.
@@ -554,6 +558,35 @@ remote-control:
     p = H.Proc("nsd", ["nsd", "-d", "-c", conf], os.path.join(d, "nsd.log"))
     pool.procs.append(p)
     return port, p
+
+
+def test_knotd_secondary_follows_reload(pool, tmp_path):
+    """A zone reloaded with a higher serial reaches a knotd secondary: its
+    IXFR gets NOTAUTH (no journal yet), it falls back to AXFR and serves
+    the new records."""
+    zf = str(tmp_path / "example.org.zone")
+    with open(os.path.join(H.DATA, "example.org.zone")) as f:
+        text = f.read()
+    with open(zf, "w") as f:
+        f.write(text)
+    port, proc = start_levee(pool, [("example.org.", zf, ["xfr"])],
+                             name="primary-reload")
+    sport, sec = knotd_secondary(pool, port, ["example.org."])
+    wait_serial(sport, "example.org.", 1, 30 * H.SLOW, sec)
+    with open(zf, "w") as f:
+        f.write(text.replace("admin.example.org. 1 ", "admin.example.org. 2 ") +
+                "added.example.org. 300 IN A 192.0.2.77\n")
+    proc.p.send_signal(signal.SIGHUP)
+    proc.wait_log(r"reload 1: 1 reloaded", 10 * H.SLOW)
+    sock = os.path.join(pool.tmpdir, "knot-sec", "knot.sock")
+    out = subprocess.run(["knotc", "-s", sock, "zone-refresh", "example.org."],
+                         capture_output=True, text=True, timeout=10 * H.SLOW)
+    assert out.returncode == 0, out.stdout + out.stderr
+    wait_serial(sport, "example.org.", 2, 30 * H.SLOW, sec)
+    r = H.udp_msg(dns.message.make_query("added.example.org.", "A"), sport)
+    assert r is not None and r.answer and r.answer[0][0].address == "192.0.2.77"
+    assert sorted_axfr(sport, "example.org.") == sorted_axfr(port, "example.org.")
+    assert "fallback to AXFR" in sec.text()
 
 
 @pytest.mark.parametrize("peer", ["knotd", "nsd"])

@@ -48,14 +48,14 @@
  *
  * Transfers (xfrout.h). An AXFR the pipeline allows (QUERY_TRANSFER)
  * makes the connection a transfer: its state (charged like a buffer) and
- * a write buffer of TCP_XFR_BUF held until the last message is written;
- * nothing more is read or answered meanwhile (pipelined queries wait in
- * rbuf). Each loop turn renders about TCP_XFR_TURN bytes of messages into
- * wbuf and writes them with one uv_write, the next part when that write is
- * done (tcp_xfr_pump): back-pressure from the client paces the transfer,
- * and a client that stops reading leaves one write in flight (WRITING)
- * until tcp-idle-timeout resets it. A transfer is a buffer holder like
- * any other for tcp-memory-max.
+ * a write buffer of TCP_XFR_BUF (64 KiB) are held until the last message
+ * is written; nothing more is read or answered meanwhile (pipelined
+ * queries wait in rbuf). Each loop turn renders one message into wbuf and
+ * writes it with one uv_write, the next one when that write is done
+ * (tcp_xfr_pump): back-pressure from the client paces the transfer, and a
+ * client that stops reading leaves one write in flight (WRITING) until
+ * tcp-idle-timeout resets it. A transfer is a buffer holder like any
+ * other for tcp-memory-max.
  *
  * State and timer (RFC 7766 6.2.3). A connection is in one state, and its
  * one timer means one thing in each:
@@ -135,14 +135,14 @@
 #define TCP_BACKLOG 4096
 #define TCP_RETRY_MS 10
 #define TCP_EVICT_MAX 64
-/* What one loop turn renders of a transfer: messages until TCP_XFR_TURN
- * bytes (two of XFROUT_MSG_TARGET: about 0.7 ms of work on the bench
- * machine, so a transfer delays the queries of its reactor by about that
- * much a turn; 128 KiB turns lost a third of 10,000 queries/s on the same
- * reactor, bench/README.md), into a buffer that holds the largest message
- * past it. */
-#define TCP_XFR_TURN (2 * XFROUT_MSG_TARGET)
-#define TCP_XFR_BUF (TCP_XFR_TURN + XFROUT_FRAME_MAX)
+/* A transfer's write buffer: one message, the largest it may be. A loop
+ * turn renders one message (of about XFROUT_MSG_TARGET bytes: some 0.3 ms
+ * of work on the bench machine), so a transfer delays the other queries
+ * of its reactor by about that much a turn: with 128 KiB a turn a third
+ * of 10,000 queries/s sent to the same reactor were lost during a
+ * 1M-record AXFR, with 32 KiB their p99 was 48 ms, with one message 7 ms
+ * (bench/README.md). */
+#define TCP_XFR_BUF XFROUT_FRAME_MAX
 
 enum tcp_state { TCP_IDLE, TCP_PARTIAL, TCP_WRITING };
 
@@ -705,18 +705,17 @@ static bool tcp_xfr_start(struct tcp_conn *c, struct query_env *env,
 
 static void tcp_on_write(uv_write_t *w, int status);
 
-/* Writes the next part of c's transfer (no write in flight): messages
- * rendered into wbuf up to TCP_XFR_TURN bytes, with one uv_write. The
- * write's callback runs in a later loop turn even when the kernel took
- * everything at once (libuv defers it), so one turn renders at most one
- * message of one transfer, and c holds no more than that
- * (besides its state) whatever the zone's size; a client that stops
- * reading leaves that write in flight until the idle timeout closes it
- * (WRITING). Ends the transfer after its last message. False when c was
- * closed. */
+/* Writes the next message of c's transfer (no write in flight), rendered
+ * into wbuf, with one uv_write. The write's callback runs in a later loop
+ * turn even when the kernel took everything at once (libuv defers it), so
+ * one turn renders at most one message of one transfer, and c holds no
+ * more than that (besides its state) whatever the zone's size; a client
+ * that stops reading leaves that write in flight until the idle timeout
+ * closes it (WRITING). Ends the transfer after its last message. False
+ * when c was closed. */
 static bool tcp_xfr_pump(struct tcp_conn *c)
 {
-	size_t n = 0, k;
+	size_t n;
 	uv_buf_t buf;
 
 	if (c->wmem < TCP_XFR_BUF &&
@@ -724,12 +723,9 @@ static bool tcp_xfr_pump(struct tcp_conn *c)
 		tcp_conn_close(c);
 		return false;
 	}
-	while (n + XFROUT_MSG_TARGET / 2 < TCP_XFR_TURN &&
-	       TCP_XFR_BUF - n >= XFROUT_FRAME_MAX &&
-	       (k = xfrout_next(c->xfr, c->wbuf + n, TCP_XFR_BUF - n)) > 0) {
-		n += k;
+	n = xfrout_next(c->xfr, c->wbuf, TCP_XFR_BUF);
+	if (n)
 		STATS_INC(&c->r->stats, STATS_XFROUT_MESSAGES);
-	}
 	if (xfrout_done(c->xfr))
 		tcp_xfr_end(c, true);
 	if (n == 0) {

@@ -38,6 +38,7 @@
 
 #include "common/dns.h"
 #include "common/name.h"
+#include "common/serial.h"
 #include "ratelimit/attack.h"
 #include "ratelimit/cookie.h"
 #include "ratelimit/limits.h"
@@ -181,12 +182,15 @@ static struct xfrout_policy *query_xfr_policy(const struct query_env *env)
 	return env->xfr ? __atomic_load_n(env->xfr, __ATOMIC_ACQUIRE) : NULL;
 }
 
-/* As knotd: AXFR over UDP and qtype 0 NOTIMP; AXFR over TCP of a zone we
- * serve, from an address one of its acl entries allows, the transfer
- * (xfrout.h), SERVFAIL when transfers-max run already (as BIND's
- * transfers-out); NOTAUTH otherwise (the zone not ours, not allowed: then
- * with EDE Prohibited, RFC 8914 4.19; knotd 3.2 sends no EDE), IXFR too
- * (not served yet). Returns true for a transfer to start. */
+/* As knotd: AXFR over UDP and qtype 0 NOTIMP; AXFR or IXFR over TCP of a
+ * zone we serve, from an address one of its acl entries allows, the
+ * transfer (xfrout.h: an IXFR without its SOA is FORMERR, one from a
+ * client with our serial or a newer one the SOA alone, any other the
+ * whole zone AXFR-style, RFC 1995 4: no journal yet), SERVFAIL when
+ * transfers-max run already (as BIND's transfers-out); NOTAUTH otherwise
+ * (the zone not ours, not allowed: then with EDE Prohibited, RFC 8914
+ * 4.19; knotd 3.2 sends no EDE), and IXFR over UDP (not served yet).
+ * Returns true for a transfer to start. */
 static bool query_transfer(struct query_env *env, const struct zdb *db,
 			   struct query *q)
 {
@@ -194,15 +198,25 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 	uint16_t qt = req->q.qtype;
 	struct xfrout_policy *pol;
 	const struct zone *z;
+	uint32_t serial;
 
 	if ((qt == DNS_TYPE_AXFR && !q->tcp) || qt == 0) {
 		answer_error(env->acfg, req, DNS_RCODE_NOTIMP);
 		return false;
 	}
-	if (qt != DNS_TYPE_AXFR || !(pol = query_xfr_policy(env)) ||
+	if (!q->tcp || !(pol = query_xfr_policy(env)) ||
 	    !(z = query_apex_zone(db, &req->q))) {
 		answer_error(env->acfg, req, DNS_RCODE_NOTAUTH);
 		return false;
+	}
+	q->xfr_soa_only = false;
+	if (qt == DNS_TYPE_IXFR) {
+		if (xfrout_ixfr_serial(q->msg, q->len, req->q.question_end,
+				       &serial) < 0) {
+			answer_error(env->acfg, req, DNS_RCODE_FORMERR);
+			return false;
+		}
+		q->xfr_soa_only = !serial_lt(serial, zone_serial(z));
 	}
 	switch (xfrout_admit(pol, z, q->client)) {
 	case XFROUT_ALLOW:

@@ -694,7 +694,7 @@ static bool tcp_xfr_start(struct tcp_conn *c, struct query_env *env,
 	if (tcp_buf_resize(c, &c->xbuf, NULL, &c->xmem, xfrout_size())) {
 		c->xfr = (struct xfrout *)(void *)c->xbuf;
 		if (xfrout_start(c->xfr, query_transfer_policy(env), b->acfg,
-				 &q->req) == 0)
+				 &q->req, q->xfr_soa_only) == 0)
 			return true;
 		c->xfr = NULL;
 		tcp_buf_free(c, &c->xbuf, NULL, &c->xmem);

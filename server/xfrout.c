@@ -244,6 +244,7 @@ struct xfrout {
 	uint32_t rec_off;
 	uint8_t phase;               /* enum xfrout_phase */
 	bool failed;                 /* a record fits no message: SERVFAIL */
+	bool soa_only;               /* IXFR, client current: the SOA alone */
 	bool nsid;                   /* NSID fits beside the question */
 	uint16_t qflags;             /* the query's header flags */
 	size_t head_len;             /* header and question */
@@ -264,7 +265,7 @@ size_t xfrout_size(void)
 
 int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 		 const struct answer_config *cfg,
-		 const struct answer_request *req)
+		 const struct answer_request *req, bool soa_only)
 {
 	const struct wire_query *q = &req->q;
 
@@ -280,6 +281,7 @@ int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 	x->soa = zone_soa(req->zone);
 	zone_walk_init(&x->walk, req->zone);
 	x->phase = XFR_FIRST;
+	x->soa_only = soa_only;
 	x->qflags = q->flags;
 	x->head_len = q->question_end;
 	memcpy(x->head, req->query, q->question_end);
@@ -317,6 +319,26 @@ void xfrout_end(struct xfrout *x)
 	__atomic_sub_fetch(x->running, 1, __ATOMIC_RELAXED);
 	x->running = NULL;
 	x->phase = XFR_DONE;
+}
+
+int xfrout_ixfr_serial(const uint8_t *msg, size_t len, size_t question_end,
+		       uint32_t *serial)
+{
+	size_t off = question_end, end;
+
+	if (len < DNS_HDR_LEN || wire_read_u16(msg + DNS_HDR_ANCOUNT) != 0 ||
+	    wire_read_u16(msg + DNS_HDR_NSCOUNT) == 0 || off > len ||
+	    !wire_skip_name(msg, len, &off) || len - off < 10 ||
+	    wire_read_u16(msg + off) != DNS_TYPE_SOA)
+		return -1;
+	end = off + 10 + wire_read_u16(msg + off + 8);
+	off += 10;
+	/* MNAME and RNAME (compressed or not), then the serial */
+	if (end > len || !wire_skip_name(msg, end, &off) ||
+	    !wire_skip_name(msg, end, &off) || end - off < 20)
+		return -1;
+	*serial = wire_read_u32(msg + off);
+	return 0;
 }
 
 /* The length of the record at wire (10 + RDLENGTH after the owner), or 0
@@ -474,7 +496,7 @@ size_t xfrout_next(struct xfrout *x, uint8_t *buf, size_t cap)
 			x->failed = true;
 		else
 			x->records++;
-		x->phase = XFR_BODY;
+		x->phase = x->soa_only ? XFR_DONE : XFR_BODY;
 	}
 	if (x->phase == XFR_BODY && !x->failed) {
 		xfrout_body(x, &r);

@@ -13,7 +13,9 @@
  * xfrout_admit() for every AXFR over TCP.
  *
  * A transfer (struct xfrout) is one AXFR answer being written on one TCP
- * connection (tcp.c). It holds the zone version that was current when it
+ * connection (tcp.c); an IXFR is answered the same way (RFC 1995 4: the
+ * whole zone, AXFR-style, its question IXFR: no journal yet), or with the
+ * SOA alone when the client's serial is ours or newer. It holds the zone version that was current when it
  * started (zones/zone_walk.h: a hold, dropped after a grace period) and
  * writes it in messages of about XFROUT_MSG_TARGET bytes, each on demand
  * (xfrout_next) as the connection's writes drain, so a transfer costs its
@@ -95,15 +97,24 @@ unsigned xfrout_running(const struct xfrout_policy *p);
 struct xfrout;
 size_t xfrout_size(void);
 
+/* The serial of the SOA record an IXFR query carries as the first record
+ * of its authority section (RFC 1995 3), its answer section empty:
+ * 0 with *serial, or -1 when there is none or it is malformed (FORMERR).
+ * question_end: where the question ends. O(message length); any thread. */
+int xfrout_ixfr_serial(const uint8_t *msg, size_t len, size_t question_end,
+		       uint32_t *serial);
+
 /* Starts in x the transfer that req asked for (req->parse WIRE_OK, an
- * AXFR of req->zone, which xfrout_admit allowed with slot taken from p):
- * copies what the messages echo (header, question, the EDNS reply facts)
- * and takes a hold on the zone. Returns 0, or -ENOMEM (nothing held; the
+ * AXFR, or an IXFR answered AXFR-style, of req->zone, which xfrout_admit
+ * allowed with a slot taken from p): copies what the messages echo
+ * (header, question, the EDNS reply facts) and takes a hold on the zone.
+ * soa_only: one message with the SOA alone (an IXFR whose client has our
+ * serial already, RFC 1995 2). Returns 0, or -ENOMEM (nothing held; the
  * caller gives the slot back). Reactor thread, RCU online with req->zone
  * read from the current snapshot. */
 int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 		 const struct answer_config *cfg,
-		 const struct answer_request *req);
+		 const struct answer_request *req, bool soa_only);
 
 /* Writes the next message, two-byte length first, into buf[0..cap) (cap
  * at least XFROUT_FRAME_MAX). Returns the bytes written, 0 when the

@@ -12,10 +12,12 @@ lists (server/xfrout.c), against the real binary.
 - A client that opens a transfer and never reads: the server goes on
   answering other queries over UDP and TCP, the connection holds a bounded
   buffer (tcp-memory), and it is closed at tcp-idle-timeout.
+- IXFR (no journal yet): the whole zone AXFR-style from an older serial,
+  the SOA alone from ours or a newer one, FORMERR without the SOA.
 - Interop: knotd 3.2 and nsd 4.6 as secondaries of Levee on loopback end
-  up serving the same records (their own AXFR and queries compared); a
-  knotd secondary follows a reload (its IXFR is NOTAUTH until the journal
-  exists: it falls back to AXFR).
+  up serving the same records (their own AXFR and queries compared), and
+  follow a reload that raises the serial (their IXFR answered
+  AXFR-style; nsd does not fall back to AXFR on NOTAUTH).
 - Reload: a zone's new acl list takes effect at once; a transfer running
   across the reload that removes its zone ends complete.
 
@@ -38,6 +40,7 @@ import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.rrset
 import dns.zone
 import pytest
 
@@ -553,29 +556,130 @@ def nsd_secondary(pool, primary_port, zones):
   rrl-ratelimit: 0
   verbosity: 2
 remote-control:
-  control-enable: no
+  control-enable: yes
+  control-interface: {d}/nsd.sock
 {z}""".format(port=port, d=d, z=z))
     p = H.Proc("nsd", ["nsd", "-d", "-c", conf], os.path.join(d, "nsd.log"))
     pool.procs.append(p)
     return port, p
 
 
-def test_knotd_secondary_follows_reload(pool, tmp_path):
-    """A zone reloaded with a higher serial reaches a knotd secondary: its
-    IXFR gets NOTAUTH (no journal yet), it falls back to AXFR and serves
-    the new records."""
+def ixfr_query(zone, serial, with_soa=True):
+    q = dns.message.make_query(zone, "IXFR")
+    if with_soa:
+        soa = dns.rrset.from_text(zone, 0, "IN", "SOA",
+                                  "ns1.%s hm.%s %d 1 1 1 1" % (zone, zone, serial))
+        q.authority.append(soa)
+    return q
+
+
+def tcp_messages(q, port, limit=100):
+    """All messages answering q on one TCP connection until the second SOA
+    or an error (bounded)."""
+    wire = q.to_wire()
+    s = socket.create_connection(("127.0.0.1", port), timeout=5 * H.SLOW)
+    out, soas = [], 0
+    try:
+        s.sendall(struct.pack("!H", len(wire)) + wire)
+        while len(out) < limit:
+            hdr = recv_exact(s, 2)
+            if hdr is None:
+                break
+            m = dns.message.from_wire(recv_exact(s, struct.unpack("!H", hdr)[0]),
+                                      one_rr_per_rrset=True)
+            out.append(m)
+            soas += sum(1 for rr in m.answer if rr.rdtype == dns.rdatatype.SOA)
+            if m.rcode() != dns.rcode.NOERROR or soas >= 2 or \
+                    (soas == 1 and len(m.answer) == 1 and len(out) == 1):
+                break
+    finally:
+        s.close()
+    return out
+
+
+def test_ixfr_answered_axfr_style(lv):
+    """No journal yet: an IXFR from an older serial gets the whole zone
+    AXFR-style (RFC 1995 4, its question IXFR), one from our serial or a
+    newer one the SOA alone (RFC 1995 2); without its SOA, FORMERR; from
+    an address not allowed, NOTAUTH; over UDP, NOTAUTH (not served yet)."""
+    port, _ = lv
+    path = os.path.join(H.DATA, "test.zone")
+    msgs = tcp_messages(ixfr_query("test.", 2024010100), port)
+    assert all(m.question[0].rdtype == dns.rdatatype.IXFR for m in msgs)
+    recs = [(rr.name.to_text().lower(), rr.ttl, rr.rdtype,
+             rr[0].to_digestable(dns.name.root)) for m in msgs for rr in m.answer]
+    assert recs[0][2] == recs[-1][2] == dns.rdatatype.SOA
+    assert set(recs[:-1]) == zone_file_records(path, "test.")
+    for serial in (2024010101, 2024010102):
+        msgs = tcp_messages(ixfr_query("test.", serial), port)
+        assert len(msgs) == 1 and len(msgs[0].answer) == 1
+        assert msgs[0].answer[0].rdtype == dns.rdatatype.SOA
+        assert msgs[0].answer[0][0].serial == 2024010101
+    msgs = tcp_messages(ixfr_query("test.", 1, with_soa=False), port)
+    assert msgs[0].rcode() == dns.rcode.FORMERR
+    r = H.udp_msg(ixfr_query("test.", 1), port)
+    assert r is not None and r.rcode() == dns.rcode.NOTAUTH
+    w = ixfr_query("test.", 1).to_wire()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.settimeout(5 * H.SLOW)
+        s.bind(("127.0.0.2", 0))
+        s.connect(("127.0.0.1", port))
+        s.sendall(struct.pack("!H", len(w)) + w)
+        m = dns.message.from_wire(recv_exact(s, struct.unpack("!H", recv_exact(s, 2))[0]))
+        assert m.rcode() == dns.rcode.NOTAUTH
+    finally:
+        s.close()
+
+
+def reloaded_zone(tmp_path):
+    """A copy of example.org.zone and a function that bumps its serial to 2
+    and adds a record."""
     zf = str(tmp_path / "example.org.zone")
     with open(os.path.join(H.DATA, "example.org.zone")) as f:
         text = f.read()
     with open(zf, "w") as f:
         f.write(text)
+
+    def bump():
+        with open(zf, "w") as f:
+            f.write(text.replace("admin.example.org. 1 ", "admin.example.org. 2 ") +
+                    "added.example.org. 300 IN A 192.0.2.77\n")
+    return zf, bump
+
+
+def test_nsd_secondary_follows_reload(pool, tmp_path):
+    """A zone reloaded with a higher serial reaches an nsd secondary, which
+    asks IXFR and does not fall back on NOTAUTH: the AXFR-style IXFR
+    answer is what it takes (before it, nsd logged the NOTAUTH and kept
+    serial 1)."""
+    zf, bump = reloaded_zone(tmp_path)
+    port, proc = start_levee(pool, [("example.org.", zf, ["xfr"])],
+                             name="primary-nsd-reload")
+    sport, sec = nsd_secondary(pool, port, ["example.org."])
+    wait_serial(sport, "example.org.", 1, 30 * H.SLOW, sec)
+    bump()
+    proc.p.send_signal(signal.SIGHUP)
+    proc.wait_log(r"reload 1: 1 reloaded", 10 * H.SLOW)
+    conf = os.path.join(pool.tmpdir, "nsd-sec", "nsd.conf")
+    out = subprocess.run(["nsd-control", "-c", conf, "transfer", "example.org."],
+                         capture_output=True, text=True, timeout=10 * H.SLOW)
+    assert out.returncode == 0, out.stdout + out.stderr
+    wait_serial(sport, "example.org.", 2, 30 * H.SLOW, sec)
+    r = H.udp_msg(dns.message.make_query("added.example.org.", "A"), sport)
+    assert r is not None and r.answer and r.answer[0][0].address == "192.0.2.77"
+    assert sorted_axfr(sport, "example.org.") == sorted_axfr(port, "example.org.")
+
+
+def test_knotd_secondary_follows_reload(pool, tmp_path):
+    """A zone reloaded with a higher serial reaches a knotd secondary: its
+    IXFR is answered AXFR-style and it serves the new records."""
+    zf, bump = reloaded_zone(tmp_path)
     port, proc = start_levee(pool, [("example.org.", zf, ["xfr"])],
                              name="primary-reload")
     sport, sec = knotd_secondary(pool, port, ["example.org."])
     wait_serial(sport, "example.org.", 1, 30 * H.SLOW, sec)
-    with open(zf, "w") as f:
-        f.write(text.replace("admin.example.org. 1 ", "admin.example.org. 2 ") +
-                "added.example.org. 300 IN A 192.0.2.77\n")
+    bump()
     proc.p.send_signal(signal.SIGHUP)
     proc.wait_log(r"reload 1: 1 reloaded", 10 * H.SLOW)
     sock = os.path.join(pool.tmpdir, "knot-sec", "knot.sock")
@@ -586,7 +690,6 @@ def test_knotd_secondary_follows_reload(pool, tmp_path):
     r = H.udp_msg(dns.message.make_query("added.example.org.", "A"), sport)
     assert r is not None and r.answer and r.answer[0][0].address == "192.0.2.77"
     assert sorted_axfr(sport, "example.org.") == sorted_axfr(port, "example.org.")
-    assert "fallback to AXFR" in sec.text()
 
 
 @pytest.mark.parametrize("peer", ["knotd", "nsd"])

@@ -213,7 +213,7 @@ static unsigned transfer(struct xfrout_policy *p, const struct zone *z,
 	req.zone = z;
 	CU_ASSERT_EQUAL_FATAL(xfrout_admit(p, z,
 			      (const struct sockaddr *)&src_ok), XFROUT_ALLOW);
-	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req), 0);
+	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, false), 0);
 	*soas = 0;
 	*soa_first = *soa_last = false;
 	while ((len = xfrout_next(x, buf, sizeof(buf))) > 0 && msgs < 100000) {
@@ -378,7 +378,7 @@ static void test_hold_outlives_snapshot(void)
 	req.zone = z;
 	CU_ASSERT_EQUAL(xfrout_admit(p, z, (const struct sockaddr *)&src_ok),
 			XFROUT_ALLOW);
-	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req), 0);
+	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, false), 0);
 	CU_ASSERT(xfrout_next(x, buf, sizeof(buf)) > 0);
 	zdb_free(db);          /* the snapshot's reference goes */
 	rcu_settle();
@@ -507,6 +507,51 @@ static void test_walk(void)
 	unlink(BIG_ZONE);
 }
 
+/* The SOA serial of an IXFR query: compressed names followed, every
+ * truncation and a missing or misplaced SOA refused (ASan sees any read
+ * past the message). */
+static void test_ixfr_serial(void)
+{
+	static const uint8_t good[] = {
+		0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0,
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+		0, 251, 0, 1,                           /* IXFR IN */
+		0xc0, 12, 0, 6, 0, 1, 0, 0, 0, 0,       /* owner, SOA IN, TTL */
+		0, 27,                                  /* RDLENGTH */
+		0xc0, 12,                               /* MNAME */
+		2, 'h', 'm', 0xc0, 12,                  /* RNAME */
+		0x78, 0x9a, 0xbc, 0xde,                 /* serial */
+		0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
+	};
+	uint8_t m[sizeof(good)];
+	uint32_t serial = 0;
+
+	CU_ASSERT_EQUAL(xfrout_ixfr_serial(good, sizeof(good), 29, &serial), 0);
+	CU_ASSERT_EQUAL(serial, 0x789abcde);
+	for (size_t n = 0; n < sizeof(good); n++) {
+		uint8_t *t = malloc(n ? n : 1);   /* exact size for ASan */
+
+		memcpy(t, good, n);
+		CU_ASSERT_EQUAL(xfrout_ixfr_serial(t, n, 29, &serial), -1);
+		free(t);
+	}
+	memcpy(m, good, sizeof(m));
+	m[9] = 0;                                /* no authority */
+	CU_ASSERT_EQUAL(xfrout_ixfr_serial(m, sizeof(m), 29, &serial), -1);
+	memcpy(m, good, sizeof(m));
+	m[7] = 1;                                /* an answer record */
+	CU_ASSERT_EQUAL(xfrout_ixfr_serial(m, sizeof(m), 29, &serial), -1);
+	memcpy(m, good, sizeof(m));
+	m[32] = 2;                               /* NS, not SOA */
+	CU_ASSERT_EQUAL(xfrout_ixfr_serial(m, sizeof(m), 29, &serial), -1);
+	memcpy(m, good, sizeof(m));
+	m[40] = 20;                              /* RDLENGTH short of it */
+	CU_ASSERT_EQUAL(xfrout_ixfr_serial(m, sizeof(m), 29, &serial), -1);
+	memcpy(m, good, sizeof(m));
+	m[42] = 41;                              /* MNAME points at itself */
+	CU_ASSERT_EQUAL(xfrout_ixfr_serial(m, sizeof(m), 29, &serial), -1);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -520,6 +565,8 @@ int main(void)
 		  test_record_large },
 		{ "transfer: a record too large ends in SERVFAIL",
 		  test_record_too_large },
+		{ "ixfr: the client's serial, malformed queries",
+		  test_ixfr_serial },
 	};
 	int rc;
 

@@ -510,6 +510,11 @@ static void daemon_on_reloaded(uv_async_t *a)
 	uv_thread_join(&d->reloader);
 	d->reloading = false;
 	if (j->rc == 0) {
+		/* The zones' acl lists before the zones: a zone added comes
+		 * with its own, one whose acl went is never served with it. */
+		if (j->cfg && reactor_group_set_transfers(d->group, j->cfg) < 0)
+			log_error("reload: transfers: out of memory: the acl "
+				  "lists of the zones stay as they were");
 		if (j->db) {
 			zdb_publish(j->db);
 			j->db = NULL;
@@ -593,11 +598,18 @@ static struct config *daemon_reread_config(struct daemon *d, char *err,
 			    "after a restart");
 	if (memcmp(&c->rrl, &old->rrl, sizeof(c->rrl)) ||
 	    memcmp(&c->limits, &old->limits, sizeof(c->limits)) ||
-	    memcmp(&c->attack, &old->attack, sizeof(c->attack)) ||
-	    c->acl_count != old->acl_count)
-		log_warning("reload: rate-limit, limits, attack or acl "
-			    "changed: reload applies zones only, the rest "
+	    memcmp(&c->attack, &old->attack, sizeof(c->attack)))
+		log_warning("reload: rate-limit, limits or attack changed: "
 			    "takes effect after a restart");
+	bool trusted_same = c->trusted_count == old->trusted_count;
+
+	for (size_t i = 0; trusted_same && i < c->trusted_count; i++)
+		trusted_same = memcmp(&c->trusted[i], &old->trusted[i],
+				      sizeof(c->trusted[i])) == 0;
+	if (!trusted_same)
+		log_warning("reload: acl addresses changed: who may transfer "
+			    "a zone follows now, the addresses that bypass "
+			    "the rate limits after a restart");
 	return c;
 }
 

@@ -39,6 +39,8 @@ struct sockaddr;
 struct cookie_ctx;
 
 /* Settings the engine needs, built once from the configuration. */
+struct journal;
+
 struct answer_config {
 	uint16_t udp_max;          /* EDNS max UDP payload we send (default 1232) */
 	const uint8_t *nsid;       /* NSID option payload, or NULL (RFC 5001) */
@@ -51,6 +53,9 @@ struct answer_config {
 	 * off: the option is parsed, its length checked, nothing more). */
 	const struct cookie_ctx *cookies;
 	uint8_t cookie_require;    /* enum cookie_require, UDP only (query.c) */
+	/* The IXFR journal (zones/journal.h) IXFR out reads, or NULL: IXFR
+	 * is answered AXFR-style (xfrout.h). */
+	struct journal *journal;
 };
 
 /* What kind of response was produced, for statistics and rate limiting. */

@@ -1154,6 +1154,7 @@ int daemon_start(struct daemon *d)
 			log_error("cannot start: %s", err);
 			return rc;
 		}
+		d->acfg.journal = d->journal;   /* IXFR out reads it */
 	}
 	rc = uv_async_init(&d->loop, &d->reload_done, daemon_on_reloaded);
 	if (rc < 0) {

@@ -209,14 +209,16 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 		answer_error(env->acfg, req, DNS_RCODE_NOTAUTH);
 		return false;
 	}
-	q->xfr_soa_only = false;
+	q->xfr_kind = XFROUT_WHOLE;
 	if (qt == DNS_TYPE_IXFR) {
 		if (xfrout_ixfr_serial(q->msg, q->len, req->q.question_end,
 				       &serial) < 0) {
 			answer_error(env->acfg, req, DNS_RCODE_FORMERR);
 			return false;
 		}
-		q->xfr_soa_only = !serial_lt(serial, zone_serial(z));
+		q->xfr_kind = serial_lt(serial, zone_serial(z)) ? XFROUT_IXFR :
+			      XFROUT_SOA_ONLY;
+		q->xfr_from = serial;
 	}
 	switch (xfrout_admit(pol, z, q->client)) {
 	case XFROUT_ALLOW:

@@ -86,9 +86,10 @@ struct query {
 	 * never inside the answer loop). Never with slip 1. list.bits == 0:
 	 * nothing to list. */
 	struct cidr list;
-	/* QUERY_TRANSFER of an IXFR whose client has the zone's serial or a
-	 * newer one: the answer is the SOA alone (xfrout_start soa_only). */
-	bool xfr_soa_only;
+	/* QUERY_TRANSFER: what to send (enum xfrout_kind: the zone, the SOA
+	 * alone, or the differences from xfr_from) for xfrout_start. */
+	uint8_t xfr_kind;
+	uint32_t xfr_from;
 	struct answer_request req;     /* the engine's view (parsed query,
 					  reply facts) */
 };

@@ -57,6 +57,7 @@ static const char *const stats_names[STATS_COUNT] = {
 	[STATS_XFROUT_DENIED] = "xfrout-denied",
 	[STATS_XFROUT_BUSY] = "xfrout-busy",
 	[STATS_XFROUT_MESSAGES] = "xfrout-messages",
+	[STATS_XFROUT_IXFR] = "xfrout-ixfr",
 	[STATS_TCP_MEMORY] = "tcp-memory",
 	[STATS_TCP_MEMORY_PEAK] = "tcp-memory-peak",
 };

@@ -71,6 +71,7 @@ enum stats_counter {
 	STATS_XFROUT_DENIED,
 	STATS_XFROUT_BUSY,
 	STATS_XFROUT_MESSAGES,
+	STATS_XFROUT_IXFR,      /* transfers sent as differences (journal) */
 	/* Gauges, not counts: bytes the reactor's TCP connections hold now
 	 * (struct and buffers, as the allocator counts them), and the most
 	 * they held. */

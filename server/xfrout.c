@@ -36,6 +36,8 @@
 #include "server/edns.h"
 #include "server/render.h"
 #include "server/wire.h"
+#include "common/errcode.h"
+#include "zones/journal.h"
 #include "zones/zone.h"
 #include "zones/zone_walk.h"
 
@@ -245,6 +247,10 @@ struct xfrout {
 	uint8_t phase;               /* enum xfrout_phase */
 	bool failed;                 /* a record fits no message: SERVFAIL */
 	bool soa_only;               /* IXFR, client current: the SOA alone */
+	/* IXFR from the journal: the condensed change (journal.h's bytes,
+	 * malloc'd) and where its next record is */
+	uint8_t *ixfr;
+	size_t ixfr_len, ixfr_off;
 	bool nsid;                   /* NSID fits beside the question */
 	uint16_t qflags;             /* the query's header flags */
 	size_t head_len;             /* header and question */
@@ -263,9 +269,45 @@ size_t xfrout_size(void)
 	return sizeof(struct xfrout);
 }
 
+/* The differences of z from serial `from` into x (XFROUT_IXFR): 0, or
+ * an error and x unchanged (the whole zone goes out). */
+static int xfrout_ixfr_prepare(struct xfrout *x, const struct answer_config *cfg,
+			       const struct zone *z, uint32_t from)
+{
+	struct journal_change *c = NULL;
+	uint8_t *b;
+	size_t len;
+	int rc;
+
+	if (!cfg->journal)
+		return -ENOENT;
+	rc = journal_condense(cfg->journal, zone_apex(z), from,
+			      zone_serial(z), XFROUT_IXFR_MAX, &c);
+	if (rc)
+		return rc;
+	b = journal_change_bytes(c, &len);
+	journal_change_free(c);
+	if (!b)
+		return -ENOMEM;
+	if (journal_walk(b, len, NULL, NULL) != 0) {
+		free(b);
+		return LV_EMALF;
+	}
+	x->ixfr = b;
+	x->ixfr_len = len;
+	x->ixfr_off = 0;
+	return 0;
+}
+
+bool xfrout_is_ixfr(const struct xfrout *x)
+{
+	return x->ixfr != NULL;
+}
+
 int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 		 const struct answer_config *cfg,
-		 const struct answer_request *req, bool soa_only)
+		 const struct answer_request *req, enum xfrout_kind kind,
+		 uint32_t from)
 {
 	const struct wire_query *q = &req->q;
 
@@ -281,7 +323,9 @@ int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 	x->soa = zone_soa(req->zone);
 	zone_walk_init(&x->walk, req->zone);
 	x->phase = XFR_FIRST;
-	x->soa_only = soa_only;
+	x->soa_only = kind == XFROUT_SOA_ONLY;
+	if (kind == XFROUT_IXFR)
+		(void)xfrout_ixfr_prepare(x, cfg, req->zone, from);
 	x->qflags = q->flags;
 	x->head_len = q->question_end;
 	memcpy(x->head, req->query, q->question_end);
@@ -316,6 +360,8 @@ void xfrout_end(struct xfrout *x)
 		return;
 	zone_hold_drop(x->hold);
 	x->hold = NULL;
+	free(x->ixfr);
+	x->ixfr = NULL;
 	__atomic_sub_fetch(x->running, 1, __ATOMIC_RELAXED);
 	x->running = NULL;
 	x->phase = XFR_DONE;
@@ -419,10 +465,54 @@ static bool xfrout_put_set(struct xfrout *x, struct render *r,
 	return true;
 }
 
+/* The IXFR body into r: the condensed change's records in their order
+ * (the old SOA, the removals, the new SOA, the additions), until the
+ * message is full or they end (then phase LAST). A record that fits no
+ * message fails the transfer. */
+static void xfrout_ixfr_body(struct xfrout *x, struct render *r)
+{
+	for (;;) {
+		size_t off = x->ixfr_off, ol, rl;
+		const uint8_t *owner, *rr;
+		struct rrset v;
+
+		if (!journal_record_next(x->ixfr, x->ixfr_len, &off, &owner,
+					 &ol, &rr, &rl)) {
+			x->phase = XFR_LAST;
+			return;
+		}
+		if (xfrout_grown(x, r))
+			return;
+		memset(&v, 0, sizeof(v));
+		v.type = wire_read_u16(rr);
+		v.rr_count = 1;
+		v.ttl = wire_read_u32(rr + 4);
+		v.wire = rr;
+		v.wire_len = (uint32_t)rl;
+		if (render_rrset(r, RENDER_ANSWER, owner, 0, &v,
+				 RENDER_TTL_KEEP) < 0) {
+			if (r->count[RENDER_ANSWER])
+				return;              /* the next message */
+			if (r->limit >= XFROUT_MSG_MAX - x->opt_len) {
+				x->failed = true;    /* fits no message */
+				return;
+			}
+			r->limit = XFROUT_MSG_MAX - x->opt_len;
+			continue;
+		}
+		x->records++;
+		x->ixfr_off = off;
+	}
+}
+
 /* The body into r until the message is full or the walk ends (then
  * phase LAST). */
 static void xfrout_body(struct xfrout *x, struct render *r)
 {
+	if (x->ixfr) {
+		xfrout_ixfr_body(x, r);
+		return;
+	}
 	for (;;) {
 		const struct znode_data *d = x->data;
 

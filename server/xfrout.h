@@ -104,17 +104,39 @@ size_t xfrout_size(void);
 int xfrout_ixfr_serial(const uint8_t *msg, size_t len, size_t question_end,
 		       uint32_t *serial);
 
+/* What a transfer sends. */
+enum xfrout_kind {
+	XFROUT_WHOLE,      /* AXFR (or IXFR answered AXFR-style) */
+	XFROUT_SOA_ONLY,   /* IXFR from a client at our serial or newer:
+			      one message, the SOA alone (RFC 1995 2) */
+	XFROUT_IXFR,       /* IXFR from serial `from`: the condensed
+			      differences from the journal (RFC 1995 4),
+			      the whole zone AXFR-style when the journal
+			      does not reach back that far or they would
+			      pass XFROUT_IXFR_MAX bytes */
+};
+
+/* The most a condensed IXFR may hold in memory while it is written (per
+ * transfer; transfers-max of them at once, only for clients an acl lets
+ * transfer): past it the zone goes out whole. Condensing reads the journal
+ * on the reactor, at most this much (zones/journal.h). */
+#define XFROUT_IXFR_MAX (16u << 20)
+
 /* Starts in x the transfer that req asked for (req->parse WIRE_OK, an
- * AXFR, or an IXFR answered AXFR-style, of req->zone, which xfrout_admit
- * allowed with a slot taken from p): copies what the messages echo
- * (header, question, the EDNS reply facts) and takes a hold on the zone.
- * soa_only: one message with the SOA alone (an IXFR whose client has our
- * serial already, RFC 1995 2). Returns 0, or -ENOMEM (nothing held; the
+ * AXFR or IXFR of req->zone, which xfrout_admit allowed with a slot taken
+ * from p): copies what the messages echo (header, question, the EDNS reply
+ * facts) and takes a hold on the zone; for XFROUT_IXFR reads the
+ * differences from cfg->journal. Returns 0, or -ENOMEM (nothing held; the
  * caller gives the slot back). Reactor thread, RCU online with req->zone
  * read from the current snapshot. */
 int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 		 const struct answer_config *cfg,
-		 const struct answer_request *req, bool soa_only);
+		 const struct answer_request *req, enum xfrout_kind kind,
+		 uint32_t from);
+
+/* True when x sends differences (an IXFR from the journal), false when
+ * the whole zone or the SOA alone. */
+bool xfrout_is_ixfr(const struct xfrout *x);
 
 /* Writes the next message, two-byte length first, into buf[0..cap) (cap
  * at least XFROUT_FRAME_MAX). Returns the bytes written, 0 when the

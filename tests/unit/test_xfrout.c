@@ -213,7 +213,7 @@ static unsigned transfer(struct xfrout_policy *p, const struct zone *z,
 	req.zone = z;
 	CU_ASSERT_EQUAL_FATAL(xfrout_admit(p, z,
 			      (const struct sockaddr *)&src_ok), XFROUT_ALLOW);
-	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, false), 0);
+	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, XFROUT_WHOLE, 0), 0);
 	*soas = 0;
 	*soa_first = *soa_last = false;
 	while ((len = xfrout_next(x, buf, sizeof(buf))) > 0 && msgs < 100000) {
@@ -378,7 +378,7 @@ static void test_hold_outlives_snapshot(void)
 	req.zone = z;
 	CU_ASSERT_EQUAL(xfrout_admit(p, z, (const struct sockaddr *)&src_ok),
 			XFROUT_ALLOW);
-	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, false), 0);
+	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, XFROUT_WHOLE, 0), 0);
 	CU_ASSERT(xfrout_next(x, buf, sizeof(buf)) > 0);
 	zdb_free(db);          /* the snapshot's reference goes */
 	rcu_settle();

@@ -15,12 +15,14 @@
  *     build with -Dmalloc=libc for this figure; 0 under jemalloc);
  *   - find ns: zdb_find_labels() (the query path's call, label offsets
  *     known) over 65,536 precomputed names spread over all the zones, in
- *     rounds of at least 2,000,000 lookups, the median of 5 rounds: hits
+ *     rounds of 1,000,000 lookups, the fastest of 9 rounds: hits
  *     (www.z<r>.example and www.z<r>.co.example) and misses
  *     (www.nx<r>.example, no zone);
- *   - change us: ROUNDS changes, each a new snapshot beside the current
- *     one (the current stays alive, as it does while readers use it):
- *     the time to make it and the time to free it, medians.
+ *   - change us: CHANGE_ROUNDS rounds of three changes (a zone replaced,
+ *     a zone added, a zone removed), each a new snapshot beside the
+ *     current one (which stays alive, as it does while readers use it):
+ *     the time to make it, the trie nodes it allocated and the time to
+ *     free it, medians.
  *
  * usage: zdb_find [N...]
  */
@@ -38,8 +40,8 @@
 #include "zones/zone_builder.h"
 
 #define QNAMES 65536
-#define MIN_LOOKUPS 2000000
-#define FIND_ROUNDS 5
+#define MIN_LOOKUPS 1000000
+#define FIND_ROUNDS 9
 #define CHANGE_ROUNDS 201
 
 /* 48 bytes, so that the names stream through the cache as a packet
@@ -142,7 +144,9 @@ static void qname_set(struct qname *q, const char *text)
 	q->offs[q->labels] = (uint8_t)o;
 }
 
-/* Median ns per lookup of qs; *found counts the hits of the last round. */
+/* The fastest round's ns per lookup of qs (the machine is shared: the
+ * fastest is the one least disturbed); *found counts the hits of the
+ * last round. */
 static double find_ns(const struct zdb *db, const struct qname *qs,
 		      size_t *found)
 {
@@ -161,18 +165,21 @@ static double find_ns(const struct zdb *db, const struct qname *qs,
 		r[k] = (double)(common_now_ns() - t0) / MIN_LOOKUPS;
 		*found = hits;
 	}
-	return common_median(r, FIND_ROUNDS);
+	qsort(r, FIND_ROUNDS, sizeof(r[0]), common_cmp_double);
+	return r[0];
 }
 
 static void run(size_t n)
 {
 	struct zone **zones = malloc(n * sizeof(*zones));
-	struct zone_node **apices = malloc((n + CHANGE_ROUNDS) *
+	struct zone_node **apices = calloc(n + 2 * CHANGE_ROUNDS,
 					   sizeof(*apices));
 	struct zone *base = small_zone("base.invalid");
 	struct qname *hit = malloc(QNAMES * sizeof(*hit));
 	struct qname *miss = malloc(QNAMES * sizeof(*miss));
-	double mk[CHANGE_ROUNDS], fr[CHANGE_ROUNDS], h0, h1, fh, fm;
+	static double mk[3][CHANGE_ROUNDS], fr[3][CHANGE_ROUNDS];
+	static double nodes[3][CHANGE_ROUNDS];
+	double h0, h1, fh, fm;
 	struct zdb *db;
 	char text[300];
 	size_t hits, misses;
@@ -202,33 +209,56 @@ static void run(size_t n)
 	if (hits != MIN_LOOKUPS || misses != 0)
 		common_die("lookups found the wrong zones");
 
-	/* Replace one zone: the new snapshot beside the current one. */
+	/* One change at a time, the new snapshot beside the current one:
+	 * a zone replaced, a zone added, a zone removed. */
 	for (int k = 0; k < CHANGE_ROUNDS; k++) {
+		uint8_t w[NAME_MAX_LEN];
 		struct zdb *nd;
 		uint64_t t0, t1, t2;
+		size_t made;
 		struct zone *z;
 
-		apex_text((size_t)(rnd() % n), "z", text, sizeof(text));
-		z = fake_zone(base, text, &apices[n + (size_t)k]);
-		t0 = common_now_ns();
-		nd = zdb_copy_replace(db, z);
-		t1 = common_now_ns();
-		if (!nd || zdb_count(nd) != n)
-			common_die("zdb_copy_replace");
-		zdb_free(nd);
-		t2 = common_now_ns();
-		mk[k] = (double)(t1 - t0) / 1e3;
-		fr[k] = (double)(t2 - t1) / 1e3;
+		for (int kind = 0; kind < 3; kind++) {
+			const char *pre = kind == 1 ? "new" : "z";
+			size_t apex = kind == 1 ? (size_t)k :
+				      (size_t)(rnd() % n);
+
+			apex_text(apex, pre, text, sizeof(text));
+			z = NULL;
+			if (kind < 2)
+				z = fake_zone(base, text,
+					      &apices[n + 2 * (size_t)k +
+						      (size_t)kind]);
+			else if (common_name_wire(text, w, sizeof(w)) < 0)
+				common_die("name");
+			made = zdb_nodes_made();
+			t0 = common_now_ns();
+			if ((kind < 2 && zdb_with(db, z, &nd) != 0) ||
+			    (kind == 2 && zdb_without(db, w, &nd) != 0))
+				common_die("change");
+			t1 = common_now_ns();
+			nodes[kind][k] = (double)(zdb_nodes_made() - made);
+			if (zdb_count(nd) != n + (kind == 1) - (kind == 2))
+				common_die("change count");
+			zdb_free(nd);
+			t2 = common_now_ns();
+			mk[kind][k] = (double)(t1 - t0) / 1e3;
+			fr[kind][k] = (double)(t2 - t1) / 1e3;
+		}
 	}
 	printf("%8zu zones  set %10.0f bytes (%6.1f a zone)  find hit %6.1f ns"
-	       "  miss %6.1f ns  replace %9.2f us  free %9.2f us\n",
-	       n, h1 - h0, (h1 - h0) / (double)n, fh, fm,
-	       common_median(mk, CHANGE_ROUNDS),
-	       common_median(fr, CHANGE_ROUNDS));
+	       "  miss %6.1f ns\n", n, h1 - h0, (h1 - h0) / (double)n, fh, fm);
+	for (int kind = 0; kind < 3; kind++)
+		printf("%8zu zones  %-7s %7.2f us, %4.1f nodes made;"
+		       " free %7.2f us\n", n,
+		       kind == 0 ? "replace" : kind == 1 ? "add" : "remove",
+		       common_median(mk[kind], CHANGE_ROUNDS),
+		       common_median(nodes[kind], CHANGE_ROUNDS),
+		       common_median(fr[kind], CHANGE_ROUNDS));
 	fflush(stdout);
 	zdb_free(db);
 	zone_unref(base);
-	for (size_t i = 0; i < n + CHANGE_ROUNDS; i++)
+	for (size_t i = 0; i < n + 2 * CHANGE_ROUNDS; i++)
 		free(apices[i]);
 	free(apices);
 	free(zones);

@@ -488,8 +488,9 @@ static void *race_reader(void *arg)
 		z = db ? zdb_find(db, qn) : NULL;
 		/* Every snapshot has r<i> (replaced, or removed and back in
 		 * the next) or example above it. */
-		if (!z || (memcmp(zone_apex(z), ap, name_length(ap)) != 0 &&
-			   memcmp(zone_apex(z), "\7example", 9) != 0))
+		if (!z || !(name_equal_ci(zone_apex(z), ap) ||
+			    name_equal_ci(zone_apex(z),
+					  (const uint8_t *)"\7example")))
 			__atomic_fetch_add(&race_bad, 1, __ATOMIC_RELAXED);
 		rcu_read_unlock();
 		if (++reads % 64 == 0)

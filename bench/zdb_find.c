@@ -211,7 +211,7 @@ static void run(size_t n)
 
 	/* One change at a time, the new snapshot beside the current one:
 	 * a zone replaced, a zone added, a zone removed. */
-	for (int k = 0; k < CHANGE_ROUNDS; k++) {
+	for (int k = 0; k < CHANGE_ROUNDS && !getenv("ZDB_FIND_ONLY"); k++) {
 		uint8_t w[NAME_MAX_LEN];
 		struct zdb *nd;
 		uint64_t t0, t1, t2;

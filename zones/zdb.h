@@ -3,7 +3,7 @@
  * A snapshot is a set of zones keyed by apex name. Snapshots share their
  * structure: zdb_with() and zdb_without() make a new snapshot from an old
  * one by copying only the O(log n) nodes on the path to the changed zone
- * (at most 8 nodes of at most 32 slots), whatever the number of zones, and
+ * (at most 7 nodes of at most 64 slots), whatever the number of zones, and
  * leave the old one as it was, readable by whoever holds it. Zones and
  * nodes are reference counted (atomically) between snapshots.
  *
@@ -18,7 +18,7 @@
  *
  * Bound on the work of a lookup: one keyed hash of each suffix tried, at
  * most one suffix per label (from the deepest apex down, skipping depths
- * where no apex lies), each a walk of at most 7 trie nodes and one list of
+ * where no apex lies), each a walk of at most 6 trie nodes and one list of
  * at most ZDB_COLLIDE_MAX zones whose 32-bit hashes are equal (zones the
  * operator configured; a longer list is refused with LV_ECOLLIDE).
  */
@@ -55,15 +55,15 @@ int zdb_add(struct zdb *db, struct zone *z);
  * of the zone with z's apex. Takes the caller's reference on z on success;
  * db is left as it was (its zones stay referenced by it). Returns 0,
  * LV_ECOLLIDE or -ENOMEM (then *out is NULL and the caller keeps z).
- * db may be published or NULL (an empty set). Allocates at most 8 nodes
+ * db may be published or NULL (an empty set). Allocates at most 7 nodes
  * (the path to z's slot, copied from db's where db holds it) and takes one
- * reference on each zone and node the copies hold (at most 32 each): O(log
+ * reference on each zone and node the copies hold (at most 64 each): O(log
  * n), whatever n. The building thread only. */
 int zdb_with(const struct zdb *db, struct zone *z, struct zdb **out);
 
 /* A new unpublished snapshot in *out: db's zones but the one whose apex is
  * lapex (lowercase wire form). Returns 0, -ENOENT when there is none (then
- * *out is NULL) or -ENOMEM. Cost as zdb_with, but for at most 8 more
+ * *out is NULL) or -ENOMEM. Cost as zdb_with, but for at most 7 more
  * nodes (the ones left with one zone are pulled up into their parents, so
  * the trie's shape depends only on the set of zones). The building thread
  * only. */

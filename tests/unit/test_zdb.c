@@ -468,10 +468,13 @@ static void *race_reader(void *arg)
 	uint64_t r = 99;
 	int reads = 0;
 
+	time_t end = time(NULL) + 60;
+
 	(void)arg;
 	rcu_register_thread();
+	/* until main is done; at most 20,000,000 reads and 60 s */
 	while (!__atomic_load_n(&race_stop, __ATOMIC_ACQUIRE) &&
-	       reads < 50000000) {
+	       reads < 20000000 && (reads % 4096 || time(NULL) < end)) {
 		const struct zdb *db;
 		const struct zone *z;
 		size_t i;
@@ -521,15 +524,25 @@ static void test_zdb_reader_while_publishing(void)
 		const struct zdb *cur = zdb_current();
 		size_t i = model_rand(RACE_ZONES);
 
+		struct zone *z;
+
 		snprintf(t, sizeof(t), "r%zu.example", i);
 		if (k % 10 == 9) {
 			/* out for one snapshot: the reader finds example */
-			CU_ASSERT_EQUAL_FATAL(zdb_without(cur, W(t), &nd), 0);
+			if (zdb_without(cur, W(t), &nd) != 0) {
+				CU_FAIL("zdb_without");
+				break;
+			}
 			zdb_publish(nd);
 			rcu_quiescent_state();
 			cur = zdb_current();
 		}
-		CU_ASSERT_EQUAL_FATAL(zdb_with(cur, fake_zone(t), &nd), 0);
+		z = fake_zone(t);
+		if (zdb_with(cur, z, &nd) != 0) {
+			CU_FAIL("zdb_with");
+			zone_unref(z);
+			break;
+		}
 		zdb_publish(nd);
 		rcu_quiescent_state();
 	}

@@ -128,35 +128,79 @@ static inline bool entry_is(const struct zdb_entry *e, uint32_t h,
 
 /* --- reading (any thread) --- */
 
-/* The entry of apex lname (len bytes), or NULL: at most 6 nodes and one
- * collision list of at most ZDB_COLLIDE_MAX entries. */
-static const struct zdb_entry *zdb_lookup(const struct zdb *db,
-					  const uint8_t *lname, size_t len)
+/* The walk of zdb_lookup() from root n with the apex's hash h: at most 6
+ * nodes and one collision list of at most ZDB_COLLIDE_MAX entries. hw: the
+ * CPU's popcount instruction (constant: one copy of each). */
+static inline __attribute__((always_inline)) const struct zdb_entry *
+lookup_in(const struct zdb_node *n, uint32_t h, const uint8_t *lname,
+	  size_t len, bool hw)
 {
-	const struct zdb_node *n = db->root;
-	uint32_t h;
-	unsigned shift;
-
-	if (!n)
-		return NULL;
-	h = ZDB_HASH(lname, len);
-	for (shift = 0; shift < ZDB_HASH_BITS; shift += ZDB_BITS) {
-		zdb_map_t bit = node_bit(h, shift);
+	for (unsigned shift = 0; shift < ZDB_HASH_BITS; shift += ZDB_BITS) {
+		zdb_map_t bit = node_bit(h, shift), below;
+		const struct zdb_entry *e;
 
 		if (n->datamap & bit) {
-			const struct zdb_entry *e =
-				&n->data[node_index(n->datamap, bit)];
-
+			below = n->datamap & (bit - 1);
+			e = &n->data[hw ? (unsigned)__builtin_popcountll(below) :
+				     zdb_popcount(below)];
 			return entry_is(e, h, lname, len) ? e : NULL;
 		}
 		if (!(n->nodemap & bit))
 			return NULL;
-		n = node_kids(n)[node_index(n->nodemap, bit)];
+		below = n->nodemap & (bit - 1);
+		n = node_kids(n)[hw ? (unsigned)__builtin_popcountll(below) :
+				 zdb_popcount(below)];
 	}
 	for (unsigned i = 0; i < n->ndata; i++)
 		if (entry_is(&n->data[i], h, lname, len))
 			return &n->data[i];
 	return NULL;
+}
+
+/* x86-64's baseline has no POPCNT: the copy that uses it is chosen once,
+ * before main, by what the CPU says. */
+#if defined(__x86_64__) && !defined(__POPCNT__)
+static bool zdb_hw_popcount;
+
+__attribute__((target("popcnt")))
+static const struct zdb_entry *lookup_popcnt(const struct zdb_node *n,
+					     uint32_t h, const uint8_t *lname,
+					     size_t len)
+{
+	return lookup_in(n, h, lname, len, true);
+}
+
+__attribute__((constructor))
+static void zdb_cpu_init(void)
+{
+	__builtin_cpu_init();
+	zdb_hw_popcount = __builtin_cpu_supports("popcnt");
+}
+#else
+static const bool zdb_hw_popcount = true;
+#define lookup_popcnt(n, h, lname, len) lookup_in(n, h, lname, len, true)
+#endif
+
+static const struct zdb_entry *lookup_plain(const struct zdb_node *n,
+					    uint32_t h, const uint8_t *lname,
+					    size_t len)
+{
+	return lookup_in(n, h, lname, len, false);
+}
+
+/* The entry of apex lname (len bytes), or NULL (see lookup_in). */
+static inline const struct zdb_entry *zdb_lookup(const struct zdb *db,
+						 const uint8_t *lname,
+						 size_t len)
+{
+	const struct zdb_node *n = db->root;
+	uint32_t h;
+
+	if (!n)
+		return NULL;
+	h = ZDB_HASH(lname, len);
+	return zdb_hw_popcount ? lookup_popcnt(n, h, lname, len) :
+				 lookup_plain(n, h, lname, len);
 }
 
 const struct zone *zdb_get(const struct zdb *db, const uint8_t *lapex)

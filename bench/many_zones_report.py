@@ -20,7 +20,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report import fmt  # noqa: E402  (one number format for both reports)
+from report import cpu_model, fmt  # noqa: E402  (one format for both reports)
 
 SERVERS = ["levee", "knotd", "nsd"]
 FIELDS = ["first_s", "idle_s", "hwm_kb", "rss_kb", "pss_kb",
@@ -72,15 +72,7 @@ def main():
             return None
         return (h - h0) * 1024 / (n - mn)
 
-    cpu = "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = cpu_model()
     L = []
     L.append(f"Run {datetime.datetime.now():%Y-%m-%d %H:%M} on "
              f"{platform.node()} ({cpu}, {os.cpu_count()} CPUs, kernel "

@@ -47,6 +47,18 @@ def fmt(v):
     return f"{v:.3g}"
 
 
+def cpu_model():
+    """The CPU's model name from /proc/cpuinfo, or "?"."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
 def main():
     tsv, outdir, rounds, dur, rate, udpload, tcpload = sys.argv[1:8]
     data = collections.defaultdict(list)
@@ -68,15 +80,7 @@ def main():
         v = data.get((s, m))
         return f"{fmt(min(v))}-{fmt(max(v))}" if v else ""
 
-    cpu = "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = cpu_model()
     lines = []
     lines.append(f"Run {datetime.datetime.now():%Y-%m-%d %H:%M} on "
                  f"{platform.node()} ({cpu}, {os.cpu_count()} CPUs, "

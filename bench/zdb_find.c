@@ -233,8 +233,8 @@ static void run(size_t n)
 				common_die("name");
 			made = zdb_nodes_made();
 			t0 = common_now_ns();
-			if ((kind < 2 && zdb_with(db, z, &nd) != 0) ||
-			    (kind == 2 && zdb_without(db, w, &nd) != 0))
+			nd = kind < 2 ? zdb_with(db, z) : zdb_without(db, w);
+			if (!nd)
 				common_die("change");
 			t1 = common_now_ns();
 			nodes[kind][k] = (double)(zdb_nodes_made() - made);

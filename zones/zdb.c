@@ -663,46 +663,36 @@ int zdb_add(struct zdb *db, struct zone *z)
 	return zdb_put(db, z);
 }
 
-int zdb_with(const struct zdb *db, struct zone *z, struct zdb **out)
+struct zdb *zdb_with(const struct zdb *db, struct zone *z)
 {
 	struct zdb *nd = zdb_clone(db);
-	int rc;
 
-	*out = NULL;
-	if (!nd)
-		return -ENOMEM;
-	if ((rc = zdb_put(nd, z)) != 0) {
+	if (nd && zdb_put(nd, z) != 0) {
 		zdb_free(nd);
-		return rc;
+		nd = NULL;
 	}
-	*out = nd;
-	return 0;
+	return nd;
 }
 
-int zdb_without(const struct zdb *db, const uint8_t *lapex, struct zdb **out)
+struct zdb *zdb_without(const struct zdb *db, const uint8_t *lapex)
 {
 	size_t len = name_length(lapex);
-	const struct zdb_entry *e;
-	struct zdb *nd;
-	int labels, rc;
+	const struct zdb_entry *e = db ? zdb_lookup(db, lapex, len) : NULL;
+	struct zdb *nd = zdb_clone(db);
+	int labels;
 
-	*out = NULL;
-	if (!db || !(e = zdb_lookup(db, lapex, len)))
-		return -ENOENT;
+	if (!nd || !e)
+		return nd;
 	labels = e->apex->label_count;
-	if (!(nd = zdb_clone(db)))
-		return -ENOMEM;
-	rc = node_remove(&nd->root, 0, lapex, len, ZDB_HASH(lapex, len));
-	if (rc != 0) {
+	if (node_remove(&nd->root, 0, lapex, len, ZDB_HASH(lapex, len))) {
 		zdb_free(nd);
-		return rc;
+		return NULL;
 	}
 	nd->count--;
 	nd->at_depth[labels]--;
 	while (nd->max_labels > 0 && nd->at_depth[nd->max_labels] == 0)
 		nd->max_labels--;
-	*out = nd;
-	return 0;
+	return nd;
 }
 
 const struct zdb *zdb_current(void)

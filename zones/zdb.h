@@ -51,24 +51,24 @@ struct zdb *zdb_new(void);
  * building thread only; a published snapshot stops the process. */
 int zdb_add(struct zdb *db, struct zone *z);
 
-/* A new unpublished snapshot in *out: db's zones, with z added or in place
- * of the zone with z's apex. Takes the caller's reference on z on success;
- * db is left as it was (its zones stay referenced by it). Returns 0,
- * LV_ECOLLIDE or -ENOMEM (then *out is NULL and the caller keeps z).
+/* A new unpublished snapshot: db's zones, with z added or in place of the
+ * zone with z's apex. Takes the caller's reference on z on success; db is
+ * left as it was (its zones stay referenced by it). NULL when out of
+ * memory, or when z would be the ninth zone of one 32-bit hash
+ * (ZDB_COLLIDE_MAX; zdb_add says LV_ECOLLIDE): then the caller keeps z.
  * db may be published or NULL (an empty set). Allocates at most 7 nodes
  * (the path to z's slot, copied from db's where db holds it) and takes one
  * reference on each zone and node the copies hold (at most 64 each): O(log
  * n), whatever n. The building thread only. */
-int zdb_with(const struct zdb *db, struct zone *z, struct zdb **out);
+struct zdb *zdb_with(const struct zdb *db, struct zone *z);
 
-/* A new unpublished snapshot in *out: db's zones but the one whose apex is
- * lapex (lowercase wire form). Returns 0, -ENOENT when there is none (then
- * *out is NULL) or -ENOMEM. Cost as zdb_with, but for at most 7 more
- * nodes (the ones left with one zone are pulled up into their parents, so
- * the trie's shape depends only on the set of zones). The building thread
- * only. */
-int zdb_without(const struct zdb *db, const uint8_t *lapex,
-		struct zdb **out);
+/* A new unpublished snapshot: db's zones but the one whose apex is lapex
+ * (lowercase wire form); the same zones (sharing every node: O(1)) when
+ * there is none. NULL when out of memory. Cost as zdb_with, but for at
+ * most 7 more nodes (the ones left with one zone are pulled up into their
+ * parents, so the trie's shape depends only on the set of zones). The
+ * building thread only. */
+struct zdb *zdb_without(const struct zdb *db, const uint8_t *lapex);
 
 /* The zone whose apex is exactly lapex (lowercase wire form), or NULL.
  * Any thread that holds db. */

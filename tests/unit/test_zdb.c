@@ -119,7 +119,7 @@ static void test_zdb_find_deepest(void)
 	CU_ASSERT_PTR_EQUAL(zdb_find_labels(db, w, offs, 5), sub);
 
 	/* Without the root: names under no zone find nothing. */
-	CU_ASSERT_EQUAL(zdb_without(db, W("."), &d2), 0);
+	CU_ASSERT_EQUAL(without(db, W("."), &d2), 0);
 	CU_ASSERT_PTR_NULL(find(d2, "net"));
 	CU_ASSERT_PTR_NULL(zdb_find_parent(d2, com));
 	CU_ASSERT_PTR_EQUAL(find(d2, "x.a.b.sub.example.com"), ab);
@@ -145,26 +145,26 @@ static void test_zdb_depth_after_removal(void)
 	CU_ASSERT_EQUAL(zdb_add(d0, c), 0);
 	CU_ASSERT_EQUAL(zdb_add(d0, a), 0);
 	CU_ASSERT_EQUAL(zdb_add(d0, b), 0);
-	CU_ASSERT_EQUAL(zdb_without(d0, W("a.b.c.d.example"), &d1), 0);
+	CU_ASSERT_EQUAL(without(d0, W("a.b.c.d.example"), &d1), 0);
 	CU_ASSERT_PTR_EQUAL(find(d1, "w.z.b.c.d.example"), b);
 	CU_ASSERT_PTR_EQUAL(find(d1, "w.a.b.c.d.example"), c);
-	CU_ASSERT_EQUAL(zdb_without(d1, W("z.b.c.d.example"), &d2), 0);
+	CU_ASSERT_EQUAL(without(d1, W("z.b.c.d.example"), &d2), 0);
 	CU_ASSERT_PTR_EQUAL(find(d2, "w.z.b.c.d.example"), c);
-	CU_ASSERT_EQUAL(zdb_without(d2, W("c.d.example"), &d3), 0);
+	CU_ASSERT_EQUAL(without(d2, W("c.d.example"), &d3), 0);
 	CU_ASSERT_PTR_EQUAL(find(d3, "w.z.b.c.d.example"), e);
 	CU_ASSERT_EQUAL(zdb_count(d3), 1);
-	CU_ASSERT_EQUAL(zdb_with(d3, deep, &d4), 0);
+	CU_ASSERT_EQUAL(with(d3, deep, &d4), 0);
 	CU_ASSERT_PTR_EQUAL(find(d4, "x.1.2.3.4.5.6.7.8.9.example"), deep);
 	CU_ASSERT_PTR_EQUAL(find(d4, "2.3.4.5.6.7.8.9.example"), e);
-	CU_ASSERT_EQUAL(zdb_without(d4, W("example"), &d5), 0);
+	CU_ASSERT_EQUAL(without(d4, W("example"), &d5), 0);
 	CU_ASSERT_PTR_NULL(find(d5, "2.3.4.5.6.7.8.9.example"));
 	CU_ASSERT_PTR_EQUAL(find(d5, "1.2.3.4.5.6.7.8.9.example"), deep);
 	/* Not there: nothing made. */
 	none = (struct zdb *)1;
-	CU_ASSERT_EQUAL(zdb_without(d2, W("a.b.c.d.example"), &none), -ENOENT);
+	CU_ASSERT_EQUAL(without(d2, W("a.b.c.d.example"), &none), -ENOENT);
 	CU_ASSERT_PTR_NULL(none);
-	CU_ASSERT_EQUAL(zdb_without(NULL, W("example"), &none), -ENOENT);
-	CU_ASSERT_EQUAL(zdb_without(d2, W("b.c.d.example"), &none), -ENOENT);
+	CU_ASSERT_EQUAL(without(NULL, W("example"), &none), -ENOENT);
+	CU_ASSERT_EQUAL(without(d2, W("b.c.d.example"), &none), -ENOENT);
 	/* The old snapshots as they were. */
 	CU_ASSERT_PTR_EQUAL(find(d0, "w.a.b.c.d.example"), a);
 	CU_ASSERT_PTR_EQUAL(find(d0, "w.z.b.c.d.example"), b);
@@ -219,14 +219,14 @@ static void test_zdb_many(void)
 	z42 = zs[42];
 	new7 = fake_zone("z7.example");
 	made = zdb_nodes_made();
-	CU_ASSERT_EQUAL_FATAL(zdb_with(d0, new7, &d1), 0);
+	CU_ASSERT_EQUAL_FATAL(with(d0, new7, &d1), 0);
 	CU_ASSERT_TRUE(zdb_nodes_made() - made <= 7);
 	fresh = fake_zone("fresh.example");
 	made = zdb_nodes_made();
-	CU_ASSERT_EQUAL_FATAL(zdb_with(d1, fresh, &d2), 0);
+	CU_ASSERT_EQUAL_FATAL(with(d1, fresh, &d2), 0);
 	CU_ASSERT_TRUE(zdb_nodes_made() - made <= 7);
 	made = zdb_nodes_made();
-	CU_ASSERT_EQUAL_FATAL(zdb_without(d2, W("z42.example"), &d3), 0);
+	CU_ASSERT_EQUAL_FATAL(without(d2, W("z42.example"), &d3), 0);
 	CU_ASSERT_TRUE(zdb_nodes_made() - made <= 14);
 
 	/* Every snapshot reads its own zones. */
@@ -297,11 +297,11 @@ static void test_zdb_free_orders(void)
 		/* replace, add, remove: each from the one before */
 		many_name(t, sizeof(t), "o", (size_t)p * 17);
 		zs[nz] = fake_zone(t);
-		CU_ASSERT_EQUAL_FATAL(zdb_with(d[0], zs[nz++], &d[1]), 0);
+		CU_ASSERT_EQUAL_FATAL(with(d[0], zs[nz++], &d[1]), 0);
 		zs[nz] = fake_zone("added.example");
-		CU_ASSERT_EQUAL_FATAL(zdb_with(d[1], zs[nz++], &d[2]), 0);
+		CU_ASSERT_EQUAL_FATAL(with(d[1], zs[nz++], &d[2]), 0);
 		many_name(t, sizeof(t), "o", (size_t)p * 31 + 5);
-		CU_ASSERT_EQUAL_FATAL(zdb_without(d[2], W(t), &d[3]), 0);
+		CU_ASSERT_EQUAL_FATAL(without(d[2], W(t), &d[3]), 0);
 		for (size_t i = 0; i < nz; i++)
 			zone_ref(zs[i]);
 		for (int k = 0; k < 4; k++) {
@@ -418,7 +418,7 @@ static void test_zdb_random_model(void)
 
 		next = *src;
 		if (model_rand(3) == 0) {
-			rc = zdb_without(src->db, W(model_text[i]), &next.db);
+			rc = without(src->db, W(model_text[i]), &next.db);
 			if (!src->z[i]) {
 				CU_ASSERT_EQUAL(rc, -ENOENT);
 				continue;
@@ -429,7 +429,7 @@ static void test_zdb_random_model(void)
 		} else {
 			struct zone *z = fake_zone(model_text[i]);
 
-			CU_ASSERT_EQUAL_FATAL(zdb_with(src->db, z, &next.db), 0);
+			CU_ASSERT_EQUAL_FATAL(with(src->db, z, &next.db), 0);
 			if (!src->z[i])
 				next.count++;
 			next.z[i] = z;
@@ -529,7 +529,7 @@ static void test_zdb_reader_while_publishing(void)
 		snprintf(t, sizeof(t), "r%zu.example", i);
 		if (k % 10 == 9) {
 			/* out for one snapshot: the reader finds example */
-			if (zdb_without(cur, W(t), &nd) != 0) {
+			if (without(cur, W(t), &nd) != 0) {
 				CU_FAIL("zdb_without");
 				break;
 			}
@@ -538,7 +538,7 @@ static void test_zdb_reader_while_publishing(void)
 			cur = zdb_current();
 		}
 		z = fake_zone(t);
-		if (zdb_with(cur, z, &nd) != 0) {
+		if (with(cur, z, &nd) != 0) {
 			CU_FAIL("zdb_with");
 			zone_unref(z);
 			break;

@@ -19,8 +19,10 @@
 #include <string.h>
 
 #include "common/dns.h"
+#include "common/errcode.h"
 #include "common/name.h"
 #include "zones/internal.h"
+#include "zones/zdb.h"
 #include "zones/zone.h"
 #include "zones/zone_builder.h"
 
@@ -108,6 +110,33 @@ static struct zone *fake_zone(const char *text)
 static int fake_refs(const struct zone *z)
 {
 	return __atomic_load_n(&z->refs, __ATOMIC_ACQUIRE);
+}
+
+/* zdb_with into *out: 0, or -1 for NULL (out of memory, or a ninth zone
+ * of one hash). */
+static int with(const struct zdb *db, struct zone *z, struct zdb **out)
+{
+	*out = zdb_with(db, z);
+	return *out ? 0 : -1;
+}
+
+/* zdb_without into *out: 0, -ENOENT when db has no such zone (the
+ * snapshot made holds the same zones: checked, freed, *out NULL), -1 for
+ * NULL. */
+static int without(const struct zdb *db, const uint8_t *lapex,
+		   struct zdb **out)
+{
+	bool had = zdb_get(db, lapex) != NULL;
+
+	*out = zdb_without(db, lapex);
+	if (!*out)
+		return -1;
+	if (had)
+		return 0;
+	CU_ASSERT_EQUAL(zdb_count(*out), zdb_count(db));
+	zdb_free(*out);
+	*out = NULL;
+	return -ENOENT;
 }
 
 /* After every fake zone is gone: the base zone and the apex nodes. */

@@ -9,10 +9,12 @@
  * public-suffix zones makes it. The zones are versions of one small zone
  * built once (zone_version_new), each given an apex node of its own
  * allocated apart (malloc, as zones are spread over the heap): the set
- * reads of a zone only its apex, and 100,000 built zones would take 25 GB
- * while the builder's arena prefaults 256 KiB a zone. Then:
- *   - set bytes: the heap the snapshot takes beyond its zones (mallinfo2:
- *     build with -Dmalloc=libc for this figure; 0 under jemalloc);
+ * reads of a zone only its apex, and the figures are the set's, not the
+ * builder's. Then:
+ *   - set bytes: the heap the snapshot takes beyond its zones (mallinfo2
+ *     of the C library's malloc, which this tool uses: it does not link
+ *     jemalloc; freed blocks glibc keeps in its thread cache count as in
+ *     use, which shows at 10 zones);
  *   - find ns: zdb_find_labels() (the query path's call, label offsets
  *     known) over 65,536 precomputed names spread over all the zones, in
  *     rounds of 1,000,000 lookups, the fastest of 9 rounds: hits
@@ -24,7 +26,8 @@
  *     the time to make it, the trie nodes it allocated and the time to
  *     free it, medians.
  *
- * usage: zdb_find [N...]
+ * usage: zdb_find [N...]   (ZDB_FIND_ONLY=1 in the environment: no
+ *                            changes, for cachegrind)
  */
 #include <malloc.h>
 #include <stdio.h>

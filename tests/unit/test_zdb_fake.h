@@ -1,8 +1,9 @@
 /* test_zdb_fake.h -- cheap zones for the zone database's tests.
  *
  * The set of zones reads of a zone only its apex node and its reference
- * count, and a hundred thousand zones from the builder would take 25 GB
- * (its arena prefaults 256 KiB a zone). So a fake zone is a version of one
+ * count, and a hundred thousand zones through the builder would make the
+ * suite's time (and ASan's and TSan's) the builder's. So a fake zone is a
+ * version of one
  * small built zone's family (zone_version_new: a struct zone that
  * zone_unref frees as it frees any version) whose apex is a node of its
  * own, allocated here and freed by fake_done() after every zone. A freed

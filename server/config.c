@@ -485,7 +485,7 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 	yaml_node_pair_t *pr;
 	char path[PATH_MAX], reason[160];
 	uint64_t notify = 0;
-	bool notify_seen = false;
+	bool notify_seen = false, policy_seen = false, increment = false;
 	int rc;
 
 	if (e->type != YAML_MAPPING_NODE)
@@ -512,6 +512,19 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 				domain = s, dnode = vn;
 			else
 				file = s, fnode = vn;
+			continue;
+		}
+		if (strcmp(name, "serial-policy") == 0) {
+			const char *sp = scalar(vn);
+
+			if (policy_seen)
+				return cerr(p, kn, name, "given twice");
+			policy_seen = true;
+			if (sp && strcmp(sp, "increment") == 0)
+				increment = true;
+			else if (!sp || strcmp(sp, "keep") != 0)
+				return cerr(p, vn, name, "expected keep or "
+					    "increment");
 			continue;
 		}
 		if (strcmp(name, "notify") == 0) {
@@ -544,8 +557,13 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 			     sizeof(reason));
 	if (rc < 0)
 		return cerr(p, dnode, "domain", "%s", reason);
-	((struct config_zone *)config_find_zone(p->cfg, domain))->notify =
-		notify;
+	{
+		struct config_zone *z = (struct config_zone *)
+			config_find_zone(p->cfg, domain);
+
+		z->notify = notify;
+		z->serial_increment = increment;
+	}
 	return 0;
 }
 

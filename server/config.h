@@ -137,6 +137,7 @@ struct config_zone {
 	char *file;               /* resolved path */
 	int line;                 /* line in the config file, 0 for -z */
 	uint64_t notify;          /* notify: bit i: remotes[i] (NOTIFY out) */
+	bool serial_increment;    /* serial-policy: increment (reload.h) */
 };
 
 struct config {

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "common/errcode.h"
+#include "common/name.h"
 #include "common/serial.h"
 #include "server/config.h"
 #include "server/log.h"
@@ -25,6 +26,8 @@
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
+#include "zones/zone_diff.h"
+#include "zones/zone_update.h"
 
 /* --- the table --- */
 
@@ -305,9 +308,84 @@ void reload_journal_check(struct journal *journal, const struct zstates *s)
 					  s->z[i].serial);
 }
 
+static int count_not_soa(void *arg, bool added, const uint8_t *owner,
+			 size_t owner_len, const uint8_t *rr, size_t rr_len)
+{
+	(void)added;
+	(void)owner;
+	(void)owner_len;
+	(void)rr_len;
+	if (!(rr[0] == 0 && rr[1] == 6))
+		++*(size_t *)arg;
+	return 0;
+}
+
+/* A version of z whose SOA serial is `serial` (the change API: one SOA
+ * out, one in). 0 with *out, or the change's code with err. */
+static int zone_with_serial(struct zone *z, uint32_t serial,
+			    struct zone **out, char *err, size_t errlen)
+{
+	const struct rrset *soa = zone_soa(z);
+	const uint8_t *rr = soa->wire, *rd = rr + 10;
+	uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
+	size_t names = name_length(rd);
+	struct zone_update *u = NULL;
+	uint8_t nrd[512];
+	int rc;
+
+	names += name_length(rd + names);
+	if (names + 20 != rdlen || rdlen > sizeof(nrd)) {
+		snprintf(err, errlen, "malformed SOA");
+		return LV_EMALF;
+	}
+	memcpy(nrd, rd, rdlen);
+	nrd[names] = (uint8_t)(serial >> 24);
+	nrd[names + 1] = (uint8_t)(serial >> 16);
+	nrd[names + 2] = (uint8_t)(serial >> 8);
+	nrd[names + 3] = (uint8_t)serial;
+	if ((rc = zone_update_new(z, &u)))
+		return rc;
+	if ((rc = zone_update_remove(u, zone_apex(z), 6, 1, rd, rdlen, err,
+				     errlen)) ||
+	    (rc = zone_update_add(u, zone_apex(z), 6, 1, soa->ttl, nrd, rdlen,
+				  err, errlen))) {
+		zone_update_free(u);
+		return rc;
+	}
+	return zone_update_finish(u, out, err, errlen);
+}
+
+/* serial-policy: increment for z, read again with a serial that is not
+ * higher than the served one: its records compared with the served
+ * version's (zone_diff); the same records keep the served version (0,
+ * *out NULL), others make a version of z with the served serial + 1 in
+ * *out (z freed). A negative code when the change API refuses. */
+static int reload_increment(struct run *r, struct zstate *ns, struct zone *z,
+			    struct zone **out, char *err, size_t errlen)
+{
+	size_t changed = 0;
+	int rc;
+
+	*out = NULL;
+	rc = zone_diff(ns->zone, z, count_not_soa, &changed);
+	if (rc)
+		return rc;
+	if (changed == 0)
+		return 0;
+	rc = zone_with_serial(z, ns->serial + 1, out, err, errlen);
+	if (rc)
+		return rc;
+	zone_free(z);
+	log_info("zone %s: %zu records changed, serial %u -> %u "
+		 "(serial-policy: increment)", ns->domain, changed, ns->serial,
+		 ns->serial + 1);
+	(void)r;
+	return 0;
+}
+
 /* Zone ns (its names set, its old state `old` or NULL) after this run. */
 static int reload_zone(struct run *r, struct zstate *ns,
-		       const struct zstate *old)
+		       const struct zstate *old, bool increment)
 {
 	struct zone *z = NULL;
 	char err[sizeof(ns->error)];
@@ -352,6 +430,27 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	ns->ino = ino;
 	ns->size = size;
 	ns->mtime_ns = mtime;
+	if (ns->zone && !serial_lt(ns->serial, zone_serial(z)) && increment) {
+		struct zone *bumped;
+
+		rc = reload_increment(r, ns, z, &bumped, err, sizeof(err));
+		if (rc || !bumped) {
+			zone_free(z);
+			if (rc) {
+				snprintf(ns->error, sizeof(ns->error),
+					 "%.100s: serial-policy increment: %.120s",
+					 ns->file, err[0] ? err :
+					 lv_strerror(rc));
+				log_error("zone %s: %s", ns->domain,
+					  ns->error);
+				r->counts->failed++;
+				return rc == -ENOMEM ? rc : 0;
+			}
+			r->counts->unchanged++;
+			return 0;
+		}
+		z = bumped;
+	}
 	if (ns->zone && !serial_lt(ns->serial, zone_serial(z))) {
 		snprintf(ns->error, sizeof(ns->error), "%s: serial %u is not "
 			 "higher than the served %u: not reloaded", ns->file,
@@ -444,7 +543,8 @@ int reload_run(const struct config *cfg, const char *const *only,
 			}
 			continue;
 		}
-		if ((rc = reload_zone(&r, z, o)) < 0)
+		if ((rc = reload_zone(&r, z, o,
+				      cfg->zones[i].serial_increment)) < 0)
 			goto fail;
 	}
 	for (size_t i = 0; !nonly && i < old->count; i++) {

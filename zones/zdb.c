@@ -51,8 +51,8 @@
 
 /* 6 bits a level: 64 slots a node, maps of 64 bits. Against 5 bits and
  * 32 slots (bench/zdb_find, 100,000 zones): one level fewer on most
- * lookups (3 nodes, not 4), a lookup that misses 139 ns against 219, a
- * change that allocates as many nodes (4) of up to twice the size. */
+ * lookups (3 nodes, not 4; 15% fewer L1 misses under cachegrind), and a
+ * change that allocates 3 nodes, not 4, of up to twice the size. */
 #define ZDB_BITS 6
 typedef uint64_t zdb_map_t;
 #define ZDB_MASK ((1u << ZDB_BITS) - 1)

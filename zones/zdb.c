@@ -21,7 +21,9 @@
  * holds, and drops the references of what it replaced. A node whose count
  * is one belongs to the one unpublished snapshot being built through it
  * (every node above it is that snapshot's own, too), and is changed in
- * place: zdb_add() at load copies nothing. The counts are atomic because
+ * place (a node that grows or shrinks is allocated anew and the old one
+ * freed, its references handed over): zdb_add() at load copies no path
+ * and takes no reference but the new zone's. The counts are atomic because
  * old snapshots are released on liburcu's call_rcu thread while main
  * builds the next one through nodes they share; a count read as one can
  * not grow behind main's back (only main takes references).
@@ -330,14 +332,13 @@ static bool node_exclusive(const struct zdb_node *n)
 	return __atomic_load_n(&n->refs, __ATOMIC_ACQUIRE) == 1;
 }
 
-/* Lets go of n once a new node nn holds what it carried over from n: a
- * shared n gives nn references of its own (n keeps its for its other
- * holders) and loses the building snapshot's; an exclusive n hands its
- * references over and is freed, but for those of the entry (data index
- * drop_data) or child (drop_kid) it did not carry, dropped here (-1:
- * none). */
-static void node_hand_over(struct zdb_node *n, struct zdb_node *nn,
-			   int drop_data, int drop_kid)
+/* Lets go of n once a new node holds what it carried over from n: a
+ * shared n gives the new node references of its own (n keeps its for its
+ * other holders) and loses the building snapshot's; an exclusive n hands
+ * its references over and is freed, but for those of the entry (data
+ * index drop_data) or child (drop_kid) it did not carry, dropped here
+ * (-1: none). */
+static void node_hand_over(struct zdb_node *n, int drop_data, int drop_kid)
 {
 	if (!node_exclusive(n)) {
 		for (unsigned i = 0; i < n->ndata; i++)
@@ -347,7 +348,6 @@ static void node_hand_over(struct zdb_node *n, struct zdb_node *nn,
 			if ((int)i != drop_kid)
 				node_ref(node_kids(n)[i]);
 		node_unref(n);
-		(void)nn;
 		return;
 	}
 	if (drop_data >= 0)
@@ -371,7 +371,7 @@ static int node_own(struct zdb_node **slot)
 	c->nodemap = n->nodemap;
 	memcpy(c->data, n->data, n->ndata * sizeof(n->data[0]));
 	memcpy(node_kids(c), node_kids(n), n->nnode * sizeof(*node_kids(n)));
-	node_hand_over(n, c, -1, -1);
+	node_hand_over(n, -1, -1);
 	*slot = c;
 	return 0;
 }
@@ -409,7 +409,7 @@ static int node_set_slot(struct zdb_node **slot, zdb_map_t bit,
 		drop_data = (int)node_index(n->datamap, bit);
 	if (n->nodemap & bit)
 		drop_kid = (int)node_index(n->nodemap, bit);
-	node_hand_over(n, nn, drop_data, drop_kid);
+	node_hand_over(n, drop_data, drop_kid);
 	*slot = nn;
 	return 0;
 }
@@ -430,7 +430,7 @@ static int node_set_list(struct zdb_node **slot, int drop,
 			nn->data[k++] = n->data[i];
 	if (e)
 		nn->data[k] = *e;
-	node_hand_over(n, nn, drop, -1);
+	node_hand_over(n, drop, -1);
 	*slot = nn;
 	return 0;
 }

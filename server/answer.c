@@ -863,6 +863,17 @@ void answer_error(const struct answer_config *cfg, struct answer_request *req,
 	reply_finish(&c);
 }
 
+void answer_error_ede(const struct answer_config *cfg,
+		      struct answer_request *req, uint16_t rcode, int ede)
+{
+	struct answer_ctx c;
+
+	reply_start(&c, req, cfg, has_question(req));
+	c.rcode = rcode;
+	c.ede = ede;
+	reply_finish(&c);
+}
+
 void answer_challenge(const struct answer_config *cfg,
 		      struct answer_request *req)
 {

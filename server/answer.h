@@ -117,6 +117,11 @@ void answer_query(const struct zdb *db, const struct answer_config *cfg,
 void answer_error(const struct answer_config *cfg, struct answer_request *req,
 		  uint16_t rcode);
 
+/* The same with the RFC 8914 info code ede in the OPT (when the query had
+ * one and it has room): NOTAUTH with Prohibited for a refused transfer. */
+void answer_error_ede(const struct answer_config *cfg,
+		      struct answer_request *req, uint16_t rcode, int ede);
+
 /* Writes the reply to a UDP query that must prove its address (cookies
  * required, or over its per-source limit, query.c) without any lookup
  * (RFC 7873 5.2.3/5.2.4): BADCOOKIE with a fresh server cookie when it

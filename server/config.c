@@ -42,6 +42,7 @@ struct cparse {
 	const char *path;
 	char *err;
 	size_t errlen;
+	uint64_t zone_acl;        /* the acl: list of the zone entry parsed */
 };
 
 struct config_key;
@@ -419,6 +420,7 @@ static const struct config_key config_server_keys[] = {
 	{ "udp-bpf-filter", val_bool, OFF(udp_bpf_filter), 0, 0 },
 	{ "udp-ebpf-filter", val_bool, OFF(udp_ebpf_filter), 0, 0 },
 	{ "udp-ebpf-hold-ms", val_uint, OFF(udp_ebpf_hold_ms), 10, 60000 },
+	{ "transfers-max", val_uint, OFF(transfers_max), 0, 100000 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -459,7 +461,6 @@ static int section_server(struct cparse *p, const char *key, yaml_node_t *v)
 	return parse_keys(p, key, v, config_server_keys);
 }
 
-/* One { domain: NAME, file: PATH } entry. */
 /* name relative to the directory of the config file (as zone files are):
  * into buf (len bytes) when it is relative, else name itself. NULL when
  * the result does not fit. */
@@ -478,6 +479,24 @@ static const char *config_relative(const struct cparse *p, const char *name,
 
 static int zone_notify(struct cparse *p, yaml_node_t *v, uint64_t *mask);
 
+/* One name of a zone's acl: list: an id of the acl: section before. */
+static int zone_acl_one(struct cparse *p, const struct config_key *k,
+			yaml_node_t *v)
+{
+	const char *s = scalar(v);
+
+	for (size_t i = 0; s && i < p->cfg->acl_count; i++) {
+		if (strcmp(p->cfg->acls[i].id, s) == 0) {
+			p->zone_acl |= UINT64_C(1) << i;
+			return 0;
+		}
+	}
+	return cerr(p, v, k->name, "no acl '%s' (acl: entries must come "
+		    "before zones:)", s ? s : "");
+}
+
+/* One { domain: NAME, file: PATH, acl:, notify:, serial-policy: }
+ * entry. */
 static int zone_entry(struct cparse *p, yaml_node_t *e)
 {
 	const char *domain = NULL, *file = NULL;
@@ -486,8 +505,11 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 	char path[PATH_MAX], reason[160];
 	uint64_t notify = 0;
 	bool notify_seen = false, policy_seen = false, increment = false;
+	static const struct config_key acl_key = { "acl", NULL, 0, 0, 0 };
+	bool acl_seen = false;
 	int rc;
 
+	p->zone_acl = 0;
 	if (e->type != YAML_MAPPING_NODE)
 		return cerr(p, e, "zones",
 			    "expected entries { domain: NAME, file: PATH }");
@@ -535,6 +557,14 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 				return rc;
 			continue;
 		}
+		if (strcmp(name, "acl") == 0) {
+			if (acl_seen)
+				return cerr(p, kn, name, "given twice");
+			acl_seen = true;
+			if ((rc = each_scalar(p, &acl_key, vn, zone_acl_one)) < 0)
+				return rc;
+			continue;
+		}
 		return cerr(p, kn, name, "unknown key in zones");
 	}
 	if (!dnode)
@@ -563,6 +593,7 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 
 		z->notify = notify;
 		z->serial_increment = increment;
+		z->acl = p->zone_acl;
 	}
 	return 0;
 }
@@ -1205,6 +1236,7 @@ void config_init(struct config *cfg)
 	cfg->tcp_max_per_prefix = 50;
 	cfg->tcp_message_timeout = 5;
 	cfg->tcp_memory_max = CONFIG_DEFAULT_TCP_MEMORY;
+	cfg->transfers_max = CONFIG_DEFAULT_TRANSFERS;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->journal_db_max_size = JOURNAL_DEFAULT_MAP_BYTES;
 	cfg->journal_max_usage = JOURNAL_DEFAULT_MAX_BYTES;
@@ -1331,7 +1363,7 @@ static int config_stream(struct cparse *p)
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct cparse p = { cfg, NULL, NULL, path, err, errlen };
+	struct cparse p = { cfg, NULL, NULL, path, err, errlen, 0 };
 	yaml_parser_t parser;
 	FILE *f;
 	int rc;

@@ -38,6 +38,8 @@
  *                                   the connections longest without
  *                                   progress are closed; default 64 MiB,
  *                                   1 MiB..4 GiB-1 (docs/flood.md)
+ *   transfers-max: N                AXFRs out at once over all reactors,
+ *                                   default 10; past it SERVFAIL (xfrout.h)
  *   log-level: error|warning|info|debug, syslog: BOOL
  *   udp-io: mmsg|libuv              UDP path (udp.c or udp_uv.c), default
  *                                   mmsg; libuv refuses wildcard addresses
@@ -56,9 +58,14 @@
  *   trusts every address listed for replication messages (NOTIFY, and
  *   SOA/AXFR/IXFR queries): they bypass rate limiting, per-source limits,
  *   cookies required and the attack mode (server/query.c).
- * Section zones: a list of { domain: NAME, file: PATH } (relative paths are
- * resolved against the config file's directory), as many as the file
- * holds; a name given twice is an error naming both lines.
+ * Section zones: a list of { domain: NAME, file: PATH, acl: ID | [ID, ...],
+ * notify: ID | [ID, ...], serial-policy: keep|increment } (relative paths
+ * are resolved against the config file's directory), as many as the file
+ * holds; a name given twice is an error naming both lines. acl names
+ * entries of the acl: section, notify entries of the remote: section, which
+ * must come before zones:, as Knot's references do. A zone is transferred
+ * out (AXFR) only to the addresses of its acl entries with action transfer;
+ * without acl, to nobody.
  * YAML anchors and aliases work within one section or one zones: entry.
  */
 #ifndef LEVEE_SERVER_CONFIG_H
@@ -85,6 +92,7 @@
 #define CONFIG_MAX_TRUSTED 256        /* addresses over all acl: entries
 					 (query.c checks them linearly) */
 #define CONFIG_DEFAULT_TCP_MEMORY (64u << 20)   /* server: tcp-memory-max */
+#define CONFIG_DEFAULT_TRANSFERS 10   /* server: transfers-max */
 
 /* udp-io: which UDP path the reactors run. */
 enum config_udp_io {
@@ -138,6 +146,8 @@ struct config_zone {
 	int line;                 /* line in the config file, 0 for -z */
 	uint64_t notify;          /* notify: bit i: remotes[i] (NOTIFY out) */
 	bool serial_increment;    /* serial-policy: increment (reload.h) */
+	uint64_t acl;             /* its acl: list, bit i: acls[i] (0: none,
+				     no transfer allowed) */
 };
 
 struct config {
@@ -169,6 +179,8 @@ struct config {
 	bool udp_bpf_filter;            /* classic BPF garbage drop */
 	bool udp_ebpf_filter;           /* eBPF drop map (ebpf_drop.h) */
 	unsigned udp_ebpf_hold_ms;      /* listed that long, default 1000 */
+	unsigned transfers_max;         /* AXFR out running at once, over
+					   all reactors (xfrout.h) */
 
 	struct rrl_config rrl;         /* section rate-limit: (docs/rrl.md) */
 	struct config_cookies cookies; /* section cookies: (docs/cookies.md) */

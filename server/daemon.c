@@ -430,7 +430,7 @@ static void daemon_reloader_main(void *arg)
 	const struct config *cfg = j->cfg ? j->cfg : daemon_zcfg(d);
 
 	j->rc = reload_run(cfg, (const char *const *)j->only, j->nonly,
-			   d->zstates, zdb_current(), d->journal, time(NULL),
+			   daemon_zcfg(d), d->zstates, zdb_current(), d->journal, time(NULL),
 			   &j->db,
 			   &j->states, &j->counts, j->err, sizeof(j->err));
 	uv_async_send(&d->reload_done);
@@ -449,6 +449,19 @@ static void daemon_job_clear(struct daemon_reload_job *j)
 }
 
 static void daemon_reload_begin(struct daemon *d);
+
+/* The state of the zone named domain: the table follows the order of the
+ * configuration in force, so its index is the configured zone's (found
+ * by the configuration's name index: O(1)). NULL when not configured. */
+static const struct zstate *daemon_zstate(const struct daemon *d,
+					  const char *domain)
+{
+	const struct config *cfg = daemon_zcfg(d);
+	const struct config_zone *cz = config_find_zone(cfg, domain);
+	size_t i = cz ? (size_t)(cz - cfg->zones) : SIZE_MAX;
+
+	return d->zstates && i < d->zstates->count ? &d->zstates->z[i] : NULL;
+}
 
 /* NOTIFY (notify.h) of zone state z's served version to every remote its
  * configuration lists. Returns how many were started. */
@@ -497,6 +510,11 @@ static void daemon_on_reloaded(uv_async_t *a)
 	uv_thread_join(&d->reloader);
 	d->reloading = false;
 	if (j->rc == 0) {
+		/* The zones' acl lists before the zones: a zone added comes
+		 * with its own, one whose acl went is never served with it. */
+		if (j->cfg && reactor_group_set_transfers(d->group, j->cfg) < 0)
+			log_error("reload: transfers: out of memory: the acl "
+				  "lists of the zones stay as they were");
 		if (j->db) {
 			zdb_publish(j->db);
 			j->db = NULL;
@@ -580,11 +598,18 @@ static struct config *daemon_reread_config(struct daemon *d, char *err,
 			    "after a restart");
 	if (memcmp(&c->rrl, &old->rrl, sizeof(c->rrl)) ||
 	    memcmp(&c->limits, &old->limits, sizeof(c->limits)) ||
-	    memcmp(&c->attack, &old->attack, sizeof(c->attack)) ||
-	    c->acl_count != old->acl_count)
-		log_warning("reload: rate-limit, limits, attack or acl "
-			    "changed: reload applies zones only, the rest "
+	    memcmp(&c->attack, &old->attack, sizeof(c->attack)))
+		log_warning("reload: rate-limit, limits or attack changed: "
 			    "takes effect after a restart");
+	bool trusted_same = c->trusted_count == old->trusted_count;
+
+	for (size_t i = 0; trusted_same && i < c->trusted_count; i++)
+		trusted_same = memcmp(&c->trusted[i], &old->trusted[i],
+				      sizeof(c->trusted[i])) == 0;
+	if (!trusted_same)
+		log_warning("reload: acl addresses changed: who may transfer "
+			    "a zone follows now, the addresses that bypass "
+			    "the rate limits after a restart");
 	return c;
 }
 
@@ -711,7 +736,7 @@ static void cmd_reload(struct daemon *d, int argc, char **argv,
 		if (!(d->job.only[d->job.nonly] = strdup(argv[i])))
 			break;
 		d->job.nonly++;
-		if (!zstates_find(d->zstates, argv[i])) {
+		if (!daemon_zstate(d, argv[i])) {
 			ctl_error(r, "zone %s is not configured", argv[i]);
 			daemon_job_clear(&d->job);
 			return;
@@ -767,7 +792,7 @@ static void cmd_zone_status(struct daemon *d, int argc, char **argv,
 		return;
 	}
 	for (int i = 1; i < argc; i++) {
-		const struct zstate *z = zstates_find(d->zstates, argv[i]);
+		const struct zstate *z = daemon_zstate(d, argv[i]);
 
 		if (!z) {
 			ctl_error(r, "zone %s is not configured", argv[i]);
@@ -859,7 +884,7 @@ static void cmd_notify(struct daemon *d, int argc, char **argv,
 		       struct ctl_reply *r)
 {
 	for (int i = 1; i < argc; i++) {
-		const struct zstate *z = zstates_find(d->zstates, argv[i]);
+		const struct zstate *z = daemon_zstate(d, argv[i]);
 
 		if (!z) {
 			ctl_error(r, "zone %s is not configured", argv[i]);
@@ -871,7 +896,7 @@ static void cmd_notify(struct daemon *d, int argc, char **argv,
 		}
 	}
 	for (int i = 1; i < argc; i++) {
-		const struct zstate *z = zstates_find(d->zstates, argv[i]);
+		const struct zstate *z = daemon_zstate(d, argv[i]);
 
 		ctl_reply_printf(r, "%s: NOTIFY serial %u to %u remotes\n",
 				 z->domain, z->serial,

@@ -38,13 +38,18 @@
 
 #include "common/dns.h"
 #include "common/name.h"
+#include "common/serial.h"
 #include "ratelimit/attack.h"
 #include "ratelimit/cookie.h"
 #include "ratelimit/limits.h"
 #include "ratelimit/rrl.h"
 #include "server/droplist.h"
 #include "server/stats.h"
+#include "server/xfrout.h"
+#include "zones/zdb.h"
 #include "zones/zone.h"
+
+#include <string.h>
 
 enum admit {
 	ADMIT_SERVE,       /* answer normally, then policy */
@@ -148,9 +153,7 @@ static enum admit query_admit(struct query_env *env, struct query *q)
 
 /* --- 3. dispatch, 4. answer --- */
 
-/* AXFR and IXFR (and qtype 0) in class IN: transfers are not served yet
- * (issue 13): knotd with transfers disabled says NOTIMP to AXFR over UDP
- * and to qtype 0, NOTAUTH otherwise. */
+/* AXFR and IXFR (and qtype 0) in class IN. */
 static bool query_is_transfer(const struct wire_query *wq)
 {
 	return (wq->qclass == DNS_CLASS_IN || wq->qclass == DNS_CLASS_ANY) &&
@@ -158,13 +161,93 @@ static bool query_is_transfer(const struct wire_query *wq)
 		wq->qtype == 0);
 }
 
-static void query_transfer(const struct query_env *env, struct query *q)
+/* The zone whose apex is exactly the qname, or NULL. */
+static const struct zone *query_apex_zone(const struct zdb *db,
+					  const struct wire_query *wq)
 {
-	uint16_t qt = q->req.q.qtype;
+	const struct zone *z = zdb_find_labels(db, wq->lname, wq->loffs,
+					       wq->labels);
+	const struct zone_node *apex;
 
-	answer_error(env->acfg, &q->req,
-		     (qt == DNS_TYPE_AXFR && !q->tcp) || qt == 0 ?
-			     DNS_RCODE_NOTIMP : DNS_RCODE_NOTAUTH);
+	if (!z)
+		return NULL;
+	apex = zone_apex_node(z);
+	return apex->name_len == wq->qname_len &&
+	       memcmp(apex->name, wq->lname, wq->qname_len) == 0 ? z : NULL;
+}
+
+/* The policy of transfers out published now, or NULL. */
+static struct xfrout_policy *query_xfr_policy(const struct query_env *env)
+{
+	return env->xfr ? __atomic_load_n(env->xfr, __ATOMIC_ACQUIRE) : NULL;
+}
+
+/* As knotd: AXFR over UDP and qtype 0 NOTIMP; AXFR or IXFR over TCP of a
+ * zone we serve, from an address one of its acl entries allows, the
+ * transfer (xfrout.h: an IXFR without its SOA is FORMERR, one from a
+ * client with our serial or a newer one the SOA alone, any other the
+ * whole zone AXFR-style, RFC 1995 4: no journal yet), SERVFAIL when
+ * transfers-max run already (as BIND's transfers-out); NOTAUTH otherwise
+ * (the zone not ours, not allowed: then with EDE Prohibited, RFC 8914
+ * 4.19; knotd 3.2 sends no EDE), and IXFR over UDP (not served yet).
+ * Returns true for a transfer to start. */
+static bool query_transfer(struct query_env *env, const struct zdb *db,
+			   struct query *q)
+{
+	struct answer_request *req = &q->req;
+	uint16_t qt = req->q.qtype;
+	struct xfrout_policy *pol;
+	const struct zone *z;
+	uint32_t serial;
+
+	if ((qt == DNS_TYPE_AXFR && !q->tcp) || qt == 0) {
+		answer_error(env->acfg, req, DNS_RCODE_NOTIMP);
+		return false;
+	}
+	if (!q->tcp || !(pol = query_xfr_policy(env)) ||
+	    !(z = query_apex_zone(db, &req->q))) {
+		answer_error(env->acfg, req, DNS_RCODE_NOTAUTH);
+		return false;
+	}
+	q->xfr_soa_only = false;
+	if (qt == DNS_TYPE_IXFR) {
+		if (xfrout_ixfr_serial(q->msg, q->len, req->q.question_end,
+				       &serial) < 0) {
+			answer_error(env->acfg, req, DNS_RCODE_FORMERR);
+			return false;
+		}
+		q->xfr_soa_only = !serial_lt(serial, zone_serial(z));
+	}
+	switch (xfrout_admit(pol, z, q->client)) {
+	case XFROUT_ALLOW:
+		STATS_INC(env->stats, STATS_XFROUT_STARTED);
+		req->zone = z;
+		req->rcode = DNS_RCODE_NOERROR;
+		req->kind = ANSWER_KIND_POSITIVE;
+		return true;
+	case XFROUT_BUSY:
+		STATS_INC(env->stats, STATS_XFROUT_BUSY);
+		answer_error(env->acfg, req, DNS_RCODE_SERVFAIL);
+		return false;
+	default:
+		STATS_INC(env->stats, STATS_XFROUT_DENIED);
+		answer_error_ede(env->acfg, req, DNS_RCODE_NOTAUTH,
+				 DNS_EDE_PROHIBITED);
+		return false;
+	}
+}
+
+struct xfrout_policy *query_transfer_policy(const struct query_env *env)
+{
+	return query_xfr_policy(env);
+}
+
+void query_transfer_abort(struct query_env *env, struct query *q)
+{
+	xfrout_slot_put(query_xfr_policy(env));
+	STATS_INC(env->stats, STATS_XFROUT_BUSY);
+	answer_error(env->acfg, &q->req, DNS_RCODE_SERVFAIL);
+	q->resp_len = q->req.resp_len;
 }
 
 /* Opcodes we know: QUERY, NOTIFY, UPDATE. Others get NOTIMP, with or
@@ -175,7 +258,8 @@ static bool query_known_opcode(uint8_t op)
 	       op == DNS_OPCODE_UPDATE;
 }
 
-static void query_dispatch(const struct query_env *env, const struct zdb *db,
+/* Returns true for a transfer to start (query_transfer). */
+static bool query_dispatch(struct query_env *env, const struct zdb *db,
 			   struct query *q, bool challenge)
 {
 	const struct answer_config *cfg = env->acfg;
@@ -198,9 +282,10 @@ static void query_dispatch(const struct query_env *env, const struct zdb *db,
 	else if (wq->opcode != DNS_OPCODE_QUERY)
 		answer_error(cfg, req, DNS_RCODE_NOTIMP);
 	else if (query_is_transfer(wq))
-		query_transfer(env, q);
+		return query_transfer(env, db, q);
 	else
 		answer_query(db, cfg, req);
+	return false;
 }
 
 /* --- 5. policy (UDP, untrusted) --- */
@@ -326,7 +411,10 @@ int query_process(struct query_env *env, const struct zdb *db,
 	a = query_admit(env, q);
 	if (a == ADMIT_DROP)
 		return QUERY_DROP;
-	query_dispatch(env, db, q, a == ADMIT_CHALLENGE);
+	if (query_dispatch(env, db, q, a == ADMIT_CHALLENGE)) {
+		query_count(env, q);
+		return QUERY_TRANSFER;   /* no policy: TCP only */
+	}
 	query_note_answer(env, q);
 	/* A challenge is no larger than the query and never limited again:
 	 * it is the way back for the owner of a forged address. */

@@ -35,6 +35,7 @@ struct rrl_table;
 struct limits_table;
 struct attack;
 struct droplist;
+struct xfrout_policy;
 
 /* What one reactor's pipeline works with: settings and shared tables (read
  * or updated lock-free), its own counters and slip state. One per reactor
@@ -49,6 +50,10 @@ struct query_env {
 	 * an over-limit query the kernel may have thinned already (slip N)
 	 * is challenged, not slipped again. */
 	struct droplist *drops;
+	/* Where the policy of transfers out is published (xfrout.h: who may
+	 * transfer which zone, the slots; read with an acquire load, main
+	 * swaps it at a reload), or NULL: every AXFR is NOTAUTH. */
+	struct xfrout_policy *const *xfr;
 	/* Sources trusted for replication (acl: addresses): their NOTIFY,
 	 * SOA, AXFR and IXFR messages bypass limits, cookies required, the
 	 * attack mode and RRL. Forged, such a source gains only those
@@ -81,6 +86,9 @@ struct query {
 	 * never inside the answer loop). Never with slip 1. list.bits == 0:
 	 * nothing to list. */
 	struct cidr list;
+	/* QUERY_TRANSFER of an IXFR whose client has the zone's serial or a
+	 * newer one: the answer is the SOA alone (xfrout_start soa_only). */
+	bool xfr_soa_only;
 	struct answer_request req;     /* the engine's view (parsed query,
 					  reply facts) */
 };
@@ -88,6 +96,10 @@ struct query {
 enum query_verdict {
 	QUERY_DROP = 0,                /* send nothing */
 	QUERY_SEND = 1,                /* send resp[0..resp_len) */
+	/* TCP only: an AXFR of q->req.zone allowed, with a transfer slot of
+	 * env->xfr taken; nothing in resp. The transport starts the
+	 * transfer (xfrout_start), or calls query_transfer_abort(). */
+	QUERY_TRANSFER = 2,
 };
 
 /* Runs the pipeline over q with snapshot db (NULL: every name REFUSED),
@@ -96,5 +108,13 @@ enum query_verdict {
  * across envs. */
 int query_process(struct query_env *env, const struct zdb *db,
 		  struct query *q);
+
+/* The transfer policy published now (for xfrout_start after
+ * QUERY_TRANSFER: any policy counts in the same slots), or NULL. */
+struct xfrout_policy *query_transfer_policy(const struct query_env *env);
+
+/* After QUERY_TRANSFER, when the transfer cannot start (no memory): gives
+ * the slot back and writes SERVFAIL into q->resp (q->resp_len). */
+void query_transfer_abort(struct query_env *env, struct query *q);
 
 #endif

@@ -1,9 +1,8 @@
 /* reload.c -- reloading zones (reload.h).
  *
- * reload_run walks the configuration in its order; the old table is found
- * by name through a hash of the lowercased domain built for the run (the
- * names are the operator's, not a stranger's: FNV-1a is enough), so a
- * reload of 100,000 zones is linear. Each change makes a new snapshot from
+ * reload_run walks the configuration in its order; a zone's old state is
+ * found through the old configuration's name index (the table follows its
+ * order), so a reload of 100,000 zones is linear. Each change makes a new snapshot from
  * the previous one with zdb_with/zdb_without and frees the intermediate
  * one (never published, it shares everything with the next).
  */
@@ -166,66 +165,18 @@ static bool domain_eq(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-const struct zstate *zstates_find(const struct zstates *s, const char *domain)
-{
-	for (size_t i = 0; s && i < s->count; i++)
-		if (domain_eq(s->z[i].domain, domain))
-			return &s->z[i];
-	return NULL;
-}
-
-/* --- a name index of the old table, for one run --- */
-
-struct name_index {
-	uint32_t *slot;           /* index + 1, 0 empty */
-	uint32_t mask;
-};
-
-static uint32_t domain_hash(const char *d)
-{
-	uint32_t h = 2166136261u;
-	size_t l = strlen(d);
-
-	if (l > 1 && d[l - 1] == '.')
-		l--;
-	for (size_t i = 0; i < l; i++)
-		h = (h ^ (uint8_t)tolower((unsigned char)d[i])) * 16777619u;
-	return h;
-}
-
-static int name_index_build(struct name_index *x, const struct zstates *s)
-{
-	uint32_t n = 16;
-
-	while (n < s->count * 2)
-		n *= 2;
-	x->slot = calloc(n, sizeof(uint32_t));
-	if (!x->slot)
-		return -ENOMEM;
-	x->mask = n - 1;
-	for (size_t i = 0; i < s->count; i++) {
-		uint32_t j = domain_hash(s->z[i].domain) & x->mask;
-
-		while (x->slot[j])
-			j = (j + 1) & x->mask;
-		x->slot[j] = (uint32_t)i + 1;
-	}
-	return 0;
-}
-
-static struct zstate *name_index_get(const struct name_index *x,
-				     const struct zstates *s,
-				     const char *domain)
-{
-	uint32_t j = domain_hash(domain) & x->mask;
-
-	for (; x->slot[j]; j = (j + 1) & x->mask)
-		if (domain_eq(s->z[x->slot[j] - 1].domain, domain))
-			return &s->z[x->slot[j] - 1];
-	return NULL;
-}
-
 /* --- the run --- */
+
+/* The old state of domain: old follows old_cfg's order. */
+static const struct zstate *reload_old_state(const struct config *old_cfg,
+					     const struct zstates *old,
+					     const char *domain)
+{
+	const struct config_zone *cz = config_find_zone(old_cfg, domain);
+	size_t i = cz ? (size_t)(cz - old_cfg->zones) : SIZE_MAX;
+
+	return i < old->count ? &old->z[i] : NULL;
+}
 
 struct run {
 	struct zdb *db;           /* the newest snapshot, or NULL: cur */
@@ -495,14 +446,14 @@ static int reload_zone(struct run *r, struct zstate *ns,
 }
 
 int reload_run(const struct config *cfg, const char *const *only,
-	       size_t nonly, const struct zstates *old, const struct zdb *cur,
+	       size_t nonly, const struct config *old_cfg,
+	       const struct zstates *old, const struct zdb *cur,
 	       struct journal *journal, time_t now, struct zdb **db_out,
 	       struct zstates **states_out, struct reload_counts *counts,
 	       char *err, size_t errlen)
 {
 	struct run r = { NULL, cur, counts, now, journal,
 			 { cfg->journal_max_usage, cfg->journal_max_depth } };
-	struct name_index x = { NULL, 0 };
 	struct zstates *ns;
 	unsigned char *kept = NULL;
 	int rc = -ENOMEM;
@@ -519,16 +470,15 @@ int reload_run(const struct config *cfg, const char *const *only,
 		}
 	}
 	ns = zstates_alloc(cfg->zone_count);
-	if (!ns || name_index_build(&x, old) < 0 ||
-	    !(kept = calloc(old->count ? old->count : 1, 1)))
+	if (!ns || !(kept = calloc(old->count ? old->count : 1, 1)))
 		goto fail;
 	for (size_t i = 0; i < cfg->zone_count; i++) {
 		struct zstate *z = &ns->z[i];
-		struct zstate *o;
+		const struct zstate *o;
 
 		if (zstate_names(z, &cfg->zones[i]) < 0)
 			goto fail;
-		o = name_index_get(&x, old, z->domain);
+		o = reload_old_state(old_cfg, old, z->domain);
 		if (o)
 			kept[o - old->z] = 1;
 		if (nonly && !in_only(z->domain, only, nonly)) {
@@ -560,13 +510,11 @@ int reload_run(const struct config *cfg, const char *const *only,
 		log_info("zone %s removed", o->domain);
 		counts->removed++;
 	}
-	free(x.slot);
 	free(kept);
 	*db_out = r.db;
 	*states_out = ns;
 	return 0;
 fail:
-	free(x.slot);
 	free(kept);
 	zdb_free(r.db);
 	zstates_free(ns);

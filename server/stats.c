@@ -52,6 +52,11 @@ static const char *const stats_names[STATS_COUNT] = {
 	[STATS_EBPF_LISTED] = "ebpf-drop-listed",
 	[STATS_TCP_MEMORY_CLOSED] = "tcp-memory-closed",
 	[STATS_TCP_ACCEPT_FAILED] = "tcp-accept-failed",
+	[STATS_XFROUT_STARTED] = "xfrout-started",
+	[STATS_XFROUT_DONE] = "xfrout-done",
+	[STATS_XFROUT_DENIED] = "xfrout-denied",
+	[STATS_XFROUT_BUSY] = "xfrout-busy",
+	[STATS_XFROUT_MESSAGES] = "xfrout-messages",
 	[STATS_TCP_MEMORY] = "tcp-memory",
 	[STATS_TCP_MEMORY_PEAK] = "tcp-memory-peak",
 };

@@ -62,6 +62,15 @@ enum stats_counter {
 	 * initialise). */
 	STATS_TCP_MEMORY_CLOSED,
 	STATS_TCP_ACCEPT_FAILED,
+	/* AXFR out (xfrout.h): transfers started, completed (the last SOA
+	 * written), refused by the zone's acl (NOTAUTH), and refused at
+	 * transfers-max or for want of memory (SERVFAIL); messages
+	 * written. */
+	STATS_XFROUT_STARTED,
+	STATS_XFROUT_DONE,
+	STATS_XFROUT_DENIED,
+	STATS_XFROUT_BUSY,
+	STATS_XFROUT_MESSAGES,
 	/* Gauges, not counts: bytes the reactor's TCP connections hold now
 	 * (struct and buffers, as the allocator counts them), and the most
 	 * they held. */

@@ -166,6 +166,9 @@ static const struct {
 	{ "acl_dup_id.yaml", 5, "id", "given twice (line 2)" },
 	{ "acl_bad_address.yaml", 3, "address", "ADDR/BITS" },
 	{ "acl_not_list.yaml", 2, "acl", "list" },
+	{ "zone_acl_unknown.yaml", 4, "acl", "no acl 'nobody'" },
+	{ "zone_acl_after.yaml", 4, "acl", "before zones:" },
+	{ "zone_acl_twice.yaml", 9, "acl", "given twice" },
 };
 
 static void test_errors(void)
@@ -557,6 +560,25 @@ static void test_acl(void)
 	config_free(&cfg);
 }
 
+/* zones: acl: names acl entries (bits of cfg.acls); none: no transfer;
+ * server: transfers-max. */
+static void test_zone_acl(void)
+{
+	struct config cfg;
+	char err[512] = "";
+
+	config_init(&cfg);
+	CU_ASSERT_EQUAL(cfg.transfers_max, CONFIG_DEFAULT_TRANSFERS);
+	CU_ASSERT_EQUAL(config_load(&cfg, CONFIG_DIR "acl_zones.yaml", err,
+				    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.transfers_max, 3);
+	CU_ASSERT_EQUAL_FATAL(cfg.zone_count, 3);
+	CU_ASSERT_EQUAL(cfg.zones[0].acl, 1);
+	CU_ASSERT_EQUAL(cfg.zones[1].acl, 3);
+	CU_ASSERT_EQUAL(cfg.zones[2].acl, 0);
+	config_free(&cfg);
+}
+
 static void test_flood_sections(void)
 {
 	static const struct {
@@ -823,6 +845,7 @@ int main(void)
 		  test_bug_zones_above_4096 },
 		{ "zone given twice among 10,000", test_zone_dup_among_many },
 		{ "event stream: anchors, nesting, errors", test_stream },
+		{ "zone acl and transfers-max", test_zone_acl },
 	};
 
 	return unit_run("config", NULL, NULL, tests, UNIT_COUNT(tests));

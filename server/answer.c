@@ -717,15 +717,20 @@ static void reply_start(struct answer_ctx *c, struct answer_request *req,
 	c->limit = reply_limit(c);
 	c->nsid = true;
 	c->opt_len = edns_reply_size(&req->q.edns, cfg, req->tcp, true, -1);
-	if (qend + c->opt_len > c->limit) {
+	if (qend + c->opt_len + req->tsig_reserve > c->limit) {
 		c->nsid = false;
 		c->opt_len = edns_reply_size(&req->q.edns, cfg, req->tcp,
 					     false, -1);
 	}
 	/* qend + opt_len <= limit now: qend <= 271, opt_len <= 11 + 28 + 6
-	 * without NSID, limit >= 512. */
+	 * without NSID, limit >= 512; and a signed reply's TSIG (<= 189,
+	 * tsig.h) fits beside them. An unsigned echo that does not is left
+	 * out. */
+	if (qend + c->opt_len + req->tsig_reserve > c->limit)
+		req->tsig_reserve = 0;
 	lv_require(qend + c->opt_len <= c->limit);
-	render_init(&c->r, req->resp, qend, c->limit - c->opt_len);
+	render_init(&c->r, req->resp, qend,
+		    c->limit - c->opt_len - req->tsig_reserve);
 	if (with_question && req->parse == WIRE_OK)
 		render_qname_labels(&c->r, req->q.loffs, req->q.labels);
 }
@@ -758,8 +763,8 @@ static void reply_finish(struct answer_ctx *c)
 		/* EDE only into room the sections left over. */
 		int ede = c->ede;
 		if (ede >= 0 && len + edns_reply_size(&c->q->edns, c->cfg,
-						      req->tcp, c->nsid, ede) >
-				c->limit)
+						      req->tcp, c->nsid, ede) +
+				req->tsig_reserve > c->limit)
 			ede = -1;
 		req->opt_off = len;
 		len += edns_write(h + len, &c->q->edns, c->cfg, req->tcp,
@@ -770,7 +775,7 @@ static void reply_finish(struct answer_ctx *c)
 	/* Past the buffer, memory is corrupt: stop. Past the client's size,
 	 * a bug to count: a SERVFAIL instead. */
 	lv_require(len <= req->resp_cap);
-	if (lv_fails_assert(len <= c->limit)) {
+	if (lv_fails_assert(len + req->tsig_reserve <= c->limit)) {
 		wire_write_u16(h + DNS_HDR_FLAGS, (uint16_t)(DNS_QR |
 			       (c->q->flags & (DNS_OPCODE_MASK | DNS_RD)) |
 			       DNS_RCODE_SERVFAIL));
@@ -802,6 +807,7 @@ int answer_parse(const struct answer_config *cfg, struct answer_request *req)
 	req->kind = ANSWER_KIND_ERROR;
 	req->truncated = false;
 	req->cookie = COOKIE_OFF;
+	req->tsig_reserve = 0;
 	req->opt_off = 0;
 	req->question_end = DNS_HDR_LEN;
 	req->zone = NULL;

@@ -12,7 +12,18 @@
  * messages replication needs (NOTIFY, and SOA, AXFR, IXFR queries). They
  * skip the per-source limits, cookies required, the attack mode and RRL:
  * otherwise the NOTIFYs and SOA checks of thousands of secondary zones are
- * what a flood makes us drop. A valid TSIG will join them (issue 13).
+ * what a flood makes us drop. A request signed with a configured TSIG key
+ * (verified in the parse stage) is trusted for the same messages.
+ *
+ * TSIG (RFC 8945, tsig.h): a request with a TSIG record is verified right
+ * after the parse, before admission, so that a valid signature can earn
+ * the trust above; the verification costs at most one HMAC and none for a
+ * key name we do not know. An error (BADKEY, BADSIG, BADTIME, BADTRUNC:
+ * NOTAUTH; an unreadable record: FORMERR) is answered without any lookup,
+ * through admission and policy like every other error reply (limits,
+ * cookies, RRL's error class). The reply keeps room for the TSIG record
+ * from its first byte (answer.h: tsig_reserve) and is signed last, after
+ * any slip, so a TC reply is signed too.
  *
  * Per-source limits (UDP): a source over its limit without a valid server
  * cookie gets, for every limits-slip-th such query, the challenge (TC, or
@@ -36,6 +47,7 @@
  */
 #include "server/query.h"
 
+#include "common/assert.h"
 #include "common/dns.h"
 #include "common/name.h"
 #include "ratelimit/attack.h"
@@ -53,7 +65,22 @@ enum admit {
 	ADMIT_DROP,        /* nothing */
 };
 
-/* --- 1. parse: answer_parse() (answer.h) --- */
+/* --- 1. parse: answer_parse() (answer.h), then the TSIG record --- */
+
+_Static_assert(STATS_TSIG_BADTRUNC - STATS_TSIG_OK == TSIG_BADTRUNC - TSIG_OK,
+	       "stats.h counts TSIG verdicts in enum tsig_result's order");
+
+/* Verifies the request's TSIG record (tsig.h: at most one HMAC) and keeps
+ * the room of the reply's record. */
+static void query_tsig_verify(struct query_env *env, struct query *q)
+{
+	struct answer_request *req = &q->req;
+	int r = tsig_verify(q->msg, q->len, req->q.tsig_off, env->acfg->tsig,
+			    q->now, &q->tsig);
+
+	STATS_INC(env->stats, STATS_TSIG_OK + (r - TSIG_OK));
+	req->tsig_reserve = (uint16_t)tsig_reply_size(&q->tsig);
+}
 
 /* --- 2. admission --- */
 
@@ -61,17 +88,19 @@ enum admit {
 static bool query_trusted(const struct query_env *env, const struct query *q)
 {
 	const struct wire_query *wq = &q->req.q;
-	const uint8_t *a;
+	bool signed_ok = wq->tsig_off && q->tsig.result == TSIG_OK;
+	const uint8_t *a = NULL;
 
-	if (!env->trusted_count || !(a = cidr_sockaddr_bytes(q->client)))
+	if (!signed_ok &&
+	    (!env->trusted_count || !(a = cidr_sockaddr_bytes(q->client))))
 		return false;
 	if (wq->opcode != DNS_OPCODE_NOTIFY &&
 	    !(wq->opcode == DNS_OPCODE_QUERY && q->req.parse == WIRE_OK &&
 	      (wq->qtype == DNS_TYPE_SOA || wq->qtype == DNS_TYPE_AXFR ||
 	       wq->qtype == DNS_TYPE_IXFR)))
 		return false;
-	return cidr_match(env->trusted, env->trusted_count,
-			  q->client->sa_family, a);
+	return signed_ok || cidr_match(env->trusted, env->trusted_count,
+				       q->client->sa_family, a);
 }
 
 /* Notes the query for the attack detector (UDP and TCP alike). */
@@ -182,7 +211,10 @@ static void query_dispatch(const struct query_env *env, const struct zdb *db,
 	struct answer_request *req = &q->req;
 	const struct wire_query *wq = &req->q;
 
-	if (!query_known_opcode(wq->opcode))
+	if (wq->tsig_off && q->tsig.result != TSIG_OK)   /* RFC 8945 5.2 */
+		answer_error(cfg, req, q->tsig.result == TSIG_FORMERR ?
+				       DNS_RCODE_FORMERR : DNS_RCODE_NOTAUTH);
+	else if (!query_known_opcode(wq->opcode))
 		answer_error(cfg, req, DNS_RCODE_NOTIMP);
 	else if (req->parse == WIRE_NOQUESTION && wq->edns.reply_cookie_len)
 		answer_error(cfg, req, DNS_RCODE_NOERROR); /* RFC 7873 5.4 */
@@ -285,7 +317,20 @@ static bool query_policy(struct query_env *env, struct query *q)
 	       query_rrl(env, q);
 }
 
-/* --- 6. counters --- */
+/* --- 6. sign --- */
+
+/* Appends the reply's TSIG record into the room the reply kept. */
+static void query_tsig_sign(struct query_env *env, struct query *q)
+{
+	struct answer_request *req = &q->req;
+
+	if (lv_fails_assert(tsig_sign_reply(req->resp, &req->resp_len,
+					    req->resp_cap, &q->tsig,
+					    q->now) == 0))
+		STATS_INC(env->stats, STATS_TSIG_UNSIGNED);
+}
+
+/* --- 7. counters --- */
 
 static void query_count(struct query_env *env, const struct query *q)
 {
@@ -323,6 +368,8 @@ int query_process(struct query_env *env, const struct zdb *db,
 		return QUERY_DROP;
 	}
 	STATS_COOKIE(env->stats, req->cookie);
+	if (req->q.tsig_off)
+		query_tsig_verify(env, q);
 	a = query_admit(env, q);
 	if (a == ADMIT_DROP)
 		return QUERY_DROP;
@@ -332,6 +379,8 @@ int query_process(struct query_env *env, const struct zdb *db,
 	 * it is the way back for the owner of a forged address. */
 	if (a == ADMIT_SERVE && !query_policy(env, q))
 		return QUERY_DROP;
+	if (req->tsig_reserve)
+		query_tsig_sign(env, q);
 	query_count(env, q);
 	q->resp_len = req->resp_len;
 	return QUERY_SEND;

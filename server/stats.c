@@ -52,6 +52,13 @@ static const char *const stats_names[STATS_COUNT] = {
 	[STATS_EBPF_LISTED] = "ebpf-drop-listed",
 	[STATS_TCP_MEMORY_CLOSED] = "tcp-memory-closed",
 	[STATS_TCP_ACCEPT_FAILED] = "tcp-accept-failed",
+	[STATS_TSIG_OK] = "tsig-ok",
+	[STATS_TSIG_FORMERR] = "tsig-formerr",
+	[STATS_TSIG_BADKEY] = "tsig-badkey",
+	[STATS_TSIG_BADSIG] = "tsig-badsig",
+	[STATS_TSIG_BADTIME] = "tsig-badtime",
+	[STATS_TSIG_BADTRUNC] = "tsig-badtrunc",
+	[STATS_TSIG_UNSIGNED] = "tsig-unsigned",
 	[STATS_TCP_MEMORY] = "tcp-memory",
 	[STATS_TCP_MEMORY_PEAK] = "tcp-memory-peak",
 };

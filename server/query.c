@@ -84,23 +84,30 @@ static void query_tsig_verify(struct query_env *env, struct query *q)
 
 /* --- 2. admission --- */
 
-/* A replication message from an acl: address. */
-static bool query_trusted(const struct query_env *env, const struct query *q)
+/* NOTIFY, and SOA, AXFR, IXFR queries: what replication sends. */
+static bool query_replication(const struct query *q)
 {
 	const struct wire_query *wq = &q->req.q;
-	bool signed_ok = wq->tsig_off && q->tsig.result == TSIG_OK;
-	const uint8_t *a = NULL;
 
-	if (!signed_ok &&
-	    (!env->trusted_count || !(a = cidr_sockaddr_bytes(q->client))))
+	return wq->opcode == DNS_OPCODE_NOTIFY ||
+	       (wq->opcode == DNS_OPCODE_QUERY && q->req.parse == WIRE_OK &&
+		(wq->qtype == DNS_TYPE_SOA || wq->qtype == DNS_TYPE_AXFR ||
+		 wq->qtype == DNS_TYPE_IXFR));
+}
+
+/* A replication message from an acl: address, or signed with a key. */
+static inline bool query_trusted(const struct query_env *env,
+				 const struct query *q, const bool tsig)
+{
+	const uint8_t *a;
+
+	if (tsig && q->tsig.result == TSIG_OK && query_replication(q))
+		return true;
+	if (!env->trusted_count || !(a = cidr_sockaddr_bytes(q->client)))
 		return false;
-	if (wq->opcode != DNS_OPCODE_NOTIFY &&
-	    !(wq->opcode == DNS_OPCODE_QUERY && q->req.parse == WIRE_OK &&
-	      (wq->qtype == DNS_TYPE_SOA || wq->qtype == DNS_TYPE_AXFR ||
-	       wq->qtype == DNS_TYPE_IXFR)))
-		return false;
-	return signed_ok || cidr_match(env->trusted, env->trusted_count,
-				       q->client->sa_family, a);
+	return query_replication(q) &&
+	       cidr_match(env->trusted, env->trusted_count,
+			  q->client->sa_family, a);
 }
 
 /* Notes the query for the attack detector (UDP and TCP alike). */
@@ -156,14 +163,15 @@ static enum admit query_limit(struct query_env *env, struct query *q,
 	return ADMIT_DROP;
 }
 
-static enum admit query_admit(struct query_env *env, struct query *q)
+static inline __attribute__((always_inline)) enum admit
+query_admit(struct query_env *env, struct query *q, const bool tsig)
 {
 	bool engaged;
 	enum admit a;
 
 	if (env->attack)
 		query_note(env, q);
-	if (query_trusted(env, q))
+	if (query_trusted(env, q, tsig))
 		return ADMIT_TRUSTED;
 	if (q->tcp)
 		return ADMIT_SERVE;   /* TCP proved the address: full service */
@@ -204,14 +212,15 @@ static bool query_known_opcode(uint8_t op)
 	       op == DNS_OPCODE_UPDATE;
 }
 
-static void query_dispatch(const struct query_env *env, const struct zdb *db,
-			   struct query *q, bool challenge)
+static inline __attribute__((always_inline)) void
+query_dispatch(const struct query_env *env, const struct zdb *db,
+	       struct query *q, bool challenge, const bool tsig)
 {
 	const struct answer_config *cfg = env->acfg;
 	struct answer_request *req = &q->req;
 	const struct wire_query *wq = &req->q;
 
-	if (wq->tsig_off && q->tsig.result != TSIG_OK)   /* RFC 8945 5.2 */
+	if (tsig && q->tsig.result != TSIG_OK)           /* RFC 8945 5.2 */
 		answer_error(cfg, req, q->tsig.result == TSIG_FORMERR ?
 				       DNS_RCODE_FORMERR : DNS_RCODE_NOTAUTH);
 	else if (!query_known_opcode(wq->opcode))
@@ -297,7 +306,8 @@ static bool query_rrl(struct query_env *env, struct query *q)
 }
 
 /* Every answer from a zone, for its NXDOMAIN share (attack.h). */
-static void query_note_answer(struct query_env *env, const struct query *q)
+static inline __attribute__((always_inline)) void
+query_note_answer(struct query_env *env, const struct query *q)
 {
 	const struct answer_request *req = &q->req;
 	bool nx = req->kind == ANSWER_KIND_NXDOMAIN;
@@ -309,7 +319,8 @@ static void query_note_answer(struct query_env *env, const struct query *q)
 }
 
 /* Zone budgets and RRL, UDP only: a TCP source proved its address. */
-static bool query_policy(struct query_env *env, struct query *q)
+static inline __attribute__((always_inline)) bool
+query_policy(struct query_env *env, struct query *q)
 {
 	if (q->tcp || (!env->limits && !env->rrl))
 		return true;
@@ -332,7 +343,8 @@ static void query_tsig_sign(struct query_env *env, struct query *q)
 
 /* --- 7. counters --- */
 
-static void query_count(struct query_env *env, const struct query *q)
+static inline __attribute__((always_inline)) void
+query_count(struct query_env *env, const struct query *q)
 {
 	const struct answer_request *req = &q->req;
 
@@ -345,11 +357,43 @@ static void query_count(struct query_env *env, const struct query *q)
 
 /* --- the pipeline --- */
 
+/* Stages 2 to 7 of a parsed message; tsig: it carries a TSIG record
+ * (verified in stage 1). Inlined twice with tsig a constant, so a message
+ * without TSIG pays no test of it past query_process()'s one. */
+static inline __attribute__((always_inline)) int
+query_stages(struct query_env *env, const struct zdb *db, struct query *q,
+	     const bool tsig)
+{
+	struct answer_request *req = &q->req;
+	enum admit a = query_admit(env, q, tsig);
+
+	if (a == ADMIT_DROP)
+		return QUERY_DROP;
+	query_dispatch(env, db, q, a == ADMIT_CHALLENGE, tsig);
+	query_note_answer(env, q);
+	/* A challenge is no larger than the query and never limited again:
+	 * it is the way back for the owner of a forged address. */
+	if (a == ADMIT_SERVE && !query_policy(env, q))
+		return QUERY_DROP;
+	if (tsig && req->tsig_reserve)
+		query_tsig_sign(env, q);
+	query_count(env, q);
+	q->resp_len = req->resp_len;
+	return QUERY_SEND;
+}
+
+/* A message with a TSIG record: verified, then the same stages. */
+static __attribute__((noinline)) int
+query_signed(struct query_env *env, const struct zdb *db, struct query *q)
+{
+	query_tsig_verify(env, q);
+	return query_stages(env, db, q, true);
+}
+
 int query_process(struct query_env *env, const struct zdb *db,
 		  struct query *q)
 {
 	struct answer_request *req = &q->req;
-	enum admit a;
 
 	q->resp_len = 0;
 	q->list.bits = 0;
@@ -369,19 +413,6 @@ int query_process(struct query_env *env, const struct zdb *db,
 	}
 	STATS_COOKIE(env->stats, req->cookie);
 	if (req->q.tsig_off)
-		query_tsig_verify(env, q);
-	a = query_admit(env, q);
-	if (a == ADMIT_DROP)
-		return QUERY_DROP;
-	query_dispatch(env, db, q, a == ADMIT_CHALLENGE);
-	query_note_answer(env, q);
-	/* A challenge is no larger than the query and never limited again:
-	 * it is the way back for the owner of a forged address. */
-	if (a == ADMIT_SERVE && !query_policy(env, q))
-		return QUERY_DROP;
-	if (req->tsig_reserve)
-		query_tsig_sign(env, q);
-	query_count(env, q);
-	q->resp_len = req->resp_len;
-	return QUERY_SEND;
+		return query_signed(env, db, q);
+	return query_stages(env, db, q, false);
 }

@@ -468,13 +468,15 @@ static size_t put_record(uint8_t *p, const uint8_t *name, size_t nl,
 	wire_write_u16(p + o + 6, TSIG_FUDGE);
 	wire_write_u16(p + o + 8, (uint16_t)maclen);
 	o += 10;
-	memcpy(p + o, mac, maclen);
+	if (maclen)
+		memcpy(p + o, mac, maclen);
 	o += maclen;
 	wire_write_u16(p + o, id);
 	wire_write_u16(p + o + 2, error);
 	wire_write_u16(p + o + 4, (uint16_t)olen);
 	o += 6;
-	memcpy(p + o, other, olen);
+	if (olen)
+		memcpy(p + o, other, olen);
 	return o + olen;
 }
 

@@ -115,6 +115,11 @@ const uint8_t *tsig_key_name(const struct tsig_key *k)
 	return k->name;
 }
 
+size_t tsig_key_index(const struct tsig_keyring *kr, const struct tsig_key *k)
+{
+	return (size_t)(k - kr->keys);
+}
+
 /* "a.b." or "a.b" -> lowercase wire in out (TSIG_NAME_MAX). Letters,
  * digits, '-' and '_' only: no escapes. Returns the length or 0. */
 static size_t name_from_text(const char *t, uint8_t *out)

@@ -146,6 +146,10 @@ const char *tsig_alg_name(enum tsig_alg alg);
 /* The key's name, lowercase wire (for logs and ACL checks). */
 const uint8_t *tsig_key_name(const struct tsig_key *k);
 
+/* The index of k (a key of kr, as tsig_verify() hands it out) in the order
+ * added: the bit of config_acl.keys that names it. */
+size_t tsig_key_index(const struct tsig_keyring *kr, const struct tsig_key *k);
+
 /* --- requests and replies (any thread) --- */
 
 /* Verifies the TSIG record of request msg[0..len) at tsig_off (the parser's

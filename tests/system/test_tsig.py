@@ -34,6 +34,7 @@ import pytest
 
 import levee_helpers as H
 
+pytestmark = pytest.mark.asan
 T = 5 * H.SLOW
 
 SECRETS = {

@@ -89,6 +89,7 @@ static void test_verify_ok(void)
 		CU_ASSERT_EQUAL(verify(kr, v->req, v->req_len, VEC_TIME, &st),
 				TSIG_OK);
 		CU_ASSERT(st.key != NULL);
+		CU_ASSERT_EQUAL(tsig_key_index(kr, st.key), i);
 		CU_ASSERT_EQUAL(st.mac_len, v->mac_len);
 		CU_ASSERT_EQUAL(st.error, 0);
 		/* the fudge's edges: 300 s either way */

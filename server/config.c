@@ -1,14 +1,20 @@
-/* config.c -- YAML configuration through libyaml's document API.
+/* config.c -- YAML configuration through libyaml's event API.
  *
- * The whole file is loaded as a libyaml document (small: a few hundred nodes),
- * then walked with two tables: config_sections maps a top-level key to a
- * parse function, and config_server_keys maps each key of the server: section
- * to a value parser and the offset of its field in struct config. Adding a
- * section or a key is adding a row. Every node carries its start mark, so
- * each error names the line of the offending key or value. Strings are
- * copied into cfg (malloc); the document is freed before returning.
+ * The file is read as a stream of events, never as a whole document: the
+ * top-level mapping is walked here, and each section's value is composed
+ * into a small document of its own (ycompose.h) and walked with two
+ * tables: config_sections maps a top-level key to a parse function, and
+ * config_server_keys maps each key of the server: section to a value
+ * parser and the offset of its field in struct config. Adding a section or
+ * a key is adding a row. The zones: list is the exception: each entry is
+ * composed, checked and copied into cfg, then dropped, so a 100,000-zone
+ * file costs what cfg keeps of it (names and paths) and not a tree of it.
+ * Every node carries its start mark, so each error names the line of the
+ * offending key or value. Strings are copied into cfg (malloc).
+ * The zones and their index by name are config_zones.c's.
  */
 #include "server/config.h"
+#include "zones/journal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,13 +30,16 @@
 #include <sodium.h>
 #include <yaml.h>
 
+#include "server/internal.h"
 #include "server/log.h"
+#include "server/ycompose.h"
 #include "common/errcode.h"
 
 /* State of one config_load(). */
 struct cparse {
 	struct config *cfg;
-	yaml_document_t *doc;
+	yaml_parser_t *parser;
+	yaml_document_t *doc;     /* the section or zone entry being walked */
 	const char *path;
 	char *err;
 	size_t errlen;
@@ -47,31 +56,65 @@ struct config_key {
 	long min, max;            /* for integers */
 };
 
+/* A top-level key: parse walks its composed value, or stream reads the
+ * value's events itself (zones:, whose list may be long). */
 struct config_section {
 	const char *name;
 	int (*parse)(struct cparse *p, const char *key, yaml_node_t *v);
+	int (*stream)(struct cparse *p, const char *key, yaml_event_t *first);
 };
 
+static int cerr_at(struct cparse *p, size_t line, const char *key,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int cerr(struct cparse *p, const yaml_node_t *n, const char *key,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Formats "FILE:LINE: key 'KEY': REASON" into p->err. */
+static int cerr_va(struct cparse *p, size_t line, const char *key,
+		   const char *fmt, va_list ap)
+{
+	char reason[256];
+
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	if (key)
+		snprintf(p->err, p->errlen, "%s:%zu: key '%s': %s", p->path,
+			 line, key, reason);
+	else
+		snprintf(p->err, p->errlen, "%s:%zu: %s", p->path, line,
+			 reason);
+	return LV_ECONFIG;
+}
+
+/* Formats "FILE:LINE: key 'KEY': REASON" into p->err; line is 0-based
+ * (libyaml's marks). Returns LV_ECONFIG. */
+static int cerr_at(struct cparse *p, size_t line, const char *key,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = cerr_va(p, line + 1, key, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The same at node n's line (0 without a node). */
 static int cerr(struct cparse *p, const yaml_node_t *n, const char *key,
 		const char *fmt, ...)
 {
-	char reason[256];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	rc = cerr_va(p, n ? n->start_mark.line + 1 : 0, key, fmt, ap);
 	va_end(ap);
-	if (key)
-		snprintf(p->err, p->errlen, "%s:%zu: key '%s': %s", p->path,
-			 n ? n->start_mark.line + 1 : 0, key, reason);
-	else
-		snprintf(p->err, p->errlen, "%s:%zu: %s", p->path,
-			 n ? n->start_mark.line + 1 : 0, reason);
-	return LV_ECONFIG;
+	return rc;
+}
+
+/* A ycompose error as a config error. */
+static int cerr_yc(struct cparse *p, const struct ycompose_err *e)
+{
+	return cerr_at(p, e->line, NULL, "%s", e->msg);
 }
 
 static const char *scalar(const yaml_node_t *n)
@@ -418,6 +461,22 @@ static int section_server(struct cparse *p, const char *key, yaml_node_t *v)
 }
 
 /* One { domain: NAME, file: PATH } entry. */
+/* name relative to the directory of the config file (as zone files are):
+ * into buf (len bytes) when it is relative, else name itself. NULL when
+ * the result does not fit. */
+static const char *config_relative(const struct cparse *p, const char *name,
+				   char *buf, size_t len)
+{
+	int dl;
+
+	if (name[0] == '/' || !strchr(p->path, '/'))
+		return name;
+	dl = (int)(strrchr(p->path, '/') - p->path);
+	if (snprintf(buf, len, "%.*s/%s", dl, p->path, name) >= (int)len)
+		return NULL;
+	return buf;
+}
+
 static int zone_entry(struct cparse *p, yaml_node_t *e)
 {
 	const char *domain = NULL, *file = NULL;
@@ -458,26 +517,16 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 		return cerr(p, e, "domain", "missing in zone entry");
 	if (!fnode)
 		return cerr(p, e, "file", "missing in zone entry");
-	/* Relative to the directory of the config file. */
-	if (file[0] != '/' && strchr(p->path, '/')) {
-		int dl = (int)(strrchr(p->path, '/') - p->path);
+	file = config_relative(p, file, path, sizeof(path));
+	if (!file)
+		return cerr(p, fnode, "file", "path too long");
+	{
+		const struct config_zone *z = config_find_zone(p->cfg, domain);
 
-		if (snprintf(path, sizeof(path), "%.*s/%s", dl, p->path,
-			     file) >= (int)sizeof(path))
-			return cerr(p, fnode, "file", "path too long");
-		file = path;
-	}
-	for (size_t i = 0; i < p->cfg->zone_count; i++) {
-		const char *d = p->cfg->zones[i].domain;
-		size_t dl = strlen(domain);
-
-		if (dl > 1 && domain[dl - 1] == '.')
-			dl--;
-		if (strlen(d) == dl && strncasecmp(d, domain, dl) == 0 &&
-		    p->cfg->zones[i].line > 0)
+		if (z && z->line > 0)
 			return cerr(p, dnode, "domain",
-				    "zone '%s' given twice (line %d)", d,
-				    p->cfg->zones[i].line);
+				    "zone '%s' given twice (line %d)",
+				    z->domain, z->line);
 	}
 	rc = config_add_zone(p->cfg, domain, file,
 			     (int)dnode->start_mark.line + 1, reason,
@@ -487,21 +536,50 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 	return 0;
 }
 
-static int section_zones(struct cparse *p, const char *key, yaml_node_t *v)
+/* The zones: list, its first event in *first (owned here): each entry is
+ * composed into a document of its own, added to cfg and dropped, so the
+ * list never exists as a whole. */
+static int section_zones(struct cparse *p, const char *key,
+			 yaml_event_t *first)
 {
-	yaml_node_item_t *it;
-	int rc;
+	struct ycompose_err ye;
+	yaml_event_t ev;
+	int rc = 0;
 
-	if (v->type == YAML_SCALAR_NODE && !*scalar(v))
+	if (first->type == YAML_SCALAR_EVENT && !first->data.scalar.length) {
+		yaml_event_delete(first);
 		return 0;   /* "zones:" with nothing */
-	if (v->type != YAML_SEQUENCE_NODE)
-		return cerr(p, v, key, "expected a list of zones");
-	for (it = v->data.sequence.items.start;
-	     it < v->data.sequence.items.top; it++) {
-		if ((rc = zone_entry(p, yaml_document_get_node(p->doc, *it))) < 0)
+	}
+	if (first->type != YAML_SEQUENCE_START_EVENT) {
+		rc = cerr_at(p, first->start_mark.line, key,
+			     "expected a list of zones");
+		yaml_event_delete(first);
+		return rc;
+	}
+	yaml_event_delete(first);
+	for (;;) {
+		yaml_document_t doc;
+		int id;
+
+		if (!ycompose_next(p->parser, &ev, &ye))
+			return cerr_yc(p, &ye);
+		if (ev.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		if (!yaml_document_initialize(&doc, NULL, NULL, NULL, 1, 1)) {
+			yaml_event_delete(&ev);
+			return cerr_at(p, 0, NULL, "out of memory");
+		}
+		id = ycompose_node(p->parser, &ev, &doc, &ye);
+		p->doc = &doc;
+		rc = id ? zone_entry(p, yaml_document_get_node(&doc, id)) :
+			  cerr_yc(p, &ye);
+		p->doc = NULL;
+		yaml_document_delete(&doc);
+		if (rc < 0)
 			return rc;
 	}
-	return 0;
 }
 
 /* --- section key: (TSIG keys, server/tsig.h) --- */
@@ -974,16 +1052,109 @@ static int section_attack(struct cparse *p, const char *key, yaml_node_t *v)
 	return 0;
 }
 
+/* --- section database: (zones/journal.h), Knot's names --- */
+
+/* A size in bytes with an optional K, M or G suffix (powers of 1024), from
+ * k->min to k->max bytes, into a uint64_t. */
+static int val_size(struct cparse *p, const struct config_key *k,
+		    yaml_node_t *v)
+{
+	const char *s = scalar(v);
+	unsigned long long n, mul = 1;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		goto bad;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || end == s)
+		goto bad;
+	if (*end == 'K' || *end == 'k')
+		mul = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1ull << 30;
+	else if (*end)
+		goto bad;
+	if (*end && end[1])
+		goto bad;
+	if (n > (unsigned long long)k->max / mul ||
+	    n * mul < (unsigned long long)k->min)
+		goto bad;
+	*(uint64_t *)field(p, k) = n * mul;
+	return 0;
+bad:
+	return cerr(p, v, k->name, "expected a size from %ld to %ld bytes "
+		    "(suffix K, M or G allowed)", k->min, k->max);
+}
+
+#define DBOFF(f) offsetof(struct config, f)
+static const struct config_key config_database_keys[] = {
+	{ "journal-db", val_string, DBOFF(journal_db), 0, 0 },
+	{ "journal-db-max-size", val_size, DBOFF(journal_db_max_size),
+	  1l << 20, (1l << 40) },
+	{ "journal-max-usage", val_size, DBOFF(journal_max_usage), 1l << 10,
+	  (1l << 40) },
+	{ "journal-max-depth", val_uint, DBOFF(journal_max_depth), 1, 1000000 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_database(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	char path[4096];
+	int rc = parse_keys(p, key, v, config_database_keys);
+	const char *d = p->cfg->journal_db;
+
+	if (rc < 0 || !d)
+		return rc;
+	d = config_relative(p, d, path, sizeof(path));
+	if (!d)
+		return cerr(p, v, "journal-db", "path too long");
+	if (d == path && set_string(&p->cfg->journal_db, path) < 0)
+		return cerr(p, v, "journal-db", "out of memory");
+	return 0;
+}
+
+/* --- section control: (server/ctl.h) --- */
+
+#define CTLOFF(f) offsetof(struct config, f)
+static const struct config_key config_control_keys[] = {
+	{ "listen", val_string, CTLOFF(control_listen), 0, 0 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_control(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	char path[4096];
+	int rc = parse_keys(p, key, v, config_control_keys);
+	const char *l = p->cfg->control_listen;
+
+	if (rc < 0 || !l)
+		return rc;
+	l = config_relative(p, l, path, sizeof(path));
+	if (!l)
+		return cerr(p, v, "listen", "path too long");
+	if (l == path && set_string(&p->cfg->control_listen, path) < 0)
+		return cerr(p, v, "listen", "out of memory");
+	if (strlen(p->cfg->control_listen) >= 108)
+		return cerr(p, v, "listen", "a socket path is at most 107 "
+			    "bytes");
+	return 0;
+}
+
 static const struct config_section config_sections[] = {
-	{ "server", section_server },
-	{ "rate-limit", section_rrl },
-	{ "cookies", section_cookies },
-	{ "limits", section_limits },
-	{ "attack", section_attack },
-	{ "key", section_key },
-	{ "acl", section_acl },
-	{ "zones", section_zones },
-	{ NULL, NULL },
+	{ "server", section_server, NULL },
+	{ "rate-limit", section_rrl, NULL },
+	{ "cookies", section_cookies, NULL },
+	{ "limits", section_limits, NULL },
+	{ "attack", section_attack, NULL },
+	{ "key", section_key, NULL },
+	{ "acl", section_acl, NULL },
+	{ "zones", NULL, section_zones },
+	{ "control", section_control, NULL },
+	{ "database", section_database, NULL },
+	{ NULL, NULL, NULL },
 };
 
 void config_init(struct config *cfg)
@@ -1008,17 +1179,135 @@ void config_init(struct config *cfg)
 	cfg->tcp_message_timeout = 5;
 	cfg->tcp_memory_max = CONFIG_DEFAULT_TCP_MEMORY;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->journal_db_max_size = JOURNAL_DEFAULT_MAP_BYTES;
+	cfg->journal_max_usage = JOURNAL_DEFAULT_MAX_BYTES;
+	cfg->journal_max_depth = JOURNAL_DEFAULT_MAX_DEPTH;
+}
+
+/* One section: its value composed into a document of its own and walked,
+ * or streamed. *first: the value's first event (owned here). */
+static int config_section(struct cparse *p, const struct config_section *sec,
+			  yaml_event_t *first)
+{
+	struct ycompose_err ye;
+	yaml_document_t doc;
+	yaml_node_t *v;
+	int id, rc;
+
+	if (sec->stream)
+		return sec->stream(p, sec->name, first);
+	if (!yaml_document_initialize(&doc, NULL, NULL, NULL, 1, 1)) {
+		yaml_event_delete(first);
+		return cerr_at(p, 0, NULL, "out of memory");
+	}
+	id = ycompose_node(p->parser, first, &doc, &ye);
+	if (!id) {
+		yaml_document_delete(&doc);
+		return cerr_yc(p, &ye);
+	}
+	p->doc = &doc;
+	v = yaml_document_get_node(&doc, id);
+	/* "server:" alone is an empty section. */
+	if (v->type == YAML_SCALAR_NODE && !*scalar(v))
+		rc = 0;
+	else
+		rc = sec->parse(p, sec->name, v);
+	p->doc = NULL;
+	yaml_document_delete(&doc);
+	return rc;
+}
+
+/* The root mapping, its MAPPING_START read: each key once, each a known
+ * section, each value parsed before the next key is read. */
+static int config_root(struct cparse *p)
+{
+	unsigned char seen[16] = { 0 };
+	struct ycompose_err ye;
+	yaml_event_t ev;
+
+	for (;;) {
+		const char *name;
+		size_t i, line;
+		int rc;
+
+		if (!ycompose_next(p->parser, &ev, &ye))
+			return cerr_yc(p, &ye);
+		if (ev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		line = ev.start_mark.line;
+		if (ev.type != YAML_SCALAR_EVENT) {
+			yaml_event_delete(&ev);
+			return cerr_at(p, line, NULL, "keys must be scalars");
+		}
+		name = (const char *)ev.data.scalar.value;
+		for (i = 0; config_sections[i].name; i++)
+			if (strcmp(config_sections[i].name, name) == 0)
+				break;
+		if (!config_sections[i].name)
+			rc = cerr_at(p, line, name, "unknown key");
+		else if (i < sizeof(seen) && seen[i]++)
+			rc = cerr_at(p, line, name, "given twice");
+		else
+			rc = 0;
+		yaml_event_delete(&ev);
+		if (rc < 0)
+			return rc;
+		if (!ycompose_next(p->parser, &ev, &ye))
+			return cerr_yc(p, &ye);
+		rc = config_section(p, &config_sections[i], &ev);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+/* The stream up to the root node of its first document (later documents
+ * are not read), then the root: nothing or an empty scalar (defaults) or
+ * a mapping. */
+static int config_stream(struct cparse *p)
+{
+	struct ycompose_err ye;
+	yaml_event_t ev;
+	size_t line;
+	int rc;
+
+	for (;;) {
+		if (!ycompose_next(p->parser, &ev, &ye))
+			return cerr_yc(p, &ye);
+		switch (ev.type) {
+		case YAML_STREAM_START_EVENT:
+		case YAML_DOCUMENT_START_EVENT:
+			yaml_event_delete(&ev);
+			continue;
+		case YAML_STREAM_END_EVENT:
+			yaml_event_delete(&ev);
+			return 0;   /* empty file: defaults */
+		case YAML_MAPPING_START_EVENT:
+			yaml_event_delete(&ev);
+			return config_root(p);
+		case YAML_SCALAR_EVENT:
+			rc = ev.data.scalar.length ? 1 : 0;
+			break;
+		default:
+			rc = 1;
+			break;
+		}
+		line = ev.start_mark.line;
+		yaml_event_delete(&ev);
+		if (rc == 0)
+			return 0;   /* an empty document: defaults */
+		return cerr_at(p, line, NULL,
+			       "expected a mapping with server: and zones:");
+	}
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct cparse p = { cfg, NULL, path, err, errlen };
+	struct cparse p = { cfg, NULL, NULL, path, err, errlen };
 	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_node_t *root;
-	yaml_node_pair_t *pr;
 	FILE *f;
-	int rc = 0;
+	int rc;
 
 	if (set_string(&cfg->path, path) < 0) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -1036,61 +1325,8 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		return LV_ECONFIG;
 	}
 	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu: YAML error: %s%s%s", path,
-			 parser.problem_mark.line + 1,
-			 parser.problem ? parser.problem : "parse error",
-			 parser.context ? " " : "",
-			 parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return LV_ECONFIG;
-	}
-	p.doc = &doc;
-	root = yaml_document_get_root_node(&doc);
-	if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root)))
-		goto out;   /* empty file: defaults */
-	if (root->type != YAML_MAPPING_NODE) {
-		rc = cerr(&p, root, NULL,
-			  "expected a mapping with server: and zones:");
-		goto out;
-	}
-	{
-		unsigned char seen[16] = { 0 };
-
-		for (pr = root->data.mapping.pairs.start;
-		     pr < root->data.mapping.pairs.top; pr++) {
-			yaml_node_t *kn = yaml_document_get_node(&doc, pr->key);
-			yaml_node_t *vn =
-				yaml_document_get_node(&doc, pr->value);
-			const char *name = scalar(kn);
-			size_t i;
-
-			if (!name) {
-				rc = cerr(&p, kn, NULL, "keys must be scalars");
-				goto out;
-			}
-			for (i = 0; config_sections[i].name; i++)
-				if (strcmp(config_sections[i].name, name) == 0)
-					break;
-			if (!config_sections[i].name) {
-				rc = cerr(&p, kn, name, "unknown key");
-				goto out;
-			}
-			if (i < sizeof(seen) && seen[i]++) {
-				rc = cerr(&p, kn, name, "given twice");
-				goto out;
-			}
-			/* "server:" alone is an empty section. */
-			if (vn->type == YAML_SCALAR_NODE && !*scalar(vn))
-				continue;
-			rc = config_sections[i].parse(&p, name, vn);
-			if (rc < 0)
-				goto out;
-		}
-	}
-out:
-	yaml_document_delete(&doc);
+	p.parser = &parser;
+	rc = config_stream(&p);
 	yaml_parser_delete(&parser);
 	fclose(f);
 	return rc;
@@ -1177,100 +1413,18 @@ int config_add_listen(struct config *cfg, const char *text,
 	return 0;
 }
 
-/* A presentation name: labels of 1..63 bytes, at most 253 in all, no empty
- * label except the root ".". Escapes are not supported in config names. */
-static bool domain_ok(const char *d, size_t len)
-{
-	size_t label = 0;
-
-	if (len == 1 && d[0] == '.')
-		return true;
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)d[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (c <= ' ' || c == '\\' || c >= 127 || ++label > 63)
-			return false;
-	}
-	return label > 0;
-}
-
-int config_add_zone(struct config *cfg, const char *domain, const char *file,
-		    int line, char *err, size_t errlen)
-{
-	size_t dl = strlen(domain);
-	struct config_zone *z;
-	char *d, *f;
-
-	if (dl > 1 && domain[dl - 1] == '.')
-		dl--;
-	if (!domain_ok(domain, dl)) {
-		snprintf(err, errlen, "bad domain name '%s'", domain);
-		return LV_ECONFIG;
-	}
-	if (!file || !*file) {
-		snprintf(err, errlen, "no file for zone '%s'", domain);
-		return LV_ECONFIG;
-	}
-	d = strndup(domain, dl);
-	f = strdup(file);
-	if (!d || !f) {
-		free(d);
-		free(f);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < cfg->zone_count; i++) {
-		if (strcasecmp(cfg->zones[i].domain, d) == 0) {
-			free(cfg->zones[i].file);
-			free(d);
-			cfg->zones[i].file = f;
-			cfg->zones[i].line = line;
-			return 0;
-		}
-	}
-	if (cfg->zone_count == cfg->zone_cap) {
-		size_t cap = cfg->zone_cap ? cfg->zone_cap * 2 : 8;
-
-		if (cap > CONFIG_MAX_ZONES ||
-		    !(z = realloc(cfg->zones, cap * sizeof(*z)))) {
-			free(d);
-			free(f);
-			snprintf(err, errlen, "too many zones (at most %d)",
-				 CONFIG_MAX_ZONES);
-			return cap > CONFIG_MAX_ZONES ? LV_ECONFIG : -ENOMEM;
-		}
-		cfg->zones = z;
-		cfg->zone_cap = cap;
-	}
-	z = &cfg->zones[cfg->zone_count++];
-	z->domain = d;
-	z->file = f;
-	z->line = line;
-	return 0;
-}
-
 void config_free(struct config *cfg)
 {
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < cfg->zone_count; i++) {
-		free(cfg->zones[i].domain);
-		free(cfg->zones[i].file);
-	}
-	free(cfg->zones);
+	config_zones_free(cfg);
 	free(cfg->path);
 	free(cfg->user);
 	free(cfg->group);
 	free(cfg->identity);
 	free(cfg->version);
 	tsig_keyring_free(cfg->tsig);
+	free(cfg->control_listen);
+	free(cfg->journal_db);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -1,9 +1,12 @@
 /* config.h -- the daemon's configuration: YAML file and command-line flags.
  *
- * config_load() reads a YAML file with libyaml (document API) and fills a
+ * config_load() reads a YAML file with libyaml (event API, each section
+ * composed on its own, the zones: list one entry at a time) and fills a
  * struct config through a table of sections and keys, so a new section
- * (rate-limit:, cookies:) is one more table row and one parse function. Every
- * error names the file, the line and the key:
+ * (rate-limit:, cookies:) is one more table row and one parse function.
+ * Time and memory are linear in the file; the number of zones has no limit
+ * but the file's own size. Every error names the file, the line and the
+ * key:
  *     levee.yaml:7: key 'reactors': expected an integer from 1 to 1024
  * The config is built on the main thread, then only read (by reactors too,
  * without locks) until the process exits.
@@ -60,7 +63,9 @@
  *   SOA/AXFR/IXFR queries): they bypass rate limiting, per-source limits,
  *   cookies required and the attack mode (server/query.c).
  * Section zones: a list of { domain: NAME, file: PATH } (relative paths are
- * resolved against the config file's directory).
+ * resolved against the config file's directory), as many as the file
+ * holds; a name given twice is an error naming both lines.
+ * YAML anchors and aliases work within one section or one zones: entry.
  */
 #ifndef LEVEE_SERVER_CONFIG_H
 #define LEVEE_SERVER_CONFIG_H
@@ -77,7 +82,6 @@
 #include "server/tsig.h"
 
 #define CONFIG_MAX_LISTEN 64
-#define CONFIG_MAX_ZONES 4096
 #define CONFIG_MAX_CPUS 1024
 #define CONFIG_MAX_REACTORS 1024
 #define CONFIG_DEFAULT_RRL_RATE 200   /* rate-limit: responses-per-second */
@@ -181,9 +185,23 @@ struct config {
 	struct cidr trusted[CONFIG_MAX_TRUSTED];
 	size_t trusted_count;
 
-	struct config_zone *zones;
+	/* Section control: the control socket's path (ctl.h), resolved
+	 * against the config file's directory; NULL: no control socket. */
+	char *control_listen;
+
+	/* Section database: the IXFR journal (zones/journal.h): its LMDB
+	 * directory (NULL: no journal, IXFR answered with AXFR), the most
+	 * the database may grow to, and per zone the bytes and changes it
+	 * keeps. */
+	char *journal_db;
+	uint64_t journal_db_max_size;
+	uint64_t journal_max_usage;
+	unsigned journal_max_depth;
+
+	struct config_zone *zones;      /* in configuration order */
 	size_t zone_count;
 	size_t zone_cap;
+	struct config_zindex *zone_index;   /* by name (config_zones.c) */
 };
 
 /* Fills cfg with the defaults. Main only. */
@@ -209,9 +227,15 @@ int config_add_listen(struct config *cfg, const char *text,
 
 /* Adds zone domain served from file, or replaces the file of a zone of the
  * same name (case and trailing dot ignored). line is the config line or 0.
- * Returns 0, -ENOMEM or LV_ECONFIG (bad name). Main only. */
+ * Returns 0, -ENOMEM or LV_ECONFIG (bad name). Work: O(1) expected (a
+ * keyed hash of the name; the index doubles now and then). Main only. */
 int config_add_zone(struct config *cfg, const char *domain, const char *file,
 		    int line, char *err, size_t errlen);
+
+/* The zone named domain (case and trailing dot ignored), or NULL. O(1)
+ * expected. Any thread, while cfg does not change. */
+const struct config_zone *config_find_zone(const struct config *cfg,
+					   const char *domain);
 
 /* Releases everything cfg holds (not cfg itself). NULL accepted. */
 void config_free(struct config *cfg);

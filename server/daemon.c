@@ -13,10 +13,14 @@
  * them blocked, so they are delivered to main and handled on its loop. The
  * zones load on a worker thread that main starts and joins, while main runs
  * its loop: that is what lets SIGUSR1 and SIGHUP be answered, and SIGTERM
- * or SIGINT stop the start-up, while a large zone loads (the loader checks
- * a cancel flag before each zone). The loaded snapshot is handed back
- * through the join and published by main. A reload (issue 13) will run
- * daemon_zones_load the same way and publish its result.
+ * or SIGINT stop the start-up, while a large zone loads (the loaders check
+ * a cancel flag before each zone). That worker reads the zone files on up
+ * to one thread per CPU (daemon_zones_load: each takes the next zone of
+ * the configuration, builds it alone, and the results go into the
+ * snapshot in configuration order once all are joined). The loaded
+ * snapshot is handed back through the join and published by main. A
+ * reload (issue 13) will run daemon_zones_load the same way and publish
+ * its result.
  *
  * Order at start (daemon_start): zones, publish, reactors (every socket
  * bound, so a bind error stops us before any thread serves), privilege
@@ -37,22 +41,28 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "common/errcode.h"
+#include "ratelimit/attack.h"
 #include "ratelimit/cookie.h"
 #include "server/answer.h"
 #include "server/config.h"
+#include "server/ctl.h"
 #include "server/log.h"
 #include "server/reactor.h"
+#include "server/reload.h"
 #include "server/stats.h"
+#include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
@@ -60,6 +70,9 @@
 #ifndef LEVEE_VERSION
 #define LEVEE_VERSION "0.0.0"
 #endif
+
+/* Zone loader threads at most (one per CPU below that). */
+#define DAEMON_MAX_LOADERS 16
 
 enum { DAEMON_SIG_TERM, DAEMON_SIG_INT, DAEMON_SIG_USR1, DAEMON_SIG_HUP,
        DAEMON_SIGS };
@@ -95,6 +108,36 @@ struct daemon {
 	int load_rc;
 	struct zdb *load_db;
 	size_t loaded, refused;
+
+	/* Zones in force: the configuration of the last full reload (owned)
+	 * or, before one, cfg's; their states beside the published set. */
+	struct config *zcfg;
+	struct zstates *zstates;
+	time_t started_at;
+	struct ctl *ctl;                   /* control socket, or NULL */
+	struct journal *journal;           /* IXFR journal, or NULL */
+
+	/* A reload on a worker (daemon_reload_begin). The worker owns job
+	 * until it sends reload_done; main reads the result after the join.
+	 * again: a full reload asked for while one ran, run next. */
+	bool reload_handle;                /* reload_done initialised */
+	bool reloading, reload_again;
+	uv_thread_t reloader;
+	uv_async_t reload_done;
+	struct daemon_reload_job {
+		struct config *cfg;        /* new (owned), or NULL: zcfg */
+		char **only;
+		size_t nonly;
+		int rc;
+		struct zdb *db;
+		struct zstates *states;
+		struct reload_counts counts;
+		char err[256];
+		uint64_t t0;
+	} job;
+	unsigned long reloads_started, reloads_done, reloads_failed;
+	struct reload_counts last_counts;
+	char last_reload[512];
 };
 
 static void daemon_sigset(sigset_t *set)
@@ -183,52 +226,145 @@ static int daemon_drop_privileges(const struct config *cfg)
 	return 0;
 }
 
+/* One zone's load, written by the worker that took it, read by
+ * daemon_zones_load after every worker is joined. */
+struct daemon_zres {
+	struct zone *z;           /* loaded, or NULL */
+	char *err;                /* why not (malloc), or NULL */
+	int rc;
+};
+
+/* The zone loaders: each takes the next zone index until none is left or
+ * cancel is set. Workers share only next (atomic) and write only their
+ * own res[i]; zload_file touches no shared state. */
+struct daemon_loaders {
+	const struct config *cfg;
+	const int *cancel;
+	struct daemon_zres *res;
+	size_t next;
+};
+
+static void daemon_loader_work(void *arg)
+{
+	struct daemon_loaders *l = arg;
+	char err[512];
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+		const struct config_zone *cz;
+		struct daemon_zres *r;
+
+		if (i >= l->cfg->zone_count)
+			return;
+		if (l->cancel && __atomic_load_n(l->cancel, __ATOMIC_RELAXED))
+			return;
+		cz = &l->cfg->zones[i];
+		r = &l->res[i];
+		err[0] = '\0';
+		r->rc = zload_file(cz->domain, cz->file, &r->z, err,
+				   sizeof(err));
+		if (r->rc < 0) {
+			r->z = NULL;
+			r->err = strdup(err[0] ? err : lv_strerror(r->rc));
+		}
+	}
+}
+
+/* Loader threads for n zones: one per CPU this process may run on, at
+ * most DAEMON_MAX_LOADERS, at most n; the calling thread is one of them. */
+static unsigned daemon_loader_count(size_t n)
+{
+	cpu_set_t set;
+	int cpus = 1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		cpus = CPU_COUNT(&set);
+	if (cpus > DAEMON_MAX_LOADERS)
+		cpus = DAEMON_MAX_LOADERS;
+	if ((size_t)cpus > n)
+		cpus = (int)n;
+	return cpus > 1 ? (unsigned)cpus : 1;
+}
+
+/* Runs daemon_loader_work on `threads` threads, this one included. */
+static void daemon_loaders_run(struct daemon_loaders *l, unsigned threads)
+{
+	uv_thread_t tid[DAEMON_MAX_LOADERS];
+	unsigned started = 0;
+
+	while (started + 1 < threads &&
+	       uv_thread_create(&tid[started], daemon_loader_work, l) == 0)
+		started++;
+	daemon_loader_work(l);
+	for (unsigned i = 0; i < started; i++)
+		uv_thread_join(&tid[i]);
+}
+
 int daemon_zones_load(const struct config *cfg, const int *cancel,
 		      struct zdb **out, size_t *loaded, size_t *refused)
 {
-	struct zdb *db = zdb_new();
-	char err[512];
+	struct daemon_loaders l = { cfg, cancel, NULL, 0 };
+	uint64_t t0 = uv_hrtime();
+	size_t records = 0;
+	bool cancelled;
+	struct zdb *db;
 
 	*out = NULL;
 	*loaded = *refused = 0;
-	if (!db) {
+	db = zdb_new();
+	l.res = calloc(cfg->zone_count ? cfg->zone_count : 1, sizeof(*l.res));
+	if (!db || !l.res) {
+		zdb_free(db);
+		free(l.res);
 		log_error("out of memory");
 		return -ENOMEM;
 	}
+	daemon_loaders_run(&l, daemon_loader_count(cfg->zone_count));
+	cancelled = cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED);
+	/* Into the snapshot in configuration order, as one thread would: of
+	 * two zones with one apex the first is kept, the second refused. */
 	for (size_t i = 0; i < cfg->zone_count; i++) {
 		const struct config_zone *cz = &cfg->zones[i];
-		struct zone *z = NULL;
-		int rc;
+		struct daemon_zres *r = &l.res[i];
+		char err[512];
 
-		if (cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED)) {
-			zdb_free(db);
-			return -ECANCELED;
-		}
-		err[0] = '\0';
-		rc = zload_file(cz->domain, cz->file, &z, err, sizeof(err));
-		if (rc == 0) {
-			uint32_t serial = zone_serial(z);
-			size_t records = zone_record_count(z);
-
-			rc = zdb_add(db, z);
-			if (rc < 0) {
-				zone_free(z);
-				snprintf(err, sizeof(err), "%s: %s", cz->file,
-					 lv_strerror(rc));
-			} else {
-				log_info("zone %s loaded from %s: serial %u, "
-					 "%zu records", cz->domain, cz->file,
-					 serial, records);
-			}
-		}
-		if (rc < 0) {
-			log_error("zone %s refused: %s", cz->domain,
-				  err[0] ? err : lv_strerror(rc));
-			(*refused)++;
+		if (cancelled) {
+			if (r->z)
+				zone_free(r->z);
 			continue;
 		}
-		(*loaded)++;
+		if (r->z) {
+			uint32_t serial = zone_serial(r->z);
+			size_t n = zone_record_count(r->z);
+			int rc = zdb_add(db, r->z);
+
+			if (rc == 0) {
+				log_debug("zone %s loaded from %s: serial %u, "
+					  "%zu records", cz->domain, cz->file,
+					  serial, n);
+				records += n;
+				(*loaded)++;
+				continue;
+			}
+			zone_free(r->z);
+			snprintf(err, sizeof(err), "%s: %s", cz->file,
+				 lv_strerror(rc));
+		} else {
+			snprintf(err, sizeof(err), "%s",
+				 r->err ? r->err : "out of memory");
+		}
+		log_error("zone %s refused: %s", cz->domain, err);
+		(*refused)++;
 	}
+	for (size_t i = 0; i < cfg->zone_count; i++)
+		free(l.res[i].err);
+	free(l.res);
+	if (cancelled) {
+		zdb_free(db);
+		return -ECANCELED;
+	}
+	log_info("%zu zones loaded, %zu refused, %zu records, %.3f s",
+		 *loaded, *refused, records, (double)(uv_hrtime() - t0) / 1e9);
 	*out = db;
 	return 0;
 }
@@ -273,11 +409,438 @@ static void daemon_on_stop(uv_signal_t *h, int sig)
 	uv_stop(h->loop);
 }
 
+/* --- reload (reload.h): SIGHUP and levee-ctl reload --- */
+
+static const struct config *daemon_zcfg(const struct daemon *d)
+{
+	return d->zcfg ? d->zcfg : d->cfg;
+}
+
+static uint64_t daemon_now_ms(void)
+{
+	return uv_hrtime() / 1000000;
+}
+
+static void daemon_reloader_main(void *arg)
+{
+	struct daemon *d = arg;
+	struct daemon_reload_job *j = &d->job;
+	const struct config *cfg = j->cfg ? j->cfg : daemon_zcfg(d);
+
+	j->rc = reload_run(cfg, (const char *const *)j->only, j->nonly,
+			   d->zstates, zdb_current(), d->journal, time(NULL),
+			   &j->db,
+			   &j->states, &j->counts, j->err, sizeof(j->err));
+	uv_async_send(&d->reload_done);
+}
+
+static void daemon_job_clear(struct daemon_reload_job *j)
+{
+	for (size_t i = 0; i < j->nonly; i++)
+		free(j->only[i]);
+	free(j->only);
+	if (j->cfg) {
+		config_free(j->cfg);
+		free(j->cfg);
+	}
+	memset(j, 0, sizeof(*j));
+}
+
+static void daemon_reload_begin(struct daemon *d);
+
+static void daemon_on_reloaded(uv_async_t *a)
+{
+	struct daemon *d = a->data;
+	struct daemon_reload_job *j = &d->job;
+	const struct reload_counts *c = &j->counts;
+
+	if (!d->reloading)
+		return;
+	uv_thread_join(&d->reloader);
+	d->reloading = false;
+	if (j->rc == 0) {
+		if (j->db) {
+			zdb_publish(j->db);
+			j->db = NULL;
+		}
+		zstates_free(d->zstates);
+		d->zstates = j->states;
+		j->states = NULL;
+		if (j->cfg) {
+			if (d->zcfg) {
+				config_free(d->zcfg);
+				free(d->zcfg);
+			}
+			d->zcfg = j->cfg;
+			j->cfg = NULL;
+		}
+		d->last_counts = *c;
+		snprintf(d->last_reload, sizeof(d->last_reload),
+			 "%zu reloaded, %zu added, %zu removed, %zu "
+			 "unchanged, %zu kept (serial not higher), %zu failed, "
+			 "%.3f s", c->reloaded, c->added, c->removed,
+			 c->unchanged, c->kept, c->failed,
+			 (double)(daemon_now_ms() - j->t0) / 1000);
+		if (c->failed)
+			d->reloads_failed++;
+	} else {
+		snprintf(d->last_reload, sizeof(d->last_reload), "failed: %s",
+			 j->err[0] ? j->err : lv_strerror(j->rc));
+		d->reloads_failed++;
+	}
+	d->reloads_done++;
+	log_info("reload %lu: %s", d->reloads_done, d->last_reload);
+	daemon_job_clear(j);
+	if (d->reload_again && !d->stopping) {
+		d->reload_again = false;
+		daemon_reload_begin(d);
+	}
+}
+
+/* Reads the configuration file again for a full reload: its zones (and
+ * the zones given with -z, kept). Settings that only a restart applies are
+ * named in a warning. NULL with the reason logged. */
+static struct config *daemon_reread_config(struct daemon *d, char *err,
+					   size_t errlen)
+{
+	const struct config *old = d->cfg;
+	struct config *c = malloc(sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	config_init(c);
+	if (old->path && config_load(c, old->path, err, errlen) < 0) {
+		config_free(c);
+		free(c);
+		return NULL;
+	}
+	for (size_t i = 0; i < old->zone_count; i++) {
+		const struct config_zone *z = &old->zones[i];
+
+		if (z->line == 0 &&
+		    config_add_zone(c, z->domain, z->file, 0, err, errlen) < 0) {
+			config_free(c);
+			free(c);
+			return NULL;
+		}
+	}
+	bool listen_same = c->listen_count == 0 ||
+			   c->listen_count == old->listen_count;
+
+	for (size_t i = 0; listen_same && i < c->listen_count; i++)
+		listen_same = strcmp(c->listen[i].text, old->listen[i].text) == 0;
+	if (!listen_same)
+		log_warning("reload: server: listen changed: takes effect "
+			    "after a restart");
+	if (c->reactors && c->reactors != old->reactors)
+		log_warning("reload: server: reactors changed: takes effect "
+			    "after a restart");
+	if (memcmp(&c->rrl, &old->rrl, sizeof(c->rrl)) ||
+	    memcmp(&c->limits, &old->limits, sizeof(c->limits)) ||
+	    memcmp(&c->attack, &old->attack, sizeof(c->attack)) ||
+	    c->acl_count != old->acl_count)
+		log_warning("reload: rate-limit, limits, attack or acl "
+			    "changed: reload applies zones only, the rest "
+			    "takes effect after a restart");
+	return c;
+}
+
+/* Starts a reload of every zone (full: the configuration read again) or,
+ * with d->job.only set by the caller, of those zones. */
+static void daemon_reload_start_job(struct daemon *d)
+{
+	sigset_t all, old;
+	int rc;
+
+	d->job.t0 = daemon_now_ms();
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = uv_thread_create(&d->reloader, daemon_reloader_main, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0) {
+		log_error("reload: cannot start its thread: %s",
+			  uv_strerror(rc));
+		daemon_job_clear(&d->job);
+		d->reloads_started++;
+		d->reloads_done++;
+		d->reloads_failed++;
+		return;
+	}
+	d->reloading = true;
+	d->reloads_started++;
+}
+
+/* A full reload (SIGHUP, levee-ctl reload): queued when one runs. */
+static void daemon_reload_begin(struct daemon *d)
+{
+	char err[512];
+
+	if (!d->reload_handle || !d->published || d->stopping)
+		return;
+	if (d->reloading) {
+		d->reload_again = true;
+		return;
+	}
+	memset(&d->job, 0, sizeof(d->job));
+	d->job.cfg = daemon_reread_config(d, err, sizeof(err));
+	if (!d->job.cfg) {
+		log_error("reload: configuration not read, nothing changed: %s",
+			  err);
+		d->reloads_started++;
+		d->reloads_done++;
+		d->reloads_failed++;
+		snprintf(d->last_reload, sizeof(d->last_reload),
+			 "failed: %.480s", err);
+		return;
+	}
+	daemon_reload_start_job(d);
+}
+
 static void daemon_on_hup(uv_signal_t *h, int sig)
 {
-	(void)h;
+	struct daemon *d = h->data;
+
 	(void)sig;
-	log_info("SIGHUP: reload is not supported yet, ignored");
+	if (!d->published) {
+		log_info("SIGHUP: zones are still loading: no reload");
+		return;
+	}
+	log_info("SIGHUP: reload");
+	daemon_reload_begin(d);
+}
+
+/* --- the control socket's commands (ctl.h; levee-ctl) --- */
+
+static void cmd_status(struct daemon *d, int argc, char **argv,
+		       struct ctl_reply *r)
+{
+	size_t served = 0, n = d->zstates ? d->zstates->count : 0;
+
+	(void)argc;
+	(void)argv;
+	for (size_t i = 0; i < n; i++)
+		served += d->zstates->z[i].zone != NULL;
+	ctl_reply_printf(r, "version: %s\nstate: %s\nuptime: %lld\n"
+			 "reactors: %u\nzones: %zu\nzones-served: %zu\n"
+			 "reload: %s\nreloads-started: %lu\nreloads-done: %lu\n"
+			 "reloads-failed: %lu\nlast-reload: %s\n",
+			 LEVEE_VERSION, d->group ? "running" : "starting",
+			 (long long)(time(NULL) - d->started_at),
+			 d->group ? reactor_group_count(d->group) : 0, n,
+			 served, d->reloading ? "running" : "idle",
+			 d->reloads_started, d->reloads_done,
+			 d->reloads_failed,
+			 d->last_reload[0] ? d->last_reload : "none");
+}
+
+static void cmd_reload(struct daemon *d, int argc, char **argv,
+		       struct ctl_reply *r)
+{
+	if (!d->published) {
+		ctl_error(r, "zones are still loading");
+		return;
+	}
+	if (argc == 1) {
+		bool queued = d->reloading;
+
+		daemon_reload_begin(d);
+		ctl_reply_printf(r, "reload %lu %s\n", d->reloads_started +
+				 (queued ? 1 : 0), queued ? "queued" :
+				 "started");
+		return;
+	}
+	if (d->reloading) {
+		ctl_error(r, "a reload is running: try again when "
+			  "'status' says reload: idle");
+		return;
+	}
+	memset(&d->job, 0, sizeof(d->job));
+	d->job.only = calloc((size_t)argc - 1, sizeof(char *));
+	for (int i = 1; d->job.only && i < argc; i++) {
+		if (!(d->job.only[d->job.nonly] = strdup(argv[i])))
+			break;
+		d->job.nonly++;
+		if (!zstates_find(d->zstates, argv[i])) {
+			ctl_error(r, "zone %s is not configured", argv[i]);
+			daemon_job_clear(&d->job);
+			return;
+		}
+	}
+	if (!d->job.only || d->job.nonly != (size_t)argc - 1) {
+		daemon_job_clear(&d->job);
+		ctl_error(r, "out of memory");
+		return;
+	}
+	daemon_reload_start_job(d);
+	ctl_reply_printf(r, "reload %lu started\n", d->reloads_started);
+}
+
+static void fmt_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (!t || !gmtime_r(&t, &tm))
+		snprintf(buf, len, "-");
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void zone_status_line(struct daemon *d, const struct zstate *z,
+			     struct ctl_reply *r)
+{
+	struct journal_info ji = { 0, 0, 0, 0 };
+	char loaded[32];
+
+	fmt_time(z->loaded_at, loaded, sizeof(loaded));
+	if (d->journal && z->zone)
+		journal_info(d->journal, zone_apex(z->zone), &ji);
+	ctl_reply_printf(r, "%s: state %s, serial %u, records %zu, file %s, "
+			 "loaded %s, journal %u changes %llu bytes, error %s\n",
+			 z->domain, z->zone ? "served" : "not-served",
+			 z->zone ? z->serial : 0,
+			 z->zone ? zone_record_count(z->zone) : 0, z->file,
+			 loaded, ji.count, (unsigned long long)ji.bytes,
+			 z->error[0] ? z->error : "-");
+}
+
+static void cmd_zone_status(struct daemon *d, int argc, char **argv,
+			    struct ctl_reply *r)
+{
+	if (!d->zstates) {
+		ctl_error(r, "zones are still loading");
+		return;
+	}
+	if (argc == 1) {
+		for (size_t i = 0; i < d->zstates->count; i++)
+			zone_status_line(d, &d->zstates->z[i], r);
+		return;
+	}
+	for (int i = 1; i < argc; i++) {
+		const struct zstate *z = zstates_find(d->zstates, argv[i]);
+
+		if (!z) {
+			ctl_error(r, "zone %s is not configured", argv[i]);
+			return;
+		}
+		zone_status_line(d, z, r);
+	}
+}
+
+static void stats_json(const struct stats *s, struct ctl_reply *r)
+{
+	ctl_reply_printf(r, "{");
+	for (int i = 0; i < STATS_COUNT; i++)
+		ctl_reply_printf(r, "%s\"%s\": %llu", i ? ", " : "",
+				 stats_name((enum stats_counter)i),
+				 (unsigned long long)s->c[i]);
+	ctl_reply_printf(r, "}");
+}
+
+static void cmd_stats(struct daemon *d, int argc, char **argv,
+		      struct ctl_reply *r)
+{
+	struct stats sum, s;
+	unsigned n = d->group ? reactor_group_count(d->group) : 0;
+
+	(void)argc;
+	(void)argv;
+	memset(&sum, 0, sizeof(sum));
+	ctl_reply_printf(r, "{\"reactors\": [");
+	for (unsigned i = 0; i < n; i++) {
+		reactor_group_stats(d->group, i, &s);
+		stats_sum(&sum, &s);
+		ctl_reply_printf(r, "%s", i ? ", " : "");
+		stats_json(&s, r);
+	}
+	ctl_reply_printf(r, "], \"total\": ");
+	stats_json(&sum, r);
+	ctl_reply_printf(r, ", \"log-dropped\": %llu, \"assert-failed\": %llu"
+			 "}\n", (unsigned long long)log_dropped(),
+			 (unsigned long long)lv_assert_failures());
+}
+
+static void cmd_attack(struct daemon *d, int argc, char **argv,
+		       struct ctl_reply *r)
+{
+	const struct attack *a = reactor_group_attack(d->group);
+	const struct attack_config *c = &d->cfg->attack;
+	static const char *const modes[] = { "off", "on", "auto" };
+
+	(void)argc;
+	(void)argv;
+	ctl_reply_printf(r, "mode: %s\nengaged: %s\nengagements: %lu\n"
+			 "disengagements: %lu\n",
+			 c->mode >= 0 && c->mode <= 2 ? modes[c->mode] : "?",
+			 attack_engaged(a) ? "yes" : "no",
+			 a ? attack_changes(a, true) : 0,
+			 a ? attack_changes(a, false) : 0);
+	if (c->mode == ATTACK_AUTO)
+		ctl_reply_printf(r, "queries-per-second: %u\n"
+				 "zone-nxdomain-percent: %u\n"
+				 "distinct-names-per-second: %u\n",
+				 c->queries_per_second,
+				 c->zone_nxdomain_percent,
+				 c->distinct_names_per_second);
+}
+
+static void daemon_stop_now(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_info("levee-ctl stop: stopping");
+	__atomic_store_n(&d->cancel, 1, __ATOMIC_RELAXED);
+	uv_stop(&d->loop);
+}
+
+static void cmd_stop(struct daemon *d, int argc, char **argv,
+		     struct ctl_reply *r)
+{
+	(void)argc;
+	(void)argv;
+	ctl_reply_printf(r, "stopping\n");
+	ctl_reply_then(r, daemon_stop_now, d);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct daemon *d, int argc, char **argv,
+		   struct ctl_reply *r);
+	int min_args, max_args;   /* after the command; -1: no limit */
+	const char *usage;
+} daemon_cmds[] = {
+	{ "status", cmd_status, 0, 0, "status" },
+	{ "reload", cmd_reload, 0, -1, "reload [ZONE...]" },
+	{ "zone-status", cmd_zone_status, 0, -1, "zone-status [ZONE...]" },
+	{ "stats", cmd_stats, 0, 0, "stats" },
+	{ "attack", cmd_attack, 0, 0, "attack" },
+	{ "stop", cmd_stop, 0, 0, "stop" },
+};
+
+static void daemon_on_ctl(void *arg, int argc, char **argv,
+			  struct ctl_reply *r)
+{
+	struct daemon *d = arg;
+
+	for (size_t i = 0; i < sizeof(daemon_cmds) / sizeof(daemon_cmds[0]);
+	     i++) {
+		if (strcmp(daemon_cmds[i].name, argv[0]) != 0)
+			continue;
+		if (argc - 1 < daemon_cmds[i].min_args ||
+		    (daemon_cmds[i].max_args >= 0 &&
+		     argc - 1 > daemon_cmds[i].max_args)) {
+			ctl_error(r, "usage: %s", daemon_cmds[i].usage);
+			return;
+		}
+		daemon_cmds[i].fn(d, argc, argv, r);
+		return;
+	}
+	ctl_error(r, "unknown command '%s' (status, reload, zone-status, "
+		  "stats, attack, stop)", argv[0]);
 }
 
 static const uv_signal_cb daemon_sig_cbs[DAEMON_SIGS] = {
@@ -395,6 +958,10 @@ static void daemon_loader_main(void *arg)
 {
 	struct daemon *d = arg;
 
+	/* the files' identities before they are read: one changed in
+	 * between is read again by the next reload */
+	if (d->zstates)
+		zstates_stat_all(d->zstates);
 	d->load_rc = daemon_zones_load(d->cfg, &d->cancel, &d->load_db,
 				       &d->loaded, &d->refused);
 	uv_async_send(&d->load_done);
@@ -468,11 +1035,42 @@ int daemon_start(struct daemon *d)
 	int rc;
 
 	d->start_called = true;
+	d->started_at = time(NULL);
+	d->zstates = zstates_new(cfg);
+	if (!d->zstates) {
+		log_error("cannot start: out of memory");
+		return -ENOMEM;
+	}
+	if (cfg->control_listen) {
+		rc = ctl_start(&d->loop, cfg->control_listen, 0600,
+			       daemon_on_ctl, d, &d->ctl, err, sizeof(err));
+		if (rc < 0) {
+			log_error("cannot start: %s", err);
+			return rc;
+		}
+	}
+	if (cfg->journal_db) {
+		rc = journal_open(cfg->journal_db, cfg->journal_db_max_size,
+				  &d->journal, err, sizeof(err));
+		if (rc < 0) {
+			log_error("cannot start: %s", err);
+			return rc;
+		}
+	}
+	rc = uv_async_init(&d->loop, &d->reload_done, daemon_on_reloaded);
+	if (rc < 0) {
+		log_error("cannot start: %s", uv_strerror(rc));
+		return rc;
+	}
+	d->reload_done.data = d;
+	d->reload_handle = true;
 	rc = daemon_load(d);
 	if (rc < 0)
 		return rc;
 	if (cfg->zone_count == 0)
 		log_warning("no zones configured: every query gets REFUSED");
+	zstates_link(d->zstates, d->load_db, time(NULL));
+	reload_journal_check(d->journal, d->zstates);
 	zdb_publish(d->load_db);
 	d->load_db = NULL;
 	d->published = true;
@@ -520,6 +1118,15 @@ void daemon_free(struct daemon *d)
 	daemon_sigset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	daemon_stop(d);
+	if (d->reloading) {
+		/* its result is dropped: nothing more is published */
+		uv_thread_join(&d->reloader);
+		d->reloading = false;
+		zdb_free(d->job.db);
+		zstates_free(d->job.states);
+		daemon_job_clear(&d->job);
+	}
+	ctl_stop(d->ctl);
 	if (d->loop_ready) {
 		uv_walk(&d->loop, daemon_close_walk, NULL);
 		uv_run(&d->loop, UV_RUN_DEFAULT);
@@ -531,6 +1138,12 @@ void daemon_free(struct daemon *d)
 		log_queue_stop();
 	cookie_ctx_free(d->cookies);
 	zdb_free(d->load_db);
+	zstates_free(d->zstates);
+	journal_close(d->journal);
+	if (d->zcfg) {
+		config_free(d->zcfg);
+		free(d->zcfg);
+	}
 	if (d->published)
 		zdb_shutdown();
 	if (d->start_called)

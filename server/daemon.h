@@ -17,8 +17,11 @@
  *   daemon_free(d)          everything released, "levee stopped" logged
  *
  * Signals: SIGUSR1 logs the counters ("total: ... log-dropped N" last;
- * while zones load: a line saying there are none yet), SIGHUP logs that
- * reload is not supported yet, SIGTERM and SIGINT stop. A SIGTERM or
+ * while zones load: a line saying there are none yet), SIGHUP reloads the
+ * configuration and the changed zone files on a worker (reload.h; while
+ * zones load: a line saying it does not), SIGTERM and SIGINT stop. With
+ * control: listen: the control socket (ctl.h) serves levee-ctl's commands
+ * on the main loop from the start. A SIGTERM or
  * SIGINT while zones load stops the start-up after the zone being read: no
  * further zone is read, nothing is published, no socket is opened, and
  * daemon_start returns -ECANCELED (main exits 0, as after any SIGTERM).
@@ -44,15 +47,22 @@ struct daemon;
  * action. */
 void daemon_signals_hold(void);
 
-/* Loads every zone of cfg into a new, unpublished snapshot. A zone that
- * does not load is refused alone ("zone NAME refused: FILE:LINE: reason"
- * logged, counted in *refused); each one loaded is logged and counted in
- * *loaded. cancel: NULL, or a flag another thread may set (read relaxed):
- * checked before each zone, so a set flag stops the load after the zone
- * being read. Returns 0 with the snapshot in *out (the caller publishes or
- * frees it), -ECANCELED when cancelled or -ENOMEM (nothing kept, *out
- * NULL). Work: one zload_file per zone. Any single non-reactor thread
- * (zdb_new/zdb_add on a snapshot nobody else sees). */
+/* Loads every zone of cfg into a new, unpublished snapshot. The files are
+ * read and built (zload_file) on up to one thread per CPU the process may
+ * run on (at most 16, this one included), then added to the snapshot in
+ * configuration order, so of two zones with one apex the first is kept and
+ * the second refused, as on one thread. A zone that does not load is
+ * refused alone ("zone NAME refused: FILE:LINE: reason" logged at error,
+ * counted in *refused); each one loaded is logged at debug and counted in
+ * *loaded; at the end one info line "N zones loaded, M refused, R records,
+ * T s". cancel: NULL, or a flag another thread may set (read relaxed):
+ * each loader checks it before each zone, so a set flag stops the load
+ * after the zones being read. Returns 0 with the snapshot in *out (the
+ * caller publishes or frees it), -ECANCELED when cancelled or -ENOMEM
+ * (nothing kept, *out NULL). Work: one zload_file per zone; memory beyond
+ * the zones: 24 bytes a zone while loading. Any single non-reactor thread
+ * (zdb_new/zdb_add on a snapshot nobody else sees; the loader threads it
+ * starts block the signals it blocks). */
 int daemon_zones_load(const struct config *cfg, const int *cancel,
 		      struct zdb **out, size_t *loaded, size_t *refused);
 

@@ -154,4 +154,8 @@ void reactor_ebpf_note(struct reactor *r, const struct cidr *list);
  * thread r only. */
 void reactor_ebpf_flush(struct reactor *r, uint64_t now_ms);
 
+/* config_zones.c, for config_free: releases the zones of cfg and their
+ * index, and leaves cfg without zones. Main only. */
+void config_zones_free(struct config *cfg);
+
 #endif

@@ -27,14 +27,19 @@
  * Log lines other programs rely on (stderr):
  *   "... info: levee 0.1.0 ready: 2 reactors, listening 127.0.0.1@5353,
  *    zones 1 loaded 0 refused"  once every socket listens;
- *   "... error: zone NAME refused: FILE:LINE: reason"  per refused zone;
+ *   "... error: zone NAME refused: FILE:LINE: reason"  per refused zone,
+ *   in configuration order;
+ *   "... info: N zones loaded, M refused, R records, T s"  once the zones
+ *   are loaded (and with --check); "... debug: zone NAME loaded from
+ *   FILE: serial S, R records" per zone at log-level: debug only;
  *   SIGUSR1: "... info: reactor N: udp-queries N tcp-queries N noerror N ..."
  *   per reactor, then "... info: total: ... log-dropped N assert-failed N"
  *   with the sums
  *   and the reactor log lines dropped because the log queue was full.
  *
- * Signals (server/daemon.h): SIGUSR1 logs the counters, SIGHUP is ignored
- * (reload is not supported yet); neither kills the process at any moment,
+ * Signals (server/daemon.h): SIGUSR1 logs the counters, SIGHUP reloads
+ * (server/reload.h; ignored while the zones load); neither kills the
+ * process at any moment,
  * zone loading included. SIGTERM or SIGINT stops (exit 0), also while the
  * zones load: the start-up then ends after the zone being read.
  *

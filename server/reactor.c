@@ -495,6 +495,11 @@ int reactor_group_start(struct reactor_group *g)
 	return 0;
 }
 
+const struct attack *reactor_group_attack(const struct reactor_group *g)
+{
+	return g ? g->shared.attack : NULL;
+}
+
 unsigned reactor_group_count(const struct reactor_group *g)
 {
 	return g->n;

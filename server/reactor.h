@@ -18,6 +18,7 @@ struct config;
 struct answer_config;
 struct stats;
 struct reactor_group;
+struct attack;
 
 /* Creates n reactors (n >= 1) for cfg's listen addresses; cfg and acfg must
  * outlive the group. Returns the group, or NULL with the reason (e.g.
@@ -36,6 +37,10 @@ unsigned reactor_group_count(const struct reactor_group *g);
 /* Relaxed copy of reactor i's counters. */
 void reactor_group_stats(const struct reactor_group *g, unsigned i,
 			 struct stats *out);
+
+/* The attack detector the reactors share (ratelimit/attack.h), or NULL
+ * when attack mode is off. Read it with attack.h's any-thread calls. */
+const struct attack *reactor_group_attack(const struct reactor_group *g);
 
 /* Asks every reactor to stop (stop reading, finish replies in flight, close
  * everything within ~0.5 s) and joins the threads. Idempotent. */

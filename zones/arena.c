@@ -1,12 +1,21 @@
 /* arena.c -- region allocator.
  *
  * Memory comes from a singly linked list of chunks obtained with malloc. The
- * newest chunk is the one being carved: arena_alloc() bumps a cursor in it and
- * starts a new chunk when the request does not fit. A request larger than a
- * quarter of the chunk size gets a chunk of its own, linked behind the current
- * one so the space left in the current chunk is not wasted. Nothing is freed
- * before arena_destroy(), which walks the list once. The arena is owned by one
- * thread at a time; there is no locking.
+ * newest chunk is the one being carved: arena_alloc_align() bumps a cursor
+ * in it (padding only to the alignment asked, so names and wire bytes pack
+ * tight) and starts a new chunk when the request does not fit. Chunks
+ * grow: the first is ARENA_FIRST_CHUNK bytes, each new one twice the last,
+ * up to the arena's largest, so a small zone holds a chunk or two of a few
+ * KiB and a large one pays a dozen extra mallocs on its way to the largest
+ * size. A chunk's size counts its header, so a power of two is exactly one
+ * of the allocator's size classes (jemalloc rounds 256 KiB + 16 up to 320
+ * KiB). A request larger than a quarter of the largest chunk gets a chunk
+ * of its own, linked behind the current one so the space left in the
+ * current chunk is not wasted. What a chunk wastes is its tail when a
+ * request does not fit: at most a quarter of the largest chunk, and never
+ * more than the chunk itself. Nothing is freed before arena_destroy(),
+ * which walks the list once. The arena is owned by one thread at a time;
+ * there is no locking.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,11 +26,12 @@
 #include "zones/arena.h"
 
 #define ARENA_ALIGN 16
-#define ARENA_MIN_CHUNK 4096
+/* Chunks from this size up are mapped in at once (arena_prefault). */
+#define ARENA_PREFAULT (64 * 1024)
 
 struct arena_chunk {
 	struct arena_chunk *next;
-	size_t size;               /* usable bytes after the header */
+	size_t bytes;              /* malloc'd, this header included */
 	/* data follows, aligned to ARENA_ALIGN */
 };
 
@@ -32,7 +42,8 @@ struct arena {
 	struct arena_chunk *chunks;/* current chunk first */
 	uint8_t *cur;              /* next free byte in the current chunk */
 	size_t left;               /* bytes left in the current chunk */
-	size_t chunk_size;
+	size_t next_chunk;         /* bytes of the next regular chunk */
+	size_t max_chunk;          /* largest regular chunk */
 	size_t total;              /* bytes held from malloc */
 };
 
@@ -42,11 +53,16 @@ struct arena {
 void arena_prefault(void *p, size_t size)
 {
 #ifdef MADV_POPULATE_WRITE
-	static size_t page;
+	/* read once, by whichever thread comes first (relaxed: every
+	 * thread that races here stores the same value) */
+	static size_t page_cache;
+	size_t page = __atomic_load_n(&page_cache, __ATOMIC_RELAXED);
 	uintptr_t b, e;
 
-	if (!page)
+	if (!page) {
 		page = (size_t)sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&page_cache, page, __ATOMIC_RELAXED);
+	}
 	b = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
 	e = ((uintptr_t)p + size) & ~(uintptr_t)(page - 1);
 	if (e > b)
@@ -57,57 +73,50 @@ void arena_prefault(void *p, size_t size)
 #endif
 }
 
-static struct arena_chunk *arena_chunk_new(struct arena *a, size_t size)
+/* A chunk of `bytes` bytes in all; NULL when out of memory. */
+static struct arena_chunk *arena_chunk_new(struct arena *a, size_t bytes)
 {
-	struct arena_chunk *c;
+	struct arena_chunk *c = malloc(bytes);
 
-	if (size > SIZE_MAX - CHUNK_HDR)
-		return NULL;
-	c = malloc(CHUNK_HDR + size);
 	if (!c)
 		return NULL;
-	if (size >= 64 * 1024)
-		arena_prefault(c, CHUNK_HDR + size);
-	c->size = size;
-	a->total += CHUNK_HDR + size;
+	if (bytes >= ARENA_PREFAULT)
+		arena_prefault(c, bytes);
+	c->bytes = bytes;
+	a->total += bytes;
 	return c;
 }
 
-struct arena *arena_new(size_t chunk_size)
+struct arena *arena_new(size_t max_chunk)
 {
 	struct arena *a = calloc(1, sizeof(*a));
 
 	if (!a)
 		return NULL;
-	if (chunk_size < ARENA_MIN_CHUNK)
-		chunk_size = ARENA_MIN_CHUNK;
-	a->chunk_size = chunk_size;
+	if (max_chunk < ARENA_FIRST_CHUNK)
+		max_chunk = ARENA_FIRST_CHUNK;
+	a->max_chunk = max_chunk;
+	a->next_chunk = ARENA_FIRST_CHUNK;
 	a->total = sizeof(*a);
 	return a;
 }
 
-void *arena_alloc(struct arena *a, size_t size)
+/* size (at least 1) does not fit the current chunk: a chunk of its own
+ * for a big request, else the next regular chunk (doubled until it holds
+ * size: at most max_chunk, which holds any request not big). */
+static void *arena_alloc_slow(struct arena *a, size_t size)
 {
 	struct arena_chunk *c;
-	void *p;
+	size_t bytes;
 
-	if (size == 0)
-		size = 1;
-	if (size > SIZE_MAX - ARENA_ALIGN)
-		return NULL;
-	size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-	if (size <= a->left) {
-		p = a->cur;
-		a->cur += size;
-		a->left -= size;
-		return p;
-	}
-	if (size > a->chunk_size / 4) {
-		/* Big request: a chunk of its own, kept behind the current. */
-		c = arena_chunk_new(a, size);
+	if (size > (a->max_chunk - CHUNK_HDR) / 4) {
+		if (size > SIZE_MAX - CHUNK_HDR)
+			return NULL;
+		c = arena_chunk_new(a, CHUNK_HDR + size);
 		if (!c)
 			return NULL;
 		if (a->chunks) {
+			/* behind the current one, whose space stays in use */
 			c->next = a->chunks->next;
 			a->chunks->next = c;
 		} else {
@@ -118,14 +127,40 @@ void *arena_alloc(struct arena *a, size_t size)
 		}
 		return (uint8_t *)c + CHUNK_HDR;
 	}
-	c = arena_chunk_new(a, a->chunk_size);
+	bytes = a->next_chunk;
+	while (bytes - CHUNK_HDR < size)
+		bytes = bytes * 2 < a->max_chunk ? bytes * 2 : a->max_chunk;
+	c = arena_chunk_new(a, bytes);
 	if (!c)
 		return NULL;
 	c->next = a->chunks;
 	a->chunks = c;
 	a->cur = (uint8_t *)c + CHUNK_HDR + size;
-	a->left = a->chunk_size - size;
+	a->left = bytes - CHUNK_HDR - size;
+	a->next_chunk = bytes * 2 < a->max_chunk ? bytes * 2 : a->max_chunk;
 	return (uint8_t *)c + CHUNK_HDR;
+}
+
+void *arena_alloc_align(struct arena *a, size_t size, size_t align)
+{
+	size_t pad = (size_t)(-(uintptr_t)a->cur) & (align - 1);
+	uint8_t *p;
+
+	if (size == 0)
+		size = 1;
+	if (size <= a->left && pad <= a->left - size) {
+		p = a->cur + pad;
+		a->cur = p + size;
+		a->left -= pad + size;
+		return p;
+	}
+	/* a chunk's data starts aligned to ARENA_ALIGN: no pad there */
+	return arena_alloc_slow(a, size);
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	return arena_alloc_align(a, size, ARENA_ALIGN);
 }
 
 void *arena_memdup(struct arena *a, const void *src, size_t size)

@@ -17,11 +17,10 @@
 #include <stdint.h>
 
 #include "common/dns.h"
+#include "zones/arena.h"
 #include "zones/zone.h"
 
 #include <pthread.h>
-
-struct arena;
 
 /* A final index slot: a 16-bit tag of the hash above a 48-bit node
  * pointer (user addresses fit in 48 bits on x86-64 and arm64 Linux; the
@@ -73,15 +72,18 @@ struct zone_pref {
 	struct zone_page *pg;
 };
 
-/* Small pieces (names, nodes, wire bytes, rrset arrays) carved from arena
- * blocks so they are not padded to the arena's 16 bytes. */
+/* Small pieces (names, nodes, wire bytes, rrset arrays) packed in an
+ * arena at the alignment each needs, not padded to the arena's 16 bytes
+ * (arena_alloc_align). NULL when out of memory. */
 struct zone_pool {
 	struct arena *arena;
-	uint8_t *cur;
-	size_t left;
 };
 
-void *zone_pool_alloc(struct zone_pool *p, size_t size, size_t align);
+static inline void *zone_pool_alloc(struct zone_pool *p, size_t size,
+				    size_t align)
+{
+	return arena_alloc_align(p->arena, size, align);
+}
 
 /* A set of nodes by name (open addressing over node pointers, at most
  * half full). The writer's only: the GONE nodes of a family. */

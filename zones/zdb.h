@@ -35,6 +35,17 @@ int zdb_add(struct zdb *db, struct zone *z);
  * (or added). Returns NULL when out of memory. The building thread only. */
 struct zdb *zdb_copy_replace(const struct zdb *db, struct zone *replacement);
 
+/* New unpublished snapshot: db with z added, or replacing the zone of the
+ * same apex; takes the caller's reference on z (kept by the caller on
+ * failure). db may be NULL (empty). NULL when out of memory. The
+ * building thread only. */
+struct zdb *zdb_with(const struct zdb *db, struct zone *z);
+
+/* New unpublished snapshot: db without the zone whose apex is `apex`
+ * (lowercase wire), the same zones when there is none. NULL when out of
+ * memory. The building thread only. */
+struct zdb *zdb_without(const struct zdb *db, const uint8_t *apex);
+
 /* The deepest zone whose apex is lname or an ancestor of it, or NULL (then
  * the server answers REFUSED). lname lowercase wire form. At most one hash
  * probe per label. Any thread. */

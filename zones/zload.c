@@ -28,6 +28,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdio_ext.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -92,10 +93,23 @@ int zload_record_line(FILE *fp, long from, long to, int line, bool *content)
 
 /* A zone file is read through a cookie stream that knows its own offset:
  * ftell() before every record then costs no lseek() system call (it was
- * half the load time of a large zone). */
+ * half the load time of a large zone). A file under ZLOAD_MEM_MAX bytes
+ * (a small zone, an included snippet) is read whole with one read() into
+ * a buffer of its size, its descriptor closed at once, and served from
+ * there: the seeks that $ORIGIN, $INCLUDE and error lines make read it
+ * again from memory, not from the file (each was a read() of the file).
+ * A larger file is read from its descriptor in the C library's buffer
+ * (8 KiB reads: glibc ignores setvbuf()'s size without a buffer, so the
+ * 64 KiB this file once asked for was never had).
+ * Files are open one per $INCLUDE level, so a load holds at most
+ * ZLOAD_MAX_DEPTH + 1 such buffers at once. */
+#define ZLOAD_MEM_MAX (64 * 1024)
+
 struct zload_src {
-	int fd;
+	int fd;                    /* -1: the file is in mem */
 	off64_t pos;
+	size_t len;                /* bytes in mem */
+	char mem[];
 };
 
 static ssize_t zload_src_read(void *cookie, char *buf, size_t size)
@@ -103,6 +117,17 @@ static ssize_t zload_src_read(void *cookie, char *buf, size_t size)
 	struct zload_src *s = cookie;
 	ssize_t n;
 
+	if (s->fd < 0) {
+		size_t left = (size_t)s->pos < s->len ? s->len - (size_t)s->pos
+						      : 0;
+
+		n = (ssize_t)(size < left ? size : left);
+		if (n == 0)
+			return 0;
+		memcpy(buf, s->mem + s->pos, (size_t)n);
+		s->pos += n;
+		return n;
+	}
 	do
 		n = read(s->fd, buf, size);
 	while (n < 0 && errno == EINTR);
@@ -120,9 +145,20 @@ static int zload_src_seek(void *cookie, off64_t *off, int whence)
 		*off = s->pos;
 		return 0;
 	}
-	r = lseek(s->fd, *off, whence);
-	if (r < 0)
-		return -1;
+	if (s->fd < 0) {
+		r = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? s->pos :
+		    (off64_t)s->len;
+		if ((*off < 0 && *off < -r) ||
+		    (*off > 0 && *off > INT64_MAX - r)) {
+			errno = EINVAL;
+			return -1;
+		}
+		r += *off;
+	} else {
+		r = lseek(s->fd, *off, whence);
+		if (r < 0)
+			return -1;
+	}
 	s->pos = r;
 	*off = r;
 	return 0;
@@ -131,10 +167,51 @@ static int zload_src_seek(void *cookie, off64_t *off, int whence)
 static int zload_src_close(void *cookie)
 {
 	struct zload_src *s = cookie;
-	int rc = close(s->fd);
+	int rc = s->fd >= 0 ? close(s->fd) : 0;
 
 	free(s);
 	return rc;
+}
+
+/* The source of fd, of st_size bytes: the whole file in memory when it
+ * is small and one read() gets it all (fd closed), else fd itself (at
+ * offset 0). NULL with *rc a negative errno. */
+static struct zload_src *zload_src_new(int fd, off_t st_size, int *rc)
+{
+	size_t cap = st_size >= 0 && st_size < ZLOAD_MEM_MAX ?
+		     (size_t)st_size + 1 : 0;
+	struct zload_src *s = malloc(sizeof(*s) + cap);
+	ssize_t n;
+
+	if (!s) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	s->fd = fd;
+	s->pos = 0;
+	s->len = 0;
+	if (!cap)
+		return s;
+	do
+		n = read(fd, s->mem, cap);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		*rc = -errno;
+		free(s);
+		return NULL;
+	}
+	if ((size_t)n < cap) {
+		/* a short read of a regular file: all of it */
+		s->len = (size_t)n;
+		s->fd = -1;
+		close(fd);
+	} else if (lseek(fd, 0, SEEK_SET) != 0) {
+		/* it grew since fstat(): read it as a large one */
+		*rc = -errno;
+		free(s);
+		return NULL;
+	}
+	return s;
 }
 
 /* Opens a regular file for reading; NULL with *rc a negative errno. */
@@ -164,22 +241,17 @@ FILE *zload_open(const char *path, int *rc)
 		close(fd);
 		return NULL;
 	}
-	s = malloc(sizeof(*s));
+	s = zload_src_new(fd, st.st_size, rc);
 	if (!s) {
 		close(fd);
-		*rc = -ENOMEM;
 		return NULL;
 	}
-	s->fd = fd;
-	s->pos = 0;
 	fp = fopencookie(s, "r", io);
 	if (!fp) {
-		free(s);
-		close(fd);
+		zload_src_close(s);
 		*rc = -ENOMEM;
 		return NULL;
 	}
-	(void)setvbuf(fp, NULL, _IOFBF, 64 * 1024);
 	/* One thread reads the stream: getc() without a lock per byte. */
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	*rc = 0;

@@ -163,6 +163,25 @@ size_t zone_record_count(const struct zone *z)
 	return z->record_count;
 }
 
+size_t zone_memory_bytes(const struct zone *z)
+{
+	const struct zone_family *fam = z->fam;
+	uint32_t npages = (z->index_mask >> z->page_shift) + 1;
+	size_t b = sizeof(*z) + z->touched_cap * sizeof(*z->touched);
+
+	if (z->pages) {
+		b += npages * sizeof(*z->pages);
+		b += (size_t)npages * ((size_t)(z->page_mask + 1) *
+				       sizeof(uint64_t) +
+				       sizeof(struct zone_page));
+	}
+	b += sizeof(*fam) + arena_size(fam->arena);
+	if (fam->gone.slot)
+		b += ((size_t)fam->gone.mask + 1) * sizeof(*fam->gone.slot);
+	b += fam->slotted_cap * sizeof(*fam->slotted);
+	return b;
+}
+
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *lname,
 				  size_t len)
 {

@@ -153,6 +153,14 @@ uint32_t zone_serial(const struct zone *z);
 size_t zone_node_count(const struct zone *z);
 size_t zone_record_count(const struct zone *z);
 
+/* Bytes version z and its family hold from the allocator, as asked (the
+ * allocator rounds up): the version's struct, page table and index pages
+ * (a page shared with another version counted whole), the family's
+ * struct, arena (nodes, names, RRsets, wire) and writer's tables. Not
+ * counted: the data slots of later versions (zone_update.h). For
+ * statistics and tests; the writer's thread (main), O(index pages). */
+size_t zone_memory_bytes(const struct zone *z);
+
 /* Node for exactly lname (lowercase wire, len bytes), or NULL. One hash probe:
  * O(len); a miss usually reads one cache line of the index, a hit that line
  * and the node, whose name follows it in memory. */

@@ -15,7 +15,7 @@
  * index. Whether a DNAME lies above a new record is a walk up the parents,
  * made only in a zone that has a DNAME; whether data lies below a new
  * DNAME is a flag each node gets when its first child is made. Nodes
- * (struct zone_node, 40 bytes, its name right behind it) are final from
+ * (struct zone_node, 48 bytes, its name right behind it) are final from
  * the start: they are carved from the zone arena's byte pool and never
  * move, so parent and wildcard_child pointers are set at creation; a
  * malloc'd array maps node index to node during the build. Records wait
@@ -31,13 +31,20 @@
  * below a DNAME). The build hash, whose slots carry the 32-bit hash
  * beside the node index, becomes the zone's index in place, each slot
  * rewritten as a 16-bit tag of the hash above the node's 48-bit address
- * (internal.h; one malloc'd table, at most half full, freed by
+ * (internal.h; pages of at most 1,024 slots, at most half full, freed by
  * zone_free()); every other temporary structure is freed. The work is
- * O(n) plus the per-node sorts. Nodes, names and wire bytes come from a
- * byte pool carved out of arena blocks so small pieces are not padded to
- * the arena's 16 bytes. For a zone of one A or AAAA record per name a
- * node costs about 40 (node) + 24 (rrset) + name + wire + 8 to 16 (index)
- * bytes.
+ * O(n) plus the per-node sorts. Nodes, names and wire bytes are packed
+ * in the zone arena at the alignment each needs (zone_pool_alloc), not
+ * padded to the arena's 16 bytes. For a zone of one A or AAAA record per
+ * name a node costs about 48 (node) + 32 (rrset) + name + wire + 8 to 16
+ * (index) bytes.
+ *
+ * Nothing is sized for a big zone up front: the arenas start at 1 KiB and
+ * double (arena.h), the build hash and the node arrays start at
+ * ZONE_BUILD_FIRST entries and double, so a zone of ten records holds
+ * about 1.5 KiB once built (one arena chunk, an index of 16 slots, its
+ * structs) and a large one pays a few more doublings of arrays it doubled
+ * anyway.
  *
  * Ownership: the builder owns the zone under construction and its
  * temporary memory until zone_builder_finish() hands the zone (one
@@ -58,28 +65,14 @@
 #include "zones/zone.h"
 #include "zones/zone_builder.h"
 
+/* The largest arena chunk of a zone and of its build records (arena.h:
+ * chunks start at 1 KiB and double up to this). */
 #define ZONE_ARENA_CHUNK (256 * 1024)
-#define ZONE_POOL_BLOCK (64 * 1024)
-
-void *zone_pool_alloc(struct zone_pool *p, size_t size, size_t align)
-{
-	size_t pad = (align - ((uintptr_t)p->cur & (align - 1))) & (align - 1);
-	void *r;
-
-	if (size > ZONE_POOL_BLOCK / 8)
-		return arena_alloc(p->arena, size);
-	if (!p->cur || pad + size > p->left) {
-		p->cur = arena_alloc(p->arena, ZONE_POOL_BLOCK);
-		if (!p->cur)
-			return NULL;
-		p->left = ZONE_POOL_BLOCK;
-		pad = 0;
-	}
-	r = p->cur + pad;
-	p->cur += pad + size;
-	p->left -= pad + size;
-	return r;
-}
+/* Slots of the build hash and entries of the node arrays at the start;
+ * both double as nodes come (the hash stays at most half full), so a zone
+ * of a few names holds an index of 16 slots, not one sized for a big
+ * zone. */
+#define ZONE_BUILD_FIRST 16
 
 enum {
 	BHAS_BELOW = ZHAS_FIRST_FREE, /* a node below it exists, so data does */
@@ -229,7 +222,7 @@ static int64_t zone_bnode_new(struct zone_builder *b, const uint8_t *lname,
 	if (idx >= UINT32_MAX - 1)
 		return -ENOMEM;
 	if (idx >= b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 1024;
+		size_t ncap = b->cap ? b->cap * 2 : ZONE_BUILD_FIRST;
 		struct bnode *ni = realloc(b->info, ncap * sizeof(*ni));
 		struct zone_node **nn;
 
@@ -347,7 +340,7 @@ struct zone_builder *zone_builder_new(const uint8_t *origin)
 	b->tpool.arena = b->tmp;
 	b->origin_len = name_to_lower(b->origin, origin);
 	b->origin_labels = name_label_count(b->origin);
-	b->hash_mask = 1023;
+	b->hash_mask = ZONE_BUILD_FIRST - 1;
 	b->last = -1;
 	b->hpages = zone_pages_new(b->hash_mask + 1, &b->hpage_mask,
 				    &b->hpage_shift);

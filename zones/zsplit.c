@@ -560,9 +560,14 @@ int zsplit_load(struct zload_ctx *c, const char *path, ldns_rdf *orig)
 		nparts = ZSPLIT_MAX_PARTS;
 	if (nparts < 2)
 		return 1;
+	/* A small file (most zones) costs one system call here. */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size < zsplit_min)
+		return 1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 1;
+	/* the size of what was opened, which the mapping may not pass */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (size_t)st.st_size < zsplit_min) {
 		close(fd);

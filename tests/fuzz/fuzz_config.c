@@ -62,11 +62,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != 0 && (rc != LV_ECONFIG || !err[0]))
 		abort();   /* errors are LV_ECONFIG and say why */
 	if (cfg.listen_count > CONFIG_MAX_LISTEN ||
-	    cfg.zone_count > CONFIG_MAX_ZONES || cfg.zone_count > cfg.zone_cap ||
+	    cfg.zone_count > cfg.zone_cap ||
 	    cfg.cpu_count > CONFIG_MAX_CPUS || cfg.nsid_len > CONFIG_MAX_NSID)
 		abort();
+	/* Every zone is there and found by its name, as itself (the names
+	 * are unique). */
 	for (size_t i = 0; i < cfg.zone_count; i++)
-		if (!cfg.zones[i].domain || !cfg.zones[i].file)
+		if (!cfg.zones[i].domain || !cfg.zones[i].file ||
+		    config_find_zone(&cfg, cfg.zones[i].domain) !=
+		    &cfg.zones[i])
 			abort();
 	config_free(&cfg);
 	return 0;

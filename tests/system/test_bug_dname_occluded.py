@@ -43,7 +43,7 @@ def servers(module_pool):
     lp, kp = H.free_port(), H.free_port()
     conf = H.levee_config(os.path.join(module_pool.tmpdir, "levee.yaml"),
                           ["127.0.0.1@%d" % lp], zones=[OCC, DOK],
-                          rate_limit=0)
+                          rate_limit=0, log_level="debug")  # "zone X loaded"
     levee = module_pool.levee(["-c", conf])
     knot = module_pool.knotd(kp, zones=[OCC, DOK], ready=[DOK[0]])
     return {"levee": lp, "knot": kp, "levee_proc": levee, "knot_proc": knot}

@@ -657,6 +657,152 @@ static void test_flood_sections(void)
 	}
 }
 
+/* Writes a config of n zones z<i>.many. (file z<i>.zone) to a temporary
+ * file; with dup_of > 0 the last entry names zone dup_of - 1 again. */
+static void write_many(char *path, size_t len, size_t n, size_t dup_of)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(path, len, "/tmp/levee-test-config-XXXXXX");
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	f = fdopen(fd, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs("server:\n  reactors: 1\nzones:\n", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  - domain: z%zu.many.\n    file: z%zu.zone\n", i,
+			i);
+	if (dup_of)
+		fprintf(f, "  - domain: Z%zu.MANY\n    file: again.zone\n",
+			dup_of - 1);
+	fclose(f);
+}
+
+/* Regression (issue 12): more than 4,096 zones were refused with "too
+ * many zones" (CONFIG_MAX_ZONES). 20,000 load, in order, each found by
+ * name (case and trailing dot ignored), none found that is not there. */
+static void test_bug_zones_above_4096(void)
+{
+	struct config cfg;
+	char path[64], err[512] = "", name[64], file[64];
+	int rc;
+
+	write_many(path, sizeof(path), 20000, 0);
+	config_init(&cfg);
+	rc = config_load(&cfg, path, err, sizeof(err));
+	unlink(path);
+	if (rc)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL_FATAL(cfg.zone_count, 20000);
+	for (size_t i = 0; i < cfg.zone_count; i++) {
+		const struct config_zone *z;
+
+		snprintf(name, sizeof(name), "z%zu.many", i);
+		snprintf(file, sizeof(file), "/tmp/z%zu.zone", i);
+		CU_ASSERT_STRING_EQUAL(cfg.zones[i].domain, name);
+		CU_ASSERT_STRING_EQUAL(cfg.zones[i].file, file);
+		CU_ASSERT_EQUAL(cfg.zones[i].line, (int)(4 + 2 * i));
+		snprintf(name, sizeof(name), "Z%zu.Many.", i);
+		z = config_find_zone(&cfg, name);
+		CU_ASSERT_PTR_EQUAL(z, &cfg.zones[i]);
+		if (z != &cfg.zones[i])
+			break;
+	}
+	CU_ASSERT_PTR_NULL(config_find_zone(&cfg, "z20000.many"));
+	CU_ASSERT_PTR_NULL(config_find_zone(&cfg, "many"));
+	/* -z on top: the file of one replaced, a new one added last. */
+	CU_ASSERT_EQUAL(config_add_zone(&cfg, "z777.many.", "/x.zone", 0, err,
+					sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.zones[777].file, "/x.zone");
+	CU_ASSERT_EQUAL(config_add_zone(&cfg, "new.many", "/n.zone", 0, err,
+					sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.zone_count, 20001);
+	CU_ASSERT_PTR_EQUAL(config_find_zone(&cfg, "NEW.many"),
+			    &cfg.zones[20000]);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(cfg.zone_count, 0);
+}
+
+/* A zone given twice among many is found through the index: the error
+ * names the second entry's line and the first's. */
+static void test_zone_dup_among_many(void)
+{
+	struct config cfg;
+	char path[64], err[512] = "", want[128];
+	int rc;
+
+	write_many(path, sizeof(path), 10000, 4243);
+	config_init(&cfg);
+	rc = config_load(&cfg, path, err, sizeof(err));
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(rc, LV_ECONFIG);
+	snprintf(want, sizeof(want), "%s:%d: key 'domain': zone 'z4242.many' "
+		 "given twice (line %d)", path, 4 + 2 * 10000, 4 + 2 * 4242);
+	if (strcmp(err, want) != 0)
+		fprintf(stderr, "\nwant '%s'\n got '%s'\n", want, err);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	unlink(path);
+}
+
+/* The event-stream reader (ycompose.h): anchors and aliases within one
+ * section or zone entry, not across; nesting bounded; a syntax error deep
+ * in the zones: list, or after it, names its line; a later document is
+ * not read; every error is LV_ECONFIG with FILE:LINE, never a crash. */
+static void test_stream(void)
+{
+	static const struct {
+		const char *text;
+		const char *want;     /* substring of the error, NULL: ok */
+	} cases[] = {
+		{ "server:\n  identity: &id ns1\n  version: *id\n", NULL },
+		{ "server:\n  listen: &l [127.0.0.1@53]\nrate-limit:\n"
+		  "  exempt-clients: *l\n",
+		  ":4: alias *l: no anchor" },
+		{ "zones:\n  - &z { domain: a., file: a.zone }\n  - *z\n",
+		  ":3: alias *z: no anchor" },
+		{ "zones:\n  - { domain: &d a., file: *d }\n", NULL },
+		{ "server:\n  identity: &x a\n  version: &x b\n",
+		  ":3: duplicate anchor &x" },
+		{ "server: &s\n  identity: *s\n", ":2: alias *s: no anchor" },
+		{ "server:\n  listen: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[x"
+		  "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+		  ":2: nested deeper than 16" },
+		{ "zones:\n  - domain: a.\n    file: a.zone\n  - domain: b.\n"
+		  "    file: [b.zone\n", ":6: YAML error" },
+		{ "zones:\n  - domain: a.\n    file: a.zone\n  - 7\n",
+		  ":4: key 'zones': expected entries" },
+		{ "zones:\n  domain: a.\n",
+		  ":2: key 'zones': expected a list" },
+		{ "server: *nowhere\n", ":1: alias *nowhere: no anchor" },
+		{ "zones: *nowhere\n", ":1: key 'zones': expected a list" },
+		{ "[server]\n", ":1: expected a mapping" },
+		{ "? [a]\n: 1\n", ":1: keys must be scalars" },
+		{ "zones:\n  - domain: a.\n    file: a.zone\n---\n][\n", NULL },
+		{ "# only a comment\n", NULL },
+		{ "---\n...\n", NULL },
+		{ "server:\nzones:\n", NULL },
+	};
+	struct config cfg;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		config_init(&cfg);
+		load_case(&cfg, cases[i].text, cases[i].want, "stream", i);
+		config_free(&cfg);
+	}
+	/* The alias within a section resolves to the anchored value. */
+	config_init(&cfg);
+	load_case(&cfg, cases[0].text, NULL, "stream alias", 0);
+	CU_ASSERT_STRING_EQUAL(cfg.version, "ns1");
+	config_free(&cfg);
+	config_init(&cfg);
+	load_case(&cfg, cases[3].text, NULL, "stream entry alias", 3);
+	CU_ASSERT_EQUAL_FATAL(cfg.zone_count, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.zones[0].file, "/tmp/a.");
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -673,6 +819,10 @@ int main(void)
 		{ "cookies", test_cookies },
 		{ "limits and attack", test_flood_sections },
 		{ "acl", test_acl },
+		{ "bug: more than 4,096 zones refused",
+		  test_bug_zones_above_4096 },
+		{ "zone given twice among 10,000", test_zone_dup_among_many },
+		{ "event stream: anchors, nesting, errors", test_stream },
 	};
 
 	return unit_run("config", NULL, NULL, tests, UNIT_COUNT(tests));

@@ -1,0 +1,472 @@
+/* reload.c -- reloading zones (reload.h).
+ *
+ * reload_run walks the configuration in its order; the old table is found
+ * by name through a hash of the lowercased domain built for the run (the
+ * names are the operator's, not a stranger's: FNV-1a is enough), so a
+ * reload of 100,000 zones is linear. Each change makes a new snapshot from
+ * the previous one with zdb_with/zdb_without and frees the intermediate
+ * one (never published, it shares everything with the next).
+ */
+#include "server/reload.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "common/errcode.h"
+#include "common/serial.h"
+#include "server/config.h"
+#include "server/log.h"
+#include "zones/journal.h"
+#include "zones/zdb.h"
+#include "zones/zload.h"
+#include "zones/zone.h"
+
+/* --- the table --- */
+
+static void zstate_clear(struct zstate *z)
+{
+	free(z->domain);
+	free(z->file);
+	memset(z, 0, sizeof(*z));
+}
+
+void zstates_free(struct zstates *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->count; i++)
+		zstate_clear(&s->z[i]);
+	free(s->z);
+	free(s);
+}
+
+static struct zstates *zstates_alloc(size_t n)
+{
+	struct zstates *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->z = calloc(n ? n : 1, sizeof(*s->z));
+	if (!s->z) {
+		free(s);
+		return NULL;
+	}
+	s->count = n;
+	return s;
+}
+
+static int zstate_names(struct zstate *z, const struct config_zone *cz)
+{
+	z->domain = strdup(cz->domain);
+	z->file = strdup(cz->file);
+	return z->domain && z->file ? 0 : -ENOMEM;
+}
+
+struct zstates *zstates_new(const struct config *cfg)
+{
+	struct zstates *s = zstates_alloc(cfg->zone_count);
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < cfg->zone_count; i++) {
+		if (zstate_names(&s->z[i], &cfg->zones[i]) < 0) {
+			zstates_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/* The file's identity into z; false when it cannot be read. */
+static bool zstate_stat(struct zstate *z, uint64_t *dev, uint64_t *ino,
+			uint64_t *size, int64_t *mtime_ns)
+{
+	struct stat st;
+
+	(void)z;
+	if (stat(z->file, &st) < 0)
+		return false;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	*size = (uint64_t)st.st_size;
+	*mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		    st.st_mtim.tv_nsec;
+	return true;
+}
+
+void zstates_stat_all(struct zstates *s)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		struct zstate *z = &s->z[i];
+
+		z->have_stat = zstate_stat(z, &z->dev, &z->ino, &z->size,
+					   &z->mtime_ns);
+	}
+}
+
+/* The zone db serves under the domain of z, or NULL. */
+static const struct zone *zstate_served(const struct zdb *db,
+					const struct zstate *z)
+{
+	uint8_t wire[256];
+	const char *p = z->domain;
+	size_t off = 0;
+
+	/* presentation to wire, lowercase; config.c checked the name */
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (l == 0 || l > 63 || off + l + 2 > sizeof(wire))
+			return NULL;
+		wire[off++] = (uint8_t)l;
+		for (size_t i = 0; i < l; i++)
+			wire[off++] = (uint8_t)tolower((unsigned char)p[i]);
+		p += l;
+		if (*p)
+			p++;
+	}
+	wire[off] = 0;
+	const struct zone *found = zdb_find(db, wire);
+
+	return found && zone_apex_node(found)->name_len == off + 1 ? found :
+	       NULL;
+}
+
+void zstates_link(struct zstates *s, const struct zdb *db, time_t now)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		struct zstate *z = &s->z[i];
+
+		z->zone = db ? zstate_served(db, z) : NULL;
+		if (z->zone) {
+			z->serial = zone_serial(z->zone);
+			z->loaded_at = now;
+		}
+		z->checked_at = now;
+	}
+}
+
+static bool domain_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 1 && a[la - 1] == '.')
+		la--;
+	if (lb > 1 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+const struct zstate *zstates_find(const struct zstates *s, const char *domain)
+{
+	for (size_t i = 0; s && i < s->count; i++)
+		if (domain_eq(s->z[i].domain, domain))
+			return &s->z[i];
+	return NULL;
+}
+
+/* --- a name index of the old table, for one run --- */
+
+struct name_index {
+	uint32_t *slot;           /* index + 1, 0 empty */
+	uint32_t mask;
+};
+
+static uint32_t domain_hash(const char *d)
+{
+	uint32_t h = 2166136261u;
+	size_t l = strlen(d);
+
+	if (l > 1 && d[l - 1] == '.')
+		l--;
+	for (size_t i = 0; i < l; i++)
+		h = (h ^ (uint8_t)tolower((unsigned char)d[i])) * 16777619u;
+	return h;
+}
+
+static int name_index_build(struct name_index *x, const struct zstates *s)
+{
+	uint32_t n = 16;
+
+	while (n < s->count * 2)
+		n *= 2;
+	x->slot = calloc(n, sizeof(uint32_t));
+	if (!x->slot)
+		return -ENOMEM;
+	x->mask = n - 1;
+	for (size_t i = 0; i < s->count; i++) {
+		uint32_t j = domain_hash(s->z[i].domain) & x->mask;
+
+		while (x->slot[j])
+			j = (j + 1) & x->mask;
+		x->slot[j] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+static struct zstate *name_index_get(const struct name_index *x,
+				     const struct zstates *s,
+				     const char *domain)
+{
+	uint32_t j = domain_hash(domain) & x->mask;
+
+	for (; x->slot[j]; j = (j + 1) & x->mask)
+		if (domain_eq(s->z[x->slot[j] - 1].domain, domain))
+			return &s->z[x->slot[j] - 1];
+	return NULL;
+}
+
+/* --- the run --- */
+
+struct run {
+	struct zdb *db;           /* the newest snapshot, or NULL: cur */
+	const struct zdb *cur;
+	struct reload_counts *counts;
+	time_t now;
+	struct journal *journal;
+	struct journal_limits lim;
+};
+
+static const struct zdb *run_db(const struct run *r)
+{
+	return r->db ? r->db : r->cur;
+}
+
+/* Replaces the run's snapshot by next (NULL: out of memory). */
+static int run_step(struct run *r, struct zdb *next)
+{
+	if (!next)
+		return -ENOMEM;
+	zdb_free(r->db);
+	r->db = next;
+	return 0;
+}
+
+static bool in_only(const char *domain, const char *const *only, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (domain_eq(only[i], domain))
+			return true;
+	return false;
+}
+
+/* Commits the change old -> new to the journal; on failure clears the
+ * zone's journal so that it never ends before the served serial. */
+static void reload_journal_change(struct run *r, const struct zstate *ns,
+				  const struct zone *old,
+				  const struct zone *new)
+{
+	struct journal_change *c = NULL;
+	char err[256] = "";
+	int rc = journal_change_diff(old, new, &c);
+
+	if (rc == 0)
+		rc = journal_append(r->journal, zone_apex(new), c, &r->lim, err,
+				    sizeof(err));
+	if (rc) {
+		log_warning("zone %s: change %u -> %u not journaled (%s): IXFR "
+			    "from older serials falls back to AXFR", ns->domain,
+			    zone_serial(old), zone_serial(new),
+			    err[0] ? err : lv_strerror(rc));
+		journal_clear(r->journal, zone_apex(new));
+	} else {
+		log_debug("zone %s: change %u -> %u journaled, %zu records",
+			  ns->domain, zone_serial(old), zone_serial(new),
+			  journal_change_records(c));
+	}
+	journal_change_free(c);
+}
+
+/* Clears z's journal when its chain does not end at serial. */
+static void journal_check_one(struct journal *journal, const char *domain,
+			      const struct zone *z, uint32_t serial)
+{
+	struct journal_info info;
+
+	if (journal_info(journal, zone_apex(z), &info) != 0 ||
+	    info.last == serial)
+		return;
+	log_info("zone %s: journal ends at serial %u, the zone is at %u: "
+		 "journal cleared", domain, info.last, serial);
+	journal_clear(journal, zone_apex(z));
+}
+
+void reload_journal_check(struct journal *journal, const struct zstates *s)
+{
+	for (size_t i = 0; journal && i < s->count; i++)
+		if (s->z[i].zone)
+			journal_check_one(journal, s->z[i].domain, s->z[i].zone,
+					  s->z[i].serial);
+}
+
+/* Zone ns (its names set, its old state `old` or NULL) after this run. */
+static int reload_zone(struct run *r, struct zstate *ns,
+		       const struct zstate *old)
+{
+	struct zone *z = NULL;
+	char err[sizeof(ns->error)];
+	uint64_t dev = 0, ino = 0, size = 0;
+	int64_t mtime = 0;
+	bool have = zstate_stat(ns, &dev, &ino, &size, &mtime);
+	int rc;
+
+	ns->checked_at = r->now;
+	if (old) {
+		ns->zone = old->zone;
+		ns->serial = old->serial;
+		ns->loaded_at = old->loaded_at;
+		memcpy(ns->error, old->error, sizeof(ns->error));
+		ns->have_stat = old->have_stat;
+		ns->dev = old->dev;
+		ns->ino = old->ino;
+		ns->size = old->size;
+		ns->mtime_ns = old->mtime_ns;
+		if (have && old->have_stat && strcmp(old->file, ns->file) == 0 &&
+		    dev == old->dev && ino == old->ino && size == old->size &&
+		    mtime == old->mtime_ns) {
+			r->counts->unchanged++;
+			return 0;
+		}
+	}
+	err[0] = '\0';
+	rc = zload_file(ns->domain, ns->file, &z, err, sizeof(err));
+	if (rc < 0) {
+		snprintf(ns->error, sizeof(ns->error), "%s",
+			 err[0] ? err : lv_strerror(rc));
+		log_error("zone %s: reload failed, %s: %s", ns->domain,
+			  ns->zone ? "the served version stays" :
+			  "not served", ns->error);
+		r->counts->failed++;
+		return rc == -ENOMEM ? rc : 0;
+	}
+	/* the file was read: the next reload reads it only if it changes */
+	ns->have_stat = have;
+	ns->dev = dev;
+	ns->ino = ino;
+	ns->size = size;
+	ns->mtime_ns = mtime;
+	if (ns->zone && !serial_lt(ns->serial, zone_serial(z))) {
+		snprintf(ns->error, sizeof(ns->error), "%s: serial %u is not "
+			 "higher than the served %u: not reloaded", ns->file,
+			 zone_serial(z), ns->serial);
+		log_warning("zone %s: %s", ns->domain, ns->error);
+		zone_free(z);
+		r->counts->kept++;
+		return 0;
+	}
+	uint32_t serial = zone_serial(z);
+	size_t records = zone_record_count(z);
+	bool added = !ns->zone;
+	struct zdb *next;
+
+	if (r->journal && ns->zone)
+		reload_journal_change(r, ns, ns->zone, z);
+	else if (r->journal)
+		journal_check_one(r->journal, ns->domain, z, zone_serial(z));
+	next = zdb_with(run_db(r), z);
+
+	if (!next) {
+		zone_free(z);
+		return -ENOMEM;
+	}
+	run_step(r, next);
+	ns->zone = z;
+	ns->loaded_at = r->now;
+	ns->error[0] = '\0';
+	if (added) {
+		log_info("zone %s loaded from %s: serial %u, %zu records",
+			 ns->domain, ns->file, serial, records);
+		r->counts->added++;
+	} else {
+		log_info("zone %s reloaded from %s: serial %u -> %u, %zu "
+			 "records", ns->domain, ns->file, ns->serial, serial,
+			 records);
+		r->counts->reloaded++;
+	}
+	ns->serial = serial;
+	return 0;
+}
+
+int reload_run(const struct config *cfg, const char *const *only,
+	       size_t nonly, const struct zstates *old, const struct zdb *cur,
+	       struct journal *journal, time_t now, struct zdb **db_out,
+	       struct zstates **states_out, struct reload_counts *counts,
+	       char *err, size_t errlen)
+{
+	struct run r = { NULL, cur, counts, now, journal,
+			 { cfg->journal_max_usage, cfg->journal_max_depth } };
+	struct name_index x = { NULL, 0 };
+	struct zstates *ns;
+	unsigned char *kept = NULL;
+	int rc = -ENOMEM;
+
+	*db_out = NULL;
+	*states_out = NULL;
+	memset(counts, 0, sizeof(*counts));
+	err[0] = '\0';
+	for (size_t i = 0; i < nonly; i++) {
+		if (!config_find_zone(cfg, only[i])) {
+			snprintf(err, errlen, "zone %s is not configured",
+				 only[i]);
+			return -ENOENT;
+		}
+	}
+	ns = zstates_alloc(cfg->zone_count);
+	if (!ns || name_index_build(&x, old) < 0 ||
+	    !(kept = calloc(old->count ? old->count : 1, 1)))
+		goto fail;
+	for (size_t i = 0; i < cfg->zone_count; i++) {
+		struct zstate *z = &ns->z[i];
+		struct zstate *o;
+
+		if (zstate_names(z, &cfg->zones[i]) < 0)
+			goto fail;
+		o = name_index_get(&x, old, z->domain);
+		if (o)
+			kept[o - old->z] = 1;
+		if (nonly && !in_only(z->domain, only, nonly)) {
+			/* not asked for: as it was */
+			if (o) {
+				char *d = z->domain, *f = z->file;
+
+				*z = *o;
+				z->domain = d;
+				z->file = f;
+			}
+			continue;
+		}
+		if ((rc = reload_zone(&r, z, o)) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; !nonly && i < old->count; i++) {
+		const struct zstate *o = &old->z[i];
+
+		if (kept[i] || !o->zone)
+			continue;
+		rc = run_step(&r, zdb_without(run_db(&r), zone_apex(o->zone)));
+		if (rc < 0)
+			goto fail;
+		if (r.journal)
+			journal_clear(r.journal, zone_apex(o->zone));
+		log_info("zone %s removed", o->domain);
+		counts->removed++;
+	}
+	free(x.slot);
+	free(kept);
+	*db_out = r.db;
+	*states_out = ns;
+	return 0;
+fail:
+	free(x.slot);
+	free(kept);
+	zdb_free(r.db);
+	zstates_free(ns);
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
+}

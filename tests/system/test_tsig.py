@@ -9,7 +9,9 @@ NOTAUTH/BADTIME signed with the server's time in Other Data; a truncated
 MAC BADTRUNC (signed) or, below the RFC's floor, FORMERR; malformed TSIG
 records (not last, twice, in the answer section, bad algorithm name,
 lengths past the record) get FORMERR or nothing, and the server keeps
-answering.  The key: section's errors name file and line.  Traffic to
+answering.  The same requests sent to knotd with the same keys get the
+same rcode, TSIG error, signedness and Other Data, but for two accepted
+differences (test_errors_as_knotd).  The key: section's errors name file and line.  Traffic to
 127.0.0.1 only; every loop bounded.
 """
 
@@ -508,3 +510,89 @@ def test_config_acl_key(tmp_path):
                     % (H.ZONES[0][1], key_section(), keyname("hmac-sha256")))
     r = H.run_levee(["--check", "-c", str(conf)])
     assert r.returncode == 0, r.stderr
+
+
+# --- the same requests against knotd (3.2) with the same keys ---
+
+def start_knotd_keys(pool):
+    """knotd serving the test zones with the four keys of this module."""
+    port = H.free_port()
+    d = os.path.join(pool.tmpdir, "knot-tsig")
+    os.makedirs(os.path.join(d, "db"), exist_ok=True)
+    conf = os.path.join(d, "knot.conf")
+    keys = "".join("  - id: %s\n    algorithm: %s\n    secret: %s\n" % (
+        keyname(a), a, s) for a, s in SECRETS.items())
+    zones = "".join("  - domain: %s\n    file: %s\n" % (o, f)
+                    for o, f in H.ZONES)
+    with open(conf, "w") as f:
+        f.write("server:\n  rundir: %s\n  listen: 127.0.0.1@%d\n"
+                "database:\n  storage: %s/db\nlog:\n  - target: stderr\n"
+                "    any: info\nkey:\n%sacl:\n  - id: keys\n"
+                "    key: [%s]\n    action: transfer\n"
+                "template:\n  - id: default\n    acl: keys\n"
+                "    storage: %s/db\n    zonefile-sync: -1\n"
+                "    zonefile-load: whole\n    journal-content: none\n"
+                "    semantic-checks: off\nzone:\n%s" % (
+                    d, port, d, keys,
+                    ", ".join(keyname(a) for a in SECRETS), d, zones))
+    p = H.Proc("knotd-tsig", ["knotd", "-c", conf],
+               os.path.join(d, "knotd.log"), cwd=H.DATA)
+    pool.procs.append(p)
+    H.wait_soa(port, [o for o, _ in H.ZONES], T * 4, proc=p)
+    return port
+
+
+def outcome(wire):
+    """What a client sees of a TSIG reply: rcode, TSIG error, signed or
+    not, Other Data length (None for no reply)."""
+    if wire is None:
+        return None
+    rcode, t, _ = tsig_of(wire)
+    if t is None:
+        return (rcode, None)
+    return (rcode, t.error, len(t.mac) > 0, len(t.other))
+
+
+def test_errors_as_knotd(server, pool):
+    port, _ = server
+    kport = start_knotd_keys(pool)
+    now = int(time.time())
+    cases = {}
+    q = signed("www.test.", "A")
+    cases["valid"] = q.to_wire()
+    q = dns.message.make_query("www.test.", "A")
+    q.use_tsig(dns.tsig.Key("nosuch.key.", SECRETS["hmac-sha256"],
+                            dns.tsig.HMAC_SHA256))
+    cases["badkey"] = q.to_wire()
+    cases["badsig"] = signed("www.test.", "A", secret=base64.b64encode(
+        b"\x55" * 32).decode()).to_wire()
+    cases["badtime"] = sign_at(dns.message.make_query("www.test.", "A"),
+                               "hmac-sha256", now - 3600)[0]
+    cases["mac below floor"] = raw_signed(signed("www.test.", "A"),
+                                          mac_len=9)
+    cases["nxdomain"] = signed("nonexistent.test.", "A").to_wire()
+    cases["refused"] = signed("www.example.net.", "A").to_wire()
+    differ = {}
+    for name, w in cases.items():
+        got = []
+        for p in (port, kport):
+            try:
+                got.append(outcome(H.udp_raw(w, p, timeout=2 * H.SLOW)))
+            except Exception:
+                got.append(None)
+        if got[0] != got[1]:
+            differ[name] = got
+    # Accepted differences (docs/tsig.md): a MAC below max(10, hash/2)
+    # is BADSIG to knotd, FORMERR to us as RFC 8945 5.2.2.1 says; a name
+    # in no zone of ours is REFUSED by both, unsigned by knotd (no zone, no
+    # TSIG processing), signed by us (5.3: a signed request gets a signed
+    # reply).
+    accepted = {
+        "mac below floor": [(dns.rcode.FORMERR, None),
+                            (dns.rcode.NOTAUTH, dns.rcode.BADSIG, False, 0)],
+        "refused": [(dns.rcode.REFUSED, 0, True, 0),
+                    (dns.rcode.REFUSED, None)],
+    }
+    for name, got in differ.items():
+        assert accepted.get(name) == got, (name, got)
+    assert "valid" not in differ and "badtime" not in differ

@@ -10,7 +10,7 @@ MAC BADTRUNC (signed) or, below the RFC's floor, FORMERR; malformed TSIG
 records (not last, twice, in the answer section, bad algorithm name,
 lengths past the record) get FORMERR or nothing, and the server keeps
 answering.  The same requests sent to knotd with the same keys get the
-same rcode, TSIG error, signedness and Other Data, but for two accepted
+same rcode, TSIG error, signedness and Other Data, but for three accepted
 differences (test_errors_as_knotd).  The key: section's errors name file and line.  Traffic to
 127.0.0.1 only; every loop bounded.
 """
@@ -570,6 +570,8 @@ def test_errors_as_knotd(server, pool):
                                "hmac-sha256", now - 3600)[0]
     cases["mac below floor"] = raw_signed(signed("www.test.", "A"),
                                           mac_len=9)
+    cases["truncated mac"] = raw_signed(signed("www.test.", "A"),
+                                        mac_len=16)
     cases["nxdomain"] = signed("nonexistent.test.", "A").to_wire()
     cases["refused"] = signed("www.example.net.", "A").to_wire()
     differ = {}
@@ -592,6 +594,10 @@ def test_errors_as_knotd(server, pool):
                             (dns.rcode.NOTAUTH, dns.rcode.BADSIG, False, 0)],
         "refused": [(dns.rcode.REFUSED, 0, True, 0),
                     (dns.rcode.REFUSED, None)],
+        # a legal truncated MAC (16 of 32 bytes): BADTRUNC (5.2.4) to us,
+        # BADSIG to knotd (it supports no truncation)
+        "truncated mac": [(dns.rcode.NOTAUTH, 22, True, 0),
+                          (dns.rcode.NOTAUTH, dns.rcode.BADSIG, False, 0)],
     }
     for name, got in differ.items():
         assert accepted.get(name) == got, (name, got)

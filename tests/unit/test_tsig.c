@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/dns.h"
+#include "server/answer.h"
 #include "server/tsig.h"
 #include "server/wire.h"
 #include "tsig_vectors.h"
@@ -354,6 +355,69 @@ static void test_parser_placement(void)
 	CU_ASSERT_EQUAL(q.tsig_off, 0);
 }
 
+/* The room answer.c keeps (answer.h: tsig_reserve): the largest signed
+ * TSIG record (an 80-octet key name, hmac-sha512, BADTIME's Other Data:
+ * 189 bytes) beside the longest question and an OPT in 512 bytes, so a
+ * signed reply always fits UDP; an unsigned echo too long for the room is
+ * left out (tsig_reserve cleared) instead of overflowing. */
+static void test_reply_room(void)
+{
+	struct answer_config cfg = { .udp_max = 1232,
+				     .nsid = (const uint8_t *)"nsid-nsid",
+				     .nsid_len = 9 };
+	struct answer_request req;
+	uint8_t q[512], resp[512];
+	size_t o = DNS_HDR_LEN;
+
+	memset(q, 0, sizeof(q));
+	wire_write_u16(q + DNS_HDR_QDCOUNT, 1);
+	wire_write_u16(q + DNS_HDR_ARCOUNT, 1);
+	for (int l = 0; l < 4; l++) {      /* 3 x 64 + 62 + 1 = 255 */
+		size_t n = l < 3 ? 63 : 61;
+		q[o] = (uint8_t)n;
+		memset(q + o + 1, 'a', n);
+		o += 1 + n;
+	}
+	q[o++] = 0;
+	CU_ASSERT_EQUAL(o - DNS_HDR_LEN, 255);
+	wire_write_u16(q + o, DNS_TYPE_A);
+	wire_write_u16(q + o + 2, DNS_CLASS_IN);
+	o += 4;
+	/* OPT asking NSID, 512 bytes */
+	q[o] = 0;
+	wire_write_u16(q + o + 1, DNS_TYPE_OPT);
+	wire_write_u16(q + o + 3, 512);
+	wire_write_u16(q + o + 9, 4);
+	wire_write_u16(q + o + 11, DNS_OPT_NSID);
+	o += 15;
+	for (unsigned reserve = 150; reserve <= 189; reserve += 39) {
+		memset(&req, 0, sizeof(req));
+		req.query = q;
+		req.query_len = o;
+		req.resp = resp;
+		req.resp_cap = sizeof(resp);
+		CU_ASSERT_EQUAL(answer_parse(&cfg, &req), WIRE_OK);
+		req.tsig_reserve = (uint16_t)reserve;
+		answer_query(NULL, &cfg, &req);
+		CU_ASSERT_EQUAL(req.tsig_reserve, reserve);
+		CU_ASSERT(req.resp_len + reserve <= 512);
+		answer_error(&cfg, &req, DNS_RCODE_NOTAUTH);
+		CU_ASSERT_EQUAL(req.tsig_reserve, reserve);
+		CU_ASSERT(req.resp_len + reserve <= 512);
+	}
+	/* an unsigned echo of 2 x 255 names: no room, left out */
+	memset(&req, 0, sizeof(req));
+	req.query = q;
+	req.query_len = o;
+	req.resp = resp;
+	req.resp_cap = sizeof(resp);
+	answer_parse(&cfg, &req);
+	req.tsig_reserve = 2 * 255 + 26;
+	answer_error(&cfg, &req, DNS_RCODE_NOTAUTH);
+	CU_ASSERT_EQUAL(req.tsig_reserve, 0);
+	CU_ASSERT(req.resp_len <= 512);
+}
+
 static void test_keyring(void)
 {
 	struct tsig_keyring *kr = tsig_keyring_new();
@@ -406,6 +470,7 @@ int main(void)
 		{ "badtrunc", test_badtrunc },
 		{ "formerr", test_formerr },
 		{ "parser_placement", test_parser_placement },
+		{ "reply_room", test_reply_room },
 		{ "keyring", test_keyring },
 	};
 

@@ -93,8 +93,11 @@ struct query {
 	struct answer_request req;     /* the engine's view (parsed query,
 					  reply facts) */
 	/* The TSIG verdict and what signing the reply takes, valid when
-	 * req.q.tsig_off (the request had a TSIG record): transfers sign
-	 * their messages from it (tsig_ctx_init). */
+	 * req.q.tsig_off (the request had a TSIG record). The pipeline signs
+	 * the reply in resp last, into req.tsig_reserve bytes the reply kept
+	 * free; a dispatch that signs its own messages (a transfer: a
+	 * tsig_ctx from this state, tsig.h) sets req.tsig_reserve to 0 so
+	 * the pipeline does not sign again. */
 	struct tsig_state tsig;
 };
 

@@ -28,13 +28,13 @@
  * Work: tsig_verify() reads the TSIG record once, compares the key name
  * with at most TSIG_KEYS_MAX configured names (<= TSIG_NAME_MAX bytes
  * each), and computes at most one HMAC, over the request's bytes before
- * the TSIG record plus at most 2 x 255 + 16 + 65535 bytes of variables,
+ * the TSIG record plus at most 2 x 255 + 18 + 65535 bytes of variables,
  * and only when the name and algorithm are a configured key's: a stranger
  * who knows no key name costs no HMAC; one who knows a name but not its
  * secret costs one and gets an unsigned BADSIG; only a replay of a message
  * the key's holder signed costs two (the verification, then the signed
  * answer or BADTIME). Signing is one HMAC over the reply plus at most
- * 2 + 64 + 255 + 13 + 22 bytes. State a stranger can make us hold: none
+ * 183 bytes (the previous MAC, the key name, the variables). State a stranger can make us hold: none
  * (no cache of Time Signed per key, RFC 8945 5.2.3's SHOULD, so a replay
  * within the fudge is answered); each thread keeps one OpenSSL context
  * per algorithm, whoever asks. The MAC compare

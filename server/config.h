@@ -172,14 +172,14 @@ struct config {
 	struct limits_config limits;   /* section limits: (docs/flood.md) */
 	struct attack_config attack;   /* section attack: (docs/flood.md) */
 
-	/* Section acl: (Knot's acl:). Every address of every entry is trusted
-	 * by the query pipeline's admission for replication messages
-	 * (query.h); the actions take effect with transfers and NOTIFY. */
 	/* Section key: the TSIG keyring (NULL: no keys), key i defined at
 	 * config line tsig_lines[i]. */
 	struct tsig_keyring *tsig;
 	int tsig_lines[TSIG_KEYS_MAX];
 
+	/* Section acl: (Knot's acl:). Every address of every entry is trusted
+	 * by the query pipeline's admission for replication messages
+	 * (query.h); the actions take effect with transfers and NOTIFY. */
 	struct config_acl acls[CONFIG_MAX_ACL];
 	size_t acl_count;
 	struct cidr trusted[CONFIG_MAX_TRUSTED];

@@ -5,8 +5,9 @@
  * name <= 255 octets), skips any answer and authority records, finds the OPT
  * record in the additional section (edns.c parses its contents), notes
  * where a TSIG record is (it must be the additional section's last; tsig.c
- * verifies it) and checks that nothing trails the counted records. The only copy it makes is the
- * lowercased qname, into the caller's struct (on the caller's stack).
+ * verifies it) and checks that nothing trails the counted records. The
+ * only copy it makes is the lowercased qname, into the caller's struct (on
+ * the caller's stack).
  * Pure; any thread; work bounded by the query length.
  */
 #ifndef LEVEE_SERVER_WIRE_H

@@ -477,12 +477,16 @@ static const char *config_relative(const struct cparse *p, const char *name,
 	return buf;
 }
 
+static int zone_notify(struct cparse *p, yaml_node_t *v, uint64_t *mask);
+
 static int zone_entry(struct cparse *p, yaml_node_t *e)
 {
 	const char *domain = NULL, *file = NULL;
 	yaml_node_t *dnode = NULL, *fnode = NULL;
 	yaml_node_pair_t *pr;
 	char path[PATH_MAX], reason[160];
+	uint64_t notify = 0;
+	bool notify_seen = false, policy_seen = false, increment = false;
 	int rc;
 
 	if (e->type != YAML_MAPPING_NODE)
@@ -511,6 +515,27 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 				file = s, fnode = vn;
 			continue;
 		}
+		if (strcmp(name, "serial-policy") == 0) {
+			const char *sp = scalar(vn);
+
+			if (policy_seen)
+				return cerr(p, kn, name, "given twice");
+			policy_seen = true;
+			if (sp && strcmp(sp, "increment") == 0)
+				increment = true;
+			else if (!sp || strcmp(sp, "keep") != 0)
+				return cerr(p, vn, name, "expected keep or "
+					    "increment");
+			continue;
+		}
+		if (strcmp(name, "notify") == 0) {
+			if (notify_seen)
+				return cerr(p, kn, name, "given twice");
+			notify_seen = true;
+			if ((rc = zone_notify(p, vn, &notify)) < 0)
+				return rc;
+			continue;
+		}
 		return cerr(p, kn, name, "unknown key in zones");
 	}
 	if (!dnode)
@@ -533,6 +558,13 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 			     sizeof(reason));
 	if (rc < 0)
 		return cerr(p, dnode, "domain", "%s", reason);
+	{
+		struct config_zone *z = (struct config_zone *)
+			config_find_zone(p->cfg, domain);
+
+		z->notify = notify;
+		z->serial_increment = increment;
+	}
 	return 0;
 }
 
@@ -788,6 +820,108 @@ static int section_acl(struct cparse *p, const char *key, yaml_node_t *v)
 		p->cfg->acl_count++;
 	}
 	return 0;
+}
+
+/* --- section remote: (Knot's remote:): servers Levee talks to --- */
+
+static int val_remote_id(struct cparse *p, const struct config_key *k,
+			 yaml_node_t *v)
+{
+	struct config_remote *r = &p->cfg->remotes[p->cfg->remote_count];
+	const char *s = scalar(v);
+
+	if (!s || !*s || strlen(s) >= sizeof(r->id))
+		return cerr(p, v, k->name, "expected a name of 1 to %zu "
+			    "characters", sizeof(r->id) - 1);
+	for (size_t i = 0; i < p->cfg->remote_count; i++)
+		if (strcmp(p->cfg->remotes[i].id, s) == 0)
+			return cerr(p, v, k->name, "remote '%s' given twice "
+				    "(line %d)", s, p->cfg->remotes[i].line);
+	strcpy(r->id, s);
+	return 0;
+}
+
+static int val_remote_address(struct cparse *p, const struct config_key *k,
+			      yaml_node_t *v)
+{
+	struct config_remote *r = &p->cfg->remotes[p->cfg->remote_count];
+	char err[160];
+
+	if (config_parse_listen(scalar(v), &r->addr, err, sizeof(err)) < 0)
+		return cerr(p, v, k->name, "%s", err);
+	r->have_addr = true;
+	return 0;
+}
+
+static const struct config_key config_remote_keys[] = {
+	{ "id", val_remote_id, 0, 0, 0 },
+	{ "address", val_remote_address, 0, 0, 0 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_remote(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+	int rc;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return cerr(p, v, key, "expected a list of { id, address }");
+	for (it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(p->doc, *it);
+		struct config_remote *r;
+
+		if (p->cfg->remote_count >= CONFIG_MAX_REMOTES)
+			return cerr(p, e, key, "more than %d entries",
+				    CONFIG_MAX_REMOTES);
+		r = &p->cfg->remotes[p->cfg->remote_count];
+		memset(r, 0, sizeof(*r));
+		r->line = (int)e->start_mark.line + 1;
+		if ((rc = parse_keys(p, key, e, config_remote_keys)) < 0)
+			return rc;
+		if (!r->id[0])
+			return cerr(p, e, "id", "missing in remote entry");
+		if (!r->have_addr)
+			return cerr(p, e, "address", "missing in remote entry");
+		p->cfg->remote_count++;
+	}
+	return 0;
+}
+
+/* A zone's notify: one remote id or a list of them, each defined in
+ * remote: above; their bits into *mask. */
+static int zone_notify(struct cparse *p, yaml_node_t *v, uint64_t *mask)
+{
+	yaml_node_item_t *it = NULL, *end = NULL;
+	yaml_node_t *one = v;
+
+	if (v->type == YAML_SEQUENCE_NODE) {
+		it = v->data.sequence.items.start;
+		end = v->data.sequence.items.top;
+	}
+	for (;;) {
+		const char *id;
+		size_t i;
+
+		if (it) {
+			if (it == end)
+				return 0;
+			one = yaml_document_get_node(p->doc, *it++);
+		}
+		id = scalar(one);
+		if (!id || !*id)
+			return cerr(p, one, "notify", "expected a remote id or "
+				    "a list of them");
+		for (i = 0; i < p->cfg->remote_count; i++)
+			if (strcmp(p->cfg->remotes[i].id, id) == 0)
+				break;
+		if (i == p->cfg->remote_count)
+			return cerr(p, one, "notify", "no remote '%s' (remote: "
+				    "entries come before zones:)", id);
+		*mask |= 1ull << i;
+		if (!it)
+			return 0;
+	}
 }
 
 /* --- section rate-limit: (ratelimit/rrl.h, docs/rrl.md) --- */
@@ -1152,6 +1286,7 @@ static const struct config_section config_sections[] = {
 	{ "key", section_key, NULL },
 	{ "acl", section_acl, NULL },
 	{ "zones", NULL, section_zones },
+	{ "remote", section_remote, NULL },
 	{ "control", section_control, NULL },
 	{ "database", section_database, NULL },
 	{ NULL, NULL, NULL },

@@ -87,6 +87,8 @@
 #define CONFIG_DEFAULT_RRL_RATE 200   /* rate-limit: responses-per-second */
 #define CONFIG_MAX_NSID 512
 #define CONFIG_MAX_ACL 64             /* acl: entries */
+#define CONFIG_MAX_REMOTES 64         /* remote: entries (a zone's
+					 notify: is a 64-bit mask) */
 #define CONFIG_MAX_TRUSTED 256        /* addresses over all acl: entries
 					 (query.c checks them linearly) */
 #define CONFIG_DEFAULT_TCP_MEMORY (64u << 20)   /* server: tcp-memory-max */
@@ -131,10 +133,20 @@ struct config_acl {
 					  (config.tsig, in key: order) */
 };
 
+/* remote: entries (Knot's): a server Levee sends to (NOTIFY). */
+struct config_remote {
+	char id[64];
+	struct config_listen addr;     /* port 53 unless given */
+	bool have_addr;
+	int line;
+};
+
 struct config_zone {
 	char *domain;             /* as given, without a trailing dot */
 	char *file;               /* resolved path */
 	int line;                 /* line in the config file, 0 for -z */
+	uint64_t notify;          /* notify: bit i: remotes[i] (NOTIFY out) */
+	bool serial_increment;    /* serial-policy: increment (reload.h) */
 };
 
 struct config {
@@ -184,6 +196,9 @@ struct config {
 	size_t acl_count;
 	struct cidr trusted[CONFIG_MAX_TRUSTED];
 	size_t trusted_count;
+
+	struct config_remote remotes[CONFIG_MAX_REMOTES];
+	size_t remote_count;
 
 	/* Section control: the control socket's path (ctl.h), resolved
 	 * against the config file's directory; NULL: no control socket. */

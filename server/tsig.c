@@ -120,6 +120,12 @@ size_t tsig_key_index(const struct tsig_keyring *kr, const struct tsig_key *k)
 	return (size_t)(k - kr->keys);
 }
 
+const struct tsig_key *tsig_keyring_key(const struct tsig_keyring *kr,
+					size_t i)
+{
+	return kr && i < kr->count ? &kr->keys[i] : NULL;
+}
+
 /* "a.b." or "a.b" -> lowercase wire in out (TSIG_NAME_MAX). Letters,
  * digits, '-' and '_' only: no escapes. Returns the length or 0. */
 static size_t name_from_text(const char *t, uint8_t *out)
@@ -522,11 +528,28 @@ int tsig_sign_reply(uint8_t *buf, size_t *len, size_t cap,
 	return 0;
 }
 
+int tsig_sign_request(uint8_t *buf, size_t *len, size_t cap,
+		      const struct tsig_key *k, uint64_t now,
+		      struct tsig_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->key = k;
+	c->first = true;
+	c->request = true;
+	if (tsig_sign_next(c, buf, len, cap, now) < 0) {
+		c->first = true;
+		return -1;
+	}
+	c->request = false;
+	return 0;
+}
+
 void tsig_ctx_init(struct tsig_ctx *c, const struct tsig_state *st)
 {
 	c->key = st->key;
 	c->error = st->error;
 	c->first = true;
+	c->request = false;
 	c->other_time = st->result == TSIG_BADTIME;
 	/* BADTIME: the request's time, ours in Other Data (RFC 8945 5.2.3,
 	 * as BIND and Knot). */
@@ -561,8 +584,10 @@ int tsig_sign_next(struct tsig_ctx *c, uint8_t *buf, size_t *len,
 	put_u48(vars, t);
 	wire_write_u16(vars + 6, TSIG_FUDGE);
 	put_u48(other, now);
-	if (!(m = mac_begin(k)) || !mac_add(m, pre, 2) ||
-	    !mac_add(m, c->prev, c->prev_len) || !mac_add(m, buf, *len))
+	if (!(m = mac_begin(k)) ||
+	    (!c->request && (!mac_add(m, pre, 2) ||
+			     !mac_add(m, c->prev, c->prev_len))) ||
+	    !mac_add(m, buf, *len))
 		return -1;
 	if (c->first) {
 		/* 4.3.1: every variable (4.3.3). */

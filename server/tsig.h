@@ -24,6 +24,10 @@
  *
  * The context copies what it needs (the key is the keyring's: it lives as
  * long as the configuration). We sign every message, not every 100th.
+ * Our own requests (NOTIFY out, queries to a primary) are signed with
+ * tsig_sign_request(); checking the answers to them is not written yet.
+ * Requests, replies, BADTIME replies and transfer messages signed here are
+ * byte for byte what dnspython signs (tests/unit/test_tsig.c).
  *
  * Work: tsig_verify() reads the TSIG record once, compares the key name
  * with at most TSIG_KEYS_MAX configured names (<= TSIG_NAME_MAX bytes
@@ -111,6 +115,7 @@ struct tsig_ctx {
 	uint16_t error;
 	uint64_t time_signed;         /* 0: now, at each message */
 	bool first;                   /* next message is the first */
+	bool request;                 /* it is a request: no MAC before it */
 	bool other_time;              /* the next message is the reply to a
 					 BADTIME: Other Data is our time */
 	uint16_t prev_len;
@@ -155,6 +160,10 @@ const uint8_t *tsig_key_name(const struct tsig_key *k);
  * added: the bit of config_acl.keys that names it. */
 size_t tsig_key_index(const struct tsig_keyring *kr, const struct tsig_key *k);
 
+/* Key i of kr (in the order added), or NULL past the last. */
+const struct tsig_key *tsig_keyring_key(const struct tsig_keyring *kr,
+					size_t i);
+
 /* --- requests and replies (any thread) --- */
 
 /* Verifies the TSIG record of request msg[0..len) at tsig_off (the parser's
@@ -177,6 +186,15 @@ size_t tsig_reply_size(const struct tsig_state *st);
  * does not fit or st has nothing to sign (buf unchanged). */
 int tsig_sign_reply(uint8_t *buf, size_t *len, size_t cap,
 		    const struct tsig_state *st, uint64_t now);
+
+/* Signs a request of ours (a NOTIFY, a query to a primary) with key k:
+ * appends and counts the TSIG record (RFC 8945 4.3.1: no MAC before the
+ * message; Original ID the message's ID; fudge TSIG_FUDGE). c is filled
+ * with the request's MAC (c->prev) for checking the answer. Returns 0, or
+ * -1 when the record does not fit cap (nothing changed). */
+int tsig_sign_request(uint8_t *buf, size_t *len, size_t cap,
+		      const struct tsig_key *k, uint64_t now,
+		      struct tsig_ctx *c);
 
 /* Starts a multi-message signing context from a verified request (st with
  * a key: TSIG_OK, or BADTIME/BADTRUNC). */

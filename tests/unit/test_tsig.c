@@ -184,6 +184,36 @@ static void test_transfer_as_dnspython(void)
 	tsig_keyring_free(kr);
 }
 
+/* Our own requests (NOTIFY out): the vector's request without its TSIG,
+ * signed by us at its time, is dnspython's byte for byte. */
+static void test_sign_request_as_dnspython(void)
+{
+	struct tsig_keyring *kr = ring();
+	struct tsig_ctx c;
+	uint8_t buf[1024];
+
+	for (size_t i = 0; i < NVEC; i++) {
+		const struct vec *v = &vecs[i];
+		size_t off = tsig_off(v->req, v->req_len), len = off;
+		memcpy(buf, v->req, off);
+		wire_write_u16(buf + DNS_HDR_ARCOUNT,
+			       (uint16_t)(wire_read_u16(buf +
+							DNS_HDR_ARCOUNT) - 1));
+		CU_ASSERT_EQUAL(tsig_sign_request(buf, &len, v->req_len - 1,
+						  tsig_keyring_key(kr, i),
+						  VEC_TIME, &c), -1);
+		CU_ASSERT_EQUAL(len, off);
+		CU_ASSERT_EQUAL(tsig_sign_request(buf, &len, sizeof(buf),
+						  tsig_keyring_key(kr, i),
+						  VEC_TIME, &c), 0);
+		CU_ASSERT_EQUAL(len, v->req_len);
+		CU_ASSERT(memcmp(buf, v->req, v->req_len) == 0);
+		CU_ASSERT_EQUAL(c.prev_len, v->mac_len);
+	}
+	CU_ASSERT(tsig_keyring_key(kr, NVEC) == NULL);
+	tsig_keyring_free(kr);
+}
+
 static void test_badkey(void)
 {
 	struct tsig_keyring *kr = tsig_keyring_new(), *other;
@@ -465,6 +495,7 @@ int main(void)
 		{ "sign_reply_as_dnspython", test_sign_reply_as_dnspython },
 		{ "badtime_as_dnspython", test_badtime_as_dnspython },
 		{ "transfer_as_dnspython", test_transfer_as_dnspython },
+		{ "sign_request_as_dnspython", test_sign_request_as_dnspython },
 		{ "badkey", test_badkey },
 		{ "badsig", test_badsig },
 		{ "badtrunc", test_badtrunc },

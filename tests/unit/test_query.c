@@ -11,7 +11,8 @@
  * the reply in place (answer_slip); TCP never limited; the dispatch of
  * opcodes and transfers; TSIG (dnspython's signed request of
  * tsig_vectors.h): the reply signed whatever its rcode and after an RRL
- * slip, BADKEY and BADTIME, and RRL limiting TSIG error replies.
+ * slip, BADKEY and BADTIME, RRL limiting TSIG error replies, and a signed
+ * SOA query trusted (not limited) where the same unsigned is.
  */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -563,6 +564,53 @@ static void test_tsig_rrl(void)
 	tsig_keyring_free(kr);
 }
 
+/* A request signed with a configured key is trusted like an acl:
+ * address for replication messages (SOA here): RRL and the per-source
+ * limits do not drop it; the same query unsigned, or signed A, is
+ * limited. */
+static void test_tsig_trusted(void)
+{
+	struct tsig_keyring *kr = vec_ring();
+	struct rrl_config rc;
+	struct tsig_ctx c;
+	unsigned sent;
+
+	env_reset();
+	cfg.tsig = kr;
+	env.limits = limits(5, 0);
+	rrl_config_init(&rc);
+	rc.responses_per_second = 5;
+	rc.slip = 0;
+	env.rrl = rrl_new(&rc, (const uint8_t *)"0123456789abcdef", NULL);
+	for (int k = 0; k < 3; k++) {
+		/* 0: signed SOA, 1: unsigned SOA, 2: signed A */
+		build(k == 2 ? DNS_TYPE_A : DNS_TYPE_SOA, 0, false, false,
+		      k != 2);
+		if (k != 1)
+			CU_ASSERT_EQUAL_FATAL(tsig_sign_request(
+				qb, &qn, sizeof(qb), tsig_keyring_key(kr, 0),
+				1750000000u, &c), 0);
+		sent = 0;
+		for (int i = 0; i < 100; i++)
+			sent += run(false, 20000 + (uint64_t)k * 10000) ==
+				QUERY_SEND;
+		if (k == 0) {
+			CU_ASSERT_EQUAL(sent, 100);
+			unsigned err, mac;
+			CU_ASSERT_TRUE(reply_tsig(&err, &mac));
+			CU_ASSERT_EQUAL(mac, 32);
+			CU_ASSERT_EQUAL(ancount(), 1);
+		} else {
+			CU_ASSERT(sent <= 6);
+		}
+	}
+	CU_ASSERT_EQUAL(st.c[STATS_TSIG_OK], 200);
+	rrl_free(env.rrl);
+	limits_free(env.limits);
+	cfg.tsig = NULL;
+	tsig_keyring_free(kr);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -577,6 +625,7 @@ int main(void)
 		{ "dispatch: opcodes and transfers", test_dispatch },
 		{ "tsig: signed whatever the rcode, BADTIME, BADKEY", test_tsig_signed },
 		{ "tsig: RRL limits TSIG replies, slips signed", test_tsig_rrl },
+		{ "tsig: signed replication messages trusted", test_tsig_trusted },
 	};
 
 	return unit_run("query", suite_init, suite_clean, tests,

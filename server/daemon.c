@@ -971,6 +971,7 @@ static int daemon_answer_config(struct daemon *d)
 	acfg->id_server = cfg->identity;
 	acfg->version = cfg->version;
 	acfg->tcp_keepalive = (uint16_t)(ka > 65535 ? 65535 : ka);
+	acfg->tsig = cfg->tsig;
 	if (cfg->cookies.answer) {
 		const struct config_cookies *cc = &cfg->cookies;
 		struct cookie_params cp = {

@@ -58,6 +58,13 @@ static const char *const stats_names[STATS_COUNT] = {
 	[STATS_XFROUT_BUSY] = "xfrout-busy",
 	[STATS_XFROUT_MESSAGES] = "xfrout-messages",
 	[STATS_XFROUT_IXFR] = "xfrout-ixfr",
+	[STATS_TSIG_OK] = "tsig-ok",
+	[STATS_TSIG_FORMERR] = "tsig-formerr",
+	[STATS_TSIG_BADKEY] = "tsig-badkey",
+	[STATS_TSIG_BADSIG] = "tsig-badsig",
+	[STATS_TSIG_BADTIME] = "tsig-badtime",
+	[STATS_TSIG_BADTRUNC] = "tsig-badtrunc",
+	[STATS_TSIG_UNSIGNED] = "tsig-unsigned",
 	[STATS_TCP_MEMORY] = "tcp-memory",
 	[STATS_TCP_MEMORY_PEAK] = "tcp-memory-peak",
 };

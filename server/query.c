@@ -257,7 +257,7 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 			      XFROUT_SOA_ONLY;
 		q->xfr_from = serial;
 	}
-	switch (xfrout_admit(pol, z, q->client)) {
+	switch (xfrout_admit(pol, z, q->client, &q->tsig, env->acfg->tsig)) {
 	case XFROUT_ALLOW:
 		STATS_INC(env->stats, STATS_XFROUT_STARTED);
 		req->zone = z;

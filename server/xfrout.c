@@ -27,6 +27,8 @@
 
 #include <urcu-qsbr.h>
 
+#include <time.h>
+
 #include "common/assert.h"
 #include "common/cidr.h"
 #include "common/dns.h"
@@ -35,6 +37,7 @@
 #include "server/config.h"
 #include "server/edns.h"
 #include "server/render.h"
+#include "server/tsig.h"
 #include "server/wire.h"
 #include "common/errcode.h"
 #include "zones/journal.h"
@@ -183,8 +186,12 @@ void xfrout_policy_retire(struct xfrout_policy *p)
 }
 
 enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
-				 const struct sockaddr *client)
+				 const struct sockaddr *client,
+				 const struct tsig_state *ts,
+				 const struct tsig_keyring *kr)
 {
+	uint64_t key = 0;
+
 	const struct zone_node *apex;
 	const struct xfrout_zone *e;
 	const uint8_t *addr;
@@ -195,6 +202,8 @@ enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
 	apex = zone_apex_node(z);
 	if (!(e = xfrout_find(p, apex->name, apex->name_len)))
 		return XFROUT_DENY;
+	if (ts && ts->result == TSIG_OK && ts->key)
+		key = UINT64_C(1) << tsig_key_index(kr, ts->key);
 	/* At most CONFIG_MAX_ACL entries, CONFIG_MAX_TRUSTED addresses in
 	 * all of them together. */
 	for (size_t i = 0; i < p->acl_count && !ok; i++) {
@@ -202,8 +211,10 @@ enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
 
 		if (!(e->acls >> i & 1) || !(a->actions & CONFIG_ACL_TRANSFER))
 			continue;
-		ok = cidr_match(p->trusted + a->first, a->count,
-				client->sa_family, addr);
+		if (a->keys && !(a->keys & key))
+			continue;      /* not signed with one of its keys */
+		ok = !a->count || cidr_match(p->trusted + a->first, a->count,
+					     client->sa_family, addr);
 	}
 	if (!ok)
 		return XFROUT_DENY;
@@ -260,6 +271,8 @@ struct xfrout {
 	uint8_t head[DNS_HDR_LEN + NAME_MAX_LEN + 1 + 4];
 	struct edns_query edns;      /* the reply facts (cookie pointer
 					cleared: the query is gone) */
+	bool sign;                   /* TSIG on every message (tx) */
+	struct tsig_ctx tx;
 	uint32_t messages;
 	uint64_t records;
 };
@@ -307,7 +320,7 @@ bool xfrout_is_ixfr(const struct xfrout *x)
 int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 		 const struct answer_config *cfg,
 		 const struct answer_request *req, enum xfrout_kind kind,
-		 uint32_t from)
+		 uint32_t from, const struct tsig_state *ts)
 {
 	const struct wire_query *q = &req->q;
 
@@ -336,6 +349,12 @@ int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 	x->edns.cookie_len = 0;
 	x->nsid = true;
 	x->opt_len = edns_reply_size(&x->edns, cfg, true, true, -1);
+	if (ts && ts->result == TSIG_OK && ts->key) {
+		tsig_ctx_init(&x->tx, ts);
+		x->sign = true;
+		/* the limits keep the TSIG record's room as the OPT's */
+		x->opt_len += tsig_ctx_reserve(&x->tx);
+	}
 	return 0;
 }
 
@@ -610,6 +629,13 @@ size_t xfrout_next(struct xfrout *x, uint8_t *buf, size_t cap)
 		len = xfrout_finish(x, msg, &r, DNS_RCODE_SERVFAIL);
 	} else {
 		len = xfrout_finish(x, msg, &r, DNS_RCODE_NOERROR);
+	}
+	if (x->sign && tsig_sign_next(&x->tx, msg, &len, XFROUT_MSG_MAX,
+				      (uint64_t)time(NULL)) < 0) {
+		/* the room was kept: only a failing HMAC gets here */
+		x->phase = XFR_DONE;
+		render_truncate(&r, x->head_len);
+		len = xfrout_finish(x, msg, &r, DNS_RCODE_SERVFAIL);
 	}
 	buf[0] = (uint8_t)(len >> 8);
 	buf[1] = (uint8_t)len;

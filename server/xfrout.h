@@ -45,6 +45,8 @@ struct zone;
 struct sockaddr;
 struct answer_config;
 struct answer_request;
+struct tsig_state;
+struct tsig_keyring;
 
 /* Messages are filled to XFROUT_MSG_TARGET bytes (as knotd: every name
  * of a message within reach of compression pointers, which end at 16
@@ -79,11 +81,16 @@ enum xfrout_verdict {
 };
 
 /* Whether client may transfer zone z (served, its apex the qname), and
- * when it may, takes a slot. p may be NULL (no transfers: XFROUT_DENY).
+ * when it may, takes a slot. An acl entry that names keys allows only a
+ * request ts verified (TSIG_OK) with one of them (kr: the keyring the
+ * verdict came from), from one of its addresses when it lists any; ts
+ * NULL or not TSIG_OK: only entries without keys. p may be NULL (no transfers: XFROUT_DENY).
  * One hash probe for the zone, then at most CONFIG_MAX_TRUSTED address
  * compares (every address of every acl entry). Any thread, no lock. */
 enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
-				 const struct sockaddr *client);
+				 const struct sockaddr *client,
+				 const struct tsig_state *ts,
+				 const struct tsig_keyring *kr);
 
 /* Gives back a slot taken by xfrout_admit() that no transfer used (with
  * this policy or any other on the same counter). */
@@ -126,13 +133,15 @@ enum xfrout_kind {
  * AXFR or IXFR of req->zone, which xfrout_admit allowed with a slot taken
  * from p): copies what the messages echo (header, question, the EDNS reply
  * facts) and takes a hold on the zone; for XFROUT_IXFR reads the
- * differences from cfg->journal. Returns 0, or -ENOMEM (nothing held; the
+ * differences from cfg->journal. ts: the request's TSIG verdict, or NULL;
+ * when it is TSIG_OK every message is signed (RFC 8945 5.3.1: the first as
+ * a reply, each later one over the previous MAC). Returns 0, or -ENOMEM (nothing held; the
  * caller gives the slot back). Reactor thread, RCU online with req->zone
  * read from the current snapshot. */
 int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 		 const struct answer_config *cfg,
 		 const struct answer_request *req, enum xfrout_kind kind,
-		 uint32_t from);
+		 uint32_t from, const struct tsig_state *ts);
 
 /* True when x sends differences (an IXFR from the journal), false when
  * the whole zone or the SOA alone. */

@@ -884,9 +884,22 @@ static int val_remote_address(struct cparse *p, const struct config_key *k,
 	return 0;
 }
 
+static int val_remote_key(struct cparse *p, const struct config_key *k,
+			  yaml_node_t *v)
+{
+	int i = scalar(v) ? tsig_keyring_find(p->cfg->tsig, scalar(v)) : -1;
+
+	if (i < 0)
+		return cerr(p, v, k->name, "no key '%s' in a key: section "
+			    "before this remote:", scalar(v) ? scalar(v) : "");
+	p->cfg->remotes[p->cfg->remote_count].key = i;
+	return 0;
+}
+
 static const struct config_key config_remote_keys[] = {
 	{ "id", val_remote_id, 0, 0, 0 },
 	{ "address", val_remote_address, 0, 0, 0 },
+	{ "key", val_remote_key, 0, 0, 0 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -907,6 +920,7 @@ static int section_remote(struct cparse *p, const char *key, yaml_node_t *v)
 				    CONFIG_MAX_REMOTES);
 		r = &p->cfg->remotes[p->cfg->remote_count];
 		memset(r, 0, sizeof(*r));
+		r->key = -1;
 		r->line = (int)e->start_mark.line + 1;
 		if ((rc = parse_keys(p, key, e, config_remote_keys)) < 0)
 			return rc;

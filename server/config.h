@@ -146,6 +146,9 @@ struct config_remote {
 	char id[64];
 	struct config_listen addr;     /* port 53 unless given */
 	bool have_addr;
+	int key;                       /* key: index in config.tsig (what
+					  Levee signs its messages to it
+					  with), -1: none */
 	int line;
 };
 

@@ -63,6 +63,7 @@
 #include "server/reactor.h"
 #include "server/reload.h"
 #include "server/stats.h"
+#include "server/tsig.h"
 #include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
@@ -490,7 +491,9 @@ static unsigned daemon_notify_zone(struct daemon *d, const struct zstate *z)
 		if (notifier_send(d->notifier, z->domain, zone_apex(z->zone),
 				  z->serial, soa->wire, rl,
 				  (const struct sockaddr *)&rm->addr.addr,
-				  rm->addr.addrlen) == 0)
+				  rm->addr.addrlen, rm->key < 0 ? NULL :
+				  tsig_keyring_key(cfg->tsig, (size_t)rm->key))
+		    == 0)
 			started++;
 		else
 			log_warning("zone %s: NOTIFY to %s (%s) not sent",

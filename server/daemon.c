@@ -609,6 +609,17 @@ static struct config *daemon_reread_config(struct daemon *d, char *err,
 	for (size_t i = 0; trusted_same && i < c->trusted_count; i++)
 		trusted_same = memcmp(&c->trusted[i], &old->trusted[i],
 				      sizeof(c->trusted[i])) == 0;
+	size_t nk = tsig_keyring_count(c->tsig);
+	bool keys_same = nk == tsig_keyring_count(old->tsig);
+
+	for (size_t i = 0; keys_same && i < nk; i++)
+		keys_same = strcmp((const char *)tsig_key_name(
+				   tsig_keyring_key(c->tsig, i)),
+				   (const char *)tsig_key_name(
+				   tsig_keyring_key(old->tsig, i))) == 0;
+	if (!keys_same)
+		log_warning("reload: key: changed: the keys queries are "
+			    "checked with change after a restart");
 	if (!trusted_same)
 		log_warning("reload: acl addresses changed: who may transfer "
 			    "a zone follows now, the addresses that bypass "

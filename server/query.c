@@ -219,6 +219,30 @@ static struct xfrout_policy *query_xfr_policy(const struct query_env *env)
 	return env->xfr ? __atomic_load_n(env->xfr, __ATOMIC_ACQUIRE) : NULL;
 }
 
+/* The request's TSIG verdict when it carried a TSIG record (verified in
+ * stage 1), else NULL: q->tsig is not reset for unsigned messages. */
+const struct tsig_state *query_tsig_state(const struct query *q)
+{
+	return q->req.q.tsig_off ? &q->tsig : NULL;
+}
+
+/* The UDP reply's size limit: min(max(client's EDNS size, 512), ours);
+ * 512 without EDNS; never past the buffer. */
+static size_t query_udp_limit(const struct query_env *env,
+			      const struct query *q)
+{
+	const struct wire_query *wq = &q->req.q;
+	size_t lim = DNS_UDP_MIN;
+
+	if (wq->edns.present && wq->edns.udp_size > DNS_UDP_MIN)
+		lim = wq->edns.udp_size;
+	if (lim > env->acfg->udp_max)
+		lim = env->acfg->udp_max;
+	if (lim < DNS_UDP_MIN)
+		lim = DNS_UDP_MIN;
+	return lim < q->req.resp_cap ? lim : q->req.resp_cap;
+}
+
 /* As knotd: AXFR over UDP and qtype 0 NOTIMP; AXFR or IXFR over TCP of a
  * zone we serve, from an address one of its acl entries allows, the
  * transfer (xfrout.h: an IXFR without its SOA is FORMERR, one from a
@@ -226,8 +250,9 @@ static struct xfrout_policy *query_xfr_policy(const struct query_env *env)
  * whole zone AXFR-style, RFC 1995 4: no journal yet), SERVFAIL when
  * transfers-max run already (as BIND's transfers-out); NOTAUTH otherwise
  * (the zone not ours, not allowed: then with EDE Prohibited, RFC 8914
- * 4.19; knotd 3.2 sends no EDE), and IXFR over UDP (not served yet).
- * Returns true for a transfer to start. */
+ * 4.19; knotd 3.2 sends no EDE). IXFR over UDP from an allowed client:
+ * the answer in one datagram, else the SOA alone (xfrout_udp), no TC.
+ * Returns true for a TCP transfer to start. */
 static bool query_transfer(struct query_env *env, const struct zdb *db,
 			   struct query *q)
 {
@@ -241,7 +266,7 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 		answer_error(env->acfg, req, DNS_RCODE_NOTIMP);
 		return false;
 	}
-	if (!q->tcp || !(pol = query_xfr_policy(env)) ||
+	if ((!q->tcp && qt != DNS_TYPE_IXFR) || !(pol = query_xfr_policy(env)) ||
 	    !(z = query_apex_zone(db, &req->q))) {
 		answer_error(env->acfg, req, DNS_RCODE_NOTAUTH);
 		return false;
@@ -257,8 +282,32 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 			      XFROUT_SOA_ONLY;
 		q->xfr_from = serial;
 	}
-	switch (xfrout_admit(pol, z, q->client, &q->tsig, env->acfg->tsig)) {
+	switch (xfrout_admit(pol, z, q->client, query_tsig_state(q),
+			     env->acfg->tsig)) {
 	case XFROUT_ALLOW:
+		if (!q->tcp) {
+			/* RFC 1995 2: one datagram, else the SOA alone */
+			size_t n;
+
+			req->zone = z;
+			n = xfrout_udp(pol, env->acfg, req,
+					      (enum xfrout_kind)q->xfr_kind,
+					      q->xfr_from, query_tsig_state(q),
+					      req->resp, query_udp_limit(env, q));
+
+			if (!n) {
+				answer_error(env->acfg, req,
+					     DNS_RCODE_SERVFAIL);
+				return false;
+			}
+			req->resp_len = n;
+			req->zone = z;
+			req->rcode = DNS_RCODE_NOERROR;
+			req->kind = ANSWER_KIND_POSITIVE;
+			req->account_name = zone_apex(z);
+			req->tsig_reserve = 0;    /* signed by xfrout_udp */
+			return false;
+		}
 		STATS_INC(env->stats, STATS_XFROUT_STARTED);
 		req->zone = z;
 		req->rcode = DNS_RCODE_NOERROR;

@@ -126,6 +126,10 @@ enum query_verdict {
 int query_process(struct query_env *env, const struct zdb *db,
 		  struct query *q);
 
+/* The request's TSIG verdict (tsig.h) when it carried a TSIG record, else
+ * NULL. */
+const struct tsig_state *query_tsig_state(const struct query *q);
+
 /* The transfer policy published now (for xfrout_start after
  * QUERY_TRANSFER: any policy counts in the same slots), or NULL. */
 struct xfrout_policy *query_transfer_policy(const struct query_env *env);

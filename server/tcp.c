@@ -695,7 +695,7 @@ static bool tcp_xfr_start(struct tcp_conn *c, struct query_env *env,
 		c->xfr = (struct xfrout *)(void *)c->xbuf;
 		if (xfrout_start(c->xfr, query_transfer_policy(env), b->acfg,
 				 &q->req, (enum xfrout_kind)q->xfr_kind,
-				 q->xfr_from, &q->tsig) == 0) {
+				 q->xfr_from, query_tsig_state(q)) == 0) {
 			if (xfrout_is_ixfr(c->xfr))
 				STATS_INC(&c->r->stats, STATS_XFROUT_IXFR);
 			return true;

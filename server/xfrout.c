@@ -642,3 +642,36 @@ size_t xfrout_next(struct xfrout *x, uint8_t *buf, size_t cap)
 	x->messages++;
 	return 2 + len;
 }
+
+size_t xfrout_udp(struct xfrout_policy *p, const struct answer_config *cfg,
+		  const struct answer_request *req, enum xfrout_kind kind,
+		  uint32_t from, const struct tsig_state *ts, uint8_t *out,
+		  size_t limit)
+{
+	static __thread uint8_t frame[XFROUT_FRAME_MAX];
+	struct xfrout x;
+	size_t n = 0;
+
+	if (kind == XFROUT_IXFR &&
+	    xfrout_start(&x, p, cfg, req, XFROUT_IXFR, from, ts) == 0) {
+		n = xfrout_next(&x, frame, sizeof(frame));
+		if (!xfrout_done(&x) || n < 2 || n - 2 > limit)
+			n = 0;
+		/* keep the slot for the SOA alone when it did not fit */
+		if (!n)
+			__atomic_add_fetch(p->running, 1, __ATOMIC_RELAXED);
+		xfrout_end(&x);
+	}
+	if (!n && xfrout_start(&x, p, cfg, req, XFROUT_SOA_ONLY, 0, ts) == 0) {
+		n = xfrout_next(&x, frame, sizeof(frame));
+		if (n < 2 || n - 2 > limit)
+			n = 0;
+		xfrout_end(&x);
+	} else if (!n) {
+		xfrout_slot_put(p);
+	}
+	if (n < 2)
+		return 0;
+	memcpy(out, frame + 2, n - 2);
+	return n - 2;
+}

@@ -143,6 +143,18 @@ int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 		 const struct answer_request *req, enum xfrout_kind kind,
 		 uint32_t from, const struct tsig_state *ts);
 
+/* IXFR over UDP (RFC 1995 2): the answer xfrout_start would give, into
+ * out, when it is one message of at most limit bytes; else the SOA alone
+ * (never TC). The slot xfrout_admit took is given back. Returns the
+ * reply's length, 0 when not even that could be made (out of memory: the
+ * caller answers SERVFAIL). kind: XFROUT_IXFR or XFROUT_SOA_ONLY. Work:
+ * at most one condensing of the journal (XFROUT_IXFR_MAX) and one
+ * message. Reactor thread, as xfrout_start. */
+size_t xfrout_udp(struct xfrout_policy *p, const struct answer_config *cfg,
+		  const struct answer_request *req, enum xfrout_kind kind,
+		  uint32_t from, const struct tsig_state *ts, uint8_t *out,
+		  size_t limit);
+
 /* True when x sends differences (an IXFR from the journal), false when
  * the whole zone or the SOA alone. */
 bool xfrout_is_ixfr(const struct xfrout *x);

@@ -8,7 +8,9 @@ import base64
 import os
 import subprocess
 
+import dns.flags
 import dns.message
+import dns.rrset
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -105,3 +107,84 @@ def test_signed_ixfr(pool, tmp_path):
         recs += [rr.to_text() for rrset in m.answer for rr in rrset]
     assert "127.0.0.1" in recs and "127.0.0.2" in recs
     assert sum(1 for r in recs if "hostmaster" in r) == 4   # 4 SOAs: IXFR
+
+
+def test_bug_unsigned_axfr_after_signed_query_refused(pool, tmp_path):
+    """An unsigned AXFR pipelined right after a signed query, on the same
+    TCP connection (the same struct query on the reactor's stack), must not
+    inherit the signed query's verdict: NOTAUTH. (Before the fix the stale
+    verdict was read for every transfer: the AXFR went out.)"""
+    import socket
+    import struct
+    zf = str(tmp_path / "x.test.zone")
+    write(zf, 1, "a\tA\t127.0.0.1\n")
+    port, _, _ = start(pool, zf)
+    signed = dns.message.make_query("x.test.", "SOA")
+    signed.use_tsig(dns.tsig.Key(KEY, SECRET, dns.tsig.HMAC_SHA256))
+    axfr = dns.message.make_query("x.test.", "AXFR")
+    wire = b"".join(struct.pack("!H", len(w)) + w
+                    for w in (signed.to_wire(), axfr.to_wire()))
+    s = socket.create_connection(("127.0.0.1", port), timeout=5 * H.SLOW)
+    try:
+        s.sendall(wire)
+        rcodes = []
+        for _ in range(2):
+            n = struct.unpack("!H", s.recv(2, socket.MSG_WAITALL))[0]
+            r = s.recv(n, socket.MSG_WAITALL)
+            rcodes.append((struct.unpack("!H", r[:2])[0], r[3] & 0x0f))
+    finally:
+        s.close()
+    ids = {signed.id: "soa", axfr.id: "axfr"}
+    got = {ids[i]: rc for i, rc in rcodes}
+    assert got["soa"] == dns.rcode.NOERROR
+    assert got["axfr"] == dns.rcode.NOTAUTH
+
+
+def test_ixfr_over_udp(pool, tmp_path):
+    """RFC 1995 2: over UDP the IXFR when it fits one datagram, else the
+    current SOA alone, never TC; signed when asked signed."""
+    zf = str(tmp_path / "x.test.zone")
+    write(zf, 1, "a\tA\t127.0.0.1\n")
+    port, sock, _ = start(pool, zf)
+    write(zf, 2, "a\tA\t127.0.0.2\n")
+    ctl = os.path.join(os.path.dirname(H.levee_bin()), "levee-ctl")
+    assert subprocess.run([ctl, "-s", sock, "reload"],
+                          timeout=60).returncode == 0
+    key = dns.tsig.Key(KEY, SECRET, dns.tsig.HMAC_SHA256)
+    keyring = dns.tsigkeyring.from_text({KEY: SECRET})
+
+    def ixfr_udp(serial, big=False):
+        q = dns.message.make_query("x.test.", "IXFR", use_edns=big,
+                                   payload=4096 if big else None)
+        q.authority.append(dns.rrset.from_text(
+            "x.test.", 0, "IN", "SOA", "ns1.x.test. h.x.test. %d 1 1 1 1"
+            % serial))
+        q.use_tsig(key)
+        w = H.udp_raw(q.to_wire(), port, timeout=5 * H.SLOW)
+        assert w is not None
+        return dns.message.from_wire(w, keyring=keyring, request_mac=q.mac,
+                                     one_rr_per_rrset=True)
+
+    r = ixfr_udp(1)
+    assert r.had_tsig and not (r.flags & dns.flags.TC)
+    types = [rs.rdtype for rs in r.answer]
+    texts = " ".join(rr.to_text() for rs in r.answer for rr in rs)
+    # SOA 2, SOA 1, a 127.0.0.1, SOA 2, a 127.0.0.2, SOA 2
+    assert types.count(dns.rdatatype.SOA) == 4, r
+    assert "127.0.0.1" in texts and "127.0.0.2" in texts
+    r = ixfr_udp(2)                      # current: the SOA alone
+    assert len(r.answer) == 1 and r.answer[0].rdtype == dns.rdatatype.SOA
+    # too big for one datagram: the SOA alone
+    write(zf, 3, "a\tA\t127.0.0.2\n" + "".join(
+        "t%d\tTXT\t\"%s\"\n" % (i, "x" * 200) for i in range(40)))
+    assert subprocess.run([ctl, "-s", sock, "reload"],
+                          timeout=60).returncode == 0
+    r = ixfr_udp(2, big=True)
+    assert not (r.flags & dns.flags.TC)
+    assert len(r.answer) == 1 and r.answer[0][0].serial == 3
+    # unsigned: not allowed by the keyed acl
+    q = dns.message.make_query("x.test.", "IXFR")
+    q.authority.append(dns.rrset.from_text(
+        "x.test.", 0, "IN", "SOA", "ns1.x.test. h.x.test. 1 1 1 1 1"))
+    r = dns.query.udp(q, "127.0.0.1", port=port, timeout=5 * H.SLOW)
+    assert r.rcode() == dns.rcode.NOTAUTH

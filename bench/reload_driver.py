@@ -26,8 +26,9 @@ return at once, as nsd-control does), and polls ZONE's SOA on
 into OUT (tab-separated): k, the expected serial, status (ok, cmd-failed:
 the trigger's exit status was not 0 but the serial came, timeout), the
 seconds from the trigger to the first SOA with the new serial, the
-seconds the trigger command took, and the peak VmHWM and VmRSS sums (kB)
-seen during that reload. Then GAP seconds of rest, still sampling.
+seconds the trigger command took, the peak VmHWM and VmRSS sums (kB)
+seen during that reload and the trigger's wall-clock time (epoch s, to
+line reloads up with the load's runs in the log). Then GAP seconds of rest, still sampling.
 
 Memory: every 20 ms the process tree of PID and of the PID in PIDFILE
 ("-": none; nsd's reload forks a new main process that writes it) is
@@ -172,6 +173,7 @@ def main():
             st = [0, 0]
             sample(st)
             t0 = time.monotonic()
+            t0_epoch = time.time()
             p = subprocess.Popen(trigger, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.PIPE)
             rc = None
@@ -216,7 +218,7 @@ def main():
             peak_h, peak_r = max(peak_h, st[0]), max(peak_r, st[1])
             fo.write(f"{k}\t{want}\t{status}\t"
                      f"{'-' if got is None else f'{got:.3f}'}\t{cmd_s:.3f}\t"
-                     f"{st[0]}\t{st[1]}\n")
+                     f"{st[0]}\t{st[1]}\t{t0_epoch:.3f}\n")
             fo.flush()
     print(f"RELOAD hwm_kb={peak_h} rss_kb={peak_r} ok={nok} failed={nfail}")
 

@@ -77,6 +77,10 @@ def main():
         d["wall_s"] = sum(float(r["wall_s"]) for r in ok_runs)
         d["failed"] = d["sent"] - d["answered"] - d["wrong"]
         d["p99"] = max([float(r["p99_max_us"]) for r in ok_runs] or [0])
+        base = [r for r in ok_runs if r.get("base_sent", "") not in ("", "0")]
+        d["base_s"] = sum(float(r["base_s"]) for r in base)
+        d["base_sent"] = sum(int(r["base_sent"]) for r in base)
+        d["base_failed"] = sum(int(r["base_sent"]) - int(r["base_answered"]) for r in base)
         S[s] = d
 
     o = []
@@ -106,15 +110,19 @@ def main():
     o.append("")
     o.append("The load over the whole measurement (sums over the rounds; lvload runs back to "
              "back, so `load s` / `wall s` is the share of the time covered; failed = sent - "
-             "answered - wrong: lost, late, TC, unexpected rcodes):\n")
-    o.append("| server | load s / wall s | sent/s | sent | answered | failed | wrong | lost | worst p99 of a run, ms |")
-    o.append("|---|---|---|---|---|---|---|---|---|")
+             "answered - wrong: lost, late, TC, unexpected rcodes; "no reload" is the same "
+             "load for BASE s before the first reload, what the machine alone costs):\n")
+    o.append("| server | load s / wall s | sent/s | sent | answered | failed | wrong | lost | worst p99 of a run, ms | no reload: s, sent, failed |")
+    o.append("|---|---|---|---|---|---|---|---|---|---|")
     for s in servers:
         d = S[s]
         sps = d["sent"] / d["load_s"] if d["load_s"] else 0
         o.append(f"| {s} | {d['load_s']:.0f} / {d['wall_s']:.0f} | {sps:,.0f} | {d['sent']:,} | "
                  f"{d['answered']:,} | {d['failed']:,} ({100 * d['failed'] / max(d['sent'], 1):.2f}%) | "
-                 f"{d['wrong']:,} | {d['lost']:,} | {d['p99'] / 1000:.1f} |")
+                 f"{d['wrong']:,} | {d['lost']:,} | {d['p99'] / 1000:.1f} | "
+                 + (f"{d['base_s']:.0f}, {d['base_sent']:,}, {d['base_failed']:,} "
+                    f"({100 * d['base_failed'] / max(d['base_sent'], 1):.2f}%) |"
+                    if d["base_sent"] else "- |"))
     o.append("")
     if "levee" in S and "knotd" in S and S["levee"]["times"] and S["knotd"]["times"]:
         L, K = S["levee"], S["knotd"]

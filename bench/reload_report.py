@@ -110,7 +110,7 @@ def main():
     o.append("")
     o.append("The load over the whole measurement (sums over the rounds; lvload runs back to "
              "back, so `load s` / `wall s` is the share of the time covered; failed = sent - "
-             "answered - wrong: lost, late, TC, unexpected rcodes; "no reload" is the same "
+             "answered - wrong: lost, late, TC, unexpected rcodes; `no reload` is the same "
              "load for BASE s before the first reload, what the machine alone costs):\n")
     o.append("| server | load s / wall s | sent/s | sent | answered | failed | wrong | lost | worst p99 of a run, ms | no reload: s, sent, failed |")
     o.append("|---|---|---|---|---|---|---|---|---|---|")

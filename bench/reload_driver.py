@@ -7,28 +7,31 @@ writes DIR/v0.zone .. DIR/v<COUNT>.zone: v0 is LARGE_ZONE as it is (bench/
 mkzone.py's large.zone, serial 1); v<k> has serial 1 + k, the A records of
 10 names (r<j>, j = 1000 k + 97 i, i < 10) at 10.255.<k>.<i> instead of
 their own addresses, and one name of its own, v<k>-reload TXT. From v<k-1>
-to v<k> 41 records change (20 A records of each version's names out and
-in, one TXT out and one in); every name large.queries asks keeps its
-types, so every answer stays NOERROR. DIR/stamp records what was made (from which file, how many): a
-later call for as many or fewer does nothing.
+to v<k> (k > 1) 21 records go and 21 come: the 10 A records of v<k-1>'s
+names back to their own addresses, v<k>'s 10 away from theirs, one TXT
+name gone and one new (from v0 to v1: 10 go, 11 come). Every name
+large.queries asks keeps its types, so every answer stays NOERROR.
+DIR/stamp records what was made (from which file, how many): a later call
+for as many or fewer does nothing.
 
     reload_driver.py PORT ZONE LIVE PREPARED FIRST COUNT GAP TMO PID PIDFILE
                      OUT -- TRIGGER...
 
 For k = FIRST .. FIRST+COUNT-1: links the prepared file PREPARED/v<k>.zone
 to LIVE.new, sets its mtime to now and renames it over LIVE (a new inode, a
-new mtime: every server sees a changed file; the 30 MB were written before
-the run, so no writing is timed), then starts the clock, runs TRIGGER (the
-server's reload command: it may wait, as levee-ctl and knotc -b do, or
-return at once, as nsd-control does), and polls ZONE's SOA on
-127.0.0.1@PORT every 10 ms from then on until its serial is 1 + k
-(whether or not the trigger has returned; it is waited for too). One line per reload
-into OUT (tab-separated): k, the expected serial, status (ok, cmd-failed:
-the trigger's exit status was not 0 but the serial came, timeout), the
-seconds from the trigger to the first SOA with the new serial, the
-seconds the trigger command took, the peak VmHWM and VmRSS sums (kB)
-seen during that reload and the trigger's wall-clock time (epoch s, to
-line reloads up with the load's runs in the log). Then GAP seconds of rest, still sampling.
+new mtime: every server sees a changed file; the 27.6 MB were written
+before the run, so no writing is timed), then starts the clock, runs
+TRIGGER (the server's reload command: it may wait, as levee-ctl and knotc
+-b do, or return at once, as nsd-control does), and polls ZONE's SOA on
+127.0.0.1@PORT every 10 ms from then on until its serial is 1 + k (whether
+or not the trigger has returned; it is waited for too). One line per
+reload into OUT (tab-separated): k, the expected serial, status (ok;
+cmd-failed: the serial came but the trigger's exit status was not 0;
+timeout), the seconds from the trigger to the first SOA with the new
+serial, the seconds the trigger command took, the peak VmHWM and VmRSS
+sums (kB) seen during that reload, and the trigger's wall-clock time
+(epoch s, to line reloads up with the load's runs in the log). Then GAP
+seconds of rest, still sampling.
 
 Memory: every 20 ms the process tree of PID and of the PID in PIDFILE
 ("-": none; nsd's reload forks a new main process that writes it) is

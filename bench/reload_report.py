@@ -85,8 +85,8 @@ def main():
 
     o = []
     o.append(f"# Reload: a 1,000,000-record zone reloaded under load{' (with journal)' if journal == '1' else ''}\n")
-    o.append(f"{reloads} reloads of `big.test` (bench/mkzone.py's large.zone, 41 records "
-             f"changed and the serial + 1 each time) per server and round, {rounds} rounds "
+    o.append(f"{reloads} reloads of `big.test` (bench/mkzone.py's large.zone; each time the serial + 1, "
+             f"20 A records at other addresses, one TXT name gone and one new) per server and round, {rounds} rounds "
              f"interleaved, under a paced UDP load of {int(rate):,} queries/s "
              f"(bench/lvload, large.queries, every answer NOERROR); each server one worker "
              f"on CPU {srv_cpu} (its reload too), the load and the driver on CPU {gen_cpu}; "

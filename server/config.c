@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sodium.h>
 #include <yaml.h>
 
 #include "server/internal.h"
@@ -42,6 +43,7 @@ struct cparse {
 	const char *path;
 	char *err;
 	size_t errlen;
+	uint64_t zone_acl;        /* the acl: list of the zone entry parsed */
 };
 
 struct config_key;
@@ -419,6 +421,7 @@ static const struct config_key config_server_keys[] = {
 	{ "udp-bpf-filter", val_bool, OFF(udp_bpf_filter), 0, 0 },
 	{ "udp-ebpf-filter", val_bool, OFF(udp_ebpf_filter), 0, 0 },
 	{ "udp-ebpf-hold-ms", val_uint, OFF(udp_ebpf_hold_ms), 10, 60000 },
+	{ "transfers-max", val_uint, OFF(transfers_max), 0, 100000 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -459,7 +462,6 @@ static int section_server(struct cparse *p, const char *key, yaml_node_t *v)
 	return parse_keys(p, key, v, config_server_keys);
 }
 
-/* One { domain: NAME, file: PATH } entry. */
 /* name relative to the directory of the config file (as zone files are):
  * into buf (len bytes) when it is relative, else name itself. NULL when
  * the result does not fit. */
@@ -476,14 +478,39 @@ static const char *config_relative(const struct cparse *p, const char *name,
 	return buf;
 }
 
+static int zone_notify(struct cparse *p, yaml_node_t *v, uint64_t *mask);
+
+/* One name of a zone's acl: list: an id of the acl: section before. */
+static int zone_acl_one(struct cparse *p, const struct config_key *k,
+			yaml_node_t *v)
+{
+	const char *s = scalar(v);
+
+	for (size_t i = 0; s && i < p->cfg->acl_count; i++) {
+		if (strcmp(p->cfg->acls[i].id, s) == 0) {
+			p->zone_acl |= UINT64_C(1) << i;
+			return 0;
+		}
+	}
+	return cerr(p, v, k->name, "no acl '%s' (acl: entries must come "
+		    "before zones:)", s ? s : "");
+}
+
+/* One { domain: NAME, file: PATH, acl:, notify:, serial-policy: }
+ * entry. */
 static int zone_entry(struct cparse *p, yaml_node_t *e)
 {
 	const char *domain = NULL, *file = NULL;
 	yaml_node_t *dnode = NULL, *fnode = NULL;
 	yaml_node_pair_t *pr;
 	char path[PATH_MAX], reason[160];
+	uint64_t notify = 0;
+	bool notify_seen = false, policy_seen = false, increment = false;
+	static const struct config_key acl_key = { "acl", NULL, 0, 0, 0 };
+	bool acl_seen = false;
 	int rc;
 
+	p->zone_acl = 0;
 	if (e->type != YAML_MAPPING_NODE)
 		return cerr(p, e, "zones",
 			    "expected entries { domain: NAME, file: PATH }");
@@ -510,6 +537,35 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 				file = s, fnode = vn;
 			continue;
 		}
+		if (strcmp(name, "serial-policy") == 0) {
+			const char *sp = scalar(vn);
+
+			if (policy_seen)
+				return cerr(p, kn, name, "given twice");
+			policy_seen = true;
+			if (sp && strcmp(sp, "increment") == 0)
+				increment = true;
+			else if (!sp || strcmp(sp, "keep") != 0)
+				return cerr(p, vn, name, "expected keep or "
+					    "increment");
+			continue;
+		}
+		if (strcmp(name, "notify") == 0) {
+			if (notify_seen)
+				return cerr(p, kn, name, "given twice");
+			notify_seen = true;
+			if ((rc = zone_notify(p, vn, &notify)) < 0)
+				return rc;
+			continue;
+		}
+		if (strcmp(name, "acl") == 0) {
+			if (acl_seen)
+				return cerr(p, kn, name, "given twice");
+			acl_seen = true;
+			if ((rc = each_scalar(p, &acl_key, vn, zone_acl_one)) < 0)
+				return rc;
+			continue;
+		}
 		return cerr(p, kn, name, "unknown key in zones");
 	}
 	if (!dnode)
@@ -532,6 +588,14 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 			     sizeof(reason));
 	if (rc < 0)
 		return cerr(p, dnode, "domain", "%s", reason);
+	{
+		struct config_zone *z = (struct config_zone *)
+			config_find_zone(p->cfg, domain);
+
+		z->notify = notify;
+		z->serial_increment = increment;
+		z->acl = p->zone_acl;
+	}
 	return 0;
 }
 
@@ -581,7 +645,111 @@ static int section_zones(struct cparse *p, const char *key,
 	}
 }
 
+/* --- section key: (TSIG keys, server/tsig.h) --- */
+
+/* One { id, algorithm, secret } entry into cfg->tsig. */
+static int key_entry(struct cparse *p, const char *section, yaml_node_t *e)
+{
+	static const char *const names[] = { "id", "algorithm", "secret" };
+	yaml_node_t *val[3] = { NULL, NULL, NULL };
+	uint8_t secret[TSIG_SECRET_MAX];
+	size_t slen = 0;
+	const char *b64end = NULL, *id, *b64;
+	struct config *cfg = p->cfg;
+	int alg, rc;
+
+	if (!e || e->type != YAML_MAPPING_NODE)
+		return cerr(p, e, section, "expected a list of { id, "
+			    "algorithm, secret }");
+	for (yaml_node_pair_t *pr = e->data.mapping.pairs.start;
+	     pr < e->data.mapping.pairs.top; pr++) {
+		yaml_node_t *kn = yaml_document_get_node(p->doc, pr->key);
+		const char *name = scalar(kn);
+		unsigned i;
+
+		for (i = 0; name && i < 3; i++)
+			if (strcmp(name, names[i]) == 0)
+				break;
+		if (!name || i == 3)
+			return cerr(p, kn, name ? name : section,
+				    "unknown key in key");
+		if (val[i])
+			return cerr(p, kn, name, "given twice");
+		val[i] = yaml_document_get_node(p->doc, pr->value);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		if (!val[i] || !scalar(val[i]))
+			return cerr(p, val[i] ? val[i] : e, names[i],
+				    val[i] ? "expected a scalar" :
+					     "missing in key entry");
+	id = scalar(val[0]);
+	if ((alg = tsig_alg_from_text(scalar(val[1]))) < 0)
+		return cerr(p, val[1], "algorithm", "unknown algorithm '%s' "
+			    "(hmac-sha1, hmac-sha256, hmac-sha384 or "
+			    "hmac-sha512)", scalar(val[1]));
+	b64 = scalar(val[2]);
+	if (sodium_base642bin(secret, sizeof(secret), b64, strlen(b64), NULL,
+			      &slen, &b64end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    b64end != b64 + strlen(b64) || slen == 0)
+		return cerr(p, val[2], "secret", "expected base64 of 1 to %d "
+			    "bytes", TSIG_SECRET_MAX);
+	if (!cfg->tsig && !(cfg->tsig = tsig_keyring_new()))
+		return -ENOMEM;
+	rc = tsig_keyring_add(cfg->tsig, id, (enum tsig_alg)alg, secret,
+			      slen);
+	sodium_memzero(secret, sizeof(secret));
+	if (rc == -EEXIST)
+		return cerr(p, val[0], "id", "key '%s' given twice (line %d)",
+			    id, cfg->tsig_lines[tsig_keyring_find(cfg->tsig,
+								  id)]);
+	if (rc == -ENOSPC)
+		return cerr(p, e, section, "more than %d keys", TSIG_KEYS_MAX);
+	if (rc < 0)
+		return rc == -ENOMEM ? rc :
+		       cerr(p, val[0], "id", "expected a domain name of "
+			    "letters, digits, '-' and '_' of at most %d octets",
+			    TSIG_NAME_MAX);
+	cfg->tsig_lines[tsig_keyring_count(cfg->tsig) - 1] =
+		(int)val[0]->start_mark.line + 1;
+	return 0;
+}
+
+static int section_key(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	int rc;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return cerr(p, v, key, "expected a list of { id, algorithm, "
+			    "secret }");
+	for (yaml_node_item_t *it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++)
+		if ((rc = key_entry(p, key,
+				    yaml_document_get_node(p->doc, *it))) < 0)
+			return rc;
+	return 0;
+}
+
 /* --- section acl: --- */
+
+/* key: NAME in an acl entry: a key of the key: section above. */
+static int acl_key(struct cparse *p, const struct config_key *k,
+		   yaml_node_t *v)
+{
+	int i = tsig_keyring_find(p->cfg->tsig, scalar(v));
+
+	if (i < 0)
+		return cerr(p, v, k->name, "no key '%s' in a key: section "
+			    "before this acl:", scalar(v));
+	p->cfg->acls[p->cfg->acl_count].keys |= 1ull << i;
+	return 0;
+}
+
+static int val_acl_keys(struct cparse *p, const struct config_key *k,
+			yaml_node_t *v)
+{
+	return each_scalar(p, k, v, acl_key);
+}
 
 static int acl_address(struct cparse *p, const struct config_key *k,
 		       yaml_node_t *v)
@@ -647,6 +815,7 @@ static const struct config_key config_acl_keys[] = {
 	{ "id", val_acl_id, 0, 0, 0 },
 	{ "address", val_acl_addresses, 0, 0, 0 },
 	{ "action", val_acl_actions, 0, 0, 0 },
+	{ "key", val_acl_keys, 0, 0, 0 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -674,13 +843,130 @@ static int section_acl(struct cparse *p, const char *key, yaml_node_t *v)
 			return rc;
 		if (!a->id[0])
 			return cerr(p, e, "id", "missing in acl entry");
-		if (!a->count)
-			return cerr(p, e, "address", "missing in acl entry");
+		if (!a->count && !a->keys)
+			return cerr(p, e, "address", "missing in acl entry "
+				    "(address or key)");
 		if (!a->actions)
 			return cerr(p, e, "action", "missing in acl entry");
 		p->cfg->acl_count++;
 	}
 	return 0;
+}
+
+/* --- section remote: (Knot's remote:): servers Levee talks to --- */
+
+static int val_remote_id(struct cparse *p, const struct config_key *k,
+			 yaml_node_t *v)
+{
+	struct config_remote *r = &p->cfg->remotes[p->cfg->remote_count];
+	const char *s = scalar(v);
+
+	if (!s || !*s || strlen(s) >= sizeof(r->id))
+		return cerr(p, v, k->name, "expected a name of 1 to %zu "
+			    "characters", sizeof(r->id) - 1);
+	for (size_t i = 0; i < p->cfg->remote_count; i++)
+		if (strcmp(p->cfg->remotes[i].id, s) == 0)
+			return cerr(p, v, k->name, "remote '%s' given twice "
+				    "(line %d)", s, p->cfg->remotes[i].line);
+	strcpy(r->id, s);
+	return 0;
+}
+
+static int val_remote_address(struct cparse *p, const struct config_key *k,
+			      yaml_node_t *v)
+{
+	struct config_remote *r = &p->cfg->remotes[p->cfg->remote_count];
+	char err[160];
+
+	if (config_parse_listen(scalar(v), &r->addr, err, sizeof(err)) < 0)
+		return cerr(p, v, k->name, "%s", err);
+	r->have_addr = true;
+	return 0;
+}
+
+static int val_remote_key(struct cparse *p, const struct config_key *k,
+			  yaml_node_t *v)
+{
+	int i = scalar(v) ? tsig_keyring_find(p->cfg->tsig, scalar(v)) : -1;
+
+	if (i < 0)
+		return cerr(p, v, k->name, "no key '%s' in a key: section "
+			    "before this remote:", scalar(v) ? scalar(v) : "");
+	p->cfg->remotes[p->cfg->remote_count].key = i;
+	return 0;
+}
+
+static const struct config_key config_remote_keys[] = {
+	{ "id", val_remote_id, 0, 0, 0 },
+	{ "address", val_remote_address, 0, 0, 0 },
+	{ "key", val_remote_key, 0, 0, 0 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_remote(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+	int rc;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return cerr(p, v, key, "expected a list of { id, address }");
+	for (it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(p->doc, *it);
+		struct config_remote *r;
+
+		if (p->cfg->remote_count >= CONFIG_MAX_REMOTES)
+			return cerr(p, e, key, "more than %d entries",
+				    CONFIG_MAX_REMOTES);
+		r = &p->cfg->remotes[p->cfg->remote_count];
+		memset(r, 0, sizeof(*r));
+		r->key = -1;
+		r->line = (int)e->start_mark.line + 1;
+		if ((rc = parse_keys(p, key, e, config_remote_keys)) < 0)
+			return rc;
+		if (!r->id[0])
+			return cerr(p, e, "id", "missing in remote entry");
+		if (!r->have_addr)
+			return cerr(p, e, "address", "missing in remote entry");
+		p->cfg->remote_count++;
+	}
+	return 0;
+}
+
+/* A zone's notify: one remote id or a list of them, each defined in
+ * remote: above; their bits into *mask. */
+static int zone_notify(struct cparse *p, yaml_node_t *v, uint64_t *mask)
+{
+	yaml_node_item_t *it = NULL, *end = NULL;
+	yaml_node_t *one = v;
+
+	if (v->type == YAML_SEQUENCE_NODE) {
+		it = v->data.sequence.items.start;
+		end = v->data.sequence.items.top;
+	}
+	for (;;) {
+		const char *id;
+		size_t i;
+
+		if (it) {
+			if (it == end)
+				return 0;
+			one = yaml_document_get_node(p->doc, *it++);
+		}
+		id = scalar(one);
+		if (!id || !*id)
+			return cerr(p, one, "notify", "expected a remote id or "
+				    "a list of them");
+		for (i = 0; i < p->cfg->remote_count; i++)
+			if (strcmp(p->cfg->remotes[i].id, id) == 0)
+				break;
+		if (i == p->cfg->remote_count)
+			return cerr(p, one, "notify", "no remote '%s' (remote: "
+				    "entries come before zones:)", id);
+		*mask |= 1ull << i;
+		if (!it)
+			return 0;
+	}
 }
 
 /* --- section rate-limit: (ratelimit/rrl.h, docs/rrl.md) --- */
@@ -1042,8 +1328,10 @@ static const struct config_section config_sections[] = {
 	{ "cookies", section_cookies, NULL },
 	{ "limits", section_limits, NULL },
 	{ "attack", section_attack, NULL },
+	{ "key", section_key, NULL },
 	{ "acl", section_acl, NULL },
 	{ "zones", NULL, section_zones },
+	{ "remote", section_remote, NULL },
 	{ "control", section_control, NULL },
 	{ "database", section_database, NULL },
 	{ NULL, NULL, NULL },
@@ -1070,6 +1358,7 @@ void config_init(struct config *cfg)
 	cfg->tcp_max_per_prefix = 50;
 	cfg->tcp_message_timeout = 5;
 	cfg->tcp_memory_max = CONFIG_DEFAULT_TCP_MEMORY;
+	cfg->transfers_max = CONFIG_DEFAULT_TRANSFERS;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->journal_db_max_size = JOURNAL_DEFAULT_MAP_BYTES;
 	cfg->journal_max_usage = JOURNAL_DEFAULT_MAX_BYTES;
@@ -1196,7 +1485,7 @@ static int config_stream(struct cparse *p)
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct cparse p = { cfg, NULL, NULL, path, err, errlen };
+	struct cparse p = { cfg, NULL, NULL, path, err, errlen, 0 };
 	yaml_parser_t parser;
 	FILE *f;
 	int rc;
@@ -1315,6 +1604,7 @@ void config_free(struct config *cfg)
 	free(cfg->group);
 	free(cfg->identity);
 	free(cfg->version);
+	tsig_keyring_free(cfg->tsig);
 	free(cfg->control_listen);
 	free(cfg->journal_db);
 	memset(cfg, 0, sizeof(*cfg));

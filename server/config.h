@@ -38,6 +38,8 @@
  *                                   the connections longest without
  *                                   progress are closed; default 64 MiB,
  *                                   1 MiB..4 GiB-1 (docs/flood.md)
+ *   transfers-max: N                AXFRs out at once over all reactors,
+ *                                   default 10; past it SERVFAIL (xfrout.h)
  *   log-level: error|warning|info|debug, syslog: BOOL
  *   udp-io: mmsg|libuv              UDP path (udp.c or udp_uv.c), default
  *                                   mmsg; libuv refuses wildcard addresses
@@ -51,14 +53,25 @@
  * Sections limits: (per-source query limits, zone NXDOMAIN budgets, TCP
  *   unanswered-connection cap) and attack: (under-attack mode), both off by
  *   default (docs/flood.md).
+ * Section key: a list of { id: NAME, algorithm: hmac-sha1|hmac-sha256|
+ *   hmac-sha384|hmac-sha512, secret: BASE64 } (Knot's key:, the secret as
+ *   knotc conf-gen / keymgr -t and tsig-keygen print it): the TSIG keys
+ *   (server/tsig.h) every query with a TSIG record is checked against.
+ *   It must come before an acl: that names its keys.
  * Section acl: a list of { id: NAME, address: CIDR | [CIDR, ...],
- *   action: transfer|notify | [...] } (Knot's acl:). The query pipeline
+ *   key: NAME | [NAME, ...], action: transfer|notify | [...] } (Knot's
+ *   acl:; address or key or both). The query pipeline
  *   trusts every address listed for replication messages (NOTIFY, and
  *   SOA/AXFR/IXFR queries): they bypass rate limiting, per-source limits,
  *   cookies required and the attack mode (server/query.c).
- * Section zones: a list of { domain: NAME, file: PATH } (relative paths are
- * resolved against the config file's directory), as many as the file
- * holds; a name given twice is an error naming both lines.
+ * Section zones: a list of { domain: NAME, file: PATH, acl: ID | [ID, ...],
+ * notify: ID | [ID, ...], serial-policy: keep|increment } (relative paths
+ * are resolved against the config file's directory), as many as the file
+ * holds; a name given twice is an error naming both lines. acl names
+ * entries of the acl: section, notify entries of the remote: section, which
+ * must come before zones:, as Knot's references do. A zone is transferred
+ * out (AXFR) only to the addresses of its acl entries with action transfer;
+ * without acl, to nobody.
  * YAML anchors and aliases work within one section or one zones: entry.
  */
 #ifndef LEVEE_SERVER_CONFIG_H
@@ -73,6 +86,7 @@
 #include "ratelimit/cookie.h"
 #include "ratelimit/limits.h"
 #include "ratelimit/attack.h"
+#include "server/tsig.h"
 
 #define CONFIG_MAX_LISTEN 64
 #define CONFIG_MAX_CPUS 1024
@@ -80,9 +94,12 @@
 #define CONFIG_DEFAULT_RRL_RATE 200   /* rate-limit: responses-per-second */
 #define CONFIG_MAX_NSID 512
 #define CONFIG_MAX_ACL 64             /* acl: entries */
+#define CONFIG_MAX_REMOTES 64         /* remote: entries (a zone's
+					 notify: is a 64-bit mask) */
 #define CONFIG_MAX_TRUSTED 256        /* addresses over all acl: entries
 					 (query.c checks them linearly) */
 #define CONFIG_DEFAULT_TCP_MEMORY (64u << 20)   /* server: tcp-memory-max */
+#define CONFIG_DEFAULT_TRANSFERS 10   /* server: transfers-max */
 
 /* udp-io: which UDP path the reactors run. */
 enum config_udp_io {
@@ -120,12 +137,29 @@ struct config_acl {
 	size_t first, count;
 	unsigned actions;              /* enum config_acl_action bits */
 	int line;
+	uint64_t keys;                 /* key: bit i: the keyring's key i
+					  (config.tsig, in key: order) */
+};
+
+/* remote: entries (Knot's): a server Levee sends to (NOTIFY). */
+struct config_remote {
+	char id[64];
+	struct config_listen addr;     /* port 53 unless given */
+	bool have_addr;
+	int key;                       /* key: index in config.tsig (what
+					  Levee signs its messages to it
+					  with), -1: none */
+	int line;
 };
 
 struct config_zone {
 	char *domain;             /* as given, without a trailing dot */
 	char *file;               /* resolved path */
 	int line;                 /* line in the config file, 0 for -z */
+	uint64_t notify;          /* notify: bit i: remotes[i] (NOTIFY out) */
+	bool serial_increment;    /* serial-policy: increment (reload.h) */
+	uint64_t acl;             /* its acl: list, bit i: acls[i] (0: none,
+				     no transfer allowed) */
 };
 
 struct config {
@@ -157,11 +191,18 @@ struct config {
 	bool udp_bpf_filter;            /* classic BPF garbage drop */
 	bool udp_ebpf_filter;           /* eBPF drop map (ebpf_drop.h) */
 	unsigned udp_ebpf_hold_ms;      /* listed that long, default 1000 */
+	unsigned transfers_max;         /* AXFR out running at once, over
+					   all reactors (xfrout.h) */
 
 	struct rrl_config rrl;         /* section rate-limit: (docs/rrl.md) */
 	struct config_cookies cookies; /* section cookies: (docs/cookies.md) */
 	struct limits_config limits;   /* section limits: (docs/flood.md) */
 	struct attack_config attack;   /* section attack: (docs/flood.md) */
+
+	/* Section key: the TSIG keyring (NULL: no keys), key i defined at
+	 * config line tsig_lines[i]. */
+	struct tsig_keyring *tsig;
+	int tsig_lines[TSIG_KEYS_MAX];
 
 	/* Section acl: (Knot's acl:). Every address of every entry is trusted
 	 * by the query pipeline's admission for replication messages
@@ -170,6 +211,9 @@ struct config {
 	size_t acl_count;
 	struct cidr trusted[CONFIG_MAX_TRUSTED];
 	size_t trusted_count;
+
+	struct config_remote remotes[CONFIG_MAX_REMOTES];
+	size_t remote_count;
 
 	/* Section control: the control socket's path (ctl.h), resolved
 	 * against the config file's directory; NULL: no control socket. */

@@ -210,6 +210,9 @@ int config_add_zone(struct config *cfg, const char *domain, const char *file,
 	z->domain = d;
 	z->file = f;
 	z->line = line;
+	z->notify = 0;
+	z->serial_increment = false;
+	z->acl = 0;
 	slot->zone = cfg->zone_count;
 	slot->hash = h;
 	return 0;

@@ -59,9 +59,11 @@
 #include "server/config.h"
 #include "server/ctl.h"
 #include "server/log.h"
+#include "server/notify.h"
 #include "server/reactor.h"
 #include "server/reload.h"
 #include "server/stats.h"
+#include "server/tsig.h"
 #include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
@@ -116,6 +118,7 @@ struct daemon {
 	time_t started_at;
 	struct ctl *ctl;                   /* control socket, or NULL */
 	struct journal *journal;           /* IXFR journal, or NULL */
+	struct notifier *notifier;         /* NOTIFY out, made when needed */
 
 	/* A reload on a worker (daemon_reload_begin). The worker owns job
 	 * until it sends reload_done; main reads the result after the join.
@@ -428,7 +431,7 @@ static void daemon_reloader_main(void *arg)
 	const struct config *cfg = j->cfg ? j->cfg : daemon_zcfg(d);
 
 	j->rc = reload_run(cfg, (const char *const *)j->only, j->nonly,
-			   d->zstates, zdb_current(), d->journal, time(NULL),
+			   daemon_zcfg(d), d->zstates, zdb_current(), d->journal, time(NULL),
 			   &j->db,
 			   &j->states, &j->counts, j->err, sizeof(j->err));
 	uv_async_send(&d->reload_done);
@@ -448,6 +451,57 @@ static void daemon_job_clear(struct daemon_reload_job *j)
 
 static void daemon_reload_begin(struct daemon *d);
 
+/* The state of the zone named domain: the table follows the order of the
+ * configuration in force, so its index is the configured zone's (found
+ * by the configuration's name index: O(1)). NULL when not configured. */
+static const struct zstate *daemon_zstate(const struct daemon *d,
+					  const char *domain)
+{
+	const struct config *cfg = daemon_zcfg(d);
+	const struct config_zone *cz = config_find_zone(cfg, domain);
+	size_t i = cz ? (size_t)(cz - cfg->zones) : SIZE_MAX;
+
+	return d->zstates && i < d->zstates->count ? &d->zstates->z[i] : NULL;
+}
+
+/* NOTIFY (notify.h) of zone state z's served version to every remote its
+ * configuration lists. Returns how many were started. */
+static unsigned daemon_notify_zone(struct daemon *d, const struct zstate *z)
+{
+	const struct config *cfg = daemon_zcfg(d);
+	const struct config_zone *cz = config_find_zone(cfg, z->domain);
+	const struct rrset *soa;
+	unsigned started = 0;
+	char err[256];
+
+	if (!cz || !cz->notify || !z->zone)
+		return 0;
+	if (!d->notifier &&
+	    !(d->notifier = notifier_new(&d->loop, 0, err, sizeof(err)))) {
+		log_error("zone %s: no NOTIFY: %s", z->domain, err);
+		return 0;
+	}
+	soa = zone_soa(z->zone);
+	for (size_t i = 0; i < cfg->remote_count; i++) {
+		const struct config_remote *rm = &cfg->remotes[i];
+		size_t rl = 10 + ((size_t)soa->wire[8] << 8 | soa->wire[9]);
+
+		if (!(cz->notify >> i & 1))
+			continue;
+		if (notifier_send(d->notifier, z->domain, zone_apex(z->zone),
+				  z->serial, soa->wire, rl,
+				  (const struct sockaddr *)&rm->addr.addr,
+				  rm->addr.addrlen, rm->key < 0 ? NULL :
+				  tsig_keyring_key(cfg->tsig, (size_t)rm->key))
+		    == 0)
+			started++;
+		else
+			log_warning("zone %s: NOTIFY to %s (%s) not sent",
+				    z->domain, rm->id, rm->addr.text);
+	}
+	return started;
+}
+
 static void daemon_on_reloaded(uv_async_t *a)
 {
 	struct daemon *d = a->data;
@@ -459,6 +513,11 @@ static void daemon_on_reloaded(uv_async_t *a)
 	uv_thread_join(&d->reloader);
 	d->reloading = false;
 	if (j->rc == 0) {
+		/* The zones' acl lists before the zones: a zone added comes
+		 * with its own, one whose acl went is never served with it. */
+		if (j->cfg && reactor_group_set_transfers(d->group, j->cfg) < 0)
+			log_error("reload: transfers: out of memory: the acl "
+				  "lists of the zones stay as they were");
 		if (j->db) {
 			zdb_publish(j->db);
 			j->db = NULL;
@@ -474,6 +533,9 @@ static void daemon_on_reloaded(uv_async_t *a)
 			d->zcfg = j->cfg;
 			j->cfg = NULL;
 		}
+		for (size_t i = 0; i < d->zstates->count; i++)
+			if (d->zstates->z[i].changed)
+				daemon_notify_zone(d, &d->zstates->z[i]);
 		d->last_counts = *c;
 		snprintf(d->last_reload, sizeof(d->last_reload),
 			 "%zu reloaded, %zu added, %zu removed, %zu "
@@ -539,11 +601,29 @@ static struct config *daemon_reread_config(struct daemon *d, char *err,
 			    "after a restart");
 	if (memcmp(&c->rrl, &old->rrl, sizeof(c->rrl)) ||
 	    memcmp(&c->limits, &old->limits, sizeof(c->limits)) ||
-	    memcmp(&c->attack, &old->attack, sizeof(c->attack)) ||
-	    c->acl_count != old->acl_count)
-		log_warning("reload: rate-limit, limits, attack or acl "
-			    "changed: reload applies zones only, the rest "
+	    memcmp(&c->attack, &old->attack, sizeof(c->attack)))
+		log_warning("reload: rate-limit, limits or attack changed: "
 			    "takes effect after a restart");
+	bool trusted_same = c->trusted_count == old->trusted_count;
+
+	for (size_t i = 0; trusted_same && i < c->trusted_count; i++)
+		trusted_same = memcmp(&c->trusted[i], &old->trusted[i],
+				      sizeof(c->trusted[i])) == 0;
+	size_t nk = tsig_keyring_count(c->tsig);
+	bool keys_same = nk == tsig_keyring_count(old->tsig);
+
+	for (size_t i = 0; keys_same && i < nk; i++)
+		keys_same = strcmp((const char *)tsig_key_name(
+				   tsig_keyring_key(c->tsig, i)),
+				   (const char *)tsig_key_name(
+				   tsig_keyring_key(old->tsig, i))) == 0;
+	if (!keys_same)
+		log_warning("reload: key: changed: the keys queries are "
+			    "checked with change after a restart");
+	if (!trusted_same)
+		log_warning("reload: acl addresses changed: who may transfer "
+			    "a zone follows now, the addresses that bypass "
+			    "the rate limits after a restart");
 	return c;
 }
 
@@ -617,22 +697,30 @@ static void cmd_status(struct daemon *d, int argc, char **argv,
 		       struct ctl_reply *r)
 {
 	size_t served = 0, n = d->zstates ? d->zstates->count : 0;
+	struct notify_stats ns = { 0, 0, 0, 0, 0 };
 
 	(void)argc;
 	(void)argv;
+	if (d->notifier)
+		notifier_stats(d->notifier, &ns);
 	for (size_t i = 0; i < n; i++)
 		served += d->zstates->z[i].zone != NULL;
 	ctl_reply_printf(r, "version: %s\nstate: %s\nuptime: %lld\n"
 			 "reactors: %u\nzones: %zu\nzones-served: %zu\n"
 			 "reload: %s\nreloads-started: %lu\nreloads-done: %lu\n"
-			 "reloads-failed: %lu\nlast-reload: %s\n",
+			 "reloads-failed: %lu\nlast-reload: %s\n"
+			 "notify-sent: %lu\nnotify-answered: %lu\n"
+			 "notify-refused: %lu\nnotify-gave-up: %lu\n"
+			 "notify-pending: %lu\n",
 			 LEVEE_VERSION, d->group ? "running" : "starting",
 			 (long long)(time(NULL) - d->started_at),
 			 d->group ? reactor_group_count(d->group) : 0, n,
 			 served, d->reloading ? "running" : "idle",
 			 d->reloads_started, d->reloads_done,
 			 d->reloads_failed,
-			 d->last_reload[0] ? d->last_reload : "none");
+			 d->last_reload[0] ? d->last_reload : "none",
+			 ns.sent, ns.answered, ns.refused, ns.gave_up,
+			 ns.pending);
 }
 
 static void cmd_reload(struct daemon *d, int argc, char **argv,
@@ -662,7 +750,7 @@ static void cmd_reload(struct daemon *d, int argc, char **argv,
 		if (!(d->job.only[d->job.nonly] = strdup(argv[i])))
 			break;
 		d->job.nonly++;
-		if (!zstates_find(d->zstates, argv[i])) {
+		if (!daemon_zstate(d, argv[i])) {
 			ctl_error(r, "zone %s is not configured", argv[i]);
 			daemon_job_clear(&d->job);
 			return;
@@ -718,7 +806,7 @@ static void cmd_zone_status(struct daemon *d, int argc, char **argv,
 		return;
 	}
 	for (int i = 1; i < argc; i++) {
-		const struct zstate *z = zstates_find(d->zstates, argv[i]);
+		const struct zstate *z = daemon_zstate(d, argv[i]);
 
 		if (!z) {
 			ctl_error(r, "zone %s is not configured", argv[i]);
@@ -806,6 +894,30 @@ static void cmd_stop(struct daemon *d, int argc, char **argv,
 	ctl_reply_then(r, daemon_stop_now, d);
 }
 
+static void cmd_notify(struct daemon *d, int argc, char **argv,
+		       struct ctl_reply *r)
+{
+	for (int i = 1; i < argc; i++) {
+		const struct zstate *z = daemon_zstate(d, argv[i]);
+
+		if (!z) {
+			ctl_error(r, "zone %s is not configured", argv[i]);
+			return;
+		}
+		if (!z->zone) {
+			ctl_error(r, "zone %s is not served", argv[i]);
+			return;
+		}
+	}
+	for (int i = 1; i < argc; i++) {
+		const struct zstate *z = daemon_zstate(d, argv[i]);
+
+		ctl_reply_printf(r, "%s: NOTIFY serial %u to %u remotes\n",
+				 z->domain, z->serial,
+				 daemon_notify_zone(d, z));
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct daemon *d, int argc, char **argv,
@@ -818,6 +930,7 @@ static const struct {
 	{ "zone-status", cmd_zone_status, 0, -1, "zone-status [ZONE...]" },
 	{ "stats", cmd_stats, 0, 0, "stats" },
 	{ "attack", cmd_attack, 0, 0, "attack" },
+	{ "notify", cmd_notify, 1, -1, "notify ZONE..." },
 	{ "stop", cmd_stop, 0, 0, "stop" },
 };
 
@@ -840,7 +953,7 @@ static void daemon_on_ctl(void *arg, int argc, char **argv,
 		return;
 	}
 	ctl_error(r, "unknown command '%s' (status, reload, zone-status, "
-		  "stats, attack, stop)", argv[0]);
+		  "notify, stats, attack, stop)", argv[0]);
 }
 
 static const uv_signal_cb daemon_sig_cbs[DAEMON_SIGS] = {
@@ -872,6 +985,7 @@ static int daemon_answer_config(struct daemon *d)
 	acfg->id_server = cfg->identity;
 	acfg->version = cfg->version;
 	acfg->tcp_keepalive = (uint16_t)(ka > 65535 ? 65535 : ka);
+	acfg->tsig = cfg->tsig;
 	if (cfg->cookies.answer) {
 		const struct config_cookies *cc = &cfg->cookies;
 		struct cookie_params cp = {
@@ -1055,6 +1169,7 @@ int daemon_start(struct daemon *d)
 			log_error("cannot start: %s", err);
 			return rc;
 		}
+		d->acfg.journal = d->journal;   /* IXFR out reads it */
 	}
 	rc = uv_async_init(&d->loop, &d->reload_done, daemon_on_reloaded);
 	if (rc < 0) {
@@ -1126,6 +1241,7 @@ void daemon_free(struct daemon *d)
 		daemon_job_clear(&d->job);
 	}
 	ctl_stop(d->ctl);
+	notifier_free(d->notifier);
 	if (d->loop_ready) {
 		uv_walk(&d->loop, daemon_close_walk, NULL);
 		uv_run(&d->loop, UV_RUN_DEFAULT);

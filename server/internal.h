@@ -31,6 +31,7 @@ struct limits_table;
 struct attack;
 struct ebpf_drop;
 struct conncount;
+struct xfrout_policy;
 
 /* Kernel drop map listings one UDP batch can note: one per datagram of a
  * batch (UDP_BATCH); more are dropped (noted again at the next drop). */
@@ -82,6 +83,10 @@ struct daemon_shared {
 	unsigned tcp_unanswered;      /* atomic: connections without a
 					 whole query yet */
 	unsigned tcp_clients;         /* atomic */
+	struct xfrout_policy *xfr;    /* transfers out (xfrout.h): the
+					 published policy (atomic pointer:
+					 main swaps it at a reload) */
+	unsigned xfr_running;         /* atomic: transfers out running */
 	struct conncount *tcp_prefix; /* open connections per /24 or /56,
 					 keyed fingerprints, exact but for a
 					 2^-40 share (ratelimit/conncount.h) */

@@ -39,6 +39,7 @@ static void usage(FILE *f)
 		"  zone-status [ZONE...]  serial, records, file, load time, "
 		"last error\n"
 		"  stats                  the counters, as JSON\n"
+		"  notify ZONE...         send NOTIFY to the zones' remotes now\n"
 		"  attack                 the under-attack state\n"
 		"  stop                   stop the server\n"
 		"SOCKET: the server's control: listen: (default %s, or the one "

@@ -49,6 +49,7 @@
 #include "server/stats.h"
 #include "server/tcp.h"
 #include "server/udp.h"
+#include "server/xfrout.h"
 
 #define REACTOR_STOP_GRACE_MS 400
 
@@ -210,6 +211,7 @@ static void reactor_query_env(struct reactor *r)
 	e->limits = sh->limits;
 	e->attack = sh->attack;
 	e->drops = ebpf_drop_table(sh->ebpf);
+	e->xfr = &sh->xfr;
 	e->trusted = sh->cfg->trusted;
 	e->trusted_count = sh->cfg->trusted_count;
 	e->stats = &r->stats;
@@ -329,6 +331,7 @@ static void reactor_group_release(struct reactor_group *g, unsigned n)
 	attack_free(g->shared.attack);
 	ebpf_drop_free(g->shared.ebpf);
 	conncount_free(g->shared.tcp_prefix);
+	xfrout_policy_free(g->shared.xfr);   /* no reactor runs */
 	free(g->r);
 	free(g);
 }
@@ -451,6 +454,11 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 		snprintf(err, errlen, "attack: out of memory");
 		goto fail;
 	}
+	/* Transfers out: the zones' acl lists and transfers-max. */
+	if (!(g->shared.xfr = xfrout_policy_new(cfg, &g->shared.xfr_running))) {
+		snprintf(err, errlen, "transfers: out of memory");
+		goto fail;
+	}
 	reactor_ebpf_new(g, n);
 	for (; made < n; made++) {
 		if (reactor_init(g, &g->r[made], made, err, errlen) < 0) {
@@ -498,6 +506,19 @@ int reactor_group_start(struct reactor_group *g)
 const struct attack *reactor_group_attack(const struct reactor_group *g)
 {
 	return g ? g->shared.attack : NULL;
+}
+
+int reactor_group_set_transfers(struct reactor_group *g,
+				const struct config *cfg)
+{
+	struct xfrout_policy *p = xfrout_policy_new(cfg,
+						    &g->shared.xfr_running);
+
+	if (!p)
+		return -ENOMEM;
+	xfrout_policy_retire(__atomic_exchange_n(&g->shared.xfr, p,
+						 __ATOMIC_ACQ_REL));
+	return 0;
 }
 
 unsigned reactor_group_count(const struct reactor_group *g)

@@ -31,6 +31,13 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
  * negative errno if a thread cannot be created (the group is then stopped). */
 int reactor_group_start(struct reactor_group *g);
 
+/* Publishes the transfers-out policy of cfg (its zones' acl lists, acl:
+ * entries and transfers-max: xfrout.h) for the reactors, the old one
+ * freed after a grace period; transfers running go on and keep their
+ * slots. 0 or -ENOMEM (the old policy stays). cfg may be freed after. */
+int reactor_group_set_transfers(struct reactor_group *g,
+				const struct config *cfg);
+
 /* Number of reactors. */
 unsigned reactor_group_count(const struct reactor_group *g);
 

@@ -1,9 +1,8 @@
 /* reload.c -- reloading zones (reload.h).
  *
- * reload_run walks the configuration in its order; the old table is found
- * by name through a hash of the lowercased domain built for the run (the
- * names are the operator's, not a stranger's: FNV-1a is enough), so a
- * reload of 100,000 zones is linear. Each change makes a new snapshot from
+ * reload_run walks the configuration in its order; a zone's old state is
+ * found through the old configuration's name index (the table follows its
+ * order), so a reload of 100,000 zones is linear. Each change makes a new snapshot from
  * the previous one with zdb_with/zdb_without and frees the intermediate
  * one (never published, it shares everything with the next).
  */
@@ -18,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "common/errcode.h"
+#include "common/name.h"
 #include "common/serial.h"
 #include "server/config.h"
 #include "server/log.h"
@@ -25,6 +25,8 @@
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
+#include "zones/zone_diff.h"
+#include "zones/zone_update.h"
 
 /* --- the table --- */
 
@@ -163,66 +165,18 @@ static bool domain_eq(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-const struct zstate *zstates_find(const struct zstates *s, const char *domain)
-{
-	for (size_t i = 0; s && i < s->count; i++)
-		if (domain_eq(s->z[i].domain, domain))
-			return &s->z[i];
-	return NULL;
-}
-
-/* --- a name index of the old table, for one run --- */
-
-struct name_index {
-	uint32_t *slot;           /* index + 1, 0 empty */
-	uint32_t mask;
-};
-
-static uint32_t domain_hash(const char *d)
-{
-	uint32_t h = 2166136261u;
-	size_t l = strlen(d);
-
-	if (l > 1 && d[l - 1] == '.')
-		l--;
-	for (size_t i = 0; i < l; i++)
-		h = (h ^ (uint8_t)tolower((unsigned char)d[i])) * 16777619u;
-	return h;
-}
-
-static int name_index_build(struct name_index *x, const struct zstates *s)
-{
-	uint32_t n = 16;
-
-	while (n < s->count * 2)
-		n *= 2;
-	x->slot = calloc(n, sizeof(uint32_t));
-	if (!x->slot)
-		return -ENOMEM;
-	x->mask = n - 1;
-	for (size_t i = 0; i < s->count; i++) {
-		uint32_t j = domain_hash(s->z[i].domain) & x->mask;
-
-		while (x->slot[j])
-			j = (j + 1) & x->mask;
-		x->slot[j] = (uint32_t)i + 1;
-	}
-	return 0;
-}
-
-static struct zstate *name_index_get(const struct name_index *x,
-				     const struct zstates *s,
-				     const char *domain)
-{
-	uint32_t j = domain_hash(domain) & x->mask;
-
-	for (; x->slot[j]; j = (j + 1) & x->mask)
-		if (domain_eq(s->z[x->slot[j] - 1].domain, domain))
-			return &s->z[x->slot[j] - 1];
-	return NULL;
-}
-
 /* --- the run --- */
+
+/* The old state of domain: old follows old_cfg's order. */
+static const struct zstate *reload_old_state(const struct config *old_cfg,
+					     const struct zstates *old,
+					     const char *domain)
+{
+	const struct config_zone *cz = config_find_zone(old_cfg, domain);
+	size_t i = cz ? (size_t)(cz - old_cfg->zones) : SIZE_MAX;
+
+	return i < old->count ? &old->z[i] : NULL;
+}
 
 struct run {
 	struct zdb *db;           /* the newest snapshot, or NULL: cur */
@@ -305,9 +259,84 @@ void reload_journal_check(struct journal *journal, const struct zstates *s)
 					  s->z[i].serial);
 }
 
+static int count_not_soa(void *arg, bool added, const uint8_t *owner,
+			 size_t owner_len, const uint8_t *rr, size_t rr_len)
+{
+	(void)added;
+	(void)owner;
+	(void)owner_len;
+	(void)rr_len;
+	if (!(rr[0] == 0 && rr[1] == 6))
+		++*(size_t *)arg;
+	return 0;
+}
+
+/* A version of z whose SOA serial is `serial` (the change API: one SOA
+ * out, one in). 0 with *out, or the change's code with err. */
+static int zone_with_serial(struct zone *z, uint32_t serial,
+			    struct zone **out, char *err, size_t errlen)
+{
+	const struct rrset *soa = zone_soa(z);
+	const uint8_t *rr = soa->wire, *rd = rr + 10;
+	uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
+	size_t names = name_length(rd);
+	struct zone_update *u = NULL;
+	uint8_t nrd[512];
+	int rc;
+
+	names += name_length(rd + names);
+	if (names + 20 != rdlen || rdlen > sizeof(nrd)) {
+		snprintf(err, errlen, "malformed SOA");
+		return LV_EMALF;
+	}
+	memcpy(nrd, rd, rdlen);
+	nrd[names] = (uint8_t)(serial >> 24);
+	nrd[names + 1] = (uint8_t)(serial >> 16);
+	nrd[names + 2] = (uint8_t)(serial >> 8);
+	nrd[names + 3] = (uint8_t)serial;
+	if ((rc = zone_update_new(z, &u)))
+		return rc;
+	if ((rc = zone_update_remove(u, zone_apex(z), 6, 1, rd, rdlen, err,
+				     errlen)) ||
+	    (rc = zone_update_add(u, zone_apex(z), 6, 1, soa->ttl, nrd, rdlen,
+				  err, errlen))) {
+		zone_update_free(u);
+		return rc;
+	}
+	return zone_update_finish(u, out, err, errlen);
+}
+
+/* serial-policy: increment for z, read again with a serial that is not
+ * higher than the served one: its records compared with the served
+ * version's (zone_diff); the same records keep the served version (0,
+ * *out NULL), others make a version of z with the served serial + 1 in
+ * *out (z freed). A negative code when the change API refuses. */
+static int reload_increment(struct run *r, struct zstate *ns, struct zone *z,
+			    struct zone **out, char *err, size_t errlen)
+{
+	size_t changed = 0;
+	int rc;
+
+	*out = NULL;
+	rc = zone_diff(ns->zone, z, count_not_soa, &changed);
+	if (rc)
+		return rc;
+	if (changed == 0)
+		return 0;
+	rc = zone_with_serial(z, ns->serial + 1, out, err, errlen);
+	if (rc)
+		return rc;
+	zone_free(z);
+	log_info("zone %s: %zu records changed, serial %u -> %u "
+		 "(serial-policy: increment)", ns->domain, changed, ns->serial,
+		 ns->serial + 1);
+	(void)r;
+	return 0;
+}
+
 /* Zone ns (its names set, its old state `old` or NULL) after this run. */
 static int reload_zone(struct run *r, struct zstate *ns,
-		       const struct zstate *old)
+		       const struct zstate *old, bool increment)
 {
 	struct zone *z = NULL;
 	char err[sizeof(ns->error)];
@@ -317,6 +346,7 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	int rc;
 
 	ns->checked_at = r->now;
+	ns->changed = false;
 	if (old) {
 		ns->zone = old->zone;
 		ns->serial = old->serial;
@@ -351,6 +381,27 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	ns->ino = ino;
 	ns->size = size;
 	ns->mtime_ns = mtime;
+	if (ns->zone && !serial_lt(ns->serial, zone_serial(z)) && increment) {
+		struct zone *bumped;
+
+		rc = reload_increment(r, ns, z, &bumped, err, sizeof(err));
+		if (rc || !bumped) {
+			zone_free(z);
+			if (rc) {
+				snprintf(ns->error, sizeof(ns->error),
+					 "%.100s: serial-policy increment: %.120s",
+					 ns->file, err[0] ? err :
+					 lv_strerror(rc));
+				log_error("zone %s: %s", ns->domain,
+					  ns->error);
+				r->counts->failed++;
+				return rc == -ENOMEM ? rc : 0;
+			}
+			r->counts->unchanged++;
+			return 0;
+		}
+		z = bumped;
+	}
 	if (ns->zone && !serial_lt(ns->serial, zone_serial(z))) {
 		snprintf(ns->error, sizeof(ns->error), "%s: serial %u is not "
 			 "higher than the served %u: not reloaded", ns->file,
@@ -377,6 +428,7 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	}
 	run_step(r, next);
 	ns->zone = z;
+	ns->changed = true;
 	ns->loaded_at = r->now;
 	ns->error[0] = '\0';
 	if (added) {
@@ -394,14 +446,14 @@ static int reload_zone(struct run *r, struct zstate *ns,
 }
 
 int reload_run(const struct config *cfg, const char *const *only,
-	       size_t nonly, const struct zstates *old, const struct zdb *cur,
+	       size_t nonly, const struct config *old_cfg,
+	       const struct zstates *old, const struct zdb *cur,
 	       struct journal *journal, time_t now, struct zdb **db_out,
 	       struct zstates **states_out, struct reload_counts *counts,
 	       char *err, size_t errlen)
 {
 	struct run r = { NULL, cur, counts, now, journal,
 			 { cfg->journal_max_usage, cfg->journal_max_depth } };
-	struct name_index x = { NULL, 0 };
 	struct zstates *ns;
 	unsigned char *kept = NULL;
 	int rc = -ENOMEM;
@@ -418,16 +470,15 @@ int reload_run(const struct config *cfg, const char *const *only,
 		}
 	}
 	ns = zstates_alloc(cfg->zone_count);
-	if (!ns || name_index_build(&x, old) < 0 ||
-	    !(kept = calloc(old->count ? old->count : 1, 1)))
+	if (!ns || !(kept = calloc(old->count ? old->count : 1, 1)))
 		goto fail;
 	for (size_t i = 0; i < cfg->zone_count; i++) {
 		struct zstate *z = &ns->z[i];
-		struct zstate *o;
+		const struct zstate *o;
 
 		if (zstate_names(z, &cfg->zones[i]) < 0)
 			goto fail;
-		o = name_index_get(&x, old, z->domain);
+		o = reload_old_state(old_cfg, old, z->domain);
 		if (o)
 			kept[o - old->z] = 1;
 		if (nonly && !in_only(z->domain, only, nonly)) {
@@ -438,10 +489,12 @@ int reload_run(const struct config *cfg, const char *const *only,
 				*z = *o;
 				z->domain = d;
 				z->file = f;
+				z->changed = false;
 			}
 			continue;
 		}
-		if ((rc = reload_zone(&r, z, o)) < 0)
+		if ((rc = reload_zone(&r, z, o,
+				      cfg->zones[i].serial_increment)) < 0)
 			goto fail;
 	}
 	for (size_t i = 0; !nonly && i < old->count; i++) {
@@ -457,13 +510,11 @@ int reload_run(const struct config *cfg, const char *const *only,
 		log_info("zone %s removed", o->domain);
 		counts->removed++;
 	}
-	free(x.slot);
 	free(kept);
 	*db_out = r.db;
 	*states_out = ns;
 	return 0;
 fail:
-	free(x.slot);
 	free(kept);
 	zdb_free(r.db);
 	zstates_free(ns);

@@ -47,6 +47,7 @@ struct zstate {
 	time_t loaded_at;         /* when the served version was read */
 	time_t checked_at;        /* the last reload that looked at it */
 	char error[256];          /* the last failure or warning, or "" */
+	bool changed;             /* a new version by the last run (NOTIFY) */
 };
 
 struct zstates {
@@ -70,9 +71,8 @@ void zstates_stat_all(struct zstates *s);
 /* Fills in the served version of each zone from db (after the load). */
 void zstates_link(struct zstates *s, const struct zdb *db, time_t now);
 
-/* The state of zone `domain` (case-insensitive, trailing dot ignored), or
- * NULL. Linear. */
-const struct zstate *zstates_find(const struct zstates *s, const char *domain);
+/* A table follows the order of the configuration it was made for: the
+ * state of cfg->zones[i] is s->z[i]. */
 
 void zstates_free(struct zstates *s);
 
@@ -84,9 +84,11 @@ void zstates_free(struct zstates *s);
  * when nothing changed) and *states_out (always new), or -ENOMEM (nothing
  * changed) or -ENOENT when a zone of `only` is not configured
  * (message in err). Logs each zone reloaded, kept, failed, added or
- * removed. Any one non-reactor thread. */
+ * removed. old_cfg: the configuration old was made for. Any one
+ * non-reactor thread. */
 int reload_run(const struct config *cfg, const char *const *only,
-	       size_t nonly, const struct zstates *old, const struct zdb *cur,
+	       size_t nonly, const struct config *old_cfg,
+	       const struct zstates *old, const struct zdb *cur,
 	       struct journal *journal, time_t now, struct zdb **db_out,
 	       struct zstates **states_out, struct reload_counts *counts,
 	       char *err, size_t errlen);

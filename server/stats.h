@@ -62,6 +62,26 @@ enum stats_counter {
 	 * initialise). */
 	STATS_TCP_MEMORY_CLOSED,
 	STATS_TCP_ACCEPT_FAILED,
+	/* AXFR out (xfrout.h): transfers started, completed (the last SOA
+	 * written), refused by the zone's acl (NOTAUTH), and refused at
+	 * transfers-max or for want of memory (SERVFAIL); messages
+	 * written. */
+	STATS_XFROUT_STARTED,
+	STATS_XFROUT_DONE,
+	STATS_XFROUT_DENIED,
+	STATS_XFROUT_BUSY,
+	STATS_XFROUT_MESSAGES,
+	STATS_XFROUT_IXFR,      /* transfers sent as differences (journal) */
+	/* TSIG (tsig.h): requests with a TSIG record by verdict, in the
+	 * order of enum tsig_result from TSIG_OK; replies that should have
+	 * carried a TSIG record and could not (an OpenSSL failure). */
+	STATS_TSIG_OK,
+	STATS_TSIG_FORMERR,
+	STATS_TSIG_BADKEY,
+	STATS_TSIG_BADSIG,
+	STATS_TSIG_BADTIME,
+	STATS_TSIG_BADTRUNC,
+	STATS_TSIG_UNSIGNED,
 	/* Gauges, not counts: bytes the reactor's TCP connections hold now
 	 * (struct and buffers, as the allocator counts them), and the most
 	 * they held. */

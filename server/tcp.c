@@ -46,6 +46,17 @@
  * and reading stops: the client that does not read its replies stops
  * being read (back-pressure, and its memory stays bounded).
  *
+ * Transfers (xfrout.h). An AXFR the pipeline allows (QUERY_TRANSFER)
+ * makes the connection a transfer: its state (charged like a buffer) and
+ * a write buffer of TCP_XFR_BUF (64 KiB) are held until the last message
+ * is written; nothing more is read or answered meanwhile (pipelined
+ * queries wait in rbuf). Each loop turn renders one message into wbuf and
+ * writes it with one uv_write, the next one when that write is done
+ * (tcp_xfr_pump): back-pressure from the client paces the transfer, and a
+ * client that stops reading leaves one write in flight (WRITING) until
+ * tcp-idle-timeout resets it. A transfer is a buffer holder like any
+ * other for tcp-memory-max.
+ *
  * State and timer (RFC 7766 6.2.3). A connection is in one state, and its
  * one timer means one thing in each:
  *   IDLE     no part of a message held, no reply owed: tcp-idle-timeout,
@@ -113,6 +124,7 @@
 #include "server/config.h"
 #include "server/fault.h"
 #include "server/query.h"
+#include "server/xfrout.h"
 #include "zones/zdb.h"
 
 #define TCP_MSG_MAX (2 + 65535)
@@ -123,6 +135,14 @@
 #define TCP_BACKLOG 4096
 #define TCP_RETRY_MS 10
 #define TCP_EVICT_MAX 64
+/* A transfer's write buffer: one message, the largest it may be. A loop
+ * turn renders one message (of about XFROUT_MSG_TARGET bytes: some 0.3 ms
+ * of work on the bench machine), so a transfer delays the other queries
+ * of its reactor by about that much a turn: with 128 KiB a turn a third
+ * of 10,000 queries/s sent to the same reactor were lost during a
+ * 1M-record AXFR, with 32 KiB their p99 was 48 ms, with one message 7 ms
+ * (bench/README.md). */
+#define TCP_XFR_BUF XFROUT_FRAME_MAX
 
 enum tcp_state { TCP_IDLE, TCP_PARTIAL, TCP_WRITING };
 
@@ -138,8 +158,13 @@ struct tcp_conn {
 					     a buffer */
 	uint8_t *rbuf;             /* input not answered yet */
 	size_t rlen, rcap, rmem;   /* bytes held, asked for, charged */
-	uint8_t *wbuf;             /* the write in flight, or NULL */
+	uint8_t *wbuf;             /* the write in flight, or NULL; while a
+				      transfer runs, its buffer */
 	size_t wmem;               /* charged */
+	struct xfrout *xfr;        /* the AXFR being written, or NULL: in
+				      xbuf, charged xmem */
+	uint8_t *xbuf;
+	size_t xmem;
 	size_t self_mem;           /* the struct, charged until freed */
 	int close_pending;         /* handles still to close */
 	uint32_t way;              /* its count in sh->tcp_prefix */
@@ -182,6 +207,7 @@ int tcp_socket_open(const struct config_listen *l)
 
 static void tcp_conn_close(struct tcp_conn *c);
 static void tcp_conn_abort(struct tcp_conn *c);
+static void tcp_xfr_end(struct tcp_conn *c, bool done);
 
 /* r->tcp_mem = bytes, shown in the tcp-memory counter (a gauge). */
 static void tcp_mem_set(struct reactor *r, size_t bytes)
@@ -231,7 +257,7 @@ static void tcp_mem_append(struct tcp_conn *c)
  * back when it made progress. O(1). */
 static void tcp_mem_settle(struct tcp_conn *c, bool progress)
 {
-	bool holds = c->rbuf || c->wbuf;
+	bool holds = c->rbuf || c->wbuf || c->xbuf;
 
 	if (holds && c->in_mem && !progress)
 		return;
@@ -524,6 +550,7 @@ static void tcp_conn_close(struct tcp_conn *c)
 	if (c->accepted)
 		STATS_INC(&r->stats, STATS_TCP_CLOSED);
 	tcp_mem_unlink(c);
+	tcp_xfr_end(c, false);
 	tcp_buf_free(c, &c->rbuf, &c->rcap, &c->rmem);
 	c->rlen = 0;
 	tcp_buf_free(c, &c->wbuf, NULL, &c->wmem);
@@ -617,7 +644,7 @@ static void tcp_settle(struct tcp_conn *c, bool progress)
 		tcp_timer_start(c);
 	}
 	tcp_mem_settle(c, progress);
-	if (c->writing || c->eof || c->r->stopping)
+	if (c->writing || c->xfr || c->eof || c->r->stopping)
 		tcp_read_stop(c);
 	else
 		tcp_read_start(c);
@@ -642,6 +669,83 @@ static void tcp_batch_end(struct tcp_batch *b)
 	b->online = false;
 }
 
+/* ---- transfers out (xfrout.h) ------------------------------------------ */
+
+/* Ends c's transfer (done: its last message is written or queued) and
+ * frees its state. */
+static void tcp_xfr_end(struct tcp_conn *c, bool done)
+{
+	if (!c->xfr)
+		return;
+	if (done)
+		STATS_INC(&c->r->stats, STATS_XFROUT_DONE);
+	xfrout_end(c->xfr);
+	c->xfr = NULL;
+	tcp_buf_free(c, &c->xbuf, NULL, &c->xmem);
+}
+
+/* Starts the transfer the pipeline allowed for q (QUERY_TRANSFER): its
+ * state charged to c like a buffer. From now on c answers nothing else
+ * and reads nothing until the transfer is written (tcp_xfr_pump). False
+ * when it cannot start: q holds a SERVFAIL then. RCU online (b). */
+static bool tcp_xfr_start(struct tcp_conn *c, struct query_env *env,
+			  struct query *q, const struct tcp_batch *b)
+{
+	if (tcp_buf_resize(c, &c->xbuf, NULL, &c->xmem, xfrout_size())) {
+		c->xfr = (struct xfrout *)(void *)c->xbuf;
+		if (xfrout_start(c->xfr, query_transfer_policy(env), b->acfg,
+				 &q->req, (enum xfrout_kind)q->xfr_kind,
+				 q->xfr_from, &q->tsig) == 0) {
+			if (xfrout_is_ixfr(c->xfr))
+				STATS_INC(&c->r->stats, STATS_XFROUT_IXFR);
+			return true;
+		}
+		c->xfr = NULL;
+		tcp_buf_free(c, &c->xbuf, NULL, &c->xmem);
+	}
+	query_transfer_abort(env, q);
+	return false;
+}
+
+static void tcp_on_write(uv_write_t *w, int status);
+
+/* Writes the next message of c's transfer (no write in flight), rendered
+ * into wbuf, with one uv_write. The write's callback runs in a later loop
+ * turn even when the kernel took everything at once (libuv defers it), so
+ * one turn renders at most one message of one transfer, and c holds no
+ * more than that (besides its state) whatever the zone's size; a client
+ * that stops reading leaves that write in flight until the idle timeout
+ * closes it (WRITING). Ends the transfer after its last message. False
+ * when c was closed. */
+static bool tcp_xfr_pump(struct tcp_conn *c)
+{
+	size_t n;
+	uv_buf_t buf;
+
+	if (c->wmem < TCP_XFR_BUF &&
+	    !tcp_buf_resize(c, &c->wbuf, NULL, &c->wmem, TCP_XFR_BUF)) {
+		tcp_conn_close(c);
+		return false;
+	}
+	n = xfrout_next(c->xfr, c->wbuf, TCP_XFR_BUF);
+	if (n)
+		STATS_INC(&c->r->stats, STATS_XFROUT_MESSAGES);
+	if (xfrout_done(c->xfr))
+		tcp_xfr_end(c, true);
+	if (n == 0) {
+		tcp_buf_free(c, &c->wbuf, NULL, &c->wmem);
+		return true;
+	}
+	buf = uv_buf_init((char *)c->wbuf, (unsigned)n);
+	c->wreq.data = c;
+	if (uv_write(&c->wreq, (uv_stream_t *)&c->h, &buf, 1, tcp_on_write) < 0) {
+		tcp_conn_close(c);
+		return false;
+	}
+	c->writing = true;
+	return true;
+}
+
 /* Answers one whole message msg[0..len) of c into r->tcp_resp: the
  * counters, the attack detector's notes and answer_query. Returns the
  * reply's length, 0 when nothing is to be sent. Brings the reactor
@@ -651,7 +755,9 @@ static size_t tcp_answer_one(struct tcp_conn *c, const uint8_t *msg,
 			     size_t len, struct tcp_batch *b)
 {
 	struct reactor *r = c->r;
+	struct query_env *env;
 	struct query q;
+	int rc;
 
 	if (!b->online) {
 		rcu_thread_online();
@@ -670,8 +776,11 @@ static size_t tcp_answer_one(struct tcp_conn *c, const uint8_t *msg,
 	q.now_ms = b->now_ms;
 	/* Under pressure the pipeline's config advertises the shorter
 	 * keepalive (reactor.c builds both environments). */
-	if (query_process(b->acfg == r->shared->acfg ? &r->qenv :
-			  &r->qenv_tcp_pressure, b->db, &q) != QUERY_SEND)
+	env = b->acfg == r->shared->acfg ? &r->qenv : &r->qenv_tcp_pressure;
+	rc = query_process(env, b->db, &q);
+	if (rc == QUERY_TRANSFER && !tcp_xfr_start(c, env, &q, b))
+		return q.resp_len;   /* SERVFAIL */
+	if (rc != QUERY_SEND)
 		return 0;
 	return q.resp_len;
 }
@@ -730,7 +839,7 @@ static ssize_t tcp_run(struct tcp_conn *c, struct tcp_batch *b,
 	struct reactor *r = c->r;
 	size_t off = 0;
 
-	while (!c->writing && n - off >= 2) {
+	while (!c->writing && !c->xfr && n - off >= 2) {
 		size_t mlen = (size_t)data[off] << 8 | data[off + 1], len;
 
 		if (mlen == 0) {
@@ -796,6 +905,8 @@ static bool tcp_take(struct tcp_conn *c, struct tcp_batch *b,
 	}
 	if (!tcp_flush(c, b))
 		return false;
+	if (c->xfr && !c->writing && !tcp_xfr_pump(c))
+		return false;
 	return used == n || tcp_rbuf_append(c, data + used, n - used);
 }
 
@@ -833,11 +944,19 @@ static void tcp_on_write(uv_write_t *w, int status)
 	c->writing = false;
 	if (c->closing)
 		return;   /* wbuf went with the close */
-	tcp_buf_free(c, &c->wbuf, NULL, &c->wmem);
 	if (status < 0) {
 		tcp_conn_close(c);
 		return;
 	}
+	if (c->xfr) {
+		/* The client took that part of the transfer: the next. */
+		if (c->r->stopping)
+			tcp_conn_close(c);
+		else if (tcp_xfr_pump(c))
+			tcp_settle(c, true);
+		return;
+	}
+	tcp_buf_free(c, &c->wbuf, NULL, &c->wmem);
 	/* Answer what waited behind the write (also after the peer
 	 * half-closed, not when we are stopping), then send it. */
 	tcp_batch_begin(c, &b);
@@ -850,6 +969,8 @@ static void tcp_on_write(uv_write_t *w, int status)
 			tcp_rbuf_consume(c, (size_t)k);
 			alive = tcp_flush(c, &b);
 		}
+		if (alive && c->xfr && !c->writing)
+			alive = tcp_xfr_pump(c);
 	}
 	tcp_batch_end(&b);
 	if (!alive)

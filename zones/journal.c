@@ -153,7 +153,7 @@ int journal_change_diff(const struct zone *old, const struct zone *new,
 }
 
 /* The value of c, malloc'd. */
-static uint8_t *change_value(const struct journal_change *c, size_t *len)
+uint8_t *journal_change_bytes(const struct journal_change *c, size_t *len)
 {
 	size_t n = HEAD_LEN;
 	uint8_t *v, *p;
@@ -248,6 +248,16 @@ static int walk(const uint8_t *buf, size_t len, journal_rr_fn fn, void *arg)
 		}
 	}
 	return off == len ? 0 : LV_EMALF;
+}
+
+bool journal_record_next(const uint8_t *buf, size_t len, size_t *off,
+			 const uint8_t **owner, size_t *owner_len,
+			 const uint8_t **rr, size_t *rr_len)
+{
+	if (*off == 0)
+		*off = HEAD_LEN;
+	return *off < len && check_record(buf, len, off, owner, owner_len, rr,
+					  rr_len) == 0;
 }
 
 int journal_walk(const uint8_t *buf, size_t len, journal_rr_fn fn,
@@ -452,7 +462,7 @@ int journal_append(struct journal *j, const uint8_t *apex,
 		snprintf(err, errlen, "journal: a change without its SOAs");
 		return -EINVAL;
 	}
-	v = change_value(c, &vlen);
+	v = journal_change_bytes(c, &vlen);
 	if (!v) {
 		snprintf(err, errlen, "journal: out of memory");
 		return -ENOMEM;
@@ -544,4 +554,166 @@ int journal_get(struct journal *j, const uint8_t *apex, uint32_t from,
 	if (val.mv_size < HEAD_LEN)
 		return LV_EMALF;
 	return *buf ? 0 : -ENOMEM;
+}
+
+/* --- condensing a chain --- */
+
+/* A record seen in the chain: its bytes (owner length, owner, record
+ * length, record: as in a change) and whether it ends up added or
+ * removed. Open addressing on a keyed hash of the bytes. */
+struct cset {
+	struct centry {
+		uint32_t hash;
+		int8_t state;            /* +1 added, -1 removed, 0 cancelled */
+		uint32_t off, len;       /* in bytes */
+	} *e;
+	size_t used, mask;
+	struct buf bytes;
+};
+
+static int cset_grow(struct cset *s)
+{
+	size_t n = s->mask ? (s->mask + 1) * 2 : 64;
+	struct centry *e = calloc(n, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	for (size_t i = 0; s->e && i <= s->mask; i++) {
+		size_t k;
+
+		if (!s->e[i].len)
+			continue;
+		for (k = s->e[i].hash & (n - 1); e[k].len; k = (k + 1) & (n - 1))
+			;
+		e[k] = s->e[i];
+	}
+	free(s->e);
+	s->e = e;
+	s->mask = n - 1;
+	return 0;
+}
+
+struct condense {
+	struct cset set;
+	struct journal_change *out;
+	bool first;                  /* the first change of the chain */
+	int rc;
+};
+
+static int condense_rr(void *arg, bool added, const uint8_t *owner,
+		       size_t owner_len, const uint8_t *rr, size_t rr_len)
+{
+	struct condense *c = arg;
+	struct cset *s = &c->set;
+	uint8_t head[3];
+	size_t len = 1 + owner_len + 2 + rr_len, k;
+	uint32_t h;
+
+	if (rr[0] == 0 && rr[1] == 6) {
+		/* the first change's old SOA and each change's new SOA (the
+		 * last one stays) */
+		if (added) {
+			free(c->out->soa[1].p);
+			memset(&c->out->soa[1], 0, sizeof(c->out->soa[1]));
+			c->out->have_soa[1] = false;
+			c->out->n[1]--;
+		} else if (!c->first) {
+			return 0;
+		}
+		if (added || !c->out->have_soa[0])
+			return journal_change_add(c->out, added, owner,
+						  owner_len, rr, rr_len);
+		return 0;
+	}
+	if ((s->used + 1) * 2 > s->mask + 1 && cset_grow(s))
+		return -ENOMEM;
+	head[0] = (uint8_t)owner_len;
+	h = name_hash(owner, owner_len) ^ name_hash(rr, rr_len);
+	for (k = h & s->mask; s->e[k].len; k = (k + 1) & s->mask) {
+		struct centry *e = &s->e[k];
+		const uint8_t *b = s->bytes.p + e->off;
+
+		if (e->hash == h && e->len == len && b[0] == owner_len &&
+		    memcmp(b + 1, owner, owner_len) == 0 &&
+		    memcmp(b + 3 + owner_len, rr, rr_len) == 0) {
+			/* seen before: an add cancels a removal and back */
+			e->state = (int8_t)(e->state + (added ? 1 : -1));
+			if (e->state > 1)
+				e->state = 1;
+			if (e->state < -1)
+				e->state = -1;
+			return 0;
+		}
+	}
+	head[1] = (uint8_t)(rr_len >> 8);
+	head[2] = (uint8_t)rr_len;
+	s->e[k].hash = h;
+	s->e[k].state = added ? 1 : -1;
+	s->e[k].off = (uint32_t)s->bytes.len;
+	s->e[k].len = (uint32_t)len;
+	s->used++;
+	if (buf_put(&s->bytes, head, 1) || buf_put(&s->bytes, owner, owner_len) ||
+	    buf_put(&s->bytes, head + 1, 2) || buf_put(&s->bytes, rr, rr_len))
+		return -ENOMEM;
+	return 0;
+}
+
+int journal_condense(struct journal *j, const uint8_t *apex, uint32_t from,
+		     uint32_t to, size_t max_bytes, struct journal_change **out)
+{
+	struct condense c = { { NULL, 0, 0, { NULL, 0, 0 } }, NULL, true, 0 };
+	uint32_t at = from;
+	int rc = 0;
+
+	*out = NULL;
+	c.out = journal_change_new(from, to);
+	if (!c.out)
+		return -ENOMEM;
+	/* the new SOA slot starts "held" so that each change's replaces it */
+	c.out->n[1] = 1;
+	for (unsigned steps = 0; at != to; steps++) {
+		uint8_t *buf;
+		size_t len;
+		uint32_t next;
+
+		/* a chain goes up at every step (journal_append): more steps
+		 * than serials between from and to means a damaged one */
+		if (!serial_lt(at, to) || steps > (uint32_t)(to - from)) {
+			rc = -ENOENT;
+			break;
+		}
+		rc = journal_get(j, apex, at, &next, &buf, &len);
+		if (rc)
+			break;
+		rc = journal_walk(buf, len, condense_rr, &c);
+		free(buf);
+		if (rc)
+			break;
+		if (max_bytes && c.set.bytes.len > max_bytes) {
+			rc = -E2BIG;
+			break;
+		}
+		c.first = false;
+		at = next;
+	}
+	if (rc == 0 && !c.out->have_soa[1])
+		rc = LV_EMALF;
+	for (size_t i = 0; rc == 0 && c.set.e && i <= c.set.mask; i++) {
+		const struct centry *e = &c.set.e[i];
+		const uint8_t *b = c.set.bytes.p + e->off;
+
+		if (!e->len || e->state == 0)
+			continue;
+		rc = journal_change_add(c.out, e->state > 0, b + 1, b[0],
+					b + 3 + b[0],
+					(size_t)b[1 + b[0]] << 8 | b[2 + b[0]]);
+	}
+	free(c.set.e);
+	free(c.set.bytes.p);
+	if (rc) {
+		journal_change_free(c.out);
+		return rc;
+	}
+	*out = c.out;
+	return 0;
 }

@@ -499,3 +499,46 @@ def test_journal_dir_unusable(pool, tmp_path):
     r = H.run_levee(["-c", conf])
     assert r.returncode == 1
     assert "cannot start: journal" in r.stderr + r.stdout
+
+
+@pytest.mark.asan
+def test_serial_policy_increment(pool):
+    """serial-policy: increment: a file whose records changed but whose
+    serial did not is served with the served serial + 1; a file with the
+    same records stays as it is."""
+    z = os.path.join(pool.tmpdir, "a.zone")
+    write_zone(z, "a.test.", 10, "127.0.0.11")
+    srv = Server(pool, [("a.test.", z)])
+    with open(srv.conf) as f:
+        text = f.read()
+    with open(srv.conf, "w") as f:
+        f.write(text.replace("    file: %s\n" % z,
+                             "    file: %s\n    serial-policy: increment\n" % z))
+    write_zone(z, "a.test.", 10, "127.0.0.12")
+    out = srv.ctl("reload")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert srv.a("www.a.test.") == ["127.0.0.12"]
+    assert "serial 11," in srv.ctl("zone-status", "a.test").stdout
+    srv.proc.wait_log(r"serial 10 -> 11 \(serial-policy: increment\)", 5)
+    q = dns.message.make_query("a.test.", "SOA")
+    assert H.udp_msg(q, srv.port).answer[0][0].serial == 11
+    # the same records again (serial 10 in the file): nothing changes
+    write_zone(z, "a.test.", 10, "127.0.0.12")
+    out = srv.ctl("reload")
+    assert "1 unchanged" in out.stdout and "0 reloaded" in out.stdout
+    assert "serial 11," in srv.ctl("zone-status", "a.test").stdout
+    # a higher serial in the file is taken as it is
+    write_zone(z, "a.test.", 20, "127.0.0.13")
+    srv.ctl("reload")
+    assert "serial 20," in srv.ctl("zone-status", "a.test").stdout
+
+
+def test_serial_policy_config_error(tmp_path):
+    z = str(tmp_path / "a.zone")
+    write_zone(z, "a.test.", 1, "127.0.0.11")
+    conf = str(tmp_path / "c.yaml")
+    with open(conf, "w") as f:
+        f.write("zones:\n  - domain: a.test\n    file: %s\n"
+                "    serial-policy: unixtime\n" % z)
+    r = H.run_levee(["--check", "-c", conf])
+    assert r.returncode == 2 and "expected keep or increment" in r.stderr

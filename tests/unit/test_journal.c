@@ -317,6 +317,95 @@ static void test_malformed_changes(void)
 	journal_close(j);
 }
 
+/* A random walk of versions journaled one by one; for every pair (i, k)
+ * the condensed change i -> k applied to version i gives version k, and
+ * holds no record twice. */
+static void test_condense(void)
+{
+	enum { N = 8 };
+	static const char *const rrs[] = {
+		"a A 127.0.0.1", "a A 127.0.0.2", "b TXT \"x\"", "b TXT \"y\"",
+		"c.d MX 10 a", "e 600 AAAA ::1", "e 300 AAAA ::1", "w.x A 127.0.0.9",
+	};
+	struct journal *j = open_j();
+	struct journal_limits big = { 1 << 20, 100 };
+	struct zone *v[N];
+	unsigned seed = 99;
+	static char texts[N][2048];
+
+	for (int i = 0; i < N; i++) {
+		char *text = texts[i];
+		size_t off = 0;
+		bool used_e = false;
+
+		text[0] = '\0';
+		for (size_t r = 0; r < sizeof(rrs) / sizeof(rrs[0]); r++) {
+			if (rand_r(&seed) % 2)
+				continue;
+			if (rrs[r][0] == 'e' && used_e)
+				continue;   /* one TTL per set */
+			used_e |= rrs[r][0] == 'e';
+			off += (size_t)snprintf(text + off, sizeof(texts[i]) - off,
+						"%s\n", rrs[r]);
+		}
+		v[i] = zone_at("f.test.", 1000 + (uint32_t)i, text);
+		if (i)
+			CU_ASSERT_EQUAL(append_diff(j, v[i - 1], v[i], &big), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		for (int k = i + 1; k < N; k++) {
+			struct journal_change *c = NULL;
+			struct apply_ctx a = { NULL, { 0, 0 }, 0 };
+			/* a change is made from a family's newest version: a
+			 * fresh build of version i each time */
+			struct zone *base = zone_at("f.test.", 1000 + (uint32_t)i,
+						    texts[i]);
+			struct zone *made = NULL;
+			uint8_t *buf;
+			size_t len;
+			char err[256];
+			int n = 0;
+
+			CU_ASSERT_EQUAL_FATAL(journal_condense(j, zone_apex(v[0]),
+							       1000 + (uint32_t)i,
+							       1000 + (uint32_t)k,
+							       0, &c), 0);
+			buf = journal_change_bytes(c, &len);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+			CU_ASSERT_EQUAL_FATAL(zone_update_new(base, &a.u), 0);
+			CU_ASSERT_EQUAL(journal_walk(buf, len, apply_rr, &a), 0);
+			CU_ASSERT_EQUAL(a.soas[0], 1);
+			CU_ASSERT_EQUAL(a.soas[1], 1);
+			CU_ASSERT_EQUAL_FATAL(zone_update_finish(a.u, &made, err,
+								 sizeof(err)), 0);
+			CU_ASSERT_EQUAL(zone_diff(made, v[k], count_diff, &n), 0);
+			CU_ASSERT_EQUAL(n, 0);
+			CU_ASSERT_EQUAL(zone_serial(made), 1000 + (uint32_t)k);
+			/* condensed: exactly the records i and k differ by */
+			n = 0;
+			CU_ASSERT_EQUAL(zone_diff(v[i], v[k], count_diff, &n), 0);
+			CU_ASSERT_EQUAL(a.n, n);
+			zone_free(made);
+			zone_free(base);
+			free(buf);
+			journal_change_free(c);
+		}
+	}
+	/* outside the chain: no condensed change */
+	struct journal_change *c = NULL;
+
+	CU_ASSERT_EQUAL(journal_condense(j, zone_apex(v[0]), 999, 1003, 0, &c),
+			-ENOENT);
+	CU_ASSERT_EQUAL(journal_condense(j, zone_apex(v[0]), 1002, 1100, 0, &c),
+			-ENOENT);
+	/* a bound below the chain's records: refused */
+	CU_ASSERT_EQUAL(journal_condense(j, zone_apex(v[0]), 1000, 1007, 10, &c),
+			-E2BIG);
+	for (int i = 0; i < N; i++)
+		zone_free(v[i]);
+	journal_close(j);
+}
+
 static int setup(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/levee-journal-XXXXXX");
@@ -339,6 +428,7 @@ int main(void)
 		{ "limits", test_limits },
 		{ "zones_apart", test_zones_apart },
 		{ "malformed_changes", test_malformed_changes },
+		{ "condense", test_condense },
 	};
 
 	return unit_run("journal", setup, teardown, tests, UNIT_COUNT(tests));

@@ -1,4 +1,4 @@
-"""test_xfr_peers.py -- Levee as the primary of named 9.18 and nsd 4.6 with
+"""test_xfr_peers.py -- Levee as the primary of named 9.18, nsd 4.6 and knotd 3.2 with
 TSIG (issue 13): each secondary takes the zone by a signed AXFR, then
 follows two reloads told by signed NOTIFY, by IXFR from the journal, and
 ends with Levee's records (sorted kdig AXFR of both); Levee's xfrout-ixfr
@@ -124,14 +124,60 @@ zone:
     return p
 
 
-@pytest.mark.parametrize("peer", ["named", "nsd"])
+def knotd_secondary(pool, port, primary_port):
+    d = os.path.join(pool.tmpdir, "knotd-%d" % port)
+    os.makedirs(os.path.join(d, "db"), exist_ok=True)
+    conf = os.path.join(d, "knot.conf")
+    with open(conf, "w") as f:
+        f.write("""server:
+  rundir: {d}
+  listen: 127.0.0.1@{port}
+database:
+  storage: {d}/db
+log:
+  - target: stderr
+    any: info
+key:
+  - id: {key}
+    algorithm: hmac-sha256
+    secret: {secret}
+remote:
+  - id: levee
+    address: 127.0.0.1@{pp}
+    key: {key}
+acl:
+  - id: ntf
+    address: 127.0.0.1
+    key: {key}
+    action: notify
+  - id: local
+    address: 127.0.0.1
+    action: transfer
+template:
+  - id: default
+    storage: {d}/db
+    zonefile-sync: -1
+    journal-content: changes
+    semantic-checks: off
+zone:
+  - domain: x.test.
+    master: levee
+    acl: [ntf, local]
+""".format(d=d, port=port, pp=primary_port, key=KEY.rstrip("."),
+           secret=SECRET))
+    p = H.Proc("knotd", ["knotd", "-c", conf], os.path.join(d, "knotd.log"))
+    pool.procs.append(p)
+    return p
+
+
+@pytest.mark.parametrize("peer", ["named", "nsd", "knotd"])
 def test_secondary_follows_by_ixfr_with_tsig(pool, peer):
     z = os.path.join(pool.tmpdir, "x.test.zone")
     write(z, 1, body(1))
     sport = H.free_port()
     port, sock, proc = levee_primary(pool, z, sport)
-    sec = (named_secondary if peer == "named" else nsd_secondary)(
-        pool, sport, port)
+    sec = {"named": named_secondary, "nsd": nsd_secondary,
+           "knotd": knotd_secondary}[peer](pool, sport, port)
     wait_serial(sport, "x.test.", 1, 30 * H.SLOW, sec)
     ctl = os.path.join(os.path.dirname(H.levee_bin()), "levee-ctl")
     for serial in (2, 3):

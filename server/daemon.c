@@ -864,6 +864,12 @@ static void cmd_attack(struct daemon *d, int argc, char **argv,
 			 attack_engaged(a) ? "yes" : "no",
 			 a ? attack_changes(a, true) : 0,
 			 a ? attack_changes(a, false) : 0);
+	{
+		char last[256];
+
+		reactor_attack_last(last, sizeof(last));
+		ctl_reply_printf(r, "last-change: %s\n", last[0] ? last : "none");
+	}
 	if (c->mode == ATTACK_AUTO)
 		ctl_reply_printf(r, "queries-per-second: %u\n"
 				 "zone-nxdomain-percent: %u\n"

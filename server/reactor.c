@@ -59,6 +59,27 @@ static void reactor_rrl_log(const char *line)
 	log_info("%s", line);
 }
 
+/* The attack detector's last change line (why it engaged or let go),
+ * for levee-ctl attack: written by a reactor at most once a second
+ * (attack.h), read by main; a mutex, outside the rate-limit objects. */
+static pthread_mutex_t reactor_attack_mu = PTHREAD_MUTEX_INITIALIZER;
+static char reactor_attack_line[256];
+
+static void reactor_attack_log(const char *line)
+{
+	log_info("%s", line);
+	pthread_mutex_lock(&reactor_attack_mu);
+	snprintf(reactor_attack_line, sizeof(reactor_attack_line), "%s", line);
+	pthread_mutex_unlock(&reactor_attack_mu);
+}
+
+void reactor_attack_last(char *buf, size_t len)
+{
+	pthread_mutex_lock(&reactor_attack_mu);
+	snprintf(buf, len, "%s", reactor_attack_line);
+	pthread_mutex_unlock(&reactor_attack_mu);
+}
+
 struct reactor_group {
 	struct daemon_shared shared;
 	struct answer_config acfg_tcp_pressure;   /* shared.acfg_tcp_pressure
@@ -450,7 +471,7 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 		goto fail;
 	}
 	if (cfg->attack.mode != ATTACK_OFF &&
-	    !(g->shared.attack = attack_new(&cfg->attack, reactor_rrl_log))) {
+	    !(g->shared.attack = attack_new(&cfg->attack, reactor_attack_log))) {
 		snprintf(err, errlen, "attack: out of memory");
 		goto fail;
 	}

@@ -49,6 +49,10 @@ void reactor_group_stats(const struct reactor_group *g, unsigned i,
  * when attack mode is off. Read it with attack.h's any-thread calls. */
 const struct attack *reactor_group_attack(const struct reactor_group *g);
 
+/* The attack detector's last change line (its reason), "" before any.
+ * Main thread. */
+void reactor_attack_last(char *buf, size_t len);
+
 /* Asks every reactor to stop (stop reading, finish replies in flight, close
  * everything within ~0.5 s) and joins the threads. Idempotent. */
 void reactor_group_stop(struct reactor_group *g);

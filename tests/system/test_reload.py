@@ -542,3 +542,30 @@ def test_serial_policy_config_error(tmp_path):
                 "    serial-policy: unixtime\n" % z)
     r = H.run_levee(["--check", "-c", conf])
     assert r.returncode == 2 and "expected keep or increment" in r.stderr
+
+
+def test_ctl_attack_says_why(pool):
+    """levee-ctl attack: the state, the counts and the last change's
+    reason (the detector's log line)."""
+    from test_flood_defences import tcp_pipelined, wire
+    a = os.path.join(pool.tmpdir, "a.zone")
+    write_zone(a, "a.test.", 1, "127.0.0.11")
+    srv = Server(pool, [("a.test.", a)])
+    with open(srv.conf, "a") as f:
+        f.write("attack:\n  mode: auto\n  queries-per-second: 300\n"
+                "  hold-time: 1\n")
+    srv.proc.stop()
+    srv.proc = pool.levee(["-c", srv.conf])
+    assert "last-change: none" in srv.ctl("attack").stdout
+    got = tcp_pipelined(srv.port, wire("www.a.test."), H.FEW(250, 200), 4,
+                        5 * H.SLOW)
+    assert got > 0
+    deadline = time.monotonic() + 10 * H.SLOW
+    while time.monotonic() < deadline:
+        srv.a("www.a.test.")     # the next second's first query evaluates
+        out = srv.ctl("attack").stdout
+        if "engaged (queries" in out:
+            break
+        time.sleep(0.2)
+    assert "mode: auto" in out and "engaged (queries" in out, out
+    assert "engagements: 1" in out or "engagements: 2" in out

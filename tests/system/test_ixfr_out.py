@@ -174,3 +174,75 @@ def knotd_secondary_on(pool, primary_port, port):
         return knotd_secondary(pool, primary_port, ["x.test."])
     finally:
         H.free_port = orig
+
+
+def knotd_primary(pool, zone_file):
+    """knotd 3.2 serving x.test from zone_file with its journal and
+    zonefile-load: difference (it computes IXFR from the file's change)."""
+    port = H.free_port()
+    d = os.path.join(pool.tmpdir, "knotp-%d" % port)
+    os.makedirs(os.path.join(d, "db"), exist_ok=True)
+    conf = os.path.join(d, "knot.conf")
+    with open(conf, "w") as f:
+        f.write("""server:
+  rundir: {d}
+  listen: 127.0.0.1@{port}
+database:
+  storage: {d}/db
+log:
+  - target: stderr
+    any: info
+acl:
+  - id: local
+    address: 127.0.0.1
+    action: transfer
+template:
+  - id: default
+    storage: {d}
+    zonefile-sync: -1
+    zonefile-load: difference
+    journal-content: changes
+    semantic-checks: off
+zone:
+  - domain: x.test.
+    file: {zf}
+    acl: local
+""".format(d=d, port=port, zf=zone_file))
+    p = H.Proc("knotd", ["knotd", "-c", conf], os.path.join(d, "knotd.log"))
+    pool.procs.append(p)
+    return port, p, os.path.join(d, "knot.sock")
+
+
+def halves(recs):
+    """An IXFR's (removed, added) record sets, SOAs left out."""
+    soas = [i for i, r in enumerate(recs) if r[2] == dns.rdatatype.SOA]
+    assert len(soas) == 4, recs
+    rem = set(recs[soas[1] + 1:soas[2]])
+    add = set(recs[soas[2] + 1:soas[3]])
+    return rem, add
+
+
+def test_ixfr_same_as_knotd(pool):
+    """The same two versions of a zone in Levee and in knotd: their IXFRs
+    from the first serial remove and add the same records."""
+    lz = os.path.join(pool.tmpdir, "lx.zone")
+    kz = os.path.join(pool.tmpdir, "kx.zone")
+    v1 = "a\tA\t127.0.0.1\nb\tMX\t10 a\nc\tTXT\t\"one\"\nd 600\tAAAA\t::1\n"
+    v2 = "a\tA\t127.0.0.2\nb\tMX\t10 a\nc\tTXT\t\"two\"\nd 900\tAAAA\t::1\n" \
+         "e\tA\t127.0.0.5\n"
+    write(lz, 1, v1)
+    write(kz, 1, v1)
+    p = Primary(pool, lz)
+    kport, kproc, ksock = knotd_primary(pool, kz)
+    from test_axfr_out import wait_serial
+    wait_serial(kport, "x.test.", 1, 30 * H.SLOW, kproc)
+    write(lz, 2, v2)
+    write(kz, 2, v2)
+    p.reload()
+    out = subprocess.run(["knotc", "-s", ksock, "-b", "zone-reload", "x.test."],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stdout + out.stderr
+    wait_serial(kport, "x.test.", 2, 30 * H.SLOW, kproc)
+    mine, knots = halves(ixfr(p.port, 1)), halves(ixfr(kport, 1))
+    assert mine == knots, (mine, knots)
+    assert ("e.x.test.", 300, dns.rdatatype.A, "127.0.0.5") in mine[1]

@@ -271,20 +271,24 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 		answer_error(env->acfg, req, DNS_RCODE_NOTAUTH);
 		return false;
 	}
-	q->xfr_kind = XFROUT_WHOLE;
-	if (qt == DNS_TYPE_IXFR) {
-		if (xfrout_ixfr_serial(q->msg, q->len, req->q.question_end,
-				       &serial) < 0) {
-			answer_error(env->acfg, req, DNS_RCODE_FORMERR);
-			return false;
-		}
-		q->xfr_kind = serial_lt(serial, zone_serial(z)) ? XFROUT_IXFR :
-			      XFROUT_SOA_ONLY;
-		q->xfr_from = serial;
-	}
 	switch (xfrout_admit(pol, z, q->client, query_tsig_state(q),
 			     env->acfg->tsig)) {
 	case XFROUT_ALLOW:
+		/* the IXFR's SOA is read only for a client allowed: others
+		 * get NOTAUTH whatever they sent, as knotd */
+		q->xfr_kind = XFROUT_WHOLE;
+		if (qt == DNS_TYPE_IXFR) {
+			if (xfrout_ixfr_serial(q->msg, q->len,
+					       req->q.question_end,
+					       &serial) < 0) {
+				xfrout_slot_put(pol);
+				answer_error(env->acfg, req, DNS_RCODE_FORMERR);
+				return false;
+			}
+			q->xfr_kind = serial_lt(serial, zone_serial(z)) ?
+				      XFROUT_IXFR : XFROUT_SOA_ONLY;
+			q->xfr_from = serial;
+		}
 		if (!q->tcp) {
 			/* RFC 1995 2: one datagram, else the SOA alone */
 			size_t n;

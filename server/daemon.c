@@ -262,6 +262,8 @@ static void daemon_loader_work(void *arg)
 			return;
 		cz = &l->cfg->zones[i];
 		r = &l->res[i];
+		if (cz->primaries)
+			continue;   /* a secondary: filled by transfers */
 		err[0] = '\0';
 		r->rc = zload_file(cz->domain, cz->file, &r->z, err,
 				   sizeof(err));
@@ -333,6 +335,11 @@ int daemon_zones_load(const struct config *cfg, const int *cancel,
 		if (cancelled) {
 			if (r->z)
 				zone_free(r->z);
+			continue;
+		}
+		if (cz->primaries) {
+			log_debug("zone %s: secondary, served after its first "
+				  "transfer", cz->domain);
 			continue;
 		}
 		if (r->z) {
@@ -774,7 +781,8 @@ static void zone_status_line(struct daemon *d, const struct zstate *z,
 			 "loaded %s, journal %u changes %llu bytes, error %s\n",
 			 z->domain, z->zone ? "served" : "not-served",
 			 z->zone ? z->serial : 0,
-			 z->zone ? zone_record_count(z->zone) : 0, z->file,
+			 z->zone ? zone_record_count(z->zone) : 0,
+			 z->file ? z->file : "-",
 			 loaded, ji.count, (unsigned long long)ji.bytes,
 			 z->error[0] ? z->error : "-");
 }

@@ -279,7 +279,11 @@ static void test_ixfr(void)
 		CU_ASSERT_EQUAL(zone_serial(base), 1);
 		CU_ASSERT_EQUAL(zone_record_count(base), 5);
 		xfr_free(x);
+		/* z unpublished and dropped: base's family takes no further
+		 * change (zone_update.h), a fresh one for the cases below */
 		zone_free(z);
+		zone_free(base);
+		base = axfr_zone();
 	}
 	{
 		const char *const *msgs[] = { current, NULL };
@@ -303,8 +307,11 @@ static void test_ixfr(void)
 		const char *const *msgs[] = { missing, NULL };
 		struct xfr *x = xfr_new(apex, DNS_TYPE_IXFR, 4, base);
 
-		CU_ASSERT_EQUAL(feed_all(x, 4, DNS_TYPE_IXFR, msgs, &rcode),
-				LV_ENOREC);
+		int rc = feed_all(x, 4, DNS_TYPE_IXFR, msgs, &rcode);
+
+		if (rc != LV_ENOREC)
+			fprintf(stderr, "\nmissing: %d\n", rc);
+		CU_ASSERT_EQUAL(rc, LV_ENOREC);
 		CU_ASSERT_NOT_EQUAL(xfr_finish(x, &z, &kind, err, sizeof(err)),
 				    0);
 		xfr_free(x);

@@ -421,6 +421,8 @@ static const struct config_key config_server_keys[] = {
 	{ "udp-ebpf-filter", val_bool, OFF(udp_ebpf_filter), 0, 0 },
 	{ "udp-ebpf-hold-ms", val_uint, OFF(udp_ebpf_hold_ms), 10, 60000 },
 	{ "transfers-max", val_uint, OFF(transfers_max), 0, 100000 },
+	{ "refresh-min-interval", val_uint, OFF(refresh_min), 1, 86400 * 365 },
+	{ "refresh-max-interval", val_uint, OFF(refresh_max), 1, 86400 * 365 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -1248,6 +1250,8 @@ void config_init(struct config *cfg)
 	cfg->tcp_message_timeout = 5;
 	cfg->tcp_memory_max = CONFIG_DEFAULT_TCP_MEMORY;
 	cfg->transfers_max = CONFIG_DEFAULT_TRANSFERS;
+	cfg->refresh_min = CONFIG_DEFAULT_REFRESH_MIN;
+	cfg->refresh_max = CONFIG_DEFAULT_REFRESH_MAX;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->journal_db_max_size = JOURNAL_DEFAULT_MAP_BYTES;
 	cfg->journal_max_usage = JOURNAL_DEFAULT_MAX_BYTES;

@@ -40,6 +40,9 @@
  *                                   1 MiB..4 GiB-1 (docs/flood.md)
  *   transfers-max: N                AXFRs out at once over all reactors,
  *                                   default 10; past it SERVFAIL (xfrout.h)
+ *   refresh-min-interval: S, refresh-max-interval: S   bounds of the
+ *                                   secondaries' SOA refresh and retry
+ *                                   waits, default 2 and 86400 (xfrin.h)
  *   log-level: error|warning|info|debug, syslog: BOOL
  *   udp-io: mmsg|libuv              UDP path (udp.c or udp_uv.c), default
  *                                   mmsg; libuv refuses wildcard addresses
@@ -97,6 +100,8 @@
 					 (query.c checks them linearly) */
 #define CONFIG_DEFAULT_TCP_MEMORY (64u << 20)   /* server: tcp-memory-max */
 #define CONFIG_DEFAULT_TRANSFERS 10   /* server: transfers-max */
+#define CONFIG_DEFAULT_REFRESH_MIN 2  /* server: refresh-min-interval, s */
+#define CONFIG_DEFAULT_REFRESH_MAX 86400   /* refresh-max-interval, s */
 
 /* udp-io: which UDP path the reactors run. */
 enum config_udp_io {
@@ -188,6 +193,9 @@ struct config {
 	unsigned udp_ebpf_hold_ms;      /* listed that long, default 1000 */
 	unsigned transfers_max;         /* AXFR out running at once, over
 					   all reactors (xfrout.h) */
+	unsigned refresh_min, refresh_max;   /* bounds of a secondary's
+					   refresh and retry waits, s
+					   (xfrin.h; knotd's) */
 
 	struct rrl_config rrl;         /* section rate-limit: (docs/rrl.md) */
 	struct config_cookies cookies; /* section cookies: (docs/cookies.md) */

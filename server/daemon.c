@@ -63,6 +63,7 @@
 #include "server/reactor.h"
 #include "server/reload.h"
 #include "server/stats.h"
+#include "server/xfrin.h"
 #include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
@@ -118,6 +119,7 @@ struct daemon {
 	struct ctl *ctl;                   /* control socket, or NULL */
 	struct journal *journal;           /* IXFR journal, or NULL */
 	struct notifier *notifier;         /* NOTIFY out, made when needed */
+	struct xfrin *xfrin;               /* secondary zones (xfrin.h) */
 
 	/* A reload on a worker (daemon_reload_begin). The worker owns job
 	 * until it sends reload_done; main reads the result after the join.
@@ -506,6 +508,57 @@ static unsigned daemon_notify_zone(struct daemon *d, const struct zstate *z)
 	return started;
 }
 
+/* xfrin's hooks (xfrin.h): the served version of a secondary, and a
+ * transferred version published as a reload publishes (zdb_with, one
+ * swap), its journal cleared (its chain no longer ends at the served
+ * serial; IXFR out falls back to AXFR) and NOTIFY sent to its own
+ * secondaries. Nothing is published while a reload runs (its result is
+ * built from the snapshot it started with). */
+static const struct zone *daemon_xfr_served(void *arg, const char *domain)
+{
+	const struct zstate *z = daemon_zstate(arg, domain);
+
+	return z ? z->zone : NULL;
+}
+
+static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
+			      enum xfr_kind kind)
+{
+	struct daemon *d = arg;
+	struct zstate *z = (struct zstate *)daemon_zstate(d, domain);
+	const uint8_t *apex;
+	struct zdb *next;
+
+	(void)kind;
+	if (d->reloading || !d->published || d->stopping) {
+		zone_free(zn);
+		return LV_EBUSY;
+	}
+	if (!z) {
+		zone_free(zn);
+		return -ENOENT;
+	}
+	if (!zn && !z->zone)
+		return 0;
+	apex = zn ? zone_apex(zn) : zone_apex(z->zone);
+	next = zn ? zdb_with(zdb_current(), zn) :
+		    zdb_without(zdb_current(), apex);
+	if (!next) {
+		zone_free(zn);
+		return -ENOMEM;
+	}
+	if (d->journal)
+		journal_clear(d->journal, apex);
+	zdb_publish(next);
+	z->zone = zn;
+	z->serial = zn ? zone_serial(zn) : 0;
+	z->loaded_at = time(NULL);
+	snprintf(z->error, sizeof(z->error), "%s", zn ? "" : "expired");
+	if (zn)
+		daemon_notify_zone(d, z);
+	return 0;
+}
+
 static void daemon_on_reloaded(uv_async_t *a)
 {
 	struct daemon *d = a->data;
@@ -536,6 +589,9 @@ static void daemon_on_reloaded(uv_async_t *a)
 			}
 			d->zcfg = j->cfg;
 			j->cfg = NULL;
+			if (d->xfrin && xfrin_configure(d->xfrin, d->zcfg) < 0)
+				log_error("reload: secondaries: out of memory: "
+					  "their table stays as it was");
 		}
 		for (size_t i = 0; i < d->zstates->count; i++)
 			if (d->zstates->z[i].changed)
@@ -785,6 +841,12 @@ static void zone_status_line(struct daemon *d, const struct zstate *z,
 			 z->file ? z->file : "-",
 			 loaded, ji.count, (unsigned long long)ji.bytes,
 			 z->error[0] ? z->error : "-");
+	if (d->xfrin) {
+		char sec[600];
+
+		if (xfrin_zone_status(d->xfrin, z->domain, sec, sizeof(sec)))
+			ctl_reply_printf(r, "%s: %s\n", z->domain, sec);
+	}
 }
 
 static void cmd_zone_status(struct daemon *d, int argc, char **argv,
@@ -838,6 +900,19 @@ static void cmd_stats(struct daemon *d, int argc, char **argv,
 	}
 	ctl_reply_printf(r, "], \"total\": ");
 	stats_json(&sum, r);
+	if (d->xfrin) {
+		struct xfrin_stats xs;
+
+		xfrin_stats(d->xfrin, &xs);
+		ctl_reply_printf(r, ", \"xfrin\": {\"checks\": %lu, \"axfr\": "
+				 "%lu, \"ixfr\": %lu, \"uptodate\": %lu, "
+				 "\"failed\": %lu, \"ixfr-fallback\": %lu, "
+				 "\"expired\": %lu, \"running\": %lu, "
+				 "\"queued\": %lu}", xs.checks, xs.axfr,
+				 xs.ixfr, xs.uptodate, xs.failed,
+				 xs.ixfr_fallback, xs.expired, xs.running,
+				 xs.queued);
+	}
 	ctl_reply_printf(r, ", \"log-dropped\": %llu, \"assert-failed\": %llu"
 			 "}\n", (unsigned long long)log_dropped(),
 			 (unsigned long long)lv_assert_failures());
@@ -912,6 +987,44 @@ static void cmd_notify(struct daemon *d, int argc, char **argv,
 	}
 }
 
+/* refresh ZONE... (knotc zone-refresh): an SOA check now, a transfer if
+ * the primary is ahead; retransfer ZONE... (zone-retransfer): an AXFR
+ * whatever the serials. */
+static void cmd_refresh_any(struct daemon *d, int argc, char **argv,
+			    struct ctl_reply *r, bool axfr)
+{
+	for (int i = 1; i < argc; i++) {
+		const struct config_zone *cz =
+			config_find_zone(daemon_zcfg(d), argv[i]);
+
+		if (!cz) {
+			ctl_error(r, "zone %s is not configured", argv[i]);
+			return;
+		}
+		if (!cz->primaries || !d->xfrin) {
+			ctl_error(r, "zone %s is not a secondary", argv[i]);
+			return;
+		}
+	}
+	for (int i = 1; i < argc; i++) {
+		xfrin_refresh(d->xfrin, argv[i], axfr);
+		ctl_reply_printf(r, "%s: %s started\n", argv[i],
+				 axfr ? "retransfer" : "refresh");
+	}
+}
+
+static void cmd_refresh(struct daemon *d, int argc, char **argv,
+			struct ctl_reply *r)
+{
+	cmd_refresh_any(d, argc, argv, r, false);
+}
+
+static void cmd_retransfer(struct daemon *d, int argc, char **argv,
+			   struct ctl_reply *r)
+{
+	cmd_refresh_any(d, argc, argv, r, true);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct daemon *d, int argc, char **argv,
@@ -925,6 +1038,8 @@ static const struct {
 	{ "stats", cmd_stats, 0, 0, "stats" },
 	{ "attack", cmd_attack, 0, 0, "attack" },
 	{ "notify", cmd_notify, 1, -1, "notify ZONE..." },
+	{ "refresh", cmd_refresh, 1, -1, "refresh ZONE..." },
+	{ "retransfer", cmd_retransfer, 1, -1, "retransfer ZONE..." },
 	{ "stop", cmd_stop, 0, 0, "stop" },
 };
 
@@ -947,7 +1062,8 @@ static void daemon_on_ctl(void *arg, int argc, char **argv,
 		return;
 	}
 	ctl_error(r, "unknown command '%s' (status, reload, zone-status, "
-		  "notify, stats, attack, stop)", argv[0]);
+		  "notify, refresh, retransfer, stats, attack, stop)",
+		  argv[0]);
 }
 
 static const uv_signal_cb daemon_sig_cbs[DAEMON_SIGS] = {
@@ -1194,6 +1310,18 @@ int daemon_start(struct daemon *d)
 		log_error("cannot start reactor threads: %s", uv_strerror(rc));
 		return rc;
 	}
+	{
+		const struct xfrin_hooks hooks = {
+			daemon_xfr_publish, daemon_xfr_served, d
+		};
+
+		d->xfrin = xfrin_new(&d->loop, daemon_zcfg(d), &hooks);
+		if (!d->xfrin) {
+			log_error("cannot start: out of memory");
+			return -ENOMEM;
+		}
+		xfrin_start(d->xfrin);
+	}
 	daemon_listen_text(cfg, addrs, sizeof(addrs));
 	log_info("levee %s ready: %u reactors, listening %s, zones %zu "
 		 "loaded %zu refused", LEVEE_VERSION, cfg->reactors, addrs,
@@ -1233,6 +1361,8 @@ void daemon_free(struct daemon *d)
 		daemon_job_clear(&d->job);
 	}
 	ctl_stop(d->ctl);
+	xfrin_free(d->xfrin);
+	d->xfrin = NULL;
 	notifier_free(d->notifier);
 	if (d->loop_ready) {
 		uv_walk(&d->loop, daemon_close_walk, NULL);

@@ -60,6 +60,7 @@
 #include "server/ctl.h"
 #include "server/log.h"
 #include "server/notify.h"
+#include "server/notify_in.h"
 #include "server/reactor.h"
 #include "server/reload.h"
 #include "server/stats.h"
@@ -120,6 +121,8 @@ struct daemon {
 	struct journal *journal;           /* IXFR journal, or NULL */
 	struct notifier *notifier;         /* NOTIFY out, made when needed */
 	struct xfrin *xfrin;               /* secondary zones (xfrin.h) */
+	uv_async_t notify_wake;            /* a NOTIFY in queued a zone */
+	bool notify_wake_ready;
 
 	/* A reload on a worker (daemon_reload_begin). The worker owns job
 	 * until it sends reload_done; main reads the result after the join.
@@ -508,6 +511,45 @@ static unsigned daemon_notify_zone(struct daemon *d, const struct zstate *z)
 	return started;
 }
 
+/* NOTIFY in (notify_in.h): each zone queued by the reactors gets a
+ * check (merged with one running). */
+static void daemon_notified(void *arg, const char *domain)
+{
+	struct daemon *d = arg;
+
+	log_debug("zone %s: NOTIFY in: SOA check", domain);
+	if (d->xfrin)
+		xfrin_refresh(d->xfrin, domain, false);
+}
+
+static void daemon_on_notify_in(uv_async_t *a)
+{
+	struct daemon *d = a->data;
+
+	notify_in_drain(reactor_group_notify_in(d->group), daemon_notified, d);
+}
+
+static void daemon_notify_wake(void *arg)
+{
+	struct daemon *d = arg;
+
+	uv_async_send(&d->notify_wake);
+}
+
+/* The NOTIFY-in table of cfg published, the old one drained, retired. */
+static void daemon_set_notify_in(struct daemon *d, const struct config *cfg)
+{
+	struct notify_in *old;
+
+	if (!d->group || !d->notify_wake_ready)
+		return;
+	old = reactor_group_set_notify_in(d->group,
+					  notify_in_new(cfg, daemon_notify_wake,
+							d));
+	notify_in_drain(old, daemon_notified, d);
+	notify_in_retire(old);
+}
+
 /* xfrin's hooks (xfrin.h): the served version of a secondary, and a
  * transferred version published as a reload publishes (zdb_with, one
  * swap), its journal cleared (its chain no longer ends at the served
@@ -592,6 +634,7 @@ static void daemon_on_reloaded(uv_async_t *a)
 			if (d->xfrin && xfrin_configure(d->xfrin, d->zcfg) < 0)
 				log_error("reload: secondaries: out of memory: "
 					  "their table stays as it was");
+			daemon_set_notify_in(d, d->zcfg);
 		}
 		for (size_t i = 0; i < d->zstates->count; i++)
 			if (d->zstates->z[i].changed)
@@ -1321,6 +1364,12 @@ int daemon_start(struct daemon *d)
 			return -ENOMEM;
 		}
 		xfrin_start(d->xfrin);
+		if (uv_async_init(&d->loop, &d->notify_wake,
+				  daemon_on_notify_in) == 0) {
+			d->notify_wake.data = d;
+			d->notify_wake_ready = true;
+			daemon_set_notify_in(d, daemon_zcfg(d));
+		}
 	}
 	daemon_listen_text(cfg, addrs, sizeof(addrs));
 	log_info("levee %s ready: %u reactors, listening %s, zones %zu "
@@ -1370,6 +1419,8 @@ void daemon_free(struct daemon *d)
 		if (uv_loop_close(&d->loop) < 0)
 			log_warning("main loop: handles left open at exit");
 	}
+	if (d->group)   /* no reactor runs: freed now */
+		notify_in_free(reactor_group_set_notify_in(d->group, NULL));
 	reactor_group_free(d->group);
 	if (d->log_queue)
 		log_queue_stop();

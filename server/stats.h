@@ -71,6 +71,9 @@ enum stats_counter {
 	STATS_XFROUT_DENIED,
 	STATS_XFROUT_BUSY,
 	STATS_XFROUT_MESSAGES,
+	/* NOTIFY in (notify_in.h) answered NOERROR: a secondary's check
+	 * queued or merged with one queued. */
+	STATS_NOTIFY_IN,
 	/* Gauges, not counts: bytes the reactor's TCP connections hold now
 	 * (struct and buffers, as the allocator counts them), and the most
 	 * they held. */

@@ -475,7 +475,7 @@ static void job_main(void *arg)
 		j->err[0] = '\0';
 		rc = soa_query(j, a, apex_len, &serial);
 		if (rc < 0) {
-			snprintf(j->err, sizeof(j->err), "SOA query to %s: %s",
+			snprintf(j->err, sizeof(j->err), "SOA query to %.60s: %.100s",
 				 a->text, lv_strerror(rc));
 			continue;
 		}
@@ -506,7 +506,7 @@ static void job_main(void *arg)
 			return;
 		}
 		snprintf(why, sizeof(why), "%s", j->err);
-		snprintf(j->err, sizeof(j->err), "transfer from %s: %.150s",
+		snprintf(j->err, sizeof(j->err), "transfer from %.60s: %.120s",
 			 a->text, why);
 	}
 	j->rc = rc < 0 ? rc : -EHOSTUNREACH;

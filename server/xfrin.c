@@ -56,6 +56,7 @@ struct xzone {
 	bool gone;                /* not configured any more */
 	bool queued, again, again_axfr;
 	struct xjob *job;         /* running, or NULL */
+	struct xzone *next_orphan;   /* gone with a job running: x->orphans */
 
 	bool have_serial;
 	uint32_t serial;          /* served */
@@ -104,6 +105,7 @@ struct xfrin {
 	struct xzone **queue;     /* FIFO, one place per zone at most */
 	size_t qhead, qlen, qcap;
 	unsigned running;
+	struct xzone *orphans;    /* gone zones whose job still runs */
 	unsigned refresh_min, refresh_max;
 	bool started, freeing;
 	struct xfrin_stats stats;
@@ -475,8 +477,8 @@ static void job_main(void *arg)
 		j->err[0] = '\0';
 		rc = soa_query(j, a, apex_len, &serial);
 		if (rc < 0) {
-			snprintf(j->err, sizeof(j->err), "SOA query to %.60s: %.100s",
-				 a->text, lv_strerror(rc));
+			snprintf(j->err, sizeof(j->err), "SOA query to %.60s: "
+				 "%.100s", a->text, lv_strerror(rc));
 			continue;
 		}
 		j->primary_serial = serial;
@@ -751,8 +753,15 @@ static void job_end(struct xjob *j)
 	zone_hold_drop(j->hold);
 	uv_close((uv_handle_t *)&j->done, job_closed);
 	if (z->gone || x->freeing) {
-		if (z->gone)
+		if (z->gone) {
+			struct xzone **pp = &x->orphans;
+
+			while (*pp && *pp != z)
+				pp = &(*pp)->next_orphan;
+			if (*pp)
+				*pp = z->next_orphan;
 			xzone_free(z);
+		}
 		xfrin_kick(x);
 		return;
 	}
@@ -906,8 +915,12 @@ int xfrin_configure(struct xfrin *x, const struct config *cfg)
 		if (cz && cz->primaries)
 			continue;
 		z->gone = true;
-		if (!z->job)
+		if (!z->job) {
 			xzone_free(z);
+		} else {
+			z->next_orphan = x->orphans;
+			x->orphans = z;
+		}
 	}
 	free(pos);
 	free(x->zones);
@@ -1026,22 +1039,35 @@ void xfrin_stats(const struct xfrin *x, struct xfrin_stats *out)
 	out->queued = x->qlen;
 }
 
+/* Cancels and joins z's job, if any (shutdown). */
+static void xzone_join(struct xzone *z)
+{
+	if (z->job) {
+		__atomic_store_n(&z->job->cancel, 1, __ATOMIC_RELAXED);
+		uv_thread_join(&z->job->tid);
+		zone_free(z->job->zone);
+		zone_hold_drop(z->job->hold);
+		uv_close((uv_handle_t *)&z->job->done, job_closed);
+		z->job = NULL;
+	}
+}
+
 void xfrin_free(struct xfrin *x)
 {
 	if (!x)
 		return;
 	x->freeing = true;
+	while (x->orphans) {
+		struct xzone *z = x->orphans;
+
+		x->orphans = z->next_orphan;
+		xzone_join(z);
+		xzone_free(z);
+	}
 	for (size_t i = 0; i < x->count; i++) {
 		struct xzone *z = x->zones[i];
 
-		if (z->job) {
-			__atomic_store_n(&z->job->cancel, 1, __ATOMIC_RELAXED);
-			uv_thread_join(&z->job->tid);
-			zone_free(z->job->zone);
-			zone_hold_drop(z->job->hold);
-			uv_close((uv_handle_t *)&z->job->done, job_closed);
-			z->job = NULL;
-		}
+		xzone_join(z);
 		xzone_free(z);
 	}
 	free(x->zones);

@@ -69,6 +69,7 @@
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
+#include "zones/zone_update.h"
 
 #ifndef LEVEE_VERSION
 #define LEVEE_VERSION "0.0.0"
@@ -571,7 +572,6 @@ static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 	const uint8_t *apex;
 	struct zdb *next;
 
-	(void)kind;
 	if (d->reloading || !d->published || d->stopping) {
 		zone_free(zn);
 		return LV_EBUSY;
@@ -582,9 +582,20 @@ static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 	}
 	if (!zn && !z->zone)
 		return 0;
-	apex = zn ? zone_apex(zn) : zone_apex(z->zone);
-	next = zn ? zdb_with(zdb_current(), zn) :
-		    zdb_without(zdb_current(), apex);
+	if (!zn) {
+		/* expired: a version marked so (SERVFAIL, EDE 24) */
+		char err[128];
+		int rc = zone_update_expired(z->zone, &zn, err, sizeof(err));
+
+		if (rc < 0) {
+			log_error("zone %s: cannot mark expired: %s", domain,
+				  err);
+			return rc;
+		}
+		kind = XFR_NONE;
+	}
+	apex = zone_apex(zn);
+	next = zdb_with(zdb_current(), zn);
 	if (!next) {
 		zone_free(zn);
 		return -ENOMEM;
@@ -593,10 +604,11 @@ static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 		journal_clear(d->journal, apex);
 	zdb_publish(next);
 	z->zone = zn;
-	z->serial = zn ? zone_serial(zn) : 0;
+	z->serial = zone_serial(zn);
 	z->loaded_at = time(NULL);
-	snprintf(z->error, sizeof(z->error), "%s", zn ? "" : "expired");
-	if (zn)
+	snprintf(z->error, sizeof(z->error), "%s",
+		 kind == XFR_NONE ? "expired: SERVFAIL until a transfer" : "");
+	if (kind != XFR_NONE)
 		daemon_notify_zone(d, z);
 	return 0;
 }

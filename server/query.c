@@ -210,6 +210,11 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 		answer_error(env->acfg, req, DNS_RCODE_NOTAUTH);
 		return false;
 	}
+	if (zone_expired(z)) {          /* nothing to give: knotd SERVFAILs */
+		answer_error_ede(env->acfg, req, DNS_RCODE_SERVFAIL,
+				 DNS_EDE_INVALID_DATA);
+		return false;
+	}
 	q->xfr_soa_only = false;
 	if (qt == DNS_TYPE_IXFR) {
 		if (xfrout_ixfr_serial(q->msg, q->len, req->q.question_end,

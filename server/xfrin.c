@@ -644,7 +644,9 @@ static void xfrin_kick(struct xfrin *x)
 		j->nprimaries = z->nprimaries;
 		j->force_axfr = z->again_axfr;
 		z->again = z->again_axfr = false;
-		served = x->hooks.served(x->hooks.arg, z->domain);
+		/* an expired version is no base for an IXFR */
+		served = z->expired ? NULL :
+			 x->hooks.served(x->hooks.arg, z->domain);
 		if (served && !(j->hold = zone_hold_new(served))) {
 			free(j);
 			xzone_schedule(z, x->refresh_min);

@@ -31,9 +31,10 @@
  * comes after the SOA's refresh, after a failed one after its retry,
  * each less up to 10% jitter and bounded by refresh-min-interval and
  * refresh-max-interval (server:); a zone with no good check for the SOA's
- * expire is unpublished (the hook with NULL): queries for it are REFUSED
- * until a transfer succeeds again. Before any transfer a zone is not
- * served and is checked at once.
+ * expire is expired (the hook with NULL: the daemon publishes a version
+ * marked so, zone_update_expired: SERVFAIL with EDE 24 as knotd) until an
+ * AXFR succeeds again; the timer never waits past the expiry. Before any
+ * transfer a zone is not served (REFUSED) and is checked at once.
  *
  * Main only, every function.
  */
@@ -59,7 +60,7 @@ struct xfrin;
 
 /* The daemon's side. publish: zone domain gets version z (one
  * reference, the hook's in every case) from kind (XFR_FULL, XFR_INCR)
- * or, z NULL, is no longer served (expired). Returns 0, or LV_EBUSY
+ * or, z NULL, has expired (its served version marked so). Returns 0, or LV_EBUSY
  * when the daemon cannot publish now (a reload runs: the zone is checked
  * again at once after), or -ENOMEM. */
 struct xfrin_hooks {

@@ -102,6 +102,7 @@ struct xfrin {
 	const struct config *cfg;
 	struct xzone **zones;
 	size_t count;
+	struct xzone **by_cfg;    /* cfg->zones[i]'s entry, or NULL */
 	struct xzone **queue;     /* FIFO, one place per zone at most */
 	size_t qhead, qlen, qcap;
 	unsigned running;
@@ -924,7 +925,8 @@ int xfrin_configure(struct xfrin *x, const struct config *cfg)
 			x->orphans = z;
 		}
 	}
-	free(pos);
+	free(x->by_cfg);
+	x->by_cfg = pos;
 	free(x->zones);
 	free(x->queue);
 	x->zones = zones;
@@ -969,17 +971,13 @@ void xfrin_start(struct xfrin *x)
 		xfrin_enqueue(x, x->zones[i]);
 }
 
+/* O(1) expected: the configuration's name index. */
 static struct xzone *xfrin_find(const struct xfrin *x, const char *domain)
 {
-	size_t dl = strlen(domain);
+	const struct config_zone *cz = x->cfg ?
+		config_find_zone(x->cfg, domain) : NULL;
 
-	if (dl > 1 && domain[dl - 1] == '.')
-		dl--;
-	for (size_t i = 0; i < x->count; i++)
-		if (strlen(x->zones[i]->domain) == dl &&
-		    strncasecmp(x->zones[i]->domain, domain, dl) == 0)
-			return x->zones[i];
-	return NULL;
+	return cz ? x->by_cfg[cz - x->cfg->zones] : NULL;
 }
 
 int xfrin_refresh(struct xfrin *x, const char *domain, bool axfr)
@@ -1073,6 +1071,7 @@ void xfrin_free(struct xfrin *x)
 		xzone_free(z);
 	}
 	free(x->zones);
+	free(x->by_cfg);
 	free(x->queue);
 	free(x);
 }

@@ -493,3 +493,32 @@ def test_expiry_stops_serving(pool):
         assert "expired" in sec.status()
     finally:
         fake.close()
+
+
+@pytest.mark.asan
+def test_reload_removes_and_adds_secondary(pool):
+    """A configuration reload that drops the secondary stops serving it; one
+    that brings it back transfers it again (and a plain reload leaves a
+    served secondary as it is)."""
+    knot = Knot(pool, H.free_port(), serial=30)
+    sec = Secondary(pool, knot.port)
+    assert sec.wait_serial(30, 10 * H.SLOW), sec.status()
+    assert sec.ctl("reload").returncode == 0
+    time.sleep(0.5)
+    assert sec.serial() == 30 and sec.counts()["axfr"] == 1
+    with open(sec.conf) as f:
+        text = f.read()
+    zone_entry = text[text.index("  - domain: a.test"):]
+    with open(sec.conf, "w") as f:
+        f.write(text.replace(zone_entry, "  - domain: other.test\n"
+                             "    primaries: pri\n"))
+    assert sec.ctl("reload").returncode == 0
+    end = time.monotonic() + 5 * H.SLOW
+    while time.monotonic() < end and sec.serial() is not None:
+        time.sleep(0.05)
+    assert sec.serial() is None
+    with open(sec.conf, "w") as f:
+        f.write(text)
+    assert sec.ctl("reload").returncode == 0
+    assert sec.wait_serial(30, 10 * H.SLOW), sec.status()
+    assert sec.proc.alive()

@@ -63,8 +63,14 @@
 #define DNS_RCODE_NXRRSET 8
 #define DNS_RCODE_NOTAUTH 9
 #define DNS_RCODE_NOTZONE 10
-#define DNS_RCODE_BADVERS 16
+#define DNS_RCODE_BADVERS 16       /* also TSIG's BADSIG (RFC 8945) */
 #define DNS_RCODE_BADCOOKIE 23
+
+/* TSIG errors (RFC 8945 3), in the TSIG record's Error field. */
+#define DNS_TSIG_BADSIG 16
+#define DNS_TSIG_BADKEY 17
+#define DNS_TSIG_BADTIME 18
+#define DNS_TSIG_BADTRUNC 22
 
 /* RR types. */
 #define DNS_TYPE_A 1

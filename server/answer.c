@@ -696,6 +696,22 @@ static size_t reply_limit(const struct answer_ctx *c)
 	return lim < cap ? lim : cap;
 }
 
+/* Takes the room of the TSIG record (req->tsig_reserve) off the reply's
+ * limit, so every later size check keeps it free. It fits beside header,
+ * question and the OPT without NSID whenever the record is signed (<= 189
+ * bytes, tsig.h: 271 + 45 + 189 <= 512); an unsigned echo of long names
+ * that does not is left out (tsig_reserve 0). */
+static void reply_reserve_tsig(struct answer_ctx *c, struct answer_request *req,
+			       size_t qend)
+{
+	size_t opt = edns_reply_size(&req->q.edns, c->cfg, req->tcp, false, -1);
+
+	if (qend + opt + req->tsig_reserve > c->limit)
+		req->tsig_reserve = 0;
+	else
+		c->limit -= req->tsig_reserve;
+}
+
 /* Starts a reply: header and question (when with_question) copied byte
  * for byte, the OPT reserved (RFC 6891 7: header, question and OPT with
  * its cookie always fit; NSID only when it fits too), the sections limited
@@ -722,6 +738,8 @@ static void reply_start(struct answer_ctx *c, struct answer_request *req,
 	req->question_end = qend;
 	c->limit = reply_limit(c);
 	c->nsid = true;
+	if (req->tsig_reserve)
+		reply_reserve_tsig(c, req, qend);
 	c->opt_len = edns_reply_size(&req->q.edns, cfg, req->tcp, true, -1);
 	if (qend + c->opt_len > c->limit) {
 		c->nsid = false;
@@ -729,7 +747,8 @@ static void reply_start(struct answer_ctx *c, struct answer_request *req,
 					     false, -1);
 	}
 	/* qend + opt_len <= limit now: qend <= 271, opt_len <= 11 + 28 + 6
-	 * without NSID, limit >= 512. */
+	 * without NSID, limit >= 512 (or, with a TSIG reserved, the
+	 * reserve took only what left that much). */
 	lv_require(qend + c->opt_len <= c->limit);
 	render_init(&c->r, req->resp, qend, c->limit - c->opt_len);
 	if (with_question && req->parse == WIRE_OK)
@@ -808,6 +827,7 @@ int answer_parse(const struct answer_config *cfg, struct answer_request *req)
 	req->kind = ANSWER_KIND_ERROR;
 	req->truncated = false;
 	req->cookie = COOKIE_OFF;
+	req->tsig_reserve = 0;
 	req->opt_off = 0;
 	req->question_end = DNS_HDR_LEN;
 	req->zone = NULL;

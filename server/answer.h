@@ -16,6 +16,8 @@
  * query had one: the OPT (with the cookie) is reserved before any section
  * is rendered, and the optional options (NSID, EDE) are left out before
  * any of it would push the reply past the client's size (RFC 6891 7).
+ * The room of a TSIG record (req->tsig_reserve) is kept free the same way,
+ * so the pipeline can sign whatever reply was written, TC ones included.
  *
  * Nothing here allocates, takes a lock or makes a system call; everything
  * touched is the request, the read-only snapshot and config, and the
@@ -37,8 +39,11 @@ struct zdb;
 struct zone;
 struct sockaddr;
 struct cookie_ctx;
+struct tsig_keyring;
 
 /* Settings the engine needs, built once from the configuration. */
+struct journal;
+
 struct answer_config {
 	uint16_t udp_max;          /* EDNS max UDP payload we send (default 1232) */
 	const uint8_t *nsid;       /* NSID option payload, or NULL (RFC 5001) */
@@ -51,6 +56,12 @@ struct answer_config {
 	 * off: the option is parsed, its length checked, nothing more). */
 	const struct cookie_ctx *cookies;
 	uint8_t cookie_require;    /* enum cookie_require, UDP only (query.c) */
+	/* The IXFR journal (zones/journal.h) IXFR out reads, or NULL: IXFR
+	 * is answered AXFR-style (xfrout.h). */
+	struct journal *journal;
+	/* TSIG keys (tsig.h), or NULL (none: every TSIG is BADKEY); the
+	 * pipeline verifies and signs, the engine only keeps the room. */
+	const struct tsig_keyring *tsig;
 };
 
 /* What kind of response was produced, for statistics and rate limiting. */
@@ -81,6 +92,12 @@ struct answer_request {
 	uint8_t parse;          /* enum wire_status */
 	uint8_t cookie;         /* enum cookie_status: COOKIE_VALID proves the
 				   source address (RRL exempts it) */
+	/* Bytes every reply keeps free at the end of its size limit for the
+	 * TSIG record (tsig.h), set by the pipeline after answer_parse()
+	 * (which zeroes it). A reply function clears it when not even
+	 * header, question and OPT leave that room (only an unsigned echo
+	 * of long names can: tsig.h); the record is then left out. */
+	uint16_t tsig_reserve;
 	/* out (every reply function) */
 	size_t resp_len;        /* bytes of reply written to resp */
 	uint16_t rcode;         /* extended rcode of the reply (0..4095) */

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sodium.h>
 #include <yaml.h>
 
 #include "server/internal.h"
@@ -656,7 +657,111 @@ static int section_zones(struct cparse *p, const char *key,
 	}
 }
 
+/* --- section key: (TSIG keys, server/tsig.h) --- */
+
+/* One { id, algorithm, secret } entry into cfg->tsig. */
+static int key_entry(struct cparse *p, const char *section, yaml_node_t *e)
+{
+	static const char *const names[] = { "id", "algorithm", "secret" };
+	yaml_node_t *val[3] = { NULL, NULL, NULL };
+	uint8_t secret[TSIG_SECRET_MAX];
+	size_t slen = 0;
+	const char *b64end = NULL, *id, *b64;
+	struct config *cfg = p->cfg;
+	int alg, rc;
+
+	if (!e || e->type != YAML_MAPPING_NODE)
+		return cerr(p, e, section, "expected a list of { id, "
+			    "algorithm, secret }");
+	for (yaml_node_pair_t *pr = e->data.mapping.pairs.start;
+	     pr < e->data.mapping.pairs.top; pr++) {
+		yaml_node_t *kn = yaml_document_get_node(p->doc, pr->key);
+		const char *name = scalar(kn);
+		unsigned i;
+
+		for (i = 0; name && i < 3; i++)
+			if (strcmp(name, names[i]) == 0)
+				break;
+		if (!name || i == 3)
+			return cerr(p, kn, name ? name : section,
+				    "unknown key in key");
+		if (val[i])
+			return cerr(p, kn, name, "given twice");
+		val[i] = yaml_document_get_node(p->doc, pr->value);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		if (!val[i] || !scalar(val[i]))
+			return cerr(p, val[i] ? val[i] : e, names[i],
+				    val[i] ? "expected a scalar" :
+					     "missing in key entry");
+	id = scalar(val[0]);
+	if ((alg = tsig_alg_from_text(scalar(val[1]))) < 0)
+		return cerr(p, val[1], "algorithm", "unknown algorithm '%s' "
+			    "(hmac-sha1, hmac-sha256, hmac-sha384 or "
+			    "hmac-sha512)", scalar(val[1]));
+	b64 = scalar(val[2]);
+	if (sodium_base642bin(secret, sizeof(secret), b64, strlen(b64), NULL,
+			      &slen, &b64end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    b64end != b64 + strlen(b64) || slen == 0)
+		return cerr(p, val[2], "secret", "expected base64 of 1 to %d "
+			    "bytes", TSIG_SECRET_MAX);
+	if (!cfg->tsig && !(cfg->tsig = tsig_keyring_new()))
+		return -ENOMEM;
+	rc = tsig_keyring_add(cfg->tsig, id, (enum tsig_alg)alg, secret,
+			      slen);
+	sodium_memzero(secret, sizeof(secret));
+	if (rc == -EEXIST)
+		return cerr(p, val[0], "id", "key '%s' given twice (line %d)",
+			    id, cfg->tsig_lines[tsig_keyring_find(cfg->tsig,
+								  id)]);
+	if (rc == -ENOSPC)
+		return cerr(p, e, section, "more than %d keys", TSIG_KEYS_MAX);
+	if (rc < 0)
+		return rc == -ENOMEM ? rc :
+		       cerr(p, val[0], "id", "expected a domain name of "
+			    "letters, digits, '-' and '_' of at most %d octets",
+			    TSIG_NAME_MAX);
+	cfg->tsig_lines[tsig_keyring_count(cfg->tsig) - 1] =
+		(int)val[0]->start_mark.line + 1;
+	return 0;
+}
+
+static int section_key(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	int rc;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return cerr(p, v, key, "expected a list of { id, algorithm, "
+			    "secret }");
+	for (yaml_node_item_t *it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++)
+		if ((rc = key_entry(p, key,
+				    yaml_document_get_node(p->doc, *it))) < 0)
+			return rc;
+	return 0;
+}
+
 /* --- section acl: --- */
+
+/* key: NAME in an acl entry: a key of the key: section above. */
+static int acl_key(struct cparse *p, const struct config_key *k,
+		   yaml_node_t *v)
+{
+	int i = tsig_keyring_find(p->cfg->tsig, scalar(v));
+
+	if (i < 0)
+		return cerr(p, v, k->name, "no key '%s' in a key: section "
+			    "before this acl:", scalar(v));
+	p->cfg->acls[p->cfg->acl_count].keys |= 1ull << i;
+	return 0;
+}
+
+static int val_acl_keys(struct cparse *p, const struct config_key *k,
+			yaml_node_t *v)
+{
+	return each_scalar(p, k, v, acl_key);
+}
 
 static int acl_address(struct cparse *p, const struct config_key *k,
 		       yaml_node_t *v)
@@ -722,6 +827,7 @@ static const struct config_key config_acl_keys[] = {
 	{ "id", val_acl_id, 0, 0, 0 },
 	{ "address", val_acl_addresses, 0, 0, 0 },
 	{ "action", val_acl_actions, 0, 0, 0 },
+	{ "key", val_acl_keys, 0, 0, 0 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -749,8 +855,9 @@ static int section_acl(struct cparse *p, const char *key, yaml_node_t *v)
 			return rc;
 		if (!a->id[0])
 			return cerr(p, e, "id", "missing in acl entry");
-		if (!a->count)
-			return cerr(p, e, "address", "missing in acl entry");
+		if (!a->count && !a->keys)
+			return cerr(p, e, "address", "missing in acl entry "
+				    "(address or key)");
 		if (!a->actions)
 			return cerr(p, e, "action", "missing in acl entry");
 		p->cfg->acl_count++;
@@ -789,9 +896,22 @@ static int val_remote_address(struct cparse *p, const struct config_key *k,
 	return 0;
 }
 
+static int val_remote_key(struct cparse *p, const struct config_key *k,
+			  yaml_node_t *v)
+{
+	int i = scalar(v) ? tsig_keyring_find(p->cfg->tsig, scalar(v)) : -1;
+
+	if (i < 0)
+		return cerr(p, v, k->name, "no key '%s' in a key: section "
+			    "before this remote:", scalar(v) ? scalar(v) : "");
+	p->cfg->remotes[p->cfg->remote_count].key = i;
+	return 0;
+}
+
 static const struct config_key config_remote_keys[] = {
 	{ "id", val_remote_id, 0, 0, 0 },
 	{ "address", val_remote_address, 0, 0, 0 },
+	{ "key", val_remote_key, 0, 0, 0 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -812,6 +932,7 @@ static int section_remote(struct cparse *p, const char *key, yaml_node_t *v)
 				    CONFIG_MAX_REMOTES);
 		r = &p->cfg->remotes[p->cfg->remote_count];
 		memset(r, 0, sizeof(*r));
+		r->key = -1;
 		r->line = (int)e->start_mark.line + 1;
 		if ((rc = parse_keys(p, key, e, config_remote_keys)) < 0)
 			return rc;
@@ -1220,6 +1341,7 @@ static const struct config_section config_sections[] = {
 	{ "cookies", section_cookies, NULL },
 	{ "limits", section_limits, NULL },
 	{ "attack", section_attack, NULL },
+	{ "key", section_key, NULL },
 	{ "acl", section_acl, NULL },
 	{ "zones", NULL, section_zones },
 	{ "remote", section_remote, NULL },
@@ -1497,6 +1619,7 @@ void config_free(struct config *cfg)
 	free(cfg->group);
 	free(cfg->identity);
 	free(cfg->version);
+	tsig_keyring_free(cfg->tsig);
 	free(cfg->control_listen);
 	free(cfg->journal_db);
 	memset(cfg, 0, sizeof(*cfg));

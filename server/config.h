@@ -56,8 +56,14 @@
  * Sections limits: (per-source query limits, zone NXDOMAIN budgets, TCP
  *   unanswered-connection cap) and attack: (under-attack mode), both off by
  *   default (docs/flood.md).
+ * Section key: a list of { id: NAME, algorithm: hmac-sha1|hmac-sha256|
+ *   hmac-sha384|hmac-sha512, secret: BASE64 } (Knot's key:, the secret as
+ *   knotc conf-gen / keymgr -t and tsig-keygen print it): the TSIG keys
+ *   (server/tsig.h) every query with a TSIG record is checked against.
+ *   It must come before an acl: that names its keys.
  * Section acl: a list of { id: NAME, address: CIDR | [CIDR, ...],
- *   action: transfer|notify | [...] } (Knot's acl:). The query pipeline
+ *   key: NAME | [NAME, ...], action: transfer|notify | [...] } (Knot's
+ *   acl:; address or key or both). The query pipeline
  *   trusts every address listed for replication messages (NOTIFY, and
  *   SOA/AXFR/IXFR queries): they bypass rate limiting, per-source limits,
  *   cookies required and the attack mode (server/query.c).
@@ -87,6 +93,7 @@
 #include "ratelimit/cookie.h"
 #include "ratelimit/limits.h"
 #include "ratelimit/attack.h"
+#include "server/tsig.h"
 
 #define CONFIG_MAX_LISTEN 64
 #define CONFIG_MAX_CPUS 1024
@@ -139,6 +146,8 @@ struct config_acl {
 	size_t first, count;
 	unsigned actions;              /* enum config_acl_action bits */
 	int line;
+	uint64_t keys;                 /* key: bit i: the keyring's key i
+					  (config.tsig, in key: order) */
 };
 
 /* remote: entries (Knot's): a server Levee sends to (NOTIFY). */
@@ -146,6 +155,9 @@ struct config_remote {
 	char id[64];
 	struct config_listen addr;     /* port 53 unless given */
 	bool have_addr;
+	int key;                       /* key: index in config.tsig (what
+					  Levee signs its messages to it
+					  with), -1: none */
 	int line;
 };
 
@@ -201,6 +213,11 @@ struct config {
 	struct config_cookies cookies; /* section cookies: (docs/cookies.md) */
 	struct limits_config limits;   /* section limits: (docs/flood.md) */
 	struct attack_config attack;   /* section attack: (docs/flood.md) */
+
+	/* Section key: the TSIG keyring (NULL: no keys), key i defined at
+	 * config line tsig_lines[i]. */
+	struct tsig_keyring *tsig;
+	int tsig_lines[TSIG_KEYS_MAX];
 
 	/* Section acl: (Knot's acl:). Every address of every entry is trusted
 	 * by the query pipeline's admission for replication messages

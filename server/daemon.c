@@ -65,6 +65,7 @@
 #include "server/reload.h"
 #include "server/stats.h"
 #include "server/xfrin.h"
+#include "server/tsig.h"
 #include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
@@ -503,7 +504,9 @@ static unsigned daemon_notify_zone(struct daemon *d, const struct zstate *z)
 		if (notifier_send(d->notifier, z->domain, zone_apex(z->zone),
 				  z->serial, soa->wire, rl,
 				  (const struct sockaddr *)&rm->addr.addr,
-				  rm->addr.addrlen) == 0)
+				  rm->addr.addrlen, rm->key < 0 ? NULL :
+				  tsig_keyring_key(cfg->tsig, (size_t)rm->key))
+		    == 0)
 			started++;
 		else
 			log_warning("zone %s: NOTIFY to %s (%s) not sent",
@@ -724,6 +727,17 @@ static struct config *daemon_reread_config(struct daemon *d, char *err,
 	for (size_t i = 0; trusted_same && i < c->trusted_count; i++)
 		trusted_same = memcmp(&c->trusted[i], &old->trusted[i],
 				      sizeof(c->trusted[i])) == 0;
+	size_t nk = tsig_keyring_count(c->tsig);
+	bool keys_same = nk == tsig_keyring_count(old->tsig);
+
+	for (size_t i = 0; keys_same && i < nk; i++)
+		keys_same = strcmp((const char *)tsig_key_name(
+				   tsig_keyring_key(c->tsig, i)),
+				   (const char *)tsig_key_name(
+				   tsig_keyring_key(old->tsig, i))) == 0;
+	if (!keys_same)
+		log_warning("reload: key: changed: the keys queries are "
+			    "checked with change after a restart");
 	if (!trusted_same)
 		log_warning("reload: acl addresses changed: who may transfer "
 			    "a zone follows now, the addresses that bypass "
@@ -1150,6 +1164,7 @@ static int daemon_answer_config(struct daemon *d)
 	acfg->id_server = cfg->identity;
 	acfg->version = cfg->version;
 	acfg->tcp_keepalive = (uint16_t)(ka > 65535 ? 65535 : ka);
+	acfg->tsig = cfg->tsig;
 	if (cfg->cookies.answer) {
 		const struct config_cookies *cc = &cfg->cookies;
 		struct cookie_params cp = {
@@ -1333,6 +1348,7 @@ int daemon_start(struct daemon *d)
 			log_error("cannot start: %s", err);
 			return rc;
 		}
+		d->acfg.journal = d->journal;   /* IXFR out reads it */
 	}
 	rc = uv_async_init(&d->loop, &d->reload_done, daemon_on_reloaded);
 	if (rc < 0) {

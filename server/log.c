@@ -42,7 +42,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define LOG_LINE_MAX 1024
+#define LOG_LINE_MAX 2048   /* the SIGUSR1 total line: ~1,200 bytes */
 
 static int log_threshold = LOG_LEVEL_INFO;
 static int log_syslog;

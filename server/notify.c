@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/name.h"
 #include "server/log.h"
+#include "server/tsig.h"
 
 #define NOTIFY_MSG_MAX 512
 
@@ -272,7 +274,7 @@ static int job_build(struct notify_job *j, const uint8_t *soa_rr,
 int notifier_send(struct notifier *n, const char *domain,
 		  const uint8_t *apex, uint32_t serial, const uint8_t *soa_rr,
 		  size_t soa_len, const struct sockaddr *target,
-		  socklen_t target_len)
+		  socklen_t target_len, const struct tsig_key *key)
 {
 	size_t al = name_length(apex);
 	int fam = target->sa_family == AF_INET6 ? 1 : 0;
@@ -302,6 +304,15 @@ int notifier_send(struct notifier *n, const char *domain,
 	if (job_build(j, soa_rr, soa_len) < 0) {
 		free(j);
 		return -EINVAL;
+	}
+	if (key) {
+		struct tsig_ctx tx;
+
+		if (tsig_sign_request(j->msg, &j->msg_len, sizeof(j->msg), key,
+				      (uint64_t)time(NULL), &tx) < 0) {
+			free(j);
+			return -EINVAL;
+		}
 	}
 	uv_timer_init(n->loop, &j->timer);
 	j->timer.data = j;

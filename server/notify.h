@@ -24,6 +24,7 @@
 #define NOTIFY_FIRST_TIMEOUT_MS 1000
 
 struct notifier;
+struct tsig_key;
 
 /* Counters, for status and tests. */
 struct notify_stats {
@@ -43,12 +44,14 @@ struct notifier *notifier_new(uv_loop_t *loop, unsigned first_ms, char *err,
 
 /* Starts (or restarts) the NOTIFY of zone `domain` (for the log; apex its
  * lowercase wire name) at serial to target. soa_rr: the apex SOA record as
- * zone.h stores it (TYPE CLASS TTL RDLENGTH RDATA), copied. 0, or -ENOMEM
+ * zone.h stores it (TYPE CLASS TTL RDLENGTH RDATA), copied. key: signs the
+ * message (TSIG, tsig.h; signed once, at the first try: the retries fall
+ * well inside the fudge), or NULL. The reply's TSIG is not checked. 0, or -ENOMEM
  * / -EAFNOSUPPORT (nothing started). */
 int notifier_send(struct notifier *n, const char *domain,
 		  const uint8_t *apex, uint32_t serial, const uint8_t *soa_rr,
 		  size_t soa_len, const struct sockaddr *target,
-		  socklen_t target_len);
+		  socklen_t target_len, const struct tsig_key *key);
 
 void notifier_stats(const struct notifier *n, struct notify_stats *out);
 

@@ -12,7 +12,18 @@
  * messages replication needs (NOTIFY, and SOA, AXFR, IXFR queries). They
  * skip the per-source limits, cookies required, the attack mode and RRL:
  * otherwise the NOTIFYs and SOA checks of thousands of secondary zones are
- * what a flood makes us drop. A valid TSIG will join them (issue 13).
+ * what a flood makes us drop. A request signed with a configured TSIG key
+ * (verified in the parse stage) is trusted for the same messages.
+ *
+ * TSIG (RFC 8945, tsig.h): a request with a TSIG record is verified right
+ * after the parse, before admission, so that a valid signature can earn
+ * the trust above; the verification costs at most one HMAC and none for a
+ * key name we do not know. An error (BADKEY, BADSIG, BADTIME, BADTRUNC:
+ * NOTAUTH; an unreadable record: FORMERR) is answered without any lookup,
+ * through admission and policy like every other error reply (limits,
+ * cookies, RRL's error class). The reply keeps room for the TSIG record
+ * from its first byte (answer.h: tsig_reserve) and is signed last, after
+ * any slip, so a TC reply is signed too.
  *
  * Per-source limits (UDP): a source over its limit without a valid server
  * cookie gets, for every limits-slip-th such query, the challenge (TC, or
@@ -36,6 +47,7 @@
  */
 #include "server/query.h"
 
+#include "common/assert.h"
 #include "common/dns.h"
 #include "common/name.h"
 #include "common/serial.h"
@@ -59,24 +71,48 @@ enum admit {
 	ADMIT_DROP,        /* nothing */
 };
 
-/* --- 1. parse: answer_parse() (answer.h) --- */
+/* --- 1. parse: answer_parse() (answer.h), then the TSIG record --- */
+
+_Static_assert(STATS_TSIG_BADTRUNC - STATS_TSIG_OK == TSIG_BADTRUNC - TSIG_OK,
+	       "stats.h counts TSIG verdicts in enum tsig_result's order");
+
+/* Verifies the request's TSIG record (tsig.h: at most one HMAC) and keeps
+ * the room of the reply's record. */
+static void query_tsig_verify(struct query_env *env, struct query *q)
+{
+	struct answer_request *req = &q->req;
+	int r = tsig_verify(q->msg, q->len, req->q.tsig_off, env->acfg->tsig,
+			    q->now, &q->tsig);
+
+	STATS_INC(env->stats, STATS_TSIG_OK + (r - TSIG_OK));
+	req->tsig_reserve = (uint16_t)tsig_reply_size(&q->tsig);
+}
 
 /* --- 2. admission --- */
 
-/* A replication message from an acl: address. */
-static bool query_trusted(const struct query_env *env, const struct query *q)
+/* NOTIFY, and SOA, AXFR, IXFR queries: what replication sends. */
+static bool query_replication(const struct query *q)
 {
 	const struct wire_query *wq = &q->req.q;
+
+	return wq->opcode == DNS_OPCODE_NOTIFY ||
+	       (wq->opcode == DNS_OPCODE_QUERY && q->req.parse == WIRE_OK &&
+		(wq->qtype == DNS_TYPE_SOA || wq->qtype == DNS_TYPE_AXFR ||
+		 wq->qtype == DNS_TYPE_IXFR));
+}
+
+/* A replication message from an acl: address, or signed with a key. */
+static inline bool query_trusted(const struct query_env *env,
+				 const struct query *q, const bool tsig)
+{
 	const uint8_t *a;
 
+	if (tsig && q->tsig.result == TSIG_OK && query_replication(q))
+		return true;
 	if (!env->trusted_count || !(a = cidr_sockaddr_bytes(q->client)))
 		return false;
-	if (wq->opcode != DNS_OPCODE_NOTIFY &&
-	    !(wq->opcode == DNS_OPCODE_QUERY && q->req.parse == WIRE_OK &&
-	      (wq->qtype == DNS_TYPE_SOA || wq->qtype == DNS_TYPE_AXFR ||
-	       wq->qtype == DNS_TYPE_IXFR)))
-		return false;
-	return cidr_match(env->trusted, env->trusted_count,
+	return query_replication(q) &&
+	       cidr_match(env->trusted, env->trusted_count,
 			  q->client->sa_family, a);
 }
 
@@ -133,14 +169,15 @@ static enum admit query_limit(struct query_env *env, struct query *q,
 	return ADMIT_DROP;
 }
 
-static enum admit query_admit(struct query_env *env, struct query *q)
+static inline __attribute__((always_inline)) enum admit
+query_admit(struct query_env *env, struct query *q, const bool tsig)
 {
 	bool engaged;
 	enum admit a;
 
 	if (env->attack)
 		query_note(env, q);
-	if (query_trusted(env, q))
+	if (query_trusted(env, q, tsig))
 		return ADMIT_TRUSTED;
 	if (q->tcp)
 		return ADMIT_SERVE;   /* TCP proved the address: full service */
@@ -183,6 +220,30 @@ static struct xfrout_policy *query_xfr_policy(const struct query_env *env)
 	return env->xfr ? __atomic_load_n(env->xfr, __ATOMIC_ACQUIRE) : NULL;
 }
 
+/* The request's TSIG verdict when it carried a TSIG record (verified in
+ * stage 1), else NULL: q->tsig is not reset for unsigned messages. */
+const struct tsig_state *query_tsig_state(const struct query *q)
+{
+	return q->req.q.tsig_off ? &q->tsig : NULL;
+}
+
+/* The UDP reply's size limit: min(max(client's EDNS size, 512), ours);
+ * 512 without EDNS; never past the buffer. */
+static size_t query_udp_limit(const struct query_env *env,
+			      const struct query *q)
+{
+	const struct wire_query *wq = &q->req.q;
+	size_t lim = DNS_UDP_MIN;
+
+	if (wq->edns.present && wq->edns.udp_size > DNS_UDP_MIN)
+		lim = wq->edns.udp_size;
+	if (lim > env->acfg->udp_max)
+		lim = env->acfg->udp_max;
+	if (lim < DNS_UDP_MIN)
+		lim = DNS_UDP_MIN;
+	return lim < q->req.resp_cap ? lim : q->req.resp_cap;
+}
+
 /* As knotd: AXFR over UDP and qtype 0 NOTIMP; AXFR or IXFR over TCP of a
  * zone we serve, from an address one of its acl entries allows, the
  * transfer (xfrout.h: an IXFR without its SOA is FORMERR, one from a
@@ -190,8 +251,9 @@ static struct xfrout_policy *query_xfr_policy(const struct query_env *env)
  * whole zone AXFR-style, RFC 1995 4: no journal yet), SERVFAIL when
  * transfers-max run already (as BIND's transfers-out); NOTAUTH otherwise
  * (the zone not ours, not allowed: then with EDE Prohibited, RFC 8914
- * 4.19; knotd 3.2 sends no EDE), and IXFR over UDP (not served yet).
- * Returns true for a transfer to start. */
+ * 4.19; knotd 3.2 sends no EDE). IXFR over UDP from an allowed client:
+ * the answer in one datagram, else the SOA alone (xfrout_udp), no TC.
+ * Returns true for a TCP transfer to start. */
 static bool query_transfer(struct query_env *env, const struct zdb *db,
 			   struct query *q)
 {
@@ -205,7 +267,7 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 		answer_error(env->acfg, req, DNS_RCODE_NOTIMP);
 		return false;
 	}
-	if (!q->tcp || !(pol = query_xfr_policy(env)) ||
+	if ((!q->tcp && qt != DNS_TYPE_IXFR) || !(pol = query_xfr_policy(env)) ||
 	    !(z = query_apex_zone(db, &req->q))) {
 		answer_error(env->acfg, req, DNS_RCODE_NOTAUTH);
 		return false;
@@ -215,17 +277,43 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 				 DNS_EDE_INVALID_DATA);
 		return false;
 	}
-	q->xfr_soa_only = false;
+	q->xfr_kind = XFROUT_WHOLE;
 	if (qt == DNS_TYPE_IXFR) {
 		if (xfrout_ixfr_serial(q->msg, q->len, req->q.question_end,
 				       &serial) < 0) {
 			answer_error(env->acfg, req, DNS_RCODE_FORMERR);
 			return false;
 		}
-		q->xfr_soa_only = !serial_lt(serial, zone_serial(z));
+		q->xfr_kind = serial_lt(serial, zone_serial(z)) ? XFROUT_IXFR :
+			      XFROUT_SOA_ONLY;
+		q->xfr_from = serial;
 	}
-	switch (xfrout_admit(pol, z, q->client)) {
+	switch (xfrout_admit(pol, z, q->client, query_tsig_state(q),
+			     env->acfg->tsig)) {
 	case XFROUT_ALLOW:
+		if (!q->tcp) {
+			/* RFC 1995 2: one datagram, else the SOA alone */
+			size_t n;
+
+			req->zone = z;
+			n = xfrout_udp(pol, env->acfg, req,
+					      (enum xfrout_kind)q->xfr_kind,
+					      q->xfr_from, query_tsig_state(q),
+					      req->resp, query_udp_limit(env, q));
+
+			if (!n) {
+				answer_error(env->acfg, req,
+					     DNS_RCODE_SERVFAIL);
+				return false;
+			}
+			req->resp_len = n;
+			req->zone = z;
+			req->rcode = DNS_RCODE_NOERROR;
+			req->kind = ANSWER_KIND_POSITIVE;
+			req->account_name = zone_apex(z);
+			req->tsig_reserve = 0;    /* signed by xfrout_udp */
+			return false;
+		}
 		STATS_INC(env->stats, STATS_XFROUT_STARTED);
 		req->zone = z;
 		req->rcode = DNS_RCODE_NOERROR;
@@ -282,14 +370,18 @@ static bool query_known_opcode(uint8_t op)
 }
 
 /* Returns true for a transfer to start (query_transfer). */
-static bool query_dispatch(struct query_env *env, const struct zdb *db,
-			   struct query *q, bool challenge)
+static inline __attribute__((always_inline)) bool
+query_dispatch(struct query_env *env, const struct zdb *db,
+	       struct query *q, bool challenge, const bool tsig)
 {
 	const struct answer_config *cfg = env->acfg;
 	struct answer_request *req = &q->req;
 	const struct wire_query *wq = &req->q;
 
-	if (!query_known_opcode(wq->opcode))
+	if (tsig && q->tsig.result != TSIG_OK)           /* RFC 8945 5.2 */
+		answer_error(cfg, req, q->tsig.result == TSIG_FORMERR ?
+				       DNS_RCODE_FORMERR : DNS_RCODE_NOTAUTH);
+	else if (!query_known_opcode(wq->opcode))
 		answer_error(cfg, req, DNS_RCODE_NOTIMP);
 	else if (req->parse == WIRE_NOQUESTION && wq->edns.reply_cookie_len)
 		answer_error(cfg, req, DNS_RCODE_NOERROR); /* RFC 7873 5.4 */
@@ -373,7 +465,8 @@ static bool query_rrl(struct query_env *env, struct query *q)
 }
 
 /* Every answer from a zone, for its NXDOMAIN share (attack.h). */
-static void query_note_answer(struct query_env *env, const struct query *q)
+static inline __attribute__((always_inline)) void
+query_note_answer(struct query_env *env, const struct query *q)
 {
 	const struct answer_request *req = &q->req;
 	bool nx = req->kind == ANSWER_KIND_NXDOMAIN;
@@ -385,7 +478,8 @@ static void query_note_answer(struct query_env *env, const struct query *q)
 }
 
 /* Zone budgets and RRL, UDP only: a TCP source proved its address. */
-static bool query_policy(struct query_env *env, struct query *q)
+static inline __attribute__((always_inline)) bool
+query_policy(struct query_env *env, struct query *q)
 {
 	if (q->tcp || (!env->limits && !env->rrl))
 		return true;
@@ -393,9 +487,23 @@ static bool query_policy(struct query_env *env, struct query *q)
 	       query_rrl(env, q);
 }
 
-/* --- 6. counters --- */
+/* --- 6. sign --- */
 
-static void query_count(struct query_env *env, const struct query *q)
+/* Appends the reply's TSIG record into the room the reply kept. */
+static void query_tsig_sign(struct query_env *env, struct query *q)
+{
+	struct answer_request *req = &q->req;
+
+	if (lv_fails_assert(tsig_sign_reply(req->resp, &req->resp_len,
+					    req->resp_cap, &q->tsig,
+					    q->now) == 0))
+		STATS_INC(env->stats, STATS_TSIG_UNSIGNED);
+}
+
+/* --- 7. counters --- */
+
+static inline __attribute__((always_inline)) void
+query_count(struct query_env *env, const struct query *q)
 {
 	const struct answer_request *req = &q->req;
 
@@ -408,11 +516,46 @@ static void query_count(struct query_env *env, const struct query *q)
 
 /* --- the pipeline --- */
 
+/* Stages 2 to 7 of a parsed message; tsig: it carries a TSIG record
+ * (verified in stage 1). Inlined twice with tsig a constant, so a message
+ * without TSIG pays no test of it past query_process()'s one. */
+static inline __attribute__((always_inline)) int
+query_stages(struct query_env *env, const struct zdb *db, struct query *q,
+	     const bool tsig)
+{
+	struct answer_request *req = &q->req;
+	enum admit a = query_admit(env, q, tsig);
+
+	if (a == ADMIT_DROP)
+		return QUERY_DROP;
+	if (query_dispatch(env, db, q, a == ADMIT_CHALLENGE, tsig)) {
+		query_count(env, q);
+		return QUERY_TRANSFER;   /* no policy: TCP only */
+	}
+	query_note_answer(env, q);
+	/* A challenge is no larger than the query and never limited again:
+	 * it is the way back for the owner of a forged address. */
+	if (a == ADMIT_SERVE && !query_policy(env, q))
+		return QUERY_DROP;
+	if (tsig && req->tsig_reserve)
+		query_tsig_sign(env, q);
+	query_count(env, q);
+	q->resp_len = req->resp_len;
+	return QUERY_SEND;
+}
+
+/* A message with a TSIG record: verified, then the same stages. */
+static __attribute__((noinline)) int
+query_signed(struct query_env *env, const struct zdb *db, struct query *q)
+{
+	query_tsig_verify(env, q);
+	return query_stages(env, db, q, true);
+}
+
 int query_process(struct query_env *env, const struct zdb *db,
 		  struct query *q)
 {
 	struct answer_request *req = &q->req;
-	enum admit a;
 
 	q->resp_len = 0;
 	q->list.bits = 0;
@@ -431,19 +574,7 @@ int query_process(struct query_env *env, const struct zdb *db,
 		return QUERY_DROP;
 	}
 	STATS_COOKIE(env->stats, req->cookie);
-	a = query_admit(env, q);
-	if (a == ADMIT_DROP)
-		return QUERY_DROP;
-	if (query_dispatch(env, db, q, a == ADMIT_CHALLENGE)) {
-		query_count(env, q);
-		return QUERY_TRANSFER;   /* no policy: TCP only */
-	}
-	query_note_answer(env, q);
-	/* A challenge is no larger than the query and never limited again:
-	 * it is the way back for the owner of a forged address. */
-	if (a == ADMIT_SERVE && !query_policy(env, q))
-		return QUERY_DROP;
-	query_count(env, q);
-	q->resp_len = req->resp_len;
-	return QUERY_SEND;
+	if (req->q.tsig_off)
+		return query_signed(env, db, q);
+	return query_stages(env, db, q, false);
 }

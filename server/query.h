@@ -5,6 +5,7 @@
  * runs, in order and each once (query.c reads top to bottom):
  *   1. parse      header, question, OPT, cookie (answer_parse): once; every
  *                 later stage reads the parsed question, none the packet;
+ *                 a TSIG record the parser found is verified (tsig.h);
  *   2. admission  trusted sources, per-source limits, cookies required,
  *                 the attack detector: serve, challenge (TC or BADCOOKIE
  *                 without any lookup) or drop;
@@ -12,12 +13,19 @@
  *                 and IXFR (the hooks of transfers and NOTIFY), errors;
  *   4. answer     the engine (answer.h): lookup, rendering;
  *   5. policy     zone NXDOMAIN budgets, response rate limiting, slips;
- *   6. counters   every outcome in the reactor's stats.
+ *   6. sign       the reply of a request with TSIG (tsig.h): signed when
+ *                 the request verified (whatever the rcode, TC too), with
+ *                 an unsigned error record for BADKEY and BADSIG;
+ *   7. counters   every outcome in the reactor's stats.
  * The transports are I/O only. Nothing here allocates, locks or makes a
  * system call; the only shared writes are the rate-limit tables' relaxed
  * atomics. Work per message: one parse (O(length)), at most
  * LIMITS_MAX_PREFIXES + 2 bucket lookups, one answer (answer.h bounds),
- * one RRL check (two bucket sets at most).
+ * one RRL check (two bucket sets at most); with a TSIG record at most one
+ * HMAC to verify it (none for an unknown key name) and one to sign the
+ * reply (only when it verified: a stranger without the secret costs one
+ * HMAC, tsig.h). A message without TSIG costs one test of the parser's
+ * result.
  */
 #ifndef LEVEE_SERVER_QUERY_H
 #define LEVEE_SERVER_QUERY_H
@@ -28,6 +36,7 @@
 
 #include "common/cidr.h"
 #include "server/answer.h"
+#include "server/tsig.h"
 
 struct zdb;
 struct stats;
@@ -90,11 +99,19 @@ struct query {
 	 * never inside the answer loop). Never with slip 1. list.bits == 0:
 	 * nothing to list. */
 	struct cidr list;
-	/* QUERY_TRANSFER of an IXFR whose client has the zone's serial or a
-	 * newer one: the answer is the SOA alone (xfrout_start soa_only). */
-	bool xfr_soa_only;
+	/* QUERY_TRANSFER: what to send (enum xfrout_kind: the zone, the SOA
+	 * alone, or the differences from xfr_from) for xfrout_start. */
+	uint8_t xfr_kind;
+	uint32_t xfr_from;
 	struct answer_request req;     /* the engine's view (parsed query,
 					  reply facts) */
+	/* The TSIG verdict and what signing the reply takes, valid when
+	 * req.q.tsig_off (the request had a TSIG record). The pipeline signs
+	 * the reply in resp last, into req.tsig_reserve bytes the reply kept
+	 * free; a dispatch that signs its own messages (a transfer: a
+	 * tsig_ctx from this state, tsig.h) sets req.tsig_reserve to 0 so
+	 * the pipeline does not sign again. */
+	struct tsig_state tsig;
 };
 
 enum query_verdict {
@@ -112,6 +129,10 @@ enum query_verdict {
  * across envs. */
 int query_process(struct query_env *env, const struct zdb *db,
 		  struct query *q);
+
+/* The request's TSIG verdict (tsig.h) when it carried a TSIG record, else
+ * NULL. */
+const struct tsig_state *query_tsig_state(const struct query *q);
 
 /* The transfer policy published now (for xfrout_start after
  * QUERY_TRANSFER: any policy counts in the same slots), or NULL. */

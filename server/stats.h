@@ -74,6 +74,17 @@ enum stats_counter {
 	/* NOTIFY in (notify_in.h) answered NOERROR: a secondary's check
 	 * queued or merged with one queued. */
 	STATS_NOTIFY_IN,
+	STATS_XFROUT_IXFR,      /* transfers sent as differences (journal) */
+	/* TSIG (tsig.h): requests with a TSIG record by verdict, in the
+	 * order of enum tsig_result from TSIG_OK; replies that should have
+	 * carried a TSIG record and could not (an OpenSSL failure). */
+	STATS_TSIG_OK,
+	STATS_TSIG_FORMERR,
+	STATS_TSIG_BADKEY,
+	STATS_TSIG_BADSIG,
+	STATS_TSIG_BADTIME,
+	STATS_TSIG_BADTRUNC,
+	STATS_TSIG_UNSIGNED,
 	/* Gauges, not counts: bytes the reactor's TCP connections hold now
 	 * (struct and buffers, as the allocator counts them), and the most
 	 * they held. */

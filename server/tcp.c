@@ -694,8 +694,12 @@ static bool tcp_xfr_start(struct tcp_conn *c, struct query_env *env,
 	if (tcp_buf_resize(c, &c->xbuf, NULL, &c->xmem, xfrout_size())) {
 		c->xfr = (struct xfrout *)(void *)c->xbuf;
 		if (xfrout_start(c->xfr, query_transfer_policy(env), b->acfg,
-				 &q->req, q->xfr_soa_only) == 0)
+				 &q->req, (enum xfrout_kind)q->xfr_kind,
+				 q->xfr_from, query_tsig_state(q)) == 0) {
+			if (xfrout_is_ixfr(c->xfr))
+				STATS_INC(&c->r->stats, STATS_XFROUT_IXFR);
 			return true;
+		}
 		c->xfr = NULL;
 		tcp_buf_free(c, &c->xbuf, NULL, &c->xmem);
 	}

@@ -85,7 +85,10 @@ static size_t parse_qname(const uint8_t *pkt, size_t len, struct wire_query *q)
 }
 
 /* Skips count records from *off; OPT is legal only in the additional
- * section (additional = true), once. Returns false when malformed. */
+ * section (additional = true), once; TSIG only as the last record of the
+ * additional section (RFC 8945 5.1: elsewhere, or twice, FORMERR), whose
+ * owner's offset is noted in q->tsig_off for tsig_verify(). Returns false
+ * when malformed. */
 static bool skip_records(const uint8_t *pkt, size_t len, size_t *off,
 			 unsigned count, bool additional, struct wire_query *q)
 {
@@ -98,7 +101,11 @@ static bool skip_records(const uint8_t *pkt, size_t len, size_t *off,
 		if (o + 10 > len)
 			return false;
 		uint16_t type = wire_read_u16(pkt + o);
-		if (type == DNS_TYPE_OPT) {
+		if (type == DNS_TYPE_TSIG) {
+			if (!additional || i + 1 != count)
+				return false;
+			q->tsig_off = owner;
+		} else if (type == DNS_TYPE_OPT) {
 			/* Only once, only in additional, owner the root. */
 			if (!additional || q->edns.present || o != owner + 1 ||
 			    pkt[owner] != 0)
@@ -123,6 +130,7 @@ int wire_parse_query(const uint8_t *pkt, size_t len, struct wire_query *q)
 {
 	q->edns.present = false;
 	q->qname_len = 0;
+	q->tsig_off = 0;
 	if (len < DNS_HDR_LEN)
 		return WIRE_DROP;
 	q->flags = wire_read_u16(pkt + 2);
@@ -157,6 +165,7 @@ int wire_parse_query(const uint8_t *pkt, size_t len, struct wire_query *q)
 	    !skip_records(pkt, len, &off, nscount, false, q) ||
 	    !skip_records(pkt, len, &off, arcount, true, q) || off != len) {
 		q->edns.present = false; /* knotd: no OPT in a parse FORMERR */
+		q->tsig_off = 0;         /* nor a TSIG: FORMERR unsigned */
 		return bad;
 	}
 	return q->qdcount ? WIRE_OK : WIRE_NOQUESTION;

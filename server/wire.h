@@ -3,9 +3,11 @@
  * wire_parse_query() reads a query without copying it: it validates the
  * header, the single question (no compression allowed there, labels <= 63,
  * name <= 255 octets), skips any answer and authority records, finds the OPT
- * record in the additional section (edns.c parses its contents) and checks
- * that nothing trails the counted records. The only copy it makes is the
- * lowercased qname, into the caller's struct (on the caller's stack).
+ * record in the additional section (edns.c parses its contents), notes
+ * where a TSIG record is (it must be the additional section's last; tsig.c
+ * verifies it) and checks that nothing trails the counted records. The
+ * only copy it makes is the lowercased qname, into the caller's struct (on
+ * the caller's stack).
  * Pure; any thread; work bounded by the query length.
  */
 #ifndef LEVEE_SERVER_WIRE_H
@@ -41,6 +43,9 @@ struct wire_query {
 	uint16_t qclass;
 	size_t question_end;     /* offset just past the question */
 	struct edns_query edns;  /* valid when edns.present */
+	size_t tsig_off;         /* offset of the TSIG record's owner, the
+				    last of the additional section; 0: none
+				    (or the parse failed) */
 	uint8_t lname[256];      /* qname lowercased */
 	uint8_t labels;          /* its labels, the root not counted */
 	uint8_t loffs[NAME_MAX_LABELS + 1]; /* offset in lname of each label,

@@ -27,6 +27,8 @@
 
 #include <urcu-qsbr.h>
 
+#include <time.h>
+
 #include "common/assert.h"
 #include "common/cidr.h"
 #include "common/dns.h"
@@ -35,7 +37,10 @@
 #include "server/config.h"
 #include "server/edns.h"
 #include "server/render.h"
+#include "server/tsig.h"
 #include "server/wire.h"
+#include "common/errcode.h"
+#include "zones/journal.h"
 #include "zones/zone.h"
 #include "zones/zone_walk.h"
 
@@ -181,8 +186,12 @@ void xfrout_policy_retire(struct xfrout_policy *p)
 }
 
 enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
-				 const struct sockaddr *client)
+				 const struct sockaddr *client,
+				 const struct tsig_state *ts,
+				 const struct tsig_keyring *kr)
 {
+	uint64_t key = 0;
+
 	const struct zone_node *apex;
 	const struct xfrout_zone *e;
 	const uint8_t *addr;
@@ -193,6 +202,8 @@ enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
 	apex = zone_apex_node(z);
 	if (!(e = xfrout_find(p, apex->name, apex->name_len)))
 		return XFROUT_DENY;
+	if (ts && ts->result == TSIG_OK && ts->key)
+		key = UINT64_C(1) << tsig_key_index(kr, ts->key);
 	/* At most CONFIG_MAX_ACL entries, CONFIG_MAX_TRUSTED addresses in
 	 * all of them together. */
 	for (size_t i = 0; i < p->acl_count && !ok; i++) {
@@ -200,8 +211,10 @@ enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
 
 		if (!(e->acls >> i & 1) || !(a->actions & CONFIG_ACL_TRANSFER))
 			continue;
-		ok = cidr_match(p->trusted + a->first, a->count,
-				client->sa_family, addr);
+		if (a->keys && !(a->keys & key))
+			continue;      /* not signed with one of its keys */
+		ok = !a->count || cidr_match(p->trusted + a->first, a->count,
+					     client->sa_family, addr);
 	}
 	if (!ok)
 		return XFROUT_DENY;
@@ -245,6 +258,10 @@ struct xfrout {
 	uint8_t phase;               /* enum xfrout_phase */
 	bool failed;                 /* a record fits no message: SERVFAIL */
 	bool soa_only;               /* IXFR, client current: the SOA alone */
+	/* IXFR from the journal: the condensed change (journal.h's bytes,
+	 * malloc'd) and where its next record is */
+	uint8_t *ixfr;
+	size_t ixfr_len, ixfr_off;
 	bool nsid;                   /* NSID fits beside the question */
 	uint16_t qflags;             /* the query's header flags */
 	size_t head_len;             /* header and question */
@@ -254,6 +271,8 @@ struct xfrout {
 	uint8_t head[DNS_HDR_LEN + NAME_MAX_LEN + 1 + 4];
 	struct edns_query edns;      /* the reply facts (cookie pointer
 					cleared: the query is gone) */
+	bool sign;                   /* TSIG on every message (tx) */
+	struct tsig_ctx tx;
 	uint32_t messages;
 	uint64_t records;
 };
@@ -263,9 +282,45 @@ size_t xfrout_size(void)
 	return sizeof(struct xfrout);
 }
 
+/* The differences of z from serial `from` into x (XFROUT_IXFR): 0, or
+ * an error and x unchanged (the whole zone goes out). */
+static int xfrout_ixfr_prepare(struct xfrout *x, const struct answer_config *cfg,
+			       const struct zone *z, uint32_t from)
+{
+	struct journal_change *c = NULL;
+	uint8_t *b;
+	size_t len;
+	int rc;
+
+	if (!cfg->journal)
+		return -ENOENT;
+	rc = journal_condense(cfg->journal, zone_apex(z), from,
+			      zone_serial(z), XFROUT_IXFR_MAX, &c);
+	if (rc)
+		return rc;
+	b = journal_change_bytes(c, &len);
+	journal_change_free(c);
+	if (!b)
+		return -ENOMEM;
+	if (journal_walk(b, len, NULL, NULL) != 0) {
+		free(b);
+		return LV_EMALF;
+	}
+	x->ixfr = b;
+	x->ixfr_len = len;
+	x->ixfr_off = 0;
+	return 0;
+}
+
+bool xfrout_is_ixfr(const struct xfrout *x)
+{
+	return x->ixfr != NULL;
+}
+
 int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 		 const struct answer_config *cfg,
-		 const struct answer_request *req, bool soa_only)
+		 const struct answer_request *req, enum xfrout_kind kind,
+		 uint32_t from, const struct tsig_state *ts)
 {
 	const struct wire_query *q = &req->q;
 
@@ -281,7 +336,9 @@ int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 	x->soa = zone_soa(req->zone);
 	zone_walk_init(&x->walk, req->zone);
 	x->phase = XFR_FIRST;
-	x->soa_only = soa_only;
+	x->soa_only = kind == XFROUT_SOA_ONLY;
+	if (kind == XFROUT_IXFR)
+		(void)xfrout_ixfr_prepare(x, cfg, req->zone, from);
 	x->qflags = q->flags;
 	x->head_len = q->question_end;
 	memcpy(x->head, req->query, q->question_end);
@@ -292,6 +349,12 @@ int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 	x->edns.cookie_len = 0;
 	x->nsid = true;
 	x->opt_len = edns_reply_size(&x->edns, cfg, true, true, -1);
+	if (ts && ts->result == TSIG_OK && ts->key) {
+		tsig_ctx_init(&x->tx, ts);
+		x->sign = true;
+		/* the limits keep the TSIG record's room as the OPT's */
+		x->opt_len += tsig_ctx_reserve(&x->tx);
+	}
 	return 0;
 }
 
@@ -316,6 +379,8 @@ void xfrout_end(struct xfrout *x)
 		return;
 	zone_hold_drop(x->hold);
 	x->hold = NULL;
+	free(x->ixfr);
+	x->ixfr = NULL;
 	__atomic_sub_fetch(x->running, 1, __ATOMIC_RELAXED);
 	x->running = NULL;
 	x->phase = XFR_DONE;
@@ -419,10 +484,54 @@ static bool xfrout_put_set(struct xfrout *x, struct render *r,
 	return true;
 }
 
+/* The IXFR body into r: the condensed change's records in their order
+ * (the old SOA, the removals, the new SOA, the additions), until the
+ * message is full or they end (then phase LAST). A record that fits no
+ * message fails the transfer. */
+static void xfrout_ixfr_body(struct xfrout *x, struct render *r)
+{
+	for (;;) {
+		size_t off = x->ixfr_off, ol, rl;
+		const uint8_t *owner, *rr;
+		struct rrset v;
+
+		if (!journal_record_next(x->ixfr, x->ixfr_len, &off, &owner,
+					 &ol, &rr, &rl)) {
+			x->phase = XFR_LAST;
+			return;
+		}
+		if (xfrout_grown(x, r))
+			return;
+		memset(&v, 0, sizeof(v));
+		v.type = wire_read_u16(rr);
+		v.rr_count = 1;
+		v.ttl = wire_read_u32(rr + 4);
+		v.wire = rr;
+		v.wire_len = (uint32_t)rl;
+		if (render_rrset(r, RENDER_ANSWER, owner, 0, &v,
+				 RENDER_TTL_KEEP) < 0) {
+			if (r->count[RENDER_ANSWER])
+				return;              /* the next message */
+			if (r->limit >= XFROUT_MSG_MAX - x->opt_len) {
+				x->failed = true;    /* fits no message */
+				return;
+			}
+			r->limit = XFROUT_MSG_MAX - x->opt_len;
+			continue;
+		}
+		x->records++;
+		x->ixfr_off = off;
+	}
+}
+
 /* The body into r until the message is full or the walk ends (then
  * phase LAST). */
 static void xfrout_body(struct xfrout *x, struct render *r)
 {
+	if (x->ixfr) {
+		xfrout_ixfr_body(x, r);
+		return;
+	}
 	for (;;) {
 		const struct znode_data *d = x->data;
 
@@ -521,8 +630,48 @@ size_t xfrout_next(struct xfrout *x, uint8_t *buf, size_t cap)
 	} else {
 		len = xfrout_finish(x, msg, &r, DNS_RCODE_NOERROR);
 	}
+	if (x->sign && tsig_sign_next(&x->tx, msg, &len, XFROUT_MSG_MAX,
+				      (uint64_t)time(NULL)) < 0) {
+		/* the room was kept: only a failing HMAC gets here */
+		x->phase = XFR_DONE;
+		render_truncate(&r, x->head_len);
+		len = xfrout_finish(x, msg, &r, DNS_RCODE_SERVFAIL);
+	}
 	buf[0] = (uint8_t)(len >> 8);
 	buf[1] = (uint8_t)len;
 	x->messages++;
 	return 2 + len;
+}
+
+size_t xfrout_udp(struct xfrout_policy *p, const struct answer_config *cfg,
+		  const struct answer_request *req, enum xfrout_kind kind,
+		  uint32_t from, const struct tsig_state *ts, uint8_t *out,
+		  size_t limit)
+{
+	static __thread uint8_t frame[XFROUT_FRAME_MAX];
+	struct xfrout x;
+	size_t n = 0;
+
+	if (kind == XFROUT_IXFR &&
+	    xfrout_start(&x, p, cfg, req, XFROUT_IXFR, from, ts) == 0) {
+		n = xfrout_next(&x, frame, sizeof(frame));
+		if (!xfrout_done(&x) || n < 2 || n - 2 > limit)
+			n = 0;
+		/* keep the slot for the SOA alone when it did not fit */
+		if (!n)
+			__atomic_add_fetch(p->running, 1, __ATOMIC_RELAXED);
+		xfrout_end(&x);
+	}
+	if (!n && xfrout_start(&x, p, cfg, req, XFROUT_SOA_ONLY, 0, ts) == 0) {
+		n = xfrout_next(&x, frame, sizeof(frame));
+		if (n < 2 || n - 2 > limit)
+			n = 0;
+		xfrout_end(&x);
+	} else if (!n) {
+		xfrout_slot_put(p);
+	}
+	if (n < 2)
+		return 0;
+	memcpy(out, frame + 2, n - 2);
+	return n - 2;
 }

@@ -45,6 +45,8 @@ struct zone;
 struct sockaddr;
 struct answer_config;
 struct answer_request;
+struct tsig_state;
+struct tsig_keyring;
 
 /* Messages are filled to XFROUT_MSG_TARGET bytes (as knotd: every name
  * of a message within reach of compression pointers, which end at 16
@@ -79,11 +81,16 @@ enum xfrout_verdict {
 };
 
 /* Whether client may transfer zone z (served, its apex the qname), and
- * when it may, takes a slot. p may be NULL (no transfers: XFROUT_DENY).
+ * when it may, takes a slot. An acl entry that names keys allows only a
+ * request ts verified (TSIG_OK) with one of them (kr: the keyring the
+ * verdict came from), from one of its addresses when it lists any; ts
+ * NULL or not TSIG_OK: only entries without keys. p may be NULL (no transfers: XFROUT_DENY).
  * One hash probe for the zone, then at most CONFIG_MAX_TRUSTED address
  * compares (every address of every acl entry). Any thread, no lock. */
 enum xfrout_verdict xfrout_admit(struct xfrout_policy *p, const struct zone *z,
-				 const struct sockaddr *client);
+				 const struct sockaddr *client,
+				 const struct tsig_state *ts,
+				 const struct tsig_keyring *kr);
 
 /* Gives back a slot taken by xfrout_admit() that no transfer used (with
  * this policy or any other on the same counter). */
@@ -104,17 +111,53 @@ size_t xfrout_size(void);
 int xfrout_ixfr_serial(const uint8_t *msg, size_t len, size_t question_end,
 		       uint32_t *serial);
 
+/* What a transfer sends. */
+enum xfrout_kind {
+	XFROUT_WHOLE,      /* AXFR (or IXFR answered AXFR-style) */
+	XFROUT_SOA_ONLY,   /* IXFR from a client at our serial or newer:
+			      one message, the SOA alone (RFC 1995 2) */
+	XFROUT_IXFR,       /* IXFR from serial `from`: the condensed
+			      differences from the journal (RFC 1995 4),
+			      the whole zone AXFR-style when the journal
+			      does not reach back that far or they would
+			      pass XFROUT_IXFR_MAX bytes */
+};
+
+/* The most a condensed IXFR may hold in memory while it is written (per
+ * transfer; transfers-max of them at once, only for clients an acl lets
+ * transfer): past it the zone goes out whole. Condensing reads the journal
+ * on the reactor, at most this much (zones/journal.h). */
+#define XFROUT_IXFR_MAX (16u << 20)
+
 /* Starts in x the transfer that req asked for (req->parse WIRE_OK, an
- * AXFR, or an IXFR answered AXFR-style, of req->zone, which xfrout_admit
- * allowed with a slot taken from p): copies what the messages echo
- * (header, question, the EDNS reply facts) and takes a hold on the zone.
- * soa_only: one message with the SOA alone (an IXFR whose client has our
- * serial already, RFC 1995 2). Returns 0, or -ENOMEM (nothing held; the
+ * AXFR or IXFR of req->zone, which xfrout_admit allowed with a slot taken
+ * from p): copies what the messages echo (header, question, the EDNS reply
+ * facts) and takes a hold on the zone; for XFROUT_IXFR reads the
+ * differences from cfg->journal. ts: the request's TSIG verdict, or NULL;
+ * when it is TSIG_OK every message is signed (RFC 8945 5.3.1: the first as
+ * a reply, each later one over the previous MAC). Returns 0, or -ENOMEM (nothing held; the
  * caller gives the slot back). Reactor thread, RCU online with req->zone
  * read from the current snapshot. */
 int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 		 const struct answer_config *cfg,
-		 const struct answer_request *req, bool soa_only);
+		 const struct answer_request *req, enum xfrout_kind kind,
+		 uint32_t from, const struct tsig_state *ts);
+
+/* IXFR over UDP (RFC 1995 2): the answer xfrout_start would give, into
+ * out, when it is one message of at most limit bytes; else the SOA alone
+ * (never TC). The slot xfrout_admit took is given back. Returns the
+ * reply's length, 0 when not even that could be made (out of memory: the
+ * caller answers SERVFAIL). kind: XFROUT_IXFR or XFROUT_SOA_ONLY. Work:
+ * at most one condensing of the journal (XFROUT_IXFR_MAX) and one
+ * message. Reactor thread, as xfrout_start. */
+size_t xfrout_udp(struct xfrout_policy *p, const struct answer_config *cfg,
+		  const struct answer_request *req, enum xfrout_kind kind,
+		  uint32_t from, const struct tsig_state *ts, uint8_t *out,
+		  size_t limit);
+
+/* True when x sends differences (an IXFR from the journal), false when
+ * the whole zone or the SOA alone. */
+bool xfrout_is_ixfr(const struct xfrout *x);
 
 /* Writes the next message, two-byte length first, into buf[0..cap) (cap
  * at least XFROUT_FRAME_MAX). Returns the bytes written, 0 when the

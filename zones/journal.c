@@ -250,6 +250,16 @@ static int walk(const uint8_t *buf, size_t len, journal_rr_fn fn, void *arg)
 	return off == len ? 0 : LV_EMALF;
 }
 
+bool journal_record_next(const uint8_t *buf, size_t len, size_t *off,
+			 const uint8_t **owner, size_t *owner_len,
+			 const uint8_t **rr, size_t *rr_len)
+{
+	if (*off == 0)
+		*off = HEAD_LEN;
+	return *off < len && check_record(buf, len, off, owner, owner_len, rr,
+					  rr_len) == 0;
+}
+
 int journal_walk(const uint8_t *buf, size_t len, journal_rr_fn fn,
 		 void *arg)
 {
@@ -649,7 +659,7 @@ static int condense_rr(void *arg, bool added, const uint8_t *owner,
 }
 
 int journal_condense(struct journal *j, const uint8_t *apex, uint32_t from,
-		     uint32_t to, struct journal_change **out)
+		     uint32_t to, size_t max_bytes, struct journal_change **out)
 {
 	struct condense c = { { NULL, 0, 0, { NULL, 0, 0 } }, NULL, true, 0 };
 	uint32_t at = from;
@@ -679,6 +689,10 @@ int journal_condense(struct journal *j, const uint8_t *apex, uint32_t from,
 		free(buf);
 		if (rc)
 			break;
+		if (max_bytes && c.set.bytes.len > max_bytes) {
+			rc = -E2BIG;
+			break;
+		}
 		c.first = false;
 		at = next;
 	}

@@ -98,13 +98,21 @@ int journal_get(struct journal *j, const uint8_t *apex, uint32_t from,
  * memory: the distinct records of those changes (bounded by the zone's
  * journal-max-usage). -ENOENT when the chain does not reach from `from` to
  * `to` (the caller falls back to AXFR); -ENOMEM; LV_EMALF for a damaged
- * entry. */
+ * entry; -E2BIG when its records would pass max_bytes (0: no bound;
+ * the journal's own bound holds then), counted as they are read. */
 int journal_condense(struct journal *j, const uint8_t *apex, uint32_t from,
-		     uint32_t to, struct journal_change **out);
+		     uint32_t to, size_t max_bytes, struct journal_change **out);
 
 /* The value of a change as journal_get returns it (malloc'd, *len bytes):
  * for answering from a condensed change. NULL when out of memory. */
 uint8_t *journal_change_bytes(const struct journal_change *c, size_t *len);
+
+/* The records of a change journal_walk accepted, in its order (the
+ * removals, old SOA first, then the additions, new SOA first): *off 0 to
+ * begin; false at the end. */
+bool journal_record_next(const uint8_t *buf, size_t len, size_t *off,
+			 const uint8_t **owner, size_t *owner_len,
+			 const uint8_t **rr, size_t *rr_len);
 
 /* Walks a change as journal_get returned it: the removals (old SOA
  * first), then the additions (new SOA first). fn's non-zero return stops

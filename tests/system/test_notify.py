@@ -168,3 +168,49 @@ def test_notify_config_errors(tmp_path, text, msg):
     r = H.run_levee(["--check", "-c", conf])
     assert r.returncode == 2, r.stdout + r.stderr
     assert msg in r.stderr, r.stderr
+
+
+def test_notify_signed_with_remote_key(pool):
+    """remote: key: signs the NOTIFY (RFC 8945); dnspython verifies it."""
+    import base64
+    import dns.tsigkeyring
+    secret = base64.b64encode(bytes(range(32))).decode()
+    sec = Secondary()
+    try:
+        z = os.path.join(pool.tmpdir, "a.zone")
+        write_zone(z, "a.test.", 3, "127.0.0.11")
+        port = H.free_port()
+        sock = os.path.join(pool.tmpdir, "ctl-k-%d.sock" % port)
+        conf = os.path.join(pool.tmpdir, "k-%d.yaml" % port)
+        with open(conf, "w") as f:
+            f.write("server:\n  listen: [127.0.0.1@%d]\n  reactors: 1\n"
+                    "key:\n  - id: nk.\n    algorithm: hmac-sha256\n"
+                    "    secret: %s\n"
+                    "remote:\n  - id: sec1\n    address: 127.0.0.1@%d\n"
+                    "    key: nk.\n"
+                    "control:\n  listen: %s\n"
+                    "zones:\n  - domain: a.test\n    file: %s\n"
+                    "    notify: sec1\n" % (port, secret, sec.port, sock, z))
+        pool.levee(["-c", conf])
+        out = subprocess.run([ctl_bin(), "-s", sock, "notify", "a.test"],
+                             capture_output=True, text=True, timeout=20)
+        assert out.returncode == 0, out.stderr
+        sec.s.settimeout(5 * H.SLOW)
+        data, addr = sec.s.recvfrom(65535)
+        keyring = dns.tsigkeyring.from_text({"nk.": secret})
+        m = dns.message.from_wire(data, keyring=keyring)   # raises if bad
+        assert m.had_tsig and m.opcode() == dns.opcode.NOTIFY
+        bad = dns.tsigkeyring.from_text(
+            {"nk.": base64.b64encode(b"\x02" * 32).decode()})
+        with pytest.raises(Exception):
+            dns.message.from_wire(data, keyring=bad)
+    finally:
+        sec.close()
+
+
+def test_remote_key_must_exist(tmp_path):
+    conf = str(tmp_path / "c.yaml")
+    with open(conf, "w") as f:
+        f.write("remote:\n  - id: a\n    address: 127.0.0.1\n    key: nope\n")
+    r = H.run_levee(["--check", "-c", conf])
+    assert r.returncode == 2 and "no key 'nope'" in r.stderr, r.stderr

@@ -10,10 +10,13 @@
  * issue 11. Not a test by itself: it checks nothing but that the engine
  * answers, and prints the reply's size, rcode and section counts once.
  *
- *   answer_cost [-t] [-x] [-e SIZE] [-n N] ZONE ORIGIN [ZONE ORIGIN...] -- QNAME QTYPE
+ *   answer_cost [-t] [-x] [-k] [-e SIZE] [-n N] ZONE ORIGIN [ZONE ORIGIN...] -- QNAME QTYPE
  *
  * -t: over TCP (no size limit below 65535); -x: print the reply in hex
- * as well; -e SIZE: with an OPT record
+ * as well; -k: the query is tsig_vectors.h's request signed with
+ * hmac-sha256 (www.Test. A with EDNS 1232: QNAME and QTYPE are ignored),
+ * its key configured and the clock at its time: one verification and one
+ * signature per query; -e SIZE: with an OPT record
  * offering SIZE (default: no EDNS); QTYPE is a number. QNAME is in
  * presentation form without escapes ("a.b.example.com.").
  */
@@ -26,11 +29,14 @@
 #include "server/answer.h"
 #include "server/query.h"
 #include "server/stats.h"
+#include "server/tsig.h"
 #include "server/wire.h"
+#include "tsig_vectors.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
 
-static uint8_t query[DNS_HDR_LEN + NAME_MAX_LEN + 4 + DNS_OPT_FIXED_LEN];
+static uint8_t query[DNS_HDR_LEN + NAME_MAX_LEN + 4 + DNS_OPT_FIXED_LEN +
+		     sizeof(vec_sha256_request)];
 static uint8_t resp[65535];
 
 /* Writes the query; returns its length or 0 when qname does not fit. */
@@ -97,7 +103,7 @@ int main(int argc, char **argv)
 	struct zdb *db = zdb_new();
 	unsigned long n = 1;
 	unsigned edns = 0;
-	bool tcp = false, hex = false;
+	bool tcp = false, hex = false, tsig = false;
 	char err[256];
 	int i = 1;
 
@@ -106,6 +112,8 @@ int main(int argc, char **argv)
 			tcp = true;
 		else if (strcmp(argv[i], "-x") == 0)
 			hex = true;
+		else if (strcmp(argv[i], "-k") == 0)
+			tsig = true;
 		else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc)
 			edns = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
@@ -129,12 +137,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "answer_cost: bad qname %s\n", argv[i + 1]);
 		return 2;
 	}
+	memset(&q, 0, sizeof(q));
+	if (tsig) {
+		struct tsig_keyring *kr = tsig_keyring_new();
+		if (!kr || tsig_keyring_add(kr, VEC_SHA256_KEYNAME,
+					    TSIG_HMAC_SHA256,
+					    vec_sha256_secret,
+					    sizeof(vec_sha256_secret)) != 0)
+			return 2;
+		cfg.tsig = kr;
+		memcpy(query, vec_sha256_request, sizeof(vec_sha256_request));
+		qlen = sizeof(vec_sha256_request);
+		q.now = VEC_TIME;
+	}
 	/* once outside the count (lazy symbol binding, cold caches), then n
 	 * times inside cost_run() */
-	memset(&q, 0, sizeof(q));
 	if (cost_run(&env, db, &q, qlen, tcp, 1) != 0 ||
 	    cost_run(&env, db, &q, qlen, tcp, n) != 0) {
 		fprintf(stderr, "answer_cost: dropped\n");
+		return 1;
+	}
+	if (tsig && q.tsig.result != TSIG_OK) {
+		fprintf(stderr, "answer_cost: TSIG verdict %u\n", q.tsig.result);
 		return 1;
 	}
 	printf("len %zu rcode %u tc %d an %u ns %u ar %u\n", req->resp_len,
@@ -147,7 +171,7 @@ int main(int argc, char **argv)
 	zdb_free(db);
 	return 0;
 usage:
-	fprintf(stderr, "usage: answer_cost [-t] [-x] [-e SIZE] [-n N] ZONE ORIGIN"
+	fprintf(stderr, "usage: answer_cost [-t] [-x] [-k] [-e SIZE] [-n N] ZONE ORIGIN"
 		" [ZONE ORIGIN...] -- QNAME QTYPE\n");
 	return 2;
 }

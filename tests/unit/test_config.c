@@ -609,6 +609,79 @@ static void test_secondary(void)
 	config_free(&cfg);
 }
 
+/* Writes text to a fresh file under /tmp; returns its path in buf. */
+static const char *tsig_conf(char *buf, size_t len, const char *text)
+{
+	int fd;
+
+	snprintf(buf, len, "/tmp/levee-test-config-XXXXXX");
+	fd = mkstemp(buf);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	return buf;
+}
+
+/* key: (TSIG) and an acl: that names keys. */
+static void test_tsig_keys(void)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *reason;   /* NULL: accepted */
+	} cases[] = {
+		{ "key:\n  - id: a.example.\n    algorithm: hmac-sha256\n"
+		  "    secret: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+		  "  - id: b\n    algorithm: HMAC-SHA1\n    secret: AAAA\n"
+		  "acl:\n  - id: x\n    key: [A.Example, b.]\n"
+		  "    action: transfer\n", 0, NULL },
+		{ "key:\n  - id: a\n    algorithm: hmac-md5\n    secret: AAAA\n",
+		  3, "unknown algorithm" },
+		{ "key:\n  - id: a\n    algorithm: hmac-sha1\n    secret: A===\n",
+		  4, "expected base64" },
+		{ "key:\n  - id: a\n    algorithm: hmac-sha1\n    secret: ''\n",
+		  4, "expected base64" },
+		{ "key:\n  - id: a\n    algorithm: hmac-sha1\n    secret: AAAA\n"
+		  "    color: red\n", 5, "unknown key in key" },
+		{ "key:\n  - id: a\n    algorithm: hmac-sha1\n    secret: AAAA\n"
+		  "  - id: A.\n    algorithm: hmac-sha1\n    secret: AAAA\n",
+		  5, "given twice (line 2)" },
+		{ "acl:\n  - id: x\n    key: k\n    action: transfer\n", 3,
+		  "no key 'k'" },
+		{ "acl:\n  - id: x\n    action: transfer\n", 2,
+		  "address or key" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config cfg;
+		char path[64], err[512] = "", want[128];
+		int rc;
+
+		tsig_conf(path, sizeof(path), cases[i].text);
+		config_init(&cfg);
+		rc = config_load(&cfg, path, err, sizeof(err));
+		if (!cases[i].reason) {
+			CU_ASSERT_EQUAL(rc, 0);
+			CU_ASSERT_EQUAL(tsig_keyring_count(cfg.tsig), 2);
+			CU_ASSERT_EQUAL(tsig_keyring_find(cfg.tsig, "B"), 1);
+			CU_ASSERT_EQUAL(cfg.acl_count, 1);
+			CU_ASSERT_EQUAL(cfg.acls[0].keys, 3);
+			CU_ASSERT_EQUAL(cfg.acls[0].count, 0);
+		} else {
+			snprintf(want, sizeof(want), "%s:%d: ", path,
+				 cases[i].line);
+			CU_ASSERT_EQUAL(rc, LV_ECONFIG);
+			CU_ASSERT(strncmp(err, want, strlen(want)) == 0);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].reason));
+			if (strncmp(err, want, strlen(want)) ||
+			    !strstr(err, cases[i].reason))
+				fprintf(stderr, "\ncase %zu: '%s'\n", i, err);
+		}
+		config_free(&cfg);
+		unlink(path);
+	}
+}
+
 static void test_flood_sections(void)
 {
 	static const struct {
@@ -871,6 +944,7 @@ int main(void)
 		{ "cookies", test_cookies },
 		{ "limits and attack", test_flood_sections },
 		{ "acl", test_acl },
+		{ "tsig keys", test_tsig_keys },
 		{ "bug: more than 4,096 zones refused",
 		  test_bug_zones_above_4096 },
 		{ "zone given twice among 10,000", test_zone_dup_among_many },

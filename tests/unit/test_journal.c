@@ -369,7 +369,7 @@ static void test_condense(void)
 			CU_ASSERT_EQUAL_FATAL(journal_condense(j, zone_apex(v[0]),
 							       1000 + (uint32_t)i,
 							       1000 + (uint32_t)k,
-							       &c), 0);
+							       0, &c), 0);
 			buf = journal_change_bytes(c, &len);
 			CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 			CU_ASSERT_EQUAL_FATAL(zone_update_new(base, &a.u), 0);
@@ -394,10 +394,13 @@ static void test_condense(void)
 	/* outside the chain: no condensed change */
 	struct journal_change *c = NULL;
 
-	CU_ASSERT_EQUAL(journal_condense(j, zone_apex(v[0]), 999, 1003, &c),
+	CU_ASSERT_EQUAL(journal_condense(j, zone_apex(v[0]), 999, 1003, 0, &c),
 			-ENOENT);
-	CU_ASSERT_EQUAL(journal_condense(j, zone_apex(v[0]), 1002, 1100, &c),
+	CU_ASSERT_EQUAL(journal_condense(j, zone_apex(v[0]), 1002, 1100, 0, &c),
 			-ENOENT);
+	/* a bound below the chain's records: refused */
+	CU_ASSERT_EQUAL(journal_condense(j, zone_apex(v[0]), 1000, 1007, 10, &c),
+			-E2BIG);
 	for (int i = 0; i < N; i++)
 		zone_free(v[i]);
 	journal_close(j);

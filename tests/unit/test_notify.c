@@ -120,7 +120,7 @@ static void test_message_and_answer(void)
 	n = make(&loop, 50);
 	CU_ASSERT_EQUAL(notifier_send(n, "example.com", apex, 7, soa,
 				      sizeof(soa), (struct sockaddr *)&p.addr,
-				      sizeof(p.addr)), 0);
+				      sizeof(p.addr), NULL), 0);
 	len = peer_wait(&loop, &p, m, sizeof(m), 2000, &from);
 	CU_ASSERT_EQUAL_FATAL(len, 12 + 13 + 4 + 2 + (ssize_t)sizeof(soa));
 	CU_ASSERT_EQUAL((m[2] >> 3) & 0x0f, 4);          /* opcode NOTIFY */
@@ -166,7 +166,7 @@ static void test_retries_then_gives_up(void)
 	n = make(&loop, 20);
 	t0 = uv_hrtime();
 	notifier_send(n, "example.com", apex, 8, soa, sizeof(soa),
-		      (struct sockaddr *)&p.addr, sizeof(p.addr));
+		      (struct sockaddr *)&p.addr, sizeof(p.addr), NULL);
 	while (got < NOTIFY_TRIES &&
 	       peer_wait(&loop, &p, m, sizeof(m), 2000, &from) > 0)
 		at[got++] = uv_hrtime() - t0;
@@ -199,10 +199,10 @@ static void test_newer_serial_replaces(void)
 	peer_open(&other);
 	n = make(&loop, 1000);
 	notifier_send(n, "example.com", apex, 1, soa, sizeof(soa),
-		      (struct sockaddr *)&p.addr, sizeof(p.addr));
+		      (struct sockaddr *)&p.addr, sizeof(p.addr), NULL);
 	CU_ASSERT(peer_wait(&loop, &p, m, sizeof(m), 2000, &from) > 0);
 	notifier_send(n, "example.com", apex, 2, soa, sizeof(soa),
-		      (struct sockaddr *)&p.addr, sizeof(p.addr));
+		      (struct sockaddr *)&p.addr, sizeof(p.addr), NULL);
 	CU_ASSERT(peer_wait(&loop, &p, m, sizeof(m), 2000, &from) > 0);
 	notifier_stats(n, &st);
 	CU_ASSERT_EQUAL(st.pending, 1);
@@ -223,7 +223,7 @@ static void test_newer_serial_replaces(void)
 	CU_ASSERT_EQUAL(st.refused, 1);
 	/* pending jobs at free: closed cleanly */
 	notifier_send(n, "example.com", apex, 3, soa, sizeof(soa),
-		      (struct sockaddr *)&p.addr, sizeof(p.addr));
+		      (struct sockaddr *)&p.addr, sizeof(p.addr), NULL);
 	finish(&loop, n);
 	close(p.fd);
 	close(other.fd);

@@ -9,7 +9,10 @@
  * required; the trusted replication sources (acl:) bypassing limits and
  * RRL for NOTIFY and SOA but not for other queries; RRL's slip rewriting
  * the reply in place (answer_slip); TCP never limited; the dispatch of
- * opcodes and transfers.
+ * opcodes and transfers; TSIG (dnspython's signed request of
+ * tsig_vectors.h): the reply signed whatever its rcode and after an RRL
+ * slip, BADKEY and BADTIME, RRL limiting TSIG error replies, and a signed
+ * SOA query trusted (not limited) where the same unsigned is.
  */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -24,6 +27,9 @@
 #include "server/droplist.h"
 #include "server/query.h"
 #include "server/stats.h"
+#include "server/tsig.h"
+#include "server/wire.h"
+#include "tsig_vectors.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "unit.h"
@@ -416,6 +422,195 @@ static void test_dispatch(void)
 	CU_ASSERT_EQUAL(rcode(), DNS_RCODE_NOTAUTH);
 }
 
+/* The vector's request (www.Test. A, EDNS, hmac-sha256) through the
+ * pipeline over UDP, kr in the config (run()'s clock: BADTIME for a
+ * key that verifies). */
+static int run_signed(struct tsig_keyring *kr, uint64_t now_ms)
+{
+	cfg.tsig = kr;
+	memcpy(qb, vec_sha256_request, sizeof(vec_sha256_request));
+	qn = sizeof(vec_sha256_request);
+	return run(false, now_ms);
+}
+
+/* The reply's last record: its TSIG, with error and MAC size. */
+static bool reply_tsig(unsigned *error, unsigned *macsize)
+{
+	size_t o = 12, n = q.resp_len;
+	unsigned total = (unsigned)(resp[4] << 8 | resp[5]);
+
+	for (unsigned i = 0; i < total; i++) {   /* the question */
+		if (!wire_skip_name(resp, n, &o))
+			return false;
+		o += 4;
+	}
+	total = ancount() + (unsigned)(resp[8] << 8 | resp[9]) +
+		(unsigned)(resp[10] << 8 | resp[11]);
+	for (unsigned i = 0; i < total; i++) {
+		if (!wire_skip_name(resp, n, &o) || o + 10 > n)
+			return false;
+		uint16_t type = wire_read_u16(resp + o);
+		size_t rdl = wire_read_u16(resp + o + 8);
+		if (i + 1 == total) {
+			if (type != DNS_TYPE_TSIG || o + 10 + rdl != n)
+				return false;
+			const uint8_t *rd = resp + o + 10;
+			size_t al = 13;   /* hmac-sha256. */
+			*macsize = wire_read_u16(rd + al + 8);
+			*error = wire_read_u16(rd + al + 10 + *macsize + 2);
+			return true;
+		}
+		o += 10 + rdl;
+	}
+	return false;
+}
+
+static struct tsig_keyring *vec_ring(void)
+{
+	struct tsig_keyring *kr = tsig_keyring_new();
+
+	CU_ASSERT_FATAL(kr && tsig_keyring_add(kr, VEC_SHA256_KEYNAME,
+					       TSIG_HMAC_SHA256,
+					       vec_sha256_secret,
+					       sizeof(vec_sha256_secret)) == 0);
+	return kr;
+}
+
+static void test_tsig_signed(void)
+{
+	struct tsig_keyring *kr = vec_ring();
+	unsigned err, mac;
+
+	env_reset();
+	for (int tcp = 0; tcp < 2; tcp++) {
+		memset(&q, 0, sizeof(q));
+		cfg.tsig = kr;
+		q.msg = vec_sha256_request;
+		q.len = sizeof(vec_sha256_request);
+		q.resp = resp;
+		q.resp_cap = tcp ? sizeof(resp) : 1232;
+		q.tcp = tcp;
+		q.client = (const struct sockaddr *)&src4;
+		q.now = VEC_TIME;
+		CU_ASSERT_EQUAL(query_process(&env, db, &q), QUERY_SEND);
+		/* no zone for test.: REFUSED, and signed all the same */
+		CU_ASSERT_EQUAL(rcode(), DNS_RCODE_REFUSED);
+		CU_ASSERT_TRUE(reply_tsig(&err, &mac));
+		CU_ASSERT_EQUAL(err, 0);
+		CU_ASSERT_EQUAL(mac, 32);
+		/* BADTIME: NOTAUTH, signed */
+		q.now = VEC_TIME + 1000;
+		CU_ASSERT_EQUAL(query_process(&env, db, &q), QUERY_SEND);
+		CU_ASSERT_EQUAL(rcode(), DNS_RCODE_NOTAUTH);
+		CU_ASSERT_TRUE(reply_tsig(&err, &mac));
+		CU_ASSERT_EQUAL(err, DNS_TSIG_BADTIME);
+		CU_ASSERT_EQUAL(mac, 32);
+	}
+	CU_ASSERT_EQUAL(st.c[STATS_TSIG_OK], 2);
+	CU_ASSERT_EQUAL(st.c[STATS_TSIG_BADTIME], 2);
+	/* no keys: BADKEY, unsigned */
+	cfg.tsig = NULL;
+	q.now = VEC_TIME;
+	CU_ASSERT_EQUAL(query_process(&env, db, &q), QUERY_SEND);
+	CU_ASSERT_EQUAL(rcode(), DNS_RCODE_NOTAUTH);
+	CU_ASSERT_TRUE(reply_tsig(&err, &mac));
+	CU_ASSERT_EQUAL(err, DNS_TSIG_BADKEY);
+	CU_ASSERT_EQUAL(mac, 0);
+	CU_ASSERT_EQUAL(st.c[STATS_TSIG_BADKEY], 1);
+	tsig_keyring_free(kr);
+}
+
+/* RRL applies to TSIG replies: a flood of BADKEY (error class) from one
+ * source is dropped past the rate, and a signed reply slipped by RRL is a
+ * signed TC. */
+static void test_tsig_rrl(void)
+{
+	struct tsig_keyring *kr = vec_ring();
+	struct rrl_config rc;
+	unsigned sent = 0, err, mac;
+
+	env_reset();
+	rrl_config_init(&rc);
+	rc.responses_per_second = 2;
+	rc.slip = 0;
+	env.rrl = rrl_new(&rc, (const uint8_t *)"0123456789abcdef", NULL);
+	for (int i = 0; i < 50; i++)
+		sent += run_signed(NULL, 5000) == QUERY_SEND;
+	CU_ASSERT(sent <= 3);
+	CU_ASSERT_EQUAL(st.c[STATS_TSIG_BADKEY], 50);
+	rrl_free(env.rrl);
+	env_reset();
+	rc.slip = 1;
+	env.rrl = rrl_new(&rc, (const uint8_t *)"0123456789abcdef", NULL);
+	bool slipped = false;
+	for (int i = 0; i < 5; i++) {
+		memset(&q, 0, sizeof(q));
+		cfg.tsig = kr;
+		q.msg = vec_sha256_request;
+		q.len = sizeof(vec_sha256_request);
+		q.resp = resp;
+		q.resp_cap = 1232;
+		q.client = (const struct sockaddr *)&src4;
+		q.now = VEC_TIME;
+		q.now_ms = 5000;
+		CU_ASSERT_EQUAL(query_process(&env, db, &q), QUERY_SEND);
+		CU_ASSERT_TRUE(reply_tsig(&err, &mac));
+		CU_ASSERT_EQUAL(mac, 32);
+		slipped |= tc();
+	}
+	CU_ASSERT_TRUE(slipped);
+	rrl_free(env.rrl);
+	cfg.tsig = NULL;
+	tsig_keyring_free(kr);
+}
+
+/* A request signed with a configured key is trusted like an acl:
+ * address for replication messages (SOA here): RRL and the per-source
+ * limits do not drop it; the same query unsigned, or signed A, is
+ * limited. */
+static void test_tsig_trusted(void)
+{
+	struct tsig_keyring *kr = vec_ring();
+	struct rrl_config rc;
+	struct tsig_ctx c;
+	unsigned sent;
+
+	env_reset();
+	cfg.tsig = kr;
+	env.limits = limits(5, 0);
+	rrl_config_init(&rc);
+	rc.responses_per_second = 5;
+	rc.slip = 0;
+	env.rrl = rrl_new(&rc, (const uint8_t *)"0123456789abcdef", NULL);
+	for (int k = 0; k < 3; k++) {
+		/* 0: signed SOA, 1: unsigned SOA, 2: signed A */
+		build(k == 2 ? DNS_TYPE_A : DNS_TYPE_SOA, 0, false, false,
+		      k != 2);
+		if (k != 1)
+			CU_ASSERT_EQUAL_FATAL(tsig_sign_request(
+				qb, &qn, sizeof(qb), tsig_keyring_key(kr, 0),
+				1750000000u, &c), 0);
+		sent = 0;
+		for (int i = 0; i < 100; i++)
+			sent += run(false, 20000 + (uint64_t)k * 10000) ==
+				QUERY_SEND;
+		if (k == 0) {
+			CU_ASSERT_EQUAL(sent, 100);
+			unsigned err, mac;
+			CU_ASSERT_TRUE(reply_tsig(&err, &mac));
+			CU_ASSERT_EQUAL(mac, 32);
+			CU_ASSERT_EQUAL(ancount(), 1);
+		} else {
+			CU_ASSERT(sent <= 6);
+		}
+	}
+	CU_ASSERT_EQUAL(st.c[STATS_TSIG_OK], 200);
+	rrl_free(env.rrl);
+	limits_free(env.limits);
+	cfg.tsig = NULL;
+	tsig_keyring_free(kr);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -428,6 +623,9 @@ int main(void)
 		{ "admission: trusted replication sources", test_trusted },
 		{ "policy: RRL slip in place", test_rrl_slip },
 		{ "dispatch: opcodes and transfers", test_dispatch },
+		{ "tsig: signed whatever the rcode, BADTIME, BADKEY", test_tsig_signed },
+		{ "tsig: RRL limits TSIG replies, slips signed", test_tsig_rrl },
+		{ "tsig: signed replication messages trusted", test_tsig_trusted },
 	};
 
 	return unit_run("query", suite_init, suite_clean, tests,

@@ -118,18 +118,18 @@ static void test_policy(void)
 	p = xfrout_policy_new(&cfg, &running);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 
-	CU_ASSERT_EQUAL(xfrout_admit(p, ex, bad), XFROUT_DENY);
-	CU_ASSERT_EQUAL(xfrout_admit(p, other, ok), XFROUT_DENY);
-	CU_ASSERT_EQUAL(xfrout_admit(p, other, bad), XFROUT_DENY); /* notify */
-	CU_ASSERT_EQUAL(xfrout_admit(p, plain, ok), XFROUT_DENY);
-	CU_ASSERT_EQUAL(xfrout_admit(NULL, ex, ok), XFROUT_DENY);
+	CU_ASSERT_EQUAL(xfrout_admit(p, ex, bad, NULL, NULL), XFROUT_DENY);
+	CU_ASSERT_EQUAL(xfrout_admit(p, other, ok, NULL, NULL), XFROUT_DENY);
+	CU_ASSERT_EQUAL(xfrout_admit(p, other, bad, NULL, NULL), XFROUT_DENY); /* notify */
+	CU_ASSERT_EQUAL(xfrout_admit(p, plain, ok, NULL, NULL), XFROUT_DENY);
+	CU_ASSERT_EQUAL(xfrout_admit(NULL, ex, ok, NULL, NULL), XFROUT_DENY);
 	CU_ASSERT_EQUAL(xfrout_running(p), 0);
-	CU_ASSERT_EQUAL(xfrout_admit(p, ex, ok), XFROUT_ALLOW);
-	CU_ASSERT_EQUAL(xfrout_admit(p, ex, ok), XFROUT_ALLOW);
-	CU_ASSERT_EQUAL(xfrout_admit(p, ex, ok), XFROUT_BUSY);
+	CU_ASSERT_EQUAL(xfrout_admit(p, ex, ok, NULL, NULL), XFROUT_ALLOW);
+	CU_ASSERT_EQUAL(xfrout_admit(p, ex, ok, NULL, NULL), XFROUT_ALLOW);
+	CU_ASSERT_EQUAL(xfrout_admit(p, ex, ok, NULL, NULL), XFROUT_BUSY);
 	CU_ASSERT_EQUAL(xfrout_running(p), 2);
 	xfrout_slot_put(p);
-	CU_ASSERT_EQUAL(xfrout_admit(p, ex, ok), XFROUT_ALLOW);
+	CU_ASSERT_EQUAL(xfrout_admit(p, ex, ok, NULL, NULL), XFROUT_ALLOW);
 	xfrout_slot_put(p);
 	xfrout_slot_put(p);
 	CU_ASSERT_EQUAL(xfrout_running(p), 0);
@@ -212,8 +212,8 @@ static unsigned transfer(struct xfrout_policy *p, const struct zone *z,
 	CU_ASSERT_EQUAL_FATAL(answer_parse(&acfg, &req), WIRE_OK);
 	req.zone = z;
 	CU_ASSERT_EQUAL_FATAL(xfrout_admit(p, z,
-			      (const struct sockaddr *)&src_ok), XFROUT_ALLOW);
-	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, false), 0);
+			      (const struct sockaddr *)&src_ok, NULL, NULL), XFROUT_ALLOW);
+	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, XFROUT_WHOLE, 0, NULL), 0);
 	*soas = 0;
 	*soa_first = *soa_last = false;
 	while ((len = xfrout_next(x, buf, sizeof(buf))) > 0 && msgs < 100000) {
@@ -376,9 +376,9 @@ static void test_hold_outlives_snapshot(void)
 	req.tcp = true;
 	CU_ASSERT_EQUAL_FATAL(answer_parse(&acfg, &req), WIRE_OK);
 	req.zone = z;
-	CU_ASSERT_EQUAL(xfrout_admit(p, z, (const struct sockaddr *)&src_ok),
+	CU_ASSERT_EQUAL(xfrout_admit(p, z, (const struct sockaddr *)&src_ok, NULL, NULL),
 			XFROUT_ALLOW);
-	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, false), 0);
+	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, XFROUT_WHOLE, 0, NULL), 0);
 	CU_ASSERT(xfrout_next(x, buf, sizeof(buf)) > 0);
 	zdb_free(db);          /* the snapshot's reference goes */
 	rcu_settle();

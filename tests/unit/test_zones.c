@@ -1296,6 +1296,20 @@ static void test_builder_direct(void)
 
 /* --- zdb --- */
 
+/* zdb_foreach: the zones in seen[0..2], -1 past two. */
+static int test_zdb_collect(const struct zone *z, void *arg)
+{
+	const struct zone **seen = arg;
+	int i = 0;
+
+	while (i < 3 && seen[i])
+		i++;
+	if (i == 2)
+		return -1;
+	seen[i] = z;
+	return 0;
+}
+
 static void test_zdb(void)
 {
 	struct zone *child = load_ok("sub.example.com", DATA "child.zone");
@@ -1336,9 +1350,13 @@ static void test_zdb(void)
 	CU_ASSERT_PTR_NULL(zdb_find(db, w));
 	CU_ASSERT_PTR_EQUAL(zdb_find_parent(db, child), parent);
 	CU_ASSERT_PTR_NULL(zdb_find_parent(db, parent));
-	CU_ASSERT_TRUE((zdb_zone_at(db, 0) == parent && zdb_zone_at(db, 1) == child) ||
-		       (zdb_zone_at(db, 1) == parent && zdb_zone_at(db, 0) == child));
-	CU_ASSERT_PTR_NULL(zdb_zone_at(db, 2));
+	{
+		const struct zone *seen[3] = { NULL, NULL, NULL };
+
+		CU_ASSERT_EQUAL(zdb_foreach(db, test_zdb_collect, seen), 0);
+		CU_ASSERT_TRUE((seen[0] == parent && seen[1] == child) ||
+			       (seen[1] == parent && seen[0] == child));
+	}
 
 	/* Publish, then replace the parent; the child is shared. */
 	rcu_register_thread();
@@ -1347,7 +1365,7 @@ static void test_zdb(void)
 	rcu_read_lock();
 	CU_ASSERT_PTR_EQUAL(zdb_current(), db);
 	rcu_read_unlock();
-	db2 = zdb_copy_replace(db, parent2);
+	db2 = zdb_with(db, parent2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db2);
 	CU_ASSERT_EQUAL(zdb_count(db2), 2);
 	W("www.example.com", w);

@@ -347,7 +347,18 @@ class FakePrimary:
                     c.sendall(struct.pack("!H", 65535) + b"\0" * 100)
                     continue
                 r = dns.message.make_response(q)
-                for t in self.records():
+                is_ixfr = q.question[0].rdtype == dns.rdatatype.IXFR
+                if is_ixfr and self.mode == "ixfr-notimp":
+                    r.set_rcode(dns.rcode.NOTIMP)
+                    w = r.to_wire()
+                    c.sendall(struct.pack("!H", len(w)) + w)
+                    continue
+                recs = self.records()
+                if is_ixfr and self.mode == "ixfr-chain":
+                    # a difference from a serial Levee does not have
+                    recs = [soa_rr(self.serial), soa_rr(self.serial - 5),
+                            soa_rr(self.serial), soa_rr(self.serial)]
+                for t in recs:
                     name, ttl, cl, ty, rd = t.split(" ", 4)
                     r.answer.append(dns.rrset.from_text(name, int(ttl), cl,
                                                         ty, rd))
@@ -522,3 +533,24 @@ def test_reload_removes_and_adds_secondary(pool):
     assert sec.ctl("reload").returncode == 0
     assert sec.wait_serial(30, 10 * H.SLOW), sec.status()
     assert sec.proc.alive()
+
+
+@pytest.mark.asan
+@pytest.mark.parametrize("mode", ["ixfr-notimp", "ixfr-chain"])
+def test_ixfr_falls_back_to_axfr(pool, mode):
+    """An IXFR refused (NOTIMP) or whose serials do not connect: the same
+    check goes on with an AXFR, counted as a fallback."""
+    fake = FakePrimary(1, "good")
+    try:
+        sec = Secondary(pool, fake.port)
+        assert sec.wait_serial(1, 10 * H.SLOW), sec.status()
+        fake.mode = mode
+        fake.serial = 9
+        assert sec.ctl("refresh", "a.test").returncode == 0
+        assert sec.wait_serial(9, 10 * H.SLOW), sec.status()
+        c = sec.counts()
+        assert c["axfr"] == 2 and c["ixfr"] == 0 and \
+            c["ixfr-fallback"] == 1, c
+        assert "IXFR from" in sec.proc.text()
+    finally:
+        fake.close()

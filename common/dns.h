@@ -125,6 +125,7 @@
 
 /* Extended DNS error info codes (RFC 8914) we send. */
 #define DNS_EDE_PROHIBITED 18
+#define DNS_EDE_INVALID_DATA 24          /* an expired secondary (knotd) */
 #define DNS_EDE_NOT_AUTH 20
 #define DNS_EDE_NOT_SUPPORTED 21
 

@@ -43,6 +43,12 @@ const char *lv_strerror(int code)
 		return "the zone changed since this version";
 	case LV_ECOLLIDE:
 		return "names collide in the zone index (chosen to?)";
+	case LV_ERCODE:
+		return "the peer answered with an error code";
+	case LV_ECHAIN:
+		return "IXFR serials do not connect to the served version";
+	case LV_ETOOBIG:
+		return "transfer larger than its bound";
 	}
 	if (code < 0 && code > -4096)
 		return strerror(-code);

@@ -22,6 +22,9 @@ enum lv_error {
 	LV_EBUSY = -1012,   /* another change of the zone is open */
 	LV_ESTALE = -1013,  /* a change of a version that is not the newest */
 	LV_ECOLLIDE = -1014,/* names crowd one page of the zone index */
+	LV_ERCODE = -1015,  /* the peer answered with an error rcode */
+	LV_ECHAIN = -1016,  /* an IXFR whose serials do not connect */
+	LV_ETOOBIG = -1017, /* a transfer larger than its bound */
 };
 
 /* Text for a Levee code or a negative errno. Never NULL. */

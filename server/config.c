@@ -422,6 +422,8 @@ static const struct config_key config_server_keys[] = {
 	{ "udp-ebpf-filter", val_bool, OFF(udp_ebpf_filter), 0, 0 },
 	{ "udp-ebpf-hold-ms", val_uint, OFF(udp_ebpf_hold_ms), 10, 60000 },
 	{ "transfers-max", val_uint, OFF(transfers_max), 0, 100000 },
+	{ "refresh-min-interval", val_uint, OFF(refresh_min), 1, 86400 * 365 },
+	{ "refresh-max-interval", val_uint, OFF(refresh_max), 1, 86400 * 365 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 
@@ -478,7 +480,8 @@ static const char *config_relative(const struct cparse *p, const char *name,
 	return buf;
 }
 
-static int zone_notify(struct cparse *p, yaml_node_t *v, uint64_t *mask);
+static int zone_remotes(struct cparse *p, const char *key, yaml_node_t *v,
+			uint64_t *mask);
 
 /* One name of a zone's acl: list: an id of the acl: section before. */
 static int zone_acl_one(struct cparse *p, const struct config_key *k,
@@ -504,8 +507,9 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 	yaml_node_t *dnode = NULL, *fnode = NULL;
 	yaml_node_pair_t *pr;
 	char path[PATH_MAX], reason[160];
-	uint64_t notify = 0;
+	uint64_t notify = 0, primaries = 0;
 	bool notify_seen = false, policy_seen = false, increment = false;
+	bool primaries_seen = false;
 	static const struct config_key acl_key = { "acl", NULL, 0, 0, 0 };
 	bool acl_seen = false;
 	int rc;
@@ -554,7 +558,15 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 			if (notify_seen)
 				return cerr(p, kn, name, "given twice");
 			notify_seen = true;
-			if ((rc = zone_notify(p, vn, &notify)) < 0)
+			if ((rc = zone_remotes(p, name, vn, &notify)) < 0)
+				return rc;
+			continue;
+		}
+		if (strcmp(name, "primaries") == 0) {
+			if (primaries_seen)
+				return cerr(p, kn, name, "given twice");
+			primaries_seen = true;
+			if ((rc = zone_remotes(p, name, vn, &primaries)) < 0)
 				return rc;
 			continue;
 		}
@@ -570,10 +582,9 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 	}
 	if (!dnode)
 		return cerr(p, e, "domain", "missing in zone entry");
-	if (!fnode)
+	if (!fnode && !primaries)
 		return cerr(p, e, "file", "missing in zone entry");
-	file = config_relative(p, file, path, sizeof(path));
-	if (!file)
+	if (file && !(file = config_relative(p, file, path, sizeof(path))))
 		return cerr(p, fnode, "file", "path too long");
 	{
 		const struct config_zone *z = config_find_zone(p->cfg, domain);
@@ -583,9 +594,9 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 				    "zone '%s' given twice (line %d)",
 				    z->domain, z->line);
 	}
-	rc = config_add_zone(p->cfg, domain, file,
-			     (int)dnode->start_mark.line + 1, reason,
-			     sizeof(reason));
+	rc = config_add_secondary(p->cfg, domain, file,
+				  (int)dnode->start_mark.line + 1, reason,
+				  sizeof(reason));
 	if (rc < 0)
 		return cerr(p, dnode, "domain", "%s", reason);
 	{
@@ -593,6 +604,7 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 			config_find_zone(p->cfg, domain);
 
 		z->notify = notify;
+		z->primaries = primaries;
 		z->serial_increment = increment;
 		z->acl = p->zone_acl;
 	}
@@ -933,9 +945,10 @@ static int section_remote(struct cparse *p, const char *key, yaml_node_t *v)
 	return 0;
 }
 
-/* A zone's notify: one remote id or a list of them, each defined in
- * remote: above; their bits into *mask. */
-static int zone_notify(struct cparse *p, yaml_node_t *v, uint64_t *mask)
+/* A zone's notify: or primaries: (key): one remote id or a list of them,
+ * each defined in remote: above; their bits into *mask. */
+static int zone_remotes(struct cparse *p, const char *key, yaml_node_t *v,
+			uint64_t *mask)
 {
 	yaml_node_item_t *it = NULL, *end = NULL;
 	yaml_node_t *one = v;
@@ -955,13 +968,13 @@ static int zone_notify(struct cparse *p, yaml_node_t *v, uint64_t *mask)
 		}
 		id = scalar(one);
 		if (!id || !*id)
-			return cerr(p, one, "notify", "expected a remote id or "
+			return cerr(p, one, key, "expected a remote id or "
 				    "a list of them");
 		for (i = 0; i < p->cfg->remote_count; i++)
 			if (strcmp(p->cfg->remotes[i].id, id) == 0)
 				break;
 		if (i == p->cfg->remote_count)
-			return cerr(p, one, "notify", "no remote '%s' (remote: "
+			return cerr(p, one, key, "no remote '%s' (remote: "
 				    "entries come before zones:)", id);
 		*mask |= 1ull << i;
 		if (!it)
@@ -1359,6 +1372,8 @@ void config_init(struct config *cfg)
 	cfg->tcp_message_timeout = 5;
 	cfg->tcp_memory_max = CONFIG_DEFAULT_TCP_MEMORY;
 	cfg->transfers_max = CONFIG_DEFAULT_TRANSFERS;
+	cfg->refresh_min = CONFIG_DEFAULT_REFRESH_MIN;
+	cfg->refresh_max = CONFIG_DEFAULT_REFRESH_MAX;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->journal_db_max_size = JOURNAL_DEFAULT_MAP_BYTES;
 	cfg->journal_max_usage = JOURNAL_DEFAULT_MAX_BYTES;

@@ -40,6 +40,9 @@
  *                                   1 MiB..4 GiB-1 (docs/flood.md)
  *   transfers-max: N                AXFRs out at once over all reactors,
  *                                   default 10; past it SERVFAIL (xfrout.h)
+ *   refresh-min-interval: S, refresh-max-interval: S   bounds of the
+ *                                   secondaries' SOA refresh and retry
+ *                                   waits, default 2 and 86400 (xfrin.h)
  *   log-level: error|warning|info|debug, syslog: BOOL
  *   udp-io: mmsg|libuv              UDP path (udp.c or udp_uv.c), default
  *                                   mmsg; libuv refuses wildcard addresses
@@ -65,13 +68,17 @@
  *   SOA/AXFR/IXFR queries): they bypass rate limiting, per-source limits,
  *   cookies required and the attack mode (server/query.c).
  * Section zones: a list of { domain: NAME, file: PATH, acl: ID | [ID, ...],
- * notify: ID | [ID, ...], serial-policy: keep|increment } (relative paths
+ * notify: ID | [ID, ...], primaries: ID | [ID, ...],
+ * serial-policy: keep|increment } (relative paths
  * are resolved against the config file's directory), as many as the file
  * holds; a name given twice is an error naming both lines. acl names
  * entries of the acl: section, notify entries of the remote: section, which
  * must come before zones:, as Knot's references do. A zone is transferred
  * out (AXFR) only to the addresses of its acl entries with action transfer;
- * without acl, to nobody.
+ * without acl, to nobody. A zone with primaries: (remote: ids) is a
+ * secondary, kept by transfers from them (server/xfrin.h): file: is then
+ * optional and the zone is not read from it; NOTIFY for it is accepted
+ * from the addresses of its acl entries with action notify.
  * YAML anchors and aliases work within one section or one zones: entry.
  */
 #ifndef LEVEE_SERVER_CONFIG_H
@@ -100,6 +107,8 @@
 					 (query.c checks them linearly) */
 #define CONFIG_DEFAULT_TCP_MEMORY (64u << 20)   /* server: tcp-memory-max */
 #define CONFIG_DEFAULT_TRANSFERS 10   /* server: transfers-max */
+#define CONFIG_DEFAULT_REFRESH_MIN 2  /* server: refresh-min-interval, s */
+#define CONFIG_DEFAULT_REFRESH_MAX 86400   /* refresh-max-interval, s */
 
 /* udp-io: which UDP path the reactors run. */
 enum config_udp_io {
@@ -160,6 +169,9 @@ struct config_zone {
 	bool serial_increment;    /* serial-policy: increment (reload.h) */
 	uint64_t acl;             /* its acl: list, bit i: acls[i] (0: none,
 				     no transfer allowed) */
+	uint64_t primaries;       /* primaries: bit i: remotes[i]; not 0: a
+				     secondary (xfrin.h), tried in remote:
+				     order; its file may be NULL */
 };
 
 struct config {
@@ -193,6 +205,9 @@ struct config {
 	unsigned udp_ebpf_hold_ms;      /* listed that long, default 1000 */
 	unsigned transfers_max;         /* AXFR out running at once, over
 					   all reactors (xfrout.h) */
+	unsigned refresh_min, refresh_max;   /* bounds of a secondary's
+					   refresh and retry waits, s
+					   (xfrin.h; knotd's) */
 
 	struct rrl_config rrl;         /* section rate-limit: (docs/rrl.md) */
 	struct config_cookies cookies; /* section cookies: (docs/cookies.md) */
@@ -261,6 +276,12 @@ int config_add_listen(struct config *cfg, const char *text,
  * keyed hash of the name; the index doubles now and then). Main only. */
 int config_add_zone(struct config *cfg, const char *domain, const char *file,
 		    int line, char *err, size_t errlen);
+
+/* The same for a secondary zone (primaries: set by the caller after):
+ * file may be NULL (the zone is unserved until its first transfer) or
+ * name where its copy would be kept. Main only. */
+int config_add_secondary(struct config *cfg, const char *domain,
+			 const char *file, int line, char *err, size_t errlen);
 
 /* The zone named domain (case and trailing dot ignored), or NULL. O(1)
  * expected. Any thread, while cfg does not change. */

@@ -168,8 +168,10 @@ const struct config_zone *config_find_zone(const struct config *cfg,
 	return s->zone ? &cfg->zones[s->zone - 1] : NULL;
 }
 
-int config_add_zone(struct config *cfg, const char *domain, const char *file,
-		    int line, char *err, size_t errlen)
+/* config_add_zone's work; file may be NULL only when !need_file. */
+static int config_put_zone(struct config *cfg, const char *domain,
+			   const char *file, bool need_file, int line,
+			   char *err, size_t errlen)
 {
 	size_t dl = zone_name_len(domain), h;
 	struct config_zslot *slot;
@@ -180,13 +182,13 @@ int config_add_zone(struct config *cfg, const char *domain, const char *file,
 		snprintf(err, errlen, "bad domain name '%s'", domain);
 		return LV_ECONFIG;
 	}
-	if (!file || !*file) {
+	if (need_file && (!file || !*file)) {
 		snprintf(err, errlen, "no file for zone '%s'", domain);
 		return LV_ECONFIG;
 	}
 	d = strndup(domain, dl);
-	f = strdup(file);
-	if (!d || !f || zindex_reserve(cfg) < 0)
+	f = file && *file ? strdup(file) : NULL;
+	if (!d || (file && *file && !f) || zindex_reserve(cfg) < 0)
 		goto nomem;
 	slot = zindex_slot(cfg, d, dl, &h);
 	if (slot->zone) {
@@ -213,6 +215,7 @@ int config_add_zone(struct config *cfg, const char *domain, const char *file,
 	z->notify = 0;
 	z->serial_increment = false;
 	z->acl = 0;
+	z->primaries = 0;
 	slot->zone = cfg->zone_count;
 	slot->hash = h;
 	return 0;
@@ -221,6 +224,18 @@ nomem:
 	free(f);
 	snprintf(err, errlen, "out of memory");
 	return -ENOMEM;
+}
+
+int config_add_zone(struct config *cfg, const char *domain, const char *file,
+		    int line, char *err, size_t errlen)
+{
+	return config_put_zone(cfg, domain, file, true, line, err, errlen);
+}
+
+int config_add_secondary(struct config *cfg, const char *domain,
+			 const char *file, int line, char *err, size_t errlen)
+{
+	return config_put_zone(cfg, domain, file, false, line, err, errlen);
 }
 
 void config_zones_free(struct config *cfg)

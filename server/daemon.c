@@ -60,14 +60,17 @@
 #include "server/ctl.h"
 #include "server/log.h"
 #include "server/notify.h"
+#include "server/notify_in.h"
 #include "server/reactor.h"
 #include "server/reload.h"
 #include "server/stats.h"
+#include "server/xfrin.h"
 #include "server/tsig.h"
 #include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
+#include "zones/zone_update.h"
 
 #ifndef LEVEE_VERSION
 #define LEVEE_VERSION "0.0.0"
@@ -119,6 +122,9 @@ struct daemon {
 	struct ctl *ctl;                   /* control socket, or NULL */
 	struct journal *journal;           /* IXFR journal, or NULL */
 	struct notifier *notifier;         /* NOTIFY out, made when needed */
+	struct xfrin *xfrin;               /* secondary zones (xfrin.h) */
+	uv_async_t notify_wake;            /* a NOTIFY in queued a zone */
+	bool notify_wake_ready;
 
 	/* A reload on a worker (daemon_reload_begin). The worker owns job
 	 * until it sends reload_done; main reads the result after the join.
@@ -263,6 +269,8 @@ static void daemon_loader_work(void *arg)
 			return;
 		cz = &l->cfg->zones[i];
 		r = &l->res[i];
+		if (cz->primaries)
+			continue;   /* a secondary: filled by transfers */
 		err[0] = '\0';
 		r->rc = zload_file(cz->domain, cz->file, &r->z, err,
 				   sizeof(err));
@@ -334,6 +342,11 @@ int daemon_zones_load(const struct config *cfg, const int *cancel,
 		if (cancelled) {
 			if (r->z)
 				zone_free(r->z);
+			continue;
+		}
+		if (cz->primaries) {
+			log_debug("zone %s: secondary, served after its first "
+				  "transfer", cz->domain);
 			continue;
 		}
 		if (r->z) {
@@ -502,6 +515,107 @@ static unsigned daemon_notify_zone(struct daemon *d, const struct zstate *z)
 	return started;
 }
 
+/* NOTIFY in (notify_in.h): each zone queued by the reactors gets a
+ * check (merged with one running). */
+static void daemon_notified(void *arg, const char *domain)
+{
+	struct daemon *d = arg;
+
+	log_debug("zone %s: NOTIFY in: SOA check", domain);
+	if (d->xfrin)
+		xfrin_refresh(d->xfrin, domain, false);
+}
+
+static void daemon_on_notify_in(uv_async_t *a)
+{
+	struct daemon *d = a->data;
+
+	notify_in_drain(reactor_group_notify_in(d->group), daemon_notified, d);
+}
+
+static void daemon_notify_wake(void *arg)
+{
+	struct daemon *d = arg;
+
+	uv_async_send(&d->notify_wake);
+}
+
+/* The NOTIFY-in table of cfg published, the old one drained, retired. */
+static void daemon_set_notify_in(struct daemon *d, const struct config *cfg)
+{
+	struct notify_in *old;
+
+	if (!d->group || !d->notify_wake_ready)
+		return;
+	old = reactor_group_set_notify_in(d->group,
+					  notify_in_new(cfg, daemon_notify_wake,
+							d));
+	notify_in_drain(old, daemon_notified, d);
+	notify_in_retire(old);
+}
+
+/* xfrin's hooks (xfrin.h): the served version of a secondary, and a
+ * transferred version published as a reload publishes (zdb_with, one
+ * swap), its journal cleared (its chain no longer ends at the served
+ * serial; IXFR out falls back to AXFR) and NOTIFY sent to its own
+ * secondaries. Nothing is published while a reload runs (its result is
+ * built from the snapshot it started with). */
+static const struct zone *daemon_xfr_served(void *arg, const char *domain)
+{
+	const struct zstate *z = daemon_zstate(arg, domain);
+
+	return z ? z->zone : NULL;
+}
+
+static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
+			      enum xfr_kind kind)
+{
+	struct daemon *d = arg;
+	struct zstate *z = (struct zstate *)daemon_zstate(d, domain);
+	const uint8_t *apex;
+	struct zdb *next;
+
+	if (d->reloading || !d->published || d->stopping) {
+		zone_free(zn);
+		return LV_EBUSY;
+	}
+	if (!z) {
+		zone_free(zn);
+		return -ENOENT;
+	}
+	if (!zn && !z->zone)
+		return 0;
+	if (!zn) {
+		/* expired: a version marked so (SERVFAIL, EDE 24) */
+		char err[128];
+		int rc = zone_update_expired(z->zone, &zn, err, sizeof(err));
+
+		if (rc < 0) {
+			log_error("zone %s: cannot mark expired: %s", domain,
+				  err);
+			return rc;
+		}
+		kind = XFR_NONE;
+	}
+	apex = zone_apex(zn);
+	next = zdb_with(zdb_current(), zn);
+	if (!next) {
+		zone_free(zn);
+		return -ENOMEM;
+	}
+	if (d->journal)
+		journal_clear(d->journal, apex);
+	zdb_publish(next);
+	z->zone = zn;
+	z->serial = zone_serial(zn);
+	z->loaded_at = time(NULL);
+	snprintf(z->error, sizeof(z->error), "%s",
+		 kind == XFR_NONE ? "expired: SERVFAIL until a transfer" : "");
+	if (kind != XFR_NONE)
+		daemon_notify_zone(d, z);
+	return 0;
+}
+
 static void daemon_on_reloaded(uv_async_t *a)
 {
 	struct daemon *d = a->data;
@@ -532,6 +646,10 @@ static void daemon_on_reloaded(uv_async_t *a)
 			}
 			d->zcfg = j->cfg;
 			j->cfg = NULL;
+			if (d->xfrin && xfrin_configure(d->xfrin, d->zcfg) < 0)
+				log_error("reload: secondaries: out of memory: "
+					  "their table stays as it was");
+			daemon_set_notify_in(d, d->zcfg);
 		}
 		for (size_t i = 0; i < d->zstates->count; i++)
 			if (d->zstates->z[i].changed)
@@ -788,9 +906,16 @@ static void zone_status_line(struct daemon *d, const struct zstate *z,
 			 "loaded %s, journal %u changes %llu bytes, error %s\n",
 			 z->domain, z->zone ? "served" : "not-served",
 			 z->zone ? z->serial : 0,
-			 z->zone ? zone_record_count(z->zone) : 0, z->file,
+			 z->zone ? zone_record_count(z->zone) : 0,
+			 z->file ? z->file : "-",
 			 loaded, ji.count, (unsigned long long)ji.bytes,
 			 z->error[0] ? z->error : "-");
+	if (d->xfrin) {
+		char sec[600];
+
+		if (xfrin_zone_status(d->xfrin, z->domain, sec, sizeof(sec)))
+			ctl_reply_printf(r, "%s: %s\n", z->domain, sec);
+	}
 }
 
 static void cmd_zone_status(struct daemon *d, int argc, char **argv,
@@ -844,6 +969,19 @@ static void cmd_stats(struct daemon *d, int argc, char **argv,
 	}
 	ctl_reply_printf(r, "], \"total\": ");
 	stats_json(&sum, r);
+	if (d->xfrin) {
+		struct xfrin_stats xs;
+
+		xfrin_stats(d->xfrin, &xs);
+		ctl_reply_printf(r, ", \"xfrin\": {\"checks\": %lu, \"axfr\": "
+				 "%lu, \"ixfr\": %lu, \"uptodate\": %lu, "
+				 "\"failed\": %lu, \"ixfr-fallback\": %lu, "
+				 "\"expired\": %lu, \"running\": %lu, "
+				 "\"queued\": %lu}", xs.checks, xs.axfr,
+				 xs.ixfr, xs.uptodate, xs.failed,
+				 xs.ixfr_fallback, xs.expired, xs.running,
+				 xs.queued);
+	}
 	ctl_reply_printf(r, ", \"log-dropped\": %llu, \"assert-failed\": %llu"
 			 "}\n", (unsigned long long)log_dropped(),
 			 (unsigned long long)lv_assert_failures());
@@ -924,6 +1062,44 @@ static void cmd_notify(struct daemon *d, int argc, char **argv,
 	}
 }
 
+/* refresh ZONE... (knotc zone-refresh): an SOA check now, a transfer if
+ * the primary is ahead; retransfer ZONE... (zone-retransfer): an AXFR
+ * whatever the serials. */
+static void cmd_refresh_any(struct daemon *d, int argc, char **argv,
+			    struct ctl_reply *r, bool axfr)
+{
+	for (int i = 1; i < argc; i++) {
+		const struct config_zone *cz =
+			config_find_zone(daemon_zcfg(d), argv[i]);
+
+		if (!cz) {
+			ctl_error(r, "zone %s is not configured", argv[i]);
+			return;
+		}
+		if (!cz->primaries || !d->xfrin) {
+			ctl_error(r, "zone %s is not a secondary", argv[i]);
+			return;
+		}
+	}
+	for (int i = 1; i < argc; i++) {
+		xfrin_refresh(d->xfrin, argv[i], axfr);
+		ctl_reply_printf(r, "%s: %s started\n", argv[i],
+				 axfr ? "retransfer" : "refresh");
+	}
+}
+
+static void cmd_refresh(struct daemon *d, int argc, char **argv,
+			struct ctl_reply *r)
+{
+	cmd_refresh_any(d, argc, argv, r, false);
+}
+
+static void cmd_retransfer(struct daemon *d, int argc, char **argv,
+			   struct ctl_reply *r)
+{
+	cmd_refresh_any(d, argc, argv, r, true);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct daemon *d, int argc, char **argv,
@@ -937,6 +1113,8 @@ static const struct {
 	{ "stats", cmd_stats, 0, 0, "stats" },
 	{ "attack", cmd_attack, 0, 0, "attack" },
 	{ "notify", cmd_notify, 1, -1, "notify ZONE..." },
+	{ "refresh", cmd_refresh, 1, -1, "refresh ZONE..." },
+	{ "retransfer", cmd_retransfer, 1, -1, "retransfer ZONE..." },
 	{ "stop", cmd_stop, 0, 0, "stop" },
 };
 
@@ -959,7 +1137,8 @@ static void daemon_on_ctl(void *arg, int argc, char **argv,
 		return;
 	}
 	ctl_error(r, "unknown command '%s' (status, reload, zone-status, "
-		  "notify, stats, attack, stop)", argv[0]);
+		  "notify, refresh, retransfer, stats, attack, stop)",
+		  argv[0]);
 }
 
 static const uv_signal_cb daemon_sig_cbs[DAEMON_SIGS] = {
@@ -1208,6 +1387,24 @@ int daemon_start(struct daemon *d)
 		log_error("cannot start reactor threads: %s", uv_strerror(rc));
 		return rc;
 	}
+	{
+		const struct xfrin_hooks hooks = {
+			daemon_xfr_publish, daemon_xfr_served, d
+		};
+
+		d->xfrin = xfrin_new(&d->loop, daemon_zcfg(d), &hooks);
+		if (!d->xfrin) {
+			log_error("cannot start: out of memory");
+			return -ENOMEM;
+		}
+		xfrin_start(d->xfrin);
+		if (uv_async_init(&d->loop, &d->notify_wake,
+				  daemon_on_notify_in) == 0) {
+			d->notify_wake.data = d;
+			d->notify_wake_ready = true;
+			daemon_set_notify_in(d, daemon_zcfg(d));
+		}
+	}
 	daemon_listen_text(cfg, addrs, sizeof(addrs));
 	log_info("levee %s ready: %u reactors, listening %s, zones %zu "
 		 "loaded %zu refused", LEVEE_VERSION, cfg->reactors, addrs,
@@ -1247,6 +1444,8 @@ void daemon_free(struct daemon *d)
 		daemon_job_clear(&d->job);
 	}
 	ctl_stop(d->ctl);
+	xfrin_free(d->xfrin);
+	d->xfrin = NULL;
 	notifier_free(d->notifier);
 	if (d->loop_ready) {
 		uv_walk(&d->loop, daemon_close_walk, NULL);
@@ -1254,6 +1453,8 @@ void daemon_free(struct daemon *d)
 		if (uv_loop_close(&d->loop) < 0)
 			log_warning("main loop: handles left open at exit");
 	}
+	if (d->group)   /* no reactor runs: freed now */
+		notify_in_free(reactor_group_set_notify_in(d->group, NULL));
 	reactor_group_free(d->group);
 	if (d->log_queue)
 		log_queue_stop();

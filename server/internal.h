@@ -87,6 +87,9 @@ struct daemon_shared {
 					 published policy (atomic pointer:
 					 main swaps it at a reload) */
 	unsigned xfr_running;         /* atomic: transfers out running */
+	struct notify_in *notify_in;  /* NOTIFY in (notify_in.h): the
+					 secondaries and who may notify
+					 them (atomic pointer), or NULL */
 	struct conncount *tcp_prefix; /* open connections per /24 or /56,
 					 keyed fingerprints, exact but for a
 					 2^-40 share (ratelimit/conncount.h) */

@@ -56,6 +56,7 @@
 #include "ratelimit/limits.h"
 #include "ratelimit/rrl.h"
 #include "server/droplist.h"
+#include "server/notify_in.h"
 #include "server/stats.h"
 #include "server/xfrout.h"
 #include "zones/zdb.h"
@@ -271,6 +272,11 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 		answer_error(env->acfg, req, DNS_RCODE_NOTAUTH);
 		return false;
 	}
+	if (zone_expired(z)) {          /* nothing to give: knotd SERVFAILs */
+		answer_error_ede(env->acfg, req, DNS_RCODE_SERVFAIL,
+				 DNS_EDE_INVALID_DATA);
+		return false;
+	}
 	switch (xfrout_admit(pol, z, q->client, query_tsig_state(q),
 			     env->acfg->tsig)) {
 	case XFROUT_ALLOW:
@@ -342,6 +348,23 @@ void query_transfer_abort(struct query_env *env, struct query *q)
 	q->resp_len = q->req.resp_len;
 }
 
+/* NOTIFY (RFC 1996) of a secondary zone from an address its acl allows
+ * to notify: NOERROR at once, the zone queued for a SOA check on main
+ * (notify_in.h: O(1), merged per zone). Anything else NOTAUTH, as knotd
+ * (a zone that is not a secondary here, or an address not allowed). */
+static uint16_t query_notify(struct query_env *env, const struct query *q)
+{
+	const struct wire_query *wq = &q->req.q;
+	struct notify_in *ni = env->notify_in ?
+		__atomic_load_n(env->notify_in, __ATOMIC_ACQUIRE) : NULL;
+
+	if (wq->qtype != DNS_TYPE_SOA ||
+	    notify_in_note(ni, wq->lname, wq->qname_len, q->client) < 0)
+		return DNS_RCODE_NOTAUTH;
+	STATS_INC(env->stats, STATS_NOTIFY_IN);
+	return DNS_RCODE_NOERROR;
+}
+
 /* Opcodes we know: QUERY, NOTIFY, UPDATE. Others get NOTIMP, with or
  * without a question, as knotd, nsd and named (RFC 8906 8.1.4). */
 static bool query_known_opcode(uint8_t op)
@@ -374,7 +397,7 @@ query_dispatch(struct query_env *env, const struct zdb *db,
 	else if (challenge)
 		answer_challenge(cfg, req);
 	else if (wq->opcode == DNS_OPCODE_NOTIFY)
-		answer_error(cfg, req, DNS_RCODE_NOTAUTH); /* knotd without ACL */
+		answer_error(cfg, req, query_notify(env, q));
 	else if (wq->opcode != DNS_OPCODE_QUERY)
 		answer_error(cfg, req, DNS_RCODE_NOTIMP);
 	else if (query_is_transfer(wq))

@@ -63,6 +63,10 @@ struct query_env {
 	 * transfer which zone, the slots; read with an acquire load, main
 	 * swaps it at a reload), or NULL: every AXFR is NOTAUTH. */
 	struct xfrout_policy *const *xfr;
+	/* NOTIFY in (notify_in.h): the published table of secondaries
+	 * (acquire load; main swaps it at a reload), or NULL: every NOTIFY
+	 * is NOTAUTH. */
+	struct notify_in *const *notify_in;
 	/* Sources trusted for replication (acl: addresses): their NOTIFY,
 	 * SOA, AXFR and IXFR messages bypass limits, cookies required, the
 	 * attack mode and RRL. Forged, such a source gains only those

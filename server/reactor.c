@@ -233,6 +233,7 @@ static void reactor_query_env(struct reactor *r)
 	e->attack = sh->attack;
 	e->drops = ebpf_drop_table(sh->ebpf);
 	e->xfr = &sh->xfr;
+	e->notify_in = &sh->notify_in;
 	e->trusted = sh->cfg->trusted;
 	e->trusted_count = sh->cfg->trusted_count;
 	e->stats = &r->stats;
@@ -540,6 +541,18 @@ int reactor_group_set_transfers(struct reactor_group *g,
 	xfrout_policy_retire(__atomic_exchange_n(&g->shared.xfr, p,
 						 __ATOMIC_ACQ_REL));
 	return 0;
+}
+
+struct notify_in *reactor_group_set_notify_in(struct reactor_group *g,
+					       struct notify_in *n)
+{
+	return __atomic_exchange_n(&g->shared.notify_in, n, __ATOMIC_ACQ_REL);
+}
+
+struct notify_in *reactor_group_notify_in(const struct reactor_group *g)
+{
+	return g ? __atomic_load_n(&g->shared.notify_in, __ATOMIC_ACQUIRE) :
+		   NULL;
 }
 
 unsigned reactor_group_count(const struct reactor_group *g)

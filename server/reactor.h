@@ -38,6 +38,16 @@ int reactor_group_start(struct reactor_group *g);
 int reactor_group_set_transfers(struct reactor_group *g,
 				const struct config *cfg);
 
+/* Publishes the NOTIFY-in table n (notify_in.h; NULL: none) for the
+ * reactors and returns the one it replaces, which the caller retires
+ * (notify_in_retire) after draining it. */
+struct notify_in;
+struct notify_in *reactor_group_set_notify_in(struct reactor_group *g,
+					       struct notify_in *n);
+
+/* The table published now, or NULL. */
+struct notify_in *reactor_group_notify_in(const struct reactor_group *g);
+
 /* Number of reactors. */
 unsigned reactor_group_count(const struct reactor_group *g);
 

@@ -65,8 +65,8 @@ static struct zstates *zstates_alloc(size_t n)
 static int zstate_names(struct zstate *z, const struct config_zone *cz)
 {
 	z->domain = strdup(cz->domain);
-	z->file = strdup(cz->file);
-	return z->domain && z->file ? 0 : -ENOMEM;
+	z->file = cz->file ? strdup(cz->file) : NULL;
+	return z->domain && (z->file || !cz->file) ? 0 : -ENOMEM;
 }
 
 struct zstates *zstates_new(const struct config *cfg)
@@ -90,8 +90,7 @@ static bool zstate_stat(struct zstate *z, uint64_t *dev, uint64_t *ino,
 {
 	struct stat st;
 
-	(void)z;
-	if (stat(z->file, &st) < 0)
+	if (!z->file || stat(z->file, &st) < 0)
 		return false;
 	*dev = st.st_dev;
 	*ino = st.st_ino;
@@ -357,7 +356,8 @@ static int reload_zone(struct run *r, struct zstate *ns,
 		ns->ino = old->ino;
 		ns->size = old->size;
 		ns->mtime_ns = old->mtime_ns;
-		if (have && old->have_stat && strcmp(old->file, ns->file) == 0 &&
+		if (have && old->have_stat && old->file &&
+		    strcmp(old->file, ns->file) == 0 &&
 		    dev == old->dev && ino == old->ino && size == old->size &&
 		    mtime == old->mtime_ns) {
 			r->counts->unchanged++;
@@ -491,6 +491,20 @@ int reload_run(const struct config *cfg, const char *const *only,
 				z->file = f;
 				z->changed = false;
 			}
+			continue;
+		}
+		if (cfg->zones[i].primaries) {
+			/* a secondary: its versions come from transfers
+			 * (xfrin.h), never from the file */
+			if (o) {
+				char *d = z->domain, *f = z->file;
+
+				*z = *o;
+				z->domain = d;
+				z->file = f;
+				z->changed = false;
+			}
+			counts->unchanged++;
 			continue;
 		}
 		if ((rc = reload_zone(&r, z, o,

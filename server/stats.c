@@ -55,6 +55,7 @@ static const char *const stats_names[STATS_COUNT] = {
 	[STATS_XFROUT_STARTED] = "xfrout-started",
 	[STATS_XFROUT_DONE] = "xfrout-done",
 	[STATS_XFROUT_DENIED] = "xfrout-denied",
+	[STATS_NOTIFY_IN] = "notify-in",
 	[STATS_XFROUT_BUSY] = "xfrout-busy",
 	[STATS_XFROUT_MESSAGES] = "xfrout-messages",
 	[STATS_XFROUT_IXFR] = "xfrout-ixfr",

@@ -71,6 +71,9 @@ enum stats_counter {
 	STATS_XFROUT_DENIED,
 	STATS_XFROUT_BUSY,
 	STATS_XFROUT_MESSAGES,
+	/* NOTIFY in (notify_in.h) answered NOERROR: a secondary's check
+	 * queued or merged with one queued. */
+	STATS_NOTIFY_IN,
 	STATS_XFROUT_IXFR,      /* transfers sent as differences (journal) */
 	/* TSIG (tsig.h): requests with a TSIG record by verdict, in the
 	 * order of enum tsig_result from TSIG_OK; replies that should have

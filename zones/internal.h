@@ -154,6 +154,8 @@ struct zone {
 	 * and the family takes no more changes. */
 	struct zone_node **touched;
 	size_t ntouched, touched_cap;
+	bool expired;                    /* zone_update_expired(): answered
+					  * SERVFAIL, never transferred */
 };
 
 /* A new index page of `slots` zeroed slots, one reference, into *p; 0 or

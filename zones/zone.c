@@ -148,6 +148,11 @@ const struct rrset *zone_soa(const struct zone *z)
 	return z->soa;
 }
 
+bool zone_expired(const struct zone *z)
+{
+	return z->expired;
+}
+
 uint32_t zone_serial(const struct zone *z)
 {
 	return z->serial;

@@ -149,6 +149,11 @@ uint32_t zone_gen(const struct zone *z);
 /* SOA serial, for logs and transfers. */
 uint32_t zone_serial(const struct zone *z);
 
+/* A secondary's version past its SOA expire (zone_update_expired): the
+ * query path answers SERVFAIL with EDE 24 for its names and transfers it
+ * to nobody. O(1). */
+bool zone_expired(const struct zone *z);
+
 /* Number of nodes and of records, for logs and statistics. */
 size_t zone_node_count(const struct zone *z);
 size_t zone_record_count(const struct zone *z);

@@ -37,6 +37,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1216,4 +1217,21 @@ int zone_update_finish(struct zone_update *u, struct zone **out, char *err,
 	*out = u->z;
 	zone_update_free(u);
 	return 0;
+}
+
+int zone_update_expired(const struct zone *base, struct zone **out,
+			char *err, size_t errlen)
+{
+	struct zone_update *u;
+	int rc = zone_update_new(base, &u);
+
+	*out = NULL;
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", lv_strerror(rc));
+		return rc;
+	}
+	rc = zone_update_finish(u, out, err, errlen);
+	if (rc == 0)
+		(*out)->expired = true;
+	return rc;
 }

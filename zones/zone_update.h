@@ -82,6 +82,15 @@ int zone_update_add(struct zone_update *u, const uint8_t *owner,
 int zone_update_finish(struct zone_update *u, struct zone **out, char *err,
 		       size_t errlen);
 
+/* A new version equal to base (its newest) marked expired (zone.h
+ * zone_expired): how a secondary past its SOA expire stops being served
+ * without leaving the snapshot, so its names get SERVFAIL and not REFUSED
+ * (the least the query path must know: one flag read after the zone is
+ * found). Costs an empty change (the index page table copied). 0 with
+ * *out (the caller's), or what zone_update_new / _finish return. */
+int zone_update_expired(const struct zone *base, struct zone **out,
+			char *err, size_t errlen);
+
 /* Abandons a change (nothing was applied). NULL accepted. */
 void zone_update_free(struct zone_update *u);
 

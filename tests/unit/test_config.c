@@ -169,6 +169,10 @@ static const struct {
 	{ "zone_acl_unknown.yaml", 4, "acl", "no acl 'nobody'" },
 	{ "zone_acl_after.yaml", 4, "acl", "before zones:" },
 	{ "zone_acl_twice.yaml", 9, "acl", "given twice" },
+	{ "zone_primaries_unknown.yaml", 6, "primaries", "no remote 'p2'" },
+	{ "zone_primaries_after.yaml", 3, "primaries", "before zones:" },
+	{ "zone_primaries_twice.yaml", 7, "primaries", "given twice" },
+	{ "zone_primaries_bad.yaml", 6, "primaries", "a remote id" },
 };
 
 static void test_errors(void)
@@ -579,6 +583,32 @@ static void test_zone_acl(void)
 	config_free(&cfg);
 }
 
+/* primaries: makes a secondary, file: then optional (issue 14). */
+static void test_secondary(void)
+{
+	struct config cfg;
+	char err[512];
+
+	config_init(&cfg);
+	CU_ASSERT_EQUAL_FATAL(config_load(&cfg, CONFIG_DIR "secondary_good.yaml",
+					  err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg.zone_count, 3);
+	CU_ASSERT_EQUAL(cfg.zones[0].primaries, 3);
+	CU_ASSERT_PTR_NULL(cfg.zones[0].file);
+	CU_ASSERT_EQUAL(cfg.zones[0].acl, 1);
+	CU_ASSERT_EQUAL(cfg.zones[1].primaries, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.zones[1].file);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cfg.zones[1].file, "config/net.zone"));
+	CU_ASSERT_EQUAL(cfg.zones[2].primaries, 0);
+	CU_ASSERT_EQUAL(cfg.remote_count, 2);
+	config_free(&cfg);
+	/* without primaries a file is still required */
+	config_init(&cfg);
+	CU_ASSERT_EQUAL(config_load(&cfg, CONFIG_DIR "zone_no_file.yaml", err,
+				    sizeof(err)), LV_ECONFIG);
+	config_free(&cfg);
+}
+
 /* Writes text to a fresh file under /tmp; returns its path in buf. */
 static const char *tsig_conf(char *buf, size_t len, const char *text)
 {
@@ -920,6 +950,7 @@ int main(void)
 		{ "zone given twice among 10,000", test_zone_dup_among_many },
 		{ "event stream: anchors, nesting, errors", test_stream },
 		{ "zone acl and transfers-max", test_zone_acl },
+		{ "secondary: primaries, file optional", test_secondary },
 	};
 
 	return unit_run("config", NULL, NULL, tests, UNIT_COUNT(tests));

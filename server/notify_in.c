@@ -1,0 +1,226 @@
+/* notify_in.c -- NOTIFY in: the secondaries' acl table and the queue to
+ * main (see notify_in.h). An open-addressed table of at most twice the
+ * secondaries, keyed by name_hash (keyed: names cannot be chosen to
+ * collide); each entry carries its own copy of the notify addresses. */
+#include "server/notify_in.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <urcu-qsbr.h>
+
+#include "common/cidr.h"
+#include "common/name.h"
+#include "server/config.h"
+
+struct notify_in_zone {
+	uint8_t name[256];
+	size_t len;                /* 0: empty slot */
+	char *domain;
+	size_t first, count;       /* its addresses: n->addrs[first..) */
+	int pending;               /* atomic */
+};
+
+struct notify_in {
+	struct notify_in_zone *zones;
+	uint32_t mask;
+	struct cidr *addrs;
+	size_t naddrs;
+	void (*wake)(void *arg);
+	void *wake_arg;
+	pthread_mutex_t lock;      /* the queue */
+	size_t *queue, qlen, qcap; /* slot indices, one per zone at most */
+	unsigned long allowed, denied;   /* atomic */
+	struct rcu_head rcu;
+};
+
+static size_t wire_name(const char *text, uint8_t *out)
+{
+	size_t off = 0;
+	const char *p = text;
+
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (l == 0 || l > 63 || off + l + 2 > 255)
+			return 0;
+		out[off++] = (uint8_t)l;
+		for (size_t i = 0; i < l; i++)
+			out[off++] = (uint8_t)((p[i] >= 'A' && p[i] <= 'Z') ?
+					       p[i] + 32 : p[i]);
+		p += l;
+		if (*p)
+			p++;
+	}
+	out[off++] = 0;
+	return off;
+}
+
+static struct notify_in_zone *find(const struct notify_in *n,
+				   const uint8_t *name, size_t len)
+{
+	for (uint32_t i = name_hash(name, len) & n->mask; n->zones[i].len;
+	     i = (i + 1) & n->mask)
+		if (n->zones[i].len == len &&
+		    memcmp(n->zones[i].name, name, len) == 0)
+			return &n->zones[i];
+	return NULL;
+}
+
+void notify_in_free(struct notify_in *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; n->zones && i <= n->mask; i++)
+		free(n->zones[i].domain);
+	free(n->zones);
+	free(n->addrs);
+	free(n->queue);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
+
+struct notify_in *notify_in_new(const struct config *cfg,
+				void (*wake)(void *arg), void *arg)
+{
+	struct notify_in *n;
+	size_t count = 0, slots = 4, naddrs = 0;
+
+	for (size_t i = 0; i < cfg->zone_count; i++)
+		count += cfg->zones[i].primaries != 0;
+	if (!count || !(n = calloc(1, sizeof(*n))))
+		return NULL;
+	while (slots < count * 2)
+		slots *= 2;
+	pthread_mutex_init(&n->lock, NULL);
+	n->wake = wake;
+	n->wake_arg = arg;
+	n->mask = (uint32_t)slots - 1;
+	n->zones = calloc(slots, sizeof(*n->zones));
+	n->queue = calloc(count, sizeof(*n->queue));
+	n->qcap = count;
+	for (size_t i = 0; i < cfg->zone_count; i++) {
+		const struct config_zone *cz = &cfg->zones[i];
+
+		for (size_t a = 0; cz->primaries && a < cfg->acl_count; a++)
+			if (cz->acl >> a & 1 &&
+			    cfg->acls[a].actions & CONFIG_ACL_NOTIFY)
+				naddrs += cfg->acls[a].count;
+	}
+	n->addrs = calloc(naddrs ? naddrs : 1, sizeof(*n->addrs));
+	if (!n->zones || !n->queue || !n->addrs)
+		goto fail;
+	for (size_t i = 0; i < cfg->zone_count; i++) {
+		const struct config_zone *cz = &cfg->zones[i];
+		uint8_t name[256];
+		size_t len;
+		struct notify_in_zone *z;
+
+		if (!cz->primaries || !(len = wire_name(cz->domain, name)))
+			continue;
+		if (find(n, name, len))
+			continue;
+		for (uint32_t s = name_hash(name, len) & n->mask;;
+		     s = (s + 1) & n->mask) {
+			if (!n->zones[s].len) {
+				z = &n->zones[s];
+				break;
+			}
+		}
+		memcpy(z->name, name, len);
+		z->len = len;
+		if (!(z->domain = strdup(cz->domain)))
+			goto fail;
+		z->first = n->naddrs;
+		for (size_t a = 0; a < cfg->acl_count; a++) {
+			const struct config_acl *acl = &cfg->acls[a];
+
+			if (!(cz->acl >> a & 1) ||
+			    !(acl->actions & CONFIG_ACL_NOTIFY))
+				continue;
+			memcpy(n->addrs + n->naddrs, cfg->trusted + acl->first,
+			       acl->count * sizeof(*n->addrs));
+			n->naddrs += acl->count;
+		}
+		z->count = n->naddrs - z->first;
+	}
+	return n;
+fail:
+	notify_in_free(n);
+	return NULL;
+}
+
+int notify_in_note(struct notify_in *n, const uint8_t *lname, size_t len,
+		   const struct sockaddr *client)
+{
+	struct notify_in_zone *z;
+	const uint8_t *addr;
+
+	if (!n || !len || !(z = find(n, lname, len)))
+		return -ENOENT;
+	/* at most CONFIG_MAX_TRUSTED addresses over all entries */
+	if (!client || !(addr = cidr_sockaddr_bytes(client)) ||
+	    !cidr_match(n->addrs + z->first, z->count, client->sa_family,
+			addr)) {
+		__atomic_fetch_add(&n->denied, 1, __ATOMIC_RELAXED);
+		return -EPERM;
+	}
+	__atomic_fetch_add(&n->allowed, 1, __ATOMIC_RELAXED);
+	if (__atomic_exchange_n(&z->pending, 1, __ATOMIC_ACQ_REL))
+		return 0;             /* queued already: merged */
+	pthread_mutex_lock(&n->lock);
+	if (n->qlen < n->qcap)        /* always: one place per zone */
+		n->queue[n->qlen++] = (size_t)(z - n->zones);
+	pthread_mutex_unlock(&n->lock);
+	n->wake(n->wake_arg);
+	return 0;
+}
+
+size_t notify_in_drain(struct notify_in *n,
+		       void (*cb)(void *arg, const char *domain), void *arg)
+{
+	size_t taken, *idx;
+
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&n->lock);
+	taken = n->qlen;
+	idx = malloc((taken ? taken : 1) * sizeof(*idx));
+	if (idx) {
+		memcpy(idx, n->queue, taken * sizeof(*idx));
+		n->qlen = 0;
+	} else {
+		taken = 0;            /* the next wake-up tries again */
+	}
+	pthread_mutex_unlock(&n->lock);
+	for (size_t i = 0; i < taken; i++) {
+		struct notify_in_zone *z = &n->zones[idx[i]];
+
+		__atomic_store_n(&z->pending, 0, __ATOMIC_RELEASE);
+		cb(arg, z->domain);
+	}
+	free(idx);
+	return taken;
+}
+
+void notify_in_counts(const struct notify_in *n, unsigned long *allowed,
+		      unsigned long *denied)
+{
+	*allowed = n ? __atomic_load_n(&n->allowed, __ATOMIC_RELAXED) : 0;
+	*denied = n ? __atomic_load_n(&n->denied, __ATOMIC_RELAXED) : 0;
+}
+
+static void notify_in_rcu_free(struct rcu_head *h)
+{
+	notify_in_free(caa_container_of(h, struct notify_in, rcu));
+}
+
+void notify_in_retire(struct notify_in *n)
+{
+	if (n)
+		call_rcu(&n->rcu, notify_in_rcu_free);
+}

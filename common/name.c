@@ -187,3 +187,33 @@ char *name_to_text(const uint8_t *name, char *buf, size_t buflen)
 	}
 	return buf;
 }
+
+size_t name_from_text(const char *text, uint8_t *out)
+{
+	size_t o = 0, lab = 0;
+
+	if (strcmp(text, ".") == 0) {
+		out[0] = 0;
+		return 1;
+	}
+	for (const char *c = text;; c++) {
+		if (*c == '.' || *c == '\0') {
+			size_t l = o - lab;
+
+			if (l == 0 && *c == '\0' && lab > 0 && c[-1] == '.')
+				break;          /* the trailing dot */
+			if (l == 0 || l > 63)
+				return 0;
+			out[lab] = (uint8_t)l;
+			lab = ++o;
+			if (*c == '\0')
+				break;
+			continue;
+		}
+		if (o + 2 > NAME_MAX_LEN)
+			return 0;
+		out[++o] = (uint8_t)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
+	}
+	out[lab] = 0;
+	return lab + 1;
+}

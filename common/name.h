@@ -54,4 +54,10 @@ const uint8_t *name_suffix(const uint8_t *name, int labels);
  * terminated, escaping special bytes as \DDD; returns buf. For logs and tests. */
 char *name_to_text(const uint8_t *name, char *buf, size_t buflen);
 
+/* A presentation name ("example.com", "example.com." or ".": labels of
+ * 1..63 bytes, no escapes, as the configuration has them) to lowercase wire
+ * form in out (NAME_MAX_LEN + 1 bytes). Returns its length, 0 when it is
+ * not such a name. */
+size_t name_from_text(const char *text, uint8_t *out);
+
 #endif

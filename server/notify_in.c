@@ -37,29 +37,6 @@ struct notify_in {
 	struct rcu_head rcu;
 };
 
-static size_t wire_name(const char *text, uint8_t *out)
-{
-	size_t off = 0;
-	const char *p = text;
-
-	while (*p) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-
-		if (l == 0 || l > 63 || off + l + 2 > 255)
-			return 0;
-		out[off++] = (uint8_t)l;
-		for (size_t i = 0; i < l; i++)
-			out[off++] = (uint8_t)((p[i] >= 'A' && p[i] <= 'Z') ?
-					       p[i] + 32 : p[i]);
-		p += l;
-		if (*p)
-			p++;
-	}
-	out[off++] = 0;
-	return off;
-}
-
 static struct notify_in_zone *find(const struct notify_in *n,
 				   const uint8_t *name, size_t len)
 {
@@ -120,7 +97,7 @@ struct notify_in *notify_in_new(const struct config *cfg,
 		size_t len;
 		struct notify_in_zone *z;
 
-		if (!cz->primaries || !(len = wire_name(cz->domain, name)))
+		if (!cz->primaries || !(len = name_from_text(cz->domain, name)))
 			continue;
 		if (find(n, name, len))
 			continue;

@@ -114,25 +114,12 @@ void zstates_stat_all(struct zstates *s)
 static const struct zone *zstate_served(const struct zdb *db,
 					const struct zstate *z)
 {
-	uint8_t wire[256];
-	const char *p = z->domain;
-	size_t off = 0;
+	uint8_t wire[NAME_MAX_LEN + 1];
+	size_t off = name_from_text(z->domain, wire);
 
-	/* presentation to wire, lowercase; config.c checked the name */
-	while (*p) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-
-		if (l == 0 || l > 63 || off + l + 2 > sizeof(wire))
-			return NULL;
-		wire[off++] = (uint8_t)l;
-		for (size_t i = 0; i < l; i++)
-			wire[off++] = (uint8_t)tolower((unsigned char)p[i]);
-		p += l;
-		if (*p)
-			p++;
-	}
-	wire[off] = 0;
+	if (!off)
+		return NULL;
+	off--;          /* the root byte */
 	const struct zone *found = zdb_find(db, wire);
 
 	return found && zone_apex_node(found)->name_len == off + 1 ? found :

@@ -128,7 +128,7 @@ const struct tsig_key *tsig_keyring_key(const struct tsig_keyring *kr,
 
 /* "a.b." or "a.b" -> lowercase wire in out (TSIG_NAME_MAX). Letters,
  * digits, '-' and '_' only: no escapes. Returns the length or 0. */
-static size_t name_from_text(const char *t, uint8_t *out)
+static size_t tsig_key_name_wire(const char *t, uint8_t *out)
 {
 	size_t o = 0;
 
@@ -163,7 +163,7 @@ int tsig_keyring_add(struct tsig_keyring *kr, const char *name,
 		     enum tsig_alg alg, const uint8_t *secret, size_t len)
 {
 	uint8_t wire[TSIG_NAME_MAX];
-	size_t n = name_from_text(name, wire);
+	size_t n = tsig_key_name_wire(name, wire);
 	struct tsig_key *k;
 
 	if (!n || alg >= TSIG_ALG_COUNT || !len || len > TSIG_SECRET_MAX)
@@ -187,7 +187,7 @@ int tsig_keyring_add(struct tsig_keyring *kr, const char *name,
 int tsig_keyring_find(const struct tsig_keyring *kr, const char *name)
 {
 	uint8_t wire[TSIG_NAME_MAX];
-	size_t n = name_from_text(name, wire);
+	size_t n = tsig_key_name_wire(name, wire);
 
 	for (size_t i = 0; kr && n && i < kr->count; i++)
 		if (kr->keys[i].name_len == n &&

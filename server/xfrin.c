@@ -804,35 +804,12 @@ static void xzone_free(struct xzone *z)
 	}
 }
 
-/* presentation name (config.c checked it) to wire */
-static size_t to_wire(const char *name, uint8_t *out)
-{
-	size_t off = 0;
-	const char *p = name;
-
-	while (*p) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-
-		if (l == 0 || l > 63 || off + l + 2 > 255)
-			return 0;
-		out[off++] = (uint8_t)l;
-		memcpy(out + off, p, l);
-		off += l;
-		p += l;
-		if (*p)
-			p++;
-	}
-	out[off++] = 0;
-	return off;
-}
-
 static struct xzone *xzone_new(struct xfrin *x, const struct config_zone *cz)
 {
 	struct xzone *z = calloc(1, sizeof(*z));
 
 	if (!z || !(z->domain = strdup(cz->domain)) ||
-	    !(z->apex_len = to_wire(cz->domain, z->apex))) {
+	    !(z->apex_len = name_from_text(cz->domain, z->apex))) {
 		if (z)
 			free(z->domain);
 		free(z);

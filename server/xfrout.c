@@ -66,39 +66,6 @@ struct xfrout_policy {
 	struct rcu_head rcu;
 };
 
-/* "example.com" or "example.com." (config.c checked it: labels of 1..63
- * bytes, no escapes) as lowercase wire into out. Returns its length, 0
- * when it does not convert. */
-static size_t xfrout_wire_name(const char *text, uint8_t *out)
-{
-	size_t o = 0, lab = 0;
-
-	if (strcmp(text, ".") == 0) {
-		out[0] = 0;
-		return 1;
-	}
-	for (const char *c = text;; c++) {
-		if (*c == '.' || *c == '\0') {
-			size_t l = o - lab;
-
-			if (l == 0 && *c == '\0' && lab > 0 && c[-1] == '.')
-				break;          /* the trailing dot */
-			if (l == 0 || l > 63)
-				return 0;
-			out[lab] = (uint8_t)l;
-			lab = ++o;
-			if (*c == '\0')
-				break;
-			continue;
-		}
-		if (o + 2 > NAME_MAX_LEN)
-			return 0;
-		out[++o] = (uint8_t)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
-	}
-	out[lab] = 0;
-	return lab + 1;
-}
-
 static struct xfrout_zone *xfrout_find(const struct xfrout_policy *p,
 				       const uint8_t *name, size_t len)
 {
@@ -146,7 +113,7 @@ struct xfrout_policy *xfrout_policy_new(const struct config *cfg,
 		struct xfrout_zone *e;
 		uint32_t k;
 
-		if (!cz->acl || !(len = xfrout_wire_name(cz->domain, name)))
+		if (!cz->acl || !(len = name_from_text(cz->domain, name)))
 			continue;
 		if ((e = xfrout_find(p, name, len)) != NULL) {
 			e->acls = cz->acl;  /* the last one given wins */

@@ -678,22 +678,27 @@ static void answer_chaos(struct answer_ctx *c)
 
 /* --- the reply --- */
 
-/* The UDP size limit: min(max(client, 512), udp_max); 512 without EDNS. */
-static size_t reply_limit(const struct answer_ctx *c)
+size_t answer_reply_limit(const struct answer_config *cfg,
+			  const struct answer_request *req)
 {
-	size_t cap = c->req->resp_cap > 65535 ? 65535 : c->req->resp_cap;
-	if (c->req->tcp)
+	size_t cap = req->resp_cap > 65535 ? 65535 : req->resp_cap;
+	if (req->tcp)
 		return cap;
 	size_t lim = DNS_UDP_MIN;
-	if (c->q->edns.present) {
-		lim = c->q->edns.udp_size < DNS_UDP_MIN ? DNS_UDP_MIN
-							: c->q->edns.udp_size;
-		if (lim > c->cfg->udp_max)
-			lim = c->cfg->udp_max;
+	if (req->q.edns.present) {
+		lim = req->q.edns.udp_size < DNS_UDP_MIN ? DNS_UDP_MIN
+							 : req->q.edns.udp_size;
+		if (lim > cfg->udp_max)
+			lim = cfg->udp_max;
 		if (lim < DNS_UDP_MIN)
 			lim = DNS_UDP_MIN;
 	}
 	return lim < cap ? lim : cap;
+}
+
+static size_t reply_limit(const struct answer_ctx *c)
+{
+	return answer_reply_limit(c->cfg, c->req);
 }
 
 /* Takes the room of the TSIG record (req->tsig_reserve) off the reply's
@@ -879,16 +884,6 @@ void answer_query(const struct zdb *db, const struct answer_config *cfg,
 	reply_finish(&c);
 }
 
-void answer_error(const struct answer_config *cfg, struct answer_request *req,
-		  uint16_t rcode)
-{
-	struct answer_ctx c;
-
-	reply_start(&c, req, cfg, has_question(req));
-	c.rcode = rcode;
-	reply_finish(&c);
-}
-
 void answer_error_ede(const struct answer_config *cfg,
 		      struct answer_request *req, uint16_t rcode, int ede)
 {
@@ -898,6 +893,12 @@ void answer_error_ede(const struct answer_config *cfg,
 	c.rcode = rcode;
 	c.ede = ede;
 	reply_finish(&c);
+}
+
+void answer_error(const struct answer_config *cfg, struct answer_request *req,
+		  uint16_t rcode)
+{
+	answer_error_ede(cfg, req, rcode, -1);
 }
 
 void answer_challenge(const struct answer_config *cfg,

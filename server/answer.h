@@ -114,6 +114,12 @@ struct answer_request {
 	const uint8_t *account_name;
 };
 
+/* The size limit of req's reply: over UDP min(max(client's EDNS size,
+ * 512), cfg->udp_max), 512 without EDNS; over TCP the buffer (<= 65535).
+ * After answer_parse(). */
+size_t answer_reply_limit(const struct answer_config *cfg,
+			  const struct answer_request *req);
+
 /* Parses req->query[0..query_len) into req->q (wire_parse_query) and, with
  * cookies on and a client address, classifies its COOKIE option into
  * req->cookie (one cookie_check(): a few SipHash runs) and prepares the

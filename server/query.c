@@ -227,23 +227,6 @@ const struct tsig_state *query_tsig_state(const struct query *q)
 	return q->req.q.tsig_off ? &q->tsig : NULL;
 }
 
-/* The UDP reply's size limit: min(max(client's EDNS size, 512), ours);
- * 512 without EDNS; never past the buffer. */
-static size_t query_udp_limit(const struct query_env *env,
-			      const struct query *q)
-{
-	const struct wire_query *wq = &q->req.q;
-	size_t lim = DNS_UDP_MIN;
-
-	if (wq->edns.present && wq->edns.udp_size > DNS_UDP_MIN)
-		lim = wq->edns.udp_size;
-	if (lim > env->acfg->udp_max)
-		lim = env->acfg->udp_max;
-	if (lim < DNS_UDP_MIN)
-		lim = DNS_UDP_MIN;
-	return lim < q->req.resp_cap ? lim : q->req.resp_cap;
-}
-
 /* As knotd: AXFR over UDP and qtype 0 NOTIMP; AXFR or IXFR over TCP of a
  * zone we serve, from an address one of its acl entries allows, the
  * transfer (xfrout.h: an IXFR without its SOA is FORMERR, one from a
@@ -299,11 +282,12 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 			/* RFC 1995 2: one datagram, else the SOA alone */
 			size_t n;
 
-			req->zone = z;
+			req->zone = z;         /* xfrout_start reads it */
 			n = xfrout_udp(pol, env->acfg, req,
 					      (enum xfrout_kind)q->xfr_kind,
 					      q->xfr_from, query_tsig_state(q),
-					      req->resp, query_udp_limit(env, q));
+					      req->resp,
+					      answer_reply_limit(env->acfg, req));
 
 			if (!n) {
 				answer_error(env->acfg, req,
@@ -311,7 +295,6 @@ static bool query_transfer(struct query_env *env, const struct zdb *db,
 				return false;
 			}
 			req->resp_len = n;
-			req->zone = z;
 			req->rcode = DNS_RCODE_NOERROR;
 			req->kind = ANSWER_KIND_POSITIVE;
 			req->account_name = zone_apex(z);

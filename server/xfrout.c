@@ -252,7 +252,8 @@ size_t xfrout_size(void)
 /* The differences of z from serial `from` into x (XFROUT_IXFR): 0, or
  * an error and x unchanged (the whole zone goes out). */
 static int xfrout_ixfr_prepare(struct xfrout *x, const struct answer_config *cfg,
-			       const struct zone *z, uint32_t from)
+			       const struct zone *z, uint32_t from,
+			       size_t budget)
 {
 	struct journal_change *c = NULL;
 	uint8_t *b;
@@ -262,7 +263,7 @@ static int xfrout_ixfr_prepare(struct xfrout *x, const struct answer_config *cfg
 	if (!cfg->journal)
 		return -ENOENT;
 	rc = journal_condense(cfg->journal, zone_apex(z), from,
-			      zone_serial(z), XFROUT_IXFR_MAX, &c);
+			      zone_serial(z), budget, &c);
 	if (rc)
 		return rc;
 	b = journal_change_bytes(c, &len);
@@ -284,10 +285,12 @@ bool xfrout_is_ixfr(const struct xfrout *x)
 	return x->ixfr != NULL;
 }
 
-int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
-		 const struct answer_config *cfg,
-		 const struct answer_request *req, enum xfrout_kind kind,
-		 uint32_t from, const struct tsig_state *ts)
+/* xfrout_start reading at most budget bytes of journal for an IXFR. */
+static int xfrout_begin(struct xfrout *x, struct xfrout_policy *p,
+			const struct answer_config *cfg,
+			const struct answer_request *req,
+			enum xfrout_kind kind, uint32_t from,
+			const struct tsig_state *ts, size_t budget)
 {
 	const struct wire_query *q = &req->q;
 
@@ -305,7 +308,7 @@ int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 	x->phase = XFR_FIRST;
 	x->soa_only = kind == XFROUT_SOA_ONLY;
 	if (kind == XFROUT_IXFR)
-		(void)xfrout_ixfr_prepare(x, cfg, req->zone, from);
+		(void)xfrout_ixfr_prepare(x, cfg, req->zone, from, budget);
 	x->qflags = q->flags;
 	x->head_len = q->question_end;
 	memcpy(x->head, req->query, q->question_end);
@@ -323,6 +326,14 @@ int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
 		x->opt_len += tsig_ctx_reserve(&x->tx);
 	}
 	return 0;
+}
+
+int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
+		 const struct answer_config *cfg,
+		 const struct answer_request *req, enum xfrout_kind kind,
+		 uint32_t from, const struct tsig_state *ts)
+{
+	return xfrout_begin(x, p, cfg, req, kind, from, ts, XFROUT_IXFR_MAX);
 }
 
 bool xfrout_done(const struct xfrout *x)
@@ -619,8 +630,10 @@ size_t xfrout_udp(struct xfrout_policy *p, const struct answer_config *cfg,
 	struct xfrout x;
 	size_t n = 0;
 
+	/* a datagram's worth of journal at most: a source forged as an
+	 * allowed secondary costs one datagram's reading, then the SOA */
 	if (kind == XFROUT_IXFR &&
-	    xfrout_start(&x, p, cfg, req, XFROUT_IXFR, from, ts) == 0) {
+	    xfrout_begin(&x, p, cfg, req, XFROUT_IXFR, from, ts, limit) == 0) {
 		n = xfrout_next(&x, frame, sizeof(frame));
 		if (!xfrout_done(&x) || n < 2 || n - 2 > limit)
 			n = 0;

@@ -148,8 +148,12 @@ int xfrout_start(struct xfrout *x, struct xfrout_policy *p,
  * (never TC). The slot xfrout_admit took is given back. Returns the
  * reply's length, 0 when not even that could be made (out of memory: the
  * caller answers SERVFAIL). kind: XFROUT_IXFR or XFROUT_SOA_ONLY. Work:
- * at most one condensing of the journal (XFROUT_IXFR_MAX) and one
- * message. Reactor thread, as xfrout_start. */
+ * at most limit bytes of journal read (journal_condense's bound: changes
+ * larger than a datagram cannot make one) and two messages rendered, so a
+ * datagram whose source is forged as an allowed secondary (UDP proves no
+ * address; trusted sources skip RRL) costs that much and is answered to
+ * that secondary with at most limit bytes. Reactor thread, as
+ * xfrout_start. */
 size_t xfrout_udp(struct xfrout_policy *p, const struct answer_config *cfg,
 		  const struct answer_request *req, enum xfrout_kind kind,
 		  uint32_t from, const struct tsig_state *ts, uint8_t *out,

@@ -526,8 +526,11 @@ int journal_info(struct journal *j, const uint8_t *apex,
 	return rc;
 }
 
-int journal_get(struct journal *j, const uint8_t *apex, uint32_t from,
-		uint32_t *to, uint8_t **buf, size_t *len)
+/* journal_get, refusing (-E2BIG, nothing copied) a change of more than
+ * max bytes (0: any). */
+static int journal_get_max(struct journal *j, const uint8_t *apex,
+			   uint32_t from, size_t max, uint32_t *to,
+			   uint8_t **buf, size_t *len)
 {
 	uint8_t k[300];
 	MDB_val key = { make_key(k, apex, KEY_CHANGE, from), k }, val;
@@ -538,6 +541,10 @@ int journal_get(struct journal *j, const uint8_t *apex, uint32_t from,
 	if (rc)
 		return mdb_err(rc, NULL, 0, NULL);
 	rc = mdb_get(txn, j->dbi, &key, &val);
+	if (rc == 0 && max && val.mv_size > max) {
+		mdb_txn_abort(txn);
+		return -E2BIG;
+	}
 	if (rc == 0 && val.mv_size >= HEAD_LEN) {
 		*buf = malloc(val.mv_size);
 		if (*buf) {
@@ -554,6 +561,12 @@ int journal_get(struct journal *j, const uint8_t *apex, uint32_t from,
 	if (val.mv_size < HEAD_LEN)
 		return LV_EMALF;
 	return *buf ? 0 : -ENOMEM;
+}
+
+int journal_get(struct journal *j, const uint8_t *apex, uint32_t from,
+		uint32_t *to, uint8_t **buf, size_t *len)
+{
+	return journal_get_max(j, apex, from, 0, to, buf, len);
 }
 
 /* --- condensing a chain --- */
@@ -663,6 +676,7 @@ int journal_condense(struct journal *j, const uint8_t *apex, uint32_t from,
 {
 	struct condense c = { { NULL, 0, 0, { NULL, 0, 0 } }, NULL, true, 0 };
 	uint32_t at = from;
+	size_t read = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -682,17 +696,20 @@ int journal_condense(struct journal *j, const uint8_t *apex, uint32_t from,
 			rc = -ENOENT;
 			break;
 		}
-		rc = journal_get(j, apex, at, &next, &buf, &len);
+		/* the bound holds on what is read, before it is read */
+		if (max_bytes && read >= max_bytes) {
+			rc = -E2BIG;
+			break;
+		}
+		rc = journal_get_max(j, apex, at, max_bytes ? max_bytes - read : 0,
+				     &next, &buf, &len);
 		if (rc)
 			break;
+		read += len;
 		rc = journal_walk(buf, len, condense_rr, &c);
 		free(buf);
 		if (rc)
 			break;
-		if (max_bytes && c.set.bytes.len > max_bytes) {
-			rc = -E2BIG;
-			break;
-		}
 		c.first = false;
 		at = next;
 	}

@@ -98,8 +98,9 @@ int journal_get(struct journal *j, const uint8_t *apex, uint32_t from,
  * memory: the distinct records of those changes (bounded by the zone's
  * journal-max-usage). -ENOENT when the chain does not reach from `from` to
  * `to` (the caller falls back to AXFR); -ENOMEM; LV_EMALF for a damaged
- * entry; -E2BIG when its records would pass max_bytes (0: no bound;
- * the journal's own bound holds then), counted as they are read. */
+ * entry; -E2BIG when the changes read would pass max_bytes (0: no
+ * bound; the journal's own bound holds then), checked before each change
+ * is copied out: a caller bounds the work by max_bytes. */
 int journal_condense(struct journal *j, const uint8_t *apex, uint32_t from,
 		     uint32_t to, size_t max_bytes, struct journal_change **out);
 

@@ -421,6 +421,7 @@ static const struct config_key config_server_keys[] = {
 	{ "udp-bpf-filter", val_bool, OFF(udp_bpf_filter), 0, 0 },
 	{ "udp-ebpf-filter", val_bool, OFF(udp_ebpf_filter), 0, 0 },
 	{ "udp-ebpf-hold-ms", val_uint, OFF(udp_ebpf_hold_ms), 10, 60000 },
+	{ "exempt-local", val_bool, OFF(exempt_local), 0, 0 },
 	{ "transfers-max", val_uint, OFF(transfers_max), 0, 100000 },
 	{ "refresh-min-interval", val_uint, OFF(refresh_min), 1, 86400 * 365 },
 	{ "refresh-max-interval", val_uint, OFF(refresh_max), 1, 86400 * 365 },
@@ -1365,6 +1366,7 @@ void config_init(struct config *cfg)
 	cfg->udp_sndbuf = 4u << 20;
 	cfg->udp_bpf_filter = true;
 	cfg->udp_ebpf_filter = true;
+	cfg->exempt_local = true;
 	cfg->udp_ebpf_hold_ms = 1000;
 	cfg->tcp_idle_timeout = 10;
 	cfg->tcp_max_clients = 16384;

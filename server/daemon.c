@@ -1407,8 +1407,12 @@ int daemon_start(struct daemon *d)
 	}
 	daemon_listen_text(cfg, addrs, sizeof(addrs));
 	log_info("levee %s ready: %u reactors, listening %s, zones %zu "
-		 "loaded %zu refused", LEVEE_VERSION, cfg->reactors, addrs,
-		 d->loaded, d->refused);
+		 "loaded %zu refused, exempt-local %s", LEVEE_VERSION,
+		 cfg->reactors, addrs, d->loaded, d->refused,
+		 !cfg->exempt_local ? "off" :
+		 cfg->udp_io == CONFIG_UDP_IO_LIBUV ?
+		 "off (udp-io: libuv reads no interface)" :
+		 "on (UDP from 127.0.0.1 and ::1 on lo skips RRL and limits)");
 	return 0;
 }
 

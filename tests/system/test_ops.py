@@ -137,3 +137,58 @@ def test_local_exempt_strangers_limited(pool):
     assert "exempt-local off" in p.text()
     full, tc, none = burst(port, "127.0.0.1", n)
     assert full < n // 2, (full, tc, none)
+
+
+def test_check_summary(tmp_path):
+    """levee --check prints what would be served: each zone with its serial
+    and records (a broken one REFUSED beside the reason, exit 1), the listen
+    addresses, the user, and each defence on or off with its figures."""
+    bad = tmp_path / "bad.zone"
+    bad.write_text("$ORIGIN bad.test.\n@ 3600 IN SOA ns hostmaster 1 2 3 4 5\n"
+                   "www 3600 IN A 999.1.1.1\n")
+    conf = tmp_path / "c.yaml"
+    conf.write_text("""server:
+  listen: [127.0.0.1@5399, "::1@5399"]
+  reactors: 3
+  user: nobody
+  exempt-local: off
+rate-limit:
+  responses-per-second: 50
+  slip: 3
+limits:
+  queries-per-second: 100
+  slip: 0
+attack:
+  mode: auto
+  queries-per-second: 50000
+zones:
+  - domain: example.com
+    file: %s
+  - domain: bad.test
+    file: %s
+""" % (os.path.join(EXAMPLES, "example.com.zone"), bad))
+    r = H.run_levee(["--check", "-c", str(conf)])
+    out = r.stdout
+    assert r.returncode == 1, out + r.stderr
+    assert "configuration ok, zones 1 loaded 1 refused" in out, out
+    assert re.search(r"^  example\.com\. serial 2024010101, 12 records, from .*"
+                     r"example\.com\.zone$", out, re.M), out
+    assert re.search(r"^  bad\.test\. REFUSED", out, re.M), out
+    assert "bad.zone:3" in r.stderr, r.stderr      # the reason, with its line
+    assert "listen: 127.0.0.1@5399 ::1@5399 (UDP and TCP)" in out, out
+    assert "reactors: 3" in out and "runs as: user nobody" in out, out
+    for want in ("rate-limit: on, 50 responses/s per /24 (/56 IPv6) and name, slip 3",
+                 "exempt-local: off", "cookies: on, require off",
+                 "limits: 100 queries/s per source, slip 0", "attack: auto",
+                 "udp-ebpf-filter: on (kernel drop map"):
+        assert want in out, "%r not in:\n%s" % (want, out)
+
+    # The defaults, from the command line: RRL at 200/s, exempt-local on.
+    r = H.run_levee(["--check", "-z", "example.com=%s" %
+                     os.path.join(EXAMPLES, "example.com.zone")])
+    assert r.returncode == 0, r.stdout + r.stderr
+    for want in ("command line: configuration ok, zones 1 loaded 0 refused",
+                 "rate-limit: on, 200 responses/s", "exempt-local: on",
+                 "limits: per-source off", "attack: off",
+                 "runs as: the user that starts it"):
+        assert want in r.stdout, "%r not in:\n%s" % (want, r.stdout)

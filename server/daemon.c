@@ -22,9 +22,10 @@
  * reload (issue 13) will run daemon_zones_load the same way and publish
  * its result.
  *
- * Order at start (daemon_start): zones, publish, reactors (every socket
- * bound, so a bind error stops us before any thread serves), privilege
- * drop, reactor threads, the "ready" line. Order at stop: reactors joined,
+ * Order at start (daemon_start): control socket and journal, reactors
+ * (every socket bound and every BPF map made, so a bind error stops us
+ * before any zone is read), privilege drop, zones (read as the user),
+ * publish, reactor threads, the "ready" line. Order at stop: reactors joined,
  * loop closed, log thread joined (the reactors' last lines written),
  * cookies and zones freed.
  *
@@ -188,7 +189,14 @@ static void daemon_raise_nofile(unsigned tcp_max_clients)
 			    (unsigned long long)rl.rlim_cur, tcp_max_clients);
 }
 
-/* Switches to the configured group and user, if any. 0 or -1 (logged). */
+/* Switches to the configured group and user, if any. 0 or -1 (logged).
+ * Called once every socket is bound, every BPF map created and program
+ * loaded (reactor_group_new), the control socket and the journal opened,
+ * and before any zone file is read: from here on files are opened as
+ * the user (zones, $INCLUDEs, reloads). The control socket is given to
+ * the user, so that levee-ctl run as the service user can talk to it
+ * (its mode stays 0600). The LMDB journal is written through the
+ * descriptors opened before the drop. */
 static int daemon_drop_privileges(const struct config *cfg)
 {
 	uid_t uid = 0;
@@ -216,6 +224,10 @@ static int daemon_drop_privileges(const struct config *cfg)
 		gid = gr->gr_gid;
 		has_gid = true;
 	}
+	if (has_uid && cfg->control_listen &&
+	    chown(cfg->control_listen, uid, has_gid ? gid : (gid_t)-1) < 0)
+		log_warning("control socket %s: cannot give it to user %s: %s",
+			    cfg->control_listen, cfg->user, strerror(errno));
 	if (has_gid) {
 		if (setgroups(1, &gid) < 0 || setgid(gid) < 0) {
 			log_error("cannot switch to group %u: %s", (unsigned)gid,
@@ -393,7 +405,7 @@ static void daemon_on_usr1(uv_signal_t *h, int sig)
 	unsigned n;
 
 	(void)sig;
-	if (!d->group) {
+	if (!d->group || !d->published) {   /* the zones still load */
 		log_info("SIGUSR1: starting, no counters yet");
 		return;
 	}
@@ -830,7 +842,8 @@ static void cmd_status(struct daemon *d, int argc, char **argv,
 			 "notify-sent: %lu\nnotify-answered: %lu\n"
 			 "notify-refused: %lu\nnotify-gave-up: %lu\n"
 			 "notify-pending: %lu\n",
-			 LEVEE_VERSION, d->group ? "running" : "starting",
+			 LEVEE_VERSION,
+			 d->group && d->published ? "running" : "starting",
 			 (long long)(time(NULL) - d->started_at),
 			 d->group ? reactor_group_count(d->group) : 0, n,
 			 served, d->reloading ? "running" : "idle",
@@ -1363,6 +1376,16 @@ int daemon_start(struct daemon *d)
 	}
 	d->reload_done.data = d;
 	d->reload_handle = true;
+	/* Every socket bound and every BPF map made as root, then the drop,
+	 * then the zone files read as the user (daemon_drop_privileges). */
+	d->group = reactor_group_new(cfg, &d->acfg, cfg->reactors, err,
+				     sizeof(err));
+	if (!d->group) {
+		log_error("cannot start: %s", err);
+		return -EADDRNOTAVAIL;
+	}
+	if (daemon_drop_privileges(cfg) < 0)
+		return -EPERM;
 	rc = daemon_load(d);
 	if (rc < 0)
 		return rc;
@@ -1374,14 +1397,6 @@ int daemon_start(struct daemon *d)
 	d->load_db = NULL;
 	d->published = true;
 
-	d->group = reactor_group_new(cfg, &d->acfg, cfg->reactors, err,
-				     sizeof(err));
-	if (!d->group) {
-		log_error("cannot start: %s", err);
-		return -EADDRNOTAVAIL;
-	}
-	if (daemon_drop_privileges(cfg) < 0)
-		return -EPERM;
 	rc = reactor_group_start(d->group);
 	if (rc < 0) {
 		log_error("cannot start reactor threads: %s", uv_strerror(rc));

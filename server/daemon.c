@@ -59,6 +59,7 @@
 #include "server/answer.h"
 #include "server/config.h"
 #include "server/ctl.h"
+#include "server/service.h"
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/notify_in.h"
@@ -433,6 +434,7 @@ static void daemon_on_stop(uv_signal_t *h, int sig)
 		return;
 	d->stopping = true;
 	log_info("signal %d: stopping", sig);
+	service_stopping();
 	__atomic_store_n(&d->cancel, 1, __ATOMIC_RELAXED);
 	uv_stop(h->loop);
 }
@@ -1038,6 +1040,7 @@ static void daemon_stop_now(void *arg)
 		return;
 	d->stopping = true;
 	log_info("levee-ctl stop: stopping");
+	service_stopping();
 	__atomic_store_n(&d->cancel, 1, __ATOMIC_RELAXED);
 	uv_stop(&d->loop);
 }
@@ -1421,6 +1424,14 @@ int daemon_start(struct daemon *d)
 		}
 	}
 	daemon_listen_text(cfg, addrs, sizeof(addrs));
+	{
+		char status[256];
+
+		snprintf(status, sizeof(status), "serving %zu zones (%zu "
+			 "refused) on %u reactors", d->loaded, d->refused,
+			 cfg->reactors);
+		service_ready(status);   /* systemd Type=notify (service.h) */
+	}
 	log_info("levee %s ready: %u reactors, listening %s, zones %zu "
 		 "loaded %zu refused, exempt-local %s", LEVEE_VERSION,
 		 cfg->reactors, addrs, d->loaded, d->refused,

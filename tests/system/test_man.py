@@ -82,8 +82,8 @@ def test_yaml5_keys_match_example_and_config_c():
 
 @pytest.mark.skipif(not shutil.which("scdoc"), reason="no scdoc")
 def test_meson_install(tmp_path):
-    """meson install puts the binaries, the three pages and the systemd
-    unit under the prefix (DESTDIR in the test's directory)."""
+    """meson install puts the binaries and the three pages under the prefix
+    (DESTDIR in the test's directory; the unit: test_service.py)."""
     d = build_dir()
     if not os.path.exists(os.path.join(d, "build.ninja")):
         pytest.skip("LEVEE_BIN is not in a meson build directory")

@@ -234,6 +234,20 @@ static int val_group(struct cparse *p, const struct config_key *k,
 	return val_string(p, k, v);
 }
 
+static int val_logformat(struct cparse *p, const struct config_key *k,
+			 yaml_node_t *v)
+{
+	const char *s = scalar(v);
+
+	if (s && strcmp(s, "text") == 0)
+		*(bool *)field(p, k) = false;
+	else if (s && strcmp(s, "json") == 0)
+		*(bool *)field(p, k) = true;
+	else
+		return cerr(p, v, k->name, "expected text or json");
+	return 0;
+}
+
 static int val_loglevel(struct cparse *p, const struct config_key *k,
 			yaml_node_t *v)
 {
@@ -417,6 +431,7 @@ static const struct config_key config_server_keys[] = {
 	  4294967295L },
 	{ "log-level", val_loglevel, OFF(log_level), 0, 0 },
 	{ "syslog", val_bool, OFF(syslog), 0, 0 },
+	{ "log-format", val_logformat, OFF(log_json), 0, 0 },
 	{ "udp-io", val_udp_io, 0, 0, 0 },
 	{ "udp-bpf-filter", val_bool, OFF(udp_bpf_filter), 0, 0 },
 	{ "udp-ebpf-filter", val_bool, OFF(udp_ebpf_filter), 0, 0 },

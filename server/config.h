@@ -48,6 +48,7 @@
  *                                   secondaries' SOA refresh and retry
  *                                   waits, default 2 and 86400 (xfrin.h)
  *   log-level: error|warning|info|debug, syslog: BOOL
+ *   log-format: text|json           stderr lines as text or JSON objects
  *   udp-io: mmsg|libuv              UDP path (udp.c or udp_uv.c), default
  *                                   mmsg; libuv refuses wildcard addresses
  * Section rate-limit: responses-per-second, referrals-per-second,
@@ -207,6 +208,7 @@ struct config {
 	bool udp_bpf_filter;            /* classic BPF garbage drop */
 	bool udp_ebpf_filter;           /* eBPF drop map (ebpf_drop.h) */
 	bool exempt_local;              /* server: exempt-local (udp.c) */
+	bool log_json;                  /* server: log-format: json */
 	unsigned udp_ebpf_hold_ms;      /* listed that long, default 1000 */
 	unsigned transfers_max;         /* AXFR out running at once, over
 					   all reactors (xfrout.h) */

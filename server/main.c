@@ -272,6 +272,7 @@ int main(int argc, char **argv)
 	free(listen_flags);
 	zone_flags = listen_flags = NULL;
 	log_init((enum log_level)cfg.log_level, cfg.syslog && !check);
+	log_set_json(cfg.log_json);
 
 	status = check ? check_zones(&cfg, config_path) : serve(&cfg);
 	log_close();

@@ -306,3 +306,37 @@ def test_privilege_drop(pool):
         for p_ in pool.procs:
             p_.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.mark.asan
+def test_log_json_lines(pool, tmp_path):
+    """server: log-format: json: every stderr line is one JSON object with
+    time, level and msg, main's lines (start-up, a refused zone whose error
+    quotes the file's bytes) and a reactor's line (rrl: limit, written by the
+    log thread from the reactors' queue) alike."""
+    import json
+    bad = tmp_path / "bad.zone"
+    bad.write_bytes(b'$ORIGIN bad.test.\n@ 3600 IN SOA ns hostmaster 1 2 3 4 5\n'
+                    b'"q\\\\ \xff\x01" 3600 IN A 1.2.3.4.5\n')
+    port, p = H.start_levee_extra(
+        pool, "rate-limit:\n  responses-per-second: 2\n",
+        name="json", log_format="json",
+        zones=H.ZONES + [("bad.test.", str(bad))])
+    burst(port, "127.0.0.2", H.FEW(20, 10))
+    p.wait_log(r"rrl: limit", 5 * H.SLOW)
+    lines = p.text().splitlines()
+    assert len(lines) >= 4, lines
+    objs = []
+    for ln in lines:
+        try:
+            o = json.loads(ln)
+        except ValueError:
+            raise AssertionError("not a JSON line: %r" % ln)
+        assert set(o) == {"time", "level", "msg"}, o
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", o["time"]), o
+        assert o["level"] in ("error", "warning", "info", "debug"), o
+        objs.append(o)
+    msgs = [o["msg"] for o in objs]
+    assert any(m.startswith("levee ") and " ready: " in m for m in msgs), msgs
+    assert any(o["level"] == "error" and "bad.zone" in o["msg"] for o in objs), msgs
+    assert any(m.startswith("rrl: limit 127.0.0.0/24") for m in msgs), msgs

@@ -11,7 +11,11 @@
  *
  * Sockets bound to a wildcard address receive IP_PKTINFO / IPV6_PKTINFO and
  * reply with the same address in the cmsg, so the client sees the answer come
- * from the address it asked. The zone snapshot is read once per batch
+ * from the address it asked. With server: exempt-local every socket
+ * receives PKTINFO, and a datagram from 127.0.0.1 or ::1 whose PKTINFO
+ * names the loopback interface is marked local for the pipeline (query.h:
+ * it skips RRL and the per-source limits); the same source on any other
+ * interface (route_localnet) is not. The zone snapshot is read once per batch
  * between rcu_thread_online() and rcu_thread_offline(): a reactor is offline
  * (quiescent) at every other moment, including while blocked in epoll.
  *

@@ -23,10 +23,10 @@ import levee_helpers as H
 EXAMPLES = os.path.join(H.REPO, "examples")
 
 
-def quickstart(pool, extra_server=""):
+def quickstart(pool, exempt_local=True):
     """examples/levee.yaml and its zone in the test's directory, on a free
-    port (v4 and v6), with extra_server lines added to server:.  Returns
-    (port, Proc)."""
+    port (v4 and v6), as it is or with its exempt-local: on turned off.
+    Returns (port, Proc)."""
     port = H.free_port()
     d = pool.tmpdir
     shutil.copy(os.path.join(EXAMPLES, "example.com.zone"), d)
@@ -34,8 +34,9 @@ def quickstart(pool, extra_server=""):
         text = f.read()
     assert "@5353" in text, "examples/levee.yaml no longer listens on 5353"
     text = text.replace("@5353", "@%d" % port)
-    if extra_server:
-        text = text.replace("server:\n", "server:\n" + extra_server, 1)
+    assert "\n  exempt-local: on\n" in text, "examples/levee.yaml: exempt-local"
+    if not exempt_local:
+        text = text.replace("\n  exempt-local: on\n", "\n  exempt-local: off\n")
     conf = os.path.join(d, "quickstart-%d.yaml" % port)
     with open(conf, "w") as f:
         f.write(text)
@@ -82,7 +83,7 @@ def test_dnsperf_quickstart_loses_nothing(pool, tmp_path):
     assert sum(v for k, v in c.items() if k.startswith("rrl-")) == 0, c
     p.stop()
 
-    port, p = quickstart(pool, "  exempt-local: off\n")
+    port, p = quickstart(pool, exempt_local=False)
     assert re.search(r"ready: .*exempt-local off", p.text()), p.tail()
     sent, lost = dnsperf(port, qfile)
     c = total(p)

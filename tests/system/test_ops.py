@@ -321,6 +321,7 @@ def test_privilege_drop(pool):
 
 
 @pytest.mark.asan
+@pytest.mark.tsan
 def test_log_json_lines(pool, tmp_path):
     """server: log-format: json: every stderr line is one JSON object with
     time, level and msg, main's lines (start-up, a refused zone whose error

@@ -265,10 +265,12 @@ def test_privilege_drop(pool):
                               zones=[("drop.test.", ok), ("inc.test.", inc),
                                      ("closed.test.", closed)],
                               reactors=1, user="nobody", group="nogroup",
-                              udp_ebpf_filter="on", udp_ebpf_hold_ms=3000)
+                              udp_ebpf_filter="on", udp_ebpf_hold_ms=3000,
+                              log_level="debug")
         with open(conf, "a") as f:
             f.write("limits:\n  queries-per-second: 10\n  slip: 0\n"
-                    "control:\n  listen: %s\n" % sock)
+                    "control:\n  listen: %s\n"
+                    "database:\n  journal-db: %s\n" % (sock, os.path.join(d, "journal")))
         p = pool.levee(["-c", conf])
         text = p.text()
         assert "running as user nobody group nogroup" in text, text
@@ -292,6 +294,17 @@ def test_privilege_drop(pool):
                               "-s", sock, "status"], capture_output=True, text=True,
                              timeout=10 * H.SLOW)
         assert ctl.returncode == 0 and "state: running" in ctl.stdout, ctl
+
+        # A reload after the drop reads the changed file as the user and
+        # journals the change through the LMDB opened before the drop.
+        write("drop.zone", DROP_ZONE.format(d=d).replace(" 1 3600", " 2 3600"), 0o644)
+        ctl = subprocess.run([os.path.join(os.path.dirname(H.levee_bin()), "levee-ctl"),
+                              "-s", sock, "reload"], capture_output=True, text=True,
+                             timeout=30 * H.SLOW)
+        assert ctl.returncode == 0 and "1 reloaded" in ctl.stdout, ctl
+        text = p.text()
+        assert "zone drop.test reloaded" in text and "serial 1 -> 2" in text, text
+        assert "zone drop.test: change 1 -> 2 journaled" in text, text
 
         # The kernel drop map after the drop: a blast from 127.0.0.5 is
         # listed, then its cookie-less datagrams never reach Levee.

@@ -366,3 +366,59 @@ def test_log_json_lines(pool, tmp_path):
     assert any(m.startswith("levee ") and " ready: " in m for m in msgs), msgs
     assert any(o["level"] == "error" and "bad.zone" in o["msg"] for o in objs), msgs
     assert any(m.startswith("rrl: limit 127.0.0.0/24") for m in msgs), msgs
+
+
+SYSLOG_NS = """set -e
+T=$1; shift
+mount --make-rprivate /
+mkdir -p $T/olddev
+mount --rbind /dev $T/olddev
+mount -t tmpfs tmpfs /dev
+for f in null zero urandom random; do
+  touch /dev/$f; mount --bind $T/olddev/$f /dev/$f
+done
+ln -s $T/log.sock /dev/log
+exec "$@"
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"),
+                    reason="needs root and unshare (a mount namespace)")
+def test_syslog(pool, tmp_path):
+    """server: syslog: true.  levee runs in a mount namespace of its own
+    whose /dev/log is a datagram socket this test reads (the machine's /dev
+    is untouched): the start-up lines and a reactor's rrl: limit line (queued
+    by the reactor, sent by the log thread) arrive as syslog messages of the
+    daemon facility tagged levee[PID]."""
+    import socket
+    import time
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(str(tmp_path / "log.sock"))
+    s.settimeout(0.5)
+    script = tmp_path / "ns.sh"
+    script.write_text(SYSLOG_NS)
+    port = H.free_port()
+    conf = H.levee_config(str(tmp_path / "s.yaml"), ["127.0.0.1@%d" % port],
+                          syslog="true")
+    with open(conf, "a") as f:
+        f.write("rate-limit:\n  responses-per-second: 2\n")
+    # unshare and sh exec: the pid is levee's
+    p = H.Proc("levee-syslog", ["unshare", "-m", "sh", str(script), str(tmp_path),
+                                H.levee_bin(), "-c", conf],
+               str(tmp_path / "levee-syslog.log"), cwd=H.DATA)
+    pool.procs.append(p)
+    p.wait_log(r"\bready\b", 10 * H.SLOW)
+    burst(port, "127.0.0.2", 20)
+    p.wait_log(r"rrl: limit", 5 * H.SLOW)
+    got = []
+    deadline = time.monotonic() + 5 * H.SLOW
+    while time.monotonic() < deadline and not any("rrl: limit" in g for g in got):
+        try:
+            got.append(s.recv(4096).decode("utf-8", "replace"))
+        except socket.timeout:
+            pass
+    s.close()
+    # <30>: facility daemon (3) * 8 + info (6)
+    assert any(g.startswith("<30>") and " ready: " in g and "levee[" in g
+               for g in got), got
+    assert any("rrl: limit 127.0.0.0/24" in g for g in got), got

@@ -264,7 +264,7 @@ static void rrl_log(struct rrl_table *t, const struct cidr *p,
 		    bool start)
 {
 	uint32_t sec = now_ms / 1000u, cur;
-	char pfx[INET6_ADDRSTRLEN + 8], nm[1024], line[1200];
+	char pfx[INET6_ADDRSTRLEN + 8], nm[1024], line[1400];
 
 	if (!t->log)
 		return;
@@ -282,9 +282,13 @@ static void rrl_log(struct rrl_table *t, const struct cidr *p,
 		snprintf(nm, sizeof(nm), "-");
 	else
 		rrl_name_text(name, nm, sizeof(nm));
-	snprintf(line, sizeof(line), "rrl: %s%s %s %s %s", t->cfg.log_only ?
+	/* A start line says how to exempt a client on purpose (a load
+	 * generator, a monitor): an operator meets RRL here first. */
+	snprintf(line, sizeof(line), "rrl: %s%s %s %s %s%s", t->cfg.log_only ?
 		 "would " : "", start ? "limit" : "stop limiting", pfx,
-		 rrl_class_name(cls), nm);
+		 rrl_class_name(cls), nm, start ? " (to exempt a client: "
+		 "rate-limit: exempt-clients, or server: exempt-local for "
+		 "this host; docs/rrl.md)" : "");
 	t->log(line);
 }
 

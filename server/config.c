@@ -234,6 +234,20 @@ static int val_group(struct cparse *p, const struct config_key *k,
 	return val_string(p, k, v);
 }
 
+static int val_logformat(struct cparse *p, const struct config_key *k,
+			 yaml_node_t *v)
+{
+	const char *s = scalar(v);
+
+	if (s && strcmp(s, "text") == 0)
+		*(bool *)field(p, k) = false;
+	else if (s && strcmp(s, "json") == 0)
+		*(bool *)field(p, k) = true;
+	else
+		return cerr(p, v, k->name, "expected text or json");
+	return 0;
+}
+
 static int val_loglevel(struct cparse *p, const struct config_key *k,
 			yaml_node_t *v)
 {
@@ -417,10 +431,12 @@ static const struct config_key config_server_keys[] = {
 	  4294967295L },
 	{ "log-level", val_loglevel, OFF(log_level), 0, 0 },
 	{ "syslog", val_bool, OFF(syslog), 0, 0 },
+	{ "log-format", val_logformat, OFF(log_json), 0, 0 },
 	{ "udp-io", val_udp_io, 0, 0, 0 },
 	{ "udp-bpf-filter", val_bool, OFF(udp_bpf_filter), 0, 0 },
 	{ "udp-ebpf-filter", val_bool, OFF(udp_ebpf_filter), 0, 0 },
 	{ "udp-ebpf-hold-ms", val_uint, OFF(udp_ebpf_hold_ms), 10, 60000 },
+	{ "exempt-local", val_bool, OFF(exempt_local), 0, 0 },
 	{ "transfers-max", val_uint, OFF(transfers_max), 0, 100000 },
 	{ "refresh-min-interval", val_uint, OFF(refresh_min), 1, 86400 * 365 },
 	{ "refresh-max-interval", val_uint, OFF(refresh_max), 1, 86400 * 365 },
@@ -1365,6 +1381,7 @@ void config_init(struct config *cfg)
 	cfg->udp_sndbuf = 4u << 20;
 	cfg->udp_bpf_filter = true;
 	cfg->udp_ebpf_filter = true;
+	cfg->exempt_local = true;
 	cfg->udp_ebpf_hold_ms = 1000;
 	cfg->tcp_idle_timeout = 10;
 	cfg->tcp_max_clients = 16384;

@@ -27,6 +27,10 @@
  *                                   their limit (limits: slip 0 or N > 1),
  *                                   default on (docs/flood.md)
  *   udp-ebpf-hold-ms: MS            how long one stays listed, default 1000
+ *   exempt-local: BOOL              UDP from 127.0.0.1 or ::1 that came in
+ *                                   on the loopback interface bypasses RRL
+ *                                   and the per-source limits, default on
+ *                                   (udp.c; not with udp-io: libuv)
  *   tcp-idle-timeout: S             default 10
  *   tcp-keepalive: S                RFC 7828 value sent, default = idle timeout
  *   tcp-max-clients: N              total over all reactors, default 16384
@@ -44,6 +48,7 @@
  *                                   secondaries' SOA refresh and retry
  *                                   waits, default 2 and 86400 (xfrin.h)
  *   log-level: error|warning|info|debug, syslog: BOOL
+ *   log-format: text|json           stderr lines as text or JSON objects
  *   udp-io: mmsg|libuv              UDP path (udp.c or udp_uv.c), default
  *                                   mmsg; libuv refuses wildcard addresses
  * Section rate-limit: responses-per-second, referrals-per-second,
@@ -202,6 +207,8 @@ struct config {
 	int udp_io;                     /* enum config_udp_io */
 	bool udp_bpf_filter;            /* classic BPF garbage drop */
 	bool udp_ebpf_filter;           /* eBPF drop map (ebpf_drop.h) */
+	bool exempt_local;              /* server: exempt-local (udp.c) */
+	bool log_json;                  /* server: log-format: json */
 	unsigned udp_ebpf_hold_ms;      /* listed that long, default 1000 */
 	unsigned transfers_max;         /* AXFR out running at once, over
 					   all reactors (xfrout.h) */

@@ -22,9 +22,10 @@
  * reload (issue 13) will run daemon_zones_load the same way and publish
  * its result.
  *
- * Order at start (daemon_start): zones, publish, reactors (every socket
- * bound, so a bind error stops us before any thread serves), privilege
- * drop, reactor threads, the "ready" line. Order at stop: reactors joined,
+ * Order at start (daemon_start): control socket and journal, reactors
+ * (every socket bound and every BPF map made, so a bind error stops us
+ * before any zone is read), privilege drop, zones (read as the user),
+ * publish, reactor threads, the "ready" line. Order at stop: reactors joined,
  * loop closed, log thread joined (the reactors' last lines written),
  * cookies and zones freed.
  *
@@ -58,6 +59,7 @@
 #include "server/answer.h"
 #include "server/config.h"
 #include "server/ctl.h"
+#include "server/service.h"
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/notify_in.h"
@@ -188,7 +190,14 @@ static void daemon_raise_nofile(unsigned tcp_max_clients)
 			    (unsigned long long)rl.rlim_cur, tcp_max_clients);
 }
 
-/* Switches to the configured group and user, if any. 0 or -1 (logged). */
+/* Switches to the configured group and user, if any. 0 or -1 (logged).
+ * Called once every socket is bound, every BPF map created and program
+ * loaded (reactor_group_new), the control socket and the journal opened,
+ * and before any zone file is read: from here on files are opened as
+ * the user (zones, $INCLUDEs, reloads). The control socket is given to
+ * the user, so that levee-ctl run as the service user can talk to it
+ * (its mode stays 0600). The LMDB journal is written through the
+ * descriptors opened before the drop. */
 static int daemon_drop_privileges(const struct config *cfg)
 {
 	uid_t uid = 0;
@@ -216,6 +225,10 @@ static int daemon_drop_privileges(const struct config *cfg)
 		gid = gr->gr_gid;
 		has_gid = true;
 	}
+	if (has_uid && cfg->control_listen &&
+	    chown(cfg->control_listen, uid, has_gid ? gid : (gid_t)-1) < 0)
+		log_warning("control socket %s: cannot give it to user %s: %s",
+			    cfg->control_listen, cfg->user, strerror(errno));
 	if (has_gid) {
 		if (setgroups(1, &gid) < 0 || setgid(gid) < 0) {
 			log_error("cannot switch to group %u: %s", (unsigned)gid,
@@ -393,7 +406,7 @@ static void daemon_on_usr1(uv_signal_t *h, int sig)
 	unsigned n;
 
 	(void)sig;
-	if (!d->group) {
+	if (!d->group || !d->published) {   /* the zones still load */
 		log_info("SIGUSR1: starting, no counters yet");
 		return;
 	}
@@ -421,6 +434,7 @@ static void daemon_on_stop(uv_signal_t *h, int sig)
 		return;
 	d->stopping = true;
 	log_info("signal %d: stopping", sig);
+	service_stopping();
 	__atomic_store_n(&d->cancel, 1, __ATOMIC_RELAXED);
 	uv_stop(h->loop);
 }
@@ -830,7 +844,8 @@ static void cmd_status(struct daemon *d, int argc, char **argv,
 			 "notify-sent: %lu\nnotify-answered: %lu\n"
 			 "notify-refused: %lu\nnotify-gave-up: %lu\n"
 			 "notify-pending: %lu\n",
-			 LEVEE_VERSION, d->group ? "running" : "starting",
+			 LEVEE_VERSION,
+			 d->group && d->published ? "running" : "starting",
 			 (long long)(time(NULL) - d->started_at),
 			 d->group ? reactor_group_count(d->group) : 0, n,
 			 served, d->reloading ? "running" : "idle",
@@ -1025,6 +1040,7 @@ static void daemon_stop_now(void *arg)
 		return;
 	d->stopping = true;
 	log_info("levee-ctl stop: stopping");
+	service_stopping();
 	__atomic_store_n(&d->cancel, 1, __ATOMIC_RELAXED);
 	uv_stop(&d->loop);
 }
@@ -1363,6 +1379,16 @@ int daemon_start(struct daemon *d)
 	}
 	d->reload_done.data = d;
 	d->reload_handle = true;
+	/* Every socket bound and every BPF map made as root, then the drop,
+	 * then the zone files read as the user (daemon_drop_privileges). */
+	d->group = reactor_group_new(cfg, &d->acfg, cfg->reactors, err,
+				     sizeof(err));
+	if (!d->group) {
+		log_error("cannot start: %s", err);
+		return -EADDRNOTAVAIL;
+	}
+	if (daemon_drop_privileges(cfg) < 0)
+		return -EPERM;
 	rc = daemon_load(d);
 	if (rc < 0)
 		return rc;
@@ -1374,14 +1400,6 @@ int daemon_start(struct daemon *d)
 	d->load_db = NULL;
 	d->published = true;
 
-	d->group = reactor_group_new(cfg, &d->acfg, cfg->reactors, err,
-				     sizeof(err));
-	if (!d->group) {
-		log_error("cannot start: %s", err);
-		return -EADDRNOTAVAIL;
-	}
-	if (daemon_drop_privileges(cfg) < 0)
-		return -EPERM;
 	rc = reactor_group_start(d->group);
 	if (rc < 0) {
 		log_error("cannot start reactor threads: %s", uv_strerror(rc));
@@ -1406,9 +1424,21 @@ int daemon_start(struct daemon *d)
 		}
 	}
 	daemon_listen_text(cfg, addrs, sizeof(addrs));
+	{
+		char status[256];
+
+		snprintf(status, sizeof(status), "serving %zu zones (%zu "
+			 "refused) on %u reactors", d->loaded, d->refused,
+			 cfg->reactors);
+		service_ready(status);   /* systemd Type=notify (service.h) */
+	}
 	log_info("levee %s ready: %u reactors, listening %s, zones %zu "
-		 "loaded %zu refused", LEVEE_VERSION, cfg->reactors, addrs,
-		 d->loaded, d->refused);
+		 "loaded %zu refused, exempt-local %s", LEVEE_VERSION,
+		 cfg->reactors, addrs, d->loaded, d->refused,
+		 !cfg->exempt_local ? "off" :
+		 cfg->udp_io == CONFIG_UDP_IO_LIBUV ?
+		 "off (udp-io: libuv reads no interface)" :
+		 "on (UDP from 127.0.0.1 and ::1 on lo skips RRL and limits)");
 	return 0;
 }
 

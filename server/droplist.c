@@ -164,6 +164,17 @@ static bool droplist_overlaps(const struct cidr *list, size_t n,
 	return false;
 }
 
+/* Does k overlap a spared network of any list? */
+static bool droplist_spared(const struct droplist *d,
+			    const struct droplist_key *k)
+{
+	for (int i = 0; i < DROPLIST_SPARED_LISTS; i++)
+		if (droplist_overlaps(d->cfg.spared[i], d->cfg.spared_count[i],
+				      k))
+			return true;
+	return false;
+}
+
 /* The keyed hash of k: the set (low bits) and the tag (top 24, never 0). */
 static _Atomic uint64_t *droplist_set(const struct droplist *d,
 				      const struct droplist_key *k,
@@ -213,11 +224,7 @@ enum droplist_claim droplist_claim(struct droplist *d,
 		}
 		if (!may_write)
 			return DROPLIST_REFUSED;
-		if (round == 0 &&
-		    (droplist_overlaps(d->cfg.spared[0], d->cfg.spared_count[0],
-				       k) ||
-		     droplist_overlaps(d->cfg.spared[1], d->cfg.spared_count[1],
-				       k)))
+		if (round == 0 && droplist_spared(d, k))
 			return DROPLIST_SPARED;
 		if (!target)
 			return DROPLIST_FULL;

@@ -55,6 +55,9 @@ struct droplist_key {
 	uint8_t addr[16];
 };
 
+/* Lists of spared networks (struct droplist_config). */
+#define DROPLIST_SPARED_LISTS 3
+
 /* What the table (and the kernel program) are built for. */
 struct droplist_config {
 	uint8_t v4[DROPLIST_MAX_PREFIXES];   /* prefix lengths listed, 1..32 */
@@ -67,12 +70,13 @@ struct droplist_config {
 	bool cookies;         /* cookies on: the kernel spares datagrams that
 				 may carry one (droplist_examined) */
 	/* Networks user space never drops for their limit: limits:
-	 * whitelist, and the acl: addresses whose replication messages
-	 * bypass admission. A prefix overlapping one is never listed (the
-	 * kernel cannot tell a NOTIFY from a flood). Not copied: they must
-	 * outlive the table (the configuration's arrays). */
-	const struct cidr *spared[2];
-	size_t spared_count[2];
+	 * whitelist, the acl: addresses whose replication messages bypass
+	 * admission, and 127.0.0.1 and ::1 with server: exempt-local. A
+	 * prefix overlapping one is never listed (the kernel cannot tell a
+	 * NOTIFY, or this host's load generator, from a flood). Not copied:
+	 * they must outlive the table (the configuration's arrays). */
+	const struct cidr *spared[DROPLIST_SPARED_LISTS];
+	size_t spared_count[DROPLIST_SPARED_LISTS];
 };
 
 /* What droplist_claim() decided. */

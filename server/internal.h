@@ -47,6 +47,7 @@ struct udp_sock {
 	struct reactor *r;
 	int fd;
 	bool wildcard;     /* bound to 0.0.0.0 or ::: reply from PKTINFO */
+	bool pktinfo;      /* PKTINFO received (wildcard, or exempt-local) */
 	bool open;
 	bool libuv;        /* the handle is uh (udp_uv.c) */
 	bool online;       /* udp_uv.c: RCU online within a recvmmsg batch */
@@ -90,6 +91,8 @@ struct daemon_shared {
 	struct notify_in *notify_in;  /* NOTIFY in (notify_in.h): the
 					 secondaries and who may notify
 					 them (atomic pointer), or NULL */
+	unsigned local_ifindex;       /* server: exempt-local: the loopback
+					 interface's index (udp.c), 0: off */
 	struct conncount *tcp_prefix; /* open connections per /24 or /56,
 					 keyed fingerprints, exact but for a
 					 2^-40 share (ratelimit/conncount.h) */

@@ -46,6 +46,7 @@
 
 static int log_threshold = LOG_LEVEL_INFO;
 static int log_syslog;
+static int log_json;
 
 static const char *const log_names[] = { "error", "warning", "info", "debug" };
 static const int log_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -79,6 +80,11 @@ void log_init(enum log_level level, bool use_syslog)
 	else if (!use_syslog && __atomic_load_n(&log_syslog, __ATOMIC_RELAXED))
 		closelog();
 	__atomic_store_n(&log_syslog, use_syslog ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+void log_set_json(bool on)
+{
+	__atomic_store_n(&log_json, on ? 1 : 0, __ATOMIC_RELAXED);
 }
 
 void log_close(void)
@@ -129,14 +135,59 @@ static size_t log_format(char *line, enum log_level level, size_t *head,
 	return len;
 }
 
+/* The JSON form of a text line (log_set_json) into out (cap bytes, at
+ * least 128): the time is the line's first 24 bytes, the message
+ * line[head..len-1). Escapes what JSON must, and every byte from 0x7f
+ * (a zone file's bytes in an error: the line stays valid UTF-8); cut
+ * where the rest would not fit, the object always closed. Returns its length
+ * with the newline. O(len). */
+static size_t log_to_json(char *out, size_t cap, enum log_level level,
+			  const char *line, size_t head, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o;
+	int n = snprintf(out, cap, "{\"time\":\"%.24s\",\"level\":\"%s\","
+			 "\"msg\":\"", line, log_names[level]);
+
+	o = n > 0 ? (size_t)n : 0;
+	for (size_t i = head; i + 1 < len && o + 10 < cap; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {   /* bytes of a file */
+			memcpy(out + o, "\\u00", 4);
+			out[o + 4] = hex[c >> 4];
+			out[o + 5] = hex[c & 15];
+			o += 6;
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	memcpy(out + o, "\"}\n", 3);
+	return o + 3;
+}
+
 /* Writes a finished line: syslog first (the message alone), then stderr in
- * one write(2). A short write on stderr is not worth retrying. */
+ * one write(2), as text or JSON. A short write on stderr is not worth
+ * retrying. The log thread (a reactor's queued line) or the thread that
+ * logged (main, loaders: never a reactor). */
 static void log_emit(enum log_level level, const char *line, size_t head,
 		     size_t len)
 {
+	char js[LOG_LINE_MAX + 256];
+
 	if (__atomic_load_n(&log_syslog, __ATOMIC_RELAXED))
 		syslog(log_prio[level], "%.*s", (int)(len - 1 - head),
 		       line + head);
+	if (__atomic_load_n(&log_json, __ATOMIC_RELAXED)) {
+		size_t n = log_to_json(js, sizeof(js), level, line, head, len);
+
+		if (write(STDERR_FILENO, js, n) < 0)
+			return;
+		return;
+	}
 	if (write(STDERR_FILENO, line, len) < 0)
 		return;
 }

@@ -38,6 +38,13 @@ enum log_level {
  * use_syslog. Main only, may be called again after the config is read. */
 void log_init(enum log_level level, bool use_syslog);
 
+/* JSON lines on stderr instead of text (server: log-format: json): each
+ * line one object {"time":"...Z","level":"info","msg":"..."}, the message
+ * escaped (quote, backslash, control bytes as \u00XX; a line cut at the
+ * buffer stays valid JSON). syslog still gets the message alone. Main
+ * only, before any thread logs. */
+void log_set_json(bool on);
+
 /* Closes syslog if it was opened. Main only, at exit, after
  * log_queue_stop(). */
 void log_close(void);

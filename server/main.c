@@ -59,6 +59,7 @@
 
 #include "common/name.h"
 #include "server/alloc.h"
+#include "server/check.h"
 #include "server/config.h"
 #include "server/daemon.h"
 #include "server/log.h"
@@ -108,7 +109,8 @@ static int add_zone_flag(struct config *cfg, const char *arg)
 	return 0;
 }
 
-/* --check: loads every zone, prints the verdict on stdout. Exit status. */
+/* --check: loads every zone, prints the verdict and what would be served
+ * (check.h) on stdout. Exit status. */
 static int check_zones(const struct config *cfg, const char *config_path)
 {
 	struct zdb *db;
@@ -116,9 +118,8 @@ static int check_zones(const struct config *cfg, const char *config_path)
 
 	if (daemon_zones_load(cfg, NULL, &db, &loaded, &refused) < 0)
 		return 1;
+	check_summary(stdout, cfg, db, config_path, loaded, refused);
 	zdb_free(db);
-	printf("levee: %s: configuration ok, zones %zu loaded %zu refused\n",
-	       config_path ? config_path : "command line", loaded, refused);
 	return refused ? 1 : 0;
 }
 
@@ -271,6 +272,7 @@ int main(int argc, char **argv)
 	free(listen_flags);
 	zone_flags = listen_flags = NULL;
 	log_init((enum log_level)cfg.log_level, cfg.syslog && !check);
+	log_set_json(cfg.log_json);
 
 	status = check ? check_zones(&cfg, config_path) : serve(&cfg);
 	log_close();

@@ -13,7 +13,10 @@
  * skip the per-source limits, cookies required, the attack mode and RRL:
  * otherwise the NOTIFYs and SOA checks of thousands of secondary zones are
  * what a flood makes us drop. A request signed with a configured TSIG key
- * (verified in the parse stage) is trusted for the same messages.
+ * (verified in the parse stage) is trusted for the same messages. A UDP
+ * datagram the transport vouches came from this host (q->local: 127.0.0.1
+ * or ::1 received on the loopback interface, server: exempt-local) is
+ * trusted for every message: this host's load generator is no attacker.
  *
  * TSIG (RFC 8945, tsig.h): a request with a TSIG record is verified right
  * after the parse, before admission, so that a valid signature can earn
@@ -179,6 +182,10 @@ query_admit(struct query_env *env, struct query *q, const bool tsig)
 		query_note(env, q);
 	if (query_trusted(env, q, tsig))
 		return ADMIT_TRUSTED;
+	if (q->local) {              /* this host (query.h): exempt-local */
+		STATS_INC(env->stats, STATS_LOCAL_EXEMPT);
+		return ADMIT_TRUSTED;
+	}
 	if (q->tcp)
 		return ADMIT_SERVE;   /* TCP proved the address: full service */
 	engaged = env->attack && attack_engaged(env->attack);

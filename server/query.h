@@ -87,6 +87,14 @@ struct query {
 					  65535 for TCP */
 	size_t resp_cap;
 	bool tcp;
+	/* The transport vouches that the datagram comes from this host:
+	 * source 127.0.0.1 or ::1 and received on the loopback interface
+	 * (udp.c, server: exempt-local). Such a query skips the per-source
+	 * limits, cookies required, the attack mode's challenges and the
+	 * policy stage (zone budgets, RRL), as a trusted source does; it is
+	 * still noted by the attack detector. A forged 127.0.0.1 from the
+	 * network (route_localnet) arrives on another interface: not local. */
+	bool local;
 	const struct sockaddr *client; /* AF_INET or AF_INET6 */
 	uint32_t now;                  /* wall clock, seconds (cookies) */
 	uint64_t now_ms;               /* monotonic ms (uv_now): the limits */

@@ -26,6 +26,7 @@
 #include "server/reactor.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -284,7 +285,7 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 		int fd;
 
 		fd = udp_socket_open(l, cfg->udp_rcvbuf, cfg->udp_sndbuf,
-				     &wildcard);
+				     g->shared.local_ifindex != 0, &wildcard);
 		if (fd < 0) {
 			snprintf(err, errlen, "udp %s: %s", l->text,
 				 strerror(-fd));
@@ -358,6 +359,28 @@ static void reactor_group_release(struct reactor_group *g, unsigned n)
 	free(g);
 }
 
+/* server: exempt-local: the sources udp.c exempts when they come in on
+ * the loopback interface. The kernel drop map never lists a prefix that
+ * holds one (droplist.h: spared), or a flood from 127.0.0.2 would have the
+ * kernel drop this host's own load generator at 127.0.0.1. */
+static const struct cidr reactor_local[2] = {
+	{ .family = AF_INET, .bits = 32, .addr = { 127, 0, 0, 1 } },
+	{ .family = AF_INET6, .bits = 128,
+	  .addr = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } },
+};
+
+/* server: exempt-local: the loopback interface's index, or 0 (off, or
+ * udp-io: libuv, which reads no PKTINFO). Main only: one ioctl. */
+static unsigned reactor_local_ifindex(const struct config *cfg)
+{
+	unsigned lo;
+
+	if (!cfg->exempt_local || cfg->udp_io == CONFIG_UDP_IO_LIBUV)
+		return 0;
+	lo = if_nametoindex("lo");
+	return lo ? lo : 1;   /* Linux numbers loopback 1 in every netns */
+}
+
 /* The kernel drop map (server/ebpf_drop.h), when asked for and something
  * can feed it: per-source limits on with a slip other than 1 (with slip 1
  * every over-limit query is challenged, so the kernel may drop none of
@@ -375,9 +398,11 @@ static void reactor_ebpf_new(struct reactor_group *g, unsigned n)
 			.slip = lc->slip,
 			.hold_ms = cfg->udp_ebpf_hold_ms,
 			.cookies = g->shared.acfg->cookies != NULL,
-			.spared = { lc->whitelist, cfg->trusted },
+			.spared = { lc->whitelist, cfg->trusted,
+				    reactor_local },
 			.spared_count = { lc->whitelist_count,
-					  cfg->trusted_count },
+					  cfg->trusted_count,
+					  g->shared.local_ifindex ? 2 : 0 },
 		},
 	};
 	int rc;
@@ -481,6 +506,7 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 		snprintf(err, errlen, "transfers: out of memory");
 		goto fail;
 	}
+	g->shared.local_ifindex = reactor_local_ifindex(cfg);
 	reactor_ebpf_new(g, n);
 	for (; made < n; made++) {
 		if (reactor_init(g, &g->r[made], made, err, errlen) < 0) {

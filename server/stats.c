@@ -66,6 +66,7 @@ static const char *const stats_names[STATS_COUNT] = {
 	[STATS_TSIG_BADTIME] = "tsig-badtime",
 	[STATS_TSIG_BADTRUNC] = "tsig-badtrunc",
 	[STATS_TSIG_UNSIGNED] = "tsig-unsigned",
+	[STATS_LOCAL_EXEMPT] = "local-exempt",
 	[STATS_TCP_MEMORY] = "tcp-memory",
 	[STATS_TCP_MEMORY_PEAK] = "tcp-memory-peak",
 };

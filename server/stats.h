@@ -85,6 +85,9 @@ enum stats_counter {
 	STATS_TSIG_BADTIME,
 	STATS_TSIG_BADTRUNC,
 	STATS_TSIG_UNSIGNED,
+	/* UDP queries from this host exempt from RRL and the per-source
+	 * limits (server: exempt-local; query.h: struct query local). */
+	STATS_LOCAL_EXEMPT,
 	/* Gauges, not counts: bytes the reactor's TCP connections hold now
 	 * (struct and buffers, as the allocator counts them), and the most
 	 * they held. */

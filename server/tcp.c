@@ -771,6 +771,7 @@ static size_t tcp_answer_one(struct tcp_conn *c, const uint8_t *msg,
 	q.resp = r->tcp_resp;
 	q.resp_cap = 65535;
 	q.tcp = true;
+	q.local = false;   /* TCP skips the limits and RRL already */
 	q.client = (const struct sockaddr *)&c->peer;
 	q.now = b->now;
 	q.now_ms = b->now_ms;

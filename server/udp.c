@@ -11,7 +11,11 @@
  *
  * Sockets bound to a wildcard address receive IP_PKTINFO / IPV6_PKTINFO and
  * reply with the same address in the cmsg, so the client sees the answer come
- * from the address it asked. The zone snapshot is read once per batch
+ * from the address it asked. With server: exempt-local every socket
+ * receives PKTINFO, and a datagram from 127.0.0.1 or ::1 whose PKTINFO
+ * names the loopback interface is marked local for the pipeline (query.h:
+ * it skips RRL and the per-source limits); the same source on any other
+ * interface (route_localnet) is not. The zone snapshot is read once per batch
  * between rcu_thread_online() and rcu_thread_offline(): a reactor is offline
  * (quiescent) at every other moment, including while blocked in epoll.
  *
@@ -65,9 +69,9 @@ struct udp_scratch {
 	size_t resp_cap;
 	/* rx[0..rx_dirty) may hold what the last recvmmsg wrote (names,
 	 * control lengths, flags); the rest is as last prepared, for a socket
-	 * with wildcard == rx_wildcard (rx_dirty = UDP_BATCH: prepare all). */
+	 * with pktinfo == rx_pktinfo (rx_dirty = UDP_BATCH: prepare all). */
 	unsigned rx_dirty;
-	bool rx_wildcard;
+	bool rx_pktinfo;
 	uint8_t *query;   /* UDP_BATCH * UDP_QUERY_MAX */
 	uint8_t *resp;    /* UDP_BATCH * resp_cap */
 };
@@ -78,7 +82,7 @@ static int set_int(int fd, int level, int opt, int v)
 }
 
 int udp_socket_open(const struct config_listen *l, unsigned rcvbuf,
-		    unsigned sndbuf, bool *wildcard)
+		    unsigned sndbuf, bool pktinfo, bool *wildcard)
 {
 	int family = l->addr.ss_family;
 	int fd, err;
@@ -92,7 +96,7 @@ int udp_socket_open(const struct config_listen *l, unsigned rcvbuf,
 			(const struct sockaddr_in6 *)&l->addr;
 
 		*wildcard = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr);
-		if (*wildcard &&
+		if ((*wildcard || pktinfo) &&
 		    set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) < 0)
 			goto fail;
 	} else {
@@ -100,7 +104,8 @@ int udp_socket_open(const struct config_listen *l, unsigned rcvbuf,
 			(const struct sockaddr_in *)&l->addr;
 
 		*wildcard = a4->sin_addr.s_addr == htonl(INADDR_ANY);
-		if (*wildcard && set_int(fd, IPPROTO_IP, IP_PKTINFO, 1) < 0)
+		if ((*wildcard || pktinfo) &&
+		    set_int(fd, IPPROTO_IP, IP_PKTINFO, 1) < 0)
 			goto fail;
 	}
 	/* Buffer sizes are a wish: the kernel caps SO_RCVBUF at rmem_max;
@@ -217,6 +222,46 @@ static size_t udp_reply_cmsg(struct msghdr *qh, union udp_cmsg *out)
 	return 0;
 }
 
+/* server: exempt-local: is the datagram from 127.0.0.1 or ::1 and did it
+ * come in on the loopback interface (index lo)? The interface is the
+ * kernel's word (PKTINFO), since with net.ipv4.conf.*.route_localnet=1
+ * (kube-proxy sets it) a datagram from the network may carry source
+ * 127.0.0.1. One compare for any other source; for a local one, a walk of
+ * the datagram's one or two control messages. */
+static bool udp_local(const struct sockaddr_storage *src, struct msghdr *qh,
+		      unsigned lo)
+{
+	struct cmsghdr *c;
+
+	if (src->ss_family == AF_INET) {
+		if (((const struct sockaddr_in *)src)->sin_addr.s_addr !=
+		    htonl(INADDR_LOOPBACK))
+			return false;
+	} else if (src->ss_family != AF_INET6 ||
+		   !IN6_IS_ADDR_LOOPBACK(
+			   &((const struct sockaddr_in6 *)src)->sin6_addr)) {
+		return false;
+	}
+	for (c = CMSG_FIRSTHDR(qh); c; c = CMSG_NXTHDR(qh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			return src->ss_family == AF_INET &&
+			       (unsigned)pi.ipi_ifindex == lo;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			return src->ss_family == AF_INET6 &&
+			       pi.ipi6_ifindex == lo;
+		}
+	}
+	return false;
+}
+
 /* Sends tx[0..n), skipping a message the kernel refuses (the first of a
  * sendmmsg call failing returns -1). At most n + a few calls. */
 static void udp_send(struct udp_sock *us, struct udp_scratch *s, unsigned n)
@@ -250,7 +295,7 @@ static int udp_batch(struct udp_sock *us)
 	struct udp_scratch *s = r->scratch;
 	struct stats *st = &r->stats;
 	const struct zdb *db;
-	unsigned ntx = 0;
+	unsigned ntx = 0, lo = r->shared->local_ifindex;
 	uint32_t now;
 	uint64_t now_ms;
 	int n;
@@ -258,16 +303,16 @@ static int udp_batch(struct udp_sock *us)
 	/* Only the headers the kernel wrote last time need resetting (a few
 	 * at a low rate, not all 64), unless the scratch was last set up for
 	 * a socket of the other kind (PKTINFO or not). */
-	if (s->rx_wildcard != us->wildcard) {
-		s->rx_wildcard = us->wildcard;
+	if (s->rx_pktinfo != us->pktinfo) {
+		s->rx_pktinfo = us->pktinfo;
 		s->rx_dirty = UDP_BATCH;
 	}
 	for (unsigned i = 0; i < s->rx_dirty; i++) {
 		struct msghdr *h = &s->rx[i].msg_hdr;
 
 		h->msg_namelen = sizeof(s->src[i]);
-		h->msg_control = us->wildcard ? s->rctl[i].buf : NULL;
-		h->msg_controllen = us->wildcard ? sizeof(s->rctl[i]) : 0;
+		h->msg_control = us->pktinfo ? s->rctl[i].buf : NULL;
+		h->msg_controllen = us->pktinfo ? sizeof(s->rctl[i]) : 0;
 		h->msg_flags = 0;
 	}
 	n = recvmmsg(us->fd, s->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
@@ -295,6 +340,7 @@ static int udp_batch(struct udp_sock *us)
 		q.resp = s->resp + (size_t)ntx * s->resp_cap;
 		q.resp_cap = s->resp_cap;
 		q.tcp = false;
+		q.local = lo && udp_local(&s->src[i], qh, lo);
 		q.client = (const struct sockaddr *)&s->src[i];
 		q.now = now;
 		q.now_ms = now_ms;
@@ -350,6 +396,7 @@ int udp_start(struct reactor *r, struct udp_sock *us, int fd, bool wildcard)
 	us->r = r;
 	us->fd = fd;
 	us->wildcard = wildcard;
+	us->pktinfo = wildcard || r->shared->local_ifindex;
 	rc = uv_poll_init(&r->loop, &us->poll, fd);
 	if (rc < 0) {
 		close(fd);

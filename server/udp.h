@@ -19,11 +19,12 @@ struct config_listen;
 #define UDP_QUERY_MAX 4096
 
 /* Opens a non-blocking UDP socket bound to l with SO_REUSEPORT, IPV6_V6ONLY
- * for IPv6, PKTINFO on wildcard addresses and the given buffer sizes (0: the
- * kernel's). Returns the fd or a negative errno; *wildcard tells whether l
- * is 0.0.0.0 or ::. Main only. */
+ * for IPv6, PKTINFO on wildcard addresses (and on every address when
+ * pktinfo: server: exempt-local reads the interface a datagram came in on)
+ * and the given buffer sizes (0: the kernel's). Returns the fd or a
+ * negative errno; *wildcard tells whether l is 0.0.0.0 or ::. Main only. */
 int udp_socket_open(const struct config_listen *l, unsigned rcvbuf,
-		    unsigned sndbuf, bool *wildcard);
+		    unsigned sndbuf, bool pktinfo, bool *wildcard);
 
 /* Attaches the classic BPF filter that drops, in the kernel, datagrams
  * shorter than a DNS header or with QR=1 (config udp-bpf-filter). Returns 0
@@ -38,8 +39,10 @@ int udp_scratch_new(struct reactor *r);
 /* Frees it. NULL scratch accepted. After the reactor stopped. */
 void udp_scratch_free(struct reactor *r);
 
-/* Polls fd (taken: closed by udp_close) on r's loop. Returns 0 or a libuv
- * error (fd then closed). Main only, before the reactor runs. */
+/* Polls fd (taken: closed by udp_close) on r's loop; with
+ * r->shared->local_ifindex set, fd must have PKTINFO on (udp_socket_open's
+ * pktinfo). Returns 0 or a libuv error (fd then closed). Main only, before
+ * the reactor runs. */
 int udp_start(struct reactor *r, struct udp_sock *us, int fd, bool wildcard);
 
 /* Stops polling and closes the socket. Reactor thread. Idempotent. */

@@ -120,6 +120,7 @@ static void udp_uv_answer(struct udp_sock *us, const uint8_t *q, size_t len,
 	qq.resp = s->resp;
 	qq.resp_cap = s->resp_cap;
 	qq.tcp = false;
+	qq.local = false;   /* no PKTINFO here: exempt-local does not apply */
 	qq.client = addr;
 	qq.now = us->now;
 	qq.now_ms = uv_now(&r->loop);

@@ -150,13 +150,20 @@ def levee_config(path, listen, zones=ZONES, reactors=2, rate_limit=None, **serve
     of (origin, file); rate_limit: a rate-limit: responses-per-second (None:
     the server's default, 200; 0: off, for tests that send one name many
     times a second from one address on purpose); server: extra server keys
-    (underscores -> dashes)."""
+    (underscores -> dashes).
+
+    exempt-local is off here unless a test passes exempt_local="on": the
+    defence tests (RRL, limits, cookies, the kernel drop map, TCP caps) send
+    their floods and their legitimate traffic from 127.0.0.1 as well as
+    127.x.y.z, and must keep testing the defences, not the exemption of
+    this host's own clients (test_ops.py tests that)."""
     srv = {
         "reactors": reactors,
         "identity": IDENTITY,
         "nsid": NSID,
         "version": VERSION,
         "udp-max-payload": UDP_MAX_PAYLOAD,
+        "exempt-local": False,
     }
     for k, v in server.items():
         srv[k.replace("_", "-")] = v

@@ -270,7 +270,7 @@ static void test_full_set(void)
  * cannot tell their NOTIFY from a flood. */
 static void test_spared(void)
 {
-	struct cidr white[1], acl[2];
+	struct cidr white[1], acl[2], local[2];
 	struct droplist_config c = config(0);
 	struct droplist *d;
 	struct droplist_key k;
@@ -285,6 +285,11 @@ static void test_spared(void)
 		{ "198.51.101.0/24", DROPLIST_CLAIMED },
 		{ "2001:db8:5::/48", DROPLIST_SPARED },
 		{ "2001:db8:6::/48", DROPLIST_CLAIMED },
+		/* server: exempt-local: this host's own addresses */
+		{ "127.0.0.0/24", DROPLIST_SPARED },
+		{ "127.0.0.2", DROPLIST_CLAIMED },
+		{ "127.0.1.0/24", DROPLIST_CLAIMED },
+		{ "::/64", DROPLIST_SPARED },
 	};
 
 	white[0] = prefix("198.51.100.0/24");
@@ -294,6 +299,10 @@ static void test_spared(void)
 	c.spared_count[0] = 1;
 	c.spared[1] = acl;
 	c.spared_count[1] = 2;
+	local[0] = prefix("127.0.0.1");
+	local[1] = prefix("::1");
+	c.spared[2] = local;
+	c.spared_count[2] = 2;
 	d = droplist_new(&c, seed);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

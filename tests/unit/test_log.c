@@ -148,6 +148,37 @@ static void test_queued_before_start(void)
 	free(c.buf);
 }
 
+/* log-format: json: one object a line, the message escaped (quote,
+ * backslash, control bytes and bytes from 0x7f as \u00XX), a line longer
+ * than the buffer cut and still closed. */
+static void test_json(void)
+{
+	struct capture c;
+	char big[3000];
+	const char *want = "\",\"level\":\"warning\",\"msg\":\"a \\\"q\\\" "
+			   "b\\\\c \\u0001\\u00ff\\u0009end\"}\n";
+	const char *second;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_set_json(true);
+	capture_start(&c);
+	log_warning("a \"q\" b\\c \001\377\tend");
+	log_info("%s", big);
+	capture_stop(&c);
+	log_set_json(false);
+	CU_ASSERT_EQUAL(strncmp(c.buf, "{\"time\":\"", 9), 0);
+	CU_ASSERT_EQUAL(c.buf[9 + 23], 'Z');
+	CU_ASSERT_EQUAL(strncmp(c.buf + 9 + 24, want, strlen(want)), 0);
+	second = strchr(c.buf, '\n');
+	CU_ASSERT_FATAL(second != NULL);
+	second++;
+	CU_ASSERT_EQUAL(strncmp(second, "{\"time\":\"", 9), 0);
+	CU_ASSERT(strlen(second) > 2000 && strlen(second) < 2400);
+	CU_ASSERT_EQUAL(strcmp(second + strlen(second) - 3, "\"}\n"), 0);
+	free(c.buf);
+}
+
 static void test_many_producers(void)
 {
 	struct producer p[PRODUCERS];
@@ -202,6 +233,7 @@ int main(void)
 	static const struct unit_test tests[] = {
 		{ "queued before the writer starts", test_queued_before_start },
 		{ "many producers, one writer", test_many_producers },
+		{ "log-format: json", test_json },
 	};
 
 	log_init(LOG_LEVEL_INFO, false);

@@ -120,9 +120,12 @@ static void build(uint16_t t, int op, bool edns, bool cookie, bool apex)
 	}
 }
 
+static bool run_local;   /* the transport's word: this host (exempt-local) */
+
 static int run(bool tcp, uint64_t now_ms)
 {
 	memset(&q, 0, sizeof(q));
+	q.local = run_local;
 	q.msg = qb;
 	q.len = qn;
 	q.resp = resp;
@@ -368,6 +371,39 @@ static void test_trusted(void)
 		sent += run(false, 9000) == QUERY_SEND;
 	CU_ASSERT(sent <= 5);
 	inet_pton(AF_INET, "192.0.2.7", &src4.sin_addr);
+	rrl_free(env.rrl);
+	limits_free(env.limits);
+}
+
+/* server: exempt-local: a datagram the transport vouches came from this
+ * host skips the per-source limits and RRL, and is counted; the same source without the transport's
+ * word is limited. */
+static void test_local(void)
+{
+	struct rrl_config rc;
+	unsigned sent = 0;
+
+	env_reset();
+	env.limits = limits(5, 0);
+	rrl_config_init(&rc);
+	rc.responses_per_second = 5;
+	rc.slip = 0;
+	env.rrl = rrl_new(&rc, (const uint8_t *)"0123456789abcdef", NULL);
+	build(DNS_TYPE_A, 0, false, false, false);
+	run_local = true;
+	for (int i = 0; i < 100; i++)
+		sent += run(false, 9000) == QUERY_SEND && !tc() &&
+			ancount() == 1;
+	CU_ASSERT_EQUAL(sent, 100);
+	CU_ASSERT_EQUAL(st.c[STATS_LOCAL_EXEMPT], 100);
+	CU_ASSERT_EQUAL(st.c[STATS_LIMITS_DROPPED], 0);
+	CU_ASSERT_EQUAL(q.list.bits, 0);   /* never for the kernel map */
+	run_local = false;
+	sent = 0;
+	for (int i = 0; i < 100; i++)
+		sent += run(false, 9000) == QUERY_SEND && ancount() == 1;
+	CU_ASSERT(sent <= 5);
+	CU_ASSERT_EQUAL(st.c[STATS_LOCAL_EXEMPT], 100);
 	rrl_free(env.rrl);
 	limits_free(env.limits);
 }
@@ -621,6 +657,7 @@ int main(void)
 		{ "admission: slip 1 lists nothing", test_limit_slip_one_lists_nothing },
 		{ "admission: cookies required", test_cookie_required },
 		{ "admission: trusted replication sources", test_trusted },
+		{ "admission: this host exempt (exempt-local)", test_local },
 		{ "policy: RRL slip in place", test_rrl_slip },
 		{ "dispatch: opcodes and transfers", test_dispatch },
 		{ "tsig: signed whatever the rcode, BADTIME, BADKEY", test_tsig_signed },

@@ -145,6 +145,11 @@ struct zone {
 	int max_labels;                  /* labels of the deepest node, or
 					  * more (an upper bound) */
 	size_t node_count;               /* nodes not GONE */
+	/* The nodes of this version that hold an NSEC, in canonical order
+	 * (RFC 4034 6.1), for the covering NSEC of a name (zone_nsec.c);
+	 * malloc'd, NULL in a zone without NSEC. */
+	const struct zone_node **nsec;
+	size_t nsec_count;
 	size_t record_count;
 	int refs;                        /* see zone_ref(); atomic */
 	struct zone *live_next, *live_prev; /* family's live list */
@@ -246,6 +251,9 @@ struct zone_scratch {
  * RDATA, duplicates gone; nsets sets of `wire` bytes in all. */
 struct zone_plan {
 	size_t uniq, nsets, wire;
+	bool sigs;                       /* an RRSIG set among them: the
+					  * node is ZNODE_SIGNED and takes
+					  * zone_plan_slots() sets */
 	size_t nfirst;                   /* entries of sc->first */
 };
 
@@ -255,7 +263,17 @@ struct zone_plan {
 int zone_sets_plan(struct zone_scratch *sc, const struct brec *head,
 		   size_t cnt, struct zone_plan *p);
 
-/* Writes the planned sets into sets[p->nsets] and wire[p->wire] (targets
+/* The struct rrset slots the planned node takes: its sets, and as many
+ * again for the RRSIG views when it is signed (zone.h znode_sigs). */
+static inline size_t zone_plan_slots(const struct zone_plan *p)
+{
+	return p->sigs ? 2 * p->nsets : p->nsets;
+}
+
+/* Writes the planned sets into sets[p->nsets] (and, when p->sigs, the
+ * RRSIG view of each into sets[p->nsets + i]: the records of the RRSIG
+ * set whose type covered is sets[i]'s type, which its order keeps
+ * together) and wire[p->wire] (targets
  * left NULL, min_len set). 0, or LV_EMALF with the reason for a set of
  * more than 65535 records (owner names it). */
 int zone_sets_write(const struct zone_scratch *sc, const struct zone_plan *p,
@@ -322,6 +340,11 @@ static inline int zone_label_offsets(const uint8_t *name, uint8_t *offs)
 	offs[n] = (uint8_t)o;
 	return n;
 }
+
+/* Sorts the nodes of version z holding an NSEC into z->nsec (replacing
+ * any). 0 or -ENOMEM. O(nodes + n log n), main or a worker thread: once
+ * per version. */
+int zone_nsec_build(struct zone *z);
 
 /* Takes one reference (atomic). A built zone starts with one, owned by
  * whoever called zone_builder_finish() (or zone_update_finish()). */

@@ -105,6 +105,7 @@ void zone_free(struct zone *z)
 	if (z->pages)
 		zone_pages_free(z->pages, (z->index_mask >> z->page_shift) + 1);
 	free(z->touched);
+	free(z->nsec);
 	free(z);
 	if (last)
 		zone_family_free(fam);

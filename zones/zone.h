@@ -70,6 +70,9 @@ enum znode_flags {
 				    * change removed. Never in the index:
 				    * reached only through targets; read
 				    * as "no such node". */
+	ZNODE_SIGNED = 1 << 9,     /* holds RRSIGs: rrsets[rrset_count + i]
+				    * are the RRSIGs covering rrsets[i]
+				    * (znode_sigs) */
 };
 
 /* What a node holds in one version of the zone: everything a change may
@@ -193,6 +196,34 @@ const struct zone_node *zone_closest_encloser_labels(const struct zone *z,
 /* The set of `type` in node data d, or NULL. Linear over the node's few
  * sets. */
 const struct rrset *zdata_rrset(const struct znode_data *d, uint16_t type);
+
+/* The RRSIGs of node data d that cover its set s (s one of d->rrsets,
+ * from zdata_rrset), or NULL when none. Sorted out when the node's data
+ * was written (the builder and zone_update.c lay them beside the sets: a
+ * view into the node's RRSIG set, TTL the covered set's): O(1), no
+ * search. */
+static inline const struct rrset *znode_sigs(const struct znode_data *d,
+					     const struct rrset *s)
+{
+	const struct rrset *g;
+
+	if (!(d->flags & ZNODE_SIGNED) || !s)
+		return NULL;
+	g = &d->rrsets[d->rrset_count + (s - d->rrsets)];
+	return g->rr_count ? g : NULL;
+}
+
+/* Canonical DNS name order (RFC 4034 6.1) of two lowercase wire names:
+ * <0, 0, >0. O(length). */
+int zone_canon_cmp(const uint8_t *a, const uint8_t *b);
+
+/* The node holding the NSEC whose range covers or matches lname
+ * (lowercase wire, at or below the apex): the last NSEC owner not after
+ * it in canonical order (the chain wraps: the last owner covers names past
+ * it). NULL when the version holds no NSEC. Binary search over the sorted
+ * owners built at load: O(log owners) name compares, no allocation. */
+const struct zone_node *zone_nsec_cover(const struct zone *z,
+					const uint8_t *lname);
 
 /* The zone cut that n lies in or under in version gen: n itself when it
  * is a delegation and not below another cut, else the nearest ancestor

@@ -686,18 +686,34 @@ static void answer_additional(struct answer_ctx *c)
 			if (nseen < ANSWER_ADDL_NODES)
 				seen[nseen++] = n;
 			bool required = it->cut && zone_node_within(n, it->cut);
+			const struct znode_data *nd = zd(c, n);
 			for (unsigned t = 0; t < 2; t++) {
-				const struct rrset *s = zset(c, n, types[t]);
+				const struct rrset *s = zdata_rrset(nd, types[t]);
+				const struct rrset *g = c->dnssec ?
+					znode_sigs(nd, s) : NULL;
 				if (!s)
+					continue;
+				/* a signed set goes in only with its RRSIGs:
+				 * both when the bound on their size (owners
+				 * of at most 255 bytes) fits, else neither
+				 * (glue, required, is never signed) */
+				if (g && c->r.len + s->wire_len + g->wire_len +
+					 (size_t)(s->rr_count + g->rr_count) *
+					 (tptr ? 2 : 255) > c->r.limit)
 					continue;
 				if (render_rrset(&c->r, RENDER_ADDITIONAL, target,
 						 (uint16_t)tptr, s,
-						 RENDER_TTL_KEEP) < 0 &&
-				    required) {
+						 RENDER_TTL_KEEP) < 0) {
 					/* knotd keeps what fits, goes on with
 					 * smaller sets, and sets TC */
-					c->tc = true;
+					if (required)
+						c->tc = true;
+					continue;
 				}
+				if (g)
+					render_rrset(&c->r, RENDER_ADDITIONAL,
+						     target, (uint16_t)tptr, g,
+						     g->ttl);
 			}
 		}
 	}

@@ -54,7 +54,13 @@
 #define ANSWER_MIN_RR 16    /* the smallest A record with a pointer owner */
 /* NSEC sets one reply may put: the covering NSEC and the wildcard's for
  * the last name, and one per wildcard link of a chain. */
-#define ANSWER_NSEC_MAX (ANSWER_CHAIN_MAX + 3)
+#define ANSWER_NSEC_MAX (ANSWER_CHAIN_MAX + 4)
+/* NSEC3 hashes of names that do not exist, per reply (RFC 5155: the
+ * next closer name and the wildcard of an NXDOMAIN); each costs
+ * (iterations + 1) SHA-1 runs, iterations <= ZONE_NSEC3_ITER_MAX. A
+ * proof past the budget (a chain through several wildcards) is left
+ * out. */
+#define ANSWER_NSEC3_HASHES 2
 
 struct addl_item {
 	const struct rrset *set;     /* has set->targets: targets in the zone */
@@ -104,8 +110,11 @@ struct answer_ctx {
 	bool dnssec;
 	const struct zone_node *ce;        /* NXDOMAIN: the closest encloser */
 	const struct zone_node *nodata;    /* NODATA: the node (or NULL) */
+	bool n3;                           /* proofs from NSEC3, not NSEC */
+	unsigned nhash;                    /* NSEC3 hashes made */
 	unsigned nwild;                    /* names answered from a wildcard */
 	const uint8_t *wild[ANSWER_CHAIN_MAX + 1];
+	const struct zone_node *wildn[ANSWER_CHAIN_MAX + 1]; /* its "*" */
 	unsigned nnsec;                    /* NSEC owners put (no twice) */
 	const struct zone_node *nsecs[ANSWER_NSEC_MAX];
 	/* every name of the chain: [0] the qname (in the parsed query),
@@ -211,13 +220,15 @@ static void set_account(struct answer_ctx *c, const uint8_t *name)
  * (RFC 4035 3.1.3); nothing when n is NULL or holds none. */
 static void put_nsec(struct answer_ctx *c, const struct zone_node *n)
 {
+	uint16_t type = c->n3 ? DNS_TYPE_NSEC3 : DNS_TYPE_NSEC;
+
 	if (!n || c->done)
 		return;
 	for (unsigned i = 0; i < c->nnsec; i++)
 		if (c->nsecs[i] == n)
 			return;
 	const struct znode_data *d = zd(c, n);
-	const struct rrset *s = zdata_rrset(d, DNS_TYPE_NSEC);
+	const struct rrset *s = zdata_rrset(d, type);
 	if (!s || c->nnsec >= ANSWER_NSEC_MAX)
 		return;
 	c->nsecs[c->nnsec++] = n;
@@ -228,7 +239,63 @@ static void put_nsec(struct answer_ctx *c, const struct zone_node *n)
  * search over the version's sorted owners (zone_nsec_cover). */
 static void put_cover(struct answer_ctx *c, const uint8_t *lname)
 {
-	put_nsec(c, zone_nsec_cover(c->zone, lname));
+	if (!c->n3) {
+		put_nsec(c, zone_nsec_cover(c->zone, lname));
+		return;
+	}
+	if (c->nhash >= ANSWER_NSEC3_HASHES)
+		return;
+	c->nhash++;
+	put_nsec(c, zone_nsec3_cover(c->zone, lname));
+}
+
+/* The suffix of name (wire) with k of its labels. O(labels). */
+static const uint8_t *labels_suffix(const uint8_t *name, unsigned k)
+{
+	unsigned n = 0;
+
+	for (const uint8_t *p = name; *p; p += *p + 1)
+		n++;
+	while (n > k) {
+		name += *name + 1;
+		n--;
+	}
+	return name;
+}
+
+/* RFC 5155 7.2.1: the NSEC3 matching the closest provable encloser of
+ * name (node a or its nearest ancestor whose name has an NSEC3: in an
+ * opt-out span a name may have none) and the one covering the next
+ * closer name (one hash). Returns the encloser, or NULL. */
+static const struct zone_node *put_n3_cpe(struct answer_ctx *c,
+					  const struct zone_node *a,
+					  const uint8_t *name)
+{
+	const struct zone_node *m = NULL;
+
+	while (a && !(m = zone_nsec3_match(c->zone, a)))
+		a = a->parent;
+	if (!a)
+		return NULL;
+	put_nsec(c, m);
+	const uint8_t *nc = labels_suffix(name, a->label_count + 1u);
+	if (name_length(nc) > a->name_len)
+		put_cover(c, nc);
+	return a;
+}
+
+/* The proof that cut n has no DS (its NSEC, or NSEC3; in an NSEC3
+ * opt-out span, the closest provable encloser, RFC 5155 7.2.4). */
+static void put_nods(struct answer_ctx *c, const struct zone_node *n)
+{
+	const struct zone_node *m;
+
+	if (!c->n3)
+		put_nsec(c, n);
+	else if ((m = zone_nsec3_match(c->zone, n)))
+		put_nsec(c, m);
+	else
+		put_n3_cpe(c, n->parent, n->name);
 }
 
 /* True after the last chain link: the target's own data is still
@@ -303,7 +370,7 @@ static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
 		put_signed(c, RENDER_AUTHORITY, cut->name, 0, d, ds,
 			   RENDER_TTL_KEEP);
 	else
-		put_nsec(c, cut);
+		put_nods(c, cut);
 }
 
 /* Moves the chain to target (uncompressed wire, any case), one more link;
@@ -554,7 +621,14 @@ static void answer_internet_name(struct answer_ctx *c)
 	for (unsigned step = 0; step <= ANSWER_CHAIN_MAX && !c->done; step++) {
 		const struct zone_node *n = c->snode ? c->snode :
 			zone_find(z, c->sname, c->sname_len);
+		const struct zone_node *hidden = NULL;
 		c->snode = NULL;
+		/* an NSEC3 owner is no name of the zone (RFC 5155 7.2.8):
+		 * answered as a name that does not exist below the apex */
+		if (n && zone_nsec3_owner(z, n)) {
+			hidden = n->parent;
+			n = NULL;
+		}
 		if (n && c->sptr)
 			hint_chain(c, n);
 		if (n) {
@@ -581,9 +655,11 @@ static void answer_internet_name(struct answer_ctx *c)
 		 * substitution's result are known: no walk of the name */
 		int nl;
 		const uint8_t *offs = sname_offsets(c, &nl);
-		const struct zone_node *ce = offs ?
+		const struct zone_node *ce = hidden ? hidden : offs ?
 			zone_closest_encloser_labels(z, c->sname, offs, nl) :
 			zone_closest_encloser(z, c->sname);
+		if (ce && zone_nsec3_owner(z, ce))
+			ce = ce->parent;
 		if (ce && c->sname == c->q->lname)
 			hint_chain(c, ce);
 		if (!ce)
@@ -602,8 +678,10 @@ static void answer_internet_name(struct answer_ctx *c)
 			/* RFC 4592: the closest encloser's "*" answers, with
 			 * the owner rewritten to the name asked. */
 			set_account(c, ced->wildcard_child->name);
-			if (c->nwild <= ANSWER_CHAIN_MAX)
+			if (c->nwild <= ANSWER_CHAIN_MAX) {
+				c->wildn[c->nwild] = ced->wildcard_child;
 				c->wild[c->nwild++] = c->sname;
+			}
 			if (!answer_node(c, ced->wildcard_child))
 				return;
 			continue;
@@ -625,21 +703,41 @@ static void answer_dnssec_proofs(struct answer_ctx *c)
 {
 	if (c->rcode == DNS_RCODE_NXDOMAIN && c->ce) {
 		uint8_t wc[NAME_MAX_LEN + 1];
+		const struct zone_node *ce = c->ce;
 
-		put_cover(c, c->sname);
+		if (c->n3)    /* RFC 5155 7.2.2 */
+			ce = put_n3_cpe(c, ce, c->sname);
+		else
+			put_cover(c, c->sname);
+		if (!ce)
+			return;
 		/* *.ce: ce is a proper ancestor of sname, so it fits */
 		wc[0] = 1;
 		wc[1] = '*';
-		memcpy(wc + 2, c->ce->name, c->ce->name_len);
+		memcpy(wc + 2, ce->name, ce->name_len);
 		put_cover(c, wc);
 	} else if (c->nodata && c->rcode == DNS_RCODE_NOERROR) {
-		if (zset(c, c->nodata, DNS_TYPE_NSEC))
-			put_nsec(c, c->nodata);
-		else
-			put_cover(c, c->nodata->name);
+		const struct zone_node *n = c->nodata;
+		if (c->n3) {
+			/* RFC 5155 7.2.3-7.2.5: the name's NSEC3 (a wildcard's
+			 * with its encloser's; the next closer's cover comes
+			 * with the wildcard below), else (opt-out) the
+			 * closest provable encloser */
+			if (zd(c, n)->flags & ZNODE_WILDCARD)
+				put_nsec(c, zone_nsec3_match(c->zone, n->parent));
+			put_nods(c, n);
+		} else if (zset(c, n, DNS_TYPE_NSEC)) {
+			put_nsec(c, n);
+		} else {
+			put_cover(c, n->name);
+		}
 	}
+	/* wildcard answers: NSEC, the cover of the name; NSEC3, of the next
+	 * closer name below the wildcard's encloser (RFC 5155 7.2.6) */
 	for (unsigned i = 0; i < c->nwild; i++)
-		put_cover(c, c->wild[i]);
+		put_cover(c, c->n3 ? labels_suffix(c->wild[i],
+						 c->wildn[i]->label_count)
+				   : c->wild[i]);
 }
 
 /* A/AAAA for the targets of the NS, MX and SRV sets put in the answer or
@@ -753,6 +851,8 @@ static void answer_internet(struct answer_ctx *c)
 	c->sptr = DNS_HDR_LEN;
 	c->dnssec = c->q->edns.do_bit &&
 		    (zd(c, zone_apex_node(z))->flags & ZNODE_SIGNED);
+	c->n3 = c->dnssec && !zset(c, zone_apex_node(z), DNS_TYPE_NSEC) &&
+		zone_nsec3_iterations(z) >= 0;
 	answer_internet_name(c);
 	if (c->dnssec && !c->done && c->kind != ANSWER_KIND_ERROR)
 		answer_dnssec_proofs(c);
@@ -871,7 +971,8 @@ static void reply_start(struct answer_ctx *c, struct answer_request *req,
 	c->chain = c->ndnames = c->naddl = 0;
 	c->dnssec = false;
 	c->ce = c->nodata = NULL;
-	c->nwild = c->nnsec = 0;
+	c->nwild = c->nnsec = c->nhash = 0;
+	c->n3 = false;
 	memcpy(req->resp, req->query, qend);
 	req->question_end = qend;
 	c->limit = reply_limit(c);

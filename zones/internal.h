@@ -150,6 +150,12 @@ struct zone {
 	 * malloc'd, NULL in a zone without NSEC. */
 	const struct zone_node **nsec;
 	size_t nsec_count;
+	/* NSEC3 (RFC 5155), zone_nsec.c: the parameters of the apex's
+	 * NSEC3PARAM, the NSEC3 owner nodes sorted by hash, and for each
+	 * name of the zone whose hash has an NSEC3 the pair (node, that
+	 * NSEC3's node), sorted by node address. malloc'd; NULL without
+	 * NSEC3. */
+	struct zone_nsec3 *nsec3;
 	size_t record_count;
 	int refs;                        /* see zone_ref(); atomic */
 	struct zone *live_next, *live_prev; /* family's live list */
@@ -341,10 +347,30 @@ static inline int zone_label_offsets(const uint8_t *name, uint8_t *offs)
 	return n;
 }
 
-/* Sorts the nodes of version z holding an NSEC into z->nsec (replacing
- * any). 0 or -ENOMEM. O(nodes + n log n), main or a worker thread: once
- * per version. */
-int zone_nsec_build(struct zone *z);
+struct zone_nsec3_pair {
+	const struct zone_node *node, *nsec3;
+};
+
+struct zone_nsec3 {
+	uint8_t alg;
+	uint16_t iterations;
+	uint8_t salt_len;
+	uint8_t salt[255];
+	const struct zone_node **chain;  /* by hash (the first label) */
+	size_t count;
+	struct zone_nsec3_pair *match;   /* by node address */
+	size_t nmatch;
+};
+
+/* Sorts the nodes of version z holding an NSEC into z->nsec, and
+ * prepares its NSEC3 data (z->nsec3: the parameters, the chain, the
+ * hash of every name and its matching NSEC3), replacing any. 0, -ENOMEM
+ * or LV_EMALF with the reason in err (NSEC3 iterations above
+ * ZONE_NSEC3_ITER_MAX, an unknown NSEC3 hash algorithm). O(nodes x
+ * (iterations + 1) SHA-1 + n log n), main or a worker thread: once per
+ * version. */
+int zone_nsec_build(struct zone *z, char *err, size_t errlen);
+void zone_nsec3_free(struct zone_nsec3 *n3);
 
 /* Takes one reference (atomic). A built zone starts with one, owned by
  * whoever called zone_builder_finish() (or zone_update_finish()). */

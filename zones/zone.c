@@ -106,6 +106,7 @@ void zone_free(struct zone *z)
 		zone_pages_free(z->pages, (z->index_mask >> z->page_shift) + 1);
 	free(z->touched);
 	free(z->nsec);
+	zone_nsec3_free(z->nsec3);
 	free(z);
 	if (last)
 		zone_family_free(fam);

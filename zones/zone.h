@@ -225,6 +225,33 @@ int zone_canon_cmp(const uint8_t *a, const uint8_t *b);
 const struct zone_node *zone_nsec_cover(const struct zone *z,
 					const uint8_t *lname);
 
+/* NSEC3 (RFC 5155): a zone whose NSEC3 uses more than this many extra
+ * iterations is refused (unbound 1.17 and BIND 9.18 treat such zones as
+ * insecure already); one with more than 0 loads (RFC 9276 asks for 0),
+ * zone_nsec3_iterations() tells the loader to warn. */
+#define ZONE_NSEC3_ITER_MAX 150
+
+/* The version's NSEC3 extra iterations, or -1 when it has no NSEC3. */
+int zone_nsec3_iterations(const struct zone *z);
+
+/* Whether node n of the version is an NSEC3 owner (<hash>.apex holding
+ * NSEC3 and its RRSIGs only): a name that is not one of the zone's own
+ * (RFC 5155 7.2.8). O(sets of n). */
+bool zone_nsec3_owner(const struct zone *z, const struct zone_node *n);
+
+/* The NSEC3 owner node whose hash equals the hash of node n's name
+ * (prepared at load: no hashing), or NULL (no NSEC3, or n's name has
+ * none: an opt-out span, glue). Binary search: O(log names). */
+const struct zone_node *zone_nsec3_match(const struct zone *z,
+					 const struct zone_node *n);
+
+/* The NSEC3 owner node whose range covers or matches the hash of lname
+ * (lowercase wire): one NSEC3 hash of the name (iterations + 1 SHA-1
+ * runs, at most ZONE_NSEC3_ITER_MAX + 1, on the stack: no allocation)
+ * and a binary search over the chain. NULL without NSEC3. */
+const struct zone_node *zone_nsec3_cover(const struct zone *z,
+					 const uint8_t *lname);
+
 /* The zone cut that n lies in or under in version gen: n itself when it
  * is a delegation and not below another cut, else the nearest ancestor
  * delegation that is not NONAUTH. NULL when n is authoritative data.

@@ -1174,9 +1174,10 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	}
 	z->soa = zdata_rrset(&z->apex->base, DNS_TYPE_SOA);
 	z->serial = zone_soa_serial(z->soa);
-	rc = zone_nsec_build(z);
+	rc = zone_nsec_build(z, err, errlen);
 	if (rc) {
-		zone_err(err, errlen, "out of memory");
+		if (rc == -ENOMEM)
+			zone_err(err, errlen, "out of memory");
 		goto fail;
 	}
 	zone_builder_free(b);

@@ -1199,7 +1199,7 @@ int zone_update_finish(struct zone_update *u, struct zone **out, char *err,
 	u->fam->next_gen++;
 	rc = update_apply(u, err, errlen);
 	if (!rc)
-		rc = zone_nsec_build(u->z);   /* the chain of the new version */
+		rc = zone_nsec_build(u->z, err, errlen); /* its chains */
 	if (rc) {
 		/* Only memory (or a set too large, found while writing) can
 		 * fail here: base never saw any of it, but the family's

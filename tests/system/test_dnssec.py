@@ -105,6 +105,16 @@ def nsec(module_pool):
     return Z.make(module_pool.tmpdir, "nsec")
 
 
+@pytest.fixture(scope="module")
+def nsec3(module_pool):
+    return Z.make(module_pool.tmpdir, "nsec3")
+
+
+@pytest.fixture(scope="module")
+def optout(module_pool):
+    return Z.make(module_pool.tmpdir, "optout")
+
+
 def stubs_of(z):
     return [o for o, _ in z["zones"]]
 
@@ -119,6 +129,20 @@ def test_nsec_corpus_validates(pool, nsec):
     bad = run_corpus(up, nsec["corpus"])
     assert not bad, "%d of %d:\n%s\n%s" % (len(bad), len(nsec["corpus"]),
                                           "\n".join(bad[:30]), ub.tail(30))
+
+
+def test_nsec3_corpus_validates(pool, nsec3, optout):
+    """The same corpus for an NSEC3 zone and an NSEC3 opt-out zone, served
+    side by side through one unbound: every answer with its status."""
+    lp, _ = levee_for(pool, nsec3["zones"] + optout["zones"])
+    stubs = stubs_of(nsec3) + stubs_of(optout)
+    # one anchor each: unbound takes several trust-anchor lines
+    up, ub = start_unbound(pool, lp, stubs, nsec3["anchor"] + '"\n' +
+                           '  trust-anchor: "' + optout["anchor"])
+    corpus = nsec3["corpus"] + optout["corpus"]
+    bad = run_corpus(up, corpus)
+    assert not bad, "%d of %d:\n%s\n%s" % (len(bad), len(corpus),
+                                          "\n".join(bad[:40]), ub.tail(30))
 
 
 def strip_rrsigs(src, dst):

@@ -723,7 +723,7 @@ static void answer_dnssec_proofs(struct answer_ctx *c)
 			 * with its encloser's; the next closer's cover comes
 			 * with the wildcard below), else (opt-out) the
 			 * closest provable encloser */
-			if (zd(c, n)->flags & ZNODE_WILDCARD)
+			if (c->nwild && c->wildn[c->nwild - 1] == n)
 				put_nsec(c, zone_nsec3_match(c->zone, n->parent));
 			put_nods(c, n);
 		} else if (zset(c, n, DNS_TYPE_NSEC)) {

@@ -284,12 +284,13 @@ def signed_corpus(origin):
     return qs
 
 
-def test_differential_signed_do(pool):
-    """issue 15: an NSEC-signed zone with DO=1 (and DO=0), Levee against
-    knotd field by field, the same accepted differences (nsd as the
-    tie-breaker)."""
+@pytest.mark.parametrize("denial", ["nsec", "nsec3", "optout"])
+def test_differential_signed_do(pool, denial):
+    """issue 15: a signed zone (NSEC, NSEC3, NSEC3 opt-out) with DO=1 (and
+    DO=0), Levee against knotd field by field, the same accepted
+    differences (nsd as the tie-breaker)."""
     import dnssec_zones as Z
-    z = Z.make(pool.tmpdir, "nsec")
+    z = Z.make(pool.tmpdir, denial)
     lp, kp, np_ = H.free_port(), H.free_port(), H.free_port()
     conf = H.levee_config(os.path.join(pool.tmpdir, "levee-signed.yaml"),
                           ["127.0.0.1@%d" % lp], zones=z["zones"],

@@ -358,6 +358,13 @@ int daemon_zones_load(const struct config *cfg, const int *cancel,
 				log_debug("zone %s loaded from %s: serial %u, "
 					  "%zu records", cz->domain, cz->file,
 					  serial, n);
+				if (zone_nsec3_iterations(r->z) > 0)
+					log_warning("zone %s: NSEC3 with %d "
+						    "extra iterations (RFC 9276: "
+						    "0; refused above %d)",
+						    cz->domain,
+						    zone_nsec3_iterations(r->z),
+						    ZONE_NSEC3_ITER_MAX);
 				records += n;
 				(*loaded)++;
 				continue;

@@ -418,6 +418,10 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	ns->changed = true;
 	ns->loaded_at = r->now;
 	ns->error[0] = '\0';
+	if (zone_nsec3_iterations(z) > 0)
+		log_warning("zone %s: NSEC3 with %d extra iterations (RFC "
+			    "9276: 0; refused above %d)", ns->domain,
+			    zone_nsec3_iterations(z), ZONE_NSEC3_ITER_MAX);
 	if (added) {
 		log_info("zone %s loaded from %s: serial %u, %zu records",
 			 ns->domain, ns->file, serial, records);

@@ -35,11 +35,11 @@ def _keys(d, origin):
     return ksk, zsk
 
 
-def _sign(d, origin, src, out, ksk, zsk, denial):
+def _sign(d, origin, src, out, ksk, zsk, denial, iterations=0):
     argv = ["dnssec-signzone", "-q", "-o", origin, "-s", "now-3600",
             "-e", "now+2592000", "-f", out]
     if denial in ("nsec3", "optout"):
-        argv += ["-3", "-", "-H", "0"]
+        argv += ["-3", "-", "-H", str(iterations)]
         if denial == "optout":
             argv += ["-A"]
     argv += [src, ksk, zsk]
@@ -71,7 +71,7 @@ def parent_text(origin):
     return "\n".join(L) + "\n"
 
 
-def make(tmpdir, denial, tag=None):
+def make(tmpdir, denial, tag=None, iterations=0):
     """Signed zones in tmpdir/dnssec-<tag>; returns a dict: zones [(origin,
     file)], origin, anchor (DNSKEY text), corpus [(qname, qtype, status,
     rcode)]."""
@@ -95,7 +95,8 @@ def make(tmpdir, denial, tag=None):
         f.write("$ORIGIN %s\n$TTL 3600\n@ SOA ns host 1 3600 900 604800 300\n"
                 "@ NS ns\nns A 127.0.0.1\n" % insecure +
                 "".join("h%d A 192.0.2.%d\n" % (i, 50 + i) for i in range(N)))
-    _sign(d, origin, "parent.zone", "parent.signed", pksk, pzsk, denial)
+    _sign(d, origin, "parent.zone", "parent.signed", pksk, pzsk, denial,
+          iterations)
     _sign(d, child, "child.zone", "child.signed", cksk, czsk, denial)
     ins = "insecure" if denial == "optout" else "secure"
     # dnssec-signzone -A sets the opt-out flag on every NSEC3: a proof

@@ -15,6 +15,7 @@ Levee with its own validator.
 """
 
 import os
+import re
 import subprocess
 import time
 
@@ -201,3 +202,18 @@ def test_nsec_delv(pool, nsec):
         assert want in text and "SERVFAIL" not in text and \
             "broken trust chain" not in text and "insecurity" not in text, \
             "%s %s:\n%s" % (qname, qtype, text)
+
+
+def test_nsec3_iterations_warn(pool):
+    """RFC 9276: a zone with NSEC3 extra iterations loads, with a warning
+    naming the count (above ZONE_NSEC3_ITER_MAX, 150, it is refused:
+    tests/unit/test_dnssec.c), and its answers still validate."""
+    z = Z.make(pool.tmpdir, "nsec3", tag="iter", iterations=5)
+    lp, lev = levee_for(pool, z["zones"], name="levee-iter")
+    assert re.search(r"zone iter\.test\.?: NSEC3 with 5 extra iterations",
+                     lev.text()), lev.tail()
+    up, ub = start_unbound(pool, lp, stubs_of(z), z["anchor"],
+                           name="unbound-iter")
+    sample = z["corpus"][::12]
+    bad = run_corpus(up, sample)
+    assert not bad, "\n".join(bad) + ub.tail(20)

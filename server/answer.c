@@ -849,7 +849,8 @@ static void answer_internet(struct answer_ctx *c)
 	c->sname = c->q->lname;
 	c->sname_len = c->q->qname_len;
 	c->sptr = DNS_HDR_LEN;
-	c->dnssec = c->q->edns.do_bit &&
+	/* do_bit is written only when the query has an OPT */
+	c->dnssec = c->q->edns.present && c->q->edns.do_bit &&
 		    (zd(c, zone_apex_node(z))->flags & ZNODE_SIGNED);
 	c->n3 = c->dnssec && !zset(c, zone_apex_node(z), DNS_TYPE_NSEC) &&
 		zone_nsec3_iterations(z) >= 0;

@@ -590,6 +590,19 @@ static bool answer_node(struct answer_ctx *c, const struct zone_node *n)
 			answer_nodata(c, n);
 		return false;
 	}
+	if (qt == DNS_TYPE_RRSIG && (d->flags & ZNODE_SIGNED)) {
+		/* knotd: the RRSIGs of the first signed set by type, with
+		 * that set's TTL (a minimal answer, like ANY) */
+		for (uint16_t i = 0; i < d->rrset_count; i++) {
+			const struct rrset *g = znode_sigs(d, &d->rrsets[i]);
+			if (!g)
+				continue;
+			if (put_set(c, RENDER_ANSWER, c->sname, c->sptr, g,
+				    g->ttl) == 0)
+				c->kind = ANSWER_KIND_POSITIVE;
+			return false;
+		}
+	}
 	const struct rrset *s = zdata_rrset(d, qt);
 	if (s) {
 		answer_positive(c, d, s);

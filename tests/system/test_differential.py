@@ -270,7 +270,7 @@ def signed_corpus(origin):
              "x.secure.", "insecure.", "ns.insecure.", "h1.insecure.",
              "mail.", "dn.", "tgt.", "x1.tgt.", "zzz.", "0.", "h1.c1."]
     types = ["A", "AAAA", "MX", "TXT", "NS", "DS", "DNSKEY", "NSEC", "SOA",
-             "CNAME", "DNAME", "NSEC3PARAM"]
+             "CNAME", "DNAME", "NSEC3PARAM", "ANY", "RRSIG"]
     qs = []
     for n in names:
         for t in types:

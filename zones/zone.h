@@ -247,7 +247,8 @@ const struct zone_node *zone_nsec3_match(const struct zone *z,
 
 /* The NSEC3 owner node whose range covers or matches the hash of lname
  * (lowercase wire): one NSEC3 hash of the name (iterations + 1 SHA-1
- * runs, at most ZONE_NSEC3_ITER_MAX + 1, on the stack: no allocation)
+ * runs, at most ZONE_NSEC3_ITER_MAX + 1, OpenSSL's SHA1_* on the stack:
+ * no allocation)
  * and a binary search over the chain. NULL without NSEC3. */
 const struct zone_node *zone_nsec3_cover(const struct zone *z,
 					 const uint8_t *lname);

@@ -12,8 +12,8 @@
  * as the pair (node, its matching NSEC3): the closest encloser's NSEC3
  * costs the query a binary search, no hashing. Only names that do not
  * exist are hashed per query (the next closer name and the wildcard:
- * zone_nsec3_cover), each (iterations + 1) SHA-1 runs of a few dozen
- * bytes, iterations at most ZONE_NSEC3_ITER_MAX. A change rebuilds both
+ * zone_nsec3_cover), each (iterations + 1) SHA-1 runs of at most 510
+ * bytes (OpenSSL's SHA1_* on the stack), iterations at most ZONE_NSEC3_ITER_MAX. A change rebuilds both
  * for its version: O(names) hashes, off the reactors (a known cost of an
  * IXFR to a large NSEC3 zone; an incremental chain is future work).
  */
@@ -21,6 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* SHA1_Init/Update/Final on a context on the stack: no allocation. The
+ * one-shot SHA1() of OpenSSL 3 goes through EVP_Q_digest(), which
+ * fetches the algorithm and allocates a context on every call; the
+ * low-level calls are deprecated in 3.0 but kept, and allocate nothing. */
+#define OPENSSL_API_COMPAT 0x10101000L
 #include <openssl/sha.h>
 
 #include "common/dns.h"
@@ -130,20 +135,21 @@ const struct zone_node *zone_nsec_cover(const struct zone *z,
 
 /* The NSEC3 hash of lowercase wire name (len bytes) with the zone's
  * parameters into h[20]: SHA-1 over name and salt, then iterations more
- * times over the digest and salt. OpenSSL's one-shot SHA1() into our
- * buffer allocates nothing. */
+ * times over the digest and salt (RFC 5155 5). Stack only. */
 static void nsec3_hash(const struct zone_nsec3 *p, const uint8_t *name,
 		       size_t len, uint8_t h[SHA_DIGEST_LENGTH])
 {
-	uint8_t buf[NAME_MAX_LEN + 1 + 255];
+	SHA_CTX ctx;
 
-	memcpy(buf, name, len);
-	memcpy(buf + len, p->salt, p->salt_len);
-	SHA1(buf, len + p->salt_len, h);
+	SHA1_Init(&ctx);
+	SHA1_Update(&ctx, name, len);
+	SHA1_Update(&ctx, p->salt, p->salt_len);
+	SHA1_Final(h, &ctx);
 	for (unsigned i = 0; i < p->iterations; i++) {
-		memcpy(buf, h, SHA_DIGEST_LENGTH);
-		memcpy(buf + SHA_DIGEST_LENGTH, p->salt, p->salt_len);
-		SHA1(buf, SHA_DIGEST_LENGTH + p->salt_len, h);
+		SHA1_Init(&ctx);
+		SHA1_Update(&ctx, h, SHA_DIGEST_LENGTH);
+		SHA1_Update(&ctx, p->salt, p->salt_len);
+		SHA1_Final(h, &ctx);
 	}
 }
 

@@ -58,6 +58,9 @@ static struct zone *build_text(const char *body, char *err, size_t errlen)
 }
 
 /* The reply of z alone to name/type with DO (or not), parsed. */
+static bool ask_udp;        /* over UDP at ask_size, not TCP */
+static uint16_t ask_size = 1232;
+
 static ldns_pkt *ask(struct zone *z, const char *name, ldns_rr_type t,
 		     bool dnssec)
 {
@@ -70,11 +73,11 @@ static ldns_pkt *ask(struct zone *z, const char *name, ldns_rr_type t,
 
 	zone_ref(z);
 	CU_ASSERT_FATAL(zdb_add(db, z) == 0);
-	ldns_pkt_set_edns_udp_size(p, 1232);
+	ldns_pkt_set_edns_udp_size(p, ask_size);
 	ldns_pkt_set_edns_do(p, dnssec);
 	CU_ASSERT_FATAL(ldns_pkt2wire(&w, p, &n) == LDNS_STATUS_OK);
 	CU_ASSERT_FATAL(query_run(db, &cfg, &qry, w, n, resp, sizeof(resp),
-				  true, NULL, 0) == QUERY_SEND);
+				  !ask_udp, NULL, 0) == QUERY_SEND);
 	CU_ASSERT_FATAL(ldns_wire2pkt(&r, resp, qry.req.resp_len) ==
 			LDNS_STATUS_OK);
 	free(w);
@@ -460,6 +463,60 @@ static void test_rrsig_follows_change(void)
 	zone_free(z);
 }
 
+/* RFC 9471 / RFC 4035 3.1.1: a signed answer whose proof does not fit
+ * sets TC (no half proof); optional additional data is left out first,
+ * and a signed additional set goes in only with its RRSIG. */
+static void test_truncation(void)
+{
+	static char body[8192];
+	char err[512];
+	struct zone *z;
+	ldns_pkt *p;
+
+	/* long RRSIGs (200 bytes of signature) make the proofs large */
+	char sig[400];
+	memset(sig, 'A', 268);
+	sig[268] = '\0';
+	snprintf(body, sizeof(body), "%s", nsec_zone);
+	for (const char *o = "a"; o; o = NULL) {
+		size_t l = strlen(body);
+		snprintf(body + l, sizeof(body) - l,
+			 "%s RRSIG NSEC 13 3 300 20300101000000 20200101000000 "
+			 "7 example.com. %s\n"
+			 "@ RRSIG NSEC 13 2 300 20300101000000 20200101000000 "
+			 "7 example.com. %s\n"
+			 "@ RRSIG SOA 13 2 300 20300101000000 20200101000000 "
+			 "7 example.com. %s\n"
+			 "mx MX 10 a\n" "mx" SIG("MX", "3"), o, sig, sig, sig);
+	}
+	z = build_text(body, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+	ask_udp = true;
+	ask_size = 512;
+	/* NXDOMAIN: SOA, 2 NSEC and their 6 RRSIGs cannot fit in 512 */
+	p = ask(z, "b.example.com.", LDNS_RR_TYPE_A, true);
+	CU_ASSERT_TRUE(ldns_pkt_tc(p));
+	CU_ASSERT_FALSE(ldns_pkt_ad(p));
+	ldns_pkt_free(p);
+	/* DO=0: the same NXDOMAIN fits */
+	p = ask(z, "b.example.com.", LDNS_RR_TYPE_A, false);
+	CU_ASSERT_FALSE(ldns_pkt_tc(p));
+	ldns_pkt_free(p);
+	/* at 1232 it fits whole, no TC */
+	ask_size = 1232;
+	p = ask(z, "b.example.com.", LDNS_RR_TYPE_A, true);
+	CU_ASSERT_FALSE(ldns_pkt_tc(p));
+	CU_ASSERT_EQUAL(sigs_for(ldns_pkt_authority(p), LDNS_RR_TYPE_NSEC), 4);
+	ldns_pkt_free(p);
+	/* MX: the additional A of a goes in with its RRSIG or not at all */
+	p = ask(z, "mx.example.com.", LDNS_RR_TYPE_MX, true);
+	CU_ASSERT_FALSE(ldns_pkt_tc(p));
+	CU_ASSERT_EQUAL(sigs_for(ldns_pkt_additional(p), LDNS_RR_TYPE_A), 1);
+	ldns_pkt_free(p);
+	ask_udp = false;
+	zone_free(z);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -467,6 +524,7 @@ int main(void)
 		{ "NSEC proofs", test_nsec_proofs },
 		{ "NSEC3 proofs", test_nsec3_proofs },
 		{ "RRSIGs follow a change", test_rrsig_follows_change },
+		{ "truncation (RFC 9471)", test_truncation },
 	};
 
 	return unit_run("dnssec", NULL, NULL, tests, UNIT_COUNT(tests));

@@ -63,6 +63,7 @@
 #include "server/notify_in.h"
 #include "server/reactor.h"
 #include "server/reload.h"
+#include "server/sigcheck.h"
 #include "server/stats.h"
 #include "server/xfrin.h"
 #include "server/tsig.h"
@@ -358,6 +359,9 @@ int daemon_zones_load(const struct config *cfg, const int *cancel,
 				log_debug("zone %s loaded from %s: serial %u, "
 					  "%zu records", cz->domain, cz->file,
 					  serial, n);
+				sigcheck_report(cz->domain, r->z,
+						(uint32_t)time(NULL),
+						SIGCHECK_MARGIN);
 				if (zone_nsec3_iterations(r->z) > 0)
 					log_warning("zone %s: NSEC3 with %d "
 						    "extra iterations (RFC 9276: "

@@ -156,6 +156,10 @@ struct zone {
 	 * NSEC3's node), sorted by node address. malloc'd; NULL without
 	 * NSEC3. */
 	struct zone_nsec3 *nsec3;
+	/* Its RRSIGs' earliest expiration and latest inception (RFC 4034
+	 * 3.1.5 serial arithmetic), sig_count 0 without RRSIGs (zone_nsec.c) */
+	uint32_t sig_expire_min, sig_inception_max;
+	size_t sig_count;
 	size_t record_count;
 	int refs;                        /* see zone_ref(); atomic */
 	struct zone *live_next, *live_prev; /* family's live list */

@@ -253,6 +253,13 @@ const struct zone_node *zone_nsec3_match(const struct zone *z,
 const struct zone_node *zone_nsec3_cover(const struct zone *z,
 					 const uint8_t *lname);
 
+/* The earliest expiration and the latest inception of version z's
+ * RRSIGs (seconds since the epoch modulo 2^32, RFC 4034 3.1.5: compare
+ * with serial arithmetic), found when the version was made. false (and
+ * nothing written) when it has no RRSIG. O(1). */
+bool zone_sig_span(const struct zone *z, uint32_t *expire_min,
+		   uint32_t *inception_max);
+
 /* The zone cut that n lies in or under in version gen: n itself when it
  * is a delegation and not below another cut, else the nearest ancestor
  * delegation that is not NONAUTH. NULL when n is authoritative data.

@@ -7,6 +7,10 @@
  * per version off the reactors (zone_builder_finish, zone_update_finish:
  * n pointers, O(n log n)); the query path binary-searches it.
  *
+ * And the span of its signatures: the earliest RRSIG expiration and
+ * the latest inception (one pass over the RRSIG sets), for the loader's
+ * warnings.
+ *
  * NSEC3 (RFC 5155) the same way: the NSEC3 owners sorted by hash, and
  * the hash of every authoritative name computed once per version, kept
  * as the pair (node, its matching NSEC3): the closest encloser's NSEC3
@@ -92,6 +96,56 @@ static int nsec_qcmp(const void *a, const void *b)
 
 static int nsec3_build(struct zone *z, char *err, size_t errlen);
 
+/* Serial arithmetic (RFC 1982, RFC 4034 3.1.5): a before b. */
+static bool sig_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static void sig_span_one(const struct zone_node *n, void *arg)
+{
+	struct zone *z = arg;
+	const struct znode_data *d = znode_at(n, z->gen);
+	const struct rrset *s = (d->flags & ZNODE_GONE) ? NULL :
+				zdata_rrset(d, DNS_TYPE_RRSIG);
+	const uint8_t *p;
+
+	if (!s)
+		return;
+	p = s->wire;
+	for (uint16_t k = 0; k < s->rr_count; k++) {
+		uint16_t rdlen = (uint16_t)(p[8] << 8 | p[9]);
+
+		if (rdlen >= 16) {
+			const uint8_t *rd = p + 10;
+			uint32_t exp = (uint32_t)rd[8] << 24 |
+				       (uint32_t)rd[9] << 16 |
+				       (uint32_t)rd[10] << 8 | rd[11];
+			uint32_t inc = (uint32_t)rd[12] << 24 |
+				       (uint32_t)rd[13] << 16 |
+				       (uint32_t)rd[14] << 8 | rd[15];
+
+			if (!z->sig_count || sig_before(exp, z->sig_expire_min))
+				z->sig_expire_min = exp;
+			if (!z->sig_count ||
+			    sig_before(z->sig_inception_max, inc))
+				z->sig_inception_max = inc;
+			z->sig_count++;
+		}
+		p += 10u + rdlen;
+	}
+}
+
+bool zone_sig_span(const struct zone *z, uint32_t *expire_min,
+		   uint32_t *inception_max)
+{
+	if (!z->sig_count)
+		return false;
+	*expire_min = z->sig_expire_min;
+	*inception_max = z->sig_inception_max;
+	return true;
+}
+
 int zone_nsec_build(struct zone *z, char *err, size_t errlen)
 {
 	struct nsec_collect c = { .z = z };
@@ -99,6 +153,8 @@ int zone_nsec_build(struct zone *z, char *err, size_t errlen)
 
 	if (rc)
 		return rc;
+	z->sig_count = 0;
+	zone_index_foreach(z, sig_span_one, z);
 	zone_index_foreach(z, nsec_collect_one, &c);
 	if (c.oom) {
 		free(c.v);

@@ -217,3 +217,29 @@ def test_nsec3_iterations_warn(pool):
     sample = z["corpus"][::12]
     bad = run_corpus(up, sample)
     assert not bad, "\n".join(bad) + ub.tail(20)
+
+
+def test_signature_expiry_reported(pool, nsec):
+    """levee --check (and every load) tells the signature span: a warning
+    when an RRSIG expires within 7 days, an error once one has expired,
+    nothing of the kind for signatures valid 30 days."""
+    d = nsec["dir"]
+    keys = sorted(f[:-4] for f in os.listdir(d)
+                  if f.startswith("Knsec.test.") and f.endswith(".key"))
+    out = {}
+    for tag, start, end in [("soon", "now-3600", "now+86400"),
+                            ("gone", "now-7200", "now-3600")]:
+        path = os.path.join(d, "parent.%s" % tag)
+        subprocess.run(["dnssec-signzone", "-q", "-P", "-o", nsec["origin"],
+                        "-s", start, "-e", end, "-f", path, "parent.zone"]
+                       + keys, cwd=d, check=True, timeout=60,
+                       stdout=subprocess.DEVNULL)
+        r = H.run_levee(["--check", "-z", "%s=%s" % (nsec["origin"], path)])
+        out[tag] = r.stdout + r.stderr
+    r = H.run_levee(["--check", "-z", "%s=%s" % nsec["zones"][0]])
+    ok = r.stdout + r.stderr
+    assert re.search(r"warning: zone nsec\.test\.?: an RRSIG expires at "
+                     r"\S+, in 8\d{4} s", out["soon"]), out["soon"]
+    assert re.search(r"error: zone nsec\.test\.?: an RRSIG expired at",
+                     out["gone"]), out["gone"]
+    assert "RRSIG expire" not in ok and r.returncode == 0, ok

@@ -149,8 +149,20 @@ bool zone_sig_span(const struct zone *z, uint32_t *expire_min,
 int zone_nsec_build(struct zone *z, char *err, size_t errlen)
 {
 	struct nsec_collect c = { .z = z };
-	int rc = nsec3_build(z, err, errlen);
+	int rc;
 
+	/* An unsigned zone (no RRSIG at the apex) serves no proofs: no walk,
+	 * so a change to a large unsigned zone stays O(change). */
+	if (!(znode_at(z->apex, z->gen)->flags & ZNODE_SIGNED)) {
+		zone_nsec3_free(z->nsec3);
+		z->nsec3 = NULL;
+		free(z->nsec);
+		z->nsec = NULL;
+		z->nsec_count = 0;
+		z->sig_count = 0;
+		return 0;
+	}
+	rc = nsec3_build(z, err, errlen);
 	if (rc)
 		return rc;
 	z->sig_count = 0;
@@ -319,9 +331,9 @@ static void nsec3_collect_one(const struct zone_node *n, void *arg)
 	c->v[c->n++] = n;
 }
 
-/* The parameters from the apex's NSEC3PARAM, else from the first NSEC3
- * (a zone in the middle of a change of chain keeps serving the one its
- * NSEC3PARAM names). 1 when found, 0 when the zone has no NSEC3. */
+/* The parameters from the apex's NSEC3PARAM (first: an NSEC3 to take
+ * them from instead, NULL here: a zone without NSEC3PARAM serves no
+ * NSEC3 proofs). 1 when found, 0 otherwise. */
 static int nsec3_params(const struct zone *z, const struct zone_node *first,
 			struct zone_nsec3 *p)
 {
@@ -351,6 +363,8 @@ static int nsec3_build(struct zone *z, char *err, size_t errlen)
 
 	zone_nsec3_free(z->nsec3);
 	z->nsec3 = NULL;
+	if (!zdata_rrset(znode_at(z->apex, z->gen), DNS_TYPE_NSEC3PARAM))
+		return 0;        /* no NSEC3 chain is served without it */
 	n3 = calloc(1, sizeof(*n3));
 	if (!n3)
 		return -ENOMEM;

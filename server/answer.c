@@ -12,6 +12,18 @@
  * answer as knotd 3.2 does, so system tests can diff the two; the comment
  * at each case says what knotd does.
  *
+ * DNSSEC (a query with DO=1 to a zone whose apex is signed, docs/
+ * dnssec.md) is a step per section, kept out of the cases: put_signed()
+ * puts each set with its RRSIGs (laid beside the sets at load:
+ * znode_sigs(), no search), answer_referral() adds the DS or the proof of
+ * none, and answer_dnssec_proofs() puts the NSEC or NSEC3 proofs after the
+ * answer from what the cases noted (closest encloser, NODATA node,
+ * wildcard links). Its work: at most ANSWER_NSEC_MAX proof sets, each
+ * one binary search over the version's sorted chain (NSEC:
+ * O(log owners) name compares; NSEC3: a search of the names' matches, or
+ * one hash of a name that does not exist, at most ANSWER_NSEC3_HASHES
+ * per reply, each at most ZONE_NSEC3_ITER_MAX + 1 SHA-1 runs).
+ *
  * Everything lives in one struct answer_ctx on the stack: the render state,
  * the names of a CNAME/DNAME chain and the sets noted for additional
  * records; the parsed query stays in the request. The zone snapshot and

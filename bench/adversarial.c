@@ -55,6 +55,8 @@ enum {
 	ADV_NOEDNS = 2,    /* no OPT record */
 	ADV_TRAILING = 4,  /* one byte after the question: FORMERR */
 	ADV_VER1 = 8,      /* EDNS version 1: BADVERS */
+	ADV_DO = 16,       /* DO=1 (issue 15: the signed zones nsec.test. and
+			    * nsec3.test., loaded when SIGNED is set) */
 };
 
 struct adv_query {
@@ -108,6 +110,20 @@ static const struct adv_query adv_table[] = {
 	{ "FORMERR, 255-octet qname, trailing byte", "^x.d.adv.test.", "A", ADV_TRAILING },
 	{ "BADVERS", "www.adv.test.", "A", ADV_VER1 },
 	{ "CHAOS version.bind", "version.bind.", "CH TXT", 0 },
+	{ "signed: h1 A, DO=0", "h1.nsec.test.", "A", 0 },
+	{ "signed: h1 A, DO=1", "h1.nsec.test.", "A", ADV_DO },
+	{ "signed NSEC: NXDOMAIN, DO=0", "nx1.nsec.test.", "A", 0 },
+	{ "signed NSEC: NXDOMAIN, DO=1", "nx1.nsec.test.", "A", ADV_DO },
+	{ "signed NSEC: NXDOMAIN 255-octet, DO=1", "^x.nx.nsec.test.", "A", ADV_DO },
+	{ "signed NSEC: wildcard, DO=1", "w1.wild.nsec.test.", "A", ADV_DO },
+	{ "signed NSEC: secure referral (DS), DO=1", "www.secure.nsec.test.", "A", ADV_DO },
+	{ "signed NSEC: insecure referral, DO=1", "x.insecure.nsec.test.", "A", ADV_DO },
+	{ "signed NSEC3: NXDOMAIN, DO=0", "nx1.nsec3.test.", "A", 0 },
+	{ "signed NSEC3: NXDOMAIN, DO=1", "nx1.nsec3.test.", "A", ADV_DO },
+	{ "signed NSEC3: NXDOMAIN 255-octet, DO=1", "^x.nx.nsec3.test.", "A", ADV_DO },
+	{ "signed NSEC3: wildcard NODATA, DO=1", "w1.wild.nsec3.test.", "MX", ADV_DO },
+	{ "signed NSEC3: secure referral (DS), DO=1", "www.secure.nsec3.test.", "A", ADV_DO },
+	{ "signed NSEC3: cname chain, DO=1", "cc1.nsec3.test.", "A", ADV_DO },
 };
 #define ADV_COUNT (sizeof(adv_table) / sizeof(adv_table[0]))
 
@@ -205,6 +221,8 @@ static int build(struct adv_msg *q, const char *name, const char *type,
 		memcpy(w + n, o, sizeof(o));
 		if (flags & ADV_VER1)
 			w[n + 6] = 1;
+		if (flags & ADV_DO)
+			w[n + 7] = 0x80;
 		n += sizeof(o);
 	}
 	if (flags & ADV_TRAILING)

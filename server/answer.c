@@ -12,6 +12,18 @@
  * answer as knotd 3.2 does, so system tests can diff the two; the comment
  * at each case says what knotd does.
  *
+ * DNSSEC (a query with DO=1 to a zone whose apex is signed, docs/
+ * dnssec.md) is a step per section, kept out of the cases: put_signed()
+ * puts each set with its RRSIGs (laid beside the sets at load:
+ * znode_sigs(), no search), answer_referral() adds the DS or the proof of
+ * none, and answer_dnssec_proofs() puts the NSEC or NSEC3 proofs after the
+ * answer from what the cases noted (closest encloser, NODATA node,
+ * wildcard links). Its work: at most ANSWER_NSEC_MAX proof sets, each
+ * one binary search over the version's sorted chain (NSEC:
+ * O(log owners) name compares; NSEC3: a search of the names' matches, or
+ * one hash of a name that does not exist, at most ANSWER_NSEC3_HASHES
+ * per reply, each at most ZONE_NSEC3_ITER_MAX + 1 SHA-1 runs).
+ *
  * Everything lives in one struct answer_ctx on the stack: the render state,
  * the names of a CNAME/DNAME chain and the sets noted for additional
  * records; the parsed query stays in the request. The zone snapshot and
@@ -52,6 +64,15 @@
 #define ANSWER_ADDL_MAX 8   /* RRsets whose targets get additional records */
 #define ANSWER_ADDL_NODES 16
 #define ANSWER_MIN_RR 16    /* the smallest A record with a pointer owner */
+/* NSEC sets one reply may put: the covering NSEC and the wildcard's for
+ * the last name, and one per wildcard link of a chain. */
+#define ANSWER_NSEC_MAX (ANSWER_CHAIN_MAX + 4)
+/* NSEC3 hashes of names that do not exist, per reply (RFC 5155: the
+ * next closer name and the wildcard of an NXDOMAIN); each costs
+ * (iterations + 1) SHA-1 runs, iterations <= ZONE_NSEC3_ITER_MAX. A
+ * proof past the budget (a chain through several wildcards) is left
+ * out. */
+#define ANSWER_NSEC3_HASHES 2
 
 struct addl_item {
 	const struct rrset *set;     /* has set->targets: targets in the zone */
@@ -96,6 +117,18 @@ struct answer_ctx {
 	unsigned ndnames;
 	unsigned naddl;
 	struct addl_item addl[ANSWER_ADDL_MAX];
+	/* DNSSEC (DO=1 and a signed zone): the RRSIGs of each set put, and
+	 * the NSEC proofs of answer_dnssec_proofs(), from these notes */
+	bool dnssec;
+	const struct zone_node *ce;        /* NXDOMAIN: the closest encloser */
+	const struct zone_node *nodata;    /* NODATA: the node (or NULL) */
+	bool n3;                           /* proofs from NSEC3, not NSEC */
+	unsigned nhash;                    /* NSEC3 hashes made */
+	unsigned nwild;                    /* names answered from a wildcard */
+	const uint8_t *wild[ANSWER_CHAIN_MAX + 1];
+	const struct zone_node *wildn[ANSWER_CHAIN_MAX + 1]; /* its "*" */
+	unsigned nnsec;                    /* NSEC owners put (no twice) */
+	const struct zone_node *nsecs[ANSWER_NSEC_MAX];
 	/* every name of the chain: [0] the qname (in the parsed query),
 	 * then each target (lowercase: in tbuf[], or a node name) */
 	const uint8_t *names[ANSWER_CHAIN_MAX + 1];
@@ -141,6 +174,25 @@ static int put_set(struct answer_ctx *c, enum render_section sec,
 	return 0;
 }
 
+/* put_set() of set s of node data d, then (DNSSEC) its RRSIGs with the
+ * same owner and TTL: a signature that does not fit truncates as the set
+ * would, for a validator rejects the set without it. */
+static int put_signed(struct answer_ctx *c, enum render_section sec,
+		      const uint8_t *owner, uint16_t ptr,
+		      const struct znode_data *d, const struct rrset *s,
+		      uint32_t ttl)
+{
+	if (put_set(c, sec, owner, ptr, s, ttl) < 0)
+		return -1;
+	if (!c->dnssec)
+		return 0;
+	const struct rrset *g = znode_sigs(d, s);
+	if (!g)
+		return 0;
+	return put_set(c, sec, owner, ptr, g, ttl == RENDER_TTL_KEEP ? g->ttl
+								     : ttl);
+}
+
 /* Notes a set just put at reply offset at whose targets the zone holds
  * (rrset targets, resolved when the zone was built). */
 static void addl_note(struct answer_ctx *c, const struct rrset *s,
@@ -166,13 +218,96 @@ static void put_soa(struct answer_ctx *c, const struct zone *z)
 	 * still a pointer into the question */
 	if (zone_apex_node(z)->label_count > DNS_COMPRESS_DEPTH)
 		render_owner_node(&c->r, zone_apex_node(z));
-	put_set(c, RENDER_AUTHORITY, zone_apex(z), 0, soa, ttl);
+	put_signed(c, RENDER_AUTHORITY, zone_apex(z), 0,
+		   zd(c, zone_apex_node(z)), soa, ttl);
 }
 
 static void set_account(struct answer_ctx *c, const uint8_t *name)
 {
 	if (!c->account)
 		c->account = name;
+}
+
+/* The NSEC set of node n with its RRSIGs in authority, once per reply
+ * (RFC 4035 3.1.3); nothing when n is NULL or holds none. */
+static void put_nsec(struct answer_ctx *c, const struct zone_node *n)
+{
+	uint16_t type = c->n3 ? DNS_TYPE_NSEC3 : DNS_TYPE_NSEC;
+
+	if (!n || c->done)
+		return;
+	for (unsigned i = 0; i < c->nnsec; i++)
+		if (c->nsecs[i] == n)
+			return;
+	const struct znode_data *d = zd(c, n);
+	const struct rrset *s = zdata_rrset(d, type);
+	if (!s || c->nnsec >= ANSWER_NSEC_MAX)
+		return;
+	c->nsecs[c->nnsec++] = n;
+	put_signed(c, RENDER_AUTHORITY, n->name, 0, d, s, RENDER_TTL_KEEP);
+}
+
+/* The NSEC whose range covers or matches lname (lowercase): one binary
+ * search over the version's sorted owners (zone_nsec_cover). */
+static void put_cover(struct answer_ctx *c, const uint8_t *lname)
+{
+	if (!c->n3) {
+		put_nsec(c, zone_nsec_cover(c->zone, lname));
+		return;
+	}
+	if (c->nhash >= ANSWER_NSEC3_HASHES)
+		return;
+	c->nhash++;
+	put_nsec(c, zone_nsec3_cover(c->zone, lname));
+}
+
+/* The suffix of name (wire) with k of its labels. O(labels). */
+static const uint8_t *labels_suffix(const uint8_t *name, unsigned k)
+{
+	unsigned n = 0;
+
+	for (const uint8_t *p = name; *p; p += *p + 1)
+		n++;
+	while (n > k) {
+		name += *name + 1;
+		n--;
+	}
+	return name;
+}
+
+/* RFC 5155 7.2.1: the NSEC3 matching the closest provable encloser of
+ * name (node a or its nearest ancestor whose name has an NSEC3: in an
+ * opt-out span a name may have none) and the one covering the next
+ * closer name (one hash). Returns the encloser, or NULL. */
+static const struct zone_node *put_n3_cpe(struct answer_ctx *c,
+					  const struct zone_node *a,
+					  const uint8_t *name)
+{
+	const struct zone_node *m = NULL;
+
+	while (a && !(m = zone_nsec3_match(c->zone, a)))
+		a = a->parent;
+	if (!a)
+		return NULL;
+	put_nsec(c, m);
+	const uint8_t *nc = labels_suffix(name, a->label_count + 1u);
+	if (name_length(nc) > a->name_len)
+		put_cover(c, nc);
+	return a;
+}
+
+/* The proof that cut n has no DS (its NSEC, or NSEC3; in an NSEC3
+ * opt-out span, the closest provable encloser, RFC 5155 7.2.4). */
+static void put_nods(struct answer_ctx *c, const struct zone_node *n)
+{
+	const struct zone_node *m;
+
+	if (!c->n3)
+		put_nsec(c, n);
+	else if ((m = zone_nsec3_match(c->zone, n)))
+		put_nsec(c, m);
+	else
+		put_n3_cpe(c, n->parent, n->name);
 }
 
 /* True after the last chain link: the target's own data is still
@@ -185,19 +320,23 @@ static bool chain_full(const struct answer_ctx *c)
 /* --- the cases --- */
 
 /* Data of the asked type at the node (exact or wildcard). */
-static void answer_positive(struct answer_ctx *c, const struct rrset *s)
+static void answer_positive(struct answer_ctx *c, const struct znode_data *d,
+			    const struct rrset *s)
 {
 	size_t at = c->r.len;
 
-	if (put_set(c, RENDER_ANSWER, c->sname, c->sptr, s, RENDER_TTL_KEEP) < 0)
+	if (put_signed(c, RENDER_ANSWER, c->sname, c->sptr, d, s,
+		       RENDER_TTL_KEEP) < 0)
 		return;
 	addl_note(c, s, NULL, at);
 	c->kind = ANSWER_KIND_POSITIVE;
 }
 
-/* The name exists (or a wildcard matched) without the type: SOA. */
-static void answer_nodata(struct answer_ctx *c)
+/* The name exists (or a wildcard matched) without the type: SOA. n: the
+ * node (its NSEC is the proof). */
+static void answer_nodata(struct answer_ctx *c, const struct zone_node *n)
 {
+	c->nodata = n;
 	c->kind = c->r.count[RENDER_ANSWER] ? ANSWER_KIND_POSITIVE
 					    : ANSWER_KIND_NODATA;
 	put_soa(c, c->zone);
@@ -233,6 +372,17 @@ static void answer_referral(struct answer_ctx *c, const struct zone_node *cut)
 	if (put_set(c, RENDER_AUTHORITY, cut->name, 0, ns, RENDER_TTL_KEEP) < 0)
 		return;
 	addl_note(c, ns, cut, at);
+	if (!c->dnssec)
+		return;
+	/* RFC 4035 3.1.4: the signed DS of a secure delegation, else the
+	 * proof that it has none (the cut's NSEC); TC when it does not fit */
+	const struct znode_data *d = zd(c, cut);
+	const struct rrset *ds = zdata_rrset(d, DNS_TYPE_DS);
+	if (ds)
+		put_signed(c, RENDER_AUTHORITY, cut->name, 0, d, ds,
+			   RENDER_TTL_KEEP);
+	else
+		put_nods(c, cut);
 }
 
 /* Moves the chain to target (uncompressed wire, any case), one more link;
@@ -288,11 +438,13 @@ static bool chain_to(struct answer_ctx *c, const uint8_t *target,
  * the chain continues. */
 static bool answer_cname(struct answer_ctx *c, const struct zone_node *n)
 {
-	const struct rrset *cn = zset(c, n, DNS_TYPE_CNAME);
+	const struct znode_data *nd = zd(c, n);
+	const struct rrset *cn = zdata_rrset(nd, DNS_TYPE_CNAME);
 
 	if (chain_full(c))
 		return false;
-	if (put_set(c, RENDER_ANSWER, c->sname, c->sptr, cn, RENDER_TTL_KEEP) < 0)
+	if (put_signed(c, RENDER_ANSWER, c->sname, c->sptr, nd, cn,
+		       RENDER_TTL_KEEP) < 0)
 		return false;
 	c->kind = ANSWER_KIND_POSITIVE;
 	/* A target the zone resolved at build: its node and its name as the
@@ -328,6 +480,12 @@ static int dname_put(struct answer_ctx *c, const struct zone_node *d,
 	if (put_set(c, RENDER_ANSWER, d->name, 0, dn, RENDER_TTL_KEEP) < 0 ||
 	    c->ndnames >= ANSWER_CHAIN_MAX + 1)
 		return -1;
+	/* its RRSIGs after it (the target's offset is the DNAME's own) */
+	const struct rrset *g = c->dnssec ? znode_sigs(zd(c, d), dn) : NULL;
+	size_t dn_at = at;
+	if (g && put_set(c, RENDER_ANSWER, d->name, 0, g, g->ttl) < 0)
+		return -1;
+	at = dn_at;
 	/* the record as rendered: owner, TYPE CLASS TTL RDLENGTH, target */
 	uint16_t t = 0;
 	if (wire_skip_name(c->r.buf, c->r.len, &at) && at + 10 < DNS_PTR_LIMIT)
@@ -439,20 +597,33 @@ static bool answer_node(struct answer_ctx *c, const struct zone_node *n)
 		/* RFC 8482: one RRset (knotd: the first by type, not followed;
 		 * over TCP as well). */
 		if (d->rrset_count > 0)
-			answer_positive(c, &d->rrsets[0]);
+			answer_positive(c, d, &d->rrsets[0]);
 		else
-			answer_nodata(c);
+			answer_nodata(c, n);
 		return false;
+	}
+	if (qt == DNS_TYPE_RRSIG && (d->flags & ZNODE_SIGNED)) {
+		/* knotd: the RRSIGs of the first signed set by type, with
+		 * that set's TTL (a minimal answer, like ANY) */
+		for (uint16_t i = 0; i < d->rrset_count; i++) {
+			const struct rrset *g = znode_sigs(d, &d->rrsets[i]);
+			if (!g)
+				continue;
+			if (put_set(c, RENDER_ANSWER, c->sname, c->sptr, g,
+				    g->ttl) == 0)
+				c->kind = ANSWER_KIND_POSITIVE;
+			return false;
+		}
 	}
 	const struct rrset *s = zdata_rrset(d, qt);
 	if (s) {
-		answer_positive(c, s);
+		answer_positive(c, d, s);
 		return false;
 	}
 	if ((d->flags & ZNODE_CNAME) && qt != DNS_TYPE_RRSIG &&
 	    qt != DNS_TYPE_NSEC)
 		return answer_cname(c, n);
-	answer_nodata(c);
+	answer_nodata(c, n);
 	return false;
 }
 
@@ -475,7 +646,14 @@ static void answer_internet_name(struct answer_ctx *c)
 	for (unsigned step = 0; step <= ANSWER_CHAIN_MAX && !c->done; step++) {
 		const struct zone_node *n = c->snode ? c->snode :
 			zone_find(z, c->sname, c->sname_len);
+		const struct zone_node *hidden = NULL;
 		c->snode = NULL;
+		/* an NSEC3 owner is no name of the zone (RFC 5155 7.2.8):
+		 * answered as a name that does not exist below the apex */
+		if (n && zone_nsec3_owner(z, n)) {
+			hidden = n->parent;
+			n = NULL;
+		}
 		if (n && c->sptr)
 			hint_chain(c, n);
 		if (n) {
@@ -502,9 +680,11 @@ static void answer_internet_name(struct answer_ctx *c)
 		 * substitution's result are known: no walk of the name */
 		int nl;
 		const uint8_t *offs = sname_offsets(c, &nl);
-		const struct zone_node *ce = offs ?
+		const struct zone_node *ce = hidden ? hidden : offs ?
 			zone_closest_encloser_labels(z, c->sname, offs, nl) :
 			zone_closest_encloser(z, c->sname);
+		if (ce && zone_nsec3_owner(z, ce))
+			ce = ce->parent;
 		if (ce && c->sname == c->q->lname)
 			hint_chain(c, ce);
 		if (!ce)
@@ -523,13 +703,66 @@ static void answer_internet_name(struct answer_ctx *c)
 			/* RFC 4592: the closest encloser's "*" answers, with
 			 * the owner rewritten to the name asked. */
 			set_account(c, ced->wildcard_child->name);
+			if (c->nwild <= ANSWER_CHAIN_MAX) {
+				c->wildn[c->nwild] = ced->wildcard_child;
+				c->wild[c->nwild++] = c->sname;
+			}
 			if (!answer_node(c, ced->wildcard_child))
 				return;
 			continue;
 		}
+		c->ce = ce;
 		answer_nxdomain(c);
 		return;
 	}
+}
+
+/* The NSEC proofs of the answer (RFC 4035 3.1.3), in authority after the
+ * SOA: NXDOMAIN, the NSEC covering the name and the one covering the
+ * wildcard at its closest encloser; NODATA, the node's own NSEC (an empty
+ * non-terminal has none: the covering one, whose next name lies below
+ * it); every wildcard answer, the NSEC covering the name it answered
+ * (the name itself does not exist). At most ANSWER_NSEC_MAX sets, each a
+ * binary search. */
+static void answer_dnssec_proofs(struct answer_ctx *c)
+{
+	if (c->rcode == DNS_RCODE_NXDOMAIN && c->ce) {
+		uint8_t wc[NAME_MAX_LEN + 1];
+		const struct zone_node *ce = c->ce;
+
+		if (c->n3)    /* RFC 5155 7.2.2 */
+			ce = put_n3_cpe(c, ce, c->sname);
+		else
+			put_cover(c, c->sname);
+		if (!ce)
+			return;
+		/* *.ce: ce is a proper ancestor of sname, so it fits */
+		wc[0] = 1;
+		wc[1] = '*';
+		memcpy(wc + 2, ce->name, ce->name_len);
+		put_cover(c, wc);
+	} else if (c->nodata && c->rcode == DNS_RCODE_NOERROR) {
+		const struct zone_node *n = c->nodata;
+		if (c->n3) {
+			/* RFC 5155 7.2.3-7.2.5: the name's NSEC3 (a wildcard's
+			 * with its encloser's; the next closer's cover comes
+			 * with the wildcard below), else (opt-out) the
+			 * closest provable encloser */
+			if (c->nwild && c->wildn[c->nwild - 1] == n)
+				put_nsec(c, zone_nsec3_match(c->zone, n->parent));
+			put_nods(c, n);
+		} else if (zset(c, n, DNS_TYPE_NSEC)) {
+			put_nsec(c, n);
+		} else {
+			put_cover(c, n->name);
+		}
+	}
+	/* wildcard answers: NSEC, the cover of the name; NSEC3, of the next
+	 * closer name below the wildcard's encloser (RFC 5155 7.2.6) */
+	for (unsigned i = 0; i < c->nwild; i++)
+		put_cover(c, c->n3 ? labels_suffix(c->wild[i],
+						 c->wildn[i]->label_count)
+				   : c->wild[i]);
 }
 
 /* A/AAAA for the targets of the NS, MX and SRV sets put in the answer or
@@ -576,18 +809,34 @@ static void answer_additional(struct answer_ctx *c)
 			if (nseen < ANSWER_ADDL_NODES)
 				seen[nseen++] = n;
 			bool required = it->cut && zone_node_within(n, it->cut);
+			const struct znode_data *nd = zd(c, n);
 			for (unsigned t = 0; t < 2; t++) {
-				const struct rrset *s = zset(c, n, types[t]);
+				const struct rrset *s = zdata_rrset(nd, types[t]);
+				const struct rrset *g = c->dnssec ?
+					znode_sigs(nd, s) : NULL;
 				if (!s)
+					continue;
+				/* a signed set goes in only with its RRSIGs:
+				 * both when the bound on their size (owners
+				 * of at most 255 bytes) fits, else neither
+				 * (glue, required, is never signed) */
+				if (g && c->r.len + s->wire_len + g->wire_len +
+					 (size_t)(s->rr_count + g->rr_count) *
+					 (tptr ? 2 : 255) > c->r.limit)
 					continue;
 				if (render_rrset(&c->r, RENDER_ADDITIONAL, target,
 						 (uint16_t)tptr, s,
-						 RENDER_TTL_KEEP) < 0 &&
-				    required) {
+						 RENDER_TTL_KEEP) < 0) {
 					/* knotd keeps what fits, goes on with
 					 * smaller sets, and sets TC */
-					c->tc = true;
+					if (required)
+						c->tc = true;
+					continue;
 				}
+				if (g)
+					render_rrset(&c->r, RENDER_ADDITIONAL,
+						     target, (uint16_t)tptr, g,
+						     g->ttl);
 			}
 		}
 	}
@@ -625,7 +874,14 @@ static void answer_internet(struct answer_ctx *c)
 	c->sname = c->q->lname;
 	c->sname_len = c->q->qname_len;
 	c->sptr = DNS_HDR_LEN;
+	/* do_bit is written only when the query has an OPT */
+	c->dnssec = c->q->edns.present && c->q->edns.do_bit &&
+		    (zd(c, zone_apex_node(z))->flags & ZNODE_SIGNED);
+	c->n3 = c->dnssec && !zset(c, zone_apex_node(z), DNS_TYPE_NSEC) &&
+		zone_nsec3_iterations(z) >= 0;
 	answer_internet_name(c);
+	if (c->dnssec && !c->done && c->kind != ANSWER_KIND_ERROR)
+		answer_dnssec_proofs(c);
 	if (!c->done)
 		answer_additional(c);
 }
@@ -739,6 +995,10 @@ static void reply_start(struct answer_ctx *c, struct answer_request *req,
 	c->snode = NULL;
 	c->soffs_for = NULL;
 	c->chain = c->ndnames = c->naddl = 0;
+	c->dnssec = false;
+	c->ce = c->nodata = NULL;
+	c->nwild = c->nnsec = c->nhash = 0;
+	c->n3 = false;
 	memcpy(req->resp, req->query, qend);
 	req->question_end = qend;
 	c->limit = reply_limit(c);

@@ -65,6 +65,7 @@
 #include "server/notify_in.h"
 #include "server/reactor.h"
 #include "server/reload.h"
+#include "server/sigcheck.h"
 #include "server/stats.h"
 #include "server/xfrin.h"
 #include "server/tsig.h"
@@ -371,6 +372,16 @@ int daemon_zones_load(const struct config *cfg, const int *cancel,
 				log_debug("zone %s loaded from %s: serial %u, "
 					  "%zu records", cz->domain, cz->file,
 					  serial, n);
+				sigcheck_report(cz->domain, r->z,
+						(uint32_t)time(NULL),
+						SIGCHECK_MARGIN);
+				if (zone_nsec3_iterations(r->z) > 0)
+					log_warning("zone %s: NSEC3 with %d "
+						    "extra iterations (RFC 9276: "
+						    "0; refused above %d)",
+						    cz->domain,
+						    zone_nsec3_iterations(r->z),
+						    ZONE_NSEC3_ITER_MAX);
 				records += n;
 				(*loaded)++;
 				continue;

@@ -15,12 +15,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/errcode.h"
 #include "common/name.h"
 #include "common/serial.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/sigcheck.h"
 #include "zones/journal.h"
 #include "zones/zdb.h"
 #include "zones/zload.h"
@@ -418,6 +420,11 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	ns->changed = true;
 	ns->loaded_at = r->now;
 	ns->error[0] = '\0';
+	sigcheck_report(ns->domain, z, (uint32_t)time(NULL), SIGCHECK_MARGIN);
+	if (zone_nsec3_iterations(z) > 0)
+		log_warning("zone %s: NSEC3 with %d extra iterations (RFC "
+			    "9276: 0; refused above %d)", ns->domain,
+			    zone_nsec3_iterations(z), ZONE_NSEC3_ITER_MAX);
 	if (added) {
 		log_info("zone %s loaded from %s: serial %u, %zu records",
 			 ns->domain, ns->file, serial, records);

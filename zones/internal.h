@@ -145,6 +145,21 @@ struct zone {
 	int max_labels;                  /* labels of the deepest node, or
 					  * more (an upper bound) */
 	size_t node_count;               /* nodes not GONE */
+	/* The nodes of this version that hold an NSEC, in canonical order
+	 * (RFC 4034 6.1), for the covering NSEC of a name (zone_nsec.c);
+	 * malloc'd, NULL in a zone without NSEC. */
+	const struct zone_node **nsec;
+	size_t nsec_count;
+	/* NSEC3 (RFC 5155), zone_nsec.c: the parameters of the apex's
+	 * NSEC3PARAM, the NSEC3 owner nodes sorted by hash, and for each
+	 * name of the zone whose hash has an NSEC3 the pair (node, that
+	 * NSEC3's node), sorted by node address. malloc'd; NULL without
+	 * NSEC3. */
+	struct zone_nsec3 *nsec3;
+	/* Its RRSIGs' earliest expiration and latest inception (RFC 4034
+	 * 3.1.5 serial arithmetic), sig_count 0 without RRSIGs (zone_nsec.c) */
+	uint32_t sig_expire_min, sig_inception_max;
+	size_t sig_count;
 	size_t record_count;
 	int refs;                        /* see zone_ref(); atomic */
 	struct zone *live_next, *live_prev; /* family's live list */
@@ -246,6 +261,9 @@ struct zone_scratch {
  * RDATA, duplicates gone; nsets sets of `wire` bytes in all. */
 struct zone_plan {
 	size_t uniq, nsets, wire;
+	bool sigs;                       /* an RRSIG set among them: the
+					  * node is ZNODE_SIGNED and takes
+					  * zone_plan_slots() sets */
 	size_t nfirst;                   /* entries of sc->first */
 };
 
@@ -255,7 +273,17 @@ struct zone_plan {
 int zone_sets_plan(struct zone_scratch *sc, const struct brec *head,
 		   size_t cnt, struct zone_plan *p);
 
-/* Writes the planned sets into sets[p->nsets] and wire[p->wire] (targets
+/* The struct rrset slots the planned node takes: its sets, and as many
+ * again for the RRSIG views when it is signed (zone.h znode_sigs). */
+static inline size_t zone_plan_slots(const struct zone_plan *p)
+{
+	return p->sigs ? 2 * p->nsets : p->nsets;
+}
+
+/* Writes the planned sets into sets[p->nsets] (and, when p->sigs, the
+ * RRSIG view of each into sets[p->nsets + i]: the records of the RRSIG
+ * set whose type covered is sets[i]'s type, which its order keeps
+ * together) and wire[p->wire] (targets
  * left NULL, min_len set). 0, or LV_EMALF with the reason for a set of
  * more than 65535 records (owner names it). */
 int zone_sets_write(const struct zone_scratch *sc, const struct zone_plan *p,
@@ -322,6 +350,31 @@ static inline int zone_label_offsets(const uint8_t *name, uint8_t *offs)
 	offs[n] = (uint8_t)o;
 	return n;
 }
+
+struct zone_nsec3_pair {
+	const struct zone_node *node, *nsec3;
+};
+
+struct zone_nsec3 {
+	uint8_t alg;
+	uint16_t iterations;
+	uint8_t salt_len;
+	uint8_t salt[255];
+	const struct zone_node **chain;  /* by hash (the first label) */
+	size_t count;
+	struct zone_nsec3_pair *match;   /* by node address */
+	size_t nmatch;
+};
+
+/* Sorts the nodes of version z holding an NSEC into z->nsec, and
+ * prepares its NSEC3 data (z->nsec3: the parameters, the chain, the
+ * hash of every name and its matching NSEC3), replacing any. 0, -ENOMEM
+ * or LV_EMALF with the reason in err (NSEC3 iterations above
+ * ZONE_NSEC3_ITER_MAX, an unknown NSEC3 hash algorithm). O(nodes x
+ * (iterations + 1) SHA-1 + n log n), main or a worker thread: once per
+ * version. */
+int zone_nsec_build(struct zone *z, char *err, size_t errlen);
+void zone_nsec3_free(struct zone_nsec3 *n3);
 
 /* Takes one reference (atomic). A built zone starts with one, owned by
  * whoever called zone_builder_finish() (or zone_update_finish()). */

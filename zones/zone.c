@@ -105,6 +105,8 @@ void zone_free(struct zone *z)
 	if (z->pages)
 		zone_pages_free(z->pages, (z->index_mask >> z->page_shift) + 1);
 	free(z->touched);
+	free(z->nsec);
+	zone_nsec3_free(z->nsec3);
 	free(z);
 	if (last)
 		zone_family_free(fam);

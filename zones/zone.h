@@ -70,6 +70,9 @@ enum znode_flags {
 				    * change removed. Never in the index:
 				    * reached only through targets; read
 				    * as "no such node". */
+	ZNODE_SIGNED = 1 << 9,     /* holds RRSIGs: rrsets[rrset_count + i]
+				    * are the RRSIGs covering rrsets[i]
+				    * (znode_sigs) */
 };
 
 /* What a node holds in one version of the zone: everything a change may
@@ -193,6 +196,69 @@ const struct zone_node *zone_closest_encloser_labels(const struct zone *z,
 /* The set of `type` in node data d, or NULL. Linear over the node's few
  * sets. */
 const struct rrset *zdata_rrset(const struct znode_data *d, uint16_t type);
+
+/* The RRSIGs of node data d that cover its set s (s one of d->rrsets,
+ * from zdata_rrset), or NULL when none. Sorted out when the node's data
+ * was written (the builder and zone_update.c lay them beside the sets: a
+ * view into the node's RRSIG set, TTL the covered set's): O(1), no
+ * search. */
+static inline const struct rrset *znode_sigs(const struct znode_data *d,
+					     const struct rrset *s)
+{
+	const struct rrset *g;
+
+	if (!(d->flags & ZNODE_SIGNED) || !s)
+		return NULL;
+	g = &d->rrsets[d->rrset_count + (s - d->rrsets)];
+	return g->rr_count ? g : NULL;
+}
+
+/* Canonical DNS name order (RFC 4034 6.1) of two lowercase wire names:
+ * <0, 0, >0. O(length). */
+int zone_canon_cmp(const uint8_t *a, const uint8_t *b);
+
+/* The node holding the NSEC whose range covers or matches lname
+ * (lowercase wire, at or below the apex): the last NSEC owner not after
+ * it in canonical order (the chain wraps: the last owner covers names past
+ * it). NULL when the version holds no NSEC. Binary search over the sorted
+ * owners built at load: O(log owners) name compares, no allocation. */
+const struct zone_node *zone_nsec_cover(const struct zone *z,
+					const uint8_t *lname);
+
+/* NSEC3 (RFC 5155): a zone whose NSEC3 uses more than this many extra
+ * iterations is refused (unbound 1.17 and BIND 9.18 treat such zones as
+ * insecure already); one with more than 0 loads (RFC 9276 asks for 0),
+ * zone_nsec3_iterations() tells the loader to warn. */
+#define ZONE_NSEC3_ITER_MAX 150
+
+/* The version's NSEC3 extra iterations, or -1 when it has no NSEC3. */
+int zone_nsec3_iterations(const struct zone *z);
+
+/* Whether node n of the version is an NSEC3 owner (<hash>.apex holding
+ * NSEC3 and its RRSIGs only): a name that is not one of the zone's own
+ * (RFC 5155 7.2.8). O(sets of n). */
+bool zone_nsec3_owner(const struct zone *z, const struct zone_node *n);
+
+/* The NSEC3 owner node whose hash equals the hash of node n's name
+ * (prepared at load: no hashing), or NULL (no NSEC3, or n's name has
+ * none: an opt-out span, glue). Binary search: O(log names). */
+const struct zone_node *zone_nsec3_match(const struct zone *z,
+					 const struct zone_node *n);
+
+/* The NSEC3 owner node whose range covers or matches the hash of lname
+ * (lowercase wire): one NSEC3 hash of the name (iterations + 1 SHA-1
+ * runs, at most ZONE_NSEC3_ITER_MAX + 1, OpenSSL's SHA1_* on the stack:
+ * no allocation)
+ * and a binary search over the chain. NULL without NSEC3. */
+const struct zone_node *zone_nsec3_cover(const struct zone *z,
+					 const uint8_t *lname);
+
+/* The earliest expiration and the latest inception of version z's
+ * RRSIGs (seconds since the epoch modulo 2^32, RFC 4034 3.1.5: compare
+ * with serial arithmetic), found when the version was made. false (and
+ * nothing written) when it has no RRSIG. O(1). */
+bool zone_sig_span(const struct zone *z, uint32_t *expire_min,
+		   uint32_t *inception_max);
 
 /* The zone cut that n lies in or under in version gen: n itself when it
  * is a delegation and not below another cut, else the nearest ancestor

@@ -794,11 +794,54 @@ int zone_sets_plan(struct zone_scratch *sc, const struct brec *head,
 			continue;
 		if (!p->uniq || sc->recs[p->uniq - 1]->type != sc->recs[j]->type)
 			p->nsets++;
+		if (sc->recs[j]->type == DNS_TYPE_RRSIG)
+			p->sigs = true;
 		sc->recs[p->uniq++] = sc->recs[j];
 		p->wire += 10u + sc->recs[j]->rdlen;
 	}
 	p->nfirst = nfirst;
 	return 0;
+}
+
+/* The RRSIG views of sets[0, n), one of them the RRSIG set, into
+ * sets[n + i]: the RRSIG set's records are sorted by RDATA, which starts
+ * with the type covered, so each covered type's records are one run of
+ * it. One pass over the RRSIG set and the sets (both sorted by type). */
+static void zone_sets_sigs(struct rrset *sets, size_t n)
+{
+	const struct rrset *rs = NULL;
+	struct rrset *g = sets + n;
+
+	for (size_t i = 0; i < n; i++) {
+		g[i] = (struct rrset){ .type = DNS_TYPE_RRSIG,
+				       .ttl = sets[i].ttl };
+		if (sets[i].type == DNS_TYPE_RRSIG)
+			rs = &sets[i];
+	}
+	if (!rs)
+		return;
+	const uint8_t *p = rs->wire, *end = rs->wire + rs->wire_len;
+	size_t i = 0;
+	while (p < end) {
+		uint16_t rdlen = (uint16_t)(p[8] << 8 | p[9]);
+		uint16_t cov = rdlen >= 2 ? (uint16_t)(p[10] << 8 | p[11]) : 0;
+		size_t len = 10u + rdlen;
+
+		while (i < n && sets[i].type < cov)
+			i++;
+		if (i < n && sets[i].type == cov) {
+			struct rrset *v = &g[i];
+
+			if (!v->rr_count)
+				v->wire = p;
+			v->rr_count++;
+			v->wire_len += (uint32_t)len;
+		}
+		p += len;
+	}
+	for (i = 0; i < n; i++)
+		if (g[i].rr_count)
+			g[i].min_len = zone_min_render(&g[i]);
 }
 
 int zone_sets_write(const struct zone_scratch *sc, const struct zone_plan *p,
@@ -845,6 +888,8 @@ int zone_sets_write(const struct zone_scratch *sc, const struct zone_plan *p,
 		s->wire_len = (uint32_t)(w - s->wire);
 		s->min_len = zone_min_render(s);
 	}
+	if (p->sigs)
+		zone_sets_sigs(sets, p->nsets);
 	return 0;
 }
 
@@ -864,7 +909,8 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 	rc = zone_sets_plan(sc, bn->head, bn->nrec, &p);
 	if (rc)
 		return rc;
-	sets = zone_pool_alloc(&b->fam->pool, p.nsets * sizeof(*sets), 8);
+	sets = zone_pool_alloc(&b->fam->pool, zone_plan_slots(&p) *
+			       sizeof(*sets), 8);
 	w = zone_pool_alloc(&b->fam->pool, p.wire, 1);
 	if (!sets || !w)
 		return -ENOMEM;
@@ -873,6 +919,8 @@ static int zone_build_node(struct zone_builder *b, size_t idx,
 		return rc;
 	n->base.rrsets = sets;
 	n->base.rrset_count = (uint16_t)p.nsets;
+	if (p.sigs)
+		n->base.flags |= ZNODE_SIGNED;
 	b->final_records += p.uniq;
 	return 0;
 }
@@ -1126,6 +1174,12 @@ int zone_builder_finish(struct zone_builder *b, struct zone **out,
 	}
 	z->soa = zdata_rrset(&z->apex->base, DNS_TYPE_SOA);
 	z->serial = zone_soa_serial(z->soa);
+	rc = zone_nsec_build(z, err, errlen);
+	if (rc) {
+		if (rc == -ENOMEM)
+			zone_err(err, errlen, "out of memory");
+		goto fail;
+	}
 	zone_builder_free(b);
 	*out = z;
 	return 0;

@@ -961,12 +961,16 @@ static int dirty_write(struct zone_update *u, struct udirty *d,
 		nd.wildcard_child = NULL;
 	}
 	nd.gen = u->z->gen;
-	nd.flags = d->flags;
+	/* ZNODE_SIGNED goes with the sets: kept with the ones it has,
+	 * written afresh with new ones */
+	nd.flags = (uint16_t)((d->flags & ~ZNODE_SIGNED) |
+			      (d->own ? 0 : cur->flags & ZNODE_SIGNED));
 	if (d->wc_set)
 		nd.wildcard_child = d->wc;
 	if (nd.flags & ZNODE_GONE) {
 		nd.rrsets = NULL;
 		nd.rrset_count = 0;
+		nd.flags &= (uint16_t)~ZNODE_SIGNED;
 	} else if (d->own) {
 		rc = zone_sets_plan(sc, d->own->result, d->own->nresult, &p);
 		if (rc)
@@ -984,7 +988,8 @@ static int dirty_write(struct zone_update *u, struct udirty *d,
 				break;
 			}
 	}
-	bytes = (d->fresh ? 0 : sizeof(*slot)) + p.nsets * sizeof(*sets) +
+	bytes = (d->fresh ? 0 : sizeof(*slot)) +
+		zone_plan_slots(&p) * sizeof(*sets) +
 		ntarg * sizeof(*targ) + p.wire;
 	if (d->fresh)
 		mem = bytes ? zone_pool_alloc(&u->fam->pool, bytes, 8) : NULL;
@@ -1007,7 +1012,7 @@ static int dirty_write(struct zone_update *u, struct udirty *d,
 		u->z->touched_cap = ncap;
 	}
 	sets = (struct rrset *)(void *)(mem + (d->fresh ? 0 : sizeof(*slot)));
-	targ = (const struct zone_node **)(void *)(sets + p.nsets);
+	targ = (const struct zone_node **)(void *)(sets + zone_plan_slots(&p));
 	wire = (uint8_t *)(targ + ntarg);
 	if (d->own && !(nd.flags & ZNODE_GONE)) {
 		rc = zone_sets_write(sc, &p, sets, wire, n->name, err, errlen);
@@ -1028,6 +1033,8 @@ static int dirty_write(struct zone_update *u, struct udirty *d,
 		}
 		nd.rrsets = p.nsets ? sets : NULL;
 		nd.rrset_count = (uint16_t)p.nsets;
+		if (p.sigs)
+			nd.flags |= ZNODE_SIGNED;
 	}
 	if (d->fresh) {
 		nd.gen = n->base.gen;   /* the base keeps its children count */
@@ -1191,6 +1198,8 @@ int zone_update_finish(struct zone_update *u, struct zone **out, char *err,
 	}
 	u->fam->next_gen++;
 	rc = update_apply(u, err, errlen);
+	if (!rc)
+		rc = zone_nsec_build(u->z, err, errlen); /* its chains */
 	if (rc) {
 		/* Only memory (or a set too large, found while writing) can
 		 * fail here: base never saw any of it, but the family's

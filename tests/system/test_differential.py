@@ -139,6 +139,29 @@ ALLOW = [
         "why": "CHAOS queries of other types than TXT: as nsd",
     },
     {
+        "name": "truncated-content",
+        "fields": {"answer", "authority", "additional"},
+        "when": lambda q, lv, kv, ctx: ctx["levee"].get("TC") and ctx["knot"].get("TC"),
+        "by": "rfc",
+        # Both set TC: knotd keeps the records that fit, Levee empties the
+        # sections (a signed answer without the RRSIG or proof that did
+        # not fit is of no use, RFC 4035 3.1.1); a client retries over TCP
+        # either way (RFC 2181 9, RFC 9471).
+        "why": "the sections of a TC reply are not used (RFC 2181 9); both set TC",
+    },
+    {
+        "name": "wildcard-proof-for-nsec-query",
+        "fields": {"authority"},
+        "when": lambda q, lv, kv, ctx: (q.qtype == "NSEC" and q.do and not kv and lv
+                                        and all(" NSEC " in rr or " RRSIG nsec " in rr
+                                                for rr in lv)),
+        "by": "rfc",
+        # An NSEC query answered from a wildcard: knotd omits the proof
+        # that the name itself does not exist; RFC 4035 3.1.3.3 asks for
+        # it with every wildcard expansion (nsd puts it too).
+        "why": "a wildcard answer carries the NSEC proving the name absent (RFC 4035 3.1.3.3); nsd agrees",
+    },
+    {
         "name": "meta-type-follows-cname",
         "fields": {"answer", "additional", "authority", "rcode"},
         "when": lambda q, lv, kv, ctx: q.qtype in ("RRSIG", "NSEC"),
@@ -234,4 +257,77 @@ def test_differential_against_knotd(servers, tmp_path):
     # Levee must answer nearly everything knotd answers: a silent server
     # would otherwise show up only as "reply" differences.
     assert levee_noreply < len(qs) // 10, report
+    assert not rejected, report
+
+
+def signed_corpus(origin):
+    """DO=1 queries at every kind of name of a signed zone
+    (dnssec_zones.py), over UDP at 1232 and 512 and over TCP, and a few
+    with DO=0 (signed zones answer those unsigned)."""
+    names = ["", "www.", "h1.", "c1.", "cc1.", "x1.dn.", "nx1.dn.", "nx1.",
+             "a.b.nx1.", "e1.ent.", "ent.", "a.e1.ent.", "w1.wild.",
+             "*.wild.", "wild.", "secure.", "ns.secure.", "www.secure.",
+             "x.secure.", "insecure.", "ns.insecure.", "h1.insecure.",
+             "mail.", "dn.", "tgt.", "x1.tgt.", "zzz.", "0.", "h1.c1."]
+    types = ["A", "AAAA", "MX", "TXT", "NS", "DS", "DNSKEY", "NSEC", "SOA",
+             "CNAME", "DNAME", "NSEC3PARAM", "ANY", "RRSIG"]
+    qs = []
+    for n in names:
+        for t in types:
+            qs.append(D.Query(n + origin, t, edns=1232, do=True))
+        qs.append(D.Query(n + origin, "A", edns=1232, do=True, tcp=True))
+        qs.append(D.Query(n + origin, "MX", edns=512, do=True))
+        qs.append(D.Query(n + origin, "A", edns=1232, do=False))
+        qs.append(D.Query(n + origin, "A", edns=1232, do=True, cd=True))
+    for i, q in enumerate(qs):
+        q.qid = 5000 + i
+    return qs
+
+
+@pytest.mark.parametrize("denial", ["nsec", "nsec3", "optout"])
+def test_differential_signed_do(pool, denial):
+    """issue 15: a signed zone (NSEC, NSEC3, NSEC3 opt-out) with DO=1 (and
+    DO=0), Levee against knotd field by field, the same accepted
+    differences (nsd as the tie-breaker)."""
+    import dnssec_zones as Z
+    z = Z.make(pool.tmpdir, denial)
+    lp, kp, np_ = H.free_port(), H.free_port(), H.free_port()
+    conf = H.levee_config(os.path.join(pool.tmpdir, "levee-signed.yaml"),
+                          ["127.0.0.1@%d" % lp], zones=z["zones"],
+                          rate_limit=0)
+    pool.levee(["-c", conf])
+    pool.knotd(kp, zones=z["zones"])
+    pool.nsd(np_, zones=z["zones"])
+    qs = signed_corpus(z["origin"])
+    timeout = 2.0 * H.SLOW
+    rejected, n_same = [], 0
+    for q in qs:
+        lraw = D.ask(q, lp, timeout)
+        kraw = D.ask(q, kp, timeout)
+        diffs = D.compare(lraw, kraw)
+        if not diffs:
+            n_same += 1
+            continue
+        ctx = {"levee": D.fields(lraw), "knot": D.fields(kraw),
+               "knot_port": kp}
+        cache = {}
+
+        def nsd_fields():
+            if "f" not in cache:
+                cache["f"] = D.fields(D.ask(q, np_, timeout))
+            return cache["f"]
+
+        _ok, bad = classify(q, diffs, ctx, nsd_fields)
+        if bad:
+            rejected.append((q, bad))
+    lines = ["signed differential: %d queries, %d identical, %d unexplained"
+             % (len(qs), n_same, len(rejected))]
+    for q, bad in rejected:
+        lines.append("  DIFF %s" % q)
+        for field, lv, kv, nv in bad:
+            lines.append("       %-12s levee=%r\n       %-12s knotd=%r\n"
+                         "       %-12s nsd=%r" % (field, lv, "", kv, "", nv))
+    report = "\n".join(lines)
+    print(report)
+    assert n_same > len(qs) // 2, report
     assert not rejected, report

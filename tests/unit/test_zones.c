@@ -220,7 +220,7 @@ static void test_load_structure(void)
 	/* CNAME with RRSIG and NSEC beside it; a DNAME (nothing below it:
 	 * see test_bug_dname_occluded). */
 	n = find(mainz, "cname.example.com");
-	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, ZNODE_CNAME);
+	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, ZNODE_CNAME | ZNODE_SIGNED);
 	CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->rrset_count, 3);
 	CU_ASSERT_EQUAL(test_rrset(n, 5)->rr_count, 1);
 	CU_ASSERT_PTR_NOT_NULL(test_rrset(n, 46));
@@ -601,7 +601,7 @@ static void test_bug_dname_occluded(void)
 		CU_ASSERT_PTR_NULL(find(z, "h3.test"));
 		n = find(z, "h1.test");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-		CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, ZNODE_UNDER_DNAME);
+		CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->flags, ZNODE_UNDER_DNAME | ZNODE_SIGNED);
 		CU_ASSERT_EQUAL(znode_at(n, ZONE_GEN_NEWEST)->rrset_count, 2);
 		zone_free(z);
 	}

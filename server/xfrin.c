@@ -38,6 +38,7 @@
 #include "common/serial.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/tsig.h"
 #include "zones/zone.h"
 #include "zones/zone_walk.h"
 
@@ -50,6 +51,7 @@ struct xzone {
 	size_t apex_len;
 	struct config_listen primaries[CONFIG_MAX_REMOTES];
 	char primary_ids[CONFIG_MAX_REMOTES][64];
+	struct tsig_key *keys[CONFIG_MAX_REMOTES];   /* copies, or NULL */
 	size_t nprimaries;
 	uv_timer_t timer;
 	bool timer_ready;
@@ -81,6 +83,7 @@ struct xjob {
 	/* in */
 	uint8_t apex[256];
 	struct config_listen primaries[CONFIG_MAX_REMOTES];
+	struct tsig_key *keys[CONFIG_MAX_REMOTES];   /* the job's copies */
 	size_t nprimaries;
 	struct zone_hold *hold;   /* the served version, or NULL */
 	bool force_axfr;
@@ -314,16 +317,43 @@ static int parse_soa_answer(const uint8_t *m, size_t len, uint16_t id,
 	return 0;
 }
 
-/* The primary's serial over UDP (2 tries), over TCP when truncated. */
-static int soa_query(struct xjob *j, const struct config_listen *a,
-		     size_t apex_len, uint32_t *serial)
+/* One answer to a request signed into rq: 0 when signed and valid (its
+ * TSIG cut off), else LV_ETSIG with the reason in j->err. */
+static int answer_signed(struct xjob *j, const struct tsig_ctx *rq,
+			 uint16_t id, uint8_t *m, size_t *len)
 {
-	uint8_t q[300], m[4096];
+	struct tsig_answer *a = tsig_answer_new(rq, id);
+	int rc;
+
+	if (!a)
+		return -ENOMEM;
+	rc = tsig_answer_check(a, m, len, (uint64_t)time(NULL), j->err,
+			       sizeof(j->err));
+	if (rc == 0) {
+		snprintf(j->err, sizeof(j->err), "unsigned answer");
+		rc = LV_ETSIG;
+	}
+	tsig_answer_free(a);
+	return rc < 0 ? rc : 0;
+}
+
+/* The primary's serial over UDP (2 tries), over TCP when truncated;
+ * with key, the query signed and the answer checked (TSIG). */
+static int soa_query(struct xjob *j, const struct config_listen *a,
+		     const struct tsig_key *key, size_t apex_len,
+		     uint32_t *serial)
+{
+	uint8_t q[600], m[4096];
 	uint16_t id = new_id();
 	size_t ql = make_query(q, sizeof(q), id, j->apex, apex_len,
 			       DNS_TYPE_SOA, NULL);
 	int fd, rc = -ETIMEDOUT;
 	bool tc = false;
+	struct tsig_ctx rq;
+
+	if (key && tsig_sign_request(q, &ql, sizeof(q), key,
+				     (uint64_t)time(NULL), &rq) < 0)
+		return LV_EMALF;
 
 	fd = socket(a->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
@@ -356,8 +386,11 @@ static int soa_query(struct xjob *j, const struct config_listen *a,
 			/* an answer to another query is not ours: wait on */
 			if (n >= 2 && (m[0] << 8 | m[1]) != id)
 				continue;
-			rc = parse_soa_answer(m, (size_t)n, id, j->apex,
-					      apex_len, serial, &tc);
+			rc = key ? answer_signed(j, &rq, id, m, (size_t *)&n) :
+			     0;
+			if (rc == 0)
+				rc = parse_soa_answer(m, (size_t)n, id, j->apex,
+						      apex_len, serial, &tc);
 			break;
 		}
 	}
@@ -384,6 +417,8 @@ static int soa_query(struct xjob *j, const struct config_listen *a,
 			rc = LV_EMALF;
 		if (rc == 0)
 			rc = read_full(j, fd, m, ml, deadline);
+		if (rc == 0 && key)
+			rc = answer_signed(j, &rq, id, m, &ml);
 		if (rc == 0)
 			rc = parse_soa_answer(m, ml, id, j->apex, apex_len,
 					      serial, &tc);
@@ -396,24 +431,33 @@ static int soa_query(struct xjob *j, const struct config_listen *a,
 
 /* One transfer of qtype from a over TCP into j->zone / j->kind. */
 static int transfer(struct xjob *j, const struct config_listen *a,
-		    size_t apex_len, uint16_t qtype, const struct zone *base)
+		    const struct tsig_key *key, size_t apex_len,
+		    uint16_t qtype, const struct zone *base)
 {
-	uint8_t q[2 + 600], lb[2];
+	uint8_t q[2 + 900], lb[2];
 	uint8_t *m = NULL;
 	uint16_t id = new_id();
 	size_t ql = make_query(q + 2, sizeof(q) - 2, id, j->apex, apex_len,
 			       qtype, base ? zone_soa(base) : NULL);
 	uint64_t end = now_ms() + (uint64_t)XFRIN_TOTAL_TIMEOUT_S * 1000;
 	struct xfr *x = NULL;
+	struct tsig_answer *ta = NULL;
+	struct tsig_ctx rq;
 	int fd, rc, rcode = 0;
 
 	if (!ql)
 		return LV_EMALF;
+	/* with a key every message is checked (RFC 8945 5.3.1) */
+	if (key && (tsig_sign_request(q + 2, &ql, sizeof(q) - 2, key,
+				      (uint64_t)time(NULL), &rq) < 0 ||
+		    !(ta = tsig_answer_new(&rq, id))))
+		return -ENOMEM;
 	q[0] = (uint8_t)(ql >> 8);
 	q[1] = (uint8_t)ql;
 	if ((fd = tcp_connect(j, a)) < 0) {
 		snprintf(j->err, sizeof(j->err), "connect: %s",
 			 lv_strerror(fd));
+		tsig_answer_free(ta);
 		return fd;
 	}
 	x = xfr_new(j->apex, qtype, id, base);
@@ -442,10 +486,17 @@ static int transfer(struct xjob *j, const struct config_listen *a,
 		}
 		if ((rc = read_full(j, fd, m, ml, deadline)) < 0)
 			break;
+		if (ta && (rc = tsig_answer_check(ta, m, &ml,
+						  (uint64_t)time(NULL),
+						  j->err, sizeof(j->err))) < 0)
+			break;
 		rc = xfr_feed(x, m, ml, &rcode, j->err, sizeof(j->err));
 		if (rc != 0)
 			break;
 	}
+	if (rc == 1 && ta && (rc = tsig_answer_end(ta, j->err,
+						   sizeof(j->err))) == 0)
+		rc = 1;
 	if (rc == 1)
 		rc = xfr_finish(x, &j->zone, &j->kind, j->err,
 				sizeof(j->err));
@@ -457,6 +508,7 @@ out:
 	if (rc == LV_ERCODE)
 		rc = -EPROTO;
 	xfr_free(x);
+	tsig_answer_free(ta);
 	free(m);
 	close(fd);
 	return rc;
@@ -471,15 +523,18 @@ static void job_main(void *arg)
 
 	for (size_t i = 0; i < j->nprimaries && !job_cancelled(j); i++) {
 		const struct config_listen *a = &j->primaries[i];
+		const struct tsig_key *key = j->keys[i];
 		uint32_t serial = 0;
 		char why[200];
 
 		snprintf(j->primary, sizeof(j->primary), "%s", a->text);
 		j->err[0] = '\0';
-		rc = soa_query(j, a, apex_len, &serial);
+		rc = soa_query(j, a, key, apex_len, &serial);
 		if (rc < 0) {
+			snprintf(why, sizeof(why), "%s", j->err[0] ? j->err :
+				 lv_strerror(rc));
 			snprintf(j->err, sizeof(j->err), "SOA query to %.60s: "
-				 "%.100s", a->text, lv_strerror(rc));
+				 "%.120s", a->text, why);
 			continue;
 		}
 		j->primary_serial = serial;
@@ -490,7 +545,7 @@ static void job_main(void *arg)
 			return;
 		}
 		if (base && !j->force_axfr) {
-			rc = transfer(j, a, apex_len, DNS_TYPE_IXFR, base);
+			rc = transfer(j, a, key, apex_len, DNS_TYPE_IXFR, base);
 			if (rc == 0) {
 				j->rc = 0;
 				return;
@@ -501,7 +556,7 @@ static void job_main(void *arg)
 			j->fallback = true;
 			j->err[0] = '\0';
 		}
-		rc = transfer(j, a, apex_len, DNS_TYPE_AXFR, NULL);
+		rc = transfer(j, a, key, apex_len, DNS_TYPE_AXFR, NULL);
 		if (rc == 0 && j->kind == XFR_UPTODATE)
 			rc = LV_EMALF;    /* cannot happen for AXFR */
 		if (rc == 0) {
@@ -524,6 +579,29 @@ static void job_main_async(void *arg)
 }
 
 /* --- main: the table, the queue, the timers --- */
+
+static void keys_free(struct tsig_key **keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		tsig_key_free(keys[i]);
+		keys[i] = NULL;
+	}
+}
+
+/* Copies of keys[0..n) into out; false when out of memory (none kept). */
+static bool keys_dup(struct tsig_key **out, struct tsig_key *const *keys,
+		     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (keys[i] && !(out[i] = tsig_key_dup(keys[i]))) {
+			keys_free(out, i);
+			return false;
+		}
+	}
+	return true;
+}
+
 
 static void xzone_schedule(struct xzone *z, unsigned seconds);
 static void xfrin_kick(struct xfrin *x);
@@ -642,6 +720,11 @@ static void xfrin_kick(struct xfrin *x)
 		memcpy(j->apex, z->apex, z->apex_len);
 		memcpy(j->primaries, z->primaries,
 		       z->nprimaries * sizeof(z->primaries[0]));
+		if (!keys_dup(j->keys, z->keys, z->nprimaries)) {
+			free(j);
+			xzone_schedule(z, x->refresh_min);
+			continue;
+		}
 		j->nprimaries = z->nprimaries;
 		j->force_axfr = z->again_axfr;
 		z->again = z->again_axfr = false;
@@ -649,6 +732,7 @@ static void xfrin_kick(struct xfrin *x)
 		served = z->expired ? NULL :
 			 x->hooks.served(x->hooks.arg, z->domain);
 		if (served && !(j->hold = zone_hold_new(served))) {
+			keys_free(j->keys, j->nprimaries);
 			free(j);
 			xzone_schedule(z, x->refresh_min);
 			continue;
@@ -661,6 +745,7 @@ static void xfrin_kick(struct xfrin *x)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (rc < 0) {
 			zone_hold_drop(j->hold);
+			keys_free(j->keys, j->nprimaries);
 			uv_close((uv_handle_t *)&j->done, job_closed);
 			xzone_schedule(z, x->refresh_min);
 			continue;
@@ -754,6 +839,7 @@ static void job_end(struct xjob *j)
 	if (ref && z->have_serial)
 		soa_timers(ref, &refresh, &retry, &expire);
 	zone_hold_drop(j->hold);
+	keys_free(j->keys, j->nprimaries);
 	uv_close((uv_handle_t *)&j->done, job_closed);
 	if (z->gone || x->freeing) {
 		if (z->gone) {
@@ -795,6 +881,7 @@ static void timer_closed(uv_handle_t *h)
 
 static void xzone_free(struct xzone *z)
 {
+	keys_free(z->keys, z->nprimaries);
 	if (z->timer_ready) {
 		uv_timer_stop(&z->timer);
 		uv_close((uv_handle_t *)&z->timer, timer_closed);
@@ -823,19 +910,34 @@ static struct xzone *xzone_new(struct xfrin *x, const struct config_zone *cz)
 	return z;
 }
 
-/* The primaries of cz into z, in remote: order. */
-static void xzone_primaries(struct xzone *z, const struct config *cfg,
-			    const struct config_zone *cz)
+/* The primaries of cz into z, in remote: order, with copies of their
+ * TSIG keys (a remote's key: what its queries are signed with and its
+ * answers checked against). -ENOMEM leaves z without keys: the caller
+ * fails the configuration. */
+static int xzone_primaries(struct xzone *z, const struct config *cfg,
+			   const struct config_zone *cz)
 {
+	keys_free(z->keys, z->nprimaries);
 	z->nprimaries = 0;
 	for (size_t i = 0; i < cfg->remote_count; i++) {
+		const struct config_remote *r = &cfg->remotes[i];
+		const struct tsig_key *k;
+
 		if (!(cz->primaries >> i & 1))
 			continue;
-		z->primaries[z->nprimaries] = cfg->remotes[i].addr;
-		snprintf(z->primary_ids[z->nprimaries], 64, "%s",
-			 cfg->remotes[i].id);
+		z->primaries[z->nprimaries] = r->addr;
+		snprintf(z->primary_ids[z->nprimaries], 64, "%s", r->id);
+		k = r->key >= 0 ? tsig_keyring_key(cfg->tsig, (size_t)r->key) :
+		    NULL;
+		z->keys[z->nprimaries] = NULL;
+		if (k && !(z->keys[z->nprimaries] = tsig_key_dup(k))) {
+			keys_free(z->keys, z->nprimaries);
+			z->nprimaries = 0;
+			return -ENOMEM;
+		}
 		z->nprimaries++;
 	}
+	return 0;
 }
 
 struct xfrin *xfrin_new(uv_loop_t *loop, const struct config *cfg,
@@ -884,7 +986,10 @@ int xfrin_configure(struct xfrin *x, const struct config *cfg)
 			goto nomem_new;
 		pos[i]->gone = false;
 		pos[i]->queued = false;
-		xzone_primaries(pos[i], cfg, cz);
+		if (xzone_primaries(pos[i], cfg, cz) < 0)
+			log_error("zone %s: out of memory for its TSIG keys: "
+				  "no primary until the next reload",
+				  cz->domain);
 		zones[k++] = pos[i];
 	}
 	/* zones gone: stopped (a running job frees its entry at its end) */
@@ -1024,6 +1129,7 @@ static void xzone_join(struct xzone *z)
 		uv_thread_join(&z->job->tid);
 		zone_free(z->job->zone);
 		zone_hold_drop(z->job->hold);
+		keys_free(z->job->keys, z->job->nprimaries);
 		uv_close((uv_handle_t *)&z->job->done, job_closed);
 		z->job = NULL;
 	}

@@ -49,7 +49,9 @@ def write_zone(path, origin, serial, addr, refresh=3600, retry=600,
 class Knot:
     """knotd as the primary of a.test., NOTIFY to Levee's port."""
 
-    def __init__(self, pool, notify_port, serial=1, **soa):
+    def __init__(self, pool, notify_port, serial=1, key=None, **soa):
+        """key: (name, base64 secret): knotd transfers only to requests
+        signed with it and signs its NOTIFYs with it."""
         self.dir = os.path.join(pool.tmpdir, "knot-pri")
         os.makedirs(os.path.join(self.dir, "db"), exist_ok=True)
         self.port = H.free_port()
@@ -58,8 +60,13 @@ class Knot:
         write_zone(self.zone, "a.test.", serial, "192.0.2.1", **soa)
         self.sock = os.path.join(self.dir, "knot.sock")
         conf = os.path.join(self.dir, "knot.conf")
+        keys = ksec = kuse = ""
+        if key:
+            ksec = ("key:\n  - id: %s\n    algorithm: hmac-sha256\n"
+                    "    secret: %s\n" % key)
+            kuse = "    key: %s\n" % key[0]
         with open(conf, "w") as f:
-            f.write("""server:
+            f.write(ksec + """server:
   rundir: {d}
   listen: 127.0.0.1@{port}
 database:
@@ -70,10 +77,10 @@ log:
 remote:
   - id: levee
     address: 127.0.0.1@{np}
-acl:
+{ku}acl:
   - id: xfr
     address: 127.0.0.0/8
-    action: transfer
+{ku}    action: transfer
 template:
   - id: default
     storage: {d}
@@ -86,7 +93,8 @@ zone:
     file: {z}
     acl: xfr
     notify: levee
-""".format(d=self.dir, port=self.port, np=notify_port, z=self.zone))
+""".format(d=self.dir, port=self.port, np=notify_port, z=self.zone,
+           ku=kuse))
         self.proc = H.Proc("knotd", ["knotd", "-c", conf],
                            os.path.join(self.dir, "knotd.log"))
         pool.procs.append(self.proc)
@@ -104,12 +112,18 @@ class Secondary:
     """Levee with a.test. as a secondary of one primary."""
 
     def __init__(self, pool, primary_port, port=None, extra_server="",
-                 v6=False):
+                 v6=False, key=None):
+        """key: (name, base64 secret) the primary remote is signed with."""
         self.port = port or H.free_port()
         self.sock = os.path.join(pool.tmpdir, "ctl-%d.sock" % self.port)
         self.conf = os.path.join(pool.tmpdir, "levee-sec-%d.yaml" % self.port)
+        ksec = kuse = ""
+        if key:
+            ksec = ("key:\n  - id: %s\n    algorithm: hmac-sha256\n"
+                    "    secret: %s\n" % key)
+            kuse = "    key: %s\n" % key[0]
         with open(self.conf, "w") as f:
-            f.write("""server:
+            f.write(ksec + """server:
   listen: [127.0.0.1@{port}{v6}]
   reactors: 1
   refresh-min-interval: 1
@@ -118,7 +132,7 @@ class Secondary:
 remote:
   - id: pri
     address: 127.0.0.1@{pp}
-acl:
+{ku}acl:
   - id: notifiers
     address: 127.0.0.0/8
     action: [notify, transfer]
@@ -129,7 +143,7 @@ zones:
     primaries: pri
     acl: notifiers
 """.format(port=self.port, pp=primary_port, sock=self.sock,
-           extra=extra_server,
+           extra=extra_server, ku=kuse,
            v6=(', "::1@%d"' % self.port) if v6 else ""))
         self.proc = pool.levee(["-c", self.conf], name="levee-sec")
 

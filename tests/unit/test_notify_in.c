@@ -57,30 +57,30 @@ static void test_acl_and_merge(void)
 	n = notify_in_new(&cfg, wake, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
 	wakes = ndrained = 0;
-	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com), ok), 0);
+	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com), ok, 0), 0);
 	CU_ASSERT_EQUAL(wakes, 1);
 	/* a flood for the same zone: merged, no more wake-ups, one place */
 	for (int i = 0; i < 100000; i++)
-		CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com), ok), 0);
+		CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com), ok, 0), 0);
 	CU_ASSERT_EQUAL(wakes, 1);
 	/* a secondary with no notify acl; a zone that is not a secondary;
 	 * an address outside the acl */
-	CU_ASSERT_EQUAL(notify_in_note(n, net, sizeof(net), ok), -EPERM);
-	CU_ASSERT_EQUAL(notify_in_note(n, org, sizeof(org), ok), -ENOENT);
+	CU_ASSERT_EQUAL(notify_in_note(n, net, sizeof(net), ok, 0), -EPERM);
+	CU_ASSERT_EQUAL(notify_in_note(n, org, sizeof(org), ok, 0), -ENOENT);
 	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com),
-				       (const struct sockaddr *)&out), -EPERM);
+				       (const struct sockaddr *)&out, 0), -EPERM);
 	CU_ASSERT_EQUAL(notify_in_drain(n, on_zone, NULL), 1);
 	CU_ASSERT_EQUAL(ndrained, 1);
 	CU_ASSERT_STRING_EQUAL(drained[0], "example.com");
 	CU_ASSERT_EQUAL(notify_in_drain(n, on_zone, NULL), 0);
 	/* after the drain a NOTIFY queues it again */
-	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com), ok), 0);
+	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com), ok, 0), 0);
 	CU_ASSERT_EQUAL(wakes, 2);
 	CU_ASSERT_EQUAL(notify_in_drain(n, on_zone, NULL), 1);
 	notify_in_counts(n, &allowed, &denied);
 	CU_ASSERT_EQUAL(allowed, 100002);
 	CU_ASSERT_EQUAL(denied, 2);
-	CU_ASSERT_EQUAL(notify_in_note(NULL, com, sizeof(com), ok), -ENOENT);
+	CU_ASSERT_EQUAL(notify_in_note(NULL, com, sizeof(com), ok, 0), -ENOENT);
 	notify_in_free(n);
 	config_free(&cfg);
 }

@@ -189,12 +189,16 @@ zones:
         return False
 
 
-def axfr_sorted(port, origin="a.test."):
+def axfr_sorted(port, origin="a.test.", key=None):
+    """The zone's records by kdig AXFR, sorted, without TSIG records (key:
+    kdig's -y ALG:NAME:SECRET)."""
     out = subprocess.run(["kdig", "@127.0.0.1", "-p", str(port), "+nocomments",
-                          "+nostats", "+noheader", "AXFR", origin],
+                          "+nostats", "+noheader"] +
+                         (["-y", key] if key else []) + ["AXFR", origin],
                          capture_output=True, text=True, timeout=20)
     lines = [" ".join(l.split()) for l in out.stdout.splitlines()
-             if l.strip() and not l.startswith(";")]
+             if l.strip() and not l.startswith(";") and
+             "TSIG" not in l.split()]
     return sorted(set(lines))
 
 

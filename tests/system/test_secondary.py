@@ -341,7 +341,26 @@ class FakePrimary:
             return [soa] + GOOD + [soa_rr(self.serial + 7)]
         if self.mode == "outside":
             return [soa] + GOOD + ["www.b.test. 300 IN A 192.0.2.1", soa]
+        if self.mode == "wrongzone":
+            other = soa.replace("a.test.", "b.test.")
+            return [other] + GOOD + [other]
         return [soa] + GOOD + [soa]
+
+    def ixfr_records(self, q, cut):
+        """Differences from the client's serial to self.serial, one
+        serial at a time, each changing www's address; cut: the first
+        whole, the second half, and no end."""
+        base = q.authority[0][0].serial if q.authority else 1
+        if not q.authority or q.question[0].rdtype != dns.rdatatype.IXFR:
+            return self.records()
+        recs = [soa_rr(self.serial)]
+        for s in range(base, self.serial):
+            recs += [soa_rr(s), "www.a.test. 300 IN A 192.0.2.%d" %
+                     (77 + s - 1 if s > 1 else 77), soa_rr(s + 1),
+                     "www.a.test. 300 IN A 192.0.2.%d" % (77 + s)]
+            if cut and s > base:
+                return recs[:-2]
+        return recs + [soa_rr(self.serial)]
 
     def tcp(self):
         self.t.settimeout(0.2)
@@ -364,6 +383,16 @@ class FakePrimary:
                 if self.mode == "oversized":
                     c.sendall(struct.pack("!H", 65535) + b"\0" * 100)
                     continue
+                if self.mode == "halfmsg":
+                    # killed mid-message: half of a good first message
+                    r = dns.message.make_response(q)
+                    for t in self.records()[:3]:
+                        name, ttl, cl, ty, rd = t.split(" ", 4)
+                        r.answer.append(dns.rrset.from_text(
+                            name, int(ttl), cl, ty, rd))
+                    w = r.to_wire()
+                    c.sendall(struct.pack("!H", len(w)) + w[:len(w) // 2])
+                    continue
                 r = dns.message.make_response(q)
                 is_ixfr = q.question[0].rdtype == dns.rdatatype.IXFR
                 if is_ixfr and self.mode == "ixfr-notimp":
@@ -372,6 +401,12 @@ class FakePrimary:
                     c.sendall(struct.pack("!H", len(w)) + w)
                     continue
                 recs = self.records()
+                if self.mode == "ixfr-cut" or (
+                        is_ixfr and self.mode == "ixfr-good"):
+                    recs = self.ixfr_records(q, cut=self.mode == "ixfr-cut"
+                                             and is_ixfr)
+                    if self.mode == "ixfr-cut" and not is_ixfr:
+                        recs = recs[:-1]     # an AXFR without its end
                 if is_ixfr and self.mode == "ixfr-chain":
                     # a difference from a serial Levee does not have
                     recs = [soa_rr(self.serial), soa_rr(self.serial - 5),
@@ -407,7 +442,8 @@ def test_fake_primary_bad_transfers(pool):
         sec = Secondary(pool, fake.port)
         assert sec.wait_serial(1, 10 * H.SLOW), sec.status()
         assert sec.a("www.a.test.") == ["192.0.2.77"]
-        for mode in ["short", "garbage", "wrong", "outside", "oversized"]:
+        for mode in ["short", "garbage", "wrong", "outside", "oversized",
+                     "wrongzone", "halfmsg"]:
             fake.mode = mode
             fake.serial = 2
             before = sec.counts()["failed"]
@@ -420,7 +456,28 @@ def test_fake_primary_bad_transfers(pool):
             assert sec.serial() == 1, mode
             assert sec.a("www.a.test.") == ["192.0.2.77"], mode
             assert sec.proc.alive()
+        text = sec.proc.text()
+        assert "check failed, the served version stays" in text
+        assert "outside" in text and "off the apex" in text, text[-3000:]
+        # the retry timer (the SOA's retry is 1 s) checks again unasked
+        before = sec.counts()["failed"]
+        end = time.monotonic() + 10 * H.SLOW
+        while time.monotonic() < end and sec.counts()["failed"] < before + 2:
+            time.sleep(0.1)
+        assert sec.counts()["failed"] >= before + 2, sec.status()
+        assert sec.serial() == 1
+        # a primary whose serial went backwards: nothing is transferred
+        fake.mode = "good"
+        fake.serial = 0
+        before = sec.counts()["uptodate"]
+        assert sec.ctl("refresh", "a.test").returncode == 0
+        end = time.monotonic() + 10 * H.SLOW
+        while time.monotonic() < end and sec.counts()["uptodate"] <= before:
+            time.sleep(0.05)
+        assert sec.counts()["uptodate"] > before
+        assert sec.serial() == 1
         # the primary good again: the next check transfers serial 2
+        fake.serial = 2
         fake.mode = "good"
         assert sec.ctl("refresh", "a.test").returncode == 0
         assert sec.wait_serial(2, 10 * H.SLOW), sec.status()
@@ -570,5 +627,35 @@ def test_ixfr_falls_back_to_axfr(pool, mode):
         assert c["axfr"] == 2 and c["ixfr"] == 0 and \
             c["ixfr-fallback"] == 1, c
         assert "IXFR from" in sec.proc.text()
+    finally:
+        fake.close()
+
+
+@pytest.mark.asan
+def test_failed_ixfr_then_ixfr(pool):
+    """Regression: an IXFR of several differences cut after the first one
+    (the connection closed; the AXFR fallback cut too) left the served
+    version's family refusing changes, so the next IXFR failed as well
+    and fell back to AXFR. Now the next IXFR is an IXFR."""
+    fake = FakePrimary(1, "good")
+    try:
+        sec = Secondary(pool, fake.port)
+        assert sec.wait_serial(1, 10 * H.SLOW), sec.status()
+        fake.mode = "ixfr-cut"
+        fake.serial = 3
+        assert sec.ctl("refresh", "a.test").returncode == 0
+        end = time.monotonic() + 10 * H.SLOW
+        while time.monotonic() < end and sec.counts()["failed"] < 1:
+            time.sleep(0.05)
+        c = sec.counts()
+        assert c["failed"] == 1 and c["axfr"] == 1, (c, sec.status())
+        assert sec.serial() == 1
+        assert sec.a("www.a.test.") == ["192.0.2.77"]
+        fake.mode = "ixfr-good"
+        assert sec.ctl("refresh", "a.test").returncode == 0
+        assert sec.wait_serial(3, 10 * H.SLOW), sec.status()
+        c = sec.counts()
+        assert c["ixfr"] == 1 and c["axfr"] == 1, (c, sec.status())
+        assert sec.a("www.a.test.") == ["192.0.2.79"]
     finally:
         fake.close()

@@ -39,6 +39,7 @@
 #include "server/config.h"
 #include "server/log.h"
 #include "server/tsig.h"
+#include "zones/zdump.h"
 #include "zones/zone.h"
 #include "zones/zone_walk.h"
 
@@ -58,6 +59,10 @@ struct xzone {
 	bool gone;                /* not configured any more */
 	bool queued, again, again_axfr;
 	struct xjob *job;         /* running, or NULL */
+	char *file;               /* where its copy is kept, or NULL */
+	struct xsync *sync;       /* the copy being written, or NULL */
+	bool sync_again;          /* a version published meanwhile */
+	uint32_t synced;          /* serial of the copy last written */
 	struct xzone *next_orphan;   /* gone with a job running: x->orphans */
 
 	bool have_serial;
@@ -87,6 +92,8 @@ struct xjob {
 	size_t nprimaries;
 	struct zone_hold *hold;   /* the served version, or NULL */
 	bool force_axfr;
+	struct journal *journal;  /* or NULL */
+	struct journal_limits jlim;
 
 	/* out */
 	int rc;
@@ -113,6 +120,17 @@ struct xfrin {
 	unsigned refresh_min, refresh_max;
 	bool started, freeing;
 	struct xfrin_stats stats;
+};
+
+/* A copy being written (zdump.h) on a thread of its own. */
+struct xsync {
+	struct xzone *z;
+	uv_thread_t tid;
+	uv_async_t done;
+	struct zone_hold *hold;   /* the version written */
+	char *path;
+	int rc;
+	char err[300];
 };
 
 /* --- the worker: sockets with timeouts --- */
@@ -429,6 +447,35 @@ static int soa_query(struct xjob *j, const struct config_listen *a,
 	return rc;
 }
 
+/* The journal after a good transfer, before it is published: an IXFR's
+ * change appended (else the chain cleared: IXFR out falls back to AXFR
+ * rather than miss a change), an AXFR clears the chain. */
+static void job_journal(struct xjob *j, const struct xfr *x)
+{
+	struct journal_change *c = NULL;
+	char err[200] = "";
+	int rc;
+
+	if (j->kind == XFR_FULL) {
+		journal_clear(j->journal, j->apex);
+		return;
+	}
+	if (j->kind != XFR_INCR)
+		return;
+	rc = xfr_journal_change(x, &c);
+	if (rc == 0)
+		rc = journal_append(j->journal, j->apex, c, &j->jlim, err,
+				    sizeof(err));
+	if (rc < 0) {
+		log_warning("zone %s: IXFR %u -> %u not journaled (%s): IXFR "
+			    "out falls back to AXFR", j->z->domain,
+			    j->hold ? zone_serial(zone_hold_zone(j->hold)) : 0,
+			    xfr_serial(x), err[0] ? err : lv_strerror(rc));
+		journal_clear(j->journal, j->apex);
+	}
+	journal_change_free(c);
+}
+
 /* One transfer of qtype from a over TCP into j->zone / j->kind. */
 static int transfer(struct xjob *j, const struct config_listen *a,
 		    const struct tsig_key *key, size_t apex_len,
@@ -500,6 +547,8 @@ static int transfer(struct xjob *j, const struct config_listen *a,
 	if (rc == 1)
 		rc = xfr_finish(x, &j->zone, &j->kind, j->err,
 				sizeof(j->err));
+	if (rc == 0 && j->journal)
+		job_journal(j, x);
 	j->records = xfr_records(x);
 	j->changes = xfr_changes(x);
 out:
@@ -570,11 +619,35 @@ static void job_main(void *arg)
 	j->rc = rc < 0 ? rc : -EHOSTUNREACH;
 }
 
+static void soa_timers(const struct zone *zn, uint32_t *refresh,
+		       uint32_t *retry, uint32_t *expire);
+
+/* A good check: its time and the expiry it sets, kept (journal.h) so a
+ * restart resumes them. One LMDB write transaction. */
+static void job_timers(struct xjob *j)
+{
+	const struct zone *zn = j->zone ? j->zone :
+				j->hold ? zone_hold_zone(j->hold) : NULL;
+	uint32_t refresh, retry, expire;
+	struct journal_timers t;
+
+	if (!zn)
+		return;
+	soa_timers(zn, &refresh, &retry, &expire);
+	t.last_refresh = time(NULL);
+	t.expire_at = t.last_refresh + expire;
+	t.serial = zone_serial(zn);
+	if (journal_timers_put(j->journal, j->apex, &t) < 0)
+		log_warning("zone %s: timers not kept (LMDB)", j->z->domain);
+}
+
 static void job_main_async(void *arg)
 {
 	struct xjob *j = arg;
 
 	job_main(j);
+	if (j->rc == 0 && j->journal)
+		job_timers(j);
 	uv_async_send(&j->done);
 }
 
@@ -726,6 +799,8 @@ static void xfrin_kick(struct xfrin *x)
 			continue;
 		}
 		j->nprimaries = z->nprimaries;
+		j->journal = x->hooks.journal;
+		j->jlim = x->hooks.jlim;
 		j->force_axfr = z->again_axfr;
 		z->again = z->again_axfr = false;
 		/* an expired version is no base for an IXFR */
@@ -759,6 +834,104 @@ static void xfrin_kick(struct xfrin *x)
 }
 
 static void xzone_free(struct xzone *z);
+
+static void sync_main(void *arg)
+{
+	struct xsync *s = arg;
+
+	s->rc = zdump_write(zone_hold_zone(s->hold), s->path, s->err,
+			    sizeof(s->err));
+	uv_async_send(&s->done);
+}
+
+static void sync_closed(uv_handle_t *h)
+{
+	struct xsync *s = h->data;
+
+	free(s->path);
+	free(s);
+}
+
+static void xzone_sync_start(struct xzone *z);
+
+/* Joins z's write and frees it; logs how it went. */
+static void sync_finish(struct xsync *s)
+{
+	struct xzone *z = s->z;
+	const struct zone *zn = zone_hold_zone(s->hold);
+
+	uv_thread_join(&s->tid);
+	if (s->rc < 0) {
+		log_warning("zone %s: copy of serial %u not written: %s",
+			    z->domain, zone_serial(zn), s->err);
+	} else {
+		z->synced = zone_serial(zn);
+		log_info("zone %s: serial %u written to %s", z->domain,
+			 z->synced, s->path);
+	}
+	zone_hold_drop(s->hold);
+	z->sync = NULL;
+	uv_close((uv_handle_t *)&s->done, sync_closed);
+}
+
+static void on_sync_done(uv_async_t *a)
+{
+	struct xsync *s = a->data;
+	struct xzone *z = s->z;
+
+	sync_finish(s);
+	if (z->sync_again && !z->gone && !z->x->freeing) {
+		z->sync_again = false;
+		xzone_sync_start(z);
+	}
+}
+
+/* Writes z's served version to its file on a thread of its own, or, when
+ * a write runs, once it ends. */
+static void xzone_sync_start(struct xzone *z)
+{
+	struct xfrin *x = z->x;
+	const struct zone *served;
+	struct xsync *s;
+	sigset_t all, old;
+	int rc;
+
+	if (!z->file)
+		return;
+	if (z->sync) {
+		z->sync_again = true;
+		return;
+	}
+	served = x->hooks.served(x->hooks.arg, z->domain);
+	if (!served || zone_expired(served) || !(s = calloc(1, sizeof(*s))))
+		return;
+	s->z = z;
+	if (!(s->path = strdup(z->file)) || !(s->hold = zone_hold_new(served))) {
+		free(s->path);
+		free(s);
+		return;
+	}
+	uv_async_init(x->loop, &s->done, on_sync_done);
+	s->done.data = s;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = uv_thread_create(&s->tid, sync_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0) {
+		zone_hold_drop(s->hold);
+		uv_close((uv_handle_t *)&s->done, sync_closed);
+		return;
+	}
+	z->sync = s;
+}
+
+/* A write running at z's end (reload, shutdown): waited for here (it
+ * ends in the time a write of the zone takes). */
+static void xzone_sync_join(struct xzone *z)
+{
+	if (z->sync)
+		sync_finish(z->sync);
+}
 
 static void job_end(struct xjob *j)
 {
@@ -826,6 +999,7 @@ static void job_end(struct xjob *j)
 			z->serial = serial;
 			z->have_serial = true;
 			z->expired = false;
+			xzone_sync_start(z);
 		}
 	} else {
 		z->failed++;
@@ -881,6 +1055,9 @@ static void timer_closed(uv_handle_t *h)
 
 static void xzone_free(struct xzone *z)
 {
+	xzone_sync_join(z);
+	free(z->file);
+	z->file = NULL;
 	keys_free(z->keys, z->nprimaries);
 	if (z->timer_ready) {
 		uv_timer_stop(&z->timer);
@@ -986,6 +1163,11 @@ int xfrin_configure(struct xfrin *x, const struct config *cfg)
 			goto nomem_new;
 		pos[i]->gone = false;
 		pos[i]->queued = false;
+		if (!pos[i]->file || !cz->file ||
+		    strcmp(pos[i]->file, cz->file) != 0) {
+			free(pos[i]->file);
+			pos[i]->file = cz->file ? strdup(cz->file) : NULL;
+		}
 		if (xzone_primaries(pos[i], cfg, cz) < 0)
 			log_error("zone %s: out of memory for its TSIG keys: "
 				  "no primary until the next reload",
@@ -1046,11 +1228,52 @@ nomem:
 	return -ENOMEM;
 }
 
+/* A zone served at start (its kept copy): taken as the served version,
+ * with its kept timers when they are about its serial, else counted from
+ * now; expired at once when its expiry passed while we were down. */
+static void xzone_resume(struct xzone *z)
+{
+	struct xfrin *x = z->x;
+	const struct zone *served = x->hooks.served(x->hooks.arg, z->domain);
+	struct journal_timers t;
+	uint32_t refresh, retry, expire;
+	time_t now = time(NULL);
+
+	if (!served || zone_expired(served))
+		return;
+	soa_timers(served, &refresh, &retry, &expire);
+	z->have_serial = true;
+	z->serial = z->synced = zone_serial(served);
+	z->last_ok = now;
+	z->expire_at = now + expire;
+	if (x->hooks.journal &&
+	    journal_timers_get(x->hooks.journal, z->apex, &t) == 0 &&
+	    t.serial == z->serial) {
+		z->last_ok = (time_t)t.last_refresh;
+		z->expire_at = (time_t)t.expire_at;
+	}
+	log_info("zone %s: serving its kept copy, serial %u, expires in %lld "
+		 "s", z->domain, z->serial,
+		 (long long)(z->expire_at - now));
+	if (now >= z->expire_at &&
+	    x->hooks.publish(x->hooks.arg, z->domain, NULL, XFR_NONE) == 0) {
+		z->expired = true;
+		z->have_serial = false;
+		x->stats.expired++;
+		snprintf(z->error, sizeof(z->error), "expired: no good check "
+			 "since %lld", (long long)z->last_ok);
+		log_error("zone %s expired while Levee was down: no longer "
+			  "served", z->domain);
+	}
+}
+
 void xfrin_start(struct xfrin *x)
 {
 	x->started = true;
-	for (size_t i = 0; i < x->count; i++)
+	for (size_t i = 0; i < x->count; i++) {
+		xzone_resume(x->zones[i]);
 		xfrin_enqueue(x, x->zones[i]);
+	}
 }
 
 /* O(1) expected: the configuration's name index. */

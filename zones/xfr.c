@@ -47,6 +47,7 @@
 #include "common/errcode.h"
 #include "common/name.h"
 #include "common/serial.h"
+#include "zones/journal.h"
 #include "zones/zone.h"
 #include "zones/zone_builder.h"
 #include "zones/zone_update.h"
@@ -86,7 +87,7 @@ struct xfr {
 
 struct xrec {
 	struct xrec *next;           /* bucket chain */
-	uint32_t hash, ttl;
+	uint32_t hash, ttl, del_ttl;
 	uint16_t type, rclass, rdlen;
 	uint8_t olen;
 	bool del, add;               /* in the removals, in the additions */
@@ -227,8 +228,8 @@ static struct xrec *xrec_get(struct xfr *x, const uint8_t *owner,
 
 /* A removal of the open difference, condensed. */
 static int xfr_remove(struct xfr *x, const uint8_t *owner, uint16_t type,
-		      uint16_t rclass, const uint8_t *rd, uint16_t rdlen,
-		      char *err, size_t errlen)
+		      uint16_t rclass, uint32_t ttl, const uint8_t *rd,
+		      uint16_t rdlen, char *err, size_t errlen)
 {
 	struct xrec *e = xrec_get(x, owner, type, rclass, rd, rdlen);
 
@@ -244,6 +245,7 @@ static int xfr_remove(struct xfr *x, const uint8_t *owner, uint16_t type,
 		return LV_ENOREC;
 	}
 	e->del = true;
+	e->del_ttl = ttl;
 	return 0;
 }
 
@@ -354,7 +356,7 @@ static int xfr_record(struct xfr *x, const uint8_t *owner, uint16_t type,
 				return LV_ECHAIN;
 			}
 			x->st = ST_DEL;
-			return xfr_remove(x, owner, type, rclass, rd, rdlen,
+			return xfr_remove(x, owner, type, rclass, ttl, rd, rdlen,
 					  err, errlen);
 		}
 		x->st = ST_AXFR;
@@ -395,7 +397,7 @@ static int xfr_record(struct xfr *x, const uint8_t *owner, uint16_t type,
 			x->st = ST_ADD;
 			return xfr_add(x, owner, type, rclass, ttl, rd, rdlen);
 		}
-		return xfr_remove(x, owner, type, rclass, rd, rdlen, err,
+		return xfr_remove(x, owner, type, rclass, ttl, rd, rdlen, err,
 				  errlen);
 	case ST_ADD:
 		if (is_soa) {
@@ -411,7 +413,7 @@ static int xfr_record(struct xfr *x, const uint8_t *owner, uint16_t type,
 				return LV_ECHAIN;
 			}
 			x->st = ST_DEL;
-			return xfr_remove(x, owner, type, rclass, rd, rdlen,
+			return xfr_remove(x, owner, type, rclass, ttl, rd, rdlen,
 					  err, errlen);
 		}
 		return xfr_add(x, owner, type, rclass, ttl, rd, rdlen);
@@ -581,6 +583,56 @@ int xfr_finish(struct xfr *x, struct zone **out, enum xfr_kind *kind,
 	if ((rc = xfr_apply(x, out, err, errlen)) < 0)
 		return rc;
 	*kind = XFR_INCR;
+	return 0;
+}
+
+/* One condensed record into c: owner lowercase, TYPE CLASS TTL RDLENGTH
+ * RDATA as the journal keeps it. */
+static int journal_put(struct journal_change *c, bool added,
+		       const struct xrec *e)
+{
+	uint8_t owner[256], rr[10 + 65535];
+	uint32_t ttl = added ? e->ttl : e->del_ttl;
+
+	name_to_lower(owner, e->data);
+	rr[0] = (uint8_t)(e->type >> 8);
+	rr[1] = (uint8_t)e->type;
+	rr[2] = (uint8_t)(e->rclass >> 8);
+	rr[3] = (uint8_t)e->rclass;
+	rr[4] = (uint8_t)(ttl >> 24);
+	rr[5] = (uint8_t)(ttl >> 16);
+	rr[6] = (uint8_t)(ttl >> 8);
+	rr[7] = (uint8_t)ttl;
+	rr[8] = (uint8_t)(e->rdlen >> 8);
+	rr[9] = (uint8_t)e->rdlen;
+	memcpy(rr + 10, e->data + e->olen, e->rdlen);
+	return journal_change_add(c, added, owner, e->olen, rr,
+				  10 + (size_t)e->rdlen);
+}
+
+int xfr_journal_change(const struct xfr *x, struct journal_change **out)
+{
+	struct journal_change *c;
+	int rc = 0;
+
+	*out = NULL;
+	if (!x->base || !x->changes || x->b || x->uptodate)
+		return -EINVAL;
+	if (!(c = journal_change_new(zone_serial(x->base), x->serial)))
+		return -ENOMEM;
+	for (size_t i = 0; i < x->nbuckets && rc == 0; i++)
+		for (const struct xrec *e = x->buckets[i]; e && rc == 0;
+		     e = e->next)
+			if (e->del)
+				rc = journal_put(c, false, e);
+	for (size_t i = 0; i < x->nadds && rc == 0; i++)
+		if (x->adds[i]->add && x->adds[i]->add_pos == i)
+			rc = journal_put(c, true, x->adds[i]);
+	if (rc < 0) {
+		journal_change_free(c);
+		return rc;
+	}
+	*out = c;
 	return 0;
 }
 

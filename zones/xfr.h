@@ -88,6 +88,15 @@ uint32_t xfr_serial(const struct xfr *x);
 size_t xfr_records(const struct xfr *x);
 size_t xfr_changes(const struct xfr *x);
 
+struct journal_change;
+
+/* After an XFR_INCR xfr_finish: the condensed change (base's serial to
+ * the new one) for the IXFR journal (journal.h), so that this server can
+ * answer IXFR from base's serial to its own secondaries. 0 with *out (the
+ * caller's), -EINVAL (not an incremental transfer), -ENOMEM. O(records
+ * of the change). */
+int xfr_journal_change(const struct xfr *x, struct journal_change **out);
+
 /* Frees x and whatever it built but did not hand out. NULL accepted. */
 void xfr_free(struct xfr *x);
 

@@ -102,7 +102,9 @@ zone:
 
     def change(self, serial, addr, extra=""):
         write_zone(self.zone, "a.test.", serial, addr, extra=extra, **self.soa)
-        out = subprocess.run(["knotc", "-s", self.sock, "zone-reload",
+        # -b: wait until knotd has loaded it (a refresh right after
+        # must see the new serial)
+        out = subprocess.run(["knotc", "-b", "-s", self.sock, "zone-reload",
                               "a.test."], capture_output=True, text=True,
                              timeout=20)
         assert out.returncode == 0, out.stdout + out.stderr
@@ -112,8 +114,11 @@ class Secondary:
     """Levee with a.test. as a secondary of one primary."""
 
     def __init__(self, pool, primary_port, port=None, extra_server="",
-                 v6=False, key=None):
-        """key: (name, base64 secret) the primary remote is signed with."""
+                 v6=False, key=None, extra_zone="", extra_top="",
+                 extra_remote=""):
+        """key: (name, base64 secret) the primary remote is signed with;
+        extra_zone: lines of the zone entry; extra_top: sections before
+        zones:; extra_remote: more remote: entries."""
         self.port = port or H.free_port()
         self.sock = os.path.join(pool.tmpdir, "ctl-%d.sock" % self.port)
         self.conf = os.path.join(pool.tmpdir, "levee-sec-%d.yaml" % self.port)
@@ -132,20 +137,34 @@ class Secondary:
 remote:
   - id: pri
     address: 127.0.0.1@{pp}
-{ku}acl:
+{ku}{er}acl:
   - id: notifiers
     address: 127.0.0.0/8
     action: [notify, transfer]
 control:
   listen: {sock}
-zones:
+{et}zones:
   - domain: a.test
     primaries: pri
     acl: notifiers
-""".format(port=self.port, pp=primary_port, sock=self.sock,
-           extra=extra_server, ku=kuse,
+{ez}""".format(port=self.port, pp=primary_port, sock=self.sock,
+           extra=extra_server, ku=kuse, et=extra_top, ez=extra_zone,
+           er=extra_remote,
            v6=(', "::1@%d"' % self.port) if v6 else ""))
+        self.pool = pool
         self.proc = pool.levee(["-c", self.conf], name="levee-sec")
+
+    def restart(self, kill=False):
+        """Stops Levee (SIGTERM, or SIGKILL with kill) and starts it again
+        on the same configuration."""
+        if kill:
+            self.proc.p.kill()
+            self.proc.p.wait(10)
+            self.proc.rc = 0      # killed on purpose: not a failure
+            self.proc.log.close()
+        else:
+            assert self.proc.stop() == 0
+        self.proc = self.pool.levee(["-c", self.conf], name="levee-sec")
 
     def ctl(self, *args):
         return subprocess.run([ctl_bin(), "-s", self.sock, "-t", "20"] +

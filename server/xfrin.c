@@ -39,6 +39,7 @@
 #include "server/config.h"
 #include "server/log.h"
 #include "server/tsig.h"
+#include "server/wire.h"
 #include "zones/zdump.h"
 #include "zones/zone.h"
 #include "zones/zone_walk.h"
@@ -94,12 +95,15 @@ struct xjob {
 	bool force_axfr;
 	struct journal *journal;  /* or NULL */
 	struct journal_limits jlim;
+	time_t expire_at;         /* the zone's expiry before the check */
 
 	/* out */
 	int rc;
 	struct zone *zone;        /* new version (owned), or NULL */
 	enum xfr_kind kind;
 	bool fallback;            /* an IXFR failed, the AXFR was used */
+	bool have_expire;         /* the primary sent EDNS EXPIRE */
+	uint32_t expire_opt;      /* ... its value, seconds */
 	uint32_t primary_serial;
 	size_t bytes, records, changes;
 	char primary[64];
@@ -172,8 +176,16 @@ static int wait_fd(const struct xjob *j, int fd, short events,
 	}
 }
 
-/* A query of qtype for the apex: header, question, and with soa (the
- * served SOA record as zone.h keeps it) an authority section (IXFR). */
+/* The OPT record of our queries: UDP size 1232, an empty EXPIRE option
+ * (RFC 7314: the primary says what its copy has left). */
+static const uint8_t query_opt[] = {
+	0, 0, DNS_TYPE_OPT, 0x04, 0xd0, 0, 0, 0, 0, 0, 4,
+	0, DNS_OPT_EXPIRE, 0, 0,
+};
+
+/* A query of qtype for the apex: header, question, with soa (the served
+ * SOA record as zone.h keeps it) an authority section (IXFR), and the
+ * OPT with EXPIRE. */
 static size_t make_query(uint8_t *buf, size_t cap, uint16_t id,
 			 const uint8_t *apex, size_t apex_len, uint16_t qtype,
 			 const struct rrset *soa)
@@ -182,13 +194,15 @@ static size_t make_query(uint8_t *buf, size_t cap, uint16_t id,
 
 	if (soa)
 		rl = 10 + ((size_t)soa->wire[8] << 8 | soa->wire[9]);
-	if (DNS_HDR_LEN + apex_len + 4 + (soa ? apex_len + rl : 0) > cap)
+	if (DNS_HDR_LEN + apex_len + 4 + (soa ? apex_len + rl : 0) +
+	    sizeof(query_opt) > cap)
 		return 0;
 	memset(buf, 0, DNS_HDR_LEN);
 	buf[0] = (uint8_t)(id >> 8);
 	buf[1] = (uint8_t)id;
 	buf[5] = 1;                        /* QDCOUNT */
 	buf[9] = soa ? 1 : 0;              /* NSCOUNT */
+	buf[11] = 1;                       /* ARCOUNT: the OPT */
 	memcpy(buf + off, apex, apex_len);
 	off += apex_len;
 	buf[off++] = (uint8_t)(qtype >> 8);
@@ -201,7 +215,58 @@ static size_t make_query(uint8_t *buf, size_t cap, uint16_t id,
 		memcpy(buf + off, soa->wire, rl);
 		off += rl;
 	}
-	return off;
+	memcpy(buf + off, query_opt, sizeof(query_opt));
+	return off + sizeof(query_opt);
+}
+
+/* The EXPIRE option (RFC 7314) of answer m[0..len): true with its value
+ * in *out when the OPT record of the additional section carries one of 4
+ * bytes. One walk of the message (each record skipped once). */
+static bool find_expire(const uint8_t *m, size_t len, uint32_t *out)
+{
+	size_t o = DNS_HDR_LEN;
+	unsigned qd, rest, ar;
+
+	if (len < DNS_HDR_LEN)
+		return false;
+	qd = (unsigned)(m[4] << 8 | m[5]);
+	rest = (unsigned)(m[6] << 8 | m[7]) + (unsigned)(m[8] << 8 | m[9]);
+	ar = (unsigned)(m[10] << 8 | m[11]);
+	for (unsigned i = 0; i < qd; i++) {
+		if (!wire_skip_name(m, len, &o) || o + 4 > len)
+			return false;
+		o += 4;
+	}
+	for (unsigned i = 0; i < rest + ar; i++) {
+		size_t rd, end;
+
+		if (!wire_skip_name(m, len, &o) || o + 10 > len)
+			return false;
+		rd = o + 10;
+		end = rd + (size_t)(m[o + 8] << 8 | m[o + 9]);
+		if (end > len)
+			return false;
+		if (i >= rest && (m[o] << 8 | m[o + 1]) == DNS_TYPE_OPT) {
+			for (size_t p = rd; p + 4 <= end;) {
+				size_t ol = (size_t)(m[p + 2] << 8 | m[p + 3]);
+
+				if (p + 4 + ol > end)
+					return false;
+				if ((m[p] << 8 | m[p + 1]) == DNS_OPT_EXPIRE &&
+				    ol == 4) {
+					*out = (uint32_t)m[p + 4] << 24 |
+					       (uint32_t)m[p + 5] << 16 |
+					       (uint32_t)m[p + 6] << 8 |
+					       m[p + 7];
+					return true;
+				}
+				p += 4 + ol;
+			}
+			return false;
+		}
+		o = end;
+	}
+	return false;
 }
 
 static uint16_t new_id(void)
@@ -409,6 +474,9 @@ static int soa_query(struct xjob *j, const struct config_listen *a,
 			if (rc == 0)
 				rc = parse_soa_answer(m, (size_t)n, id, j->apex,
 						      apex_len, serial, &tc);
+			if (rc == 0 && !tc)
+				j->have_expire = find_expire(m, (size_t)n,
+							     &j->expire_opt);
 			break;
 		}
 	}
@@ -440,6 +508,8 @@ static int soa_query(struct xjob *j, const struct config_listen *a,
 		if (rc == 0)
 			rc = parse_soa_answer(m, ml, id, j->apex, apex_len,
 					      serial, &tc);
+		if (rc == 0)
+			j->have_expire = find_expire(m, ml, &j->expire_opt);
 		if (rc == 0 && tc)
 			rc = LV_EMALF;
 	}
@@ -490,6 +560,7 @@ static int transfer(struct xjob *j, const struct config_listen *a,
 	struct xfr *x = NULL;
 	struct tsig_answer *ta = NULL;
 	struct tsig_ctx rq;
+	unsigned nmsg = 0;
 	int fd, rc, rcode = 0;
 
 	if (!ql)
@@ -537,6 +608,9 @@ static int transfer(struct xjob *j, const struct config_listen *a,
 						  (uint64_t)time(NULL),
 						  j->err, sizeof(j->err))) < 0)
 			break;
+		if (nmsg++ == 0)           /* the first message */
+			j->have_expire = find_expire(m, ml, &j->expire_opt) ||
+					 j->have_expire;
 		rc = xfr_feed(x, m, ml, &rcode, j->err, sizeof(j->err));
 		if (rc != 0)
 			break;
@@ -622,6 +696,22 @@ static void job_main(void *arg)
 static void soa_timers(const struct zone *zn, uint32_t *refresh,
 		       uint32_t *retry, uint32_t *expire);
 
+/* The expiry a good check at now sets: the SOA's expire from now, or
+ * with the primary's EDNS EXPIRE (RFC 7314) what it has left, never
+ * earlier than the expiry already set (a chain of secondaries expires
+ * when the first copy does, not later; a primary further behind does
+ * not shorten what a better one gave). */
+static time_t check_expiry(time_t now, uint32_t soa_expire, bool have_opt,
+			   uint32_t opt, time_t before)
+{
+	time_t t;
+
+	if (!have_opt)
+		return now + soa_expire;
+	t = now + opt;
+	return before > t ? before : t;
+}
+
 /* A good check: its time and the expiry it sets, kept (journal.h) so a
  * restart resumes them. One LMDB write transaction. */
 static void job_timers(struct xjob *j)
@@ -635,7 +725,8 @@ static void job_timers(struct xjob *j)
 		return;
 	soa_timers(zn, &refresh, &retry, &expire);
 	t.last_refresh = time(NULL);
-	t.expire_at = t.last_refresh + expire;
+	t.expire_at = check_expiry(t.last_refresh, expire, j->have_expire,
+				   j->expire_opt, j->expire_at);
 	t.serial = zone_serial(zn);
 	if (journal_timers_put(j->journal, j->apex, &t) < 0)
 		log_warning("zone %s: timers not kept (LMDB)", j->z->domain);
@@ -801,6 +892,7 @@ static void xfrin_kick(struct xfrin *x)
 		j->nprimaries = z->nprimaries;
 		j->journal = x->hooks.journal;
 		j->jlim = x->hooks.jlim;
+		j->expire_at = z->expired ? 0 : z->expire_at;
 		j->force_axfr = z->again_axfr;
 		z->again = z->again_axfr = false;
 		/* an expired version is no base for an IXFR */
@@ -1029,9 +1121,15 @@ static void job_end(struct xjob *j)
 		return;
 	}
 	if (ok) {
+		const struct zone *served = x->hooks.served(x->hooks.arg,
+							    z->domain);
+
 		z->last_ok = now;
 		z->error[0] = '\0';
-		z->expire_at = now + expire;
+		z->expire_at = check_expiry(now, expire, j->have_expire,
+					    j->expire_opt, z->expire_at);
+		if (served)
+			zone_set_expire_at(served, z->expire_at);
 	}
 	if (busy)
 		xzone_schedule(z, 1);
@@ -1252,6 +1350,7 @@ static void xzone_resume(struct xzone *z)
 		z->last_ok = (time_t)t.last_refresh;
 		z->expire_at = (time_t)t.expire_at;
 	}
+	zone_set_expire_at(served, z->expire_at);
 	log_info("zone %s: serving its kept copy, serial %u, expires in %lld "
 		 "s", z->domain, z->serial,
 		 (long long)(z->expire_at - now));

@@ -102,6 +102,9 @@ struct xjob {
 	struct zone *zone;        /* new version (owned), or NULL */
 	enum xfr_kind kind;
 	bool fallback;            /* an IXFR failed, the AXFR was used */
+	uint64_t last_msg_ms;     /* when the transfer's last message came
+				     (monotonic): the publish says how long
+				     after it the new version served */
 	bool have_expire;         /* the primary sent EDNS EXPIRE */
 	uint32_t expire_opt;      /* ... its value, seconds */
 	uint32_t primary_serial;
@@ -615,6 +618,7 @@ static int transfer(struct xjob *j, const struct config_listen *a,
 		if (rc != 0)
 			break;
 	}
+	j->last_msg_ms = now_ms();
 	if (rc == 1 && ta && (rc = tsig_answer_end(ta, j->err,
 						   sizeof(j->err))) == 0)
 		rc = 1;
@@ -1082,12 +1086,15 @@ static void job_end(struct xjob *j)
 			snprintf(z->last_kind, sizeof(z->last_kind), "%s",
 				 j->kind == XFR_INCR ? "IXFR" : "AXFR");
 			log_info("zone %s: %s from %s: serial %s%u -> %u, "
-				 "%zu records, %zu bytes%s", z->domain,
+				 "%zu records, %zu bytes%s, serving %llu ms "
+				 "after its last message", z->domain,
 				 z->last_kind, j->primary,
 				 z->have_serial ? "" : "(none) ",
 				 z->have_serial ? z->serial : 0, serial,
 				 records, j->bytes,
-				 j->fallback ? " (IXFR failed)" : "");
+				 j->fallback ? " (IXFR failed)" : "",
+				 (unsigned long long)(now_ms() -
+						      j->last_msg_ms));
 			z->serial = serial;
 			z->have_serial = true;
 			z->expired = false;

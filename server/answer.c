@@ -785,7 +785,8 @@ static void reply_finish(struct answer_ctx *c)
 	uint16_t ar = c->r.count[RENDER_ADDITIONAL];
 	req->opt_off = 0;
 	/* RFC 7314: an SOA answer from a zone says what it has left */
-	if (c->q->edns.expire && c->zone && c->q->qtype == DNS_TYPE_SOA &&
+	if (c->q->edns.present && c->q->edns.expire && c->zone &&
+	    c->q->qtype == DNS_TYPE_SOA &&
 	    c->rcode == DNS_RCODE_NOERROR && c->aa) {
 		req->q.edns.reply_expire = true;
 		req->q.edns.reply_expire_s =

@@ -85,10 +85,46 @@ static void test_acl_and_merge(void)
 	config_free(&cfg);
 }
 
+/* TSIG on NOTIFY in: the keyed primary's address (127.0.0.1) must sign
+ * with its key (k1) even though an acl without keys lists it; another
+ * loopback address needs no key; an acl entry naming k2 wants k2. */
+static void test_keys(void)
+{
+	struct config cfg;
+	char err[512];
+	struct notify_in *n;
+	struct sockaddr_in pri = addr4("127.0.0.1"), lo = addr4("127.0.0.9"),
+			   ten = addr4("10.1.2.3");
+	const uint64_t k1 = 1, k2 = 2;
+
+	config_init(&cfg);
+	CU_ASSERT_EQUAL_FATAL(config_load(&cfg, CONFIG_DIR "secondary_keys.yaml",
+					  err, sizeof(err)), 0);
+	n = notify_in_new(&cfg, wake, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com),
+				       (const struct sockaddr *)&pri, 0), -EPERM);
+	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com),
+				       (const struct sockaddr *)&pri, k2), -EPERM);
+	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com),
+				       (const struct sockaddr *)&pri, k1), 0);
+	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com),
+				       (const struct sockaddr *)&lo, 0), 0);
+	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com),
+				       (const struct sockaddr *)&ten, 0), -EPERM);
+	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com),
+				       (const struct sockaddr *)&ten, k1), -EPERM);
+	CU_ASSERT_EQUAL(notify_in_note(n, com, sizeof(com),
+				       (const struct sockaddr *)&ten, k2), 0);
+	notify_in_free(n);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
 		{ "acl, merge per zone, drain", test_acl_and_merge },
+		{ "tsig keys of primaries and acl entries", test_keys },
 	};
 
 	return unit_run("notify_in", NULL, NULL, tests, UNIT_COUNT(tests));

@@ -27,6 +27,7 @@ def keep(pool, name="a.test.zone"):
 
 
 @pytest.mark.asan
+@pytest.mark.tsan
 def test_restart_serves_kept_copy(pool):
     """Transfer serial 1, write the copy; the primary goes; a restart
     serves serial 1 at once (before any primary answers), zone-status says
@@ -103,6 +104,7 @@ def test_expiry_continues_across_restart(pool):
 
 
 @pytest.mark.asan
+@pytest.mark.tsan
 def test_chained_secondary_gets_ixfr(pool):
     """knotd -> Levee A -> Levee B: a change on knotd reaches A by IXFR,
     A journals it, NOTIFYs B, and B's transfer from A is an IXFR too; the

@@ -320,6 +320,7 @@ class FakePrimary:
         self.serial = serial
         self.mode = mode
         self.expire = 86400
+        self.stall = 0      # halfmsg: seconds to hang before closing
         self.tcp_queries = 0
         self.u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.u.bind(("127.0.0.1", 0))
@@ -411,6 +412,8 @@ class FakePrimary:
                             name, int(ttl), cl, ty, rd))
                     w = r.to_wire()
                     c.sendall(struct.pack("!H", len(w)) + w[:len(w) // 2])
+                    if self.stall:
+                        time.sleep(self.stall)   # then dies
                     continue
                 r = dns.message.make_response(q)
                 is_ixfr = q.question[0].rdtype == dns.rdatatype.IXFR

@@ -68,6 +68,30 @@ def test_restart_serves_kept_copy(pool):
         fake.close()
 
 
+def test_killed_during_transfer_serves_last_copy(pool):
+    """SIGKILL while a transfer is half way (the primary hangs after half
+    a message): the restart serves the last good copy, serial 1."""
+    fake = FakePrimary(1, "good")
+    ez, et = keep(pool)
+    try:
+        sec = Secondary(pool, fake.port, extra_zone=ez, extra_top=et)
+        assert sec.wait_serial(1, 10 * H.SLOW), sec.status()
+        sec.proc.wait_log(r"serial 1 written to", 10 * H.SLOW)
+        fake.mode, fake.serial, fake.stall = "halfmsg", 2, 3
+        n = fake.tcp_queries
+        assert sec.ctl("refresh", "a.test").returncode == 0
+        end = time.monotonic() + 10 * H.SLOW
+        while time.monotonic() < end and fake.tcp_queries == n:
+            time.sleep(0.02)
+        assert fake.tcp_queries > n
+        sec.restart(kill=True)
+        assert sec.serial() == 1
+        assert sec.a("www.a.test.") == ["192.0.2.77"]
+        assert "does not load" not in sec.proc.text()
+    finally:
+        fake.close()
+
+
 @pytest.mark.asan
 def test_expiry_continues_across_restart(pool):
     """SOA expire 6 s; the primary goes after the transfer at t0; Levee is

@@ -63,6 +63,8 @@ struct xzone {
 	char *file;               /* where its copy is kept, or NULL */
 	struct xsync *sync;       /* the copy being written, or NULL */
 	bool sync_again;          /* a version published meanwhile */
+	bool sync_pending;        /* waits in x->sync_head's list */
+	struct xzone *sync_next;
 	uint32_t synced;          /* serial of the copy last written */
 	struct xzone *next_orphan;   /* gone with a job running: x->orphans */
 
@@ -124,6 +126,8 @@ struct xfrin {
 	size_t qhead, qlen, qcap;
 	unsigned running;
 	struct xzone *orphans;    /* gone zones whose job still runs */
+	unsigned syncing;         /* copies being written */
+	struct xzone *sync_head, *sync_tail;   /* zones waiting to write */
 	unsigned refresh_min, refresh_max;
 	bool started, freeing;
 	struct xfrin_stats stats;
@@ -967,6 +971,7 @@ static void sync_finish(struct xsync *s)
 	}
 	zone_hold_drop(s->hold);
 	z->sync = NULL;
+	z->x->syncing--;
 	uv_close((uv_handle_t *)&s->done, sync_closed);
 }
 
@@ -974,11 +979,22 @@ static void on_sync_done(uv_async_t *a)
 {
 	struct xsync *s = a->data;
 	struct xzone *z = s->z;
+	struct xfrin *x = z->x;
 
 	sync_finish(s);
-	if (z->sync_again && !z->gone && !z->x->freeing) {
+	if (z->sync_again && !z->gone && !x->freeing) {
 		z->sync_again = false;
 		xzone_sync_start(z);
+	}
+	while (!x->freeing && x->syncing < XFRIN_MAX_SYNCS && x->sync_head) {
+		struct xzone *w = x->sync_head;
+
+		x->sync_head = w->sync_next;
+		if (!x->sync_head)
+			x->sync_tail = NULL;
+		w->sync_next = NULL;
+		w->sync_pending = false;
+		xzone_sync_start(w);
 	}
 }
 
@@ -996,6 +1012,18 @@ static void xzone_sync_start(struct xzone *z)
 		return;
 	if (z->sync) {
 		z->sync_again = true;
+		return;
+	}
+	if (x->syncing >= XFRIN_MAX_SYNCS) {
+		/* the bound on writer threads: the zone waits its turn, once */
+		if (!z->sync_pending) {
+			z->sync_pending = true;
+			if (x->sync_tail)
+				x->sync_tail->sync_next = z;
+			else
+				x->sync_head = z;
+			x->sync_tail = z;
+		}
 		return;
 	}
 	served = x->hooks.served(x->hooks.arg, z->domain);
@@ -1019,14 +1047,31 @@ static void xzone_sync_start(struct xzone *z)
 		return;
 	}
 	z->sync = s;
+	x->syncing++;
 }
 
 /* A write running at z's end (reload, shutdown): waited for here (it
  * ends in the time a write of the zone takes). */
 static void xzone_sync_join(struct xzone *z)
 {
+	struct xfrin *x = z->x;
+
 	if (z->sync)
 		sync_finish(z->sync);
+	if (z->sync_pending) {
+		/* out of the waiting list: O(zones waiting), at a zone's end */
+		struct xzone **pp = &x->sync_head, *prev = NULL;
+
+		while (*pp && *pp != z) {
+			prev = *pp;
+			pp = &(*pp)->sync_next;
+		}
+		if (*pp)
+			*pp = z->sync_next;
+		if (x->sync_tail == z)
+			x->sync_tail = prev;
+		z->sync_pending = false;
+	}
 }
 
 static void job_end(struct xjob *j)

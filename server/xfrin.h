@@ -40,7 +40,8 @@
  * written there (zones/zdump.h: temporary file, fsync, rename, fsync of
  * the directory) on a thread of its own after each published transfer,
  * one write per zone at a time (a version published meanwhile is
- * written after); at start the daemon serves that file at once and
+ * written after), at most XFRIN_MAX_SYNCS at once (the other zones wait
+ * in a list, each at most once); at start the daemon serves that file at once and
  * xfrin_start takes its version as the served one, with the timers kept
  * in the journal's LMDB (when database: journal-db is set): a copy whose
  * expiry passed while Levee was down is expired at once, one that was
@@ -64,6 +65,9 @@
 #define XFRIN_TOTAL_TIMEOUT_S 3600            /* one transfer */
 #define XFRIN_SOA_TIMEOUT_MS 2000             /* one SOA query try */
 #define XFRIN_MAX_JOBS 4                      /* checks at once */
+#define XFRIN_MAX_SYNCS 2                     /* copies written at once
+						 (the others wait, once
+						 each) */
 
 struct config;
 struct zone;

@@ -57,7 +57,6 @@ def test_expire_answered_primary_and_secondary(pool):
     assert not [o for o in r.options if o.otype == 9]
 
 
-@pytest.mark.asan
 def test_chain_expires_with_the_first_copy(pool):
     """fake primary (SOA expire 6, refresh 1) -> Levee A -> Levee B. The
     primary goes at t0: A expires at t0 + 6; B refreshes from A every

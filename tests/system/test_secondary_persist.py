@@ -92,7 +92,6 @@ def test_killed_during_transfer_serves_last_copy(pool):
         fake.close()
 
 
-@pytest.mark.asan
 def test_expiry_continues_across_restart(pool):
     """SOA expire 8 s; the primary goes after the transfer at t0; Levee is
     killed at t0 + 3 and started again: it serves the copy at once and

@@ -118,6 +118,7 @@
 
 /* EDNS option codes. */
 #define DNS_OPT_NSID 3                /* RFC 5001 */
+#define DNS_OPT_EXPIRE 9              /* RFC 7314 */
 #define DNS_OPT_COOKIE 10             /* RFC 7873 */
 #define DNS_OPT_KEEPALIVE 11          /* RFC 7828 */
 #define DNS_OPT_PADDING 12            /* RFC 7830 */

@@ -49,6 +49,8 @@ const char *lv_strerror(int code)
 		return "IXFR serials do not connect to the served version";
 	case LV_ETOOBIG:
 		return "transfer larger than its bound";
+	case LV_ETSIG:
+		return "TSIG of the answer missing or not valid";
 	}
 	if (code < 0 && code > -4096)
 		return strerror(-code);

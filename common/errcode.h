@@ -25,6 +25,7 @@ enum lv_error {
 	LV_ERCODE = -1015,  /* the peer answered with an error rcode */
 	LV_ECHAIN = -1016,  /* an IXFR whose serials do not connect */
 	LV_ETOOBIG = -1017, /* a transfer larger than its bound */
+	LV_ETSIG = -1018,   /* an answer's TSIG missing or not valid */
 };
 
 /* Text for a Levee code or a negative errno. Never NULL. */

@@ -1012,7 +1012,7 @@ static void reply_start(struct answer_ctx *c, struct answer_request *req,
 					     false, -1);
 	}
 	/* qend + opt_len <= limit now: qend <= 271, opt_len <= 11 + 28 + 6
-	 * without NSID, limit >= 512 (or, with a TSIG reserved, the
+	 * + 8 (EXPIRE) without NSID, limit >= 512 (or, with a TSIG reserved, the
 	 * reserve took only what left that much). */
 	lv_require(qend + c->opt_len <= c->limit);
 	render_init(&c->r, req->resp, qend, c->limit - c->opt_len);
@@ -1044,6 +1044,14 @@ static void reply_finish(struct answer_ctx *c)
 	size_t len = c->r.len;
 	uint16_t ar = c->r.count[RENDER_ADDITIONAL];
 	req->opt_off = 0;
+	/* RFC 7314: an SOA answer from a zone says what it has left */
+	if (c->q->edns.present && c->q->edns.expire && c->zone &&
+	    c->q->qtype == DNS_TYPE_SOA &&
+	    c->rcode == DNS_RCODE_NOERROR && c->aa) {
+		req->q.edns.reply_expire = true;
+		req->q.edns.reply_expire_s =
+			zone_expire_remaining(c->zone, req->now);
+	}
 	if (c->q->edns.present) {
 		/* EDE only into room the sections left over. */
 		int ede = c->ede;

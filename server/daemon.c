@@ -283,8 +283,10 @@ static void daemon_loader_work(void *arg)
 			return;
 		cz = &l->cfg->zones[i];
 		r = &l->res[i];
-		if (cz->primaries)
-			continue;   /* a secondary: filled by transfers */
+		/* a secondary: filled by transfers, served at once from its
+		 * kept copy when there is one (xfrin.h) */
+		if (cz->primaries && (!cz->file || access(cz->file, R_OK)))
+			continue;
 		err[0] = '\0';
 		r->rc = zload_file(cz->domain, cz->file, &r->z, err,
 				   sizeof(err));
@@ -358,9 +360,16 @@ int daemon_zones_load(const struct config *cfg, const int *cancel,
 				zone_free(r->z);
 			continue;
 		}
-		if (cz->primaries) {
-			log_debug("zone %s: secondary, served after its first "
-				  "transfer", cz->domain);
+		if (cz->primaries && !r->z) {
+			if (r->err)
+				log_warning("zone %s: its kept copy does not "
+					    "load (%s): served after its first "
+					    "transfer", cz->domain, r->err);
+			else
+				log_debug("zone %s: secondary, served after "
+					  "its first transfer", cz->domain);
+			free(r->err);
+			r->err = NULL;
 			continue;
 		}
 		if (r->z) {
@@ -581,9 +590,8 @@ static void daemon_set_notify_in(struct daemon *d, const struct config *cfg)
 
 /* xfrin's hooks (xfrin.h): the served version of a secondary, and a
  * transferred version published as a reload publishes (zdb_with, one
- * swap), its journal cleared (its chain no longer ends at the served
- * serial; IXFR out falls back to AXFR) and NOTIFY sent to its own
- * secondaries. Nothing is published while a reload runs (its result is
+ * swap; xfrin has journaled its change, or cleared the chain after an
+ * AXFR) and NOTIFY sent to its own secondaries. Nothing is published while a reload runs (its result is
  * built from the snapshot it started with). */
 static const struct zone *daemon_xfr_served(void *arg, const char *domain)
 {
@@ -597,7 +605,6 @@ static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 {
 	struct daemon *d = arg;
 	struct zstate *z = (struct zstate *)daemon_zstate(d, domain);
-	const uint8_t *apex;
 	struct zdb *next;
 
 	if (d->reloading || !d->published || d->stopping) {
@@ -622,14 +629,11 @@ static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 		}
 		kind = XFR_NONE;
 	}
-	apex = zone_apex(zn);
 	next = zdb_with(zdb_current(), zn);
 	if (!next) {
 		zone_free(zn);
 		return -ENOMEM;
 	}
-	if (d->journal)
-		journal_clear(d->journal, apex);
 	zdb_publish(next);
 	z->zone = zn;
 	z->serial = zone_serial(zn);
@@ -1418,7 +1422,8 @@ int daemon_start(struct daemon *d)
 	}
 	{
 		const struct xfrin_hooks hooks = {
-			daemon_xfr_publish, daemon_xfr_served, d
+			daemon_xfr_publish, daemon_xfr_served, d, d->journal,
+			{ cfg->journal_max_usage, cfg->journal_max_depth }
 		};
 
 		d->xfrin = xfrin_new(&d->loop, daemon_zcfg(d), &hooks);

@@ -27,6 +27,7 @@ int edns_parse(const uint8_t *rr, size_t avail, struct edns_query *e)
 	e->do_bit = (wire_read_u16(rr + 6) & DNS_EDNS_DO) != 0;
 	e->nsid = false;
 	e->keepalive = false;
+	e->expire = e->reply_expire = false;
 	e->cookie = NULL;
 	e->cookie_len = 0;
 	e->cookie_bad = false;
@@ -44,6 +45,8 @@ int edns_parse(const uint8_t *rr, size_t avail, struct edns_query *e)
 			e->nsid = true;
 		else if (code == DNS_OPT_KEEPALIVE)
 			e->keepalive = true;
+		else if (code == DNS_OPT_EXPIRE)
+			e->expire = true;
 		else if (code == DNS_OPT_COOKIE) {
 			/* RFC 7873 5.2.2: client cookie 8, server 8..32. */
 			if (e->cookie || (olen != 8 && (olen < 16 || olen > 40)))
@@ -81,6 +84,8 @@ size_t edns_reply_size(const struct edns_query *e,
 		n += 6;
 	if (ede >= 0)
 		n += 6;
+	if (e->expire)
+		n += 8;        /* reserved whether answered or not */
 	if (e->reply_cookie_len)
 		n += 4 + (size_t)e->reply_cookie_len;
 	return n;
@@ -118,6 +123,12 @@ size_t edns_write(uint8_t *p, const struct edns_query *e,
 		wire_write_u16(p + 2, 2);
 		wire_write_u16(p + 4, (uint16_t)ede);
 		p += 6;
+	}
+	if (e->expire && e->reply_expire) {
+		wire_write_u16(p, DNS_OPT_EXPIRE);
+		wire_write_u16(p + 2, 4);
+		wire_write_u32(p + 4, e->reply_expire_s);
+		p += 8;
 	}
 	if (e->reply_cookie_len) {
 		wire_write_u16(p, DNS_OPT_COOKIE);

@@ -3,7 +3,7 @@
  * edns_parse() reads the OPT record of a query in place and remembers what
  * the reply needs: the client's UDP size, version, DO bit and the options we
  * act on (NSID, RFC 5001; edns-tcp-keepalive, RFC 7828; COOKIE, RFC 7873,
- * whose length is checked here). Unknown options are
+ * whose length is checked here; EXPIRE, RFC 7314). Unknown options are
  * ignored. edns_reply_size()/edns_write() emit the reply OPT. Pure; any
  * thread; no allocation.
  */
@@ -23,6 +23,12 @@ struct edns_query {
 	bool do_bit;
 	bool nsid;            /* the client asked for NSID */
 	bool keepalive;       /* the client sent edns-tcp-keepalive */
+	bool expire;          /* the client sent EXPIRE (RFC 7314) */
+	/* The reply's EXPIRE, set by answer.c / xfrout.c for an SOA, AXFR or
+	 * IXFR answer from a zone (its room is reserved whenever the client
+	 * asked: 8 bytes). */
+	bool reply_expire;
+	uint32_t reply_expire_s;
 	uint8_t version;
 	uint16_t udp_size;    /* as sent; callers clamp */
 	/* COOKIE (RFC 7873): the option payload in the query (client cookie

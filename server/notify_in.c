@@ -1,7 +1,9 @@
 /* notify_in.c -- NOTIFY in: the secondaries' acl table and the queue to
  * main (see notify_in.h). An open-addressed table of at most twice the
  * secondaries, keyed by name_hash (keyed: names cannot be chosen to
- * collide); each entry carries its own copy of the notify addresses. */
+ * collide); each entry carries its own copy of the notify addresses
+ * (with the keys their acl entry demands) and of its keyed primaries'
+ * addresses (with their key). */
 #include "server/notify_in.h"
 
 #include <errno.h>
@@ -21,6 +23,7 @@ struct notify_in_zone {
 	size_t len;                /* 0: empty slot */
 	char *domain;
 	size_t first, count;       /* its addresses: n->addrs[first..) */
+	size_t pfirst, pcount;     /* its keyed primaries: n->paddrs[..) */
 	int pending;               /* atomic */
 };
 
@@ -28,7 +31,11 @@ struct notify_in {
 	struct notify_in_zone *zones;
 	uint32_t mask;
 	struct cidr *addrs;
+	uint64_t *akeys;           /* per address: its acl's keys (0: any) */
 	size_t naddrs;
+	struct cidr *paddrs;       /* primaries whose remote has a key */
+	uint64_t *pkeys;           /* ... and that key's bit */
+	size_t npaddrs;
 	void (*wake)(void *arg);
 	void *wake_arg;
 	pthread_mutex_t lock;      /* the queue */
@@ -56,6 +63,9 @@ void notify_in_free(struct notify_in *n)
 		free(n->zones[i].domain);
 	free(n->zones);
 	free(n->addrs);
+	free(n->akeys);
+	free(n->paddrs);
+	free(n->pkeys);
 	free(n->queue);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
@@ -65,7 +75,7 @@ struct notify_in *notify_in_new(const struct config *cfg,
 				void (*wake)(void *arg), void *arg)
 {
 	struct notify_in *n;
-	size_t count = 0, slots = 4, naddrs = 0;
+	size_t count = 0, slots = 4, naddrs = 0, npaddrs = 0;
 
 	for (size_t i = 0; i < cfg->zone_count; i++)
 		count += cfg->zones[i].primaries != 0;
@@ -87,9 +97,16 @@ struct notify_in *notify_in_new(const struct config *cfg,
 			if (cz->acl >> a & 1 &&
 			    cfg->acls[a].actions & CONFIG_ACL_NOTIFY)
 				naddrs += cfg->acls[a].count;
+		for (size_t r = 0; cz->primaries && r < cfg->remote_count; r++)
+			npaddrs += (cz->primaries >> r & 1) &&
+				   cfg->remotes[r].key >= 0;
 	}
 	n->addrs = calloc(naddrs ? naddrs : 1, sizeof(*n->addrs));
-	if (!n->zones || !n->queue || !n->addrs)
+	n->akeys = calloc(naddrs ? naddrs : 1, sizeof(*n->akeys));
+	n->paddrs = calloc(npaddrs ? npaddrs : 1, sizeof(*n->paddrs));
+	n->pkeys = calloc(npaddrs ? npaddrs : 1, sizeof(*n->pkeys));
+	if (!n->zones || !n->queue || !n->addrs || !n->akeys || !n->paddrs ||
+	    !n->pkeys)
 		goto fail;
 	for (size_t i = 0; i < cfg->zone_count; i++) {
 		const struct config_zone *cz = &cfg->zones[i];
@@ -121,9 +138,23 @@ struct notify_in *notify_in_new(const struct config *cfg,
 				continue;
 			memcpy(n->addrs + n->naddrs, cfg->trusted + acl->first,
 			       acl->count * sizeof(*n->addrs));
+			for (size_t k = 0; k < acl->count; k++)
+				n->akeys[n->naddrs + k] = acl->keys;
 			n->naddrs += acl->count;
 		}
 		z->count = n->naddrs - z->first;
+		z->pfirst = n->npaddrs;
+		for (size_t r = 0; r < cfg->remote_count; r++) {
+			const struct config_remote *rm = &cfg->remotes[r];
+
+			if (!(cz->primaries >> r & 1) || rm->key < 0 ||
+			    !cidr_of_sockaddr((const struct sockaddr *)
+					      &rm->addr.addr, 128,
+					      &n->paddrs[n->npaddrs]))
+				continue;
+			n->pkeys[n->npaddrs++] = UINT64_C(1) << rm->key;
+		}
+		z->pcount = n->npaddrs - z->pfirst;
 	}
 	return n;
 fail:
@@ -131,18 +162,37 @@ fail:
 	return NULL;
 }
 
+/* May client, signed with the keys of mask key (0: unsigned), notify z?
+ * A primary whose remote has a key must sign with it; then an address
+ * of an acl entry with action notify, signed with one of its keys when
+ * it names some. At most CONFIG_MAX_REMOTES + CONFIG_MAX_TRUSTED
+ * comparisons. */
+static bool allowed(const struct notify_in *n, const struct notify_in_zone *z,
+		    const struct sockaddr *client, uint64_t key)
+{
+	const uint8_t *addr;
+	bool ok = false;
+
+	if (!client || !(addr = cidr_sockaddr_bytes(client)))
+		return false;
+	for (size_t i = z->pfirst; i < z->pfirst + z->pcount; i++)
+		if (cidr_match(&n->paddrs[i], 1, client->sa_family, addr) &&
+		    !(n->pkeys[i] & key))
+			return false;
+	for (size_t i = z->first; i < z->first + z->count && !ok; i++)
+		ok = cidr_match(&n->addrs[i], 1, client->sa_family, addr) &&
+		     (!n->akeys[i] || (n->akeys[i] & key));
+	return ok;
+}
+
 int notify_in_note(struct notify_in *n, const uint8_t *lname, size_t len,
-		   const struct sockaddr *client)
+		   const struct sockaddr *client, uint64_t key)
 {
 	struct notify_in_zone *z;
-	const uint8_t *addr;
 
 	if (!n || !len || !(z = find(n, lname, len)))
 		return -ENOENT;
-	/* at most CONFIG_MAX_TRUSTED addresses over all entries */
-	if (!client || !(addr = cidr_sockaddr_bytes(client)) ||
-	    !cidr_match(n->addrs + z->first, z->count, client->sa_family,
-			addr)) {
+	if (!allowed(n, z, client, key)) {
 		__atomic_fetch_add(&n->denied, 1, __ATOMIC_RELAXED);
 		return -EPERM;
 	}

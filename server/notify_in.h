@@ -3,7 +3,11 @@
  *
  * Main builds a table from the configuration: every zone with primaries:
  * (a secondary) under its lowercase apex, with the addresses of its acl
- * entries whose action is notify. A reactor's pipeline (query.c) asks
+ * entries whose action is notify (and the keys such an entry names) and
+ * the addresses of its primaries whose remote: has a key. A NOTIFY from
+ * such a primary must be signed with that key (TSIG, verified by the
+ * pipeline before: tsig.h), one from an acl entry naming keys with one
+ * of them; anything else is NOTAUTH. A reactor's pipeline (query.c) asks
  * notify_in_note() for each NOTIFY: an allowed one marks the zone pending
  * (one atomic exchange) and, only when it was not pending yet, puts the
  * zone in the table's queue and wakes main (the wake hook: uv_async_send). So a flood of
@@ -37,14 +41,17 @@ struct notify_in;
 struct notify_in *notify_in_new(const struct config *cfg,
 				void (*wake)(void *arg), void *arg);
 
-/* A NOTIFY for lname (lowercase wire, len bytes) from client. Returns 0
- * (allowed: the zone is or was already queued), -ENOENT (not a secondary
- * here) or -EPERM (no acl of the zone with action notify lists client).
+/* A NOTIFY for lname (lowercase wire, len bytes) from client, signed
+ * with the key of bit key (1 << tsig_key_index; 0: unsigned or not
+ * valid). Returns 0 (allowed: the zone is or was already queued), -ENOENT
+ * (not a secondary here) or -EPERM (no acl of the zone with action
+ * notify lists client with its key, or a keyed primary's address
+ * without that key).
  * Reactor (inside its RCU read-side section), lock-free but for the
  * queue's mutex on a zone's first NOTIFY since the last drain. n may be
  * NULL (-ENOENT). */
 int notify_in_note(struct notify_in *n, const uint8_t *lname, size_t len,
-		   const struct sockaddr *client);
+		   const struct sockaddr *client, uint64_t key);
 
 /* Hands each queued zone (its configured name) to cb and empties the
  * queue. Returns how many. Main only. */

@@ -347,9 +347,12 @@ static uint16_t query_notify(struct query_env *env, const struct query *q)
 	const struct wire_query *wq = &q->req.q;
 	struct notify_in *ni = env->notify_in ?
 		__atomic_load_n(env->notify_in, __ATOMIC_ACQUIRE) : NULL;
+	const struct tsig_state *ts = query_tsig_state(q);
+	uint64_t key = ts && ts->result == TSIG_OK && ts->key ?
+		UINT64_C(1) << tsig_key_index(env->acfg->tsig, ts->key) : 0;
 
 	if (wq->qtype != DNS_TYPE_SOA ||
-	    notify_in_note(ni, wq->lname, wq->qname_len, q->client) < 0)
+	    notify_in_note(ni, wq->lname, wq->qname_len, q->client, key) < 0)
 		return DNS_RCODE_NOTAUTH;
 	STATS_INC(env->stats, STATS_NOTIFY_IN);
 	return DNS_RCODE_NOERROR;

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +35,7 @@
 #include <openssl/params.h>
 
 #include "common/dns.h"
+#include "common/errcode.h"
 #include "common/name.h"
 #include "server/wire.h"
 
@@ -616,5 +618,250 @@ int tsig_sign_next(struct tsig_ctx *c, uint8_t *buf, size_t *len,
 	c->first = false;
 	c->other_time = false;
 	c->time_signed = 0;
+	return 0;
+}
+
+/* --- keys copied out of a keyring --- */
+
+struct tsig_key *tsig_key_dup(const struct tsig_key *k)
+{
+	struct tsig_key *c;
+
+	if (!k || !(c = malloc(sizeof(*c))))
+		return NULL;
+	*c = *k;
+	return c;
+}
+
+void tsig_key_free(struct tsig_key *k)
+{
+	if (k)
+		OPENSSL_cleanse(k, sizeof(*k));
+	free(k);
+}
+
+/* --- checking the answers to our own requests (RFC 8945 5.3.1) --- */
+
+struct tsig_answer {
+	struct tsig_key key;          /* a copy: outlives any reload */
+	EVP_MAC_CTX *run;             /* the digest running since the last
+					 signed message (or the request) */
+	uint16_t id;                  /* the request's ID */
+	unsigned unsigned_run;        /* unsigned messages since then */
+	unsigned messages;
+	bool last_signed;
+};
+
+/* A fresh context of a's key with the prior MAC fed in. */
+static bool answer_restart(struct tsig_answer *a, const uint8_t *mac,
+			   size_t maclen)
+{
+	uint8_t pre[2];
+	OSSL_PARAM p[2];
+
+	pthread_once(&tsig_once, tsig_init_once);
+	if (!tsig_hmac)
+		return false;
+	if (!a->run) {
+		if (!(a->run = EVP_MAC_CTX_new(tsig_hmac)))
+			return false;
+		p[0] = OSSL_PARAM_construct_utf8_string(
+			OSSL_MAC_PARAM_DIGEST,
+			(char *)tsig_algs[a->key.alg].digest, 0);
+		p[1] = OSSL_PARAM_construct_end();
+		if (!EVP_MAC_CTX_set_params(a->run, p))
+			return false;
+	}
+	if (!EVP_MAC_init(a->run, a->key.secret, a->key.secret_len, NULL))
+		return false;
+	wire_write_u16(pre, (uint16_t)maclen);
+	return mac_add(a->run, pre, 2) && mac_add(a->run, mac, maclen);
+}
+
+struct tsig_answer *tsig_answer_new(const struct tsig_ctx *req, uint16_t id)
+{
+	struct tsig_answer *a;
+
+	if (!req->key || req->first || !(a = calloc(1, sizeof(*a))))
+		return NULL;
+	a->key = *req->key;
+	a->id = id;
+	if (!answer_restart(a, req->prev, req->prev_len)) {
+		tsig_answer_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void tsig_answer_free(struct tsig_answer *a)
+{
+	if (!a)
+		return;
+	EVP_MAC_CTX_free(a->run);
+	OPENSSL_cleanse(&a->key, sizeof(a->key));
+	free(a);
+}
+
+/* Where msg's TSIG record starts: the last record of the additional
+ * section when its type is TSIG. 1 (found, *off), 0 (none), -1 (the
+ * message cannot be walked). O(bytes): each record is skipped once. */
+static int answer_find(const uint8_t *msg, size_t len, size_t *off)
+{
+	size_t o = DNS_HDR_LEN, last = 0;
+	unsigned counts[4], total;
+
+	if (len < DNS_HDR_LEN)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		counts[i] = wire_read_u16(msg + 4 + 2 * i);
+	total = counts[1] + counts[2] + counts[3];
+	for (unsigned i = 0; i < counts[0]; i++) {
+		if (!wire_skip_name(msg, len, &o) || o + 4 > len)
+			return -1;
+		o += 4;
+	}
+	for (unsigned i = 0; i < total; i++) {
+		last = o;
+		if (!wire_skip_name(msg, len, &o) || o + 10 > len)
+			return -1;
+		o += 10 + (size_t)wire_read_u16(msg + o + 8);
+		if (o > len)
+			return -1;
+	}
+	if (!counts[3] || !last)
+		return 0;
+	{
+		size_t t = last;
+
+		if (!wire_skip_name(msg, len, &t))
+			return -1;
+		if (wire_read_u16(msg + t) != DNS_TYPE_TSIG)
+			return 0;
+	}
+	*off = last;
+	return 1;
+}
+
+static const char *tsig_error_text(uint16_t e)
+{
+	switch (e) {
+	case DNS_TSIG_BADSIG:
+		return "BADSIG";
+	case DNS_TSIG_BADKEY:
+		return "BADKEY";
+	case DNS_TSIG_BADTIME:
+		return "BADTIME";
+	case DNS_TSIG_BADTRUNC:
+		return "BADTRUNC";
+	}
+	return "an error";
+}
+
+#define ANSWER_FAIL(...) do { \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return LV_ETSIG; \
+	} while (0)
+
+int tsig_answer_check(struct tsig_answer *a, uint8_t *msg, size_t *len,
+		      uint64_t now, char *err, size_t errlen)
+{
+	static const uint8_t class_ttl[6] = { 0, DNS_CLASS_ANY, 0, 0, 0, 0 };
+	const struct tsig_key *k = &a->key;
+	uint8_t name[NAME_MAX_LEN], head[DNS_HDR_LEN], mac[TSIG_MAC_MAX];
+	size_t off = 0, o, nl, rd, end, al, maclen, hl;
+	const uint8_t *timers, *tail;
+	uint16_t error;
+	uint64_t t;
+	int f = answer_find(msg, *len, &off);
+	bool first = a->messages == 0;
+
+	if (f < 0)
+		ANSWER_FAIL("message %u cannot be read for its TSIG",
+			    a->messages + 1);
+	a->messages++;
+	if (f == 0) {
+		/* 5.3.1: the first must be signed, then at most 99 unsigned
+		 * in a row; each goes whole into the next digest. */
+		a->last_signed = false;
+		if (first)
+			ANSWER_FAIL("the first message is not signed");
+		if (++a->unsigned_run > TSIG_UNSIGNED_MAX)
+			ANSWER_FAIL("more than %d unsigned messages in a row",
+				    TSIG_UNSIGNED_MAX);
+		if (!mac_add(a->run, msg, *len))
+			ANSWER_FAIL("HMAC failed");
+		return 0;
+	}
+	o = off;
+	if (!(nl = read_name(msg, *len, &o, name)) || o + 10 > *len)
+		ANSWER_FAIL("malformed TSIG record");
+	rd = o + 10;
+	end = rd + wire_read_u16(msg + o + 8);
+	if (end != *len || memcmp(msg + o + 2, class_ttl, 6) != 0)
+		ANSWER_FAIL("malformed TSIG record");
+	al = tsig_algs[k->alg].wire_len;
+	if (nl != k->name_len || memcmp(name, k->name, nl) != 0 ||
+	    end - rd < al + 16 || !name_equal_ci(msg + rd, tsig_algs[k->alg].wire))
+		ANSWER_FAIL("signed with another key or algorithm");
+	timers = msg + rd + al;
+	maclen = wire_read_u16(timers + 8);
+	if (end - (rd + al) < 10 + maclen + 6)
+		ANSWER_FAIL("malformed TSIG record");
+	tail = timers + 10 + maclen;
+	if ((size_t)(msg + end - tail) != 6 + (size_t)wire_read_u16(tail + 4))
+		ANSWER_FAIL("malformed TSIG record");
+	error = wire_read_u16(tail + 2);
+	if (error)
+		ANSWER_FAIL("the primary answered TSIG %s (%u): wrong key?",
+			    tsig_error_text(error), error);
+	hl = tsig_algs[k->alg].mac_len;
+	if (maclen != hl)
+		ANSWER_FAIL("MAC of %zu bytes, %zu expected", maclen, hl);
+	if (wire_read_u16(tail) != a->id)
+		ANSWER_FAIL("TSIG Original ID is not the request's");
+	/* The digest: the prior MAC and unsigned messages (in a->run), this
+	 * message as signed (Original ID, ARCOUNT without the TSIG), then
+	 * every variable (first) or the timers only (4.3.2, 5.3.1). */
+	memcpy(head, msg, DNS_HDR_LEN);
+	wire_write_u16(head + DNS_HDR_ID, wire_read_u16(tail));
+	wire_write_u16(head + DNS_HDR_ARCOUNT,
+		       (uint16_t)(wire_read_u16(msg + DNS_HDR_ARCOUNT) - 1));
+	if (!mac_add(a->run, head, DNS_HDR_LEN) ||
+	    !mac_add(a->run, msg + DNS_HDR_LEN, off - DNS_HDR_LEN))
+		ANSWER_FAIL("HMAC failed");
+	if (first) {
+		if (!mac_add(a->run, k->name, k->name_len) ||
+		    !mac_add(a->run, class_ttl, 6) ||
+		    !mac_add(a->run, tsig_algs[k->alg].wire, al) ||
+		    !mac_add(a->run, timers, 8) ||
+		    !mac_add(a->run, tail + 2, (size_t)(msg + end - (tail + 2))))
+			ANSWER_FAIL("HMAC failed");
+	} else if (!mac_add(a->run, timers, 8)) {
+		ANSWER_FAIL("HMAC failed");
+	}
+	if (mac_end(a->run, mac) != hl ||
+	    CRYPTO_memcmp(mac, timers + 10, hl) != 0)
+		ANSWER_FAIL("the MAC of message %u does not verify (BADSIG)",
+			    a->messages);
+	t = get_u48(timers);
+	if ((now > t ? now - t : t - now) > wire_read_u16(timers + 6))
+		ANSWER_FAIL("message %u signed at %llu, now %llu: outside "
+			    "its fudge (BADTIME)", a->messages,
+			    (unsigned long long)t, (unsigned long long)now);
+	if (!answer_restart(a, mac, hl))
+		ANSWER_FAIL("HMAC failed");
+	a->unsigned_run = 0;
+	a->last_signed = true;
+	/* the record goes: the parsers behind see the message unsigned */
+	*len = off;
+	wire_write_u16(msg + DNS_HDR_ARCOUNT,
+		       (uint16_t)(wire_read_u16(msg + DNS_HDR_ARCOUNT) - 1));
+	return 1;
+}
+
+int tsig_answer_end(const struct tsig_answer *a, char *err, size_t errlen)
+{
+	if (!a->messages || !a->last_signed)
+		ANSWER_FAIL("the last message is not signed");
 	return 0;
 }

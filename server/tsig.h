@@ -25,7 +25,19 @@
  * The context copies what it needs (the key is the keyring's: it lives as
  * long as the configuration). We sign every message, not every 100th.
  * Our own requests (NOTIFY out, queries to a primary) are signed with
- * tsig_sign_request(); checking the answers to them is not written yet.
+ * tsig_sign_request(); the answers to them (one message, or every
+ * message of a transfer in) are checked with a struct tsig_answer:
+ *
+ *     tsig_sign_request(q, &ql, cap, key, now, &rq);
+ *     struct tsig_answer *a = tsig_answer_new(&rq, id);
+ *     for each message m: rc = tsig_answer_check(a, m, &m_len, now, ...);
+ *             // 1 signed and valid (its TSIG cut off), 0 unsigned
+ *             // (allowed between signed ones), LV_ETSIG: give up
+ *     at the end: tsig_answer_end(a, ...)   // the last must be signed
+ *
+ * RFC 8945 5.3.1: the first and the last message must be signed, at most
+ * TSIG_UNSIGNED_MAX unsigned in a row, each unsigned one fed whole into
+ * the digest of the next signed one (so their bytes are verified too).
  * Requests, replies, BADTIME replies and transfer messages signed here are
  * byte for byte what dnspython signs (tests/unit/test_tsig.c).
  *
@@ -65,6 +77,8 @@
 #define TSIG_MAC_MAX 64              /* HMAC-SHA512 */
 #define TSIG_KEYS_MAX 64             /* keys in one keyring */
 #define TSIG_FUDGE 300               /* seconds, in what we sign */
+#define TSIG_UNSIGNED_MAX 99         /* unsigned answer messages in a row
+					(RFC 8945 5.3.1) */
 
 enum tsig_alg {
 	TSIG_HMAC_SHA1,
@@ -211,5 +225,38 @@ size_t tsig_ctx_reserve(const struct tsig_ctx *c);
  * context unchanged too). */
 int tsig_sign_next(struct tsig_ctx *c, uint8_t *buf, size_t *len,
 		   size_t cap, uint64_t now);
+
+/* --- keys outside their keyring, answers to our requests --- */
+
+/* A copy of k (malloc'd: for a worker that may outlive a reload's
+ * keyring), or NULL. tsig_key_free() wipes and frees it (NULL
+ * accepted). */
+struct tsig_key *tsig_key_dup(const struct tsig_key *k);
+void tsig_key_free(struct tsig_key *k);
+
+struct tsig_answer;
+
+/* A checker for the answer to the request that tsig_sign_request() signed
+ * into req (its ID id). Copies the key. NULL when out of memory or req
+ * was not signed. Any thread; one checker, one thread at a time. */
+struct tsig_answer *tsig_answer_new(const struct tsig_ctx *req, uint16_t id);
+
+/* Checks the next answer message msg[0..*len) at wall-clock second now.
+ * Returns 1: signed with the request's key, the MAC (over the prior MAC,
+ * the unsigned messages since, this message) and the time valid; the TSIG
+ * record is cut off (*len shrunk, ARCOUNT less one). 0: unsigned and
+ * allowed (not the first, at most TSIG_UNSIGNED_MAX in a row), fed to the
+ * digest. LV_ETSIG: the transfer must be dropped, the reason (a TSIG
+ * error the peer sent, another key, BADSIG, BADTIME, unsigned first
+ * message...) in err. Work: one walk of the message and one HMAC pass
+ * over it. */
+int tsig_answer_check(struct tsig_answer *a, uint8_t *msg, size_t *len,
+		      uint64_t now, char *err, size_t errlen);
+
+/* After the last message: 0 when it was signed, else LV_ETSIG (err). */
+int tsig_answer_end(const struct tsig_answer *a, char *err, size_t errlen);
+
+/* NULL accepted. */
+void tsig_answer_free(struct tsig_answer *a);
 
 #endif

@@ -15,6 +15,7 @@
  * cannot free the base of an IXFR being applied.
  */
 #include "server/xfrin.h"
+#include "server/xfrin_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,511 +39,39 @@
 #include "common/serial.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/tsig.h"
+#include "server/wire.h"
+#include "zones/zdump.h"
 #include "zones/zone.h"
 #include "zones/zone_walk.h"
 
-struct xjob;
-
-struct xzone {
-	struct xfrin *x;
-	char *domain;
-	uint8_t apex[256];
-	size_t apex_len;
-	struct config_listen primaries[CONFIG_MAX_REMOTES];
-	char primary_ids[CONFIG_MAX_REMOTES][64];
-	size_t nprimaries;
-	uv_timer_t timer;
-	bool timer_ready;
-	bool gone;                /* not configured any more */
-	bool queued, again, again_axfr;
-	struct xjob *job;         /* running, or NULL */
-	struct xzone *next_orphan;   /* gone with a job running: x->orphans */
-
-	bool have_serial;
-	uint32_t serial;          /* served */
-	time_t last_ok;           /* last good check (refresh or transfer) */
-	time_t last_try;
-	time_t next_check;
-	time_t expire_at;         /* 0: not served or never expires yet */
-	bool expired;
-	unsigned long axfr, ixfr, uptodate, failed, fallback;
-	char last_kind[8];
-	char error[200];
-};
-
-/* One check on a worker. Main fills the inputs before the thread starts
- * and reads the outputs after the join. */
-struct xjob {
-	struct xzone *z;
-	uv_thread_t tid;
-	uv_async_t done;
-	int cancel;               /* set by main (atomic), read by the job */
-
-	/* in */
-	uint8_t apex[256];
-	struct config_listen primaries[CONFIG_MAX_REMOTES];
-	size_t nprimaries;
-	struct zone_hold *hold;   /* the served version, or NULL */
-	bool force_axfr;
-
-	/* out */
-	int rc;
-	struct zone *zone;        /* new version (owned), or NULL */
-	enum xfr_kind kind;
-	bool fallback;            /* an IXFR failed, the AXFR was used */
-	uint32_t primary_serial;
-	size_t bytes, records, changes;
-	char primary[64];
-	char err[200];
-};
-
-struct xfrin {
-	uv_loop_t *loop;
-	struct xfrin_hooks hooks;
-	const struct config *cfg;
-	struct xzone **zones;
-	size_t count;
-	struct xzone **by_cfg;    /* cfg->zones[i]'s entry, or NULL */
-	struct xzone **queue;     /* FIFO, one place per zone at most */
-	size_t qhead, qlen, qcap;
-	unsigned running;
-	struct xzone *orphans;    /* gone zones whose job still runs */
-	unsigned refresh_min, refresh_max;
-	bool started, freeing;
-	struct xfrin_stats stats;
-};
-
-/* --- the worker: sockets with timeouts --- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static bool job_cancelled(const struct xjob *j)
-{
-	return __atomic_load_n(&j->cancel, __ATOMIC_RELAXED) != 0;
-}
-
-/* Waits until fd is ready for events or deadline (monotonic ms) passes,
- * in slices of at most 200 ms so a cancel is seen. 0, -ETIMEDOUT,
- * -ECANCELED or -errno. */
-static int wait_fd(const struct xjob *j, int fd, short events,
-		   uint64_t deadline)
-{
-	for (;;) {
-		struct pollfd p = { fd, events, 0 };
-		uint64_t now = now_ms();
-		int t, rc;
-
-		if (job_cancelled(j))
-			return -ECANCELED;
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		t = deadline - now > 200 ? 200 : (int)(deadline - now);
-		rc = poll(&p, 1, t);
-		if (rc > 0)
-			return 0;
-		if (rc < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
-/* A query of qtype for the apex: header, question, and with soa (the
- * served SOA record as zone.h keeps it) an authority section (IXFR). */
-static size_t make_query(uint8_t *buf, size_t cap, uint16_t id,
-			 const uint8_t *apex, size_t apex_len, uint16_t qtype,
-			 const struct rrset *soa)
-{
-	size_t off = DNS_HDR_LEN, rl = 0;
-
-	if (soa)
-		rl = 10 + ((size_t)soa->wire[8] << 8 | soa->wire[9]);
-	if (DNS_HDR_LEN + apex_len + 4 + (soa ? apex_len + rl : 0) > cap)
-		return 0;
-	memset(buf, 0, DNS_HDR_LEN);
-	buf[0] = (uint8_t)(id >> 8);
-	buf[1] = (uint8_t)id;
-	buf[5] = 1;                        /* QDCOUNT */
-	buf[9] = soa ? 1 : 0;              /* NSCOUNT */
-	memcpy(buf + off, apex, apex_len);
-	off += apex_len;
-	buf[off++] = (uint8_t)(qtype >> 8);
-	buf[off++] = (uint8_t)qtype;
-	buf[off++] = 0;
-	buf[off++] = DNS_CLASS_IN;
-	if (soa) {
-		memcpy(buf + off, apex, apex_len);
-		off += apex_len;
-		memcpy(buf + off, soa->wire, rl);
-		off += rl;
-	}
-	return off;
-}
-
-static uint16_t new_id(void)
-{
-	return (uint16_t)randombytes_uniform(65536);
-}
-
-/* Reads exactly len bytes before deadline. */
-static int read_full(const struct xjob *j, int fd, uint8_t *buf, size_t len,
-		     uint64_t deadline)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n;
-		int rc = wait_fd(j, fd, POLLIN, deadline);
-
-		if (rc < 0)
-			return rc;
-		n = recv(fd, buf + got, len - got, 0);
-		if (n == 0)
-			return -ECONNRESET;
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		got += (size_t)n;
-	}
-	return 0;
-}
-
-static int tcp_connect(const struct xjob *j, const struct config_listen *a)
-{
-	int fd = socket(a->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-			SOCK_CLOEXEC, 0);
-	int rc, soerr = 0;
-	socklen_t sl = sizeof(soerr);
-
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (const struct sockaddr *)&a->addr, a->addrlen) < 0 &&
-	    errno != EINPROGRESS) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	rc = wait_fd(j, fd, POLLOUT, now_ms() + XFRIN_MSG_TIMEOUT_MS);
-	if (rc == 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
-	    soerr)
-		rc = -soerr;
-	if (rc < 0) {
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
-static int send_all(const struct xjob *j, int fd, const uint8_t *buf,
-		    size_t len)
-{
-	size_t off = 0;
-	uint64_t deadline = now_ms() + XFRIN_MSG_TIMEOUT_MS;
-
-	while (off < len) {
-		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
-		int rc;
-
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -errno;
-		if ((rc = wait_fd(j, fd, POLLOUT, deadline)) < 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* The serial in an SOA answer (id, apex) of len bytes; 0 or LV_EMALF /
- * LV_ERCODE; *tc when truncated. A small strict walk: header, the one
- * question, the first answer record must be the apex SOA. */
-static int parse_soa_answer(const uint8_t *m, size_t len, uint16_t id,
-			    const uint8_t *apex, size_t apex_len,
-			    uint32_t *serial, bool *tc)
-{
-	size_t off = DNS_HDR_LEN;
-	uint16_t flags, rdlen;
-
-	*tc = false;
-	if (len < DNS_HDR_LEN || (m[0] << 8 | m[1]) != id)
-		return LV_EMALF;
-	flags = (uint16_t)(m[2] << 8 | m[3]);
-	if (!(flags & DNS_QR) || (flags & DNS_OPCODE_MASK))
-		return LV_EMALF;
-	if (flags & DNS_TC) {
-		*tc = true;
-		return 0;
-	}
-	if (flags & DNS_RCODE_MASK)
-		return LV_ERCODE;
-	if (m[4] != 0 || m[5] != 1 || (m[6] == 0 && m[7] == 0))
-		return LV_EMALF;
-	/* the question: our own name, uncompressed as we sent it */
-	if (off + apex_len + 4 > len ||
-	    !name_equal_ci(m + off, apex) || m[off + apex_len] != 0 ||
-	    m[off + apex_len + 1] != DNS_TYPE_SOA)
-		return LV_EMALF;
-	off += apex_len + 4;
-	/* the answer's owner: a pointer to the question, or the name */
-	if (off + 2 <= len && (m[off] & DNS_PTR_BITS) == DNS_PTR_BITS) {
-		if (((m[off] & 0x3f) << 8 | m[off + 1]) != DNS_HDR_LEN)
-			return LV_EMALF;
-		off += 2;
-	} else {
-		if (off + apex_len > len || !name_equal_ci(m + off, apex))
-			return LV_EMALF;
-		off += apex_len;
-	}
-	if (off + 10 > len || m[off] != 0 || m[off + 1] != DNS_TYPE_SOA)
-		return LV_EMALF;
-	rdlen = (uint16_t)(m[off + 8] << 8 | m[off + 9]);
-	off += 10;
-	if (rdlen < 22 || off + rdlen > len)
-		return LV_EMALF;
-	/* serial: 20 bytes before the end of RDATA, whatever the names */
-	off += rdlen - 20;
-	*serial = (uint32_t)m[off] << 24 | (uint32_t)m[off + 1] << 16 |
-		  (uint32_t)m[off + 2] << 8 | m[off + 3];
-	return 0;
-}
-
-/* The primary's serial over UDP (2 tries), over TCP when truncated. */
-static int soa_query(struct xjob *j, const struct config_listen *a,
-		     size_t apex_len, uint32_t *serial)
-{
-	uint8_t q[300], m[4096];
-	uint16_t id = new_id();
-	size_t ql = make_query(q, sizeof(q), id, j->apex, apex_len,
-			       DNS_TYPE_SOA, NULL);
-	int fd, rc = -ETIMEDOUT;
-	bool tc = false;
-
-	fd = socket(a->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (const struct sockaddr *)&a->addr, a->addrlen) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	for (int t = 0; t < 2 && rc == -ETIMEDOUT; t++) {
-		uint64_t deadline = now_ms() + XFRIN_SOA_TIMEOUT_MS;
-
-		if (send(fd, q, ql, 0) < 0) {
-			rc = -errno;
-			break;
-		}
-		for (;;) {
-			ssize_t n;
-
-			if ((rc = wait_fd(j, fd, POLLIN, deadline)) < 0)
-				break;
-			n = recv(fd, m, sizeof(m), 0);
-			if (n < 0) {
-				rc = errno == EAGAIN ? -EAGAIN : -errno;
-				if (rc == -EAGAIN)
-					continue;
-				break;
-			}
-			/* an answer to another query is not ours: wait on */
-			if (n >= 2 && (m[0] << 8 | m[1]) != id)
-				continue;
-			rc = parse_soa_answer(m, (size_t)n, id, j->apex,
-					      apex_len, serial, &tc);
-			break;
-		}
-	}
-	close(fd);
-	if (rc < 0 || !tc)
-		return rc;
-	/* truncated: the same over TCP */
-	if ((fd = tcp_connect(j, a)) < 0)
-		return fd;
-	{
-		uint8_t lq[2 + sizeof(q)];
-		uint8_t lb[2];
-		uint64_t deadline = now_ms() + XFRIN_MSG_TIMEOUT_MS;
-		size_t ml;
-
-		lq[0] = (uint8_t)(ql >> 8);
-		lq[1] = (uint8_t)ql;
-		memcpy(lq + 2, q, ql);
-		rc = send_all(j, fd, lq, ql + 2);
-		if (rc == 0)
-			rc = read_full(j, fd, lb, 2, deadline);
-		ml = (size_t)lb[0] << 8 | lb[1];
-		if (rc == 0 && ml > sizeof(m))
-			rc = LV_EMALF;
-		if (rc == 0)
-			rc = read_full(j, fd, m, ml, deadline);
-		if (rc == 0)
-			rc = parse_soa_answer(m, ml, id, j->apex, apex_len,
-					      serial, &tc);
-		if (rc == 0 && tc)
-			rc = LV_EMALF;
-	}
-	close(fd);
-	return rc;
-}
-
-/* One transfer of qtype from a over TCP into j->zone / j->kind. */
-static int transfer(struct xjob *j, const struct config_listen *a,
-		    size_t apex_len, uint16_t qtype, const struct zone *base)
-{
-	uint8_t q[2 + 600], lb[2];
-	uint8_t *m = NULL;
-	uint16_t id = new_id();
-	size_t ql = make_query(q + 2, sizeof(q) - 2, id, j->apex, apex_len,
-			       qtype, base ? zone_soa(base) : NULL);
-	uint64_t end = now_ms() + (uint64_t)XFRIN_TOTAL_TIMEOUT_S * 1000;
-	struct xfr *x = NULL;
-	int fd, rc, rcode = 0;
-
-	if (!ql)
-		return LV_EMALF;
-	q[0] = (uint8_t)(ql >> 8);
-	q[1] = (uint8_t)ql;
-	if ((fd = tcp_connect(j, a)) < 0) {
-		snprintf(j->err, sizeof(j->err), "connect: %s",
-			 lv_strerror(fd));
-		return fd;
-	}
-	x = xfr_new(j->apex, qtype, id, base);
-	m = malloc(UINT16_MAX);
-	if (!x || !m) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if ((rc = send_all(j, fd, q, ql + 2)) < 0)
-		goto out;
-	j->bytes = 0;
-	for (;;) {
-		uint64_t deadline = now_ms() + XFRIN_MSG_TIMEOUT_MS;
-		size_t ml;
-
-		if (deadline > end)
-			deadline = end;
-		if ((rc = read_full(j, fd, lb, 2, deadline)) < 0)
-			break;
-		ml = (size_t)lb[0] << 8 | lb[1];
-		/* the bound on what a primary can make us hold */
-		j->bytes += ml + 2;
-		if (j->bytes > XFRIN_MAX_BYTES) {
-			rc = LV_ETOOBIG;
-			break;
-		}
-		if ((rc = read_full(j, fd, m, ml, deadline)) < 0)
-			break;
-		rc = xfr_feed(x, m, ml, &rcode, j->err, sizeof(j->err));
-		if (rc != 0)
-			break;
-	}
-	if (rc == 1)
-		rc = xfr_finish(x, &j->zone, &j->kind, j->err,
-				sizeof(j->err));
-	j->records = xfr_records(x);
-	j->changes = xfr_changes(x);
-out:
-	if (rc < 0 && !j->err[0])
-		snprintf(j->err, sizeof(j->err), "%s", lv_strerror(rc));
-	if (rc == LV_ERCODE)
-		rc = -EPROTO;
-	xfr_free(x);
-	free(m);
-	close(fd);
-	return rc;
-}
-
-static void job_main(void *arg)
-{
-	struct xjob *j = arg;
-	const struct zone *base = j->hold ? zone_hold_zone(j->hold) : NULL;
-	size_t apex_len = name_length(j->apex);
-	int rc = -EHOSTUNREACH;
-
-	for (size_t i = 0; i < j->nprimaries && !job_cancelled(j); i++) {
-		const struct config_listen *a = &j->primaries[i];
-		uint32_t serial = 0;
-		char why[200];
-
-		snprintf(j->primary, sizeof(j->primary), "%s", a->text);
-		j->err[0] = '\0';
-		rc = soa_query(j, a, apex_len, &serial);
-		if (rc < 0) {
-			snprintf(j->err, sizeof(j->err), "SOA query to %.60s: "
-				 "%.100s", a->text, lv_strerror(rc));
-			continue;
-		}
-		j->primary_serial = serial;
-		if (base && !j->force_axfr &&
-		    !serial_lt(zone_serial(base), serial)) {
-			j->kind = XFR_UPTODATE;
-			j->rc = 0;
-			return;
-		}
-		if (base && !j->force_axfr) {
-			rc = transfer(j, a, apex_len, DNS_TYPE_IXFR, base);
-			if (rc == 0) {
-				j->rc = 0;
-				return;
-			}
-			snprintf(why, sizeof(why), "%s", j->err);
-			log_info("zone %.255s: IXFR from %s failed (%s): AXFR",
-				 j->z->domain, a->text, why);
-			j->fallback = true;
-			j->err[0] = '\0';
-		}
-		rc = transfer(j, a, apex_len, DNS_TYPE_AXFR, NULL);
-		if (rc == 0 && j->kind == XFR_UPTODATE)
-			rc = LV_EMALF;    /* cannot happen for AXFR */
-		if (rc == 0) {
-			j->rc = 0;
-			return;
-		}
-		snprintf(why, sizeof(why), "%s", j->err);
-		snprintf(j->err, sizeof(j->err), "transfer from %.60s: %.120s",
-			 a->text, why);
-	}
-	j->rc = rc < 0 ? rc : -EHOSTUNREACH;
-}
-
-static void job_main_async(void *arg)
-{
-	struct xjob *j = arg;
-
-	job_main(j);
-	uv_async_send(&j->done);
-}
-
 /* --- main: the table, the queue, the timers --- */
+
+static void keys_free(struct tsig_key **keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		tsig_key_free(keys[i]);
+		keys[i] = NULL;
+	}
+}
+
+/* Copies of keys[0..n) into out; false when out of memory (none kept). */
+static bool keys_dup(struct tsig_key **out, struct tsig_key *const *keys,
+		     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (keys[i] && !(out[i] = tsig_key_dup(keys[i]))) {
+			keys_free(out, i);
+			return false;
+		}
+	}
+	return true;
+}
+
 
 static void xzone_schedule(struct xzone *z, unsigned seconds);
 static void xfrin_kick(struct xfrin *x);
-
-/* The SOA's refresh, retry and expire of z (zone.h's wire record). */
-static void soa_timers(const struct zone *zn, uint32_t *refresh,
-		       uint32_t *retry, uint32_t *expire)
-{
-	const struct rrset *soa = zone_soa(zn);
-	size_t rl = (size_t)soa->wire[8] << 8 | soa->wire[9];
-	const uint8_t *e = soa->wire + 10 + rl;
-
-	*refresh = (uint32_t)e[-16] << 24 | (uint32_t)e[-15] << 16 |
-		   (uint32_t)e[-14] << 8 | e[-13];
-	*retry = (uint32_t)e[-12] << 24 | (uint32_t)e[-11] << 16 |
-		 (uint32_t)e[-10] << 8 | e[-9];
-	*expire = (uint32_t)e[-8] << 24 | (uint32_t)e[-7] << 16 |
-		  (uint32_t)e[-6] << 8 | e[-5];
-}
 
 /* seconds bounded and less up to 10% jitter, never under the minimum. */
 static unsigned xfrin_wait(const struct xfrin *x, uint32_t seconds)
@@ -642,13 +171,22 @@ static void xfrin_kick(struct xfrin *x)
 		memcpy(j->apex, z->apex, z->apex_len);
 		memcpy(j->primaries, z->primaries,
 		       z->nprimaries * sizeof(z->primaries[0]));
+		if (!keys_dup(j->keys, z->keys, z->nprimaries)) {
+			free(j);
+			xzone_schedule(z, x->refresh_min);
+			continue;
+		}
 		j->nprimaries = z->nprimaries;
+		j->journal = x->hooks.journal;
+		j->jlim = x->hooks.jlim;
+		j->expire_at = z->expired ? 0 : z->expire_at;
 		j->force_axfr = z->again_axfr;
 		z->again = z->again_axfr = false;
 		/* an expired version is no base for an IXFR */
 		served = z->expired ? NULL :
 			 x->hooks.served(x->hooks.arg, z->domain);
 		if (served && !(j->hold = zone_hold_new(served))) {
+			keys_free(j->keys, j->nprimaries);
 			free(j);
 			xzone_schedule(z, x->refresh_min);
 			continue;
@@ -657,10 +195,11 @@ static void xfrin_kick(struct xfrin *x)
 		j->done.data = j;
 		sigfillset(&all);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
-		rc = uv_thread_create(&j->tid, job_main_async, j);
+		rc = uv_thread_create(&j->tid, xfrin_job_run, j);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (rc < 0) {
 			zone_hold_drop(j->hold);
+			keys_free(j->keys, j->nprimaries);
 			uv_close((uv_handle_t *)&j->done, job_closed);
 			xzone_schedule(z, x->refresh_min);
 			continue;
@@ -674,6 +213,145 @@ static void xfrin_kick(struct xfrin *x)
 }
 
 static void xzone_free(struct xzone *z);
+
+static void sync_main(void *arg)
+{
+	struct xsync *s = arg;
+
+	s->rc = zdump_write(zone_hold_zone(s->hold), s->path, s->err,
+			    sizeof(s->err));
+	uv_async_send(&s->done);
+}
+
+static void sync_closed(uv_handle_t *h)
+{
+	struct xsync *s = h->data;
+
+	free(s->path);
+	free(s);
+}
+
+static void xzone_sync_start(struct xzone *z);
+
+/* Joins z's write and frees it; logs how it went. */
+static void sync_finish(struct xsync *s)
+{
+	struct xzone *z = s->z;
+	const struct zone *zn = zone_hold_zone(s->hold);
+
+	uv_thread_join(&s->tid);
+	if (s->rc < 0) {
+		log_warning("zone %s: copy of serial %u not written: %s",
+			    z->domain, zone_serial(zn), s->err);
+	} else {
+		z->synced = zone_serial(zn);
+		log_info("zone %s: serial %u written to %s", z->domain,
+			 z->synced, s->path);
+	}
+	zone_hold_drop(s->hold);
+	z->sync = NULL;
+	z->x->syncing--;
+	uv_close((uv_handle_t *)&s->done, sync_closed);
+}
+
+static void on_sync_done(uv_async_t *a)
+{
+	struct xsync *s = a->data;
+	struct xzone *z = s->z;
+	struct xfrin *x = z->x;
+
+	sync_finish(s);
+	if (z->sync_again && !z->gone && !x->freeing) {
+		z->sync_again = false;
+		xzone_sync_start(z);
+	}
+	while (!x->freeing && x->syncing < XFRIN_MAX_SYNCS && x->sync_head) {
+		struct xzone *w = x->sync_head;
+
+		x->sync_head = w->sync_next;
+		if (!x->sync_head)
+			x->sync_tail = NULL;
+		w->sync_next = NULL;
+		w->sync_pending = false;
+		xzone_sync_start(w);
+	}
+}
+
+/* Writes z's served version to its file on a thread of its own, or, when
+ * a write runs, once it ends. */
+static void xzone_sync_start(struct xzone *z)
+{
+	struct xfrin *x = z->x;
+	const struct zone *served;
+	struct xsync *s;
+	sigset_t all, old;
+	int rc;
+
+	if (!z->file)
+		return;
+	if (z->sync) {
+		z->sync_again = true;
+		return;
+	}
+	if (x->syncing >= XFRIN_MAX_SYNCS) {
+		/* the bound on writer threads: the zone waits its turn, once */
+		if (!z->sync_pending) {
+			z->sync_pending = true;
+			if (x->sync_tail)
+				x->sync_tail->sync_next = z;
+			else
+				x->sync_head = z;
+			x->sync_tail = z;
+		}
+		return;
+	}
+	served = x->hooks.served(x->hooks.arg, z->domain);
+	if (!served || zone_expired(served) || !(s = calloc(1, sizeof(*s))))
+		return;
+	s->z = z;
+	if (!(s->path = strdup(z->file)) || !(s->hold = zone_hold_new(served))) {
+		free(s->path);
+		free(s);
+		return;
+	}
+	uv_async_init(x->loop, &s->done, on_sync_done);
+	s->done.data = s;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = uv_thread_create(&s->tid, sync_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0) {
+		zone_hold_drop(s->hold);
+		uv_close((uv_handle_t *)&s->done, sync_closed);
+		return;
+	}
+	z->sync = s;
+	x->syncing++;
+}
+
+/* A write running at z's end (reload, shutdown): waited for here (it
+ * ends in the time a write of the zone takes). */
+static void xzone_sync_join(struct xzone *z)
+{
+	struct xfrin *x = z->x;
+
+	if (z->sync)
+		sync_finish(z->sync);
+	if (z->sync_pending) {
+		/* out of the waiting list: O(zones waiting), at a zone's end */
+		struct xzone **pp = &x->sync_head, *prev = NULL;
+
+		while (*pp && *pp != z) {
+			prev = *pp;
+			pp = &(*pp)->sync_next;
+		}
+		if (*pp)
+			*pp = z->sync_next;
+		if (x->sync_tail == z)
+			x->sync_tail = prev;
+		z->sync_pending = false;
+	}
+}
 
 static void job_end(struct xjob *j)
 {
@@ -706,7 +384,7 @@ static void job_end(struct xjob *j)
 
 		j->zone = NULL;
 		ref = nz;
-		soa_timers(nz, &refresh, &retry, &expire);
+		xfrin_job_soa_timers(nz, &refresh, &retry, &expire);
 		rc = x->hooks.publish(x->hooks.arg, z->domain, nz, j->kind);
 		if (rc == LV_EBUSY) {
 			/* a reload runs: the check again in a second */
@@ -732,15 +410,19 @@ static void job_end(struct xjob *j)
 			snprintf(z->last_kind, sizeof(z->last_kind), "%s",
 				 j->kind == XFR_INCR ? "IXFR" : "AXFR");
 			log_info("zone %s: %s from %s: serial %s%u -> %u, "
-				 "%zu records, %zu bytes%s", z->domain,
+				 "%zu records, %zu bytes%s, serving %llu ms "
+				 "after its last message", z->domain,
 				 z->last_kind, j->primary,
 				 z->have_serial ? "" : "(none) ",
 				 z->have_serial ? z->serial : 0, serial,
 				 records, j->bytes,
-				 j->fallback ? " (IXFR failed)" : "");
+				 j->fallback ? " (IXFR failed)" : "",
+				 (unsigned long long)(xfrin_job_now_ms() -
+						      j->last_msg_ms));
 			z->serial = serial;
 			z->have_serial = true;
 			z->expired = false;
+			xzone_sync_start(z);
 		}
 	} else {
 		z->failed++;
@@ -752,8 +434,9 @@ static void job_end(struct xjob *j)
 			    "not served", z->error);
 	}
 	if (ref && z->have_serial)
-		soa_timers(ref, &refresh, &retry, &expire);
+		xfrin_job_soa_timers(ref, &refresh, &retry, &expire);
 	zone_hold_drop(j->hold);
+	keys_free(j->keys, j->nprimaries);
 	uv_close((uv_handle_t *)&j->done, job_closed);
 	if (z->gone || x->freeing) {
 		if (z->gone) {
@@ -769,9 +452,15 @@ static void job_end(struct xjob *j)
 		return;
 	}
 	if (ok) {
+		const struct zone *served = x->hooks.served(x->hooks.arg,
+							    z->domain);
+
 		z->last_ok = now;
 		z->error[0] = '\0';
-		z->expire_at = now + expire;
+		z->expire_at = xfrin_job_expiry(now, expire, j->have_expire,
+					    j->expire_opt, z->expire_at);
+		if (served)
+			zone_set_expire_at(served, z->expire_at);
 	}
 	if (busy)
 		xzone_schedule(z, 1);
@@ -795,6 +484,10 @@ static void timer_closed(uv_handle_t *h)
 
 static void xzone_free(struct xzone *z)
 {
+	xzone_sync_join(z);
+	free(z->file);
+	z->file = NULL;
+	keys_free(z->keys, z->nprimaries);
 	if (z->timer_ready) {
 		uv_timer_stop(&z->timer);
 		uv_close((uv_handle_t *)&z->timer, timer_closed);
@@ -823,19 +516,34 @@ static struct xzone *xzone_new(struct xfrin *x, const struct config_zone *cz)
 	return z;
 }
 
-/* The primaries of cz into z, in remote: order. */
-static void xzone_primaries(struct xzone *z, const struct config *cfg,
-			    const struct config_zone *cz)
+/* The primaries of cz into z, in remote: order, with copies of their
+ * TSIG keys (a remote's key: what its queries are signed with and its
+ * answers checked against). -ENOMEM leaves z without keys: the caller
+ * fails the configuration. */
+static int xzone_primaries(struct xzone *z, const struct config *cfg,
+			   const struct config_zone *cz)
 {
+	keys_free(z->keys, z->nprimaries);
 	z->nprimaries = 0;
 	for (size_t i = 0; i < cfg->remote_count; i++) {
+		const struct config_remote *r = &cfg->remotes[i];
+		const struct tsig_key *k;
+
 		if (!(cz->primaries >> i & 1))
 			continue;
-		z->primaries[z->nprimaries] = cfg->remotes[i].addr;
-		snprintf(z->primary_ids[z->nprimaries], 64, "%s",
-			 cfg->remotes[i].id);
+		z->primaries[z->nprimaries] = r->addr;
+		snprintf(z->primary_ids[z->nprimaries], 64, "%s", r->id);
+		k = r->key >= 0 ? tsig_keyring_key(cfg->tsig, (size_t)r->key) :
+		    NULL;
+		z->keys[z->nprimaries] = NULL;
+		if (k && !(z->keys[z->nprimaries] = tsig_key_dup(k))) {
+			keys_free(z->keys, z->nprimaries);
+			z->nprimaries = 0;
+			return -ENOMEM;
+		}
 		z->nprimaries++;
 	}
+	return 0;
 }
 
 struct xfrin *xfrin_new(uv_loop_t *loop, const struct config *cfg,
@@ -884,7 +592,15 @@ int xfrin_configure(struct xfrin *x, const struct config *cfg)
 			goto nomem_new;
 		pos[i]->gone = false;
 		pos[i]->queued = false;
-		xzone_primaries(pos[i], cfg, cz);
+		if (!pos[i]->file || !cz->file ||
+		    strcmp(pos[i]->file, cz->file) != 0) {
+			free(pos[i]->file);
+			pos[i]->file = cz->file ? strdup(cz->file) : NULL;
+		}
+		if (xzone_primaries(pos[i], cfg, cz) < 0)
+			log_error("zone %s: out of memory for its TSIG keys: "
+				  "no primary until the next reload",
+				  cz->domain);
 		zones[k++] = pos[i];
 	}
 	/* zones gone: stopped (a running job frees its entry at its end) */
@@ -941,11 +657,53 @@ nomem:
 	return -ENOMEM;
 }
 
+/* A zone served at start (its kept copy): taken as the served version,
+ * with its kept timers when they are about its serial, else counted from
+ * now; expired at once when its expiry passed while we were down. */
+static void xzone_resume(struct xzone *z)
+{
+	struct xfrin *x = z->x;
+	const struct zone *served = x->hooks.served(x->hooks.arg, z->domain);
+	struct journal_timers t;
+	uint32_t refresh, retry, expire;
+	time_t now = time(NULL);
+
+	if (!served || zone_expired(served))
+		return;
+	xfrin_job_soa_timers(served, &refresh, &retry, &expire);
+	z->have_serial = true;
+	z->serial = z->synced = zone_serial(served);
+	z->last_ok = now;
+	z->expire_at = now + expire;
+	if (x->hooks.journal &&
+	    journal_timers_get(x->hooks.journal, z->apex, &t) == 0 &&
+	    t.serial == z->serial) {
+		z->last_ok = (time_t)t.last_refresh;
+		z->expire_at = (time_t)t.expire_at;
+	}
+	zone_set_expire_at(served, z->expire_at);
+	log_info("zone %s: serving its kept copy, serial %u, expires in %lld "
+		 "s", z->domain, z->serial,
+		 (long long)(z->expire_at - now));
+	if (now >= z->expire_at &&
+	    x->hooks.publish(x->hooks.arg, z->domain, NULL, XFR_NONE) == 0) {
+		z->expired = true;
+		z->have_serial = false;
+		x->stats.expired++;
+		snprintf(z->error, sizeof(z->error), "expired: no good check "
+			 "since %lld", (long long)z->last_ok);
+		log_error("zone %s expired while Levee was down: no longer "
+			  "served", z->domain);
+	}
+}
+
 void xfrin_start(struct xfrin *x)
 {
 	x->started = true;
-	for (size_t i = 0; i < x->count; i++)
+	for (size_t i = 0; i < x->count; i++) {
+		xzone_resume(x->zones[i]);
 		xfrin_enqueue(x, x->zones[i]);
+	}
 }
 
 /* O(1) expected: the configuration's name index. */
@@ -1024,6 +782,7 @@ static void xzone_join(struct xzone *z)
 		uv_thread_join(&z->job->tid);
 		zone_free(z->job->zone);
 		zone_hold_drop(z->job->hold);
+		keys_free(z->job->keys, z->job->nprimaries);
 		uv_close((uv_handle_t *)&z->job->done, job_closed);
 		z->job = NULL;
 	}

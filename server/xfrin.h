@@ -36,6 +36,17 @@
  * AXFR succeeds again; the timer never waits past the expiry. Before any
  * transfer a zone is not served (REFUSED) and is checked at once.
  *
+ * Persistence (docs/decisions.md): a secondary with file: has its copy
+ * written there (zones/zdump.h: temporary file, fsync, rename, fsync of
+ * the directory) on a thread of its own after each published transfer,
+ * one write per zone at a time (a version published meanwhile is
+ * written after), at most XFRIN_MAX_SYNCS at once (the other zones wait
+ * in a list, each at most once); at start the daemon serves that file at once and
+ * xfrin_start takes its version as the served one, with the timers kept
+ * in the journal's LMDB (when database: journal-db is set): a copy whose
+ * expiry passed while Levee was down is expired at once, one that was
+ * expiring keeps its deadline. Then it is checked at once, as always.
+ *
  * Main only, every function.
  */
 #ifndef LEVEE_SERVER_XFRIN_H
@@ -46,6 +57,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "zones/journal.h"
 #include "zones/xfr.h"
 
 #define XFRIN_MAX_BYTES (UINT64_C(1) << 30)   /* one transfer's messages */
@@ -53,6 +65,9 @@
 #define XFRIN_TOTAL_TIMEOUT_S 3600            /* one transfer */
 #define XFRIN_SOA_TIMEOUT_MS 2000             /* one SOA query try */
 #define XFRIN_MAX_JOBS 4                      /* checks at once */
+#define XFRIN_MAX_SYNCS 2                     /* copies written at once
+						 (the others wait, once
+						 each) */
 
 struct config;
 struct zone;
@@ -69,6 +84,13 @@ struct xfrin_hooks {
 	/* The served version of domain, or NULL. */
 	const struct zone *(*served)(void *arg, const char *domain);
 	void *arg;
+	/* The IXFR journal (journal.h) or NULL, and its limits per zone: an
+	 * IXFR in is appended (its condensed change) before it is
+	 * published, so that this server answers IXFR to its own
+	 * secondaries; an AXFR clears the zone's chain. The timers (last
+	 * refresh, expiry) are kept there too and read back at start. */
+	struct journal *journal;
+	struct journal_limits jlim;
 };
 
 /* Counters over all zones. */

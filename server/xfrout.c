@@ -317,6 +317,9 @@ static int xfrout_begin(struct xfrout *x, struct xfrout_policy *p,
 	x->edns = q->edns;
 	x->edns.cookie = NULL;
 	x->edns.cookie_len = 0;
+	/* RFC 7314: every message says what the zone has left */
+	x->edns.reply_expire = x->edns.present && x->edns.expire;
+	x->edns.reply_expire_s = zone_expire_remaining(req->zone, req->now);
 	x->nsid = true;
 	x->opt_len = edns_reply_size(&x->edns, cfg, true, true, -1);
 	if (ts && ts->result == TSIG_OK && ts->key) {

@@ -115,6 +115,9 @@ struct zone_family {
 	bool updating;                   /* a zone_update is open */
 	bool broken;                     /* a change failed half way (out
 					  * of memory): no more changes */
+	int64_t expire_at;               /* a secondary's expiry, wall-clock
+					  * s (zone_set_expire_at); 0: none,
+					  * the SOA's expire. Atomic */
 	/* Guards the live list: main adds versions, the call_rcu thread
 	 * frees them. */
 	pthread_mutex_t lock;

@@ -29,6 +29,7 @@
 struct journal {
 	MDB_env *env;
 	MDB_dbi dbi;
+	MDB_dbi timers;       /* "timers": a secondary's, by apex */
 };
 
 /* --- building a change --- */
@@ -299,7 +300,7 @@ int journal_open(const char *dir, uint64_t map_bytes, struct journal **out,
 	}
 	if ((rc = mdb_env_create(&j->env)) ||
 	    (rc = mdb_env_set_mapsize(j->env, (size_t)map_bytes)) ||
-	    (rc = mdb_env_set_maxdbs(j->env, 1)) ||
+	    (rc = mdb_env_set_maxdbs(j->env, 2)) ||
 	    (rc = mdb_env_open(j->env, dir, MDB_NOTLS, 0640))) {
 		char what[300];
 
@@ -312,6 +313,7 @@ int journal_open(const char *dir, uint64_t map_bytes, struct journal **out,
 	}
 	if ((rc = mdb_txn_begin(j->env, NULL, 0, &txn)) ||
 	    (rc = mdb_dbi_open(txn, "changes", MDB_CREATE, &j->dbi)) ||
+	    (rc = mdb_dbi_open(txn, "timers", MDB_CREATE, &j->timers)) ||
 	    (rc = mdb_txn_commit(txn))) {
 		rc = mdb_err(rc, err, errlen, dir);
 		mdb_env_close(j->env);
@@ -733,4 +735,64 @@ int journal_condense(struct journal *j, const uint8_t *apex, uint32_t from,
 	}
 	*out = c.out;
 	return 0;
+}
+
+/* --- a secondary's timers --- */
+
+static void put64(uint8_t *p, int64_t v)
+{
+	put32(p, (uint32_t)((uint64_t)v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static int64_t get64(const uint8_t *p)
+{
+	return (int64_t)((uint64_t)get32(p) << 32 | get32(p + 4));
+}
+
+int journal_timers_put(struct journal *j, const uint8_t *apex,
+		       const struct journal_timers *t)
+{
+	uint8_t v[20];
+	MDB_val key = { name_length(apex), (void *)apex };
+	MDB_val val = { sizeof(v), v };
+	MDB_txn *txn;
+	int rc;
+
+	put64(v, t->last_refresh);
+	put64(v + 8, t->expire_at);
+	put32(v + 16, t->serial);
+	if ((rc = mdb_txn_begin(j->env, NULL, 0, &txn)))
+		return mdb_err(rc, NULL, 0, NULL);
+	if ((rc = mdb_put(txn, j->timers, &key, &val, 0))) {
+		mdb_txn_abort(txn);
+		return mdb_err(rc, NULL, 0, NULL);
+	}
+	rc = mdb_txn_commit(txn);
+	return rc ? mdb_err(rc, NULL, 0, NULL) : 0;
+}
+
+int journal_timers_get(struct journal *j, const uint8_t *apex,
+		       struct journal_timers *t)
+{
+	MDB_val key = { name_length(apex), (void *)apex }, val;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc)
+		return mdb_err(rc, NULL, 0, NULL);
+	rc = mdb_get(txn, j->timers, &key, &val);
+	if (rc == 0 && val.mv_size == 20) {
+		const uint8_t *v = val.mv_data;
+
+		t->last_refresh = get64(v);
+		t->expire_at = get64(v + 8);
+		t->serial = get32(v + 16);
+	}
+	mdb_txn_abort(txn);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc)
+		return mdb_err(rc, NULL, 0, NULL);
+	return val.mv_size == 20 ? 0 : LV_EMALF;
 }

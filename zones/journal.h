@@ -125,4 +125,20 @@ typedef int (*journal_rr_fn)(void *arg, bool added, const uint8_t *owner,
 int journal_walk(const uint8_t *buf, size_t len, journal_rr_fn fn,
 		 void *arg);
 
+/* A secondary's timers (xfrin.h), kept beside its journal as knotd keeps
+ * its timer database: wall-clock seconds of the last good refresh and of
+ * the expiry, and the serial they are about. One small record per zone in
+ * the "timers" database, untouched by journal_clear. put: one write
+ * transaction, durable when it returns (0 or an error); get: 0, -ENOENT
+ * (none kept), LV_EMALF or another error. Any thread. */
+struct journal_timers {
+	int64_t last_refresh;
+	int64_t expire_at;
+	uint32_t serial;
+};
+int journal_timers_put(struct journal *j, const uint8_t *apex,
+		       const struct journal_timers *t);
+int journal_timers_get(struct journal *j, const uint8_t *apex,
+		       struct journal_timers *t);
+
 #endif

@@ -13,6 +13,21 @@
  *           difference, which must be the serial just reached.
  *   DONE    nothing more may come.
  *
+ * An IXFR's differences are condensed as they come into one set of
+ * records to remove from base and one to add (a record added by one
+ * difference and removed by a later one is in neither), kept in a hash
+ * table of their own; the change is made once, with zone_update.h, when
+ * the transfer is complete (xfr_finish). So a transfer that breaks or
+ * ends short half way never made a version of base's family (a version
+ * made and dropped unpublished leaves the family refusing changes: the
+ * next IXFR would have fallen back to AXFR), and a chain of N differences
+ * costs one change, not N. What a difference removes that an earlier
+ * one of the same transfer removed already refuses the transfer
+ * (LV_ENOREC) at once, as the change API would; what base lacks, when
+ * the change is made. Known simplification: a record added again by a
+ * difference while base has it (a no-op) and removed by a later one is
+ * taken as never added, so base's copy stays.
+ *
  * ldns parses each message (ldns_wire2pkt: every section, names
  * decompressed, lengths checked); records reach the builder and the change
  * API in uncompressed wire form, as the zone file loader hands them. This
@@ -32,6 +47,7 @@
 #include "common/errcode.h"
 #include "common/name.h"
 #include "common/serial.h"
+#include "zones/journal.h"
 #include "zones/zone.h"
 #include "zones/zone_builder.h"
 #include "zones/zone_update.h"
@@ -54,12 +70,29 @@ struct xfr {
 	uint16_t first_rdlen;
 
 	struct zone_builder *b;      /* AXFR */
-	struct zone_update *u;       /* IXFR: the open difference */
-	struct zone *cur;            /* IXFR: the newest version made (owned;
-					NULL: base) */
-	uint32_t cur_serial;         /* serial of cur, or of the difference's
-					new SOA while ADD */
+	uint32_t cur_serial;         /* serial reached by the differences so
+					far, or the open one's new SOA (ADD) */
 	int failed;                  /* a sticky error */
+
+	/* IXFR: the condensed change (file comment). One entry per distinct
+	 * record the transfer names, chained in buckets (as many as entries,
+	 * doubled when passed); the adds in order (an RRset's TTL is its
+	 * first added record's). Bound: entries and bytes are at most what
+	 * the transfer sent, which xfrin.c bounds (XFRIN_MAX_BYTES). */
+	struct xrec **buckets;
+	size_t nbuckets, nrecs;
+	struct xrec **adds;
+	size_t nadds, adds_cap;
+};
+
+struct xrec {
+	struct xrec *next;           /* bucket chain */
+	uint32_t hash, ttl, del_ttl;
+	uint16_t type, rclass, rdlen;
+	uint8_t olen;
+	bool del, add;               /* in the removals, in the additions */
+	size_t add_pos;              /* its place in x->adds */
+	uint8_t data[];              /* owner (as sent), then RDATA */
 };
 
 struct xfr *xfr_new(const uint8_t *apex, uint16_t qtype, uint16_t id,
@@ -117,29 +150,162 @@ static bool soa_serial(const uint8_t *rd, size_t len, uint32_t *serial)
 	return true;
 }
 
-/* Finishes the open difference: cur becomes its result. */
-static int xfr_close_diff(struct xfr *x, char *err, size_t errlen)
+/* The hash of a record: its owner without regard to case, type, RDATA
+ * (name_hash: keyed, so a primary cannot aim records at one bucket). */
+static uint32_t xrec_hash(const uint8_t *owner, size_t olen, uint16_t type,
+			  const uint8_t *rd, uint16_t rdlen)
 {
-	struct zone *next = NULL;
-	int rc = zone_update_finish(x->u, &next, err, errlen);
+	uint8_t low[256];
+	uint32_t h;
 
-	x->u = NULL;
-	if (rc < 0)
-		return rc;
-	if (x->cur)
-		zone_free(x->cur);
-	x->cur = next;
-	x->changes++;
+	name_to_lower(low, owner);
+	h = name_hash(low, olen) ^ ((uint32_t)type * 0x9e3779b9u);
+	return h ^ (name_hash(rd, rdlen) * 0x85ebca6bu);
+}
+
+static struct xrec *xrec_find(const struct xfr *x, uint32_t h,
+			      const uint8_t *owner, size_t olen, uint16_t type,
+			      const uint8_t *rd, uint16_t rdlen)
+{
+	if (!x->nbuckets)
+		return NULL;
+	for (struct xrec *e = x->buckets[h & (x->nbuckets - 1)]; e;
+	     e = e->next)
+		if (e->hash == h && e->type == type && e->rdlen == rdlen &&
+		    e->olen == olen && name_equal_ci(e->data, owner) &&
+		    memcmp(e->data + olen, rd, rdlen) == 0)
+			return e;
+	return NULL;
+}
+
+static int xrec_grow(struct xfr *x)
+{
+	size_t n = x->nbuckets ? x->nbuckets * 2 : 256;
+	struct xrec **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->nbuckets; i++) {
+		for (struct xrec *e = x->buckets[i], *next; e; e = next) {
+			next = e->next;
+			e->next = b[e->hash & (n - 1)];
+			b[e->hash & (n - 1)] = e;
+		}
+	}
+	free(x->buckets);
+	x->buckets = b;
+	x->nbuckets = n;
 	return 0;
 }
 
-static int xfr_open_diff(struct xfr *x, char *err, size_t errlen)
+/* The entry of a record, made when new; NULL when out of memory. */
+static struct xrec *xrec_get(struct xfr *x, const uint8_t *owner,
+			     uint16_t type, uint16_t rclass,
+			     const uint8_t *rd, uint16_t rdlen)
 {
-	int rc = zone_update_new(x->cur ? x->cur : x->base, &x->u);
+	size_t olen = name_length(owner);
+	uint32_t h = xrec_hash(owner, olen, type, rd, rdlen);
+	struct xrec *e = xrec_find(x, h, owner, olen, type, rd, rdlen);
 
-	if (rc < 0)
+	if (e)
+		return e;
+	if (x->nrecs >= x->nbuckets && xrec_grow(x) < 0)
+		return NULL;
+	if (!(e = calloc(1, sizeof(*e) + olen + rdlen)))
+		return NULL;
+	e->hash = h;
+	e->type = type;
+	e->rclass = rclass;
+	e->rdlen = rdlen;
+	e->olen = (uint8_t)olen;
+	memcpy(e->data, owner, olen);
+	memcpy(e->data + olen, rd, rdlen);
+	e->next = x->buckets[h & (x->nbuckets - 1)];
+	x->buckets[h & (x->nbuckets - 1)] = e;
+	x->nrecs++;
+	return e;
+}
+
+/* A removal of the open difference, condensed. */
+static int xfr_remove(struct xfr *x, const uint8_t *owner, uint16_t type,
+		      uint16_t rclass, uint32_t ttl, const uint8_t *rd,
+		      uint16_t rdlen, char *err, size_t errlen)
+{
+	struct xrec *e = xrec_get(x, owner, type, rclass, rd, rdlen);
+
+	if (!e)
+		return -ENOMEM;
+	if (e->add) {
+		e->add = false;        /* added by an earlier difference */
+		return 0;
+	}
+	if (e->del) {
+		snprintf(err, errlen, "a difference removes a record an "
+			 "earlier one removed (type %u)", type);
+		return LV_ENOREC;
+	}
+	e->del = true;
+	e->del_ttl = ttl;
+	return 0;
+}
+
+/* An addition of the open difference, condensed. */
+static int xfr_add(struct xfr *x, const uint8_t *owner, uint16_t type,
+		   uint16_t rclass, uint32_t ttl, const uint8_t *rd,
+		   uint16_t rdlen)
+{
+	struct xrec *e = xrec_get(x, owner, type, rclass, rd, rdlen);
+
+	if (!e)
+		return -ENOMEM;
+	if (e->add)
+		return 0;              /* a duplicate: merged */
+	if (x->nadds == x->adds_cap) {
+		size_t n = x->adds_cap ? x->adds_cap * 2 : 256;
+		struct xrec **a = realloc(x->adds, n * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		x->adds = a;
+		x->adds_cap = n;
+	}
+	e->add = true;
+	e->ttl = ttl;
+	e->add_pos = x->nadds;
+	x->adds[x->nadds++] = e;
+	return 0;
+}
+
+/* The condensed change applied to base: *out the new version. */
+static int xfr_apply(struct xfr *x, struct zone **out, char *err,
+		     size_t errlen)
+{
+	struct zone_update *u = NULL;
+	int rc = zone_update_new(x->base, &u);
+
+	if (rc < 0) {
 		snprintf(err, errlen, "cannot change the served version: %s",
 			 lv_strerror(rc));
+		return rc;
+	}
+	for (size_t i = 0; i < x->nbuckets; i++)
+		for (const struct xrec *e = x->buckets[i]; e; e = e->next)
+			if (e->del && (rc = zone_update_remove(u, e->data,
+					e->type, e->rclass, e->data + e->olen,
+					e->rdlen, err, errlen)) < 0)
+				goto fail;
+	for (size_t i = 0; i < x->nadds; i++) {
+		const struct xrec *e = x->adds[i];
+
+		if (e->add && e->add_pos == i &&
+		    (rc = zone_update_add(u, e->data, e->type, e->rclass,
+					  e->ttl, e->data + e->olen, e->rdlen,
+					  err, errlen)) < 0)
+			goto fail;
+	}
+	return zone_update_finish(u, out, err, errlen);
+fail:
+	zone_update_free(u);
 	return rc;
 }
 
@@ -189,11 +355,9 @@ static int xfr_record(struct xfr *x, const uint8_t *owner, uint16_t type,
 					 zone_serial(x->base));
 				return LV_ECHAIN;
 			}
-			if ((rc = xfr_open_diff(x, err, errlen)) < 0)
-				return rc;
 			x->st = ST_DEL;
-			return zone_update_remove(x->u, owner, type, rclass,
-						  rd, rdlen, err, errlen);
+			return xfr_remove(x, owner, type, rclass, ttl, rd, rdlen,
+					  err, errlen);
 		}
 		x->st = ST_AXFR;
 		/* AXFR-style: the first SOA, then this record */
@@ -231,15 +395,13 @@ static int xfr_record(struct xfr *x, const uint8_t *owner, uint16_t type,
 			}
 			x->cur_serial = serial;
 			x->st = ST_ADD;
-			return zone_update_add(x->u, owner, type, rclass, ttl,
-					       rd, rdlen, err, errlen);
+			return xfr_add(x, owner, type, rclass, ttl, rd, rdlen);
 		}
-		return zone_update_remove(x->u, owner, type, rclass, rd,
-					  rdlen, err, errlen);
+		return xfr_remove(x, owner, type, rclass, ttl, rd, rdlen, err,
+				  errlen);
 	case ST_ADD:
 		if (is_soa) {
-			if ((rc = xfr_close_diff(x, err, errlen)) < 0)
-				return rc;
+			x->changes++;
 			if (x->cur_serial == x->serial && serial == x->serial) {
 				x->st = ST_DONE;
 				return 1;
@@ -250,14 +412,11 @@ static int xfr_record(struct xfr *x, const uint8_t *owner, uint16_t type,
 					 serial, x->cur_serial);
 				return LV_ECHAIN;
 			}
-			if ((rc = xfr_open_diff(x, err, errlen)) < 0)
-				return rc;
 			x->st = ST_DEL;
-			return zone_update_remove(x->u, owner, type, rclass,
-						  rd, rdlen, err, errlen);
+			return xfr_remove(x, owner, type, rclass, ttl, rd, rdlen,
+					  err, errlen);
 		}
-		return zone_update_add(x->u, owner, type, rclass, ttl, rd,
-				       rdlen, err, errlen);
+		return xfr_add(x, owner, type, rclass, ttl, rd, rdlen);
 	case ST_DONE:
 		snprintf(err, errlen, "a record after the transfer's last SOA");
 		return LV_EMALF;
@@ -417,13 +576,63 @@ int xfr_finish(struct xfr *x, struct zone **out, enum xfr_kind *kind,
 		*kind = XFR_FULL;
 		return 0;
 	}
-	if (!x->cur) {
+	if (!x->changes) {
 		snprintf(err, errlen, "an IXFR with no difference");
 		return LV_EMALF;
 	}
-	*out = x->cur;
-	x->cur = NULL;
+	if ((rc = xfr_apply(x, out, err, errlen)) < 0)
+		return rc;
 	*kind = XFR_INCR;
+	return 0;
+}
+
+/* One condensed record into c: owner lowercase, TYPE CLASS TTL RDLENGTH
+ * RDATA as the journal keeps it. */
+static int journal_put(struct journal_change *c, bool added,
+		       const struct xrec *e)
+{
+	uint8_t owner[256], rr[10 + 65535];
+	uint32_t ttl = added ? e->ttl : e->del_ttl;
+
+	name_to_lower(owner, e->data);
+	rr[0] = (uint8_t)(e->type >> 8);
+	rr[1] = (uint8_t)e->type;
+	rr[2] = (uint8_t)(e->rclass >> 8);
+	rr[3] = (uint8_t)e->rclass;
+	rr[4] = (uint8_t)(ttl >> 24);
+	rr[5] = (uint8_t)(ttl >> 16);
+	rr[6] = (uint8_t)(ttl >> 8);
+	rr[7] = (uint8_t)ttl;
+	rr[8] = (uint8_t)(e->rdlen >> 8);
+	rr[9] = (uint8_t)e->rdlen;
+	memcpy(rr + 10, e->data + e->olen, e->rdlen);
+	return journal_change_add(c, added, owner, e->olen, rr,
+				  10 + (size_t)e->rdlen);
+}
+
+int xfr_journal_change(const struct xfr *x, struct journal_change **out)
+{
+	struct journal_change *c;
+	int rc = 0;
+
+	*out = NULL;
+	if (!x->base || !x->changes || x->b || x->uptodate)
+		return -EINVAL;
+	if (!(c = journal_change_new(zone_serial(x->base), x->serial)))
+		return -ENOMEM;
+	for (size_t i = 0; i < x->nbuckets && rc == 0; i++)
+		for (const struct xrec *e = x->buckets[i]; e && rc == 0;
+		     e = e->next)
+			if (e->del)
+				rc = journal_put(c, false, e);
+	for (size_t i = 0; i < x->nadds && rc == 0; i++)
+		if (x->adds[i]->add && x->adds[i]->add_pos == i)
+			rc = journal_put(c, true, x->adds[i]);
+	if (rc < 0) {
+		journal_change_free(c);
+		return rc;
+	}
+	*out = c;
 	return 0;
 }
 
@@ -432,9 +641,13 @@ void xfr_free(struct xfr *x)
 	if (!x)
 		return;
 	zone_builder_free(x->b);
-	zone_update_free(x->u);
-	if (x->cur)
-		zone_free(x->cur);
+	for (size_t i = 0; i < x->nbuckets; i++)
+		for (struct xrec *e = x->buckets[i], *next; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	free(x->buckets);
+	free(x->adds);
 	free(x->first_rdata);
 	free(x);
 }

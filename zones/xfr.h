@@ -10,11 +10,12 @@
  *     goes through zone_builder.h, so a transferred zone passes every rule
  *     of a zone file (class IN, inside the zone, one SOA, NS at the apex,
  *     CNAME and DNAME rules).
- *   - IXFR answered incrementally: each difference (old SOA, removals, new
- *     SOA, additions) is applied with zone_update.h to the version before
- *     it, starting from `base` (the served version); the first old SOA
- *     must carry base's serial and each next one the previous new serial
- *     (LV_ECHAIN otherwise), the last new SOA is the first record's.
+ *   - IXFR answered incrementally: the differences (old SOA, removals,
+ *     new SOA, additions) are condensed into one change of `base` (the
+ *     served version), made with zone_update.h by xfr_finish once the
+ *     transfer is complete; the first old SOA must carry base's serial
+ *     and each next one the previous new serial (LV_ECHAIN otherwise),
+ *     the last new SOA is the first record's.
  *   - IXFR answered with one SOA whose serial is not above base's: the
  *     zone is current (XFR_UPTODATE), nothing is built.
  *
@@ -25,13 +26,17 @@
  * zone's apex, class IN and the query's type. A record after the closing
  * SOA, a message after the end, or an end missing (xfr_finish before the
  * closing SOA) refuses the transfer. Whatever fails, nothing is published
- * and base is never changed: a failed IXFR of several differences may
- * leave base's family refusing later changes (zone_update.h), which makes
- * the next attempt an AXFR.
+ * and base is never changed; an IXFR that fails or ends short makes no
+ * version of base's family, so the next IXFR applies as well (a version
+ * made and dropped unpublished would leave the family refusing changes,
+ * zone_update.h).
  *
- * Work: O(bytes of the message) per xfr_feed plus what zone_builder_add /
- * zone_update_* cost per record. Memory: the zone being built (see
- * zone_builder.h, zone_update.h) and one ldns packet at a time. The
+ * Work: O(bytes of the message) per xfr_feed plus what zone_builder_add
+ * costs per record (AXFR) or one hash probe per record (IXFR), and for an
+ * IXFR one zone_update of the condensed records at xfr_finish. Memory:
+ * the zone being built (see zone_builder.h, zone_update.h), an IXFR's
+ * condensed records (about 56 bytes each plus owner and RDATA) and one
+ * ldns packet at a time. The
  * caller bounds the bytes of a transfer and its time. One thread (a
  * worker), no shared state.
  */
@@ -82,6 +87,15 @@ uint32_t xfr_serial(const struct xfr *x);
 /* Records read so far and differences applied (IXFR). */
 size_t xfr_records(const struct xfr *x);
 size_t xfr_changes(const struct xfr *x);
+
+struct journal_change;
+
+/* After an XFR_INCR xfr_finish: the condensed change (base's serial to
+ * the new one) for the IXFR journal (journal.h), so that this server can
+ * answer IXFR from base's serial to its own secondaries. 0 with *out (the
+ * caller's), -EINVAL (not an incremental transfer), -ENOMEM. O(records
+ * of the change). */
+int xfr_journal_change(const struct xfr *x, struct journal_change **out);
 
 /* Frees x and whatever it built but did not hand out. NULL accepted. */
 void xfr_free(struct xfr *x);

@@ -155,6 +155,25 @@ bool zone_expired(const struct zone *z)
 	return z->expired;
 }
 
+void zone_set_expire_at(const struct zone *z, int64_t t)
+{
+	__atomic_store_n(&z->fam->expire_at, t, __ATOMIC_RELAXED);
+}
+
+uint32_t zone_expire_remaining(const struct zone *z, int64_t now)
+{
+	int64_t t = __atomic_load_n(&z->fam->expire_at, __ATOMIC_RELAXED);
+	const struct rrset *soa = z->soa;
+	size_t rl = (size_t)soa->wire[8] << 8 | soa->wire[9];
+	const uint8_t *e = soa->wire + 10 + rl - 8;   /* EXPIRE, MINIMUM */
+
+	if (!t)
+		return (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 |
+		       (uint32_t)e[2] << 8 | e[3];
+	return t > now ? (uint32_t)(t - now > UINT32_MAX ? UINT32_MAX :
+				    t - now) : 0;
+}
+
 uint32_t zone_serial(const struct zone *z)
 {
 	return z->serial;

@@ -157,6 +157,14 @@ uint32_t zone_serial(const struct zone *z);
  * to nobody. O(1). */
 bool zone_expired(const struct zone *z);
 
+/* EDNS EXPIRE (RFC 7314): the seconds z has left at wall-clock second
+ * now: a secondary's remaining time until its expiry (set by main after
+ * each good check, for every version of the zone at once: the family's
+ * one atomic), else (a primary, t never set) its SOA's EXPIRE field.
+ * O(1), any thread, no lock. */
+void zone_set_expire_at(const struct zone *z, int64_t t);
+uint32_t zone_expire_remaining(const struct zone *z, int64_t now);
+
 /* Number of nodes and of records, for logs and statistics. */
 size_t zone_node_count(const struct zone *z);
 size_t zone_record_count(const struct zone *z);

@@ -49,7 +49,9 @@ def write_zone(path, origin, serial, addr, refresh=3600, retry=600,
 class Knot:
     """knotd as the primary of a.test., NOTIFY to Levee's port."""
 
-    def __init__(self, pool, notify_port, serial=1, **soa):
+    def __init__(self, pool, notify_port, serial=1, key=None, **soa):
+        """key: (name, base64 secret): knotd transfers only to requests
+        signed with it and signs its NOTIFYs with it."""
         self.dir = os.path.join(pool.tmpdir, "knot-pri")
         os.makedirs(os.path.join(self.dir, "db"), exist_ok=True)
         self.port = H.free_port()
@@ -58,8 +60,13 @@ class Knot:
         write_zone(self.zone, "a.test.", serial, "192.0.2.1", **soa)
         self.sock = os.path.join(self.dir, "knot.sock")
         conf = os.path.join(self.dir, "knot.conf")
+        keys = ksec = kuse = ""
+        if key:
+            ksec = ("key:\n  - id: %s\n    algorithm: hmac-sha256\n"
+                    "    secret: %s\n" % key)
+            kuse = "    key: %s\n" % key[0]
         with open(conf, "w") as f:
-            f.write("""server:
+            f.write(ksec + """server:
   rundir: {d}
   listen: 127.0.0.1@{port}
 database:
@@ -70,10 +77,10 @@ log:
 remote:
   - id: levee
     address: 127.0.0.1@{np}
-acl:
+{ku}acl:
   - id: xfr
     address: 127.0.0.0/8
-    action: transfer
+{ku}    action: transfer
 template:
   - id: default
     storage: {d}
@@ -86,7 +93,8 @@ zone:
     file: {z}
     acl: xfr
     notify: levee
-""".format(d=self.dir, port=self.port, np=notify_port, z=self.zone))
+""".format(d=self.dir, port=self.port, np=notify_port, z=self.zone,
+           ku=kuse))
         self.proc = H.Proc("knotd", ["knotd", "-c", conf],
                            os.path.join(self.dir, "knotd.log"))
         pool.procs.append(self.proc)
@@ -94,7 +102,9 @@ zone:
 
     def change(self, serial, addr, extra=""):
         write_zone(self.zone, "a.test.", serial, addr, extra=extra, **self.soa)
-        out = subprocess.run(["knotc", "-s", self.sock, "zone-reload",
+        # -b: wait until knotd has loaded it (a refresh right after
+        # must see the new serial)
+        out = subprocess.run(["knotc", "-b", "-s", self.sock, "zone-reload",
                               "a.test."], capture_output=True, text=True,
                              timeout=20)
         assert out.returncode == 0, out.stdout + out.stderr
@@ -104,12 +114,21 @@ class Secondary:
     """Levee with a.test. as a secondary of one primary."""
 
     def __init__(self, pool, primary_port, port=None, extra_server="",
-                 v6=False):
+                 v6=False, key=None, extra_zone="", extra_top="",
+                 extra_remote=""):
+        """key: (name, base64 secret) the primary remote is signed with;
+        extra_zone: lines of the zone entry; extra_top: sections before
+        zones:; extra_remote: more remote: entries."""
         self.port = port or H.free_port()
         self.sock = os.path.join(pool.tmpdir, "ctl-%d.sock" % self.port)
         self.conf = os.path.join(pool.tmpdir, "levee-sec-%d.yaml" % self.port)
+        ksec = kuse = ""
+        if key:
+            ksec = ("key:\n  - id: %s\n    algorithm: hmac-sha256\n"
+                    "    secret: %s\n" % key)
+            kuse = "    key: %s\n" % key[0]
         with open(self.conf, "w") as f:
-            f.write("""server:
+            f.write(ksec + """server:
   listen: [127.0.0.1@{port}{v6}]
   reactors: 1
   refresh-min-interval: 1
@@ -118,20 +137,34 @@ class Secondary:
 remote:
   - id: pri
     address: 127.0.0.1@{pp}
-acl:
+{ku}{er}acl:
   - id: notifiers
     address: 127.0.0.0/8
     action: [notify, transfer]
 control:
   listen: {sock}
-zones:
+{et}zones:
   - domain: a.test
     primaries: pri
     acl: notifiers
-""".format(port=self.port, pp=primary_port, sock=self.sock,
-           extra=extra_server,
+{ez}""".format(port=self.port, pp=primary_port, sock=self.sock,
+           extra=extra_server, ku=kuse, et=extra_top, ez=extra_zone,
+           er=extra_remote,
            v6=(', "::1@%d"' % self.port) if v6 else ""))
+        self.pool = pool
         self.proc = pool.levee(["-c", self.conf], name="levee-sec")
+
+    def restart(self, kill=False):
+        """Stops Levee (SIGTERM, or SIGKILL with kill) and starts it again
+        on the same configuration."""
+        if kill:
+            self.proc.p.kill()
+            self.proc.p.wait(10)
+            self.proc.rc = 0      # killed on purpose: not a failure
+            self.proc.log.close()
+        else:
+            assert self.proc.stop() == 0
+        self.proc = self.pool.levee(["-c", self.conf], name="levee-sec")
 
     def ctl(self, *args):
         return subprocess.run([ctl_bin(), "-s", self.sock, "-t", "20"] +
@@ -175,12 +208,16 @@ zones:
         return False
 
 
-def axfr_sorted(port, origin="a.test."):
+def axfr_sorted(port, origin="a.test.", key=None):
+    """The zone's records by kdig AXFR, sorted, without TSIG records (key:
+    kdig's -y ALG:NAME:SECRET)."""
     out = subprocess.run(["kdig", "@127.0.0.1", "-p", str(port), "+nocomments",
-                          "+nostats", "+noheader", "AXFR", origin],
+                          "+nostats", "+noheader"] +
+                         (["-y", key] if key else []) + ["AXFR", origin],
                          capture_output=True, text=True, timeout=20)
     lines = [" ".join(l.split()) for l in out.stdout.splitlines()
-             if l.strip() and not l.startswith(";")]
+             if l.strip() and not l.startswith(";") and
+             "TSIG" not in l.split()]
     return sorted(set(lines))
 
 
@@ -283,6 +320,7 @@ class FakePrimary:
         self.serial = serial
         self.mode = mode
         self.expire = 86400
+        self.stall = 0      # halfmsg: seconds to hang before closing
         self.tcp_queries = 0
         self.u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.u.bind(("127.0.0.1", 0))
@@ -323,7 +361,26 @@ class FakePrimary:
             return [soa] + GOOD + [soa_rr(self.serial + 7)]
         if self.mode == "outside":
             return [soa] + GOOD + ["www.b.test. 300 IN A 192.0.2.1", soa]
+        if self.mode == "wrongzone":
+            other = soa.replace("a.test.", "b.test.")
+            return [other] + GOOD + [other]
         return [soa] + GOOD + [soa]
+
+    def ixfr_records(self, q, cut):
+        """Differences from the client's serial to self.serial, one
+        serial at a time, each changing www's address; cut: the first
+        whole, the second half, and no end."""
+        base = q.authority[0][0].serial if q.authority else 1
+        if not q.authority or q.question[0].rdtype != dns.rdatatype.IXFR:
+            return self.records()
+        recs = [soa_rr(self.serial)]
+        for s in range(base, self.serial):
+            recs += [soa_rr(s), "www.a.test. 300 IN A 192.0.2.%d" %
+                     (77 + s - 1 if s > 1 else 77), soa_rr(s + 1),
+                     "www.a.test. 300 IN A 192.0.2.%d" % (77 + s)]
+            if cut and s > base:
+                return recs[:-2]
+        return recs + [soa_rr(self.serial)]
 
     def tcp(self):
         self.t.settimeout(0.2)
@@ -346,6 +403,18 @@ class FakePrimary:
                 if self.mode == "oversized":
                     c.sendall(struct.pack("!H", 65535) + b"\0" * 100)
                     continue
+                if self.mode == "halfmsg":
+                    # killed mid-message: half of a good first message
+                    r = dns.message.make_response(q)
+                    for t in self.records()[:3]:
+                        name, ttl, cl, ty, rd = t.split(" ", 4)
+                        r.answer.append(dns.rrset.from_text(
+                            name, int(ttl), cl, ty, rd))
+                    w = r.to_wire()
+                    c.sendall(struct.pack("!H", len(w)) + w[:len(w) // 2])
+                    if self.stall:
+                        time.sleep(self.stall)   # then dies
+                    continue
                 r = dns.message.make_response(q)
                 is_ixfr = q.question[0].rdtype == dns.rdatatype.IXFR
                 if is_ixfr and self.mode == "ixfr-notimp":
@@ -354,6 +423,12 @@ class FakePrimary:
                     c.sendall(struct.pack("!H", len(w)) + w)
                     continue
                 recs = self.records()
+                if self.mode == "ixfr-cut" or (
+                        is_ixfr and self.mode == "ixfr-good"):
+                    recs = self.ixfr_records(q, cut=self.mode == "ixfr-cut"
+                                             and is_ixfr)
+                    if self.mode == "ixfr-cut" and not is_ixfr:
+                        recs = recs[:-1]     # an AXFR without its end
                 if is_ixfr and self.mode == "ixfr-chain":
                     # a difference from a serial Levee does not have
                     recs = [soa_rr(self.serial), soa_rr(self.serial - 5),
@@ -389,7 +464,8 @@ def test_fake_primary_bad_transfers(pool):
         sec = Secondary(pool, fake.port)
         assert sec.wait_serial(1, 10 * H.SLOW), sec.status()
         assert sec.a("www.a.test.") == ["192.0.2.77"]
-        for mode in ["short", "garbage", "wrong", "outside", "oversized"]:
+        for mode in ["short", "garbage", "wrong", "outside", "oversized",
+                     "wrongzone", "halfmsg"]:
             fake.mode = mode
             fake.serial = 2
             before = sec.counts()["failed"]
@@ -402,7 +478,28 @@ def test_fake_primary_bad_transfers(pool):
             assert sec.serial() == 1, mode
             assert sec.a("www.a.test.") == ["192.0.2.77"], mode
             assert sec.proc.alive()
+        text = sec.proc.text()
+        assert "check failed, the served version stays" in text
+        assert "outside" in text and "off the apex" in text, text[-3000:]
+        # the retry timer (the SOA's retry is 1 s) checks again unasked
+        before = sec.counts()["failed"]
+        end = time.monotonic() + 10 * H.SLOW
+        while time.monotonic() < end and sec.counts()["failed"] < before + 2:
+            time.sleep(0.1)
+        assert sec.counts()["failed"] >= before + 2, sec.status()
+        assert sec.serial() == 1
+        # a primary whose serial went backwards: nothing is transferred
+        fake.mode = "good"
+        fake.serial = 0
+        before = sec.counts()["uptodate"]
+        assert sec.ctl("refresh", "a.test").returncode == 0
+        end = time.monotonic() + 10 * H.SLOW
+        while time.monotonic() < end and sec.counts()["uptodate"] <= before:
+            time.sleep(0.05)
+        assert sec.counts()["uptodate"] > before
+        assert sec.serial() == 1
         # the primary good again: the next check transfers serial 2
+        fake.serial = 2
         fake.mode = "good"
         assert sec.ctl("refresh", "a.test").returncode == 0
         assert sec.wait_serial(2, 10 * H.SLOW), sec.status()
@@ -552,5 +649,35 @@ def test_ixfr_falls_back_to_axfr(pool, mode):
         assert c["axfr"] == 2 and c["ixfr"] == 0 and \
             c["ixfr-fallback"] == 1, c
         assert "IXFR from" in sec.proc.text()
+    finally:
+        fake.close()
+
+
+@pytest.mark.asan
+def test_failed_ixfr_then_ixfr(pool):
+    """Regression: an IXFR of several differences cut after the first one
+    (the connection closed; the AXFR fallback cut too) left the served
+    version's family refusing changes, so the next IXFR failed as well
+    and fell back to AXFR. Now the next IXFR is an IXFR."""
+    fake = FakePrimary(1, "good")
+    try:
+        sec = Secondary(pool, fake.port)
+        assert sec.wait_serial(1, 10 * H.SLOW), sec.status()
+        fake.mode = "ixfr-cut"
+        fake.serial = 3
+        assert sec.ctl("refresh", "a.test").returncode == 0
+        end = time.monotonic() + 10 * H.SLOW
+        while time.monotonic() < end and sec.counts()["failed"] < 1:
+            time.sleep(0.05)
+        c = sec.counts()
+        assert c["failed"] == 1 and c["axfr"] == 1, (c, sec.status())
+        assert sec.serial() == 1
+        assert sec.a("www.a.test.") == ["192.0.2.77"]
+        fake.mode = "ixfr-good"
+        assert sec.ctl("refresh", "a.test").returncode == 0
+        assert sec.wait_serial(3, 10 * H.SLOW), sec.status()
+        c = sec.counts()
+        assert c["ixfr"] == 1 and c["axfr"] == 1, (c, sec.status())
+        assert sec.a("www.a.test.") == ["192.0.2.79"]
     finally:
         fake.close()

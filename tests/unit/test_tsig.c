@@ -11,7 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "common/dns.h"
+#include "common/errcode.h"
 #include "server/answer.h"
 #include "server/tsig.h"
 #include "server/wire.h"
@@ -488,6 +494,196 @@ static void test_keyring(void)
 	tsig_keyring_free(kr);
 }
 
+/* The signed request of vector v (our bytes, dnspython's) into buf and
+ * its context; returns its length. */
+static size_t our_request(const struct tsig_keyring *kr, size_t i,
+			  uint8_t *buf, size_t cap, struct tsig_ctx *rq)
+{
+	const struct vec *v = &vecs[i];
+	size_t off = tsig_off(v->req, v->req_len), len = off;
+
+	memcpy(buf, v->req, off);
+	wire_write_u16(buf + DNS_HDR_ARCOUNT,
+		       (uint16_t)(wire_read_u16(buf + DNS_HDR_ARCOUNT) - 1));
+	CU_ASSERT_EQUAL_FATAL(tsig_sign_request(buf, &len, cap,
+						tsig_keyring_key(kr, i),
+						VEC_TIME, rq), 0);
+	return len;
+}
+
+/* Re-MACs the TSIG record at off of m (signed by tsig_sign_next after
+ * `prev`) as if the unsigned message u came between: RFC 8945 5.3.1's
+ * digest of prior MAC, u, m unsigned, timers. */
+static void remac(const struct vec *v, const uint8_t *prev, size_t prev_len,
+		  const uint8_t *u, size_t ulen, uint8_t *m, size_t off)
+{
+	static uint8_t data[4096];
+	size_t n = 0, kl = strlen(v->keyname) + 2, al, t;
+	const char *digest = v->alg == TSIG_HMAC_SHA1 ? "SHA1" :
+		v->alg == TSIG_HMAC_SHA256 ? "SHA256" :
+		v->alg == TSIG_HMAC_SHA384 ? "SHA384" : "SHA512";
+	unsigned int ml = 0;
+
+	if (v->keyname[strlen(v->keyname) - 1] == '.')
+		kl--;
+	al = v->alg == TSIG_HMAC_SHA1 ? 11 : 13;
+	t = off + kl + 10 + al;          /* time signed, fudge, mac size */
+	data[n++] = (uint8_t)(prev_len >> 8);
+	data[n++] = (uint8_t)prev_len;
+	memcpy(data + n, prev, prev_len);
+	n += prev_len;
+	memcpy(data + n, u, ulen);
+	n += ulen;
+	memcpy(data + n, m, off);
+	wire_write_u16(data + n + DNS_HDR_ARCOUNT,
+		       (uint16_t)(wire_read_u16(m + DNS_HDR_ARCOUNT) - 1));
+	n += off;
+	memcpy(data + n, m + t, 8);
+	n += 8;
+	CU_ASSERT_FATAL(HMAC(EVP_get_digestbyname(digest), v->secret,
+			     (int)v->secret_len, data, n, m + t + 10, &ml) !=
+			NULL);
+	CU_ASSERT_EQUAL(ml, v->mac_len);
+}
+
+/* Answers to our own requests (RFC 8945 5.3.1): dnspython's transfer
+ * messages verify and lose their TSIG; an unsigned first or last
+ * message, a changed byte, another key, a TSIG error, a time outside
+ * the fudge and 100 unsigned in a row are refused; unsigned messages
+ * between signed ones are allowed and covered by the next MAC. */
+static void test_answer_check(void)
+{
+	struct tsig_keyring *kr = ring();
+	char err[200];
+
+	for (size_t i = 0; i < NVEC; i++) {
+		const struct vec *v = &vecs[i];
+		struct tsig_ctx rq, sc;
+		struct tsig_state st;
+		struct tsig_answer *a;
+		uint8_t q[1024], m[3][1024], u[1024];
+		size_t ql = our_request(kr, i, q, sizeof(q), &rq), len, ul;
+		uint16_t id = wire_read_u16(q);
+		uint8_t mac1[TSIG_MAC_MAX];
+
+		CU_ASSERT_EQUAL(ql, v->req_len);
+		/* dnspython's three messages */
+		a = tsig_answer_new(&rq, id);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_EQUAL(tsig_answer_end(a, err, sizeof(err)), LV_ETSIG);
+		for (unsigned k = 0; k < 3; k++) {
+			memcpy(m[k], v->xfr[k], v->xfr_len[k]);
+			len = v->xfr_len[k];
+			CU_ASSERT_EQUAL(tsig_answer_check(a, m[k], &len,
+							  VEC_TIME + k, err,
+							  sizeof(err)), 1);
+			CU_ASSERT_EQUAL(len, v->unsigned_len);
+			CU_ASSERT_EQUAL(wire_read_u16(m[k] + DNS_HDR_ARCOUNT),
+					wire_read_u16(v->unsigned_reply +
+						      DNS_HDR_ARCOUNT));
+		}
+		CU_ASSERT_EQUAL(tsig_answer_end(a, err, sizeof(err)), 0);
+		tsig_answer_free(a);
+
+		/* a changed byte in the second: BADSIG */
+		a = tsig_answer_new(&rq, id);
+		for (unsigned k = 0; k < 2; k++) {
+			memcpy(m[k], v->xfr[k], v->xfr_len[k]);
+			len = v->xfr_len[k];
+			if (k == 1)
+				m[k][3] ^= 0x80;   /* RA */
+			CU_ASSERT_EQUAL(tsig_answer_check(a, m[k], &len,
+							  VEC_TIME, err,
+							  sizeof(err)),
+					k == 1 ? LV_ETSIG : 1);
+		}
+		CU_ASSERT(strstr(err, "BADSIG") != NULL);
+		tsig_answer_free(a);
+
+		/* the first unsigned */
+		a = tsig_answer_new(&rq, id);
+		memcpy(u, v->unsigned_reply, v->unsigned_len);
+		ul = v->unsigned_len;
+		CU_ASSERT_EQUAL(tsig_answer_check(a, u, &ul, VEC_TIME, err,
+						  sizeof(err)), LV_ETSIG);
+		tsig_answer_free(a);
+
+		/* outside the fudge */
+		a = tsig_answer_new(&rq, id);
+		memcpy(m[0], v->xfr[0], v->xfr_len[0]);
+		len = v->xfr_len[0];
+		CU_ASSERT_EQUAL(tsig_answer_check(a, m[0], &len, VEC_TIME + 301,
+						  err, sizeof(err)), LV_ETSIG);
+		CU_ASSERT(strstr(err, "BADTIME") != NULL);
+		tsig_answer_free(a);
+
+		/* signed, unsigned, signed over both (our own signer for the
+		 * server's side, the third MAC redone with the unsigned one
+		 * in), then unsigned last: refused at the end */
+		CU_ASSERT_EQUAL_FATAL(verify(kr, v->req, v->req_len, VEC_TIME,
+					     &st), TSIG_OK);
+		tsig_ctx_init(&sc, &st);
+		for (unsigned k = 0; k < 3; k += 2) {
+			len = v->unsigned_len;
+			memcpy(m[k], v->unsigned_reply, len);
+			CU_ASSERT_EQUAL(tsig_sign_next(&sc, m[k], &len, 1024,
+						       VEC_TIME), 0);
+			if (k == 0)
+				memcpy(mac1, sc.prev, sc.prev_len);
+		}
+		remac(v, mac1, v->mac_len, u, ul, m[2], v->unsigned_len);
+		a = tsig_answer_new(&rq, id);
+		len = v->xfr_len[0];
+		CU_ASSERT_EQUAL(tsig_answer_check(a, m[0], &len, VEC_TIME, err,
+						  sizeof(err)), 1);
+		memcpy(u, v->unsigned_reply, v->unsigned_len);
+		ul = v->unsigned_len;
+		CU_ASSERT_EQUAL(tsig_answer_check(a, u, &ul, VEC_TIME, err,
+						  sizeof(err)), 0);
+		CU_ASSERT_EQUAL(ul, v->unsigned_len);
+		CU_ASSERT_EQUAL(tsig_answer_end(a, err, sizeof(err)), LV_ETSIG);
+		len = v->xfr_len[0];
+		CU_ASSERT_EQUAL(tsig_answer_check(a, m[2], &len, VEC_TIME, err,
+						  sizeof(err)), 1);
+		CU_ASSERT_EQUAL(tsig_answer_end(a, err, sizeof(err)), 0);
+		/* 99 unsigned in a row pass, the 100th does not */
+		for (unsigned k = 1; k <= TSIG_UNSIGNED_MAX + 1; k++) {
+			memcpy(u, v->unsigned_reply, v->unsigned_len);
+			ul = v->unsigned_len;
+			CU_ASSERT_EQUAL(tsig_answer_check(a, u, &ul, VEC_TIME,
+							  err, sizeof(err)),
+					k <= TSIG_UNSIGNED_MAX ? 0 : LV_ETSIG);
+		}
+		tsig_answer_free(a);
+
+		/* another key's answer */
+		a = tsig_answer_new(&rq, id);
+		memcpy(m[0], vecs[(i + 1) % NVEC].xfr[0],
+		       vecs[(i + 1) % NVEC].xfr_len[0]);
+		len = vecs[(i + 1) % NVEC].xfr_len[0];
+		CU_ASSERT_EQUAL(tsig_answer_check(a, m[0], &len, VEC_TIME, err,
+						  sizeof(err)), LV_ETSIG);
+		tsig_answer_free(a);
+
+		/* the primary's unsigned BADSIG */
+		st.key = NULL;
+		st.result = TSIG_BADSIG;
+		st.error = DNS_TSIG_BADSIG;
+		len = v->unsigned_len;
+		memcpy(m[0], v->unsigned_reply, len);
+		CU_ASSERT_EQUAL(tsig_sign_reply(m[0], &len, 1024, &st,
+						VEC_TIME), 0);
+		a = tsig_answer_new(&rq, id);
+		CU_ASSERT_EQUAL(tsig_answer_check(a, m[0], &len, VEC_TIME, err,
+						  sizeof(err)), LV_ETSIG);
+		if (!strstr(err, "BADSIG"))
+			fprintf(stderr, "\n%s\n", err);
+		CU_ASSERT(strstr(err, "BADSIG") != NULL);
+		tsig_answer_free(a);
+	}
+	tsig_keyring_free(kr);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -503,6 +699,7 @@ int main(void)
 		{ "parser_placement", test_parser_placement },
 		{ "reply_room", test_reply_room },
 		{ "keyring", test_keyring },
+		{ "answer_check", test_answer_check },
 	};
 
 	return unit_run("tsig", NULL, NULL, tests, UNIT_COUNT(tests));

@@ -57,6 +57,24 @@ int zone_canon_cmp(const uint8_t *a, const uint8_t *b)
 	return na - nb;
 }
 
+/* Appends n to the growing array *v of *len entries (room for *cap),
+ * doubling it from 64; false when out of memory (*v kept as it was). */
+static bool nodes_push(const struct zone_node ***v, size_t *len, size_t *cap,
+		       const struct zone_node *n)
+{
+	if (*len == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		const struct zone_node **nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return false;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*len)++] = n;
+	return true;
+}
+
 struct nsec_collect {
 	const struct zone *z;
 	const struct zone_node **v;
@@ -72,18 +90,7 @@ static void nsec_collect_one(const struct zone_node *n, void *arg)
 	if ((d->flags & ZNODE_GONE) || !zdata_rrset(d, DNS_TYPE_NSEC) ||
 	    c->oom)
 		return;
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 64;
-		const struct zone_node **nv = realloc(c->v, ncap * sizeof(*nv));
-
-		if (!nv) {
-			c->oom = true;
-			return;
-		}
-		c->v = nv;
-		c->cap = ncap;
-	}
-	c->v[c->n++] = n;
+	c->oom = !nodes_push(&c->v, &c->n, &c->cap, n);
 }
 
 static int nsec_qcmp(const void *a, const void *b)
@@ -317,18 +324,7 @@ static void nsec3_collect_one(const struct zone_node *n, void *arg)
 
 	if ((d->flags & ZNODE_GONE) || c->oom)
 		return;
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 64;
-		const struct zone_node **nv = realloc(c->v, ncap * sizeof(*nv));
-
-		if (!nv) {
-			c->oom = true;
-			return;
-		}
-		c->v = nv;
-		c->cap = ncap;
-	}
-	c->v[c->n++] = n;
+	c->oom = !nodes_push(&c->v, &c->n, &c->cap, n);
 }
 
 /* The parameters from the apex's NSEC3PARAM (first: an NSEC3 to take

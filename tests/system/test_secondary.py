@@ -322,12 +322,22 @@ class FakePrimary:
         self.expire = 86400
         self.stall = 0      # halfmsg: seconds to hang before closing
         self.tcp_queries = 0
-        self.u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.u.bind(("127.0.0.1", 0))
-        self.port = self.u.getsockname()[1]
-        self.t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.t.bind(("127.0.0.1", self.port))
+        # UDP and TCP on one port: the UDP port the kernel picks may be
+        # taken for TCP (another test's server), so try another (bounded).
+        for attempt in range(50):
+            self.u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.u.bind(("127.0.0.1", 0))
+            self.port = self.u.getsockname()[1]
+            self.t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                self.t.bind(("127.0.0.1", self.port))
+                break
+            except OSError:
+                self.u.close()
+                self.t.close()
+                if attempt == 49:
+                    raise
         self.t.listen(8)
         self.stop = False
         self.threads = [threading.Thread(target=self.udp, daemon=True),

@@ -1059,11 +1059,26 @@ static void daemon_metric(struct metrics_text *t, const char *name,
 	metrics_printf(t, "levee_%s %llu\n", name, v);
 }
 
-/* Zone-labelled series (server: metrics: per-zone): each served zone's
- * SOA serial. */
+/* One zone's series start: levee_NAME{zone="DOMAIN" (escaped). */
+static void daemon_zone_series(struct metrics_text *t, const char *name,
+			       const struct zstate *z)
+{
+	metrics_printf(t, "levee_%s{zone=\"", name);
+	metrics_label_value(t, z->domain);
+	metrics_printf(t, "\"");
+}
+
+/* Zone-labelled series (metrics: per-zone), served zones only, the zone
+ * as configured: SOA serial; answers by rcode, drops and their sum from
+ * the family's counters (zone.h zone_count). */
 static void daemon_metrics_zones(struct daemon *d, struct metrics_text *t)
 {
+	static const char *const rcodes[] = {
+		"noerror", "formerr", "servfail", "nxdomain", "notimp",
+		"refused", "other"
+	};
 	size_t n = d->zstates ? d->zstates->count : 0;
+	struct zone_hits h;
 
 	metrics_family(t, "zone_serial", "gauge",
 		       "SOA serial of the version served, per zone.");
@@ -1072,9 +1087,51 @@ static void daemon_metrics_zones(struct daemon *d, struct metrics_text *t)
 
 		if (!z->zone)
 			continue;
-		metrics_printf(t, "levee_zone_serial{zone=\"");
-		metrics_label_value(t, z->domain);
-		metrics_printf(t, "\"} %u\n", z->serial);
+		daemon_zone_series(t, "zone_serial", z);
+		metrics_printf(t, "} %u\n", z->serial);
+	}
+	metrics_family(t, "zone_answers_total", "counter",
+		       "Replies sent for names in the zone, by rcode (since "
+		       "the zone was last read in full).");
+	for (size_t i = 0; i < n; i++) {
+		const struct zstate *z = &d->zstates->z[i];
+
+		if (!z->zone)
+			continue;
+		zone_hits_sum(z->zone, &h);
+		for (int r = 0; r < 7; r++) {
+			daemon_zone_series(t, "zone_answers_total", z);
+			metrics_printf(t, ",rcode=\"%s\"} %llu\n", rcodes[r],
+				       (unsigned long long)
+				       h.c[ZONE_HIT_RCODE + r]);
+		}
+	}
+	metrics_family(t, "zone_dropped_total", "counter",
+		       "Queries for names in the zone dropped by RRL or its "
+		       "NXDOMAIN budget.");
+	for (size_t i = 0; i < n; i++) {
+		const struct zstate *z = &d->zstates->z[i];
+
+		if (!z->zone)
+			continue;
+		zone_hits_sum(z->zone, &h);
+		daemon_zone_series(t, "zone_dropped_total", z);
+		metrics_printf(t, "} %llu\n",
+			       (unsigned long long)h.c[ZONE_HIT_DROPPED]);
+	}
+	metrics_family(t, "zone_queries_total", "counter",
+		       "Queries for names in the zone: answered or dropped.");
+	for (size_t i = 0; i < n; i++) {
+		const struct zstate *z = &d->zstates->z[i];
+		unsigned long long sum = 0;
+
+		if (!z->zone)
+			continue;
+		zone_hits_sum(z->zone, &h);
+		for (int j = 0; j < ZONE_HITS; j++)
+			sum += h.c[j];
+		daemon_zone_series(t, "zone_queries_total", z);
+		metrics_printf(t, "} %llu\n", sum);
 	}
 }
 
@@ -1513,6 +1570,9 @@ int daemon_start(struct daemon *d)
 	}
 	if (daemon_drop_privileges(cfg) < 0)
 		return -EPERM;
+	/* per-zone counters in every zone built from here on (zone.h) */
+	if (cfg->metrics && cfg->metrics_per_zone)
+		zone_hits_setup(cfg->reactors);
 	rc = daemon_load(d);
 	if (rc < 0)
 		return rc;

@@ -505,7 +505,7 @@ query_count(struct query_env *env, const struct query *q)
 	const struct answer_request *req = &q->req;
 
 	STATS_INC(env->stats, stats_rcode_counter(req->rcode));
-	if (req->zone)   /* a no-op without per-zone counters (zone.h) */
+	if (env->zone_counts && req->zone)   /* metrics: per-zone */
 		zone_count(req->zone, env->zone_slot, req->rcode <= 5 ?
 			   (enum zone_hit)(ZONE_HIT_RCODE + req->rcode) :
 			   ZONE_HIT_OTHER);
@@ -537,7 +537,7 @@ query_stages(struct query_env *env, const struct zdb *db, struct query *q,
 	/* A challenge is no larger than the query and never limited again:
 	 * it is the way back for the owner of a forged address. */
 	if (a == ADMIT_SERVE && !query_policy(env, q)) {
-		if (req->zone)
+		if (env->zone_counts && req->zone)
 			zone_count(req->zone, env->zone_slot,
 				   ZONE_HIT_DROPPED);
 		return QUERY_DROP;

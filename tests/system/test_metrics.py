@@ -55,6 +55,7 @@ def start(pool, metrics="", zones=H.ZONES, name="levee", control=None):
         if control:
             f.write("control:\n  listen: %s\n" % control)
     p = pool.levee(["-c", conf], name=name)
+    p.conf = conf
     assert re.search(r"ready: .*metrics on 127\.0\.0\.1@%d" % mport,
                      p.text()), p.tail()
     return port, mport, p
@@ -169,6 +170,10 @@ def test_per_zone_off(pool):
     assert "zone=" not in body
     assert "levee_zone_" not in body.replace("levee_zone_nxdomain", "")
     assert value(body, 'levee_queries_total{transport="udp"}') >= 3
+    r = H.run_levee(["--check", "-c", p.conf])
+    assert r.returncode == 0, r.stderr
+    assert "metrics: http on 127.0.0.1@%d, per-zone series off" % mport \
+        in r.stdout, r.stdout
 
 
 @needs_promtool

@@ -8,7 +8,7 @@ libldns-dev ldnsutils libuv1-dev libjemalloc-dev libcunit1-dev libyaml-dev
 libsodium-dev liburcu-dev libbpf-dev liblmdb-dev libssl-dev unbound
 knot knot-dnsutils nsd bind9 bind9-dnsutils dnsperf
 python3-dnspython python3-pytest iproute2 procps gnuplot-nox valgrind
-scdoc man-db libsystemd-dev systemd"
+scdoc man-db libsystemd-dev systemd libmicrohttpd-dev prometheus"
 
 missing=""
 for p in $PKGS; do
@@ -21,7 +21,7 @@ if [ -n "$missing" ]; then
 	[ "$(id -u)" -eq 0 ] || SUDO=sudo
 	echo "deps: installing$missing"
 	$SUDO apt-get update -q
-	# Packaged servers (knot, nsd) must not start as system services: the
+	# Packaged servers (knot, nsd, prometheus) must not start as system services: the
 	# tests start their own on loopback. policy-rc.d stops invoke-rc.d.
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null

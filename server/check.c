@@ -62,6 +62,10 @@ static void check_server(FILE *out, const struct config *cfg)
 		fprintf(out, "runs as: the user that starts it\n");
 	if (cfg->control_listen)
 		fprintf(out, "control socket: %s\n", cfg->control_listen);
+	if (cfg->metrics)
+		fprintf(out, "metrics: http on %s, per-zone series %s\n",
+			cfg->metrics_listen.text,
+			cfg->metrics_per_zone ? "on" : "off");
 	if (cfg->journal_db)
 		fprintf(out, "journal: %s\n", cfg->journal_db);
 }

@@ -1351,6 +1351,34 @@ static int section_control(struct cparse *p, const char *key, yaml_node_t *v)
 	return 0;
 }
 
+/* --- section metrics: (server/metrics.h, docs/metrics.md) --- */
+
+static int val_metrics_listen(struct cparse *p, const struct config_key *k,
+			      yaml_node_t *v)
+{
+	const char *s = scalar(v);
+	char reason[160];
+
+	if (!s || !strchr(s, '@'))
+		return cerr(p, v, k->name, "expected ADDR@PORT");
+	if (config_parse_listen(s, &p->cfg->metrics_listen, reason,
+				sizeof(reason)) < 0)
+		return cerr(p, v, k->name, "%s", reason);
+	p->cfg->metrics = true;
+	return 0;
+}
+
+static const struct config_key config_metrics_keys[] = {
+	{ "listen", val_metrics_listen, 0, 0, 0 },
+	{ "per-zone", val_bool, CTLOFF(metrics_per_zone), 0, 0 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_metrics(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	return parse_keys(p, key, v, config_metrics_keys);
+}
+
 static const struct config_section config_sections[] = {
 	{ "server", section_server, NULL },
 	{ "rate-limit", section_rrl, NULL },
@@ -1362,6 +1390,7 @@ static const struct config_section config_sections[] = {
 	{ "zones", NULL, section_zones },
 	{ "remote", section_remote, NULL },
 	{ "control", section_control, NULL },
+	{ "metrics", section_metrics, NULL },
 	{ "database", section_database, NULL },
 	{ NULL, NULL, NULL },
 };
@@ -1382,6 +1411,7 @@ void config_init(struct config *cfg)
 	cfg->udp_bpf_filter = true;
 	cfg->udp_ebpf_filter = true;
 	cfg->exempt_local = true;
+	cfg->metrics_per_zone = true;
 	cfg->udp_ebpf_hold_ms = 1000;
 	cfg->tcp_idle_timeout = 10;
 	cfg->tcp_max_clients = 16384;

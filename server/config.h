@@ -84,6 +84,9 @@
  * secondary, kept by transfers from them (server/xfrin.h): file: is then
  * optional and the zone is not read from it; NOTIFY for it is accepted
  * from the addresses of its acl entries with action notify.
+ * Section metrics: listen: ADDR@PORT (the Prometheus endpoint, off when
+ *   absent), per-zone: BOOL (zone-labelled series, default on);
+ *   docs/metrics.md.
  * YAML anchors and aliases work within one section or one zones: entry.
  */
 #ifndef LEVEE_SERVER_CONFIG_H
@@ -240,6 +243,13 @@ struct config {
 	/* Section control: the control socket's path (ctl.h), resolved
 	 * against the config file's directory; NULL: no control socket. */
 	char *control_listen;
+
+	/* Section metrics: the Prometheus endpoint (metrics.h): on when
+	 * listen is given; per-zone: the zone-labelled series (and the
+	 * per-zone answer counters behind them). */
+	bool metrics;
+	struct config_listen metrics_listen;
+	bool metrics_per_zone;          /* default true */
 
 	/* Section database: the IXFR journal (zones/journal.h): its LMDB
 	 * directory (NULL: no journal, IXFR answered with AXFR), the most

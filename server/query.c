@@ -505,6 +505,10 @@ query_count(struct query_env *env, const struct query *q)
 	const struct answer_request *req = &q->req;
 
 	STATS_INC(env->stats, stats_rcode_counter(req->rcode));
+	if (env->zone_counts && req->zone)   /* metrics: per-zone */
+		zone_count(req->zone, env->zone_slot, req->rcode <= 5 ?
+			   (enum zone_hit)(ZONE_HIT_RCODE + req->rcode) :
+			   ZONE_HIT_OTHER);
 	if (req->rcode == DNS_RCODE_BADCOOKIE)
 		STATS_INC(env->stats, STATS_BADCOOKIE);
 	if (req->truncated)
@@ -532,8 +536,12 @@ query_stages(struct query_env *env, const struct zdb *db, struct query *q,
 	query_note_answer(env, q);
 	/* A challenge is no larger than the query and never limited again:
 	 * it is the way back for the owner of a forged address. */
-	if (a == ADMIT_SERVE && !query_policy(env, q))
+	if (a == ADMIT_SERVE && !query_policy(env, q)) {
+		if (env->zone_counts && req->zone)
+			zone_count(req->zone, env->zone_slot,
+				   ZONE_HIT_DROPPED);
 		return QUERY_DROP;
+	}
 	if (tsig && req->tsig_reserve)
 		query_tsig_sign(env, q);
 	query_count(env, q);

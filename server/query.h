@@ -75,6 +75,11 @@ struct query_env {
 	const struct cidr *trusted;
 	size_t trusted_count;
 	struct stats *stats;           /* the reactor's counters */
+	bool zone_counts;              /* per-zone counters on (metrics:
+					  per-zone): zone_count() per answer */
+	unsigned zone_slot;            /* its slot of the per-zone counters
+					  (zone.h zone_count: the reactor's
+					  id) */
 	unsigned limits_slips;         /* over-limit queries seen (slip) */
 };
 

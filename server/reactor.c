@@ -238,6 +238,8 @@ static void reactor_query_env(struct reactor *r)
 	e->trusted = sh->cfg->trusted;
 	e->trusted_count = sh->cfg->trusted_count;
 	e->stats = &r->stats;
+	e->zone_counts = sh->cfg->metrics && sh->cfg->metrics_per_zone;
+	e->zone_slot = r->id;
 	r->qenv_tcp_pressure = *e;
 	r->qenv_tcp_pressure.acfg = sh->acfg_tcp_pressure;
 }

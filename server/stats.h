@@ -9,6 +9,7 @@
 #ifndef LEVEE_SERVER_STATS_H
 #define LEVEE_SERVER_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -136,5 +137,20 @@ size_t stats_format(const struct stats *s, char *buf, size_t len);
 
 /* Name of counter i as printed ("udp-queries"). */
 const char *stats_name(enum stats_counter i);
+
+/* The counter registry: what levee-ctl stats, SIGUSR1 and /metrics
+ * (server/metrics.h) print for counter i. The Prometheus series is
+ * levee_<metric>_total{<label>} (a gauge: levee_<metric>, no _total);
+ * counters sharing a metric are one family with one help text. */
+struct stats_desc {
+	const char *name;    /* "udp-queries" */
+	const char *metric;  /* "queries" */
+	const char *label;   /* "transport=\"udp\"", or NULL */
+	const char *help;    /* the family's # HELP text */
+	bool gauge;          /* a level, not a count */
+};
+
+/* Counter i's entry, or NULL when i is out of range. */
+const struct stats_desc *stats_desc(enum stats_counter i);
 
 #endif

@@ -122,6 +122,11 @@ struct zone_family {
 	 * frees them. */
 	pthread_mutex_t lock;
 	struct zone *live;               /* live versions, newest first */
+	/* Answer counters (zone.h, zone_count()): nhits cache-line slots,
+	 * one per reactor; NULL when per-zone counting is off. Every
+	 * version of the family counts into them. */
+	struct zone_hits *hits;
+	unsigned nhits;
 };
 
 /* One version of a zone. malloc'd; its page table is its own, the pages
@@ -184,6 +189,10 @@ void zone_page_unref(struct zone_pref *p);
 /* A new version's struct zone in fam with gen, on the live list; refs 1.
  * NULL when out of memory. */
 struct zone *zone_version_new(struct zone_family *fam, uint32_t gen);
+
+/* Gives a new family its answer counters (zone_hits_setup()'s slots), or
+ * none (off, or no memory). */
+void zone_family_hits_init(struct zone_family *fam);
 
 /* Puts node n into z's index (pages z alone holds, see
  * zone_index_own_page) at its hash; the page must have room. */

@@ -68,6 +68,7 @@ static void zone_family_free(struct zone_family *fam)
 	free(fam->gone.slot);
 	pthread_mutex_destroy(&fam->lock);
 	arena_destroy(fam->arena);
+	free(fam->hits);
 	free(fam);
 }
 
@@ -189,6 +190,49 @@ size_t zone_record_count(const struct zone *z)
 	return z->record_count;
 }
 
+static unsigned zone_hit_slots;   /* relaxed: set before any build */
+
+void zone_hits_setup(unsigned slots)
+{
+	__atomic_store_n(&zone_hit_slots, slots, __ATOMIC_RELAXED);
+}
+
+void zone_family_hits_init(struct zone_family *fam)
+{
+	unsigned n = __atomic_load_n(&zone_hit_slots, __ATOMIC_RELAXED);
+
+	if (!n)
+		return;
+	fam->hits = aligned_alloc(64, (size_t)n * sizeof(*fam->hits));
+	if (!fam->hits)   /* no counters: the zone serves the same */
+		return;
+	memset(fam->hits, 0, (size_t)n * sizeof(*fam->hits));
+	fam->nhits = n;
+}
+
+void zone_count(const struct zone *z, unsigned slot, enum zone_hit hit)
+{
+	const struct zone_family *fam = z->fam;
+	uint64_t *c;
+
+	if (slot >= fam->nhits)
+		return;
+	c = &fam->hits[slot].c[hit];
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+}
+
+void zone_hits_sum(const struct zone *z, struct zone_hits *out)
+{
+	const struct zone_family *fam = z->fam;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < fam->nhits; i++)
+		for (int j = 0; j < ZONE_HITS; j++)
+			out->c[j] += __atomic_load_n(&fam->hits[i].c[j],
+						     __ATOMIC_RELAXED);
+}
+
 size_t zone_memory_bytes(const struct zone *z)
 {
 	const struct zone_family *fam = z->fam;
@@ -205,6 +249,7 @@ size_t zone_memory_bytes(const struct zone *z)
 	if (fam->gone.slot)
 		b += ((size_t)fam->gone.mask + 1) * sizeof(*fam->gone.slot);
 	b += fam->slotted_cap * sizeof(*fam->slotted);
+	b += (size_t)fam->nhits * sizeof(*fam->hits);
 	return b;
 }
 

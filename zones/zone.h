@@ -165,6 +165,35 @@ bool zone_expired(const struct zone *z);
 void zone_set_expire_at(const struct zone *z, int64_t t);
 uint32_t zone_expire_remaining(const struct zone *z, int64_t now);
 
+/* Per-zone answer counters (server: metrics: per-zone, docs/metrics.md):
+ * each zone family (every version built from one load, changed by IXFR)
+ * holds one cache line of counters per reactor slot, 64 bytes times the
+ * slots, so reactors never share a line: answers sent by rcode (0..5 in
+ * order, then every other rcode) and answers dropped by the policy. A zone
+ * loaded anew (a reload that reads its file) starts from zero. */
+enum zone_hit {
+	ZONE_HIT_RCODE,                  /* + rcode 0..5 */
+	ZONE_HIT_OTHER = ZONE_HIT_RCODE + 6,
+	ZONE_HIT_DROPPED,
+	ZONE_HITS
+};
+
+struct zone_hits {
+	uint64_t c[ZONE_HITS];
+} __attribute__((aligned(64)));
+
+/* The slots of every family built from now on (0: none, the default: no
+ * counters, nothing allocated). Main, before the first zone is built. */
+void zone_hits_setup(unsigned slots);
+
+/* Counts one answer of z in slot (the reactor's; out of range: nothing):
+ * a relaxed load and store of one counter, the slot's owner only. */
+void zone_count(const struct zone *z, unsigned slot, enum zone_hit hit);
+
+/* The counters of z's family summed over the slots (relaxed loads: a few
+ * answers stale, never torn). Any thread holding z. */
+void zone_hits_sum(const struct zone *z, struct zone_hits *out);
+
 /* Number of nodes and of records, for logs and statistics. */
 size_t zone_node_count(const struct zone *z);
 size_t zone_record_count(const struct zone *z);

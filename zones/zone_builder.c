@@ -337,6 +337,7 @@ struct zone_builder *zone_builder_new(const uint8_t *origin)
 	b->fam->pool.arena = a;
 	b->fam->next_gen = 1;
 	pthread_mutex_init(&b->fam->lock, NULL);
+	zone_family_hits_init(b->fam);
 	b->tpool.arena = b->tmp;
 	b->origin_len = name_to_lower(b->origin, origin);
 	b->origin_labels = name_label_count(b->origin);
@@ -356,6 +357,7 @@ fail_all:
 	free(b->info);
 fail_arena:
 	pthread_mutex_destroy(&b->fam->lock);
+	free(b->fam->hits);
 	free(b->fam);
 	arena_destroy(a);
 	arena_destroy(b->tmp);
@@ -378,6 +380,7 @@ void zone_builder_free(struct zone_builder *b)
 		free(b->fam->gone.slot);
 		pthread_mutex_destroy(&b->fam->lock);
 		arena_destroy(b->fam->arena);
+		free(b->fam->hits);
 		free(b->fam);
 	}
 	free(b);

@@ -15,6 +15,7 @@ TABLES = {
     "config_acl_keys": "acl",
     "config_remote_keys": "remote",
     "config_control_keys": "control",
+    "config_metrics_keys": "metrics",
     "config_database_keys": "database",
 }
 

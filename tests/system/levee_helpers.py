@@ -295,6 +295,26 @@ zone:
                        ready)
 
 
+def nsd_server_block(port, d):
+    """The server: section of an nsd.conf for a transfer peer on
+    127.0.0.1@port with its files in d (no chroot, no privilege drop, no
+    database, RRL off)."""
+    return """server:
+  ip-address: 127.0.0.1@%(port)d
+  port: %(port)d
+  server-count: 1
+  chroot: ""
+  username: ""
+  zonesdir: %(d)s
+  pidfile: %(d)s/nsd.pid
+  xfrdfile: %(d)s/xfrd.state
+  xfrdir: %(d)s
+  zonelistfile: %(d)s/zone.list
+  database: ""
+  rrl-ratelimit: 0
+  verbosity: 2
+""" % {"port": port, "d": d}
+
 def start_nsd(tmpdir, port, zones=ZONES):
     d = os.path.join(str(tmpdir), "nsd")
     os.makedirs(d, exist_ok=True)

@@ -541,24 +541,10 @@ def nsd_secondary(pool, primary_port, zones):
   provide-xfr: 127.0.0.1 NOKEY
 """.format(o=o, d=d, pp=primary_port) for o in zones)
     with open(conf, "w") as f:
-        f.write("""server:
-  ip-address: 127.0.0.1@{port}
-  port: {port}
-  server-count: 1
-  chroot: ""
-  username: ""
-  zonesdir: {d}
-  pidfile: {d}/nsd.pid
-  xfrdfile: {d}/xfrd.state
-  xfrdir: {d}
-  zonelistfile: {d}/zone.list
-  database: ""
-  rrl-ratelimit: 0
-  verbosity: 2
-remote-control:
+        f.write("""{server}remote-control:
   control-enable: yes
   control-interface: {d}/nsd.sock
-{z}""".format(port=port, d=d, z=z))
+{z}""".format(d=d, z=z, server=H.nsd_server_block(port, d)))
     p = H.Proc("nsd", ["nsd", "-d", "-c", conf], os.path.join(d, "nsd.log"))
     pool.procs.append(p)
     return port, p

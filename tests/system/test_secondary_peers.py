@@ -40,7 +40,8 @@ class Peer:
         with open(conf, "w") as f:
             f.write((NSD if kind == "nsd" else NAMED).format(
                 d=self.dir, port=self.port, np=notify_port, z=self.zone,
-                key=KEY, secret=SECRET))
+                key=KEY, secret=SECRET,
+                server=H.nsd_server_block(self.port, self.dir)))
         if kind == "nsd":
             args = ["nsd", "-d", "-c", conf]
         else:
@@ -60,21 +61,7 @@ class Peer:
         os.kill(self.proc.pid, signal.SIGHUP)
 
 
-NSD = """server:
-  ip-address: 127.0.0.1@{port}
-  port: {port}
-  server-count: 1
-  chroot: ""
-  username: ""
-  zonesdir: {d}
-  pidfile: {d}/nsd.pid
-  xfrdfile: {d}/xfrd.state
-  xfrdir: {d}
-  zonelistfile: {d}/zone.list
-  database: ""
-  rrl-ratelimit: 0
-  verbosity: 2
-remote-control:
+NSD = """{server}remote-control:
   control-enable: no
 key:
   name: {key}

@@ -91,21 +91,7 @@ def nsd_secondary(pool, port, primary_port):
     os.makedirs(d, exist_ok=True)
     conf = os.path.join(d, "nsd.conf")
     with open(conf, "w") as f:
-        f.write("""server:
-  ip-address: 127.0.0.1@{port}
-  port: {port}
-  server-count: 1
-  chroot: ""
-  username: ""
-  zonesdir: {d}
-  pidfile: {d}/nsd.pid
-  xfrdfile: {d}/xfrd.state
-  xfrdir: {d}
-  zonelistfile: {d}/zone.list
-  database: ""
-  rrl-ratelimit: 0
-  verbosity: 2
-remote-control:
+        f.write("""{server}remote-control:
   control-enable: no
 key:
   name: {key}
@@ -117,8 +103,8 @@ zone:
   request-xfr: 127.0.0.1@{pp} {key}
   allow-notify: 127.0.0.1 {key}
   provide-xfr: 127.0.0.1 NOKEY
-""".format(port=port, d=d, pp=primary_port, key=KEY.rstrip("."),
-           secret=SECRET))
+""".format(d=d, pp=primary_port, key=KEY.rstrip("."),
+           secret=SECRET, server=H.nsd_server_block(port, d)))
     p = H.Proc("nsd", ["nsd", "-d", "-c", conf], os.path.join(d, "nsd.log"))
     pool.procs.append(p)
     return p

@@ -8,7 +8,8 @@ libldns-dev ldnsutils libuv1-dev libjemalloc-dev libcunit1-dev libyaml-dev
 libsodium-dev liburcu-dev libbpf-dev liblmdb-dev libssl-dev unbound
 knot knot-dnsutils nsd bind9 bind9-dnsutils dnsperf
 python3-dnspython python3-pytest iproute2 procps gnuplot-nox valgrind
-scdoc man-db libsystemd-dev systemd libmicrohttpd-dev prometheus"
+scdoc man-db libsystemd-dev systemd libmicrohttpd-dev prometheus
+libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns"
 
 missing=""
 for p in $PKGS; do

@@ -1379,6 +1379,50 @@ static int section_metrics(struct cparse *p, const char *key, yaml_node_t *v)
 	return parse_keys(p, key, v, config_metrics_keys);
 }
 
+/* --- section dnstap: (server/dnstap.h) --- */
+
+static int val_dnstap_sink(struct cparse *p, const struct config_key *k,
+			   yaml_node_t *v)
+{
+	struct dnstap_config *c = &p->cfg->dnstap;
+	const char *s = scalar(v);
+	const char *path;
+	char buf[4096];
+
+	if (!s || !*s)
+		return cerr(p, v, k->name, "expected PATH or unix:PATH");
+	c->unix_socket = strncmp(s, "unix:", 5) == 0;
+	path = c->unix_socket ? s + 5 : s;
+	if (!*path)
+		return cerr(p, v, k->name, "expected unix:PATH");
+	if (!(path = config_relative(p, path, buf, sizeof(buf))))
+		return cerr(p, v, k->name, "path too long");
+	if (c->unix_socket && strlen(path) >= 108)
+		return cerr(p, v, k->name, "a socket path is at most 107 bytes");
+	if (set_string(&c->sink, path) < 0)
+		return cerr(p, v, k->name, "out of memory");
+	c->on = true;
+	return 0;
+}
+
+#define DTOFF(f) offsetof(struct config, dnstap.f)
+static const struct config_key config_dnstap_keys[] = {
+	{ "sink", val_dnstap_sink, 0, 0, 0 },
+	{ "identity", val_string, DTOFF(identity), 0, 0 },
+	{ "version", val_string, DTOFF(version), 0, 0 },
+	{ "log-queries", val_bool, DTOFF(log_queries), 0, 0 },
+	{ "log-responses", val_bool, DTOFF(log_responses), 0, 0 },
+	{ "sample", val_uint, DTOFF(sample), 1, DNSTAP_SAMPLE_MAX },
+	{ "sample-under-attack", val_uint, DTOFF(sample_attack), 1,
+	  DNSTAP_SAMPLE_MAX },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_dnstap(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	return parse_keys(p, key, v, config_dnstap_keys);
+}
+
 static const struct config_section config_sections[] = {
 	{ "server", section_server, NULL },
 	{ "rate-limit", section_rrl, NULL },
@@ -1391,6 +1435,7 @@ static const struct config_section config_sections[] = {
 	{ "remote", section_remote, NULL },
 	{ "control", section_control, NULL },
 	{ "metrics", section_metrics, NULL },
+	{ "dnstap", section_dnstap, NULL },
 	{ "database", section_database, NULL },
 	{ NULL, NULL, NULL },
 };
@@ -1412,6 +1457,9 @@ void config_init(struct config *cfg)
 	cfg->udp_ebpf_filter = true;
 	cfg->exempt_local = true;
 	cfg->metrics_per_zone = true;
+	cfg->dnstap.log_queries = true;
+	cfg->dnstap.log_responses = true;
+	cfg->dnstap.sample = 1;
 	cfg->udp_ebpf_hold_ms = 1000;
 	cfg->tcp_idle_timeout = 10;
 	cfg->tcp_max_clients = 16384;
@@ -1668,6 +1716,9 @@ void config_free(struct config *cfg)
 	free(cfg->version);
 	tsig_keyring_free(cfg->tsig);
 	free(cfg->control_listen);
+	free(cfg->dnstap.sink);
+	free(cfg->dnstap.identity);
+	free(cfg->dnstap.version);
 	free(cfg->journal_db);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -87,6 +87,12 @@
  * Section metrics: listen: ADDR@PORT (the Prometheus endpoint, off when
  *   absent), per-zone: BOOL (zone-labelled series, default on);
  *   docs/metrics.md.
+ * Section dnstap: sink: PATH or unix:PATH (a file, or a collector's Unix
+ *   socket; relative to the config file; off when absent), identity:
+ *   TEXT, version: TEXT, log-queries: BOOL, log-responses: BOOL (default
+ *   on), sample: N (log 1 query in N, default 1), sample-under-attack: N
+ *   (the same while the attack mode is engaged; default: sample);
+ *   server/dnstap.h.
  * YAML anchors and aliases work within one section or one zones: entry.
  */
 #ifndef LEVEE_SERVER_CONFIG_H
@@ -101,6 +107,7 @@
 #include "ratelimit/cookie.h"
 #include "ratelimit/limits.h"
 #include "ratelimit/attack.h"
+#include "server/dnstap.h"
 #include "server/tsig.h"
 
 #define CONFIG_MAX_LISTEN 64
@@ -250,6 +257,10 @@ struct config {
 	bool metrics;
 	struct config_listen metrics_listen;
 	bool metrics_per_zone;          /* default true */
+
+	/* Section dnstap: query and response logs (dnstap.h); on when a
+	 * sink is given. */
+	struct dnstap_config dnstap;
 
 	/* Section database: the IXFR journal (zones/journal.h): its LMDB
 	 * directory (NULL: no journal, IXFR answered with AXFR), the most

@@ -59,6 +59,7 @@
 #include "server/answer.h"
 #include "server/config.h"
 #include "server/ctl.h"
+#include "server/dnstap.h"
 #include "server/service.h"
 #include "server/log.h"
 #include "server/metrics.h"
@@ -441,9 +442,14 @@ static void daemon_on_usr1(uv_signal_t *h, int sig)
 		log_info("reactor %u: %s", i, line);
 	}
 	stats_format(&sum, line, sizeof(line));
-	log_info("total: %s log-dropped %llu assert-failed %llu", line,
+	log_info("total: %s log-dropped %llu assert-failed %llu "
+		 "dnstap-written %llu dnstap-discarded %llu", line,
 		 (unsigned long long)log_dropped(),
-		 (unsigned long long)lv_assert_failures());
+		 (unsigned long long)lv_assert_failures(),
+		 (unsigned long long)dnstap_written(
+			 reactor_group_dnstap(d->group)),
+		 (unsigned long long)dnstap_discarded(
+			 reactor_group_dnstap(d->group)));
 }
 
 /* SIGTERM, SIGINT: the first one stops (while zones load: the loader stops
@@ -1014,6 +1020,15 @@ static void cmd_stats(struct daemon *d, int argc, char **argv,
 				 xs.ixfr_fallback, xs.expired, xs.running,
 				 xs.queued);
 	}
+	if (reactor_group_dnstap(d->group)) {
+		const struct dnstap *tap = reactor_group_dnstap(d->group);
+
+		ctl_reply_printf(r, ", \"dnstap\": {\"connected\": %s, "
+				 "\"written\": %llu, \"discarded\": %llu}",
+				 dnstap_connected(tap) ? "true" : "false",
+				 (unsigned long long)dnstap_written(tap),
+				 (unsigned long long)dnstap_discarded(tap));
+	}
 	ctl_reply_printf(r, ", \"log-dropped\": %llu, \"assert-failed\": %llu"
 			 "}\n", (unsigned long long)log_dropped(),
 			 (unsigned long long)lv_assert_failures());
@@ -1205,6 +1220,19 @@ static void daemon_metrics_render(void *arg, struct metrics_text *t)
 		      ns.pending);
 	daemon_metric(t, "log_dropped_total", "counter",
 		      "Reactor log lines lost to a full queue.", log_dropped());
+	if (reactor_group_dnstap(d->group)) {
+		const struct dnstap *tap = reactor_group_dnstap(d->group);
+
+		daemon_metric(t, "dnstap_written_total", "counter",
+			      "dnstap messages written to the sink.",
+			      dnstap_written(tap));
+		daemon_metric(t, "dnstap_discarded_total", "counter",
+			      "dnstap messages discarded: the sink was down.",
+			      dnstap_discarded(tap));
+		daemon_metric(t, "dnstap_connected", "gauge",
+			      "1 while the dnstap sink is open.",
+			      dnstap_connected(tap));
+	}
 	daemon_metric(t, "assert_failed_total", "counter",
 		      "Internal checks that failed and were survived.",
 		      lv_assert_failures());
@@ -1584,6 +1612,12 @@ int daemon_start(struct daemon *d)
 	d->load_db = NULL;
 	d->published = true;
 
+	if (reactor_group_dnstap(d->group) &&
+	    dnstap_start(reactor_group_dnstap(d->group), err,
+			 sizeof(err)) < 0) {
+		log_error("cannot start: %s", err);
+		return -EIO;
+	}
 	rc = reactor_group_start(d->group);
 	if (rc < 0) {
 		log_error("cannot start reactor threads: %s", uv_strerror(rc));
@@ -1629,14 +1663,18 @@ int daemon_start(struct daemon *d)
 		service_ready(status);   /* systemd Type=notify (service.h) */
 	}
 	log_info("levee %s ready: %u reactors, listening %s, zones %zu "
-		 "loaded %zu refused, exempt-local %s%s%s", LEVEE_VERSION,
+		 "loaded %zu refused, exempt-local %s%s%s%s%s%s",
+		 LEVEE_VERSION,
 		 cfg->reactors, addrs, d->loaded, d->refused,
 		 !cfg->exempt_local ? "off" :
 		 cfg->udp_io == CONFIG_UDP_IO_LIBUV ?
 		 "off (udp-io: libuv reads no interface)" :
 		 "on (UDP from 127.0.0.1 and ::1 on lo skips RRL and limits)",
 		 cfg->metrics ? ", metrics on " : "",
-		 cfg->metrics ? cfg->metrics_listen.text : "");
+		 cfg->metrics ? cfg->metrics_listen.text : "",
+		 cfg->dnstap.on ? ", dnstap to " : "",
+		 !cfg->dnstap.on ? "" : cfg->dnstap.unix_socket ? "unix:" : "",
+		 cfg->dnstap.on ? cfg->dnstap.sink : "");
 	return 0;
 }
 

@@ -93,6 +93,8 @@ struct daemon_shared {
 					 them (atomic pointer), or NULL */
 	unsigned local_ifindex;       /* server: exempt-local: the loopback
 					 interface's index (udp.c), 0: off */
+	struct dnstap *dnstap;        /* dnstap: (dnstap.h), or NULL: off; a
+					 ring per reactor */
 	struct conncount *tcp_prefix; /* open connections per /24 or /56,
 					 keyed fingerprints, exact but for a
 					 2^-40 share (ratelimit/conncount.h) */

@@ -16,7 +16,9 @@
  *   6. sign       the reply of a request with TSIG (tsig.h): signed when
  *                 the request verified (whatever the rcode, TC too), with
  *                 an unsigned error record for BADKEY and BADSIG;
- *   7. counters   every outcome in the reactor's stats.
+ *   7. counters   every outcome in the reactor's stats;
+ *   8. dnstap     a sampled message and its reply to the reactor's
+ *                 ring (dnstap.h), when on: one test of env->tap when off.
  * The transports are I/O only. Nothing here allocates, locks or makes a
  * system call; the only shared writes are the rate-limit tables' relaxed
  * atomics. Work per message: one parse (O(length)), at most
@@ -45,6 +47,7 @@ struct limits_table;
 struct attack;
 struct droplist;
 struct xfrout_policy;
+struct dnstap_ring;
 
 /* What one reactor's pipeline works with: settings and shared tables (read
  * or updated lock-free), its own counters and slip state. One per reactor
@@ -81,6 +84,10 @@ struct query_env {
 					  (zone.h zone_count: the reactor's
 					  id) */
 	unsigned limits_slips;         /* over-limit queries seen (slip) */
+	/* dnstap (dnstap.h): the reactor's ring, or NULL (off). A sampled
+	 * query's AUTH_QUERY and AUTH_RESPONSE are logged after the last
+	 * stage, whatever the verdict (a dropped query has no response). */
+	struct dnstap_ring *tap;
 };
 
 /* One message. The transport fills the inputs; query_process() the rest. */

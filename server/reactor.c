@@ -25,6 +25,8 @@
  */
 #include "server/reactor.h"
 
+#include "server/dnstap.h"
+
 #include <errno.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -240,6 +242,7 @@ static void reactor_query_env(struct reactor *r)
 	e->stats = &r->stats;
 	e->zone_counts = sh->cfg->metrics && sh->cfg->metrics_per_zone;
 	e->zone_slot = r->id;
+	e->tap = dnstap_ring(sh->dnstap, r->id);
 	r->qenv_tcp_pressure = *e;
 	r->qenv_tcp_pressure.acfg = sh->acfg_tcp_pressure;
 }
@@ -354,6 +357,7 @@ static void reactor_group_release(struct reactor_group *g, unsigned n)
 	rrl_free(g->shared.rrl);
 	limits_free(g->shared.limits);
 	attack_free(g->shared.attack);
+	dnstap_free(g->shared.dnstap);   /* the writer drains, then ends */
 	ebpf_drop_free(g->shared.ebpf);
 	conncount_free(g->shared.tcp_prefix);
 	xfrout_policy_free(g->shared.xfr);   /* no reactor runs */
@@ -503,6 +507,11 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 		snprintf(err, errlen, "attack: out of memory");
 		goto fail;
 	}
+	/* dnstap: a ring per reactor; its writer starts later
+	 * (dnstap_start, after the privilege drop). */
+	if (cfg->dnstap.on &&
+	    !(g->shared.dnstap = dnstap_new(&cfg->dnstap, n, err, errlen)))
+		goto fail;
 	/* Transfers out: the zones' acl lists and transfers-max. */
 	if (!(g->shared.xfr = xfrout_policy_new(cfg, &g->shared.xfr_running))) {
 		snprintf(err, errlen, "transfers: out of memory");
@@ -556,6 +565,11 @@ int reactor_group_start(struct reactor_group *g)
 const struct attack *reactor_group_attack(const struct reactor_group *g)
 {
 	return g ? g->shared.attack : NULL;
+}
+
+struct dnstap *reactor_group_dnstap(const struct reactor_group *g)
+{
+	return g ? g->shared.dnstap : NULL;
 }
 
 int reactor_group_set_transfers(struct reactor_group *g,

@@ -19,6 +19,7 @@ struct answer_config;
 struct stats;
 struct reactor_group;
 struct attack;
+struct dnstap;
 
 /* Creates n reactors (n >= 1) for cfg's listen addresses; cfg and acfg must
  * outlive the group. Returns the group, or NULL with the reason (e.g.
@@ -58,6 +59,9 @@ void reactor_group_stats(const struct reactor_group *g, unsigned i,
 /* The attack detector the reactors share (ratelimit/attack.h), or NULL
  * when attack mode is off. Read it with attack.h's any-thread calls. */
 const struct attack *reactor_group_attack(const struct reactor_group *g);
+
+/* The group's dnstap writer (dnstap.h), or NULL (off). */
+struct dnstap *reactor_group_dnstap(const struct reactor_group *g);
 
 /* The attack detector's last change line (its reason), "" before any.
  * Main thread. */

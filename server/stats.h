@@ -89,6 +89,11 @@ enum stats_counter {
 	/* UDP queries from this host exempt from RRL and the per-source
 	 * limits (server: exempt-local; query.h: struct query local). */
 	STATS_LOCAL_EXEMPT,
+	/* dnstap (dnstap.h): messages queued for the writer, and messages
+	 * dropped because the reactor's ring was full (a slow or absent
+	 * collector). */
+	STATS_DNSTAP_QUEUED,
+	STATS_DNSTAP_DROPPED,
 	/* Gauges, not counts: bytes the reactor's TCP connections hold now
 	 * (struct and buffers, as the allocator counts them), and the most
 	 * they held. */

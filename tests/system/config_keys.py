@@ -16,6 +16,7 @@ TABLES = {
     "config_remote_keys": "remote",
     "config_control_keys": "control",
     "config_metrics_keys": "metrics",
+    "config_dnstap_keys": "dnstap",
     "config_database_keys": "database",
 }
 

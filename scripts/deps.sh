@@ -9,7 +9,8 @@ libsodium-dev liburcu-dev libbpf-dev liblmdb-dev libssl-dev unbound
 knot knot-dnsutils nsd bind9 bind9-dnsutils dnsperf
 python3-dnspython python3-pytest iproute2 procps gnuplot-nox valgrind
 scdoc man-db libsystemd-dev systemd libmicrohttpd-dev prometheus
-libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns"
+libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns
+knot-module-dnstap"
 
 missing=""
 for p in $PKGS; do

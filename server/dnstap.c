@@ -295,7 +295,7 @@ static unsigned dnstap_drain(struct dnstap *t, struct dnstap_ring *r)
 static void *dnstap_writer_main(void *arg)
 {
 	struct dnstap *t = arg;
-	const struct timespec idle = { 0, DNSTAP_IDLE_MS * 1000000L };
+	long idle_ms = DNSTAP_IDLE_MS;
 
 	for (;;) {
 		bool stopping = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
@@ -305,11 +305,18 @@ static void *dnstap_writer_main(void *arg)
 			dnstap_reconnect(t);
 		for (unsigned i = 0; i < t->nrings; i++)
 			n += dnstap_drain(t, &t->rings[i]);
-		if (n == 0) {
-			if (stopping)   /* asked after the reactors stopped:
-					   every ring is empty now */
-				break;
-			nanosleep(&idle, NULL);
+		if (stopping && n == 0)
+			break;   /* asked after the reactors stopped: drained */
+		/* Less than a batch: let the rings fill for a while, so a write
+		 * carries many frames; idle, sleep longer, up to
+		 * DNSTAP_IDLE_MAX_MS. */
+		if (n < DNSTAP_BATCH && !stopping) {
+			const struct timespec ts = { 0, idle_ms * 1000000L };
+
+			nanosleep(&ts, NULL);
+			idle_ms = n > 0 ? DNSTAP_IDLE_MS :
+				  idle_ms * 2 > DNSTAP_IDLE_MAX_MS ?
+				  DNSTAP_IDLE_MAX_MS : idle_ms * 2;
 		}
 	}
 	if (t->w)

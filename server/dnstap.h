@@ -10,7 +10,9 @@
  * into libfstrm's writer. A message that finds its ring full is dropped and
  * counted by the reactor (stats.h STATS_DNSTAP_DROPPED): a slow or absent
  * collector costs log messages, never answers. The writer never waits on a
- * reactor; it sleeps DNSTAP_IDLE_MS when every ring is empty.
+ * reactor; it sleeps DNSTAP_IDLE_MS after a pass that found less than a
+ * batch, longer (up to DNSTAP_IDLE_MAX_MS) while every ring stays empty:
+ * the rings hold far more than that much traffic.
  *
  * The collector. A file sink is opened when dnstap starts (an error then
  * stops the start). A socket sink is connected when it starts, and again
@@ -37,7 +39,8 @@
 struct sockaddr;
 
 #define DNSTAP_RING_BYTES (1u << 20)   /* per reactor: ~4,000 UDP messages */
-#define DNSTAP_IDLE_MS 1               /* the writer's sleep when idle */
+#define DNSTAP_IDLE_MS 1               /* the writer's sleep between batches */
+#define DNSTAP_IDLE_MAX_MS 8           /* ... growing to this when idle */
 #define DNSTAP_REOPEN_MS 1000          /* between connection attempts */
 #define DNSTAP_IO_TIMEOUT_MS 2000      /* a stalled collector is dropped */
 #define DNSTAP_SAMPLE_MAX 1000000u

@@ -120,6 +120,7 @@ def tcp_query(port, qname, qtype="A"):
         s.close()
 
 
+@pytest.mark.tsan
 def test_file_sink_logs_every_exchange(pool):
     """Every query sent and every reply appear once each, with the
     client's address and port, the transport, the ID, the name, the rcode
@@ -174,6 +175,7 @@ def tap_totals(p):
     return int(m.group(1)), int(m.group(2))
 
 
+@pytest.mark.tsan
 @pytest.mark.skipif(not FSTRM_CAPTURE, reason="no fstrm_capture")
 def test_socket_sink_counts_drops_while_collector_stopped(pool):
     """fstrm_capture on a Unix socket: messages arrive; with it stopped
@@ -235,6 +237,47 @@ def test_socket_sink_counts_drops_while_collector_stopped(pool):
         assert (qid, sport, "AUTH_QUERY") in ids
         assert (qid, sport, "AUTH_RESPONSE") in ids
     assert len(msgs) <= written
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_file_sink_opened_after_privilege_drop(pool):
+    """user: nobody: the sink file is created by nobody in a directory
+    only nobody may write, and logs; a sink nobody may not create stops
+    the start."""
+    import pwd
+    import tempfile
+    uid = pwd.getpwnam("nobody").pw_uid
+    d = tempfile.mkdtemp(prefix="levee-tap-")   # tmp_path is root-only
+    try:
+        os.chmod(d, 0o755)
+        logs = os.path.join(d, "logs")
+        os.mkdir(logs)
+        os.chown(logs, uid, -1)
+        os.chmod(logs, 0o700)
+        tap = os.path.join(logs, "levee.tap")
+        port = H.free_port()
+        conf = H.levee_config(os.path.join(d, "levee.yaml"),
+                              ["127.0.0.1@%d" % port], reactors=1,
+                              rate_limit=0, user="nobody", group="nogroup")
+        with open(conf, "a") as f:
+            f.write("dnstap:\n  sink: %s\n" % tap)
+        p = pool.levee(["-c", conf])
+        qid = udp_query(port, "www.test.")[0]
+        assert os.stat(tap).st_uid == uid
+        assert p.stop() == 0
+        assert qid in {m["id"] for m in read_tap(tap)}
+        # root's own directory: nobody cannot create the file there
+        bad = H.levee_config(os.path.join(d, "bad.yaml"),
+                             ["127.0.0.1@%d" % H.free_port()], reactors=1,
+                             user="nobody", group="nogroup")
+        with open(bad, "a") as f:
+            f.write("dnstap:\n  sink: %s\n" % os.path.join(d, "root.tap"))
+        r = H.run_levee(["-c", bad])
+        assert r.returncode != 0
+        assert re.search(r"dnstap: cannot open .*root\.tap: Permission "
+                         r"denied", r.stderr), r.stderr
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_sampling_logs_one_in_n(pool):

@@ -324,3 +324,38 @@ def test_bad_dnstap_config_is_refused(tmp_path, lines, reason):
     r = H.run_levee(["-c", conf])
     assert r.returncode != 0
     assert re.search(reason, r.stderr), r.stderr
+
+
+def test_metrics_and_ctl_show_dnstap(pool):
+    """/metrics and levee-ctl stats carry the dnstap counters."""
+    import json
+    import urllib.request
+    tap = os.path.join(pool.tmpdir, "m.tap")
+    mport = H.free_port()
+    sock = os.path.join(pool.tmpdir, "ctl.sock")
+    port, p = start(pool, ["sink: %s" % tap], extra=(
+        "metrics:\n  listen: 127.0.0.1@%d\ncontrol:\n  listen: %s\n" %
+        (mport, sock)))
+    for _ in range(3):
+        assert udp_query(port, "www.test.")[2] == 0
+    deadline = time.monotonic() + 5 * H.SLOW
+    while True:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % mport,
+                                    timeout=10 * H.SLOW) as r:
+            page = r.read().decode()
+        vals = dict(re.findall(r"^levee_(dnstap_\w+) (\d+)$", page, re.M))
+        if vals.get("dnstap_written_total") == "6" or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert vals == {"dnstap_queued_total": "6", "dnstap_dropped_total": "0",
+                    "dnstap_written_total": "6",
+                    "dnstap_discarded_total": "0",
+                    "dnstap_connected": "1"}, vals
+    ctl = subprocess.run([os.path.join(os.path.dirname(H.levee_bin()),
+                                       "levee-ctl"), "-s", sock, "stats"],
+                         capture_output=True, text=True, timeout=10 * H.SLOW)
+    assert ctl.returncode == 0, ctl
+    st = json.loads(ctl.stdout)
+    assert st["dnstap"] == {"connected": True, "written": 6,
+                            "discarded": 0}, st

@@ -89,6 +89,9 @@ bool dnstap_sampled(struct dnstap_ring *r, bool under_attack);
 /* One exchange to log. */
 struct dnstap_event {
 	const struct sockaddr *client;   /* AF_INET or AF_INET6 */
+	const struct sockaddr *server;   /* ours as bound, or NULL: the
+					    response address (not for a
+					    wildcard) and port */
 	bool tcp;
 	const uint8_t *query;            /* the query's wire */
 	size_t query_len;

@@ -73,6 +73,32 @@ static void dnstap_address(Dnstap__Message *m, const struct sockaddr *sa)
 	m->has_query_port = true;
 }
 
+/* Ours: the port, and the address unless the socket is a wildcard. */
+static void dnstap_server_address(Dnstap__Message *m,
+				  const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6 &&
+	    m->socket_family == DNSTAP__SOCKET_FAMILY__INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+
+		m->has_response_address =
+			!IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr);
+		m->response_address.data = (uint8_t *)a->sin6_addr.s6_addr;
+		m->response_address.len = 16;
+		m->response_port = ntohs(a->sin6_port);
+		m->has_response_port = true;
+	} else if (sa->sa_family == AF_INET &&
+		   m->socket_family == DNSTAP__SOCKET_FAMILY__INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+
+		m->has_response_address = a->sin_addr.s_addr != INADDR_ANY;
+		m->response_address.data = (uint8_t *)&a->sin_addr.s_addr;
+		m->response_address.len = 4;
+		m->response_port = ntohs(a->sin_port);
+		m->has_response_port = true;
+	}
+}
+
 void dnstap_log(struct dnstap_ring *r, const struct dnstap_event *e,
 		uint64_t *queued, uint64_t *dropped)
 {
@@ -89,6 +115,8 @@ void dnstap_log(struct dnstap_ring *r, const struct dnstap_event *e,
 	d.has_version = true;
 	d.message = &m;
 	dnstap_address(&m, e->client);
+	if (e->server)
+		dnstap_server_address(&m, e->server);
 	m.socket_protocol = e->tcp ? DNSTAP__SOCKET_PROTOCOL__TCP
 				   : DNSTAP__SOCKET_PROTOCOL__UDP;
 	m.has_socket_protocol = true;

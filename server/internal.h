@@ -52,6 +52,7 @@ struct udp_sock {
 	bool libuv;        /* the handle is uh (udp_uv.c) */
 	bool online;       /* udp_uv.c: RCU online within a recvmmsg batch */
 	uint32_t now;      /* udp_uv.c: time(NULL) at the batch's start */
+	struct sockaddr_storage local;   /* as bound (getsockname), dnstap */
 };
 
 /* One TCP listening socket of a reactor, and what keeps it accepting when
@@ -67,6 +68,7 @@ struct tcp_listener {
 	bool open;
 	bool spare_ready;      /* initialised and not closing */
 	bool retry_ready;      /* the timer is initialised */
+	struct sockaddr_storage local;   /* as bound (getsockname), dnstap */
 };
 
 struct daemon_shared {

@@ -606,6 +606,7 @@ query_tapped(struct query_env *env, const struct zdb *db, struct query *q)
 	verdict = query_run(env, db, q);
 	clock_gettime(CLOCK_REALTIME, &e.reply_time);
 	e.client = q->client;
+	e.server = q->server;
 	e.tcp = q->tcp;
 	e.query = q->msg;
 	e.query_len = q->len;

@@ -108,6 +108,9 @@ struct query {
 	 * network (route_localnet) arrives on another interface: not local. */
 	bool local;
 	const struct sockaddr *client; /* AF_INET or AF_INET6 */
+	/* The address the socket is bound to (a wildcard: 0.0.0.0 or ::),
+	 * or NULL: dnstap's response address and port. */
+	const struct sockaddr *server;
 	uint32_t now;                  /* wall clock, seconds (cookies) */
 	uint64_t now_ms;               /* monotonic ms (uv_now): the limits */
 	/* out */

@@ -169,6 +169,7 @@ struct tcp_conn {
 	int close_pending;         /* handles still to close */
 	uint32_t way;              /* its count in sh->tcp_prefix */
 	struct sockaddr_storage peer; /* the client (cookies) */
+	const struct sockaddr *local; /* its listener's address (dnstap) */
 	uint8_t state;             /* enum tcp_state */
 	bool counted;              /* holds a place in the limits */
 	bool unanswered;           /* counted in tcp_unanswered: no whole
@@ -773,6 +774,7 @@ static size_t tcp_answer_one(struct tcp_conn *c, const uint8_t *msg,
 	q.tcp = true;
 	q.local = false;   /* TCP skips the limits and RRL already */
 	q.client = (const struct sockaddr *)&c->peer;
+	q.server = c->local;
 	q.now = b->now;
 	q.now_ms = b->now_ms;
 	/* Under pressure the pipeline's config advertises the shorter
@@ -1089,6 +1091,7 @@ static void tcp_accept_one(struct tcp_listener *tl)
 	if (uv_tcp_getpeername(&c->h, (struct sockaddr *)&peer, &plen) < 0)
 		memset(&peer, 0, sizeof(peer));
 	c->peer = peer;
+	c->local = (const struct sockaddr *)&tl->local;
 	c->counted = true;
 	total = __atomic_add_fetch(&sh->tcp_clients, 1, __ATOMIC_RELAXED);
 	if (cidr_of_sockaddr((const struct sockaddr *)&peer,
@@ -1188,6 +1191,13 @@ int tcp_start(struct reactor *r, struct tcp_listener *tl, int fd)
 	if (rc < 0) {
 		close(fd);
 		return rc;
+	}
+	{
+		int len = sizeof(tl->local);
+
+		if (uv_tcp_getsockname(&tl->h, (struct sockaddr *)&tl->local,
+				       &len) < 0)
+			memset(&tl->local, 0, sizeof(tl->local));
 	}
 	return uv_listen((uv_stream_t *)&tl->h, TCP_BACKLOG, tcp_on_connection);
 }

@@ -342,6 +342,7 @@ static int udp_batch(struct udp_sock *us)
 		q.tcp = false;
 		q.local = lo && udp_local(&s->src[i], qh, lo);
 		q.client = (const struct sockaddr *)&s->src[i];
+		q.server = (const struct sockaddr *)&us->local;
 		q.now = now;
 		q.now_ms = now_ms;
 		rc = query_process(&r->qenv, db, &q);
@@ -389,6 +390,14 @@ static void udp_on_readable(uv_poll_t *h, int status, int events)
 			break;
 }
 
+void udp_local_address(struct udp_sock *us)
+{
+	socklen_t len = sizeof(us->local);
+
+	if (getsockname(us->fd, (struct sockaddr *)&us->local, &len) < 0)
+		memset(&us->local, 0, sizeof(us->local));
+}
+
 int udp_start(struct reactor *r, struct udp_sock *us, int fd, bool wildcard)
 {
 	int rc;
@@ -397,6 +406,7 @@ int udp_start(struct reactor *r, struct udp_sock *us, int fd, bool wildcard)
 	us->fd = fd;
 	us->wildcard = wildcard;
 	us->pktinfo = wildcard || r->shared->local_ifindex;
+	udp_local_address(us);
 	rc = uv_poll_init(&r->loop, &us->poll, fd);
 	if (rc < 0) {
 		close(fd);

@@ -45,6 +45,10 @@ void udp_scratch_free(struct reactor *r);
  * the reactor runs. */
 int udp_start(struct reactor *r, struct udp_sock *us, int fd, bool wildcard);
 
+/* Notes us->fd's bound address in us->local (dnstap's response address;
+ * zeroed when getsockname fails). Main or the owner, at start. */
+void udp_local_address(struct udp_sock *us);
+
 /* Stops polling and closes the socket. Reactor thread. Idempotent. */
 void udp_close(struct udp_sock *us);
 

@@ -122,6 +122,7 @@ static void udp_uv_answer(struct udp_sock *us, const uint8_t *q, size_t len,
 	qq.tcp = false;
 	qq.local = false;   /* no PKTINFO here: exempt-local does not apply */
 	qq.client = addr;
+	qq.server = (const struct sockaddr *)&us->local;
 	qq.now = us->now;
 	qq.now_ms = uv_now(&r->loop);
 	rc = query_process(&r->qenv, zdb_current(), &qq);
@@ -172,6 +173,7 @@ int udp_uv_start(struct reactor *r, struct udp_sock *us, int fd,
 	us->fd = fd;
 	us->wildcard = wildcard;
 	us->libuv = true;
+	udp_local_address(us);
 	us->online = false;
 	rc = uv_udp_init_ex(&r->loop, &us->uh, AF_UNSPEC | UV_UDP_RECVMMSG);
 	if (rc < 0) {

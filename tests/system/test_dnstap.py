@@ -77,6 +77,8 @@ def read_tap(path):
             "protocol": field(r"^  socket_protocol: (\w+)"),
             "address": field(r'^  query_address: "?([^"\n]+)"?'),
             "port": field(r"^  query_port: (\d+)", int),
+            "raddress": field(r'^  response_address: "?([^"\n]+)"?'),
+            "rport": field(r"^  response_port: (\d+)", int),
             "id": field(r"id: (\d+)", int),
             "rcode": field(r"rcode: (\w+)"),
             "qname": q.group(1).lower() if q else None,
@@ -148,6 +150,7 @@ def test_file_sink_logs_every_exchange(pool):
         for m in got:
             assert m["protocol"] == proto and m["family"] == "INET", m
             assert m["address"] == src, m
+            assert m["raddress"] == "127.0.0.1" and m["rport"] == port, m
             assert m["qname"] == name and m["qtype"] == qt, m
             assert m["identity"] == "tap-test", m
             assert m["version"].startswith("levee "), m
@@ -359,3 +362,27 @@ def test_metrics_and_ctl_show_dnstap(pool):
     st = json.loads(ctl.stdout)
     assert st["dnstap"] == {"connected": True, "written": 6,
                             "discarded": 0}, st
+
+
+@pytest.mark.parametrize("bind,udp_io,want", [
+    ("0.0.0.0", "mmsg", None), ("127.0.0.1", "libuv", "127.0.0.1")])
+def test_response_address_and_port(pool, bind, udp_io, want):
+    """The socket's own address and port are logged as the response's
+    (both UDP paths and TCP); bound to 0.0.0.0 the address says nothing
+    and is left out, the port is logged."""
+    tap = os.path.join(pool.tmpdir, "w-%s.tap" % udp_io)
+    port = H.free_port()
+    conf = H.levee_config(os.path.join(pool.tmpdir, "w-%s.yaml" % udp_io),
+                          ["%s@%d" % (bind, port)], reactors=1, rate_limit=0,
+                          udp_io=udp_io)
+    with open(conf, "a") as f:
+        f.write("dnstap:\n  sink: %s\n" % tap)
+    p = pool.levee(["-c", conf])
+    uid = udp_query(port, "www.test.")[0]
+    tid = tcp_query(port, "www.test.")[0]
+    assert p.stop() == 0
+    msgs = read_tap(tap)
+    assert {m["id"] for m in msgs} == {uid, tid}
+    assert len(msgs) == 4
+    for m in msgs:
+        assert m["raddress"] == want and m["rport"] == port, m

@@ -66,6 +66,17 @@ static void check_server(FILE *out, const struct config *cfg)
 		fprintf(out, "metrics: http on %s, per-zone series %s\n",
 			cfg->metrics_listen.text,
 			cfg->metrics_per_zone ? "on" : "off");
+	if (cfg->dnstap.on)
+		fprintf(out, "dnstap: to %s%s, %s%s%s, 1 in %u (1 in %u under "
+			"attack)\n", cfg->dnstap.unix_socket ? "unix:" : "",
+			cfg->dnstap.sink,
+			cfg->dnstap.log_queries ? "queries" : "",
+			cfg->dnstap.log_queries && cfg->dnstap.log_responses ?
+			" and " : "",
+			cfg->dnstap.log_responses ? "responses" : "",
+			cfg->dnstap.sample,
+			cfg->dnstap.sample_attack ? cfg->dnstap.sample_attack :
+			cfg->dnstap.sample);
 	if (cfg->journal_db)
 		fprintf(out, "journal: %s\n", cfg->journal_db);
 }

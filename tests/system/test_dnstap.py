@@ -386,3 +386,16 @@ def test_response_address_and_port(pool, bind, udp_io, want):
     assert len(msgs) == 4
     for m in msgs:
         assert m["raddress"] == want and m["rport"] == port, m
+
+
+def test_check_summary_names_dnstap(tmp_path):
+    """levee --check says where dnstap goes and what it logs."""
+    conf = H.levee_config(str(tmp_path / "c.yaml"),
+                          ["127.0.0.1@%d" % H.free_port()])
+    with open(conf, "a") as f:
+        f.write("dnstap:\n  sink: unix:/run/tap.sock\n  sample: 5\n"
+                "  log-responses: off\n")
+    r = H.run_levee(["--check", "-c", conf])
+    assert r.returncode == 0, r.stderr
+    assert "dnstap: to unix:/run/tap.sock, queries, 1 in 5 (1 in 5 under " \
+        "attack)" in r.stdout, r.stdout

@@ -8,12 +8,15 @@
  */
 #include "server/check.h"
 
+#include <time.h>
+
 #include "common/name.h"
 #include "ratelimit/attack.h"
 #include "ratelimit/cookie.h"
 #include "ratelimit/limits.h"
 #include "ratelimit/rrl.h"
 #include "server/config.h"
+#include "server/sigcheck.h"
 #include "zones/zdb.h"
 #include "zones/zone.h"
 
@@ -29,10 +32,23 @@ static void check_zones(FILE *out, const struct config *cfg,
 
 		if (name_from_text(cz->domain, lname))
 			z = zdb_get(db, lname);
-		if (z)
-			fprintf(out, "  %s. serial %u, %zu records, from %s\n",
+		if (z) {
+			uint32_t now = (uint32_t)time(NULL);
+			struct sigcheck_state s =
+				sigcheck_of(z, now, sigcheck_margin());
+			char e[32];
+
+			fprintf(out, "  %s. serial %u, %zu records, from %s",
 				cz->domain, zone_serial(z),
 				zone_record_count(z), cz->file);
+			if (s.level != SIGCHECK_UNSIGNED)
+				fprintf(out, ", signed: earliest RRSIG "
+					"expiration %s (in %lld s)",
+					sigcheck_time(s.expire, now, e,
+						      sizeof(e)),
+					(long long)sigcheck_left(&s, now));
+			fprintf(out, "\n");
+		}
 		else if (cz->primaries)
 			fprintf(out, "  %s. secondary: served after its first "
 				"transfer\n", cz->domain);

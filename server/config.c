@@ -14,7 +14,9 @@
  * The zones and their index by name are config_zones.c's.
  */
 #include "server/config.h"
+#include "server/sigcheck.h"
 #include "zones/journal.h"
+#include "zones/zone.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -437,6 +439,10 @@ static const struct config_key config_server_keys[] = {
 	{ "udp-ebpf-filter", val_bool, OFF(udp_ebpf_filter), 0, 0 },
 	{ "udp-ebpf-hold-ms", val_uint, OFF(udp_ebpf_hold_ms), 10, 60000 },
 	{ "exempt-local", val_bool, OFF(exempt_local), 0, 0 },
+	{ "signature-expiry-margin", val_uint, OFF(sig_margin), 0,
+	  366 * 86400 },
+	{ "nsec3-iterations-max", val_uint, OFF(nsec3_iter_max), 0,
+	  ZONE_NSEC3_ITER_MAX },
 	{ "transfers-max", val_uint, OFF(transfers_max), 0, 100000 },
 	{ "refresh-min-interval", val_uint, OFF(refresh_min), 1, 86400 * 365 },
 	{ "refresh-max-interval", val_uint, OFF(refresh_max), 1, 86400 * 365 },
@@ -1456,6 +1462,8 @@ void config_init(struct config *cfg)
 	cfg->udp_bpf_filter = true;
 	cfg->udp_ebpf_filter = true;
 	cfg->exempt_local = true;
+	cfg->sig_margin = SIGCHECK_MARGIN;
+	cfg->nsec3_iter_max = ZONE_NSEC3_ITER_MAX;
 	cfg->metrics_per_zone = true;
 	cfg->dnstap.log_queries = true;
 	cfg->dnstap.log_responses = true;

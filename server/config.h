@@ -218,6 +218,11 @@ struct config {
 	bool udp_bpf_filter;            /* classic BPF garbage drop */
 	bool udp_ebpf_filter;           /* eBPF drop map (ebpf_drop.h) */
 	bool exempt_local;              /* server: exempt-local (udp.c) */
+	/* server: signature-expiry-margin: seconds before an RRSIG's
+	 * expiration from which it is warned about (sigcheck.h); server:
+	 * nsec3-iterations-max: zones above are refused (zone.h). */
+	unsigned sig_margin;
+	unsigned nsec3_iter_max;
 	bool log_json;                  /* server: log-format: json */
 	unsigned udp_ebpf_hold_ms;      /* listed that long, default 1000 */
 	unsigned transfers_max;         /* AXFR out running at once, over

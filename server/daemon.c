@@ -129,6 +129,8 @@ struct daemon {
 	struct journal *journal;           /* IXFR journal, or NULL */
 	struct notifier *notifier;         /* NOTIFY out, made when needed */
 	struct xfrin *xfrin;               /* secondary zones (xfrin.h) */
+	uv_timer_t sig_timer;              /* signature spans (sigcheck.h) */
+	bool sig_timer_ready;
 	uv_async_t notify_wake;            /* a NOTIFY in queued a zone */
 	bool notify_wake_ready;
 
@@ -386,14 +388,14 @@ int daemon_zones_load(const struct config *cfg, const int *cancel,
 					  serial, n);
 				sigcheck_report(cz->domain, r->z,
 						(uint32_t)time(NULL),
-						SIGCHECK_MARGIN);
+						sigcheck_margin());
 				if (zone_nsec3_iterations(r->z) > 0)
 					log_warning("zone %s: NSEC3 with %d "
 						    "extra iterations (RFC 9276: "
 						    "0; refused above %d)",
 						    cz->domain,
 						    zone_nsec3_iterations(r->z),
-						    ZONE_NSEC3_ITER_MAX);
+						    zone_nsec3_iter_max());
 				records += n;
 				(*loaded)++;
 				continue;
@@ -608,6 +610,57 @@ static const struct zone *daemon_xfr_served(void *arg, const char *domain)
 	return z ? z->zone : NULL;
 }
 
+/* --- signature spans (sigcheck.h) --- */
+
+static void daemon_sig_check(struct daemon *d);
+
+static void daemon_on_sig_timer(uv_timer_t *t)
+{
+	daemon_sig_check(t->data);
+}
+
+/* Rechecks every served zone's signature span (logging what time
+ * changed) and sets the timer for the next change of any, at most
+ * SIGCHECK_MAX_WAIT away: O(zones) a tick, a few a day for a signed zone
+ * (entering the margin, expiring, an inception passing), hourly
+ * otherwise. Main only. */
+static void daemon_sig_check(struct daemon *d)
+{
+	uint32_t now = (uint32_t)time(NULL), m = sigcheck_margin();
+	uint32_t next = SIGCHECK_MAX_WAIT;
+
+	if (!d->sig_timer_ready || d->stopping)
+		return;
+	for (size_t i = 0; d->zstates && i < d->zstates->count; i++) {
+		struct zstate *z = &d->zstates->z[i];
+		uint32_t n;
+
+		if (!z->zone)
+			continue;
+		sigcheck_recheck(z->domain, z->zone, now, m, &z->sig);
+		n = sigcheck_next(&z->sig, now, m);
+		if (n < next)
+			next = n;
+	}
+	uv_timer_start(&d->sig_timer, daemon_on_sig_timer,
+		       (uint64_t)next * 1000, 0);
+}
+
+/* A new version of zone z (a transfer): its span told, and the timer
+ * brought forward when it changes state before the timer is due. */
+static void daemon_sig_new_version(struct daemon *d, struct zstate *z)
+{
+	uint32_t now = (uint32_t)time(NULL), m = sigcheck_margin(), n;
+
+	z->sig = sigcheck_report(z->domain, z->zone, now, m);
+	if (!d->sig_timer_ready)
+		return;
+	n = sigcheck_next(&z->sig, now, m);
+	if ((uint64_t)n * 1000 < uv_timer_get_due_in(&d->sig_timer))
+		uv_timer_start(&d->sig_timer, daemon_on_sig_timer,
+			       (uint64_t)n * 1000, 0);
+}
+
 static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 			      enum xfr_kind kind)
 {
@@ -646,6 +699,7 @@ static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 	z->zone = zn;
 	z->serial = zone_serial(zn);
 	z->loaded_at = time(NULL);
+	daemon_sig_new_version(d, z);
 	snprintf(z->error, sizeof(z->error), "%s",
 		 kind == XFR_NONE ? "expired: SERVFAIL until a transfer" : "");
 	if (kind != XFR_NONE)
@@ -691,6 +745,7 @@ static void daemon_on_reloaded(uv_async_t *a)
 		for (size_t i = 0; i < d->zstates->count; i++)
 			if (d->zstates->z[i].changed)
 				daemon_notify_zone(d, &d->zstates->z[i]);
+		daemon_sig_check(d);   /* the timer for the new versions */
 		d->last_counts = *c;
 		snprintf(d->last_reload, sizeof(d->last_reload),
 			 "%zu reloaded, %zu added, %zu removed, %zu "
@@ -948,6 +1003,26 @@ static void zone_status_line(struct daemon *d, const struct zstate *z,
 			 z->file ? z->file : "-",
 			 loaded, ji.count, (unsigned long long)ji.bytes,
 			 z->error[0] ? z->error : "-");
+	if (z->zone) {   /* the span now: the line says what time did */
+		uint32_t now = (uint32_t)time(NULL);
+		struct sigcheck_state s = sigcheck_of(z->zone, now,
+						      sigcheck_margin());
+		static const char *const level[] = {
+			"unsigned", "ok", "expiring", "expired"
+		};
+		char e[32], i[32];
+
+		if (s.level != SIGCHECK_UNSIGNED)
+			ctl_reply_printf(r, "%s: rrsig %s, expire %s, expire-in "
+					 "%lld s, inception %s%s\n", z->domain,
+					 level[s.level],
+					 sigcheck_time(s.expire, now, e,
+						       sizeof(e)),
+					 (long long)sigcheck_left(&s, now),
+					 sigcheck_time(s.inception, now, i,
+						       sizeof(i)),
+					 s.not_yet ? " (not yet valid)" : "");
+	}
 	if (d->xfrin) {
 		char sec[600];
 
@@ -1611,6 +1686,15 @@ int daemon_start(struct daemon *d)
 	zdb_publish(d->load_db);
 	d->load_db = NULL;
 	d->published = true;
+	rc = uv_timer_init(&d->loop, &d->sig_timer);
+	if (rc < 0) {
+		log_error("cannot start: %s", uv_strerror(rc));
+		return rc;
+	}
+	d->sig_timer.data = d;
+	uv_unref((uv_handle_t *)&d->sig_timer);   /* never keeps main up */
+	d->sig_timer_ready = true;
+	daemon_sig_check(d);
 
 	if (reactor_group_dnstap(d->group) &&
 	    dnstap_start(reactor_group_dnstap(d->group), err,

@@ -63,7 +63,9 @@
 #include "server/config.h"
 #include "server/daemon.h"
 #include "server/log.h"
+#include "server/sigcheck.h"
 #include "zones/zdb.h"
+#include "zones/zone.h"
 
 #ifndef LEVEE_VERSION
 #define LEVEE_VERSION "0.0.0"
@@ -274,6 +276,9 @@ int main(int argc, char **argv)
 	log_init((enum log_level)cfg.log_level, cfg.syslog && !check);
 	log_set_json(cfg.log_json);
 
+	/* process-wide, before any zone is read (changes need a restart) */
+	sigcheck_set_margin(cfg.sig_margin);
+	zone_set_nsec3_iter_max(cfg.nsec3_iter_max);
 	status = check ? check_zones(&cfg, config_path) : serve(&cfg);
 	log_close();
 out_cfg:

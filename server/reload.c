@@ -137,6 +137,9 @@ void zstates_link(struct zstates *s, const struct zdb *db, time_t now)
 		if (z->zone) {
 			z->serial = zone_serial(z->zone);
 			z->loaded_at = now;
+			/* reported by the load already */
+			z->sig = sigcheck_of(z->zone, (uint32_t)now,
+					     sigcheck_margin());
 		}
 		z->checked_at = now;
 	}
@@ -339,6 +342,7 @@ static int reload_zone(struct run *r, struct zstate *ns,
 		ns->zone = old->zone;
 		ns->serial = old->serial;
 		ns->loaded_at = old->loaded_at;
+		ns->sig = old->sig;
 		memcpy(ns->error, old->error, sizeof(ns->error));
 		ns->have_stat = old->have_stat;
 		ns->dev = old->dev;
@@ -420,11 +424,12 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	ns->changed = true;
 	ns->loaded_at = r->now;
 	ns->error[0] = '\0';
-	sigcheck_report(ns->domain, z, (uint32_t)time(NULL), SIGCHECK_MARGIN);
+	ns->sig = sigcheck_report(ns->domain, z, (uint32_t)time(NULL),
+				  sigcheck_margin());
 	if (zone_nsec3_iterations(z) > 0)
 		log_warning("zone %s: NSEC3 with %d extra iterations (RFC "
 			    "9276: 0; refused above %d)", ns->domain,
-			    zone_nsec3_iterations(z), ZONE_NSEC3_ITER_MAX);
+			    zone_nsec3_iterations(z), zone_nsec3_iter_max());
 	if (added) {
 		log_info("zone %s loaded from %s: serial %u, %zu records",
 			 ns->domain, ns->file, serial, records);

@@ -31,6 +31,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "server/sigcheck.h"
+
 struct config;
 struct journal;
 struct zdb;
@@ -47,6 +49,10 @@ struct zstate {
 	time_t loaded_at;         /* when the served version was read */
 	time_t checked_at;        /* the last reload that looked at it */
 	char error[256];          /* the last failure or warning, or "" */
+	/* The signature span of the version served (sigcheck.h), as last
+	 * reported: what the periodic check compares with, so a change of
+	 * state (into the margin, expired) is logged once. */
+	struct sigcheck_state sig;
 	bool changed;             /* a new version by the last run (NOTIFY) */
 };
 

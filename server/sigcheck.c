@@ -1,4 +1,6 @@
-/* sigcheck.c -- the signature span of a loaded zone, in the log. */
+/* sigcheck.c -- the signature span of a served zone, in the log
+ * (sigcheck.h). */
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -6,9 +8,19 @@
 #include "server/log.h"
 #include "zones/zone.h"
 
-/* "2026-12-02T19:04:04Z" of a 32-bit RRSIG time taken in the era of now
- * (RFC 4034 3.1.5: the nearest to now). */
-static const char *sig_time(uint32_t t, uint32_t now, char *buf, size_t len)
+static uint32_t margin_s = SIGCHECK_MARGIN;
+
+void sigcheck_set_margin(uint32_t seconds)
+{
+	__atomic_store_n(&margin_s, seconds, __ATOMIC_RELAXED);
+}
+
+uint32_t sigcheck_margin(void)
+{
+	return __atomic_load_n(&margin_s, __ATOMIC_RELAXED);
+}
+
+const char *sigcheck_time(uint32_t t, uint32_t now, char *buf, size_t len)
 {
 	time_t abs = (time_t)((int64_t)now + (int32_t)(t - now));
 	struct tm tm;
@@ -18,29 +30,106 @@ static const char *sig_time(uint32_t t, uint32_t now, char *buf, size_t len)
 	return buf;
 }
 
-int64_t sigcheck_report(const char *domain, const struct zone *z,
-			uint32_t now, uint32_t margin)
+int64_t sigcheck_left(const struct sigcheck_state *s, uint32_t now)
 {
-	uint32_t exp, inc;
-	char e[32], i[32];
+	return (int32_t)(s->expire - now);
+}
 
-	if (!zone_sig_span(z, &exp, &inc))
-		return INT64_MAX;
-	int64_t left = (int32_t)(exp - now);
-	sig_time(exp, now, e, sizeof(e));
-	sig_time(inc, now, i, sizeof(i));
-	if (left < 0)
+struct sigcheck_state sigcheck_of(const struct zone *z, uint32_t now,
+				  uint32_t margin)
+{
+	struct sigcheck_state s = { SIGCHECK_UNSIGNED, false, 0, 0 };
+	int64_t left;
+
+	if (!z || !zone_sig_span(z, &s.expire, &s.inception))
+		return s;
+	left = sigcheck_left(&s, now);
+	s.level = left < 0 ? SIGCHECK_EXPIRED :
+		  left < (int64_t)margin ? SIGCHECK_SOON : SIGCHECK_OK;
+	s.not_yet = (int32_t)(s.inception - now) > 0;
+	return s;
+}
+
+/* The lines for state s: the level's line unless only_changes and it is
+ * last's, the inception's likewise. */
+static bool sigcheck_log(const char *domain, const struct sigcheck_state *s,
+			 const struct sigcheck_state *last, uint32_t now,
+			 uint32_t margin)
+{
+	char e[32], i[32];
+	bool level = !last || last->level != s->level ||
+		     last->expire != s->expire;
+	bool incep = !last || last->not_yet != s->not_yet;
+	bool said = false;
+
+	if (s->level == SIGCHECK_UNSIGNED)
+		return false;
+	sigcheck_time(s->expire, now, e, sizeof(e));
+	sigcheck_time(s->inception, now, i, sizeof(i));
+	if (level && s->level == SIGCHECK_EXPIRED) {
 		log_error("zone %s: an RRSIG expired at %s: validating "
 			  "resolvers treat the zone as bogus", domain, e);
-	else if (left < margin)
+		said = true;
+	} else if (level && s->level == SIGCHECK_SOON) {
 		log_warning("zone %s: an RRSIG expires at %s, in %lld s "
-			    "(within %u s)", domain, e, (long long)left,
-			    margin);
-	if ((int32_t)(inc - now) > 0)
+			    "(within %u s)", domain, e,
+			    (long long)sigcheck_left(s, now), margin);
+		said = true;
+	}
+	if (incep && s->not_yet) {
 		log_warning("zone %s: an RRSIG is not valid before %s",
 			    domain, i);
-	if (left >= (int64_t)margin && (int32_t)(inc - now) <= 0)
+		said = true;
+	} else if (incep && last && last->not_yet) {
+		log_info("zone %s: every RRSIG's inception has passed (%s)",
+			 domain, i);
+		said = true;
+	}
+	if (!last && s->level == SIGCHECK_OK && !s->not_yet)
 		log_debug("zone %s: RRSIGs valid until at least %s (latest "
 			  "inception %s)", domain, e, i);
-	return left;
+	return said;
+}
+
+struct sigcheck_state sigcheck_report(const char *domain,
+				      const struct zone *z, uint32_t now,
+				      uint32_t margin)
+{
+	struct sigcheck_state s = sigcheck_of(z, now, margin);
+
+	sigcheck_log(domain, &s, NULL, now, margin);
+	return s;
+}
+
+bool sigcheck_recheck(const char *domain, const struct zone *z,
+		      uint32_t now, uint32_t margin,
+		      struct sigcheck_state *last)
+{
+	struct sigcheck_state s = sigcheck_of(z, now, margin);
+	bool said = sigcheck_log(domain, &s, last, now, margin);
+
+	*last = s;
+	return said;
+}
+
+uint32_t sigcheck_next(const struct sigcheck_state *s, uint32_t now,
+		       uint32_t margin)
+{
+	uint32_t next = SIGCHECK_MAX_WAIT;
+	int64_t left = sigcheck_left(s, now);
+	/* Seconds until: left < margin (SOON), left < 0 (EXPIRED), the
+	 * inception reached; each at least 1. */
+	int64_t cand[3] = {
+		left >= (int64_t)margin ? left - (int64_t)margin + 1 : -1,
+		left >= 0 ? left + 1 : -1,
+		(int32_t)(s->inception - now) > 0 ?
+			(int64_t)(int32_t)(s->inception - now) : -1,
+	};
+
+	if (s->level == SIGCHECK_UNSIGNED)
+		return next;
+	for (int i = 0; i < 3; i++)
+		if (cand[i] > 0 && cand[i] < (int64_t)next)
+			next = (uint32_t)cand[i];
+	return next;
 }

@@ -268,6 +268,15 @@ const struct zone_node *zone_nsec_cover(const struct zone *z,
  * zone_nsec3_iterations() tells the loader to warn. */
 #define ZONE_NSEC3_ITER_MAX 150
 
+/* Lowers the ceiling for zones built from now on (server:
+ * nsec3-iterations-max, 0..ZONE_NSEC3_ITER_MAX: a higher one would break
+ * answer.h's per-query bound). Main, before loading; read relaxed by the
+ * loaders. */
+void zone_set_nsec3_iter_max(unsigned max);
+
+/* The ceiling in force (ZONE_NSEC3_ITER_MAX unless lowered). */
+unsigned zone_nsec3_iter_max(void);
+
 /* The version's NSEC3 extra iterations, or -1 when it has no NSEC3. */
 int zone_nsec3_iterations(const struct zone *z);
 

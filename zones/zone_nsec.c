@@ -59,6 +59,19 @@ int zone_canon_cmp(const uint8_t *a, const uint8_t *b)
 
 /* Appends n to the growing array *v of *len entries (room for *cap),
  * doubling it from 64; false when out of memory (*v kept as it was). */
+static unsigned nsec3_iter_max = ZONE_NSEC3_ITER_MAX;
+
+void zone_set_nsec3_iter_max(unsigned max)
+{
+	__atomic_store_n(&nsec3_iter_max, max < ZONE_NSEC3_ITER_MAX ? max :
+			 ZONE_NSEC3_ITER_MAX, __ATOMIC_RELAXED);
+}
+
+unsigned zone_nsec3_iter_max(void)
+{
+	return __atomic_load_n(&nsec3_iter_max, __ATOMIC_RELAXED);
+}
+
 static bool nodes_push(const struct zone_node ***v, size_t *len, size_t *cap,
 		       const struct zone_node *n)
 {
@@ -383,10 +396,10 @@ static int nsec3_build(struct zone *z, char *err, size_t errlen)
 			 "(RFC 5155)", n3->alg);
 		goto bad;
 	}
-	if (n3->iterations > ZONE_NSEC3_ITER_MAX) {
+	if (n3->iterations > zone_nsec3_iter_max()) {
 		zone_err(err, errlen, "NSEC3 with %u extra iterations, above "
 			 "the ceiling of %u (RFC 9276: 0)", n3->iterations,
-			 ZONE_NSEC3_ITER_MAX);
+			 zone_nsec3_iter_max());
 		goto bad;
 	}
 	n3->chain = malloc(nchain * sizeof(*n3->chain));

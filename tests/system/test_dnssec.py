@@ -243,3 +243,101 @@ def test_signature_expiry_reported(pool, nsec):
     assert re.search(r"error: zone nsec\.test\.?: an RRSIG expired at",
                      out["gone"]), out["gone"]
     assert "RRSIG expire" not in ok and r.returncode == 0, ok
+
+
+def sign_span(z, tag, start, end):
+    """The zone of fixture z signed again into parent.TAG with
+    dnssec-signzone -s START -e END (its own keys). Returns the path."""
+    d = z["dir"]
+    keys = sorted(f[:-4] for f in os.listdir(d)
+                  if f.startswith("K%s" % z["origin"]) and f.endswith(".key"))
+    path = os.path.join(d, "parent.%s" % tag)
+    subprocess.run(["dnssec-signzone", "-q", "-P", "-o", z["origin"],
+                    "-s", start, "-e", end, "-f", path, "parent.zone"] + keys,
+                   cwd=d, check=True, timeout=60, stdout=subprocess.DEVNULL)
+    return path
+
+
+def zone_status(p, ctl_sock):
+    r = subprocess.run([os.path.join(os.path.dirname(H.levee_bin()),
+                                     "levee-ctl"), "-s", ctl_sock,
+                        "zone-status"], capture_output=True, text=True,
+                       timeout=10 * H.SLOW)
+    assert r.returncode == 0, r
+    return r.stdout
+
+
+def test_signature_expiry_rechecked_on_a_timer(pool, nsec):
+    """Time passes without a reload: with signature-expiry-margin: 10 and
+    RRSIGs ending 20 s after signing, the zone loads as valid, the server
+    warns when the earliest expiration comes within 10 s and logs an error
+    once it has passed, each once, and zone-status and --check show the
+    span; RRSIGs whose inception is 4 s ahead are warned about at load and
+    their inception's passing is logged."""
+    end = sign_span(nsec, "timer", "now-3600", "now+20")
+    t_signed = time.time()
+    port = H.free_port()
+    ctl = os.path.join(pool.tmpdir, "sig.sock")
+    conf = H.levee_config(os.path.join(pool.tmpdir, "sig.yaml"),
+                          ["127.0.0.1@%d" % port], zones=[(nsec["origin"], end)],
+                          reactors=1, signature_expiry_margin=10,
+                          log_level="debug")
+    with open(conf, "a") as f:
+        f.write("control:\n  listen: %s\n" % ctl)
+    r = H.run_levee(["--check", "-c", conf])
+    assert re.search(r"signed: earliest RRSIG expiration \S+Z \(in \d+ s\)",
+                     r.stdout), r.stdout
+    p = pool.levee(["-c", conf])
+    assert "an RRSIG expires" not in p.text(), p.tail()
+    assert re.search(r"rrsig ok, expire \S+Z, expire-in \d+ s, inception",
+                     zone_status(p, ctl)), zone_status(p, ctl)
+    p.wait_log(r"warning: zone nsec\.test\.?: an RRSIG expires at \S+, in "
+               r"\d s \(within 10 s\)", 15 * H.SLOW)
+    assert time.time() - t_signed >= 9.5   # not before the margin
+    assert "rrsig expiring" in zone_status(p, ctl)
+    p.wait_log(r"error: zone nsec\.test\.?: an RRSIG expired at", 15 * H.SLOW)
+    assert time.time() - t_signed >= 19.5
+    assert re.search(r"rrsig expired, expire \S+Z, expire-in -\d+ s",
+                     zone_status(p, ctl))
+    time.sleep(1.5)
+    text = p.text()
+    assert len(re.findall(r"an RRSIG expires at", text)) == 1, text
+    assert len(re.findall(r"an RRSIG expired at", text)) == 1, text
+
+    ahead = sign_span(nsec, "ahead", "now+4", "now+86400")
+    port2 = H.free_port()
+    conf2 = H.levee_config(os.path.join(pool.tmpdir, "ahead.yaml"),
+                           ["127.0.0.1@%d" % port2],
+                           zones=[(nsec["origin"], ahead)], reactors=1)
+    p2 = pool.levee(["-c", conf2], name="ahead")
+    assert re.search(r"warning: zone nsec\.test\.?: an RRSIG is not valid "
+                     r"before", p2.text()), p2.tail()
+    p2.wait_log(r"zone nsec\.test\.?: every RRSIG's inception has passed",
+                10 * H.SLOW)
+
+
+def test_signature_margin_and_iterations_ceiling_are_keys(pool, nsec3):
+    """nsec3-iterations-max lowers the ceiling: the NSEC3 zone signed with
+    5 iterations is refused at 4 with the reason, served at 5."""
+    d = nsec3["dir"]
+    keys = sorted(f[:-4] for f in os.listdir(d)
+                  if f.startswith("K%s" % nsec3["origin"]) and
+                  f.endswith(".key"))
+    path = os.path.join(d, "parent.iter5")
+    subprocess.run(["dnssec-signzone", "-q", "-P", "-3", "abcd", "-H", "5",
+                    "-o", nsec3["origin"], "-f", path, "parent.zone"] + keys,
+                   cwd=d, check=True, timeout=60, stdout=subprocess.DEVNULL)
+    for ceiling, ok in ((4, False), (5, True)):
+        conf = H.levee_config(os.path.join(pool.tmpdir, "it%d.yaml" % ceiling),
+                              ["127.0.0.1@%d" % H.free_port()],
+                              zones=[(nsec3["origin"], path)],
+                              nsec3_iterations_max=ceiling)
+        r = H.run_levee(["--check", "-c", conf])
+        out = r.stdout + r.stderr
+        if ok:
+            assert r.returncode == 0 and "NSEC3 with 5 extra iterations" \
+                in out, out
+        else:
+            assert r.returncode != 0 and re.search(
+                r"NSEC3 with 5 extra iterations, above the ceiling of 4",
+                out), out

@@ -521,8 +521,8 @@ static int zone_acl_one(struct cparse *p, const struct config_key *k,
 		    "before zones:)", s ? s : "");
 }
 
-/* One { domain: NAME, file: PATH, acl:, notify:, serial-policy: }
- * entry. */
+/* One { domain: NAME, file: PATH, acl:, notify:, serial-policy:,
+ * primaries:, dnssec-validation: } entry. */
 static int zone_entry(struct cparse *p, yaml_node_t *e)
 {
 	const char *domain = NULL, *file = NULL;
@@ -531,7 +531,8 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 	char path[PATH_MAX], reason[160];
 	uint64_t notify = 0, primaries = 0;
 	bool notify_seen = false, policy_seen = false, increment = false;
-	bool primaries_seen = false;
+	bool primaries_seen = false, validation_seen = false;
+	uint8_t validation = CONFIG_DNSSEC_VALIDATION_OFF;
 	static const struct config_key acl_key = { "acl", NULL, 0, 0, 0 };
 	bool acl_seen = false;
 	int rc;
@@ -574,6 +575,23 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 			else if (!sp || strcmp(sp, "keep") != 0)
 				return cerr(p, vn, name, "expected keep or "
 					    "increment");
+			continue;
+		}
+		if (strcmp(name, "dnssec-validation") == 0) {
+			const char *dv = scalar(vn);
+			bool b;
+
+			if (validation_seen)
+				return cerr(p, kn, name, "given twice");
+			validation_seen = true;
+			if (dv && strcmp(dv, "warn") == 0)
+				validation = CONFIG_DNSSEC_VALIDATION_WARN;
+			else if (parse_bool(dv, &b) == 0)
+				validation = b ? CONFIG_DNSSEC_VALIDATION_ON :
+					     CONFIG_DNSSEC_VALIDATION_OFF;
+			else
+				return cerr(p, vn, name, "expected on, off or "
+					    "warn");
 			continue;
 		}
 		if (strcmp(name, "notify") == 0) {
@@ -628,6 +646,7 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 		z->notify = notify;
 		z->primaries = primaries;
 		z->serial_increment = increment;
+		z->dnssec_validation = validation;
 		z->acl = p->zone_acl;
 	}
 	return 0;

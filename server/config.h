@@ -176,12 +176,22 @@ struct config_remote {
 	int line;
 };
 
+/* A zone's dnssec-validation: (zones/zverify.h): a signed version that
+ * fails is refused (on: the version served keeps serving) or served with
+ * the failure in the log (warn); off: not checked. */
+enum config_dnssec_validation {
+	CONFIG_DNSSEC_VALIDATION_OFF = 0,
+	CONFIG_DNSSEC_VALIDATION_ON,
+	CONFIG_DNSSEC_VALIDATION_WARN,
+};
+
 struct config_zone {
 	char *domain;             /* as given, without a trailing dot */
 	char *file;               /* resolved path */
 	int line;                 /* line in the config file, 0 for -z */
 	uint64_t notify;          /* notify: bit i: remotes[i] (NOTIFY out) */
 	bool serial_increment;    /* serial-policy: increment (reload.h) */
+	uint8_t dnssec_validation;/* enum config_dnssec_validation */
 	uint64_t acl;             /* its acl: list, bit i: acls[i] (0: none,
 				     no transfer allowed) */
 	uint64_t primaries;       /* primaries: bit i: remotes[i]; not 0: a

@@ -295,6 +295,10 @@ static void daemon_loader_work(void *arg)
 		err[0] = '\0';
 		r->rc = zload_file(cz->domain, cz->file, &r->z, err,
 				   sizeof(err));
+		if (r->rc == 0)
+			r->rc = sigcheck_validate(cz->domain,
+						  cz->dnssec_validation, &r->z,
+						  err, sizeof(err));
 		if (r->rc < 0) {
 			r->z = NULL;
 			r->err = strdup(err[0] ? err : lv_strerror(r->rc));

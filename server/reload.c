@@ -327,7 +327,8 @@ static int reload_increment(struct run *r, struct zstate *ns, struct zone *z,
 
 /* Zone ns (its names set, its old state `old` or NULL) after this run. */
 static int reload_zone(struct run *r, struct zstate *ns,
-		       const struct zstate *old, bool increment)
+		       const struct zstate *old, bool increment,
+		       uint8_t validation)
 {
 	struct zone *z = NULL;
 	char err[sizeof(ns->error)];
@@ -359,6 +360,9 @@ static int reload_zone(struct run *r, struct zstate *ns,
 	}
 	err[0] = '\0';
 	rc = zload_file(ns->domain, ns->file, &z, err, sizeof(err));
+	if (rc == 0)
+		rc = sigcheck_validate(ns->domain, validation, &z, err,
+				       sizeof(err));
 	if (rc < 0) {
 		snprintf(ns->error, sizeof(ns->error), "%s",
 			 err[0] ? err : lv_strerror(rc));
@@ -507,7 +511,8 @@ int reload_run(const struct config *cfg, const char *const *only,
 			continue;
 		}
 		if ((rc = reload_zone(&r, z, o,
-				      cfg->zones[i].serial_increment)) < 0)
+				      cfg->zones[i].serial_increment,
+				      cfg->zones[i].dnssec_validation)) < 0)
 			goto fail;
 	}
 	for (size_t i = 0; !nonly && i < old->count; i++) {

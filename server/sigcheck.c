@@ -6,7 +6,10 @@
 
 #include "server/sigcheck.h"
 #include "server/log.h"
+#include "common/errcode.h"
+#include "server/config.h"
 #include "zones/zone.h"
+#include "zones/zverify.h"
 
 static uint32_t margin_s = SIGCHECK_MARGIN;
 
@@ -132,4 +135,26 @@ uint32_t sigcheck_next(const struct sigcheck_state *s, uint32_t now,
 		if (cand[i] > 0 && cand[i] < (int64_t)next)
 			next = (uint32_t)cand[i];
 	return next;
+}
+
+int sigcheck_validate(const char *domain, uint8_t mode, struct zone **z,
+		      char *err, size_t errlen)
+{
+	char why[512];
+	int rc;
+
+	if (mode == CONFIG_DNSSEC_VALIDATION_OFF || !*z)
+		return 0;
+	rc = zone_verify(*z, (uint32_t)time(NULL), why, sizeof(why));
+	if (rc == 0)
+		return 0;
+	if (rc == LV_EMALF && mode == CONFIG_DNSSEC_VALIDATION_WARN) {
+		log_warning("zone %s: %s (served: dnssec-validation: warn)",
+			    domain, why);
+		return 0;
+	}
+	zone_free(*z);
+	*z = NULL;
+	snprintf(err, errlen, "%s", rc == LV_EMALF ? why : "out of memory");
+	return rc;
 }

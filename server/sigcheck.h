@@ -74,6 +74,16 @@ uint32_t sigcheck_next(const struct sigcheck_state *s, uint32_t now,
  * meaningless for an unsigned zone. */
 int64_t sigcheck_left(const struct sigcheck_state *s, uint32_t now);
 
+/* After a version is built (a zone file read, a transfer received): its
+ * DNSSEC validation as the zone's dnssec-validation asks (config.h enum
+ * config_dnssec_validation, zones/zverify.h). Off: nothing. On: a failure
+ * frees *z, sets it NULL and returns LV_EMALF with the reason in err (the
+ * caller keeps the version it serves). Warn: a failure is logged as a
+ * warning for zone domain and *z kept. -ENOMEM frees *z too. Off the
+ * reactors (the loader's, the reload's or the transfer's thread). */
+int sigcheck_validate(const char *domain, uint8_t mode, struct zone **z,
+		      char *err, size_t errlen);
+
 /* "2026-12-02T19:04:04Z" of a 32-bit RRSIG time taken in the era of now
  * (RFC 4034 3.1.5: the nearest to now), into buf (>= 21 bytes). */
 const char *sigcheck_time(uint32_t t, uint32_t now, char *buf, size_t len);

@@ -177,6 +177,8 @@ static void xfrin_kick(struct xfrin *x)
 			continue;
 		}
 		j->nprimaries = z->nprimaries;
+		j->validation = z->validation;
+		snprintf(j->domain, sizeof(j->domain), "%s", z->domain);
 		j->journal = x->hooks.journal;
 		j->jlim = x->hooks.jlim;
 		j->expire_at = z->expired ? 0 : z->expire_at;
@@ -525,6 +527,7 @@ static int xzone_primaries(struct xzone *z, const struct config *cfg,
 {
 	keys_free(z->keys, z->nprimaries);
 	z->nprimaries = 0;
+	z->validation = cz->dnssec_validation;
 	for (size_t i = 0; i < cfg->remote_count; i++) {
 		const struct config_remote *r = &cfg->remotes[i];
 		const struct tsig_key *k;

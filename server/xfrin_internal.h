@@ -29,6 +29,7 @@ struct xzone {
 	char primary_ids[CONFIG_MAX_REMOTES][64];
 	struct tsig_key *keys[CONFIG_MAX_REMOTES];   /* copies, or NULL */
 	size_t nprimaries;
+	uint8_t validation;       /* its dnssec-validation (config.h) */
 	uv_timer_t timer;
 	bool timer_ready;
 	bool gone;                /* not configured any more */
@@ -69,6 +70,8 @@ struct xjob {
 	size_t nprimaries;
 	struct zone_hold *hold;   /* the served version, or NULL */
 	bool force_axfr;
+	uint8_t validation;       /* the zone's dnssec-validation */
+	char domain[256];         /* for its log lines */
 	struct journal *journal;  /* or NULL */
 	struct journal_limits jlim;
 	time_t expire_at;         /* the zone's expiry before the check */

@@ -26,6 +26,7 @@
 #include "common/name.h"
 #include "common/serial.h"
 #include "server/log.h"
+#include "server/sigcheck.h"
 #include "server/tsig.h"
 #include "server/wire.h"
 #include "zones/journal.h"
@@ -518,6 +519,9 @@ static int transfer(struct xjob *j, const struct config_listen *a,
 	if (rc == 1)
 		rc = xfr_finish(x, &j->zone, &j->kind, j->err,
 				sizeof(j->err));
+	if (rc == 0)   /* dnssec-validation: on refuses, warn logs */
+		rc = sigcheck_validate(j->domain, j->validation, &j->zone,
+				       j->err, sizeof(j->err));
 	if (rc == 0 && j->journal)
 		job_journal(j, x);
 	j->records = xfr_records(x);

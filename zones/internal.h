@@ -388,6 +388,10 @@ struct zone_nsec3 {
 int zone_nsec_build(struct zone *z, char *err, size_t errlen);
 void zone_nsec3_free(struct zone_nsec3 *n3);
 
+/* Base32hex (RFC 4648 7), lowercase as owner names are kept: an NSEC3
+ * hash (20 bytes) as its 32-character label. */
+void zone_nsec3_b32(const uint8_t h[20], uint8_t out[32]);
+
 /* Takes one reference (atomic). A built zone starts with one, owned by
  * whoever called zone_builder_finish() (or zone_update_finish()). */
 void zone_ref(struct zone *z);

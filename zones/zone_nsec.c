@@ -243,7 +243,7 @@ static void nsec3_hash(const struct zone_nsec3 *p, const uint8_t *name,
 
 /* Base32hex (RFC 4648 7), lowercase as the zone keeps owner names: 20
  * bytes into 32 characters. */
-static void nsec3_b32(const uint8_t h[SHA_DIGEST_LENGTH], uint8_t out[32])
+void zone_nsec3_b32(const uint8_t h[SHA_DIGEST_LENGTH], uint8_t out[32])
 {
 	static const char digits[] = "0123456789abcdefghijklmnopqrstuv";
 
@@ -422,7 +422,7 @@ static int nsec3_build(struct zone *z, char *err, size_t errlen)
 			continue;
 		nsec3_hash(n3, n->name, n->name_len, h);
 		label[0] = 32;
-		nsec3_b32(h, label + 1);
+		zone_nsec3_b32(h, label + 1);
 		m = nsec3_find(n3, label);
 		if (nsec3_label_cmp(m->name, label) == 0)
 			n3->match[n3->nmatch++] =
@@ -481,6 +481,6 @@ const struct zone_node *zone_nsec3_cover(const struct zone *z,
 		return NULL;
 	nsec3_hash(n3, lname, name_length(lname), h);
 	label[0] = 32;
-	nsec3_b32(h, label + 1);
+	zone_nsec3_b32(h, label + 1);
 	return nsec3_find(n3, label);
 }

@@ -92,7 +92,8 @@ def source_keys(path):
     assert m, "server/config.c: the key: entry's names[] changed"
     keys |= {"key.id", "key.algorithm", "key.secret"}
     names = set(re.findall(r'strcmp\(name, "([a-z-]+)"\)', text))
-    for n in ("domain", "file", "serial-policy", "notify", "primaries", "acl"):
+    for n in ("domain", "file", "serial-policy", "notify", "primaries", "acl",
+              "dnssec-validation"):
         assert n in names, "server/config.c: zones: key %s not found" % n
         keys.add("zones.%s" % n)
     return keys

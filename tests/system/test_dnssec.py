@@ -16,6 +16,8 @@ Levee with its own validator.
 
 import os
 import re
+import shutil
+import signal
 import subprocess
 import time
 
@@ -341,3 +343,136 @@ def test_signature_margin_and_iterations_ceiling_are_keys(pool, nsec3):
             assert r.returncode != 0 and re.search(
                 r"NSEC3 with 5 extra iterations, above the ceiling of 4",
                 out), out
+
+
+def check_with_validation(pool, name, zones, mode="on"):
+    """levee --check on zones [(origin, file)], each with
+    dnssec-validation: MODE. Returns the CompletedProcess."""
+    conf = os.path.join(pool.tmpdir, "val-%s.yaml" % name)
+    H.levee_config(conf, ["127.0.0.1@%d" % H.free_port()], zones=[])
+    with open(conf) as f:
+        text = f.read().replace("zones:\n", "")
+    text += "zones:\n" + "".join(
+        "  - domain: %s\n    file: %s\n    dnssec-validation: %s\n" %
+        (o, f, mode) for o, f in zones)
+    with open(conf, "w") as f:
+        f.write(text)
+    return H.run_levee(["--check", "-c", conf])
+
+
+def test_dnssec_validation_passes_the_signed_zones(pool, nsec, nsec3, optout):
+    """dnssec-validation: on accepts what dnssec-signzone made: NSEC,
+    NSEC3, NSEC3 with opt-out, each with its secure child."""
+    for z in (nsec, nsec3, optout):
+        r = check_with_validation(pool, z["origin"], z["zones"])
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "%d loaded 0 refused" % len(z["zones"]) in r.stdout, r.stdout
+
+
+def broken(z, tag, edit):
+    """The fixture's signed parent, one record a line (ldns-read-zone),
+    with edit(lines) -> lines applied."""
+    src = dict(z["zones"])[z["origin"]]
+    lines = subprocess.run(["ldns-read-zone", src], capture_output=True,
+                           text=True, check=True,
+                           timeout=60).stdout.splitlines()
+    path = os.path.join(z["dir"], "parent.broken-%s" % tag)
+    with open(path, "w") as f:
+        f.write("\n".join(edit(lines)) + "\n")
+    return path
+
+
+def rr_match(origin, owner, rtype):
+    rx = re.compile(r"^%s\s+\d+\s+IN\s+%s\s" % (re.escape(owner + "." +
+                                                           origin), rtype),
+                    re.I)
+    return lambda line: bool(rx.match(line))
+
+
+def test_dnssec_validation_refuses_what_a_validator_would(pool, nsec, nsec3):
+    """A record changed after signing, an RRSIG removed, an NSEC or NSEC3
+    removed, signatures expired: each refused with the name, the type and
+    the reason under on; served with a warning under warn; not looked at
+    under off."""
+    def change_www(lines):
+        return [l.replace("192.0.2.1", "192.0.2.99")
+                if rr_match(nsec["origin"], "www", "A")(l) else l
+                for l in lines]
+
+    def drop(pred, once=True):
+        def edit(lines):
+            out, done = [], False
+            for l in lines:
+                if pred(l) and not (once and done):
+                    done = True
+                    continue
+                out.append(l)
+            return out
+        return edit
+
+    o = nsec["origin"]
+    cases = [
+        (nsec, "changed", change_www,
+         r"DNSSEC validation: www\.nsec\.test\. A: no RRSIG verifies"),
+        (nsec, "nosig", drop(lambda l: re.match(
+            r"^h3\.%s\s+\d+\s+IN\s+RRSIG\s+A\s" % re.escape(o), l)),
+         r"DNSSEC validation: h3\.nsec\.test\. A: no RRSIG covers"),
+        (nsec, "nonsec", drop(rr_match(o, "h5", "NSEC")),
+         r"DNSSEC validation: \S+ NSEC: "),
+        (nsec3, "nonsec3", drop(lambda l: re.search(r"\sIN\tNSEC3\t", l)),
+         r"DNSSEC validation: \S+ NSEC3: "),
+    ]
+    for z, tag, edit, reason in cases:
+        path = broken(z, tag, edit)
+        r = check_with_validation(pool, tag, [(z["origin"], path)])
+        out = r.stdout + r.stderr
+        assert r.returncode != 0 and re.search(reason, out), (tag, out)
+        assert "0 loaded 1 refused" in r.stdout, (tag, out)
+        r = check_with_validation(pool, tag + "-w", [(z["origin"], path)],
+                                  "warn")
+        out = r.stdout + r.stderr
+        assert r.returncode == 0 and re.search(reason, out), (tag, out)
+        assert "served: dnssec-validation: warn" in out, out
+        r = check_with_validation(pool, tag + "-off", [(z["origin"], path)],
+                                  "off")
+        assert r.returncode == 0 and "DNSSEC validation" not in \
+            r.stdout + r.stderr, (tag, r.stdout + r.stderr)
+    # expired signatures: the validity period is checked too
+    gone = sign_span(nsec, "expired", "now-7200", "now-3600")
+    r = check_with_validation(pool, "expired", [(o, gone)])
+    assert r.returncode != 0 and re.search(
+        r"DNSSEC validation: \S+ \S+: no RRSIG verifies \(.*expired",
+        r.stdout + r.stderr), r.stdout + r.stderr
+
+
+def test_dnssec_validation_on_reload_keeps_the_served_version(pool, nsec):
+    """A reload whose new file fails validation keeps the version that
+    was serving, with the reason in zone-status."""
+    d = nsec["dir"]
+    path = os.path.join(d, "parent.reload")
+    shutil.copy(dict(nsec["zones"])[nsec["origin"]], path)
+    port = H.free_port()
+    ctl = os.path.join(pool.tmpdir, "val.sock")
+    conf = os.path.join(pool.tmpdir, "val-reload.yaml")
+    H.levee_config(conf, ["127.0.0.1@%d" % port], zones=[], rate_limit=0)
+    with open(conf) as f:
+        text = f.read().replace("zones:\n", "")
+    with open(conf, "w") as f:
+        f.write(text + "control:\n  listen: %s\nzones:\n  - domain: %s\n"
+                "    file: %s\n    dnssec-validation: on\n" %
+                (ctl, nsec["origin"], path))
+    p = pool.levee(["-c", conf])
+    q = dns.message.make_query("www." + nsec["origin"], "A")
+    r = H.udp_msg(q, port)
+    assert r.answer and "192.0.2.1" in r.answer[0].to_text()
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:   # a changed record, the old signatures
+        f.write(text.replace("192.0.2.1\n", "192.0.2.98\n", 1))
+    start = len(p.text())
+    os.kill(p.pid, signal.SIGHUP)
+    p.wait_log(r"reload failed, the served version stays: DNSSEC "
+               r"validation: www\.nsec\.test\. A", 10 * H.SLOW, start)
+    r = H.udp_msg(q, port)
+    assert r.answer and "192.0.2.1" in r.answer[0].to_text()
+    assert "DNSSEC validation" in zone_status(p, ctl)

@@ -476,3 +476,51 @@ def test_dnssec_validation_on_reload_keeps_the_served_version(pool, nsec):
     r = H.udp_msg(q, port)
     assert r.answer and "192.0.2.1" in r.answer[0].to_text()
     assert "DNSSEC validation" in zone_status(p, ctl)
+
+
+def test_dnssec_validation_of_transfers(pool, nsec):
+    """A Levee primary (no validation) serves the zone with a record
+    changed after signing. A Levee secondary with dnssec-validation: on
+    refuses the transfer (nothing served, the reason in its log); with
+    warn it serves it and says so."""
+    o = nsec["origin"]
+    path = broken(nsec, "xfr", lambda lines: [
+        l.replace("192.0.2.1", "192.0.2.99")
+        if rr_match(o, "www", "A")(l) else l for l in lines])
+    pport = H.free_port()
+    pconf = os.path.join(pool.tmpdir, "val-pri.yaml")
+    H.levee_config(pconf, ["127.0.0.1@%d" % pport], zones=[], rate_limit=0)
+    with open(pconf) as f:
+        text = f.read().replace("zones:\n", "")
+    with open(pconf, "w") as f:
+        f.write(text + "acl:\n  - id: xfr\n    address: 127.0.0.0/8\n"
+                "    action: transfer\nzones:\n  - domain: %s\n    file: %s\n"
+                "    acl: xfr\n" % (o, path))
+    pool.levee(["-c", pconf], name="primary")
+    q = dns.message.make_query("www." + o, "A")
+    for mode in ("on", "warn"):
+        sport = H.free_port()
+        sconf = os.path.join(pool.tmpdir, "val-sec-%s.yaml" % mode)
+        H.levee_config(sconf, ["127.0.0.1@%d" % sport], zones=[],
+                       rate_limit=0, refresh_min_interval=1)
+        with open(sconf) as f:
+            text = f.read().replace("zones:\n", "")
+        with open(sconf, "w") as f:
+            f.write(text + "remote:\n  - id: pri\n    address: 127.0.0.1@%d\n"
+                    "zones:\n  - domain: %s\n    primaries: pri\n"
+                    "    dnssec-validation: %s\n" % (pport, o, mode))
+        s = pool.levee(["-c", sconf], name="secondary-" + mode)
+        s.wait_log(r"DNSSEC validation: www\.nsec\.test\. A: no RRSIG "
+                   r"verifies", 15 * H.SLOW)
+        if mode == "on":
+            r = H.udp_msg(q, sport)
+            assert r is not None and not r.answer, r
+        else:
+            s.wait_log(r"served: dnssec-validation: warn", 5 * H.SLOW)
+            deadline = time.monotonic() + 10 * H.SLOW
+            while time.monotonic() < deadline:
+                r = H.udp_msg(q, sport)
+                if r is not None and r.answer:
+                    break
+                time.sleep(0.1)
+            assert r.answer and "192.0.2.99" in r.answer[0].to_text(), r

@@ -19,11 +19,22 @@
 #include "zones/zone.h"
 
 #define VERIFY_MAX_TYPES 1024      /* types one bitmap may list here */
+/* The work a hostile zone (or primary) can make validation do, bounded
+ * (the KeyTrap attacks, CVE-2023-50387): per RRSIG at most
+ * VERIFY_KEYS_PER_SIG DNSKEYs with its key tag and algorithm are tried,
+ * per RRset at most VERIFY_SIGS_PER_SET RRSIGs, and over the zone at most
+ * VERIFY_OPS_PER_SET signature operations per RRset (an honest zone
+ * needs one, two in a key rollover) plus VERIFY_OPS_SLACK. */
+#define VERIFY_KEYS_PER_SIG 4
+#define VERIFY_SIGS_PER_SET 16
+#define VERIFY_OPS_PER_SET 4
+#define VERIFY_OPS_SLACK 1000
 
 struct verify {
 	const struct zone *z;
 	time_t now;
 	ldns_rr_list *keys;        /* the apex's DNSKEYs */
+	uint64_t sets, ops;        /* RRsets checked, signature operations */
 	uint8_t *buf;              /* one record: owner and wire */
 	char *err;
 	size_t errlen;
@@ -99,12 +110,32 @@ static ldns_rr_list *vset(struct verify *v, const struct zone_node *n,
 	return l;
 }
 
-/* At least one RRSIG of set s verifies with an apex DNSKEY now. */
+/* The apex DNSKEYs with sig's key tag and algorithm, at most
+ * VERIFY_KEYS_PER_SIG, into cand (a list that does not own them). */
+static void vkeys_for(const struct verify *v, const ldns_rr *sig,
+		      ldns_rr_list *cand)
+{
+	uint16_t tag = ldns_rdf2native_int16(ldns_rr_rrsig_keytag(sig));
+	uint8_t alg = ldns_rdf2native_int8(ldns_rr_rrsig_algorithm(sig));
+
+	for (size_t k = 0; k < ldns_rr_list_rr_count(v->keys) &&
+	     ldns_rr_list_rr_count(cand) < VERIFY_KEYS_PER_SIG; k++) {
+		ldns_rr *key = ldns_rr_list_rr(v->keys, k);
+
+		if (ldns_rr_rd_count(key) == 4 &&
+		    ldns_rdf2native_int8(ldns_rr_rdf(key, 2)) == alg &&
+		    ldns_calc_keytag(key) == tag)
+			ldns_rr_list_push_rr(cand, key);
+	}
+}
+
+/* At least one RRSIG of set s verifies with an apex DNSKEY now, within
+ * the bounds above. */
 static void vsig(struct verify *v, const struct zone_node *n,
 		 const struct znode_data *d, const struct rrset *s)
 {
 	const struct rrset *g = znode_sigs(d, s);
-	ldns_rr_list *set, *sigs;
+	ldns_rr_list *set, *sigs, *cand;
 	ldns_status st = LDNS_STATUS_CRYPTO_NO_RRSIG;
 	char why[160];
 
@@ -118,14 +149,31 @@ static void vsig(struct verify *v, const struct zone_node *n,
 		ldns_rr_list_deep_free(set);
 		return;
 	}
-	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {
-		st = ldns_verify_rrsig_keylist_time(set,
-						    ldns_rr_list_rr(sigs, i),
-						    v->keys, v->now, NULL);
+	v->sets++;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs) &&
+	     i < VERIFY_SIGS_PER_SET; i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+
+		if (!(cand = ldns_rr_list_new())) {
+			v->rc = v->rc ? v->rc : -ENOMEM;
+			break;
+		}
+		vkeys_for(v, sig, cand);
+		v->ops += ldns_rr_list_rr_count(cand);
+		st = ldns_rr_list_rr_count(cand) ?
+		     ldns_verify_rrsig_keylist_time(set, sig, cand, v->now,
+						    NULL) :
+		     LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY;
+		ldns_rr_list_free(cand);   /* the keys stay v->keys' */
 		if (st == LDNS_STATUS_OK)
 			break;
+		if (v->ops > v->sets * VERIFY_OPS_PER_SET + VERIFY_OPS_SLACK) {
+			vfail(v, n, s->type, "validation work over its bound "
+			      "(RRSIGs and DNSKEYs that do not match)");
+			break;
+		}
 	}
-	if (st != LDNS_STATUS_OK) {
+	if (st != LDNS_STATUS_OK && !v->rc) {
 		snprintf(why, sizeof(why), "no RRSIG verifies (%s)",
 			 ldns_get_errorstr_by_id(st));
 		vfail(v, n, s->type, why);
@@ -344,7 +392,7 @@ int zone_verify(const struct zone *z, uint32_t now, char *err,
 {
 	const struct znode_data *ad = znode_at(z->apex, z->gen);
 	const struct rrset *keys = zdata_rrset(ad, DNS_TYPE_DNSKEY);
-	struct verify v = { z, (time_t)now, NULL, NULL, err, errlen, 0 };
+	struct verify v = { z, (time_t)now, NULL, 0, 0, NULL, err, errlen, 0 };
 
 	if (!(ad->flags & ZNODE_SIGNED))
 		return 0;              /* unsigned: nothing to check */

@@ -18,8 +18,11 @@
  * An unsigned version (no RRSIG at the apex) passes without work.
  *
  * Work: O(records) ldns conversions and, per RRset, signature
- * verifications until one succeeds (at most its RRSIGs x the DNSKEYs);
- * memory: one RRset at a time. Off the reactors: the loader's, the
+ * verifications until one succeeds: at most 16 RRSIGs a set, 4 DNSKEYs of
+ * the RRSIG's key tag and algorithm each, and 4 operations per RRset over
+ * the zone (+1000), so a zone built to make validation work (KeyTrap,
+ * CVE-2023-50387: colliding key tags, RRSIGs that never verify) is refused
+ * at that bound, not verified for hours; memory: one RRset at a time. Off the reactors: the loader's, the
  * reload's or the transfer's thread; the version must stay alive.
  */
 #ifndef LEVEE_ZONES_ZVERIFY_H

@@ -209,13 +209,10 @@ static int config_put_zone(struct config *cfg, const char *domain,
 		cfg->zone_cap = cap;
 	}
 	z = &cfg->zones[cfg->zone_count++];
+	memset(z, 0, sizeof(*z));   /* every later key's default is 0 */
 	z->domain = d;
 	z->file = f;
 	z->line = line;
-	z->notify = 0;
-	z->serial_increment = false;
-	z->acl = 0;
-	z->primaries = 0;
 	slot->zone = cfg->zone_count;
 	slot->hash = h;
 	return 0;

@@ -221,6 +221,7 @@ def test_nsec3_iterations_warn(pool):
     assert not bad, "\n".join(bad) + ub.tail(20)
 
 
+@pytest.mark.asan   # it caught an uninitialised dnssec-validation of -z zones
 def test_signature_expiry_reported(pool, nsec):
     """levee --check (and every load) tells the signature span: a warning
     when an RRSIG expires within 7 days, an error once one has expired,
@@ -269,6 +270,7 @@ def zone_status(p, ctl_sock):
     return r.stdout
 
 
+@pytest.mark.asan
 def test_signature_expiry_rechecked_on_a_timer(pool, nsec):
     """Time passes without a reload: with signature-expiry-margin: 10 and
     RRSIGs ending 20 s after signing, the zone loads as valid, the server
@@ -389,6 +391,7 @@ def rr_match(origin, owner, rtype):
     return lambda line: bool(rx.match(line))
 
 
+@pytest.mark.asan
 def test_dnssec_validation_refuses_what_a_validator_would(pool, nsec, nsec3):
     """A record changed after signing, an RRSIG removed, an NSEC or NSEC3
     removed, signatures expired: each refused with the name, the type and
@@ -478,6 +481,7 @@ def test_dnssec_validation_on_reload_keeps_the_served_version(pool, nsec):
     assert "DNSSEC validation" in zone_status(p, ctl)
 
 
+@pytest.mark.asan
 def test_dnssec_validation_of_transfers(pool, nsec):
     """A Levee primary (no validation) serves the zone with a record
     changed after signing. A Levee secondary with dnssec-validation: on

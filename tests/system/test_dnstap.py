@@ -122,6 +122,7 @@ def tcp_query(port, qname, qtype="A"):
         s.close()
 
 
+@pytest.mark.asan
 @pytest.mark.tsan
 def test_file_sink_logs_every_exchange(pool):
     """Every query sent and every reply appear once each, with the
@@ -178,6 +179,7 @@ def tap_totals(p):
     return int(m.group(1)), int(m.group(2))
 
 
+@pytest.mark.asan
 @pytest.mark.tsan
 @pytest.mark.skipif(not FSTRM_CAPTURE, reason="no fstrm_capture")
 def test_socket_sink_counts_drops_while_collector_stopped(pool):

@@ -532,6 +532,8 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 	uint64_t notify = 0, primaries = 0;
 	bool notify_seen = false, policy_seen = false, increment = false;
 	bool primaries_seen = false, validation_seen = false;
+	bool sync_seen = false;
+	int zsync = 0;
 	uint8_t validation = CONFIG_DNSSEC_VALIDATION_OFF;
 	static const struct config_key acl_key = { "acl", NULL, 0, 0, 0 };
 	bool acl_seen = false;
@@ -575,6 +577,20 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 			else if (!sp || strcmp(sp, "keep") != 0)
 				return cerr(p, vn, name, "expected keep or "
 					    "increment");
+			continue;
+		}
+		if (strcmp(name, "zonefile-sync") == 0) {
+			long n;
+
+			if (sync_seen)
+				return cerr(p, kn, name, "given twice");
+			sync_seen = true;
+			if (parse_long(scalar(vn), &n) < 0 || n < -1 ||
+			    n > 86400 * 7)
+				return cerr(p, vn, name, "expected -1 (never), 0 "
+					    "(after each transfer) or seconds "
+					    "up to 604800");
+			zsync = (int)n;
 			continue;
 		}
 		if (strcmp(name, "dnssec-validation") == 0) {
@@ -647,6 +663,7 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 		z->primaries = primaries;
 		z->serial_increment = increment;
 		z->dnssec_validation = validation;
+		z->zonefile_sync = zsync;
 		z->acl = p->zone_acl;
 	}
 	return 0;

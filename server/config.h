@@ -192,6 +192,10 @@ struct config_zone {
 	uint64_t notify;          /* notify: bit i: remotes[i] (NOTIFY out) */
 	bool serial_increment;    /* serial-policy: increment (reload.h) */
 	uint8_t dnssec_validation;/* enum config_dnssec_validation */
+	int zonefile_sync;        /* a secondary's file: seconds from a
+				     transfer to the write of its copy
+				     (changes meanwhile in the same write);
+				     0: at once (the default), -1: never */
 	uint64_t acl;             /* its acl: list, bit i: acls[i] (0: none,
 				     no transfer allowed) */
 	uint64_t primaries;       /* primaries: bit i: remotes[i]; not 0: a

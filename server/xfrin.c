@@ -234,6 +234,7 @@ static void sync_closed(uv_handle_t *h)
 }
 
 static void xzone_sync_start(struct xzone *z);
+static void xzone_sync_after(struct xzone *z);
 
 /* Joins z's write and frees it; logs how it went. */
 static void sync_finish(struct xsync *s)
@@ -331,6 +332,51 @@ static void xzone_sync_start(struct xzone *z)
 	x->syncing++;
 }
 
+/* zonefile-sync: the timer for the earliest delayed write. O(zones) when
+ * it fires or is re-armed (a few times per delay, never per query). */
+static void on_sync_timer(uv_timer_t *t)
+{
+	struct xfrin *x = t->data;
+	uint64_t now = xfrin_job_now_ms(), next = 0;
+
+	for (size_t i = 0; i < x->count; i++) {
+		struct xzone *z = x->zones[i];
+
+		if (!z->sync_due)
+			continue;
+		if (z->sync_due <= now) {
+			z->sync_due = 0;
+			xzone_sync_start(z);
+		} else if (!next || z->sync_due < next) {
+			next = z->sync_due;
+		}
+	}
+	if (next)
+		uv_timer_start(t, on_sync_timer, next - now, 0);
+}
+
+/* After a transfer into z: its copy written now (zonefile-sync: 0), in
+ * sync_delay seconds with what else arrives meanwhile, or never (-1). */
+static void xzone_sync_after(struct xzone *z)
+{
+	struct xfrin *x = z->x;
+	uint64_t due;
+
+	if (z->sync_delay == 0 || !x->sync_timer) {
+		if (z->sync_delay >= 0)
+			xzone_sync_start(z);
+		return;
+	}
+	if (z->sync_delay < 0 || !z->file || z->sync_due)
+		return;                 /* never, nowhere, or already waiting */
+	due = xfrin_job_now_ms() + (uint64_t)z->sync_delay * 1000;
+	z->sync_due = due;
+	if (!uv_is_active((uv_handle_t *)x->sync_timer) ||
+	    uv_timer_get_due_in(x->sync_timer) > due - xfrin_job_now_ms())
+		uv_timer_start(x->sync_timer, on_sync_timer,
+			       (uint64_t)z->sync_delay * 1000, 0);
+}
+
 /* A write running at z's end (reload, shutdown): waited for here (it
  * ends in the time a write of the zone takes). */
 static void xzone_sync_join(struct xzone *z)
@@ -424,7 +470,7 @@ static void job_end(struct xjob *j)
 			z->serial = serial;
 			z->have_serial = true;
 			z->expired = false;
-			xzone_sync_start(z);
+			xzone_sync_after(z);
 		}
 	} else {
 		z->failed++;
@@ -499,6 +545,11 @@ static void xzone_free(struct xzone *z)
 	}
 }
 
+static void sync_timer_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
 static struct xzone *xzone_new(struct xfrin *x, const struct config_zone *cz)
 {
 	struct xzone *z = calloc(1, sizeof(*z));
@@ -528,6 +579,7 @@ static int xzone_primaries(struct xzone *z, const struct config *cfg,
 	keys_free(z->keys, z->nprimaries);
 	z->nprimaries = 0;
 	z->validation = cz->dnssec_validation;
+	z->sync_delay = cz->zonefile_sync;
 	for (size_t i = 0; i < cfg->remote_count; i++) {
 		const struct config_remote *r = &cfg->remotes[i];
 		const struct tsig_key *k;
@@ -558,7 +610,17 @@ struct xfrin *xfrin_new(uv_loop_t *loop, const struct config *cfg,
 		return NULL;
 	x->loop = loop;
 	x->hooks = *hooks;
+	if ((x->sync_timer = malloc(sizeof(*x->sync_timer))) &&
+	    uv_timer_init(loop, x->sync_timer) == 0) {
+		x->sync_timer->data = x;
+	} else {   /* without it every write happens at once */
+		free(x->sync_timer);
+		x->sync_timer = NULL;
+	}
 	if (xfrin_configure(x, cfg) < 0) {
+		if (x->sync_timer)
+			uv_close((uv_handle_t *)x->sync_timer,
+				 sync_timer_closed);
 		free(x);
 		return NULL;
 	}
@@ -795,6 +857,27 @@ void xfrin_free(struct xfrin *x)
 {
 	if (!x)
 		return;
+	/* zonefile-sync: a write still waiting its delay is made now, one
+	 * after another (the writes running end first), so a restart serves
+	 * what was served: stopping takes the time of those writes. */
+	for (size_t i = 0; i < x->count; i++)
+		if (x->zones[i]->sync)
+			sync_finish(x->zones[i]->sync);
+	for (size_t i = 0; i < x->count; i++) {
+		struct xzone *z = x->zones[i];
+
+		if (!z->sync_due || z->gone)
+			continue;
+		z->sync_due = 0;
+		xzone_sync_start(z);
+		if (z->sync)
+			sync_finish(z->sync);
+	}
+	if (x->sync_timer) {
+		uv_timer_stop(x->sync_timer);
+		uv_close((uv_handle_t *)x->sync_timer, sync_timer_closed);
+		x->sync_timer = NULL;
+	}
 	x->freeing = true;
 	while (x->orphans) {
 		struct xzone *z = x->orphans;

@@ -30,6 +30,9 @@ struct xzone {
 	struct tsig_key *keys[CONFIG_MAX_REMOTES];   /* copies, or NULL */
 	size_t nprimaries;
 	uint8_t validation;       /* its dnssec-validation (config.h) */
+	int sync_delay;           /* its zonefile-sync: s, 0 at once, -1 never */
+	uint64_t sync_due;        /* monotonic ms its delayed write is due,
+				     0: none waits (x->sync_timer) */
 	uv_timer_t timer;
 	bool timer_ready;
 	bool gone;                /* not configured any more */
@@ -105,6 +108,8 @@ struct xfrin {
 	struct xzone *orphans;    /* gone zones whose job still runs */
 	unsigned syncing;         /* copies being written */
 	struct xzone *sync_head, *sync_tail;   /* zones waiting to write */
+	uv_timer_t *sync_timer;   /* zonefile-sync delays: at the earliest
+				     sync_due (malloc'd: closed after x) */
 	unsigned refresh_min, refresh_max;
 	bool started, freeing;
 	struct xfrin_stats stats;

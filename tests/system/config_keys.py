@@ -93,7 +93,7 @@ def source_keys(path):
     keys |= {"key.id", "key.algorithm", "key.secret"}
     names = set(re.findall(r'strcmp\(name, "([a-z-]+)"\)', text))
     for n in ("domain", "file", "serial-policy", "notify", "primaries", "acl",
-              "dnssec-validation"):
+              "dnssec-validation", "zonefile-sync"):
         assert n in names, "server/config.c: zones: key %s not found" % n
         keys.add("zones.%s" % n)
     return keys

@@ -152,3 +152,44 @@ def test_chained_secondary_gets_ixfr(pool):
     assert cb["ixfr"] == 2 and cb["axfr"] == 1 and cb["ixfr-fallback"] == 0, cb
     assert axfr_sorted(knot.port) == axfr_sorted(a_port) == \
         axfr_sorted(b_port)
+
+
+def test_zonefile_sync_delays_and_merges_writes(pool):
+    """zonefile-sync: 3: the copy is written 3 s after the first transfer,
+    once for the transfers that came meanwhile (serial 2 and 3: only 3 is
+    written); a stop writes a copy still waiting; zonefile-sync: -1 never
+    writes one."""
+    fake = FakePrimary(1, "good")
+    path = os.path.join(pool.tmpdir, "a.test.zone")
+    try:
+        sec = Secondary(pool, fake.port, extra_zone="    file: %s\n"
+                        "    zonefile-sync: 3\n" % path)
+        assert sec.wait_serial(1, 10 * H.SLOW), sec.status()
+        t1 = time.monotonic()
+        sec.proc.wait_log(r"serial 1 written to", 10 * H.SLOW)
+        assert time.monotonic() - t1 >= 2.5      # not at once
+        for serial in (2, 3):
+            fake.serial = serial
+            assert sec.ctl("refresh", "a.test").returncode == 0
+            assert sec.wait_serial(serial, 10 * H.SLOW), sec.status()
+        sec.proc.wait_log(r"serial 3 written to", 10 * H.SLOW)
+        assert "serial 2 written" not in sec.proc.text()
+        # a copy waiting its delay when the server stops is written
+        fake.serial = 4
+        assert sec.ctl("refresh", "a.test").returncode == 0
+        assert sec.wait_serial(4, 10 * H.SLOW), sec.status()
+        assert sec.proc.stop() == 0
+        assert "serial 4 written to" in sec.proc.text()
+        with open(path) as f:
+            assert re.search(r"SOA\s.*\s4\s", f.read())
+
+        never = os.path.join(pool.tmpdir, "never.zone")
+        sec2 = Secondary(pool, fake.port, extra_zone="    file: %s\n"
+                         "    zonefile-sync: -1\n" % never)
+        assert sec2.wait_serial(4, 10 * H.SLOW), sec2.status()
+        time.sleep(1.5)
+        assert sec2.proc.stop() == 0
+        assert not os.path.exists(never)
+        assert "written to" not in sec2.proc.text()
+    finally:
+        fake.close()

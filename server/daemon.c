@@ -448,14 +448,19 @@ static void daemon_on_usr1(uv_signal_t *h, int sig)
 		log_info("reactor %u: %s", i, line);
 	}
 	stats_format(&sum, line, sizeof(line));
-	log_info("total: %s log-dropped %llu assert-failed %llu "
-		 "dnstap-written %llu dnstap-discarded %llu", line,
-		 (unsigned long long)log_dropped(),
-		 (unsigned long long)lv_assert_failures(),
-		 (unsigned long long)dnstap_written(
-			 reactor_group_dnstap(d->group)),
-		 (unsigned long long)dnstap_discarded(
-			 reactor_group_dnstap(d->group)));
+	{
+		const struct dnstap *tap = reactor_group_dnstap(d->group);
+		char taps[96] = "";
+
+		if (tap)   /* the writer's own counts, dnstap: on only */
+			snprintf(taps, sizeof(taps), " dnstap-written %llu "
+				 "dnstap-discarded %llu",
+				 (unsigned long long)dnstap_written(tap),
+				 (unsigned long long)dnstap_discarded(tap));
+		log_info("total: %s%s log-dropped %llu assert-failed %llu",
+			 line, taps, (unsigned long long)log_dropped(),
+			 (unsigned long long)lv_assert_failures());
+	}
 }
 
 /* SIGTERM, SIGINT: the first one stops (while zones load: the loader stops
@@ -1686,7 +1691,7 @@ int daemon_start(struct daemon *d)
 	if (cfg->zone_count == 0)
 		log_warning("no zones configured: every query gets REFUSED");
 	zstates_link(d->zstates, d->load_db, time(NULL));
-	reload_journal_check(d->journal, d->zstates);
+	reload_journal_start(d->journal, d->zstates, cfg, &d->load_db);
 	zdb_publish(d->load_db);
 	d->load_db = NULL;
 	d->published = true;

@@ -242,6 +242,100 @@ static void journal_check_one(struct journal *journal, const char *domain,
 	journal_clear(journal, zone_apex(z));
 }
 
+/* One record of a change into the update (journal_walk's callback). */
+static int replay_one(void *arg, bool added, const uint8_t *owner,
+		      size_t owner_len, const uint8_t *rr, size_t rr_len)
+{
+	struct zone_update *u = arg;
+	uint16_t type = (uint16_t)(rr[0] << 8 | rr[1]);
+	uint16_t rclass = (uint16_t)(rr[2] << 8 | rr[3]);
+	uint32_t ttl = (uint32_t)rr[4] << 24 | (uint32_t)rr[5] << 16 |
+		       (uint32_t)rr[6] << 8 | rr[7];
+	uint16_t rdlen = (uint16_t)(rr[8] << 8 | rr[9]);
+
+	(void)owner_len;
+	if (rr_len != 10u + rdlen)
+		return LV_EMALF;
+	return added ? zone_update_add(u, owner, type, rclass, ttl, rr + 10,
+				       rdlen, NULL, 0)
+		     : zone_update_remove(u, owner, type, rclass, rr + 10,
+					  rdlen, NULL, 0);
+}
+
+/* z (at serial `from`) with the journal's changes up to `to` applied:
+ * 0 with *out, or an error with err. */
+static int journal_replay(struct journal *journal, const struct zone *z,
+			  uint32_t from, uint32_t to, struct zone **out,
+			  char *err, size_t errlen)
+{
+	struct journal_change *c = NULL;
+	struct zone_update *u = NULL;
+	uint8_t *buf;
+	size_t len;
+	int rc = journal_condense(journal, zone_apex(z), from, to, 0, &c);
+
+	if (rc < 0) {
+		snprintf(err, errlen, "the journal does not continue serial %u "
+			 "(%s)", from, lv_strerror(rc));
+		return rc;
+	}
+	buf = journal_change_bytes(c, &len);
+	journal_change_free(c);
+	if (!buf)
+		return -ENOMEM;
+	rc = zone_update_new(z, &u);
+	if (rc == 0 && (rc = journal_walk(buf, len, replay_one, u)) == 0)
+		return free(buf), zone_update_finish(u, out, err, errlen);
+	free(buf);
+	zone_update_free(u);
+	snprintf(err, errlen, "%s", lv_strerror(rc));
+	return rc;
+}
+
+void reload_journal_start(struct journal *journal, struct zstates *s,
+			  const struct config *cfg, struct zdb **db)
+{
+	for (size_t i = 0; journal && i < s->count; i++) {
+		struct zstate *zs = &s->z[i];
+		struct journal_info info;
+		struct zone *nz = NULL;
+		struct zdb *next;
+		char err[256];
+
+		if (!zs->zone || journal_info(journal, zone_apex(zs->zone),
+					      &info) != 0 ||
+		    info.last == zs->serial)
+			continue;
+		if (i >= cfg->zone_count || !cfg->zones[i].primaries ||
+		    !serial_lt(zs->serial, info.last)) {
+			journal_check_one(journal, zs->domain, zs->zone,
+					  zs->serial);
+			continue;
+		}
+		if (journal_replay(journal, zs->zone, zs->serial, info.last,
+				   &nz, err, sizeof(err)) < 0) {
+			log_warning("zone %s: journal not replayed (%s): "
+				    "serving the kept copy, serial %u", zs->domain,
+				    err, zs->serial);
+			journal_check_one(journal, zs->domain, zs->zone,
+					  zs->serial);
+			continue;
+		}
+		if (!(next = zdb_with(*db, nz))) {
+			zone_free(nz);
+			continue;
+		}
+		zdb_free(*db);
+		*db = next;
+		log_info("zone %s: journal replayed from serial %u to %u",
+			 zs->domain, zs->serial, zone_serial(nz));
+		zs->zone = nz;
+		zs->serial = zone_serial(nz);
+		zs->sig = sigcheck_of(nz, (uint32_t)zs->loaded_at,
+				      sigcheck_margin());
+	}
+}
+
 void reload_journal_check(struct journal *journal, const struct zstates *s)
 {
 	for (size_t i = 0; journal && i < s->count; i++)

@@ -103,4 +103,16 @@ int reload_run(const struct config *cfg, const char *const *only,
  * at the zone's serial (logged). After a load, before serving. */
 void reload_journal_check(struct journal *journal, const struct zstates *s);
 
+/* At start, before the first publish (s made for cfg, its zones in *db):
+ * a secondary whose kept copy is older than its journal (zonefile-sync N
+ * or -1, a stop before the write) gets the journal's changes from the
+ * copy's serial to the journal's last applied (one change, condensed as
+ * IXFR out condenses them), so it serves what it served before the stop;
+ * *db and s then hold the new version. Every other zone whose journal
+ * does not end at its serial has the journal cleared (logged), as
+ * reload_journal_check. Work: per replayed zone the changes' records;
+ * memory: them (the journal's per-zone bound). Main only. */
+void reload_journal_start(struct journal *journal, struct zstates *s,
+			  const struct config *cfg, struct zdb **db);
+
 #endif

@@ -193,3 +193,33 @@ def test_zonefile_sync_delays_and_merges_writes(pool):
         assert "written to" not in sec2.proc.text()
     finally:
         fake.close()
+
+
+def test_journal_replayed_at_start(pool):
+    """With a journal and zonefile-sync: 60, serial 2 arrives by IXFR and
+    waits for its write when Levee is killed; the restart, the primary
+    down, serves serial 2 at once: the kept copy (serial 1) with the
+    journal's change applied."""
+    fake = FakePrimary(1, "ixfr-good")
+    ez, et = keep(pool)
+    try:
+        sec = Secondary(pool, fake.port, extra_zone=ez, extra_top=et)
+        assert sec.wait_serial(1, 10 * H.SLOW), sec.status()
+        sec.proc.wait_log(r"serial 1 written to", 10 * H.SLOW)
+        with open(sec.conf, "a") as f:   # the zone entry is the last
+            f.write("    zonefile-sync: 60\n")
+        sec.restart()
+        assert sec.serial() == 1
+        fake.serial = 2
+        assert sec.ctl("refresh", "a.test").returncode == 0
+        assert sec.wait_serial(2, 10 * H.SLOW), sec.status()
+        assert sec.counts()["ixfr"] >= 1, sec.status()
+        assert sec.a("www.a.test.") == ["192.0.2.78"]
+        assert "serial 2 written" not in sec.proc.text()
+        fake.close()
+        sec.restart(kill=True)
+        assert sec.serial() == 2             # at once, primary down
+        assert sec.a("www.a.test.") == ["192.0.2.78"]
+        assert "journal replayed from serial 1 to 2" in sec.proc.text()
+    finally:
+        fake.close()

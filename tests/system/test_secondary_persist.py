@@ -223,3 +223,37 @@ def test_journal_replayed_at_start(pool):
         assert "journal replayed from serial 1 to 2" in sec.proc.text()
     finally:
         fake.close()
+
+
+def test_killed_during_write_of_a_large_copy(pool):
+    """SIGKILL while Levee writes the copy of a 200,000-record transfer
+    (its temporary file is there): the restart serves a whole copy, the
+    old serial or the new one, never a torn file; the copy on disk
+    passes levee --check."""
+    sec_port = H.free_port()
+    knot = Knot(pool, sec_port, serial=1)
+    ez, et = keep(pool)
+    path = ez.split("file: ")[1].strip()
+    tmp = path + ".levee-tmp"
+    sec = Secondary(pool, knot.port, port=sec_port, extra_zone=ez,
+                    extra_top=et)
+    assert sec.wait_serial(1, 10 * H.SLOW), sec.status()
+    sec.proc.wait_log(r"serial 1 written to", 10 * H.SLOW)
+    big = "".join("h%d.a.test. 300 IN A 192.0.2.%d\n" % (i, i % 250 + 1)
+                  for i in range(200000))
+    knot.change(2, "192.0.2.2", extra=big)
+    deadline = time.monotonic() + 60 * H.SLOW
+    seen = False
+    while time.monotonic() < deadline and "serial 2 written" not in \
+            sec.proc.text():
+        if os.path.exists(tmp):
+            seen = True
+            break
+        time.sleep(0.001)
+    assert seen, "the write of the copy was never caught: %s" % \
+        sec.proc.tail()
+    sec.restart(kill=True)
+    assert sec.serial() in (1, 2), sec.status()
+    assert "does not load" not in sec.proc.text()
+    r = H.run_levee(["--check", "-z", "a.test.=%s" % path])
+    assert r.returncode == 0, r.stdout + r.stderr

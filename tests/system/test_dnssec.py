@@ -347,18 +347,25 @@ def test_signature_margin_and_iterations_ceiling_are_keys(pool, nsec3):
                 out), out
 
 
+def conf_with_tail(path, port, tail, **server):
+    """A levee_config() on 127.0.0.1@port without its zones: line, then
+    the YAML text tail (which brings its own zones: section)."""
+    H.levee_config(path, ["127.0.0.1@%d" % port], zones=[], **server)
+    with open(path) as f:
+        text = f.read().replace("zones:\n", "")
+    with open(path, "w") as f:
+        f.write(text + tail)
+    return path
+
+
 def check_with_validation(pool, name, zones, mode="on"):
     """levee --check on zones [(origin, file)], each with
     dnssec-validation: MODE. Returns the CompletedProcess."""
-    conf = os.path.join(pool.tmpdir, "val-%s.yaml" % name)
-    H.levee_config(conf, ["127.0.0.1@%d" % H.free_port()], zones=[])
-    with open(conf) as f:
-        text = f.read().replace("zones:\n", "")
-    text += "zones:\n" + "".join(
-        "  - domain: %s\n    file: %s\n    dnssec-validation: %s\n" %
-        (o, f, mode) for o, f in zones)
-    with open(conf, "w") as f:
-        f.write(text)
+    conf = conf_with_tail(
+        os.path.join(pool.tmpdir, "val-%s.yaml" % name), H.free_port(),
+        "zones:\n" + "".join(
+            "  - domain: %s\n    file: %s\n    dnssec-validation: %s\n" %
+            (o, f, mode) for o, f in zones))
     return H.run_levee(["--check", "-c", conf])
 
 
@@ -456,14 +463,11 @@ def test_dnssec_validation_on_reload_keeps_the_served_version(pool, nsec):
     shutil.copy(dict(nsec["zones"])[nsec["origin"]], path)
     port = H.free_port()
     ctl = os.path.join(pool.tmpdir, "val.sock")
-    conf = os.path.join(pool.tmpdir, "val-reload.yaml")
-    H.levee_config(conf, ["127.0.0.1@%d" % port], zones=[], rate_limit=0)
-    with open(conf) as f:
-        text = f.read().replace("zones:\n", "")
-    with open(conf, "w") as f:
-        f.write(text + "control:\n  listen: %s\nzones:\n  - domain: %s\n"
-                "    file: %s\n    dnssec-validation: on\n" %
-                (ctl, nsec["origin"], path))
+    conf = conf_with_tail(
+        os.path.join(pool.tmpdir, "val-reload.yaml"), port,
+        "control:\n  listen: %s\nzones:\n  - domain: %s\n    file: %s\n"
+        "    dnssec-validation: on\n" % (ctl, nsec["origin"], path),
+        rate_limit=0)
     p = pool.levee(["-c", conf])
     q = dns.message.make_query("www." + nsec["origin"], "A")
     r = H.udp_msg(q, port)
@@ -492,27 +496,20 @@ def test_dnssec_validation_of_transfers(pool, nsec):
         l.replace("192.0.2.1", "192.0.2.99")
         if rr_match(o, "www", "A")(l) else l for l in lines])
     pport = H.free_port()
-    pconf = os.path.join(pool.tmpdir, "val-pri.yaml")
-    H.levee_config(pconf, ["127.0.0.1@%d" % pport], zones=[], rate_limit=0)
-    with open(pconf) as f:
-        text = f.read().replace("zones:\n", "")
-    with open(pconf, "w") as f:
-        f.write(text + "acl:\n  - id: xfr\n    address: 127.0.0.0/8\n"
-                "    action: transfer\nzones:\n  - domain: %s\n    file: %s\n"
-                "    acl: xfr\n" % (o, path))
+    pconf = conf_with_tail(
+        os.path.join(pool.tmpdir, "val-pri.yaml"), pport,
+        "acl:\n  - id: xfr\n    address: 127.0.0.0/8\n    action: transfer\n"
+        "zones:\n  - domain: %s\n    file: %s\n    acl: xfr\n" % (o, path),
+        rate_limit=0)
     pool.levee(["-c", pconf], name="primary")
     q = dns.message.make_query("www." + o, "A")
     for mode in ("on", "warn"):
         sport = H.free_port()
-        sconf = os.path.join(pool.tmpdir, "val-sec-%s.yaml" % mode)
-        H.levee_config(sconf, ["127.0.0.1@%d" % sport], zones=[],
-                       rate_limit=0, refresh_min_interval=1)
-        with open(sconf) as f:
-            text = f.read().replace("zones:\n", "")
-        with open(sconf, "w") as f:
-            f.write(text + "remote:\n  - id: pri\n    address: 127.0.0.1@%d\n"
-                    "zones:\n  - domain: %s\n    primaries: pri\n"
-                    "    dnssec-validation: %s\n" % (pport, o, mode))
+        sconf = conf_with_tail(
+            os.path.join(pool.tmpdir, "val-sec-%s.yaml" % mode), sport,
+            "remote:\n  - id: pri\n    address: 127.0.0.1@%d\nzones:\n"
+            "  - domain: %s\n    primaries: pri\n    dnssec-validation: %s\n"
+            % (pport, o, mode), rate_limit=0, refresh_min_interval=1)
         s = pool.levee(["-c", sconf], name="secondary-" + mode)
         s.wait_log(r"DNSSEC validation: www\.nsec\.test\. A: no RRSIG "
                    r"verifies", 15 * H.SLOW)

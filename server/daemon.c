@@ -753,6 +753,17 @@ static struct config *daemon_reread_config(struct daemon *d, char *err,
 	    memcmp(&c->attack, &old->attack, sizeof(c->attack)))
 		log_warning("reload: rate-limit, limits or attack changed: "
 			    "takes effect after a restart");
+	/* The endpoint is bound, and the zones' counter lines sized, at
+	 * start-up only (metrics.h, reactor.c). */
+	bool mlisten = c->metrics != old->metrics ||
+		       (c->metrics && strcmp(c->metrics_listen.text,
+					     old->metrics_listen.text) != 0);
+	bool mzone = c->metrics_per_zone != old->metrics_per_zone;
+
+	if (mlisten || mzone)
+		log_warning("reload: metrics: %s changed: takes effect after "
+			    "a restart", mlisten && mzone ? "listen and per-zone" :
+			    mlisten ? "listen" : "per-zone");
 	bool trusted_same = c->trusted_count == old->trusted_count;
 
 	for (size_t i = 0; trusted_same && i < c->trusted_count; i++)

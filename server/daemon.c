@@ -58,6 +58,7 @@
 #include "ratelimit/cookie.h"
 #include "server/answer.h"
 #include "server/config.h"
+#include "server/metrics_page.h"
 #include "server/ctl.h"
 #include "server/dnstap.h"
 #include "server/service.h"
@@ -823,6 +824,17 @@ static struct config *daemon_reread_config(struct daemon *d, char *err,
 	    memcmp(&c->attack, &old->attack, sizeof(c->attack)))
 		log_warning("reload: rate-limit, limits or attack changed: "
 			    "takes effect after a restart");
+	/* The endpoint is bound, and the zones' counter lines sized, at
+	 * start-up only (metrics.h, reactor.c). */
+	bool mlisten = c->metrics != old->metrics ||
+		       (c->metrics && strcmp(c->metrics_listen.text,
+					     old->metrics_listen.text) != 0);
+	bool mzone = c->metrics_per_zone != old->metrics_per_zone;
+
+	if (mlisten || mzone)
+		log_warning("reload: metrics: %s changed: takes effect after "
+			    "a restart", mlisten && mzone ? "listen and per-zone" :
+			    mlisten ? "listen" : "per-zone");
 	bool trusted_same = c->trusted_count == old->trusted_count;
 
 	for (size_t i = 0; trusted_same && i < c->trusted_count; i++)
@@ -1148,181 +1160,21 @@ static void cmd_attack(struct daemon *d, int argc, char **argv,
 				 c->distinct_names_per_second);
 }
 
-/* --- the /metrics page (metrics.h): main's loop, at each scrape --- */
-
-static void daemon_metric(struct metrics_text *t, const char *name,
-			  const char *type, const char *help,
-			  unsigned long long v)
-{
-	metrics_family(t, name, type, help);
-	metrics_printf(t, "levee_%s %llu\n", name, v);
-}
-
-/* One zone's series start: levee_NAME{zone="DOMAIN" (escaped). */
-static void daemon_zone_series(struct metrics_text *t, const char *name,
-			       const struct zstate *z)
-{
-	metrics_printf(t, "levee_%s{zone=\"", name);
-	metrics_label_value(t, z->domain);
-	metrics_printf(t, "\"");
-}
-
-/* Zone-labelled series (metrics: per-zone), served zones only, the zone
- * as configured: SOA serial; answers by rcode, drops and their sum from
- * the family's counters (zone.h zone_count). */
-static void daemon_metrics_zones(struct daemon *d, struct metrics_text *t)
-{
-	static const char *const rcodes[] = {
-		"noerror", "formerr", "servfail", "nxdomain", "notimp",
-		"refused", "other"
-	};
-	size_t n = d->zstates ? d->zstates->count : 0;
-	struct zone_hits h;
-
-	metrics_family(t, "zone_serial", "gauge",
-		       "SOA serial of the version served, per zone.");
-	for (size_t i = 0; i < n; i++) {
-		const struct zstate *z = &d->zstates->z[i];
-
-		if (!z->zone)
-			continue;
-		daemon_zone_series(t, "zone_serial", z);
-		metrics_printf(t, "} %u\n", z->serial);
-	}
-	metrics_family(t, "zone_answers_total", "counter",
-		       "Replies sent for names in the zone, by rcode (since "
-		       "the zone was last read in full).");
-	for (size_t i = 0; i < n; i++) {
-		const struct zstate *z = &d->zstates->z[i];
-
-		if (!z->zone)
-			continue;
-		zone_hits_sum(z->zone, &h);
-		for (int r = 0; r < 7; r++) {
-			daemon_zone_series(t, "zone_answers_total", z);
-			metrics_printf(t, ",rcode=\"%s\"} %llu\n", rcodes[r],
-				       (unsigned long long)
-				       h.c[ZONE_HIT_RCODE + r]);
-		}
-	}
-	metrics_family(t, "zone_dropped_total", "counter",
-		       "Queries for names in the zone dropped by RRL or its "
-		       "NXDOMAIN budget.");
-	for (size_t i = 0; i < n; i++) {
-		const struct zstate *z = &d->zstates->z[i];
-
-		if (!z->zone)
-			continue;
-		zone_hits_sum(z->zone, &h);
-		daemon_zone_series(t, "zone_dropped_total", z);
-		metrics_printf(t, "} %llu\n",
-			       (unsigned long long)h.c[ZONE_HIT_DROPPED]);
-	}
-	metrics_family(t, "zone_queries_total", "counter",
-		       "Queries for names in the zone: answered or dropped.");
-	for (size_t i = 0; i < n; i++) {
-		const struct zstate *z = &d->zstates->z[i];
-		unsigned long long sum = 0;
-
-		if (!z->zone)
-			continue;
-		zone_hits_sum(z->zone, &h);
-		for (int j = 0; j < ZONE_HITS; j++)
-			sum += h.c[j];
-		daemon_zone_series(t, "zone_queries_total", z);
-		metrics_printf(t, "} %llu\n", sum);
-	}
-}
+/* --- the /metrics page (metrics_page.h): main's loop, at each scrape --- */
 
 static void daemon_metrics_render(void *arg, struct metrics_text *t)
 {
-	struct daemon *d = arg;
-	unsigned n = d->group ? reactor_group_count(d->group) : 0;
-	size_t served = 0, nz = d->zstates ? d->zstates->count : 0;
-	struct notify_stats ns = { 0, 0, 0, 0, 0 };
-	struct stats sum, s;
+	const struct daemon *d = arg;
+	const struct metrics_page pg = {
+		.group = d->group, .zstates = d->zstates, .xfrin = d->xfrin,
+		.notifier = d->notifier, .reloads_started = d->reloads_started,
+		.reloads_done = d->reloads_done,
+		.reloads_failed = d->reloads_failed,
+		.per_zone = d->cfg->metrics_per_zone,
+		.started_at = d->started_at,
+	};
 
-	memset(&sum, 0, sizeof(sum));
-	for (unsigned i = 0; i < n; i++) {
-		reactor_group_stats(d->group, i, &s);
-		stats_sum(&sum, &s);
-	}
-	metrics_stats(t, &sum);
-	daemon_metric(t, "under_attack", "gauge",
-		      "1 while the under-attack mode is engaged (attack:).",
-		      attack_engaged(reactor_group_attack(d->group)));
-	daemon_metric(t, "reactors", "gauge", "Reactor threads.", n);
-	for (size_t i = 0; i < nz; i++)
-		served += d->zstates->z[i].zone != NULL;
-	daemon_metric(t, "zones", "gauge", "Zones configured.", nz);
-	daemon_metric(t, "zones_served", "gauge",
-		      "Zones configured and served.", served);
-	daemon_metric(t, "reloads_started_total", "counter",
-		      "Reloads started.", d->reloads_started);
-	daemon_metric(t, "reloads_done_total", "counter",
-		      "Reloads that ended and published.", d->reloads_done);
-	daemon_metric(t, "reloads_failed_total", "counter",
-		      "Reloads that failed.", d->reloads_failed);
-	if (d->xfrin) {
-		struct xfrin_stats xs;
-
-		xfrin_stats(d->xfrin, &xs);
-		daemon_metric(t, "xfrin_checks_total", "counter",
-			      "Secondary zones' SOA checks ended.", xs.checks);
-		metrics_family(t, "xfrin_transfers_total", "counter",
-			       "Transfers in that published, by kind.");
-		metrics_printf(t, "levee_xfrin_transfers_total{kind=\"axfr\"}"
-			       " %lu\nlevee_xfrin_transfers_total{kind="
-			       "\"ixfr\"} %lu\n", xs.axfr, xs.ixfr);
-		daemon_metric(t, "xfrin_uptodate_total", "counter",
-			      "SOA checks that found nothing newer.",
-			      xs.uptodate);
-		daemon_metric(t, "xfrin_failed_total", "counter",
-			      "SOA checks or transfers in that failed.",
-			      xs.failed);
-		daemon_metric(t, "xfrin_ixfr_fallback_total", "counter",
-			      "IXFRs in that ended in an AXFR.",
-			      xs.ixfr_fallback);
-		daemon_metric(t, "xfrin_expired_total", "counter",
-			      "Secondary zones that expired.", xs.expired);
-		daemon_metric(t, "xfrin_running", "gauge",
-			      "Transfers in running now.", xs.running);
-		daemon_metric(t, "xfrin_queued", "gauge",
-			      "Transfers in queued now.", xs.queued);
-	}
-	if (d->notifier)
-		notifier_stats(d->notifier, &ns);
-	daemon_metric(t, "notify_sent_total", "counter",
-		      "NOTIFY datagrams sent, retries included.", ns.sent);
-	daemon_metric(t, "notify_answered_total", "counter",
-		      "NOTIFY jobs ended by a NOERROR reply.", ns.answered);
-	daemon_metric(t, "notify_refused_total", "counter",
-		      "NOTIFY jobs ended by an error reply.", ns.refused);
-	daemon_metric(t, "notify_gave_up_total", "counter",
-		      "NOTIFY jobs that ran out of tries.", ns.gave_up);
-	daemon_metric(t, "notify_pending", "gauge", "NOTIFY jobs now.",
-		      ns.pending);
-	daemon_metric(t, "log_dropped_total", "counter",
-		      "Reactor log lines lost to a full queue.", log_dropped());
-	if (reactor_group_dnstap(d->group)) {
-		const struct dnstap *tap = reactor_group_dnstap(d->group);
-
-		daemon_metric(t, "dnstap_written_total", "counter",
-			      "dnstap messages written to the sink.",
-			      dnstap_written(tap));
-		daemon_metric(t, "dnstap_discarded_total", "counter",
-			      "dnstap messages discarded: the sink was down.",
-			      dnstap_discarded(tap));
-		daemon_metric(t, "dnstap_connected", "gauge",
-			      "1 while the dnstap sink is open.",
-			      dnstap_connected(tap));
-	}
-	daemon_metric(t, "assert_failed_total", "counter",
-		      "Internal checks that failed and were survived.",
-		      lv_assert_failures());
-	if (d->cfg->metrics_per_zone)
-		daemon_metrics_zones(d, t);
-	metrics_process(t, d->started_at);
+	metrics_page_render(&pg, t);
 }
 
 static void daemon_stop_now(void *arg)

@@ -12,6 +12,8 @@
 /* The registry: every counter's levee-ctl stats name and its Prometheus
  * series (server/metrics.h renders it). Members of one family (same
  * metric) share its help. */
+#define STATS_RCODE_HELP \
+	"Replies sent, by rcode (other: any rcode past REFUSED, extended ones too)."
 #define C(i, n, m, l, h) [i] = { n, m, l, h, false }
 #define G(i, n, m, l, h) [i] = { n, m, l, h, true }
 static const struct stats_desc stats_descs[STATS_COUNT] = {
@@ -20,19 +22,19 @@ static const struct stats_desc stats_descs[STATS_COUNT] = {
 	C(STATS_TCP_QUERIES, "tcp-queries", "queries", "transport=\"tcp\"",
 	  "Queries received, by transport (parsed or not)."),
 	C(STATS_RCODE_NOERROR, "noerror", "answers", "rcode=\"noerror\"",
-	  "Replies sent, by rcode (other: any rcode past REFUSED, extended ones too)."),
+	  STATS_RCODE_HELP),
 	C(STATS_RCODE_FORMERR, "formerr", "answers", "rcode=\"formerr\"",
-	  "Replies sent, by rcode (other: any rcode past REFUSED, extended ones too)."),
+	  STATS_RCODE_HELP),
 	C(STATS_RCODE_SERVFAIL, "servfail", "answers", "rcode=\"servfail\"",
-	  "Replies sent, by rcode (other: any rcode past REFUSED, extended ones too)."),
+	  STATS_RCODE_HELP),
 	C(STATS_RCODE_NXDOMAIN, "nxdomain", "answers", "rcode=\"nxdomain\"",
-	  "Replies sent, by rcode (other: any rcode past REFUSED, extended ones too)."),
+	  STATS_RCODE_HELP),
 	C(STATS_RCODE_NOTIMP, "notimp", "answers", "rcode=\"notimp\"",
-	  "Replies sent, by rcode (other: any rcode past REFUSED, extended ones too)."),
+	  STATS_RCODE_HELP),
 	C(STATS_RCODE_REFUSED, "refused", "answers", "rcode=\"refused\"",
-	  "Replies sent, by rcode (other: any rcode past REFUSED, extended ones too)."),
+	  STATS_RCODE_HELP),
 	C(STATS_RCODE_OTHER, "other-rcode", "answers", "rcode=\"other\"",
-	  "Replies sent, by rcode (other: any rcode past REFUSED, extended ones too)."),
+	  STATS_RCODE_HELP),
 	C(STATS_DROPPED, "dropped", "dropped", NULL,
 	  "Queries dropped unanswered (garbage, limits, RRL, zone budgets)."),
 	C(STATS_TRUNCATED, "truncated", "truncated", NULL,
@@ -142,6 +144,7 @@ static const struct stats_desc stats_descs[STATS_COUNT] = {
 };
 #undef C
 #undef G
+#undef STATS_RCODE_HELP
 
 void stats_snapshot(const struct stats *src, struct stats *dst)
 {

@@ -525,3 +525,32 @@ def test_dnssec_validation_of_transfers(pool, nsec):
                     break
                 time.sleep(0.1)
             assert r.answer and "192.0.2.99" in r.answer[0].to_text(), r
+
+
+def test_rrsig_expiry_in_metrics(pool, nsec):
+    """/metrics: the seconds left before each signed zone's earliest RRSIG
+    expiration (signatures of fixtures run 30 days) and their minimum;
+    nothing of the kind for an unsigned zone; promtool accepts the page."""
+    import shutil as sh
+    import urllib.request
+    mport, port = H.free_port(), H.free_port()
+    conf = conf_with_tail(
+        os.path.join(pool.tmpdir, "sig-metrics.yaml"), port,
+        "metrics:\n  listen: 127.0.0.1@%d\nzones:\n  - domain: %s\n"
+        "    file: %s\n  - domain: test.\n    file: %s\n" %
+        (mport, nsec["origin"], dict(nsec["zones"])[nsec["origin"]],
+         os.path.join(H.DATA, "test.zone")))
+    pool.levee(["-c", conf])
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % mport,
+                                timeout=10 * H.SLOW) as r:
+        page = r.read().decode()
+    m = re.search(r'^levee_zone_rrsig_expire_seconds\{zone="nsec\.test"\} '
+                  r'(-?\d+)$', page, re.M)
+    assert m and 29 * 86400 < int(m.group(1)) <= 30 * 86400, page
+    assert 'levee_zone_rrsig_expire_seconds{zone="test"}' not in page
+    m2 = re.search(r"^levee_rrsig_expire_min_seconds (-?\d+)$", page, re.M)
+    assert m2 and abs(int(m2.group(1)) - int(m.group(1))) <= 2, page
+    if sh.which("promtool"):
+        r = subprocess.run(["promtool", "check", "metrics"], input=page,
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stdout + r.stderr

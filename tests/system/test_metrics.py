@@ -176,6 +176,42 @@ def test_per_zone_off(pool):
         in r.stdout, r.stdout
 
 
+def test_reload_metrics_change_needs_restart(pool):
+    """A reload whose file changes the metrics: section (another listen
+    port, per-zone off) cannot apply it: levee logs one warning naming
+    both keys and "restart", keeps the old endpoint (zone series and all)
+    and keeps answering. A reload of the unchanged file warns nothing."""
+    import signal
+    port, mport, p = start(pool)
+    start_at = len(p.text())
+    os.kill(p.pid, signal.SIGHUP)
+    p.wait_log(r"reload 1: ", 10 * H.SLOW, start_at)
+    assert "reload: metrics" not in p.text()[start_at:], p.tail()
+
+    mport2 = H.free_port()
+    with open(p.conf) as f:
+        text = f.read()
+    old = "metrics:\n  listen: 127.0.0.1@%d\n" % mport
+    assert old in text, text
+    with open(p.conf, "w") as f:
+        f.write(text.replace(old, "metrics:\n  listen: 127.0.0.1@%d\n"
+                             "  per-zone: off\n" % mport2))
+    start_at = len(p.text())
+    os.kill(p.pid, signal.SIGHUP)
+    p.wait_log(r"reload 2: ", 10 * H.SLOW, start_at)
+    log = p.text()[start_at:]
+    warn = re.findall(r"[^\n]*reload: metrics[^\n]*", log)
+    assert len(warn) == 1, log
+    assert re.search(r"metrics: listen and per-zone changed: takes effect "
+                     r"after a restart", warn[0]), warn
+    send(port, 2)
+    body = scrape(mport)                         # the old endpoint serves
+    assert 'levee_zone_serial{zone="test"}' in body   # per-zone still on
+    with socket.socket() as s:
+        s.settimeout(2)
+        assert s.connect_ex(("127.0.0.1", mport2)) != 0, "new port bound"
+
+
 @needs_promtool
 def test_zone_name_escaped(pool):
     """A zone named we"ird.test. (the configuration takes a double quote in

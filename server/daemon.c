@@ -779,6 +779,24 @@ static void daemon_on_reloaded(uv_async_t *a)
 	}
 }
 
+static bool daemon_str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+/* Whether two dnstap: sections differ in anything. */
+static bool daemon_dnstap_changed(const struct dnstap_config *a,
+				  const struct dnstap_config *b)
+{
+	return a->on != b->on || a->unix_socket != b->unix_socket ||
+	       daemon_str_differs(a->sink, b->sink) ||
+	       daemon_str_differs(a->identity, b->identity) ||
+	       daemon_str_differs(a->version, b->version) ||
+	       a->log_queries != b->log_queries ||
+	       a->log_responses != b->log_responses ||
+	       a->sample != b->sample || a->sample_attack != b->sample_attack;
+}
+
 /* Reads the configuration file again for a full reload: its zones (and
  * the zones given with -z, kept). Settings that only a restart applies are
  * named in a warning. NULL with the reason logged. */
@@ -835,6 +853,16 @@ static struct config *daemon_reread_config(struct daemon *d, char *err,
 		log_warning("reload: metrics: %s changed: takes effect after "
 			    "a restart", mlisten && mzone ? "listen and per-zone" :
 			    mlisten ? "listen" : "per-zone");
+	/* The writer, its rings and the sampling are made at start-up
+	 * (reactor.c); so are the process-wide DNSSEC settings (main.c). */
+	if (daemon_dnstap_changed(&c->dnstap, &old->dnstap))
+		log_warning("reload: dnstap: changed: takes effect after a "
+			    "restart");
+	if (c->sig_margin != old->sig_margin ||
+	    c->nsec3_iter_max != old->nsec3_iter_max)
+		log_warning("reload: server: signature-expiry-margin or "
+			    "nsec3-iterations-max changed: takes effect after a "
+			    "restart");
 	bool trusted_same = c->trusted_count == old->trusted_count;
 
 	for (size_t i = 0; trusted_same && i < c->trusted_count; i++)

@@ -401,3 +401,27 @@ def test_check_summary_names_dnstap(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "dnstap: to unix:/run/tap.sock, queries, 1 in 5 (1 in 5 under " \
         "attack)" in r.stdout, r.stdout
+
+
+def test_reload_dnstap_change_needs_restart(pool):
+    """A SIGHUP whose file changes dnstap: logs that it takes effect after
+    a restart, and the sink in use goes on logging."""
+    tap = os.path.join(pool.tmpdir, "r.tap")
+    port, p = start(pool, ["sink: %s" % tap])
+    start_at = len(p.text())
+    os.kill(p.pid, signal.SIGHUP)
+    p.wait_log(r"reload: \d+ reloaded|reload.*unchanged", 10 * H.SLOW,
+               start_at)
+    assert "dnstap: changed" not in p.text()[start_at:]
+    with open(p.argv[-1]) as f:
+        text = f.read()
+    with open(p.argv[-1], "w") as f:
+        f.write(text.replace("sink: %s" % tap, "sink: %s.new" % tap))
+    start_at = len(p.text())
+    os.kill(p.pid, signal.SIGHUP)
+    p.wait_log(r"reload: dnstap: changed: takes effect after a restart",
+               10 * H.SLOW, start_at)
+    qid = udp_query(port, "www.test.")[0]
+    assert p.stop() == 0
+    assert qid in {m["id"] for m in read_tap(tap)}
+    assert not os.path.exists(tap + ".new")

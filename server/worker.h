@@ -9,8 +9,12 @@
 #ifndef LEVEE_SERVER_WORKER_H
 #define LEVEE_SERVER_WORKER_H
 
-/* The nice value a background worker runs at (0 is the reactors'). */
+/* The nice value a background worker runs at (0 is the reactors').
+ * A build with -DWORKER_NICE=0 leaves every thread as it starts (the
+ * A/B of bench/README.md, "Reload"). */
+#ifndef WORKER_NICE
 #define WORKER_NICE 10
+#endif
 
 /* Moves the calling thread (only it: on Linux the policy and the nice
  * value are per thread) to SCHED_BATCH at nice WORKER_NICE. Threads it

@@ -73,33 +73,13 @@ void arena_prefault(void *p, size_t size)
 #endif
 }
 
-/* Chunks of at least this size are aligned to it and asked to be backed
- * by transparent huge pages (MADV_HUGEPAGE; the kernel's default mode,
- * "madvise", gives them to nobody else). A large zone is read at random
- * by every query, by the walk of a transfer out and by the diff of a
- * reload: in 4 KiB pages nearly every node read is a TLB miss besides a
- * cache miss (bench/README.md, "AXFR out"). Only chunks this large,
- * which only zones of megabytes reach, and which are mapped in whole
- * (arena_prefault) anyway: the resident size does not change. */
-#define ARENA_HUGE ((size_t)2 << 20)
-
 /* A chunk of `bytes` bytes in all; NULL when out of memory. */
 static struct arena_chunk *arena_chunk_new(struct arena *a, size_t bytes)
 {
-	struct arena_chunk *c;
+	struct arena_chunk *c = malloc(bytes);
 
-	if (bytes >= ARENA_HUGE) {
-		void *p;
-
-		if (posix_memalign(&p, ARENA_HUGE, bytes))
-			return NULL;
-		c = p;
-#ifdef MADV_HUGEPAGE
-		(void)madvise(c, bytes & ~(ARENA_HUGE - 1), MADV_HUGEPAGE);
-#endif
-	} else if (!(c = malloc(bytes))) {
+	if (!c)
 		return NULL;
-	}
 	if (bytes >= ARENA_PREFAULT)
 		arena_prefault(c, bytes);
 	c->bytes = bytes;

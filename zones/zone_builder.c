@@ -66,10 +66,8 @@
 #include "zones/zone_builder.h"
 
 /* The largest arena chunk of a zone and of its build records (arena.h:
- * chunks start at 1 KiB and double up to this, so only a zone that holds
- * megabytes already reaches it; chunks of 2 MiB and more are huge pages,
- * arena.c). At most one chunk of a zone is partly used. */
-#define ZONE_ARENA_CHUNK (4 * 1024 * 1024)
+ * chunks start at 1 KiB and double up to this). */
+#define ZONE_ARENA_CHUNK (256 * 1024)
 /* Slots of the build hash and entries of the node arrays at the start;
  * both double as nodes come (the hash stays at most half full), so a zone
  * of a few names holds an index of 16 slots, not one sized for a big

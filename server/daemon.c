@@ -51,6 +51,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include <urcu-qsbr.h>
 #include <uv.h>
 
 #include "common/errcode.h"
@@ -70,6 +71,7 @@
 #include "server/reload.h"
 #include "server/sigcheck.h"
 #include "server/stats.h"
+#include "server/worker.h"
 #include "server/xfrin.h"
 #include "server/tsig.h"
 #include "zones/journal.h"
@@ -491,12 +493,24 @@ static uint64_t daemon_now_ms(void)
 	return uv_hrtime() / 1000000;
 }
 
+/* Run once on liburcu's call_rcu thread (daemon_start): that thread
+ * only frees what the others retired. */
+static struct rcu_head daemon_bg_rcu;
+
+static void daemon_rcu_background(struct rcu_head *head)
+{
+	(void)head;
+	worker_background();
+}
+
 static void daemon_reloader_main(void *arg)
 {
 	struct daemon *d = arg;
 	struct daemon_reload_job *j = &d->job;
 	const struct config *cfg = j->cfg ? j->cfg : daemon_zcfg(d);
 
+	/* below the reactors (worker.h); zload's parser threads inherit it */
+	worker_background();
 	j->rc = reload_run(cfg, (const char *const *)j->only, j->nonly,
 			   daemon_zcfg(d), d->zstates, zdb_current(), d->journal, time(NULL),
 			   &j->db,
@@ -1584,6 +1598,9 @@ int daemon_start(struct daemon *d)
 	uv_unref((uv_handle_t *)&d->sig_timer);   /* never keeps main up */
 	d->sig_timer_ready = true;
 	daemon_sig_check(d);
+	/* the call_rcu thread frees retired versions (a large zone's free
+	 * takes milliseconds of CPU): below the reactors too */
+	call_rcu(&daemon_bg_rcu, daemon_rcu_background);
 
 	if (reactor_group_dnstap(d->group) &&
 	    dnstap_start(reactor_group_dnstap(d->group), err,

@@ -41,6 +41,7 @@
 #include "server/log.h"
 #include "server/tsig.h"
 #include "server/wire.h"
+#include "server/worker.h"
 #include "zones/zdump.h"
 #include "zones/zone.h"
 #include "zones/zone_walk.h"
@@ -220,6 +221,7 @@ static void sync_main(void *arg)
 {
 	struct xsync *s = arg;
 
+	worker_background();    /* below the reactors (worker.h) */
 	s->rc = zdump_write(zone_hold_zone(s->hold), s->path, s->err,
 			    sizeof(s->err));
 	uv_async_send(&s->done);

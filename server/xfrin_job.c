@@ -29,6 +29,7 @@
 #include "server/sigcheck.h"
 #include "server/tsig.h"
 #include "server/wire.h"
+#include "server/worker.h"
 #include "zones/journal.h"
 #include "zones/xfr.h"
 #include "zones/zone.h"
@@ -634,6 +635,7 @@ void xfrin_job_run(void *arg)
 {
 	struct xjob *j = arg;
 
+	worker_background();    /* below the reactors (worker.h) */
 	job_main(j);
 	if (j->rc == 0 && j->journal)
 		job_timers(j);

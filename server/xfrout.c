@@ -407,21 +407,30 @@ static bool xfrout_grown(const struct xfrout *x, const struct render *r)
 }
 
 /* Renders what is left of set s of node n into r: whole when it fits,
- * else record by record from x->rec. True when all of it went in; false
- * when the message is full (x->rec, x->rec_off say where to go on), or
- * when a record fits no message (x->failed). */
+ * else record by record from x->rec. *owner_ptr is where this message
+ * spells n's name (0: not yet, or past 16 KiB): a whole set after the
+ * node's first in the message takes it as its owner, a pointer with no
+ * compression search (the A and AAAA of a name: one copy of the wire
+ * each); the first whole set of n sets it. True when all of it went in;
+ * false when the message is full (x->rec, x->rec_off say where to go on),
+ * or when a record fits no message (x->failed). */
 static bool xfrout_put_set(struct xfrout *x, struct render *r,
 			   const struct zone_node *n, const struct rrset *s,
-			   bool first_of_node)
+			   bool first_of_node, uint16_t *owner_ptr)
 {
 	const uint8_t *end = s->wire + s->wire_len;
 
 	if (x->rec == 0) {
+		size_t at = r->len;
+
 		if (first_of_node)
 			render_owner_node(r, n);
-		if (render_rrset(r, RENDER_ANSWER, n->name, 0, s,
+		if (render_rrset(r, RENDER_ANSWER, n->name, *owner_ptr, s,
 				 RENDER_TTL_KEEP) == 0) {
 			x->records += s->rr_count;
+			/* the owner is the first thing the set wrote */
+			if (!*owner_ptr && s->rr_count)
+				*owner_ptr = render_target_of(r, at);
 			return true;
 		}
 		if (r->count[RENDER_ANSWER])
@@ -509,6 +518,9 @@ static void xfrout_ixfr_body(struct xfrout *x, struct render *r)
  * phase LAST). */
 static void xfrout_body(struct xfrout *x, struct render *r)
 {
+	/* where this message spells x->node's name (xfrout_put_set) */
+	uint16_t owner_ptr = 0;
+
 	if (x->ixfr) {
 		xfrout_ixfr_body(x, r);
 		return;
@@ -520,6 +532,7 @@ static void xfrout_body(struct xfrout *x, struct render *r)
 			x->node = zone_walk_next(&x->walk, &x->data,
 						 XFROUT_SLOTS_PER_STEP);
 			x->set = 0;
+			owner_ptr = 0;
 			if (!x->node) {
 				if (zone_walk_done(&x->walk)) {
 					x->phase = XFR_LAST;
@@ -537,7 +550,8 @@ static void xfrout_body(struct xfrout *x, struct render *r)
 			if (x->node == x->apex && s->type == DNS_TYPE_SOA)
 				continue;
 			if (xfrout_grown(x, r) || !xfrout_put_set(x, r, x->node, s,
-					    x->set == 0 && x->rec == 0))
+					    x->set == 0 && x->rec == 0,
+					    &owner_ptr))
 				return;
 		}
 		x->node = NULL;

@@ -569,3 +569,67 @@ def test_ctl_attack_says_why(pool):
         time.sleep(0.2)
     assert "mode: auto" in out and "engaged (queries" in out, out
     assert "engagements: 1" in out or "engagements: 2" in out
+
+
+def thread_sched(pid):
+    """{tid: (nice, policy)} of every thread of pid (/proc/PID/task/TID/stat:
+    field 19 the nice value, field 41 the policy; 3 is SCHED_BATCH)."""
+    out = {}
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, t)) as f:
+                f_ = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the comm: field 3 is f_[0], so field n is f_[n - 3]
+        out[int(t)] = (int(f_[19 - 3]), int(f_[41 - 3]))
+    return out
+
+
+def test_reload_thread_below_reactors(pool):
+    """The reload runs at SCHED_BATCH nice 10 (server/worker.c), main and
+    the reactors stay at nice 0: a reload of a 200,000-record zone is
+    watched in /proc while it runs (polled for at most 60 s)."""
+    z = os.path.join(pool.tmpdir, "big.zone")
+
+    def write_big(serial):
+        with open(z, "w") as f:
+            f.write(ZONE.format(origin="big.test.", serial=serial,
+                                addr="127.0.0.1"))
+            for i in range(200000):
+                f.write("h%d A 10.%d.%d.%d\n" % (i, i >> 16, (i >> 8) & 255,
+                                                 i & 255))
+        st = os.stat(z)
+        os.utime(z, ns=(st.st_atime_ns, st.st_mtime_ns + 1000))
+
+    write_big(1)
+    srv = Server(pool, [("big.test.", z)])
+    pid = srv.proc.p.pid
+    before = thread_sched(pid)
+    assert before[pid] == (0, 0), before           # main: nice 0, SCHED_OTHER
+    # the reactors (2) and the rest at nice 0, but for the call_rcu thread
+    # (nice 10 once the first version was published)
+    assert sum(1 for v in before.values() if v == (0, 0)) >= 3, before
+    write_big(2)
+    done = []
+
+    def reload():
+        done.append(srv.ctl("reload", timeout=60 * H.SLOW))
+
+    t = threading.Thread(target=reload)
+    t.start()
+    seen = set()
+    deadline = time.monotonic() + 60 * H.SLOW
+    while not done and time.monotonic() < deadline:
+        for tid, v in thread_sched(pid).items():
+            if tid not in before and v == (10, 3):
+                seen.add(tid)
+        time.sleep(0.005)
+    t.join(timeout=70 * H.SLOW)
+    assert done and done[0].returncode == 0, done and done[0].stderr
+    assert seen, "no new thread at nice 10, SCHED_BATCH during the reload"
+    after = thread_sched(pid)
+    for tid, v in before.items():
+        if tid in after:
+            assert after[tid] == v, (tid, v, after[tid])
+    assert srv.a("www.big.test.") == ["127.0.0.1"]

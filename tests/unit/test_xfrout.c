@@ -348,6 +348,108 @@ static void test_transfer_all(void)
 	unlink(BIG_ZONE);
 }
 
+/* The bytes of the name at msg[off] as written (labels, then a root or
+ * a pointer); 0 when malformed. */
+static size_t wire_name_len(const uint8_t *msg, size_t len, size_t off)
+{
+	size_t o = off;
+
+	while (o < len) {
+		if ((msg[o] & 0xc0) == 0xc0)
+			return o + 2 <= len ? o + 2 - off : 0;
+		if (msg[o] == 0)
+			return o + 1 - off;
+		o += 1 + (size_t)msg[o];
+	}
+	return 0;
+}
+
+/* A zone of 2,000 names with an A and an AAAA each: more owners than a
+ * message's compression table remembers (RENDER_COMP_MAX). */
+#define PAIRS_ZONE "/tmp/test_xfrout_pairs.zone"
+
+/* Every set after a node's first in a message has a 2-byte owner (a
+ * pointer to where the message spells the node), also once the
+ * compression table is full: the owner is not looked up again (it was:
+ * past 255 names the AAAA's owner was its first label and a pointer). */
+static void test_owner_pointer(void)
+{
+	static uint8_t qb[300], buf[XFROUT_FRAME_MAX];
+	struct answer_request req;
+	struct xfrout *x = calloc(1, xfrout_size());
+	struct xfrout_policy *p;
+	struct zone *z;
+	struct zdb *db;
+	size_t len, same = 0, past_table = 0, records = 0;
+	FILE *f = fopen(PAIRS_ZONE, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("$TTL 300\n@ SOA ns1 hostmaster 7 3600 900 604800 300\n"
+	      "@ NS ns1\nns1 A 192.0.2.1\n", f);
+	for (int i = 0; i < 2000; i++)
+		fprintf(f, "host%d A 10.0.%d.%d\nhost%d AAAA 2001:db8::%x\n",
+			i, i >> 8, i & 255, i, i);
+	fclose(f);
+	cfg_setup(10);
+	z = load("example.com.", PAIRS_ZONE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+	db = zdb_new();
+	CU_ASSERT_EQUAL_FATAL(zdb_add(db, z), 0);
+	p = xfrout_policy_new(&cfg, &running);
+	memset(&req, 0, sizeof(req));
+	req.query = qb;
+	req.query_len = axfr_query(qb, "\x07" "example\x03" "com", 13);
+	req.resp = buf;
+	req.resp_cap = sizeof(buf);
+	req.tcp = true;
+	CU_ASSERT_EQUAL_FATAL(answer_parse(&acfg, &req), WIRE_OK);
+	req.zone = z;
+	CU_ASSERT_EQUAL_FATAL(xfrout_admit(p, z,
+			      (const struct sockaddr *)&src_ok, NULL, NULL), XFROUT_ALLOW);
+	CU_ASSERT_EQUAL_FATAL(xfrout_start(x, p, &acfg, &req, XFROUT_WHOLE, 0,
+					   NULL), 0);
+	while ((len = xfrout_next(x, buf, sizeof(buf))) > 0 && records < 10000) {
+		const uint8_t *msg = buf + 2;
+		size_t ml = len - 2, o = 12, an;
+		ldns_pkt *pkt = NULL;
+		ldns_rdf *prev = NULL;
+
+		CU_ASSERT_EQUAL_FATAL(ldns_wire2pkt(&pkt, msg, ml),
+				      LDNS_STATUS_OK);
+		an = ldns_pkt_ancount(pkt);
+		o += wire_name_len(msg, ml, o) + 4;     /* the question */
+		for (size_t i = 0; i < an && o < ml; i++) {
+			ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(pkt), i);
+			size_t ol = wire_name_len(msg, ml, o);
+
+			CU_ASSERT_FATAL(ol > 0 && o + ol + 10 <= ml);
+			if (prev && ldns_dname_compare(prev,
+					ldns_rr_owner(rr)) == 0 &&
+			    ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA) {
+				CU_ASSERT_EQUAL(ol, 2);
+				same++;
+				past_table += i > 300;
+			}
+			prev = ldns_rr_owner(rr);
+			o += ol + 10 + ((size_t)msg[o + ol + 8] << 8 |
+					msg[o + ol + 9]);
+			records++;
+		}
+		ldns_pkt_free(pkt);
+	}
+	CU_ASSERT(xfrout_done(x));
+	CU_ASSERT_EQUAL(records, 2 + 1 + 1 + 4000);
+	CU_ASSERT(same >= 1900);   /* the pairs a message does not split */
+	CU_ASSERT(past_table > 0); /* some past the table's 255 names */
+	xfrout_end(x);
+	free(x);
+	rcu_settle();
+	xfrout_policy_free(p);
+	zdb_free(db);
+	rcu_settle();
+	unlink(PAIRS_ZONE);
+}
+
 /* The held version outlives the snapshot that held it (the hold is the
  * last reference: freed through call_rcu after the end, ASan sees any
  * read after that). */
@@ -559,6 +661,8 @@ int main(void)
 		{ "walk: every node once, resumable", test_walk },
 		{ "transfer: every record, SOA first and last",
 		  test_transfer_all },
+		{ "transfer: a node's later sets point at its owner",
+		  test_owner_pointer },
 		{ "transfer: the hold outlives the snapshot",
 		  test_hold_outlives_snapshot },
 		{ "transfer: a record above the target size alone",

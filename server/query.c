@@ -597,13 +597,15 @@ query_tapped(struct query_env *env, const struct zdb *db, struct query *q)
 {
 	struct dnstap_event e;
 	uint64_t queued = 0, dropped = 0;
+	bool sampled = dnstap_sampled(env->tap, env->attack &&
+					       attack_engaged(env->attack));
 	int verdict;
 
-	if (!dnstap_sampled(env->tap, env->attack &&
-				      attack_engaged(env->attack)))
-		return query_run(env, db, q);
-	clock_gettime(CLOCK_REALTIME, &e.query_time);
+	if (sampled)
+		clock_gettime(CLOCK_REALTIME, &e.query_time);
 	verdict = query_run(env, db, q);
+	if (!sampled)
+		return verdict;
 	clock_gettime(CLOCK_REALTIME, &e.reply_time);
 	e.client = q->client;
 	e.server = q->server;

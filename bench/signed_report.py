@@ -57,6 +57,14 @@ def ratios(d, a, b, m, invert=False):
     return out
 
 
+def verdict(rs):
+    if min(rs) >= TARGET:
+        return "met"
+    if statistics.median(rs) >= TARGET:
+        return "met by the median, not in every round"
+    return "not met"
+
+
 def rmed(v):
     if not v:
         return "-"
@@ -105,29 +113,50 @@ def main():
         print("| %s | %s |" % (label, " | ".join(cells + rs)))
     print()
     m = "open.answered_per_s"
-    print("Per round, UDP answered/s at open throttle (DO=1):\n")
+    print("Per round at open throttle (DO=1): answered/s, and in brackets "
+          "the server CPU cores used (1.0 = the server's CPU was its own "
+          "and saturated; below it the server got less, from the machine's "
+          "other work or a generator that could not keep up):\n")
     print("| round | load avg | Levee | armed | knotd | nsd | Levee/knotd | "
           "armed/knotd |")
     print("|---|---|---|---|---|---|---|---|")
     rounds = sorted(set().union(*[set(d.get((s, m), {})) for s in SERVERS]))
     for r in rounds:
         v = [d.get((s, m), {}).get(r) for s in SERVERS]
+        c = [d.get((s, "open.srv_cpu"), {}).get(r) for s in SERVERS]
         la = d.get(("all", "loadavg"), {}).get(r)
         lk = ("%.2f" % (v[0] / v[2])) if v[0] and v[2] else "-"
         ak = ("%.2f" % (v[1] / v[2])) if v[1] and v[2] else "-"
         print("| %d | %s | %s | %s |" % (
             r, "-" if la is None else "%.2f" % la,
-            " | ".join("-" if x is None else fmt(x) for x in v), lk + " | " + ak))
+            " | ".join("-" if x is None else "%s (%.2f)" % (fmt(x), y or 0)
+                       for x, y in zip(v, c)), lk + " | " + ak))
     print()
+    sat = [r for r in rounds
+           if all((d.get((s, "open.srv_cpu"), {}).get(r) or 0) >= 0.9
+                  for s in ("levee", "armed", "knotd"))]
+    print("Rounds where Levee, armed and knotd each used at least 0.9 of "
+          "their core at open throttle: %d of %d%s.\n" % (
+              len(sat), len(rounds),
+              "" if len(sat) == len(rounds) else
+              " (answered/s then ranks the CPU each got, not the server: "
+              "read the CPU per answer)"))
     for who in ("levee", "armed"):
+        name = "Levee" if who == "levee" else "Levee armed"
         rs = ratios(d, who, "knotd", m)
         if rs:
-            verdict = ("met" if min(rs) >= TARGET else
-                       "met by the median, not in every round"
-                       if statistics.median(rs) >= TARGET else "not met")
             print("- %s/knotd, UDP answered/s, DO=1: %s against the target "
-                  "%.1f: %s." % ("Levee" if who == "levee" else "Levee armed",
-                                 rmed(rs), TARGET, verdict))
+                  "%.1f: %s." % (name, rmed(rs), TARGET,
+                                 verdict(rs) if sat else
+                                 "no verdict (no round saturated the servers)"))
+        for mm, lab in (("open.srv_us", "at open throttle"),
+                        ("rate.srv_us", "at the fixed rate")):
+            rs = ratios(d, who, "knotd", mm, True)
+            if rs:
+                print("- knotd's server CPU per answer over %s's, %s: %s "
+                      "(the answered/s ratio if each saturated a core of "
+                      "its own at that cost): %s." % (name, lab, rmed(rs),
+                                                      verdict(rs)))
     large = [s for s in ("levee", "knotd", "nsd", "armed")
              if d.get((s, "large.first_s"))]
     if large:

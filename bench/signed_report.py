@@ -157,6 +157,13 @@ def main():
                       "(the answered/s ratio if each saturated a core of "
                       "its own at that cost): %s." % (name, lab, rmed(rs),
                                                       verdict(rs)))
+    shared = sorted((s, r, mm) for (s, mm), v in d.items()
+                    if mm.endswith(".port_shared") for r in v)
+    if shared:
+        print("\nRuns whose port another process (not started here) also "
+              "held, so part of the load went to it: %s." % ", ".join(
+                  "%s round %d %s" % (s, r, mm.split(".")[0])
+                  for s, r, mm in shared))
     large = [s for s in ("levee", "knotd", "nsd", "armed")
              if d.get((s, "large.first_s"))]
     if large:

@@ -6,7 +6,9 @@
  * dnsperf's format ("name TYPE" per line, '#' comments), with an optional
  * third column giving the expected answer: NOERROR (rcode 0 and a non-empty
  * answer section, the default), NXDOMAIN, NODATA (rcode 0, empty answer) or
- * ANY (any rcode counts).
+ * ANY (any rcode counts). Every query carries an EDNS OPT (UDP size 1232)
+ * unless -E; -D sets its DO bit (RFC 3225), asking a signed zone's RRSIGs
+ * and denial proofs.
  *
  * Each conn owns LV_SLOTS in-flight slots; a query's DNS ID is its slot
  * index in the low 12 bits and a generation in the high 4, so a reply is
@@ -99,6 +101,7 @@ static struct {
 	double timeout;
 	int tcp;
 	int edns;
+	int dnssec;           /* -D: the DO bit in the OPT */
 	int sample;
 	int batch;
 } opt = {
@@ -222,10 +225,15 @@ static void load_queries(const char *path)
 		w[n++] = 0;
 		w[n++] = 1;                              /* IN */
 		if (opt.edns) {
+			/* root owner, type OPT, UDP size 1232, extended
+			 * rcode 0, version 0, flags (DO is the top bit),
+			 * no options */
 			static const uint8_t o[11] = { 0, 0, 41, 0x04, 0xd0,
 						       0, 0, 0, 0, 0, 0 };
 			w[11] = 1;                       /* ARCOUNT */
 			memcpy(w + n, o, sizeof(o));
+			if (opt.dnssec)
+				w[n + 7] = 0x80;         /* DO */
 			n += sizeof(o);
 		}
 		queries[nqueries].off = (uint32_t)wlen;
@@ -549,6 +557,7 @@ static void usage(void)
 		"usage: lvload -q QUERYFILE [-s 127.0.0.1] [-p 53] [-d SECONDS]\n"
 		"  [-r QPS (0 = open throttle)] [-c CONNS] [-o OUTSTANDING/conn]\n"
 		"  [-t TIMEOUT_S] [-T (tcp; -o is the pipeline depth)] [-E (no EDNS)]\n"
+		"  [-D (DO=1 in the OPT; not with -E)]\n"
 		"  [-S SAMPLE (deep-check 1 reply in N, 0 off)] [-b BATCH]\n");
 	exit(2);
 }
@@ -563,7 +572,7 @@ int main(int argc, char **argv)
 	int ep, ch, i;
 	unsigned rr = 0;
 
-	while ((ch = getopt(argc, argv, "s:p:q:d:r:c:o:t:TES:b:h")) != -1) {
+	while ((ch = getopt(argc, argv, "s:p:q:d:r:c:o:t:TEDS:b:h")) != -1) {
 		switch (ch) {
 		case 's': opt.server = optarg; break;
 		case 'p': opt.port = atoi(optarg); break;
@@ -575,6 +584,7 @@ int main(int argc, char **argv)
 		case 't': opt.timeout = atof(optarg); break;
 		case 'T': opt.tcp = 1; break;
 		case 'E': opt.edns = 0; break;
+		case 'D': opt.dnssec = 1; break;
 		case 'S': opt.sample = atoi(optarg); break;
 		case 'b': opt.batch = atoi(optarg); break;
 		default: usage();
@@ -584,7 +594,7 @@ int main(int argc, char **argv)
 	    opt.outstanding < 1 || opt.outstanding > LV_SLOTS ||
 	    opt.duration <= 0 || opt.duration > 3600 || opt.timeout <= 0 ||
 	    opt.timeout > 10 || opt.batch < 1 || opt.batch > LV_BATCH ||
-	    opt.rate < 0)
+	    opt.rate < 0 || (opt.dnssec && !opt.edns))
 		usage();
 	if (inet_pton(AF_INET, opt.server, &sa.sin_addr) != 1 ||
 	    (ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
@@ -747,7 +757,8 @@ int main(int argc, char **argv)
 
 	printf("mode            %s, %s, %d conns, %s\n",
 	       opt.tcp ? "tcp" : "udp", opt.rate > 0 ? "fixed rate" : "open throttle",
-	       opt.nconns, opt.edns ? "EDNS" : "no EDNS");
+	       opt.nconns,
+	       !opt.edns ? "no EDNS" : opt.dnssec ? "EDNS, DO=1" : "EDNS");
 	printf("sent            %llu (%.0f/s over %.2f s)\n",
 	       (unsigned long long)st.sent, (double)st.sent / elapsed, elapsed);
 	printf("answered        %llu (%.0f/s)\n",
@@ -764,12 +775,12 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.late, (unsigned long long)st.send_err);
 	printf("latency         p50 %.1f us  p99 %.1f us\n", hist_pct(0.50),
 	       hist_pct(0.99));
-	printf("LVLOAD mode=%s rate=%.0f conns=%d duration=%.3f sent=%llu "
+	printf("LVLOAD mode=%s do=%d rate=%.0f conns=%d duration=%.3f sent=%llu "
 	       "answered=%llu noerror=%llu nxdomain=%llu servfail=%llu "
 	       "refused=%llu tc=%llu unexpected=%llu wrong=%llu checked=%llu "
 	       "lost=%llu late=%llu p50_us=%.1f p99_us=%.1f "
 	       "answered_per_s=%.0f sent_per_s=%.0f\n",
-	       opt.tcp ? "tcp" : "udp", opt.rate, opt.nconns, elapsed,
+	       opt.tcp ? "tcp" : "udp", opt.dnssec, opt.rate, opt.nconns, elapsed,
 	       (unsigned long long)st.sent, (unsigned long long)st.answered,
 	       (unsigned long long)st.rcode[0], (unsigned long long)st.rcode[3],
 	       (unsigned long long)st.rcode[2], (unsigned long long)st.rcode[5],

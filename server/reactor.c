@@ -122,6 +122,30 @@ int reactor_socket_bind(int fd, const struct config_listen *l)
 	return err;
 }
 
+/* Whether another process holds l's address and port (type SOCK_DGRAM or
+ * SOCK_STREAM): a bind without SO_REUSEPORT fails then, as ours with it
+ * would not (the kernel would share the queries between the two, and a
+ * second levee started by mistake would answer half of them with its own
+ * zones). SO_REUSEADDR for TCP, as ours: a TIME_WAIT left by a previous
+ * run is no holder. 0, -EADDRINUSE, or another error (left to the real
+ * bind to report). Main only. */
+static int reactor_listen_probe(const struct config_listen *l, int type)
+{
+	int family = l->addr.ss_family, one = 1, fd, rc = 0;
+
+	fd = socket(family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if ((type == SOCK_STREAM &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+	    (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+					      &one, sizeof(one)) < 0) ||
+	    bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
 static void reactor_close_walk(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -460,6 +484,19 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	}
 	g->shared.cfg = cfg;
 	g->shared.acfg = acfg;
+	for (size_t i = 0; i < cfg->listen_count; i++)
+		for (int t = 0; t < 2; t++)
+			if (reactor_listen_probe(&cfg->listen[i],
+						 t ? SOCK_STREAM : SOCK_DGRAM) ==
+			    -EADDRINUSE) {
+				snprintf(err, errlen, "listen %s: %s in use by "
+					 "another process (SO_REUSEPORT would "
+					 "share its queries with it)",
+					 cfg->listen[i].text, t ? "TCP" : "UDP");
+				free(g->r);
+				free(g);
+				return NULL;
+			}
 	/* Under TCP pressure (tcp.c) idle connections are closed after
 	 * tcp-pressure-timeout-ms: the RFC 7828 keepalive advertised then
 	 * says so (units of 100 ms, at least 1: 0 would mean "close now"). */

@@ -344,3 +344,24 @@ def test_bug_uv_init_unchecked(tmp_path):
         assert rc == 1, "limit %d: exit %s:\n%s" % (n, rc, text)
         assert " error: " in text, "limit %d:\n%s" % (n, text)
     assert started, "levee never started with up to %d descriptors" % n
+
+
+def test_bug_second_instance_shares_the_port(pool):
+    """A second levee started on the address and port of a running one
+    used to bind beside it (SO_REUSEPORT) and answer about half of its
+    queries with its own zones. It must refuse to start, naming the
+    address; the first keeps every answer."""
+    port = H.free_port()
+    p = pool.levee(["-l", "127.0.0.1@%d" % port, "-n", "1", "-z",
+                    "test.=%s" % os.path.join(H.DATA, "test.zone")])
+    r = H.run_levee(["-l", "127.0.0.1@%d" % port, "-n", "1", "-z",
+                     "example.org.=%s" % os.path.join(H.DATA,
+                                                      "example.org.zone")])
+    assert r.returncode != 0
+    assert re.search(r"cannot start: listen 127\.0\.0\.1@%d: UDP in use by "
+                     r"another process" % port, r.stderr), r.stderr
+    q = dns.message.make_query("www.test.", "A")
+    for _ in range(20):   # fresh source ports: every one reaches the first
+        rr = H.udp_msg(q, port)
+        assert rr is not None and rr.rcode() == dns.rcode.NOERROR, rr
+    assert p.alive()

@@ -1,17 +1,21 @@
 #!/usr/bin/python3
 """aggressive_nsec.py -- the zones and the sender of bench/aggressive-nsec.
 
-  zones DIR N       victim.test with hostN A 10.0.(N>>8).(N&255), N = 1..N,
+  zones DIR N [spread]
+                    victim.test with hostK A 10.0.(K>>8).(K&255), K = 1..N
+                    (with "spread": N random 8-letter labels instead of
+                    hostK, fixed seed, so the NSEC spans cover the alphabet
+                    evenly; DIR/names lists "label address" either way),
                     in three variants: DIR/unsigned.zone, DIR/nsec.signed,
                     DIR/nsec3.signed (dnssec-signzone, algorithm 13, one KSK
                     and one ZSK made once in DIR/keys/; NSEC3 with no salt,
                     0 extra iterations, no opt-out; signatures valid from an
                     hour ago for 30 days) and DIR/anchor (the KSK's DNSKEY
                     line, unbound's trust-anchor).
-  send PORT N RATE NAMES SEED
+  send PORT N RATE NAMESFILE SEED
                     N flood queries (random 12-letter labels under
                     victim.test, A, RD=1) and one legitimate query
-                    (hostK.victim.test A, K random in 1..NAMES) after every
+                    (a random name of NAMESFILE, A) after every
                     9 of them, to 127.0.0.1@PORT from one UDP socket, paced
                     at RATE queries/s. Waits at most 3 s after the last
                     send. The queries set AD (RFC 6840 5.7), so unbound
@@ -56,15 +60,27 @@ def addr(k):
     return "10.0.%d.%d" % (k >> 8, k & 255)
 
 
-def zones(d, n):
+def zones(d, n, spread):
     os.makedirs(d, exist_ok=True)
+    if spread:
+        rnd = random.Random(8198)
+        labels = set()
+        while len(labels) < n:
+            labels.add("".join(rnd.choice("abcdefghijklmnopqrstuvwxyz")
+                               for _ in range(8)))
+        labels = sorted(labels)
+    else:
+        labels = ["host%d" % k for k in range(1, n + 1)]
+    with open(os.path.join(d, "names"), "w") as f:
+        for k, lab in enumerate(labels, 1):
+            f.write("%s %s\n" % (lab, addr(k)))
     src = os.path.join(d, "unsigned.zone")
     with open(src, "w") as f:
         f.write("$ORIGIN %s\n$TTL 3600\n" % ORIGIN)
         f.write("@ IN SOA ns1 hostmaster 1 3600 600 86400 3600\n")
         f.write("@ IN NS ns1\nns1 IN A 10.255.0.1\n")
-        for k in range(1, n + 1):
-            f.write("host%d IN A %s\n" % (k, addr(k)))
+        for k, lab in enumerate(labels, 1):
+            f.write("%s IN A %s\n" % (lab, addr(k)))
     kdir = os.path.join(d, "keys")
     names = os.path.join(kdir, "names")
     if not os.path.exists(names):
@@ -95,7 +111,9 @@ def zones(d, n):
     os.unlink(keyed)
 
 
-def send(port, n, rate, names, seed):
+def send(port, n, rate, namesfile, seed):
+    with open(namesfile) as f:
+        names = [ln.split() for ln in f if ln.strip()]
     if not (0 < n <= 1000000 and 0 < rate <= 50000 and 0 < port < 65536):
         sys.exit("send: N 1..1000000, RATE 1..50000/s")
     rnd = random.Random(seed)
@@ -105,8 +123,8 @@ def send(port, n, rate, names, seed):
         plan.append(("".join(rnd.choice(letters) for _ in range(12)) +
                      "." + ORIGIN, None))
         if i % 9 == 8:
-            k = rnd.randrange(1, names + 1)
-            plan.append(("host%d.%s" % (k, ORIGIN), addr(k)))
+            lab, a = names[rnd.randrange(len(names))]
+            plan.append(("%s.%s" % (lab, ORIGIN), a))
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.connect(("127.0.0.1", port))
@@ -201,10 +219,10 @@ def counters(log):
 
 def main():
     a = sys.argv[1:]
-    if a[:1] == ["zones"] and len(a) == 3:
-        zones(os.path.abspath(a[1]), int(a[2]))
+    if a[:1] == ["zones"] and len(a) in (3, 4):
+        zones(os.path.abspath(a[1]), int(a[2]), a[3:] == ["spread"])
     elif a[:1] == ["send"] and len(a) == 6:
-        send(int(a[1]), int(a[2]), float(a[3]), int(a[4]), int(a[5]))
+        send(int(a[1]), int(a[2]), float(a[3]), a[4], int(a[5]))
     elif a[:1] == ["counters"] and len(a) == 2:
         counters(a[1])
     else:

@@ -1599,8 +1599,18 @@ int daemon_start(struct daemon *d)
 	d->sig_timer_ready = true;
 	daemon_sig_check(d);
 	/* the call_rcu thread frees retired versions (a large zone's free
-	 * takes milliseconds of CPU): below the reactors too */
-	call_rcu(&daemon_bg_rcu, daemon_rcu_background);
+	 * takes milliseconds of CPU): below the reactors too. liburcu makes
+	 * that thread at this first call_rcu, with this thread's signal mask:
+	 * every signal blocked, or a second SIGTERM during the stop (after
+	 * main's handlers are closed) would kill the process there. */
+	{
+		sigset_t all, old;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		call_rcu(&daemon_bg_rcu, daemon_rcu_background);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 
 	if (reactor_group_dnstap(d->group) &&
 	    dnstap_start(reactor_group_dnstap(d->group), err,

@@ -9,6 +9,7 @@
 #include <fstrm.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,7 +338,14 @@ int dnstap_start(struct dnstap *t, char *err, size_t errlen)
 	} else {
 		__atomic_store_n(&t->connected, 1, __ATOMIC_RELAXED);
 	}
-	rc = pthread_create(&t->thread, NULL, dnstap_writer_main, t);
+	{   /* the writer takes no signal: main handles them (daemon.c) */
+		sigset_t all, old;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		rc = pthread_create(&t->thread, NULL, dnstap_writer_main, t);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "dnstap: writer thread: %s",
 			 strerror(rc));

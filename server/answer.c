@@ -854,11 +854,20 @@ static void answer_internet(struct answer_ctx *c)
 		c->kind = ANSWER_KIND_ERROR;
 		return;
 	}
-	if (zone_expired(z)) {          /* a secondary past expire (knotd) */
-		c->rcode = DNS_RCODE_SERVFAIL;
-		c->ede = DNS_EDE_INVALID_DATA;
-		c->kind = ANSWER_KIND_ERROR;
-		return;
+	if (zone_serve_state(z)) {
+		if (zone_expired(z)) {  /* a secondary past expire (knotd) */
+			c->rcode = DNS_RCODE_SERVFAIL;
+			c->ede = DNS_EDE_INVALID_DATA;
+			c->kind = ANSWER_KIND_ERROR;
+			return;
+		}
+		/* a catalog: its SOA only (zone_set_hidden) */
+		if (qt != DNS_TYPE_SOA ||
+		    c->q->qname_len != name_length(zone_apex(z))) {
+			c->rcode = DNS_RCODE_REFUSED;
+			c->kind = ANSWER_KIND_ERROR;
+			return;
+		}
 	}
 	/* DS at a cut is the parent's data (RFC 4035 3.1.4.1). */
 	if (qt == DNS_TYPE_DS && c->q->qname_len == name_length(zone_apex(z))) {

@@ -38,6 +38,8 @@
 #include "common/errcode.h"
 
 /* State of one config_load(). */
+struct zone_opts;
+
 struct cparse {
 	struct config *cfg;
 	yaml_parser_t *parser;
@@ -46,6 +48,7 @@ struct cparse {
 	char *err;
 	size_t errlen;
 	uint64_t zone_acl;        /* the acl: list of the zone entry parsed */
+	struct zone_opts *zone_opts;  /* the zone or template entry parsed */
 };
 
 struct config_key;
@@ -521,27 +524,61 @@ static int zone_acl_one(struct cparse *p, const struct config_key *k,
 		    "before zones:)", s ? s : "");
 }
 
-/* One { domain: NAME, file: PATH, acl:, notify:, serial-policy:,
- * primaries:, dnssec-validation: } entry. */
-static int zone_entry(struct cparse *p, yaml_node_t *e)
+/* What a zone entry or a template entry says. */
+struct zone_opts {
+	const char *domain, *file, *id;
+	yaml_node_t *dnode, *fnode, *inode;
+	uint64_t notify, primaries, acl;
+	bool increment, catalog;
+	int zsync;
+	uint8_t validation;
+	uint8_t ntmpl;
+	uint8_t tmpl[CONFIG_MAX_CATALOG_TEMPLATES];
+};
+
+/* One name of a catalog's catalog-template: list: a template: id. */
+static int zone_tmpl_one(struct cparse *p, const struct config_key *k,
+			 yaml_node_t *v)
 {
-	const char *domain = NULL, *file = NULL;
-	yaml_node_t *dnode = NULL, *fnode = NULL;
+	struct zone_opts *o = p->zone_opts;
+	const char *s = scalar(v);
+
+	for (size_t i = 0; s && i < p->cfg->template_count; i++) {
+		if (strcmp(p->cfg->templates[i].id, s) != 0)
+			continue;
+		if (o->ntmpl == CONFIG_MAX_CATALOG_TEMPLATES)
+			return cerr(p, v, k->name, "more than %d templates",
+				    CONFIG_MAX_CATALOG_TEMPLATES);
+		o->tmpl[o->ntmpl++] = (uint8_t)i;
+		return 0;
+	}
+	return cerr(p, v, k->name, "no template '%s' (template: entries "
+		    "must come before zones:)", s ? s : "");
+}
+
+/* The keys of one zones: entry (tmpl false) or template: entry (true:
+ * id instead of domain, no serial-policy or catalog keys) into *o. */
+static int zone_keys(struct cparse *p, yaml_node_t *e, bool tmpl,
+		     struct zone_opts *o)
+{
 	yaml_node_pair_t *pr;
-	char path[PATH_MAX], reason[160];
-	uint64_t notify = 0, primaries = 0;
-	bool notify_seen = false, policy_seen = false, increment = false;
+	bool notify_seen = false, policy_seen = false;
 	bool primaries_seen = false, validation_seen = false;
-	bool sync_seen = false;
-	int zsync = 0;
-	uint8_t validation = CONFIG_DNSSEC_VALIDATION_OFF;
+	bool sync_seen = false, role_seen = false, tmpl_seen = false;
 	static const struct config_key acl_key = { "acl", NULL, 0, 0, 0 };
+	static const struct config_key tmpl_key = { "catalog-template", NULL,
+						    0, 0, 0 };
+	const char *section = tmpl ? "template" : "zones";
 	bool acl_seen = false;
 	int rc;
 
+	memset(o, 0, sizeof(*o));
+	o->validation = CONFIG_DNSSEC_VALIDATION_OFF;
 	p->zone_acl = 0;
+	p->zone_opts = o;
 	if (e->type != YAML_MAPPING_NODE)
-		return cerr(p, e, "zones",
+		return cerr(p, e, section, tmpl ?
+			    "expected entries { id: NAME, primaries: [...] }" :
 			    "expected entries { domain: NAME, file: PATH }");
 	for (pr = e->data.mapping.pairs.start; pr < e->data.mapping.pairs.top;
 	     pr++) {
@@ -550,33 +587,63 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 		const char *name = scalar(kn);
 
 		if (!name)
-			return cerr(p, kn, "zones", "keys must be scalars");
-		if (strcmp(name, "domain") == 0 || strcmp(name, "file") == 0) {
+			return cerr(p, kn, section, "keys must be scalars");
+		if ((!tmpl && strcmp(name, "domain") == 0) ||
+		    (tmpl && strcmp(name, "id") == 0) ||
+		    strcmp(name, "file") == 0) {
 			const char *s = scalar(vn);
-			bool is_domain = name[0] == 'd';
+			bool is_file = name[0] == 'f';
+			yaml_node_t **seen = is_file ? &o->fnode :
+					     tmpl ? &o->inode : &o->dnode;
 
-			if ((is_domain ? dnode : fnode))
+			if (*seen)
 				return cerr(p, kn, name, "given twice");
 			if (!s || !*s)
 				return cerr(p, vn, name,
 					    "expected a non-empty string");
-			if (is_domain)
-				domain = s, dnode = vn;
+			*seen = vn;
+			if (is_file)
+				o->file = s;
+			else if (tmpl)
+				o->id = s;
 			else
-				file = s, fnode = vn;
+				o->domain = s;
 			continue;
 		}
-		if (strcmp(name, "serial-policy") == 0) {
+		if (!tmpl && strcmp(name, "serial-policy") == 0) {
 			const char *sp = scalar(vn);
 
 			if (policy_seen)
 				return cerr(p, kn, name, "given twice");
 			policy_seen = true;
 			if (sp && strcmp(sp, "increment") == 0)
-				increment = true;
+				o->increment = true;
 			else if (!sp || strcmp(sp, "keep") != 0)
 				return cerr(p, vn, name, "expected keep or "
 					    "increment");
+			continue;
+		}
+		if (!tmpl && strcmp(name, "catalog-role") == 0) {
+			const char *cr = scalar(vn);
+
+			if (role_seen)
+				return cerr(p, kn, name, "given twice");
+			role_seen = true;
+			if (cr && strcmp(cr, "interpret") == 0)
+				o->catalog = true;
+			else if (!cr || strcmp(cr, "none") != 0)
+				return cerr(p, vn, name, "expected interpret "
+					    "or none (a catalog Levee makes "
+					    "itself is not supported)");
+			continue;
+		}
+		if (!tmpl && strcmp(name, "catalog-template") == 0) {
+			if (tmpl_seen)
+				return cerr(p, kn, name, "given twice");
+			tmpl_seen = true;
+			if ((rc = each_scalar(p, &tmpl_key, vn,
+					      zone_tmpl_one)) < 0)
+				return rc;
 			continue;
 		}
 		if (strcmp(name, "zonefile-sync") == 0) {
@@ -590,7 +657,7 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 				return cerr(p, vn, name, "expected -1 (never), 0 "
 					    "(after each transfer) or seconds "
 					    "up to 604800");
-			zsync = (int)n;
+			o->zsync = (int)n;
 			continue;
 		}
 		if (strcmp(name, "dnssec-validation") == 0) {
@@ -601,10 +668,10 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 				return cerr(p, kn, name, "given twice");
 			validation_seen = true;
 			if (dv && strcmp(dv, "warn") == 0)
-				validation = CONFIG_DNSSEC_VALIDATION_WARN;
+				o->validation = CONFIG_DNSSEC_VALIDATION_WARN;
 			else if (parse_bool(dv, &b) == 0)
-				validation = b ? CONFIG_DNSSEC_VALIDATION_ON :
-					     CONFIG_DNSSEC_VALIDATION_OFF;
+				o->validation = b ? CONFIG_DNSSEC_VALIDATION_ON :
+						CONFIG_DNSSEC_VALIDATION_OFF;
 			else
 				return cerr(p, vn, name, "expected on, off or "
 					    "warn");
@@ -614,7 +681,7 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 			if (notify_seen)
 				return cerr(p, kn, name, "given twice");
 			notify_seen = true;
-			if ((rc = zone_remotes(p, name, vn, &notify)) < 0)
+			if ((rc = zone_remotes(p, name, vn, &o->notify)) < 0)
 				return rc;
 			continue;
 		}
@@ -622,7 +689,8 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 			if (primaries_seen)
 				return cerr(p, kn, name, "given twice");
 			primaries_seen = true;
-			if ((rc = zone_remotes(p, name, vn, &primaries)) < 0)
+			if ((rc = zone_remotes(p, name, vn,
+					       &o->primaries)) < 0)
 				return rc;
 			continue;
 		}
@@ -634,38 +702,132 @@ static int zone_entry(struct cparse *p, yaml_node_t *e)
 				return rc;
 			continue;
 		}
-		return cerr(p, kn, name, "unknown key in zones");
+		return cerr(p, kn, name, tmpl ? "unknown key in template" :
+			    "unknown key in zones");
 	}
-	if (!dnode)
+	o->acl = p->zone_acl;
+	if (o->catalog && !o->ntmpl)
+		return cerr(p, e, "catalog-template", "missing: a catalog "
+			    "needs the template of its members");
+	if (!o->catalog && o->ntmpl)
+		return cerr(p, e, "catalog-template", "given without "
+			    "catalog-role: interpret");
+	return 0;
+}
+
+/* One { domain: NAME, file: PATH, acl:, notify:, serial-policy:,
+ * primaries:, dnssec-validation:, catalog-role:, catalog-template: }
+ * entry. */
+static int zone_entry(struct cparse *p, yaml_node_t *e)
+{
+	struct zone_opts o;
+	char path[PATH_MAX], reason[160];
+	const char *file;
+	int rc;
+
+	if ((rc = zone_keys(p, e, false, &o)) < 0)
+		return rc;
+	if (!o.dnode)
 		return cerr(p, e, "domain", "missing in zone entry");
-	if (!fnode && !primaries)
+	if (!o.fnode && !o.primaries)
 		return cerr(p, e, "file", "missing in zone entry");
+	file = o.file;
 	if (file && !(file = config_relative(p, file, path, sizeof(path))))
-		return cerr(p, fnode, "file", "path too long");
+		return cerr(p, o.fnode, "file", "path too long");
 	{
-		const struct config_zone *z = config_find_zone(p->cfg, domain);
+		const struct config_zone *z = config_find_zone(p->cfg, o.domain);
 
 		if (z && z->line > 0)
-			return cerr(p, dnode, "domain",
+			return cerr(p, o.dnode, "domain",
 				    "zone '%s' given twice (line %d)",
 				    z->domain, z->line);
 	}
-	rc = config_add_secondary(p->cfg, domain, file,
-				  (int)dnode->start_mark.line + 1, reason,
+	rc = config_add_secondary(p->cfg, o.domain, file,
+				  (int)o.dnode->start_mark.line + 1, reason,
 				  sizeof(reason));
 	if (rc < 0)
-		return cerr(p, dnode, "domain", "%s", reason);
+		return cerr(p, o.dnode, "domain", "%s", reason);
 	{
 		struct config_zone *z = (struct config_zone *)
-			config_find_zone(p->cfg, domain);
+			config_find_zone(p->cfg, o.domain);
 
-		z->notify = notify;
-		z->primaries = primaries;
-		z->serial_increment = increment;
-		z->dnssec_validation = validation;
-		z->zonefile_sync = zsync;
-		z->acl = p->zone_acl;
+		z->notify = o.notify;
+		z->primaries = o.primaries;
+		z->serial_increment = o.increment;
+		z->dnssec_validation = o.validation;
+		z->zonefile_sync = o.zsync;
+		z->acl = o.acl;
+		z->catalog = o.catalog;
+		z->catalog_template_count = o.ntmpl;
+		memcpy(z->catalog_templates, o.tmpl, sizeof(o.tmpl));
 	}
+	return 0;
+}
+
+/* --- section template: (Knot's): settings of catalog member zones --- */
+
+static int template_entry(struct cparse *p, yaml_node_t *e)
+{
+	struct config_template *t;
+	struct zone_opts o;
+	char path[PATH_MAX];
+	const char *file, *pct;
+	int rc;
+
+	if (p->cfg->template_count >= CONFIG_MAX_TEMPLATES)
+		return cerr(p, e, "template", "more than %d entries",
+			    CONFIG_MAX_TEMPLATES);
+	if ((rc = zone_keys(p, e, true, &o)) < 0)
+		return rc;
+	if (!o.inode)
+		return cerr(p, e, "id", "missing in template entry");
+	if (strlen(o.id) >= sizeof(t->id))
+		return cerr(p, o.inode, "id", "longer than %zu bytes",
+			    sizeof(t->id) - 1);
+	for (size_t i = 0; i < p->cfg->template_count; i++)
+		if (strcmp(p->cfg->templates[i].id, o.id) == 0)
+			return cerr(p, o.inode, "id", "template '%s' given "
+				    "twice", o.id);
+	if (!o.primaries)
+		return cerr(p, e, "primaries", "missing in template entry "
+			    "(members are secondaries)");
+	file = o.file;
+	if (file) {
+		pct = strstr(file, "%s");
+		if (!pct || strstr(pct + 2, "%s") || strchr(file, '%') != pct)
+			return cerr(p, o.fnode, "file", "expected one %%s (the "
+				    "member's name) and no other %%");
+		if (!(file = config_relative(p, file, path, sizeof(path))))
+			return cerr(p, o.fnode, "file", "path too long");
+	}
+	t = &p->cfg->templates[p->cfg->template_count];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->id, sizeof(t->id), "%s", o.id);
+	if (file && !(t->file = strdup(file)))
+		return cerr(p, e, "template", "out of memory");
+	t->notify = o.notify;
+	t->acl = o.acl;
+	t->primaries = o.primaries;
+	t->dnssec_validation = o.validation;
+	t->zonefile_sync = o.zsync;
+	t->line = (int)e->start_mark.line + 1;
+	p->cfg->template_count++;
+	return 0;
+}
+
+static int section_template(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+	int rc;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return cerr(p, v, key, "expected a list of { id, primaries, "
+			    "file }");
+	for (it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++)
+		if ((rc = template_entry(p, yaml_document_get_node(p->doc,
+								   *it))) < 0)
+			return rc;
 	return 0;
 }
 
@@ -1473,6 +1635,7 @@ static const struct config_section config_sections[] = {
 	{ "attack", section_attack, NULL },
 	{ "key", section_key, NULL },
 	{ "acl", section_acl, NULL },
+	{ "template", section_template, NULL },
 	{ "zones", NULL, section_zones },
 	{ "remote", section_remote, NULL },
 	{ "control", section_control, NULL },
@@ -1639,7 +1802,7 @@ static int config_stream(struct cparse *p)
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct cparse p = { cfg, NULL, NULL, path, err, errlen, 0 };
+	struct cparse p = { cfg, NULL, NULL, path, err, errlen, 0, NULL };
 	yaml_parser_t parser;
 	FILE *f;
 	int rc;
@@ -1764,5 +1927,7 @@ void config_free(struct config *cfg)
 	free(cfg->dnstap.identity);
 	free(cfg->dnstap.version);
 	free(cfg->journal_db);
+	for (size_t i = 0; i < cfg->template_count; i++)
+		free(cfg->templates[i].file);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -118,6 +118,8 @@
 #define CONFIG_MAX_ACL 64             /* acl: entries */
 #define CONFIG_MAX_REMOTES 64         /* remote: entries (a zone's
 					 notify: is a 64-bit mask) */
+#define CONFIG_MAX_TEMPLATES 64       /* template: entries */
+#define CONFIG_MAX_CATALOG_TEMPLATES 16 /* a catalog's catalog-template: */
 #define CONFIG_MAX_TRUSTED 256        /* addresses over all acl: entries
 					 (query.c checks them linearly) */
 #define CONFIG_DEFAULT_TCP_MEMORY (64u << 20)   /* server: tcp-memory-max */
@@ -185,6 +187,19 @@ enum config_dnssec_validation {
 	CONFIG_DNSSEC_VALIDATION_WARN,
 };
 
+/* template: entries (Knot's): the settings a catalog gives its member
+ * zones (catalog-template:, server/catalogs.h). Every member is a
+ * secondary of primaries. */
+struct config_template {
+	char id[64];
+	char *file;               /* resolved path holding "%s" (the member's
+				     name) once, or NULL: no copy kept */
+	uint64_t notify, acl, primaries;   /* as struct config_zone's */
+	uint8_t dnssec_validation;
+	int zonefile_sync;
+	int line;
+};
+
 struct config_zone {
 	char *domain;             /* as given, without a trailing dot */
 	char *file;               /* resolved path */
@@ -201,6 +216,20 @@ struct config_zone {
 	uint64_t primaries;       /* primaries: bit i: remotes[i]; not 0: a
 				     secondary (xfrin.h), tried in remote:
 				     order; its file may be NULL */
+	/* catalog-role: interpret (RFC 9432): its data lists member zones,
+	 * configured from the templates catalog_templates (indexes into
+	 * config.templates, the first for members without a group property
+	 * or with a group no template is named after). */
+	bool catalog;
+	uint8_t catalog_template_count;
+	uint8_t catalog_templates[CONFIG_MAX_CATALOG_TEMPLATES];
+	/* A member zone (line -1): the catalog that lists it (owned), its
+	 * member node's label there, the template it was made from. NULL
+	 * for the zones of the file and of -z. */
+	char *member_of;
+	uint8_t member_id_len;
+	uint8_t member_id[63];
+	uint8_t member_template;
 };
 
 struct config {
@@ -290,6 +319,9 @@ struct config {
 	uint64_t journal_max_usage;
 	unsigned journal_max_depth;
 
+	struct config_template templates[CONFIG_MAX_TEMPLATES];
+	size_t template_count;
+
 	struct config_zone *zones;      /* in configuration order */
 	size_t zone_count;
 	size_t zone_cap;
@@ -329,6 +361,16 @@ int config_add_zone(struct config *cfg, const char *domain, const char *file,
  * name where its copy would be kept. Main only. */
 int config_add_secondary(struct config *cfg, const char *domain,
 			 const char *file, int line, char *err, size_t errlen);
+
+/* Adds member zone domain of catalog (a zone of cfg with catalog set),
+ * node label id, made from template t (an index into cfg->templates):
+ * a secondary of t's primaries, its file t's with "%s" replaced by the
+ * name. A name cfg has already is left alone (LV_EEXIST); a name that
+ * cannot be a file name ('/' in it, a path too long) or a configuration
+ * name is refused (LV_ECONFIG); reason in err. Main only. */
+int config_add_member(struct config *cfg, const char *domain,
+		      const char *catalog, const uint8_t *id, size_t id_len,
+		      unsigned t, char *err, size_t errlen);
 
 /* The zone named domain (case and trailing dot ignored), or NULL. O(1)
  * expected. Any thread, while cfg does not change. */

@@ -235,11 +235,69 @@ int config_add_secondary(struct config *cfg, const char *domain,
 	return config_put_zone(cfg, domain, file, false, line, err, errlen);
 }
 
+int config_add_member(struct config *cfg, const char *domain,
+		      const char *catalog, const uint8_t *id, size_t id_len,
+		      unsigned t, char *err, size_t errlen)
+{
+	const struct config_template *tp = &cfg->templates[t];
+	char path[4096];
+	const char *file = NULL;
+	struct config_zone *z;
+	char *owner;
+	int rc;
+
+	if (config_find_zone(cfg, domain)) {
+		snprintf(err, errlen, "zone '%s' is configured already",
+			 domain);
+		return LV_EEXIST;
+	}
+	/* the name becomes part of a path: no '/' (no "../" either, as
+	 * a '.' inside a label would need an escape, which names here
+	 * never have) */
+	if (strchr(domain, '/') || id_len > sizeof(z->member_id)) {
+		snprintf(err, errlen, "zone '%s': a name that cannot be a "
+			 "file name", domain);
+		return LV_ECONFIG;
+	}
+	if (tp->file) {
+		const char *pct = strstr(tp->file, "%s");
+		int n = snprintf(path, sizeof(path), "%.*s%s%s",
+				 (int)(pct - tp->file), tp->file,
+				 domain, pct + 2);
+
+		if (n < 0 || (size_t)n >= sizeof(path)) {
+			snprintf(err, errlen, "zone '%s': file name too long",
+				 domain);
+			return LV_ECONFIG;
+		}
+		file = path;
+	}
+	if (!(owner = strdup(catalog)))
+		return -ENOMEM;
+	rc = config_put_zone(cfg, domain, file, false, -1, err, errlen);
+	if (rc < 0) {
+		free(owner);
+		return rc;
+	}
+	z = &cfg->zones[cfg->zone_count - 1];
+	z->member_of = owner;
+	z->member_id_len = (uint8_t)id_len;
+	memcpy(z->member_id, id, id_len);
+	z->member_template = (uint8_t)t;
+	z->primaries = tp->primaries;
+	z->notify = tp->notify;
+	z->acl = tp->acl;
+	z->dnssec_validation = tp->dnssec_validation;
+	z->zonefile_sync = tp->zonefile_sync;
+	return 0;
+}
+
 void config_zones_free(struct config *cfg)
 {
 	for (size_t i = 0; i < cfg->zone_count; i++) {
 		free(cfg->zones[i].domain);
 		free(cfg->zones[i].file);
+		free(cfg->zones[i].member_of);
 	}
 	free(cfg->zones);
 	if (cfg->zone_index)

@@ -58,6 +58,7 @@
 #include "ratelimit/attack.h"
 #include "ratelimit/cookie.h"
 #include "server/answer.h"
+#include "server/catalogs.h"
 #include "server/config.h"
 #include "server/metrics_page.h"
 #include "server/ctl.h"
@@ -136,6 +137,13 @@ struct daemon {
 	bool sig_timer_ready;
 	uv_async_t notify_wake;            /* a NOTIFY in queued a zone */
 	bool notify_wake_ready;
+	/* Catalog zones consumed (catalogs.h): their member lists; a change
+	 * starts a full reload from cat_timer (never inside the hook that
+	 * saw it); cat_again: the reload being built left a member out for
+	 * a reset, the next puts it back. */
+	struct catalogs *catalogs;
+	uv_timer_t cat_timer;
+	bool cat_timer_ready, cat_again;
 
 	/* A reload on a worker (daemon_reload_begin). The worker owns job
 	 * until it sends reload_done; main reads the result after the join.
@@ -685,11 +693,64 @@ static void daemon_sig_new_version(struct daemon *d, struct zstate *z)
 			       (uint64_t)n * 1000, 0);
 }
 
+/* Marks the versions in s of the catalog zones of cfg (s made for cfg)
+ * as not answered to queries, and the others as answered (a zone whose
+ * catalog-role went). Before they are published. O(zones). */
+static void daemon_hide_catalogs(const struct config *cfg,
+				 const struct zstates *s)
+{
+	for (size_t i = 0; s && i < s->count && i < cfg->zone_count; i++)
+		if (s->z[i].zone)
+			zone_set_hidden(s->z[i].zone, cfg->zones[i].catalog);
+}
+
+static void daemon_on_cat_timer(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+
+	log_info("catalog members changed: reload");
+	daemon_reload_begin(d);
+}
+
+/* A catalog's member list changed: a full reload applies it, started
+ * from the loop (so never inside a hook of xfrin or of a reload). */
+static void daemon_catalog_changed(struct daemon *d)
+{
+	if (d->cat_timer_ready && !d->stopping)
+		uv_timer_start(&d->cat_timer, daemon_on_cat_timer, 0, 0);
+}
+
+/* Reads the served version of every catalog zone in force. */
+static void daemon_catalogs_read(struct daemon *d)
+{
+	const struct config *cfg = daemon_zcfg(d);
+	bool changed = false;
+
+	if (!d->catalogs || !d->zstates)
+		return;
+	catalogs_prune(d->catalogs, cfg);
+	for (size_t i = 0; i < cfg->zone_count && i < d->zstates->count; i++) {
+		int rc;
+
+		if (!cfg->zones[i].catalog || !d->zstates->z[i].zone)
+			continue;
+		rc = catalogs_update(d->catalogs, cfg->zones[i].domain,
+				     d->zstates->z[i].zone);
+		if (rc < 0)
+			log_error("catalog %s: out of memory: its members stay "
+				  "as they are", cfg->zones[i].domain);
+		changed |= rc == 1;
+	}
+	if (changed)
+		daemon_catalog_changed(d);
+}
+
 static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 			      enum xfr_kind kind)
 {
 	struct daemon *d = arg;
 	struct zstate *z = (struct zstate *)daemon_zstate(d, domain);
+	const struct config_zone *cz;
 	struct zdb *next;
 
 	if (d->reloading || !d->published || d->stopping) {
@@ -714,6 +775,8 @@ static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 		}
 		kind = XFR_NONE;
 	}
+	cz = config_find_zone(daemon_zcfg(d), domain);
+	zone_set_hidden(zn, cz && cz->catalog);
 	next = zdb_with(zdb_current(), zn);
 	if (!next) {
 		zone_free(zn);
@@ -728,6 +791,15 @@ static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 		 kind == XFR_NONE ? "expired: SERVFAIL until a transfer" : "");
 	if (kind != XFR_NONE)
 		daemon_notify_zone(d, z);
+	if (kind != XFR_NONE && cz && cz->catalog) {
+		int rc = catalogs_update(d->catalogs, domain, zn);
+
+		if (rc < 0)
+			log_error("catalog %s: out of memory: its members stay "
+				  "as they are", domain);
+		if (rc == 1)
+			daemon_catalog_changed(d);
+	}
 	return 0;
 }
 
@@ -747,6 +819,8 @@ static void daemon_on_reloaded(uv_async_t *a)
 		if (j->cfg && reactor_group_set_transfers(d->group, j->cfg) < 0)
 			log_error("reload: transfers: out of memory: the acl "
 				  "lists of the zones stay as they were");
+		daemon_hide_catalogs(j->cfg ? j->cfg : daemon_zcfg(d),
+				     j->states);
 		if (j->db) {
 			zdb_publish(j->db);
 			j->db = NULL;
@@ -755,6 +829,8 @@ static void daemon_on_reloaded(uv_async_t *a)
 		d->zstates = j->states;
 		j->states = NULL;
 		if (j->cfg) {
+			/* after the publish: no version read from them */
+			catalogs_remove_files(daemon_zcfg(d), j->cfg);
 			if (d->zcfg) {
 				config_free(d->zcfg);
 				free(d->zcfg);
@@ -770,6 +846,11 @@ static void daemon_on_reloaded(uv_async_t *a)
 			if (d->zstates->z[i].changed)
 				daemon_notify_zone(d, &d->zstates->z[i]);
 		daemon_sig_check(d);   /* the timer for the new versions */
+		daemon_catalogs_read(d);
+		if (d->cat_again) {     /* the members a reset left out */
+			d->cat_again = false;
+			d->reload_again = true;
+		}
 		d->last_counts = *c;
 		snprintf(d->last_reload, sizeof(d->last_reload),
 			 "%zu reloaded, %zu added, %zu removed, %zu "
@@ -897,6 +978,13 @@ static struct config *daemon_reread_config(struct daemon *d, char *err,
 		log_warning("reload: acl addresses changed: who may transfer "
 			    "a zone follows now, the addresses that bypass "
 			    "the rate limits after a restart");
+	if (catalogs_add_members(d->catalogs, c, daemon_zcfg(d),
+				 &d->cat_again) < 0) {
+		snprintf(err, errlen, "out of memory (catalog members)");
+		config_free(c);
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -1091,6 +1179,24 @@ static void zone_status_line(struct daemon *d, const struct zstate *z,
 
 		if (xfrin_zone_status(d->xfrin, z->domain, sec, sizeof(sec)))
 			ctl_reply_printf(r, "%s: %s\n", z->domain, sec);
+	}
+	{
+		const struct config_zone *cz =
+			config_find_zone(daemon_zcfg(d), z->domain);
+		char cat[400];
+
+		if (cz && cz->catalog &&
+		    catalogs_status(d->catalogs, z->domain, cat, sizeof(cat)))
+			ctl_reply_printf(r, "%s: %s\n", z->domain, cat);
+		else if (cz && cz->catalog)
+			ctl_reply_printf(r, "%s: catalog: none read\n",
+					 z->domain);
+		if (cz && cz->member_of)
+			ctl_reply_printf(r, "%s: member of catalog %s, "
+					 "template %s\n", z->domain,
+					 cz->member_of,
+					 daemon_zcfg(d)->templates[
+						 cz->member_template].id);
 	}
 }
 
@@ -1440,6 +1546,11 @@ int daemon_new(const struct config *cfg, struct daemon **out)
 	rc = daemon_answer_config(d);
 	if (rc < 0)
 		goto fail;
+	if (!(d->catalogs = catalogs_new())) {
+		log_error("cannot start: out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
 	daemon_raise_nofile(cfg->tcp_max_clients);
 	signal(SIGPIPE, SIG_IGN);
 	rc = log_queue_start();
@@ -1586,6 +1697,7 @@ int daemon_start(struct daemon *d)
 		log_warning("no zones configured: every query gets REFUSED");
 	zstates_link(d->zstates, d->load_db, time(NULL));
 	reload_journal_start(d->journal, d->zstates, cfg, &d->load_db);
+	daemon_hide_catalogs(cfg, d->zstates);
 	zdb_publish(d->load_db);
 	d->load_db = NULL;
 	d->published = true;
@@ -1598,6 +1710,11 @@ int daemon_start(struct daemon *d)
 	uv_unref((uv_handle_t *)&d->sig_timer);   /* never keeps main up */
 	d->sig_timer_ready = true;
 	daemon_sig_check(d);
+	if (uv_timer_init(&d->loop, &d->cat_timer) == 0) {
+		d->cat_timer.data = d;
+		uv_unref((uv_handle_t *)&d->cat_timer);
+		d->cat_timer_ready = true;
+	}
 	/* the call_rcu thread frees retired versions (a large zone's free
 	 * takes milliseconds of CPU): below the reactors too. liburcu makes
 	 * that thread at this first call_rcu, with this thread's signal mask:
@@ -1635,6 +1752,7 @@ int daemon_start(struct daemon *d)
 			return -ENOMEM;
 		}
 		xfrin_start(d->xfrin);
+		daemon_catalogs_read(d);   /* the copies loaded: members now */
 		if (uv_async_init(&d->loop, &d->notify_wake,
 				  daemon_on_notify_in) == 0) {
 			d->notify_wake.data = d;
@@ -1730,6 +1848,7 @@ void daemon_free(struct daemon *d)
 	zdb_free(d->load_db);
 	zstates_free(d->zstates);
 	journal_close(d->journal);
+	catalogs_free(d->catalogs);
 	if (d->zcfg) {
 		config_free(d->zcfg);
 		free(d->zcfg);

@@ -118,6 +118,7 @@ struct zone_family {
 	int64_t expire_at;               /* a secondary's expiry, wall-clock
 					  * s (zone_set_expire_at); 0: none,
 					  * the SOA's expire. Atomic */
+	bool hidden;                     /* zone_set_hidden(); atomic */
 	/* Guards the live list: main adds versions, the call_rcu thread
 	 * frees them. */
 	pthread_mutex_t lock;

@@ -156,6 +156,17 @@ bool zone_expired(const struct zone *z)
 	return z->expired;
 }
 
+void zone_set_hidden(const struct zone *z, bool hidden)
+{
+	__atomic_store_n(&z->fam->hidden, hidden, __ATOMIC_RELAXED);
+}
+
+unsigned zone_serve_state(const struct zone *z)
+{
+	return (unsigned)z->expired |
+	       (unsigned)__atomic_load_n(&z->fam->hidden, __ATOMIC_RELAXED) << 1;
+}
+
 void zone_set_expire_at(const struct zone *z, int64_t t)
 {
 	__atomic_store_n(&z->fam->expire_at, t, __ATOMIC_RELAXED);

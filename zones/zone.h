@@ -157,6 +157,19 @@ uint32_t zone_serial(const struct zone *z);
  * to nobody. O(1). */
 bool zone_expired(const struct zone *z);
 
+/* A catalog zone (RFC 9432 7: catalogs are for transfers, not for
+ * queries): its names are answered REFUSED but for the SOA at its apex
+ * (which its own secondaries ask for), and transfers go on as for any
+ * zone. Set by main before a version is published; every version of its
+ * family (the IXFRs that follow) keeps it. O(1), any thread. */
+void zone_set_hidden(const struct zone *z, bool hidden);
+
+/* How the query path serves z, beside its data: 0 as usual, else
+ * ZONE_SERVE_EXPIRED (zone_expired) and/or ZONE_SERVE_HIDDEN
+ * (zone_set_hidden). One test for both on the hot path. O(1). */
+enum { ZONE_SERVE_EXPIRED = 1, ZONE_SERVE_HIDDEN = 2 };
+unsigned zone_serve_state(const struct zone *z);
+
 /* EDNS EXPIRE (RFC 7314): the seconds z has left at wall-clock second
  * now: a secondary's remaining time until its expiry (set by main after
  * each good check, for every version of the zone at once: the family's

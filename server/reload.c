@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -588,6 +589,17 @@ int reload_run(const struct config *cfg, const char *const *only,
 				z->file = f;
 				z->changed = false;
 			}
+			continue;
+		}
+		if (cfg->zones[i].primaries && !o && z->file &&
+		    access(z->file, F_OK) == 0) {
+			/* a secondary new here (a catalog's member, a zone
+			 * added to the file) with a kept copy: served from
+			 * it at once, as at start (xfrin_configure takes it
+			 * as the served version) */
+			if ((rc = reload_zone(&r, z, NULL, false,
+					      cfg->zones[i].dnssec_validation)) < 0)
+				goto fail;
 			continue;
 		}
 		if (cfg->zones[i].primaries) {

@@ -72,6 +72,7 @@ static bool keys_dup(struct tsig_key **out, struct tsig_key *const *keys,
 
 
 static void xzone_schedule(struct xzone *z, unsigned seconds);
+static void xzone_resume(struct xzone *z);
 static void xfrin_kick(struct xfrin *x);
 
 /* seconds bounded and less up to 10% jitter, never under the minimum. */
@@ -655,12 +656,16 @@ int xfrin_configure(struct xfrin *x, const struct config *cfg)
 
 		if (!cz->primaries)
 			continue;
-		if (!pos[i] && !(pos[i] = xzone_new(x, cz)))
-			goto nomem_new;
+		if (!pos[i]) {
+			if (!(pos[i] = xzone_new(x, cz)))
+				goto nomem_new;
+			pos[i]->fresh = true;
+		}
 		pos[i]->gone = false;
 		pos[i]->queued = false;
 		if (!pos[i]->file || !cz->file ||
 		    strcmp(pos[i]->file, cz->file) != 0) {
+			pos[i]->file_moved = cz->file != NULL;
 			free(pos[i]->file);
 			pos[i]->file = cz->file ? strdup(cz->file) : NULL;
 		}
@@ -699,9 +704,18 @@ int xfrin_configure(struct xfrin *x, const struct config *cfg)
 	x->refresh_max = cfg->refresh_max >= x->refresh_min ?
 			 cfg->refresh_max : x->refresh_min;
 	for (size_t i = 0; x->started && i < k; i++) {
+		if (zones[i]->file_moved && zones[i]->have_serial)
+			xzone_sync_start(zones[i]);
+		zones[i]->file_moved = false;
 		if (zones[i]->job)
 			continue;
-		if (!zones[i]->have_serial)
+		if (zones[i]->fresh) {
+			/* new: its kept copy, when the reload served one,
+			 * is the served version; checked at once */
+			zones[i]->fresh = false;
+			xzone_resume(zones[i]);
+			xfrin_enqueue(x, zones[i]);
+		} else if (!zones[i]->have_serial)
 			xfrin_enqueue(x, zones[i]);
 		else if (!uv_is_active((uv_handle_t *)&zones[i]->timer))
 			xzone_schedule(zones[i], x->refresh_min);
@@ -768,6 +782,7 @@ void xfrin_start(struct xfrin *x)
 {
 	x->started = true;
 	for (size_t i = 0; i < x->count; i++) {
+		x->zones[i]->fresh = false;
 		xzone_resume(x->zones[i]);
 		xfrin_enqueue(x, x->zones[i]);
 	}

@@ -41,6 +41,10 @@ struct xzone {
 	char *file;               /* where its copy is kept, or NULL */
 	struct xsync *sync;       /* the copy being written, or NULL */
 	bool sync_again;          /* a version published meanwhile */
+	bool fresh;               /* made by the last xfrin_configure */
+	bool file_moved;          /* file: changed by a reload (a catalog
+				     member moved to another template): the
+				     served version is written there now */
 	bool sync_pending;        /* waits in x->sync_head's list */
 	struct xzone *sync_next;
 	uint32_t synced;          /* serial of the copy last written */

@@ -272,3 +272,223 @@ def test_catalog_members_added_and_removed(pool):
     assert cons.a("www.one.test.") == ["192.0.2.11"]
     assert re.search(r"two\.test: no longer a member of cat\.test",
                      cons.proc.text())
+
+
+def test_catalog_groups_pick_templates(pool):
+    """A member's group property picks the template of that name among
+    the catalog's catalog-template; a group no template has, or none,
+    the first. Moving a member between groups changes its settings and
+    where its copy is kept, and keeps it served."""
+    members = [("m1", "one.test.", "blue", None),
+               ("m2", "two.test.", "nosuch", None)]
+    pool_dir = os.path.join(pool.tmpdir, "sec")
+    tpl = {"default": os.path.join(pool_dir, "members", "%s.zone"),
+           "blue": os.path.join(pool_dir, "blue", "%s.zone")}
+    pri, cons = start_pair(
+        pool, {"cat.test.": lambda s: catalog_text("cat.test.", s, members)},
+        {"one.test.": "192.0.2.1", "two.test.": "192.0.2.2"},
+        [("cat.test.", ["default", "blue"])], templates=tpl)
+    cons.wait_a("www.one.test.", ["192.0.2.1"])
+    cons.wait_a("www.two.test.", ["192.0.2.2"])
+    assert "template blue" in cons.status("one.test")
+    assert "template default" in cons.status("two.test")
+    blue = os.path.join(pool_dir, "blue", "one.test.zone")
+    default = os.path.join(pool_dir, "members", "one.test.zone")
+    cons.wait(lambda: os.path.exists(blue), what="one.test in blue/")
+    assert not os.path.exists(default)
+    # one.test moves to the default group, two.test to blue
+    members[0] = ("m1", "one.test.", None, None)
+    members[1] = ("m2", "two.test.", "blue", None)
+    pri.set_catalog("cat.test.",
+                    lambda s: catalog_text("cat.test.", s, members))
+    cons.wait(lambda: "template default" in cons.status("one.test"),
+              what="one.test in the default template")
+    cons.wait(lambda: "template blue" in cons.status("two.test"),
+              what="two.test in the blue template")
+    cons.wait(lambda: os.path.exists(default), what="one.test's new copy")
+    cons.wait(lambda: not os.path.exists(blue), what="one.test's old copy")
+    cons.wait(lambda: os.path.exists(os.path.join(pool_dir, "blue",
+                                                  "two.test.zone")),
+              what="two.test's new copy")
+    # served throughout, with the same data
+    assert cons.a("www.one.test.") == ["192.0.2.1"]
+    assert cons.a("www.two.test.") == ["192.0.2.2"]
+    with open(default) as f:
+        assert "192.0.2.1" in f.read()
+
+
+def test_catalog_broken_versions_keep_members(pool):
+    """A catalog of another version, with two PTRs at a member node, or
+    listing a member twice is refused: the members it listed before stay
+    served, zone-status says why, and a good version is applied again."""
+    good = [("m1", "one.test.", None, None), ("m2", "two.test.", None, None)]
+    pri, cons = start_pair(
+        pool, {"cat.test.": lambda s: catalog_text("cat.test.", s, good)},
+        {"one.test.": "192.0.2.1", "two.test.": "192.0.2.2",
+         "three.test.": "192.0.2.3"},
+        [("cat.test.", ["default"])])
+    cons.wait_a("www.one.test.", ["192.0.2.1"])
+    cons.wait_a("www.two.test.", ["192.0.2.2"])
+    only3 = [("m3", "three.test.", None, None)]
+    broken = [
+        (lambda s: catalog_text("cat.test.", s, only3, version="1"),
+         "a catalog of another version"),
+        (lambda s: catalog_text("cat.test.", s, only3,
+                                extra="m3.zones PTR one.test.\n"),
+         "more than one PTR"),
+        (lambda s: catalog_text("cat.test.", s, only3 + [
+            ("m4", "three.test.", None, None)]), "listed twice"),
+        (lambda s: catalog_text("cat.test.", s, only3)
+         .replace('version TXT "2"\n', ""), "no version"),
+    ]
+    for text, why in broken:
+        serial = pri.serials["cat.test."] + 1
+        pri.set_catalog("cat.test.", text)
+        cons.wait(lambda: ("serial %d refused" % serial) in
+                  cons.status("cat.test"), what="refusal of %d" % serial)
+        st = cons.status("cat.test")
+        assert why in st, st
+        assert "catalog: 2 members" in st, st
+        assert cons.a("www.one.test.") == ["192.0.2.1"]
+        assert cons.a("www.two.test.") == ["192.0.2.2"]
+        assert cons.a("www.three.test.") == "REFUSED"
+    pri.set_catalog("cat.test.",
+                    lambda s: catalog_text("cat.test.", s, only3))
+    cons.wait_a("www.three.test.", ["192.0.2.3"])
+    cons.wait(lambda: cons.a("www.one.test.") == "REFUSED",
+              what="one.test removed")
+    assert "refused" not in cons.status("cat.test")
+
+
+def test_catalog_member_reset(pool):
+    """A member whose unique ID changes is reset (RFC 9432 5.6): its data
+    and copy go and it is transferred again from scratch."""
+    members = [("m1", "one.test.", None, None)]
+    pri, cons = start_pair(
+        pool, {"cat.test.": lambda s: catalog_text("cat.test.", s, members)},
+        {"one.test.": "192.0.2.1"}, [("cat.test.", ["default"])])
+    cons.wait_a("www.one.test.", ["192.0.2.1"])
+    before = len(re.findall(r"zone one\.test: AXFR from", cons.proc.text()))
+    assert before == 1
+    members[0] = ("newid", "one.test.", None, None)
+    pri.set_catalog("cat.test.",
+                    lambda s: catalog_text("cat.test.", s, members))
+    cons.proc.wait_log(r"member one\.test: unique ID changed: reset", 15)
+    cons.wait(lambda: len(re.findall(r"zone one\.test: AXFR from",
+                                     cons.proc.text())) == 2,
+              what="a second AXFR of one.test")
+    # the second transfer starts from nothing: no served serial
+    assert re.search(r"zone one\.test: AXFR from \S+: serial \(none\) 0 -> 1"
+                     r"(.|\n)*zone one\.test: AXFR from \S+: serial \(none\)"
+                     r" 0 -> 1", cons.proc.text())
+    cons.wait_a("www.one.test.", ["192.0.2.1"])
+
+
+def test_catalog_owners_coo_and_local_zones(pool):
+    """A name listed by two catalogs stays with the first that owns it;
+    the owner's coo property for it hands it to the other (its data
+    kept); a zone of the configuration file stays as configured."""
+    local = os.path.join(pool.tmpdir, "local.test.zone")
+    member_zone(local, "local.test.", 7, "198.51.100.7")
+    cat1 = [("a", "one.test.", None, None), ("b", "local.test.", None, None)]
+    cat2 = [("x", "one.test.", None, None)]
+    pri, cons = start_pair(
+        pool, {"cat1.test.": lambda s: catalog_text("cat1.test.", s, cat1),
+               "cat2.test.": lambda s: catalog_text("cat2.test.", s, cat2)},
+        {"one.test.": "192.0.2.1", "local.test.": "192.0.2.99"},
+        [("cat1.test.", ["default"]), ("cat2.test.", ["default"])],
+        extra_zones="  - domain: local.test\n    file: %s\n" % local)
+    cons.wait_a("www.one.test.", ["192.0.2.1"])
+    cons.wait(lambda: "catalog: 1 members" in cons.status("cat2.test"),
+              what="cat2 read")
+    assert "member of catalog cat1.test" in cons.status("one.test")
+    assert cons.a("www.local.test.") == ["198.51.100.7"]
+    assert "member of" not in cons.status("local.test")
+    assert re.search(r"catalog cat1\.test: member local\.test is a zone of "
+                     r"the configuration", cons.proc.text())
+    axfrs = len(re.findall(r"zone one\.test: AXFR from", cons.proc.text()))
+    # cat2 lists it alone for a while: still cat1's while cat1 lists it
+    pri.set_catalog("cat2.test.",
+                    lambda s: catalog_text("cat2.test.", s, cat2))
+    time.sleep(0.5)
+    assert "member of catalog cat1.test" in cons.status("one.test")
+    # change of ownership: cat1 says coo cat2
+    cat1[0] = ("a", "one.test.", None, "cat2.test.")
+    pri.set_catalog("cat1.test.",
+                    lambda s: catalog_text("cat1.test.", s, cat1))
+    cons.wait(lambda: "member of catalog cat2.test" in
+              cons.status("one.test"), what="one.test moved to cat2")
+    assert cons.a("www.one.test.") == ["192.0.2.1"]
+    # cat1 drops it: still cat2's, never re-transferred from scratch
+    cat1[:] = [("b", "local.test.", None, None)]
+    pri.set_catalog("cat1.test.",
+                    lambda s: catalog_text("cat1.test.", s, cat1))
+    time.sleep(0.5)
+    assert "member of catalog cat2.test" in cons.status("one.test")
+    assert cons.a("www.one.test.") == ["192.0.2.1"]
+    text = cons.proc.text()
+    assert len(re.findall(r"zone one\.test: AXFR from", text)) == axfrs
+    assert not re.search(r"zone one\.test removed", text)
+
+
+def test_catalog_members_served_after_restart(pool):
+    """A restart with the primary down serves the members from their kept
+    copies, listed by the catalog's kept copy."""
+    members = [("m1", "one.test.", None, None), ("m2", "two.test.", None,
+                                                  None)]
+    pri, cons = start_pair(
+        pool, {"cat.test.": lambda s: catalog_text("cat.test.", s, members)},
+        {"one.test.": "192.0.2.1", "two.test.": "192.0.2.2"},
+        [("cat.test.", ["default"])])
+    cons.wait_a("www.one.test.", ["192.0.2.1"])
+    cons.wait_a("www.two.test.", ["192.0.2.2"])
+    files = os.path.join(cons.dir, "members")
+    cons.wait(lambda: len(os.listdir(files)) == 2, what="two copies")
+    cons.wait(lambda: os.path.exists(os.path.join(cons.dir, "cat.test.cat")),
+              what="the catalog's copy")
+    assert pri.proc.stop() == 0
+    cons.stop()
+    cons.start()
+    cons.wait_a("www.one.test.", ["192.0.2.1"], timeout=5)
+    cons.wait_a("www.two.test.", ["192.0.2.2"], timeout=5)
+    assert "catalog: 2 members" in cons.status("cat.test")
+
+
+def test_catalog_config_errors(pool):
+    """catalog-role and template mistakes are refused with the line."""
+    base = """remote:
+  - id: pri
+    address: 127.0.0.1@53
+template:
+  - id: t
+    primaries: pri
+    file: /tmp/%s.zone
+"""
+    cases = [
+        ("zones:\n  - domain: c.test\n    primaries: pri\n"
+         "    catalog-role: interpret\n", "'catalog-template': missing"),
+        ("zones:\n  - domain: c.test\n    primaries: pri\n"
+         "    catalog-role: interpret\n    catalog-template: [nope]\n",
+         "no template 'nope'"),
+        ("zones:\n  - domain: c.test\n    primaries: pri\n"
+         "    catalog-template: [t]\n", "without catalog-role"),
+        ("zones:\n  - domain: c.test\n    primaries: pri\n"
+         "    catalog-role: generate\n    catalog-template: [t]\n",
+         "expected interpret or none"),
+    ]
+    for body, msg in cases:
+        path = os.path.join(pool.tmpdir, "bad.yaml")
+        with open(path, "w") as f:
+            f.write(base + body)
+        out = H.run_levee(["-c", path, "--check"])
+        assert out.returncode != 0 and msg in out.stderr, (msg, out.stderr)
+    for tpl, msg in (("  - id: u\n    file: /tmp/%s\n",
+                      "'primaries': missing"),
+                     ("  - id: u\n    primaries: pri\n    file: /tmp/x\n",
+                      "expected one %s"),
+                     ("  - id: t\n    primaries: pri\n", "given twice")):
+        path = os.path.join(pool.tmpdir, "bad.yaml")
+        with open(path, "w") as f:
+            f.write(base + tpl)
+        out = H.run_levee(["-c", path, "--check"])
+        assert out.returncode != 0 and msg in out.stderr, (msg, out.stderr)

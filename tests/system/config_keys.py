@@ -93,7 +93,14 @@ def source_keys(path):
     keys |= {"key.id", "key.algorithm", "key.secret"}
     names = set(re.findall(r'strcmp\(name, "([a-z-]+)"\)', text))
     for n in ("domain", "file", "serial-policy", "notify", "primaries", "acl",
-              "dnssec-validation", "zonefile-sync"):
+              "dnssec-validation", "zonefile-sync", "catalog-role",
+              "catalog-template"):
         assert n in names, "server/config.c: zones: key %s not found" % n
         keys.add("zones.%s" % n)
+    # template: entries take a zone's keys but domain, serial-policy and
+    # the catalog ones, and have an id (zone_keys(), tmpl true)
+    assert 'strcmp(name, "id")' in text, "server/config.c: template: id"
+    for n in ("id", "file", "notify", "primaries", "acl",
+              "dnssec-validation", "zonefile-sync"):
+        keys.add("template.%s" % n)
     return keys

@@ -187,7 +187,7 @@ static int add_member(struct config *cfg, const struct owner_set *set,
 	const char *cat = set->e[ci]->domain;
 	char name[NAME_MAX_LEN * 4 + 2], err[256];
 	const struct config_zone *pz, *here;
-	size_t nl;
+	size_t nl, owner;
 	int rc;
 
 	name_to_text(m->name, name, sizeof(name));
@@ -200,14 +200,18 @@ static int add_member(struct config *cfg, const struct owner_set *set,
 			    "configuration: it stays as configured", cat, name);
 		return 0;
 	}
-	if (here)
-		return 0;       /* a catalog before took it */
+	if (here) {             /* a catalog before took it */
+		log_info("catalog %s: member %s is owned by catalog %s", cat,
+			 name, here->member_of);
+		return 0;
+	}
 	pz = prev ? config_find_zone(prev, name) : NULL;
 	if (pz && !pz->member_of)
 		pz = NULL;      /* was local: the catalog takes it now */
-	if (owner_of(set, m->name, pz ? pz->member_of : NULL) != ci) {
-		log_info("catalog %s: member %s is owned by another catalog",
-			 cat, name);
+	owner = owner_of(set, m->name, pz ? pz->member_of : NULL);
+	if (owner != ci) {
+		log_info("catalog %s: member %s is owned by catalog %s", cat,
+			 name, set->e[owner]->domain);
 		return 0;
 	}
 	if (pz && strcasecmp(pz->member_of, cat) == 0 &&

@@ -318,7 +318,8 @@ static int answer_signed(struct xjob *j, const struct tsig_ctx *rq,
 	return rc < 0 ? rc : 0;
 }
 
-/* The primary's serial over UDP (2 tries), over TCP when truncated;
+/* The primary's serial over UDP (2 tries), over TCP when truncated or
+ * refused;
  * with key, the query signed and the answer checked (TSIG). */
 static int soa_query(struct xjob *j, const struct config_listen *a,
 		     const struct tsig_key *key, size_t apex_len,
@@ -379,9 +380,11 @@ static int soa_query(struct xjob *j, const struct config_listen *a,
 		}
 	}
 	close(fd);
-	if (rc < 0 || !tc)
+	/* truncated, or an error rcode (knotd refuses every UDP query for
+	 * a catalog it generates, RFC 9432 7, and answers its SOA over
+	 * TCP): the same over TCP */
+	if ((rc < 0 && rc != LV_ERCODE) || (rc == 0 && !tc))
 		return rc;
-	/* truncated: the same over TCP */
 	if ((fd = tcp_connect(j, a)) < 0)
 		return fd;
 	{

@@ -245,11 +245,11 @@ int catalog_read(const struct zone *z, struct catalog *out, char *err,
 	if (rc == 0 && !version_ok)
 		rc = catalog_fail(&r, "no version.%s TXT \"2\" (RFC 9432 "
 				  "4.1)", apex);
-	if (rc == 0) {
+	if (rc == 0 && out->count) {
 		qsort(out->m, out->count, sizeof(*out->m), cmp_id);
 		rc = catalog_props(&r);
 	}
-	if (rc == 0) {
+	if (rc == 0 && out->count) {
 		qsort(out->m, out->count, sizeof(*out->m), cmp_name);
 		for (size_t i = 1; i < out->count; i++)
 			if (memcmp(out->m[i].name, out->m[i - 1].name,
@@ -271,6 +271,8 @@ const struct catalog_member *catalog_find(const struct catalog *c,
 	struct catalog_member key;
 	size_t len = name_length(lname);
 
+	if (!c->count)
+		return NULL;
 	memset(key.name, 0, sizeof(key.name));
 	memcpy(key.name, lname, len);
 	return bsearch(&key, c->m, c->count, sizeof(key), cmp_name);

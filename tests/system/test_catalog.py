@@ -10,6 +10,7 @@ consumes what knotd 3.2 generates (catalog-role: generate).
 
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -230,6 +231,8 @@ def start_pair(pool, catalogs, members, consumer_catalogs, **kw):
     return pri, cons
 
 
+@pytest.mark.asan
+@pytest.mark.tsan
 def test_catalog_members_added_and_removed(pool):
     members = [("m1", "one.test.", None, None), ("m2", "two.test.", None,
                                                   None)]
@@ -317,6 +320,7 @@ def test_catalog_groups_pick_templates(pool):
         assert "192.0.2.1" in f.read()
 
 
+@pytest.mark.asan
 def test_catalog_broken_versions_keep_members(pool):
     """A catalog of another version, with two PTRs at a member node, or
     listing a member twice is refused: the members it listed before stay
@@ -360,6 +364,7 @@ def test_catalog_broken_versions_keep_members(pool):
     assert "refused" not in cons.status("cat.test")
 
 
+@pytest.mark.asan
 def test_catalog_member_reset(pool):
     """A member whose unique ID changes is reset (RFC 9432 5.6): its data
     and copy go and it is transferred again from scratch."""
@@ -384,6 +389,7 @@ def test_catalog_member_reset(pool):
     cons.wait_a("www.one.test.", ["192.0.2.1"])
 
 
+@pytest.mark.asan
 def test_catalog_owners_coo_and_local_zones(pool):
     """A name listed by two catalogs stays with the first that owns it;
     the owner's coo property for it hands it to the other (its data
@@ -391,7 +397,7 @@ def test_catalog_owners_coo_and_local_zones(pool):
     local = os.path.join(pool.tmpdir, "local.test.zone")
     member_zone(local, "local.test.", 7, "198.51.100.7")
     cat1 = [("a", "one.test.", None, None), ("b", "local.test.", None, None)]
-    cat2 = [("x", "one.test.", None, None)]
+    cat2 = []     # lists one.test only once cat1 owns it: the first
     pri, cons = start_pair(
         pool, {"cat1.test.": lambda s: catalog_text("cat1.test.", s, cat1),
                "cat2.test.": lambda s: catalog_text("cat2.test.", s, cat2)},
@@ -399,7 +405,7 @@ def test_catalog_owners_coo_and_local_zones(pool):
         [("cat1.test.", ["default"]), ("cat2.test.", ["default"])],
         extra_zones="  - domain: local.test\n    file: %s\n" % local)
     cons.wait_a("www.one.test.", ["192.0.2.1"])
-    cons.wait(lambda: "catalog: 1 members" in cons.status("cat2.test"),
+    cons.wait(lambda: "catalog: 0 members" in cons.status("cat2.test"),
               what="cat2 read")
     assert "member of catalog cat1.test" in cons.status("one.test")
     assert cons.a("www.local.test.") == ["198.51.100.7"]
@@ -407,10 +413,14 @@ def test_catalog_owners_coo_and_local_zones(pool):
     assert re.search(r"catalog cat1\.test: member local\.test is a zone of "
                      r"the configuration", cons.proc.text())
     axfrs = len(re.findall(r"zone one\.test: AXFR from", cons.proc.text()))
-    # cat2 lists it alone for a while: still cat1's while cat1 lists it
+    # cat2 lists it too: still cat1's while cat1 lists it
+    cat2.append(("x", "one.test.", None, None))
     pri.set_catalog("cat2.test.",
                     lambda s: catalog_text("cat2.test.", s, cat2))
-    time.sleep(0.5)
+    cons.wait(lambda: "catalog: 1 members" in cons.status("cat2.test"),
+              what="cat2 lists one.test")
+    cons.proc.wait_log(r"catalog cat2\.test: member one\.test is owned by "
+                       r"catalog cat1\.test", 10)
     assert "member of catalog cat1.test" in cons.status("one.test")
     # change of ownership: cat1 says coo cat2
     cat1[0] = ("a", "one.test.", None, "cat2.test.")
@@ -492,3 +502,123 @@ template:
             f.write(base + tpl)
         out = H.run_levee(["-c", path, "--check"])
         assert out.returncode != 0 and msg in out.stderr, (msg, out.stderr)
+
+
+class KnotProducer:
+    """knotd 3.2 generating catalog cat.test. (catalog-role: generate)
+    from its member zones (catalog-role: member, catalog-group), NOTIFY
+    to the consumer. Members change by rewriting its configuration and
+    `knotc reload`."""
+
+    def __init__(self, pool, notify_port):
+        self.dir = os.path.join(pool.tmpdir, "knot-cat")
+        os.makedirs(os.path.join(self.dir, "db"), exist_ok=True)
+        self.port = H.free_port()
+        self.notify_port = notify_port
+        self.conf = os.path.join(self.dir, "knot.conf")
+        self.sock = os.path.join(self.dir, "knot.sock")
+        self.members = {}
+
+    def set_members(self, members):
+        """members: {origin: group or None}."""
+        self.members = dict(members)
+        zones = ""
+        for o, g in sorted(members.items()):
+            path = os.path.join(self.dir, o + "zone")
+            if not os.path.exists(path):
+                member_zone(path, o, 1, "192.0.2.%d" % (len(zones) % 200 + 1))
+            zones += ("  - domain: %s\n    file: %s\n    acl: xfr\n"
+                      "    notify: levee\n    catalog-role: member\n"
+                      "    catalog-zone: cat.test.\n%s" %
+                      (o, path, "    catalog-group: %s\n" % g if g else ""))
+        with open(self.conf, "w") as f:
+            f.write("""server:
+  rundir: {d}
+  listen: 127.0.0.1@{port}
+database:
+  storage: {d}/db
+log:
+  - target: stderr
+    any: info
+remote:
+  - id: levee
+    address: 127.0.0.1@{np}
+acl:
+  - id: xfr
+    address: 127.0.0.0/8
+    action: transfer
+template:
+  - id: default
+    storage: {d}
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+    semantic-checks: off
+zone:
+  - domain: cat.test.
+    catalog-role: generate
+    acl: xfr
+    notify: levee
+{zones}""".format(d=self.dir, port=self.port, np=self.notify_port,
+                  zones=zones))
+
+    def start(self, pool):
+        self.proc = H.Proc("knotd", ["knotd", "-c", self.conf],
+                           os.path.join(self.dir, "knotd.log"))
+        pool.procs.append(self.proc)
+        # (knotd answers no query for a catalog it generates)
+        H.wait_soa(self.port, list(self.members),
+                   20 * H.SLOW, proc=self.proc)
+
+    def reload(self):
+        out = subprocess.run(["knotc", "-b", "-s", self.sock, "reload"],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+    def addr(self, origin):
+        r = H.udp_msg(dns.message.make_query("www." + origin, "A"),
+                      self.port)
+        return sorted(rr.address for s in r.answer for rr in s)
+
+
+@pytest.mark.skipif(not shutil.which("knotd"),
+                    reason="knotd missing (scripts/deps.sh installs it)")
+def test_catalog_knotd_producer(pool):
+    """A catalog generated by knotd: members added, removed and moved
+    between groups while both run; each member's data as knotd serves
+    it."""
+    port = H.free_port()
+    knot = KnotProducer(pool, port)
+    knot.set_members({"one.test.": None, "two.test.": "blue",
+                      "three.test.": None})
+    knot.start(pool)
+    sec = os.path.join(pool.tmpdir, "sec")
+    tpl = {"default": os.path.join(sec, "members", "%s.zone"),
+           "blue": os.path.join(sec, "blue", "%s.zone")}
+    cons = Consumer(pool, port, knot.port, [("cat.test.", ["default",
+                                                           "blue"])],
+                    templates=tpl)
+    for o in ("one.test.", "two.test.", "three.test."):
+        cons.wait_a("www." + o, knot.addr(o))
+    assert "template default" in cons.status("one.test")
+    assert "template blue" in cons.status("two.test")
+    assert "catalog: 3 members" in cons.status("cat.test")
+    # remove three, add four, move one to blue and two to the default
+    knot.set_members({"one.test.": "blue", "two.test.": None,
+                      "four.test.": None})
+    knot.reload()
+    cons.wait_a("www.four.test.", knot.addr("four.test."))
+    cons.wait(lambda: cons.a("www.three.test.") == "REFUSED",
+              what="three.test removed")
+    cons.wait(lambda: "template blue" in cons.status("one.test"),
+              what="one.test moved to blue")
+    cons.wait(lambda: "template default" in cons.status("two.test"),
+              what="two.test moved to the default")
+    cons.wait(lambda: os.path.exists(os.path.join(sec, "blue",
+                                                  "one.test.zone")),
+              what="one.test's copy in blue/")
+    assert not os.path.exists(os.path.join(sec, "members",
+                                           "three.test.zone"))
+    for o in ("one.test.", "two.test.", "four.test."):
+        assert cons.a("www." + o) == knot.addr(o), o
+    assert "catalog: 3 members" in cons.status("cat.test")

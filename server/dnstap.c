@@ -59,6 +59,9 @@ struct dnstap *dnstap_new(const struct dnstap_config *cfg, unsigned rings,
 		t->identity[0] = '\0';
 	snprintf(t->version, sizeof(t->version), "%s",
 		 cfg->version ? cfg->version : "levee " LEVEE_VERSION);
+	/* once here, not per message: dnstap_log() copies them */
+	t->identity_len = strlen(t->identity);
+	t->version_len = strlen(t->version);
 	t->nrings = rings ? rings : 1;
 	for (unsigned i = 0; i < t->nrings; i++) {
 		struct dnstap_ring *r = &t->rings[i];

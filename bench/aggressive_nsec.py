@@ -8,7 +8,8 @@
                     evenly; DIR/names lists "label address" either way),
                     in three variants: DIR/unsigned.zone, DIR/nsec.signed,
                     DIR/nsec3.signed (dnssec-signzone, algorithm 13, one KSK
-                    and one ZSK made once in DIR/keys/; NSEC3 with no salt,
+                    and one ZSK made once in DIR/keys-victim.test./ by
+                    mksigned.keys(); NSEC3 with no salt,
                     0 extra iterations, no opt-out; signatures valid from an
                     hour ago for 30 days) and DIR/anchor (the KSK's DNSKEY
                     line, unbound's trust-anchor).
@@ -35,7 +36,6 @@ import os
 import random
 import re
 import socket
-import subprocess
 import sys
 import time
 
@@ -44,16 +44,9 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 
+from mksigned import keys, run   # the same keygen and runner, bench/
+
 ORIGIN = "victim.test."
-
-
-def run(argv, cwd):
-    r = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=600)
-    if r.returncode != 0:
-        sys.exit("%s: %s" % (" ".join(argv),
-                             r.stderr.decode("utf-8", "replace")))
-    return r.stdout.decode().strip()
 
 
 def addr(k):
@@ -81,18 +74,7 @@ def zones(d, n, spread):
         f.write("@ IN NS ns1\nns1 IN A 10.255.0.1\n")
         for k, lab in enumerate(labels, 1):
             f.write("%s IN A %s\n" % (lab, addr(k)))
-    kdir = os.path.join(d, "keys")
-    names = os.path.join(kdir, "names")
-    if not os.path.exists(names):
-        os.makedirs(kdir, exist_ok=True)
-        ksk = run(["dnssec-keygen", "-q", "-K", kdir, "-a", "13", "-f", "KSK",
-                   ORIGIN], kdir)
-        zsk = run(["dnssec-keygen", "-q", "-K", kdir, "-a", "13", ORIGIN],
-                  kdir)
-        with open(names, "w") as f:
-            f.write("%s %s\n" % (ksk, zsk))
-    with open(names) as f:
-        ksk, zsk = f.read().split()
+    kdir, (ksk, zsk) = keys(d, ORIGIN)
     with open(os.path.join(kdir, ksk + ".key")) as f:
         anchor = [ln.strip() for ln in f if ln.strip() and ln[0] != ";"][0]
     with open(os.path.join(d, "anchor"), "w") as f:
@@ -107,7 +89,7 @@ def zones(d, n, spread):
         run(["dnssec-signzone", "-q", "-o", ORIGIN, "-s", "now-3600",
              "-e", "now+2592000", "-N", "keep", "-K", kdir] + extra +
             ["-f", out, keyed, os.path.join(kdir, ksk),
-             os.path.join(kdir, zsk)], d)
+             os.path.join(kdir, zsk)], d, timeout=600)
     os.unlink(keyed)
 
 

@@ -35,9 +35,11 @@ import time
 KEEP_DAYS = 14
 
 
-def run(argv, cwd):
+def run(argv, cwd, timeout=3600):
+    """argv in cwd; its stdout, stripped. Exits with its stderr if it fails.
+    Also used by bench/aggressive_nsec.py."""
     r = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=3600)
+                       stderr=subprocess.PIPE, timeout=timeout)
     if r.returncode != 0:
         sys.exit("%s: %s" % (" ".join(argv),
                              r.stderr.decode("utf-8", "replace")))
@@ -45,6 +47,9 @@ def run(argv, cwd):
 
 
 def keys(sdir, origin):
+    """(kdir, [ksk, zsk]): origin's algorithm 13 KSK and ZSK, made once by
+    dnssec-keygen in sdir/keys-ORIGIN/ and reused (their base names are
+    kept in its file "names"). Also used by bench/aggressive_nsec.py."""
     kdir = os.path.join(sdir, "keys-" + origin)
     names = os.path.join(kdir, "names")
     if os.path.exists(names):

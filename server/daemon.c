@@ -71,6 +71,7 @@
 #include "server/reactor.h"
 #include "server/reload.h"
 #include "server/sigcheck.h"
+#include "server/sigmask.h"
 #include "server/stats.h"
 #include "server/worker.h"
 #include "server/xfrin.h"
@@ -992,14 +993,13 @@ static struct config *daemon_reread_config(struct daemon *d, char *err,
  * with d->job.only set by the caller, of those zones. */
 static void daemon_reload_start_job(struct daemon *d)
 {
-	sigset_t all, old;
+	sigset_t old;
 	int rc;
 
 	d->job.t0 = daemon_now_ms();
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	sigmask_block_all(&old);
 	rc = uv_thread_create(&d->reloader, daemon_reloader_main, d);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sigmask_restore(&old);
 	if (rc < 0) {
 		log_error("reload: cannot start its thread: %s",
 			  uv_strerror(rc));
@@ -1593,7 +1593,7 @@ static void daemon_on_loaded(uv_async_t *a)
  * negative errno (logged). */
 static int daemon_load(struct daemon *d)
 {
-	sigset_t all, old;
+	sigset_t old;
 	int rc;
 
 	rc = uv_async_init(&d->loop, &d->load_done, daemon_on_loaded);
@@ -1604,10 +1604,9 @@ static int daemon_load(struct daemon *d)
 	d->load_done.data = d;
 	/* The loader (and the parser threads zload starts) block every
 	 * signal: main's loop handles them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	sigmask_block_all(&old);
 	rc = uv_thread_create(&d->loader, daemon_loader_main, d);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sigmask_restore(&old);
 	if (rc < 0) {
 		log_error("cannot load zones: %s", uv_strerror(rc));
 		uv_close((uv_handle_t *)&d->load_done, NULL);
@@ -1721,12 +1720,11 @@ int daemon_start(struct daemon *d)
 	 * every signal blocked, or a second SIGTERM during the stop (after
 	 * main's handlers are closed) would kill the process there. */
 	{
-		sigset_t all, old;
+		sigset_t old;
 
-		sigfillset(&all);
-		pthread_sigmask(SIG_BLOCK, &all, &old);
+		sigmask_block_all(&old);
 		call_rcu(&daemon_bg_rcu, daemon_rcu_background);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		sigmask_restore(&old);
 	}
 
 	if (reactor_group_dnstap(d->group) &&

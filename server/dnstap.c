@@ -4,6 +4,7 @@
 #include "server/dnstap_internal.h"
 
 #include "server/log.h"
+#include "server/sigmask.h"
 
 #include <errno.h>
 #include <fstrm.h>
@@ -58,6 +59,9 @@ struct dnstap *dnstap_new(const struct dnstap_config *cfg, unsigned rings,
 		t->identity[0] = '\0';
 	snprintf(t->version, sizeof(t->version), "%s",
 		 cfg->version ? cfg->version : "levee " LEVEE_VERSION);
+	/* once here, not per message: dnstap_log() copies them */
+	t->identity_len = strlen(t->identity);
+	t->version_len = strlen(t->version);
 	t->nrings = rings ? rings : 1;
 	for (unsigned i = 0; i < t->nrings; i++) {
 		struct dnstap_ring *r = &t->rings[i];
@@ -339,12 +343,11 @@ int dnstap_start(struct dnstap *t, char *err, size_t errlen)
 		__atomic_store_n(&t->connected, 1, __ATOMIC_RELAXED);
 	}
 	{   /* the writer takes no signal: main handles them (daemon.c) */
-		sigset_t all, old;
+		sigset_t old;
 
-		sigfillset(&all);
-		pthread_sigmask(SIG_BLOCK, &all, &old);
+		sigmask_block_all(&old);
 		rc = pthread_create(&t->thread, NULL, dnstap_writer_main, t);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		sigmask_restore(&old);
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "dnstap: writer thread: %s",

@@ -34,6 +34,8 @@ struct dnstap {
 	struct dnstap_config cfg;      /* strings owned */
 	char identity[256];
 	char version[64];
+	size_t identity_len;           /* strlen(identity), set by dnstap_new */
+	size_t version_len;            /* strlen(version), set by dnstap_new */
 	struct dnstap_ring *rings;
 	unsigned nrings;
 

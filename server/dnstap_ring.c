@@ -108,10 +108,10 @@ void dnstap_log(struct dnstap_ring *r, const struct dnstap_event *e,
 
 	d.type = DNSTAP__DNSTAP__TYPE__MESSAGE;
 	d.identity.data = (uint8_t *)t->identity;
-	d.identity.len = strlen(t->identity);
+	d.identity.len = t->identity_len;
 	d.has_identity = d.identity.len > 0;
 	d.version.data = (uint8_t *)t->version;
-	d.version.len = strlen(t->version);
+	d.version.len = t->version_len;
 	d.has_version = true;
 	d.message = &m;
 	dnstap_address(&m, e->client);

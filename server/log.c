@@ -42,6 +42,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "server/sigmask.h"
+
 #define LOG_LINE_MAX 2048   /* the SIGUSR1 total line: ~1,200 bytes */
 
 static int log_threshold = LOG_LEVEL_INFO;
@@ -307,7 +309,7 @@ static void log_thread_main(void *arg)
 
 int log_queue_start(void)
 {
-	sigset_t all, old;
+	sigset_t old;
 	int rc;
 
 	if (atomic_load_explicit(&log_running, memory_order_relaxed))
@@ -323,10 +325,9 @@ int log_queue_start(void)
 	atomic_store_explicit(&log_stopping, false, memory_order_relaxed);
 	/* The thread inherits a mask blocking every signal: main handles
 	 * them, and no signal interrupts a write. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	sigmask_block_all(&old);
 	rc = uv_thread_create(&log_tid, log_thread_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sigmask_restore(&old);
 	if (rc < 0) {
 		uv_close((uv_handle_t *)&log_wake, NULL);
 		uv_run(&log_loop, UV_RUN_DEFAULT);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/sigmask.h"
 #include "server/stats.h"
 
 #ifndef LEVEE_VERSION
@@ -337,7 +338,7 @@ int metrics_start(uv_loop_t *loop, const struct sockaddr *addr,
 	struct metrics *m = calloc(1, sizeof(*m));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
 	pthread_condattr_t ca;
-	sigset_t all, old;
+	sigset_t old;
 	int rc, saved;
 
 	*out = NULL;
@@ -364,8 +365,7 @@ int metrics_start(uv_loop_t *loop, const struct sockaddr *addr,
 	if (addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* the HTTP thread blocks every signal: main's loop handles them */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	sigmask_block_all(&old);
 	errno = 0;
 	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, metrics_on_request, m,
 				  MHD_OPTION_SOCK_ADDR, addr,
@@ -377,7 +377,7 @@ int metrics_start(uv_loop_t *loop, const struct sockaddr *addr,
 				  (size_t)METRICS_CONN_MEMORY,
 				  MHD_OPTION_END);
 	saved = errno;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sigmask_restore(&old);
 	if (!m->mhd) {
 		rc = saved ? -saved : -EADDRNOTAVAIL;
 		snprintf(err, errlen, "metrics: cannot serve HTTP: %s",

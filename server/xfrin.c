@@ -39,6 +39,7 @@
 #include "common/serial.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/sigmask.h"
 #include "server/tsig.h"
 #include "server/wire.h"
 #include "server/worker.h"
@@ -156,7 +157,7 @@ static void xfrin_kick(struct xfrin *x)
 		struct xzone *z = x->queue[x->qhead];
 		struct xjob *j;
 		const struct zone *served;
-		sigset_t all, old;
+		sigset_t old;
 		int rc;
 
 		x->qhead = (x->qhead + 1) % x->qcap;
@@ -197,10 +198,9 @@ static void xfrin_kick(struct xfrin *x)
 		}
 		uv_async_init(x->loop, &j->done, on_job_done);
 		j->done.data = j;
-		sigfillset(&all);
-		pthread_sigmask(SIG_BLOCK, &all, &old);
+		sigmask_block_all(&old);
 		rc = uv_thread_create(&j->tid, xfrin_job_run, j);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		sigmask_restore(&old);
 		if (rc < 0) {
 			zone_hold_drop(j->hold);
 			keys_free(j->keys, j->nprimaries);
@@ -290,7 +290,7 @@ static void xzone_sync_start(struct xzone *z)
 	struct xfrin *x = z->x;
 	const struct zone *served;
 	struct xsync *s;
-	sigset_t all, old;
+	sigset_t old;
 	int rc;
 
 	if (!z->file)
@@ -322,10 +322,9 @@ static void xzone_sync_start(struct xzone *z)
 	}
 	uv_async_init(x->loop, &s->done, on_sync_done);
 	s->done.data = s;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	sigmask_block_all(&old);
 	rc = uv_thread_create(&s->tid, sync_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sigmask_restore(&old);
 	if (rc < 0) {
 		zone_hold_drop(s->hold);
 		uv_close((uv_handle_t *)&s->done, sync_closed);

@@ -390,10 +390,18 @@ static void vnode(const struct zone_node *n, void *arg)
 int zone_verify(const struct zone *z, uint32_t now, char *err,
 		size_t errlen)
 {
+	return zone_verify_counted(z, now, err, errlen, NULL);
+}
+
+int zone_verify_counted(const struct zone *z, uint32_t now, char *err,
+			size_t errlen, struct zone_verify_stats *st)
+{
 	const struct znode_data *ad = znode_at(z->apex, z->gen);
 	const struct rrset *keys = zdata_rrset(ad, DNS_TYPE_DNSKEY);
 	struct verify v = { z, (time_t)now, NULL, 0, 0, NULL, err, errlen, 0 };
 
+	if (st)
+		*st = (struct zone_verify_stats){ 0, 0 };
 	if (!(ad->flags & ZNODE_SIGNED))
 		return 0;              /* unsigned: nothing to check */
 	if (!keys) {
@@ -420,5 +428,7 @@ int zone_verify(const struct zone *z, uint32_t now, char *err,
 	}
 	ldns_rr_list_deep_free(v.keys);
 	free(v.buf);
+	if (st)
+		*st = (struct zone_verify_stats){ v.sets, v.ops };
 	return v.rc;
 }

@@ -178,8 +178,11 @@ struct zone {
 	 * and the family takes no more changes. */
 	struct zone_node **touched;
 	size_t ntouched, touched_cap;
-	bool expired;                    /* zone_update_expired(): answered
-					  * SERVFAIL, never transferred */
+	/* ZONE_SERVE_EXPIRED (zone_update_expired(): answered SERVFAIL,
+	 * never transferred) | ZONE_SERVE_HIDDEN (the family's hidden,
+	 * copied when the version is made and by zone_set_hidden): one
+	 * load on the query path. Atomic for HIDDEN. */
+	uint8_t serve;
 };
 
 /* A new index page of `slots` zeroed slots, one reference, into *p; 0 or

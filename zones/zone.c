@@ -122,6 +122,8 @@ struct zone *zone_version_new(struct zone_family *fam, uint32_t gen)
 	z->fam = fam;
 	z->gen = gen;
 	z->refs = 1;
+	if (__atomic_load_n(&fam->hidden, __ATOMIC_RELAXED))
+		z->serve = ZONE_SERVE_HIDDEN;   /* an IXFR of a catalog */
 	pthread_mutex_lock(&fam->lock);
 	z->live_next = fam->live;
 	if (fam->live)
@@ -153,18 +155,22 @@ const struct rrset *zone_soa(const struct zone *z)
 
 bool zone_expired(const struct zone *z)
 {
-	return z->expired;
+	return z->serve & ZONE_SERVE_EXPIRED;
 }
 
 void zone_set_hidden(const struct zone *z, bool hidden)
 {
+	struct zone *w = (struct zone *)z;   /* main's, before publishing */
+
 	__atomic_store_n(&z->fam->hidden, hidden, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->serve, (uint8_t)((w->serve & ~ZONE_SERVE_HIDDEN) |
+					      (hidden ? ZONE_SERVE_HIDDEN : 0)),
+			 __ATOMIC_RELAXED);
 }
 
 unsigned zone_serve_state(const struct zone *z)
 {
-	return (unsigned)z->expired |
-	       (unsigned)__atomic_load_n(&z->fam->hidden, __ATOMIC_RELAXED) << 1;
+	return __atomic_load_n(&z->serve, __ATOMIC_RELAXED);
 }
 
 void zone_set_expire_at(const struct zone *z, int64_t t)

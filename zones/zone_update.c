@@ -1241,6 +1241,6 @@ int zone_update_expired(const struct zone *base, struct zone **out,
 	}
 	rc = zone_update_finish(u, out, err, errlen);
 	if (rc == 0)
-		(*out)->expired = true;
+		(*out)->serve |= ZONE_SERVE_EXPIRED;
 	return rc;
 }

@@ -861,9 +861,13 @@ static void answer_internet(struct answer_ctx *c)
 			c->kind = ANSWER_KIND_ERROR;
 			return;
 		}
-		/* a catalog: its SOA only (zone_set_hidden) */
-		if (qt != DNS_TYPE_SOA ||
-		    c->q->qname_len != name_length(zone_apex(z))) {
+		/* a catalog: its SOA only (zone_set_hidden); a DS at its
+		 * apex is its parent's, when served (below) */
+		bool apex = c->q->qname_len == name_length(zone_apex(z));
+
+		if (!apex || (qt != DNS_TYPE_SOA && (qt != DNS_TYPE_DS ||
+						     !zdb_find_parent(c->db,
+								      z)))) {
 			c->rcode = DNS_RCODE_REFUSED;
 			c->kind = ANSWER_KIND_ERROR;
 			return;

@@ -24,9 +24,19 @@ struct catalog_entry {
 	char error[256];             /* why the last version was refused */
 };
 
+/* A member a build left out for a reset, and its owner then. */
+struct catalog_reset {
+	char *name;
+	char *owner;
+};
+
 struct catalogs {
 	struct catalog_entry *e;
 	size_t count, cap;
+	/* resets: the last build's (read by this one); resets_next: this
+	 * build's own (emptied before a build, swapped in after) */
+	struct catalog_reset *resets, *resets_next;
+	size_t nresets, resets_cap, nresets_next, resets_next_cap;
 };
 
 struct catalogs *catalogs_new(void)
@@ -126,6 +136,7 @@ void catalogs_prune(struct catalogs *c, const struct config *cfg)
 struct owner_set {
 	const struct catalog_entry *e[CATALOGS_MAX];
 	const struct config_zone *z[CATALOGS_MAX];
+	uint8_t apex[CATALOGS_MAX][NAME_MAX_LEN + 1];  /* lowercase wire */
 	size_t n;
 };
 
@@ -148,19 +159,23 @@ static size_t owner_of(const struct owner_set *set, const uint8_t *lname,
 	}
 	owner = prev != SIZE_MAX ? prev : first;
 	m = catalog_find(&set->e[owner]->list, lname);
-	if (m && m->coo_set) {
-		/* change of ownership: to the catalog it names, when that
-		 * one lists the member too */
-		for (size_t i = 0; i < set->n; i++) {
-			uint8_t lapex[NAME_MAX_LEN + 1];
+	if (!m || !m->coo_set)
+		return owner;
+	/* change of ownership: to the catalog it names, when that one lists
+	 * the member too and its own entry does not name the owner back
+	 * (two catalogs pointing at each other would swap it at every
+	 * reload) */
+	for (size_t i = 0; i < set->n; i++) {
+		const struct catalog_member *t;
 
-			if (i == owner || !name_from_text(set->e[i]->domain,
-							  lapex))
-				continue;
-			if (memcmp(lapex, m->coo, name_length(lapex)) == 0 &&
-			    catalog_find(&set->e[i]->list, lname))
-				return i;
-		}
+		if (i == owner || memcmp(set->apex[i], m->coo,
+					 name_length(set->apex[i])) != 0 ||
+		    !(t = catalog_find(&set->e[i]->list, lname)))
+			continue;
+		if (t->coo_set && memcmp(t->coo, set->apex[owner],
+					 name_length(set->apex[owner])) == 0)
+			return owner;
+		return i;
 	}
 	return owner;
 }
@@ -180,96 +195,302 @@ static unsigned member_template(const struct config *cfg,
 	return z->catalog_templates[0];
 }
 
-static int add_member(struct config *cfg, const struct owner_set *set,
-		      size_t ci, const struct catalog_member *m,
-		      const struct config *prev, bool *again)
-{
-	const char *cat = set->e[ci]->domain;
-	char name[NAME_MAX_LEN * 4 + 2], err[256];
-	const struct config_zone *pz, *here;
-	size_t nl, owner;
-	int rc;
+/* A member this build will add. */
+struct candidate {
+	char *name;                     /* presentation, no final dot */
+	char *path;                     /* its file, or NULL */
+	const struct catalog_member *m;
+	size_t ci;                      /* its owner in the set */
+	unsigned t;                     /* its template */
+	bool refused;
+};
 
+struct build {
+	struct catalogs *c;
+	struct config *cfg;
+	const struct config *prev;
+	struct owner_set set;
+	struct candidate *cand;
+	size_t ncand, cap;
+	bool again;
+};
+
+static const char *reset_owner(const struct catalogs *c, const char *name)
+{
+	for (size_t i = 0; i < c->nresets; i++)
+		if (strcasecmp(c->resets[i].name, name) == 0)
+			return c->resets[i].owner;
+	return NULL;
+}
+
+/* Remembers that member name was left out of this build for a reset by
+ * owner: the next build gives it back to owner, whoever else lists it. */
+static int reset_keep(struct catalogs *c, const char *name,
+		      const char *owner)
+{
+	struct catalog_reset *r;
+
+	if (c->nresets_next == c->resets_next_cap) {
+		size_t cap = c->resets_next_cap ? c->resets_next_cap * 2 : 8;
+		void *p = realloc(c->resets_next, cap * sizeof(*r));
+
+		if (!p)
+			return -ENOMEM;
+		c->resets_next = p;
+		c->resets_next_cap = cap;
+	}
+	r = &c->resets_next[c->nresets_next];
+	if (!(r->name = strdup(name)) || !(r->owner = strdup(owner))) {
+		free(r->name);
+		return -ENOMEM;
+	}
+	c->nresets_next++;
+	return 0;
+}
+
+static void resets_free(struct catalog_reset *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].name);
+		free(r[i].owner);
+	}
+}
+
+/* Decides on member m of catalog ci: a candidate, or nothing (logged). */
+static int consider(struct build *b, size_t ci, const struct catalog_member *m)
+{
+	const char *cat = b->set.e[ci]->domain;
+	char name[NAME_MAX_LEN * 4 + 2];
+	const struct config_zone *pz, *here;
+	const char *prev_owner, *forced;
+	struct candidate *cd;
+	size_t nl, owner;
+
+	if (m->name[0] == 0) {
+		log_error("catalog %s: member '.' refused: the root is no "
+			  "member zone", cat);
+		return 0;
+	}
 	name_to_text(m->name, name, sizeof(name));
 	nl = strlen(name);
 	if (nl > 1 && name[nl - 1] == '.')
 		name[nl - 1] = '\0';
-	here = config_find_zone(cfg, name);
-	if (here && !here->member_of) {
+	here = config_find_zone(b->cfg, name);
+	if (here) {             /* here are the file's zones only */
 		log_warning("catalog %s: member %s is a zone of the "
 			    "configuration: it stays as configured", cat, name);
 		return 0;
 	}
-	if (here) {             /* a catalog before took it */
-		log_info("catalog %s: member %s is owned by catalog %s", cat,
-			 name, here->member_of);
-		return 0;
-	}
-	pz = prev ? config_find_zone(prev, name) : NULL;
+	pz = b->prev ? config_find_zone(b->prev, name) : NULL;
 	if (pz && !pz->member_of)
 		pz = NULL;      /* was local: the catalog takes it now */
-	owner = owner_of(set, m->name, pz ? pz->member_of : NULL);
+	forced = reset_owner(b->c, name);
+	prev_owner = forced ? forced : pz ? pz->member_of : NULL;
+	owner = owner_of(&b->set, m->name, prev_owner);
 	if (owner != ci) {
 		log_info("catalog %s: member %s is owned by catalog %s", cat,
-			 name, set->e[owner]->domain);
+			 name, b->set.e[owner]->domain);
 		return 0;
 	}
-	if (pz && strcasecmp(pz->member_of, cat) == 0 &&
-	    (pz->member_id_len != m->id_len ||
-	     memcmp(pz->member_id, m->id, m->id_len) != 0)) {
+	/* a unique ID that changed, in the same catalog or in a move by
+	 * coo (RFC 9432 5.5, 5.6), resets the member: left out now */
+	if (!forced && pz && (pz->member_id_len != m->id_len ||
+			      memcmp(pz->member_id, m->id, m->id_len) != 0)) {
 		log_info("catalog %s: member %s: unique ID changed: reset "
 			 "(removed now, transferred again next)", cat, name);
-		*again = true;
-		return 0;
+		b->again = true;
+		return reset_keep(b->c, name, cat);
 	}
-	rc = config_add_member(cfg, name, cat, m->id, m->id_len,
-			       member_template(cfg, set->z[ci], m), err,
-			       sizeof(err));
-	if (rc == -ENOMEM)
-		return rc;
-	if (rc < 0)
-		log_error("catalog %s: member refused: %s", cat, err);
+	if (b->ncand == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		void *p = realloc(b->cand, cap * sizeof(*b->cand));
+
+		if (!p)
+			return -ENOMEM;
+		b->cand = p;
+		b->cap = cap;
+	}
+	cd = &b->cand[b->ncand];
+	memset(cd, 0, sizeof(*cd));
+	cd->m = m;
+	cd->ci = ci;
+	cd->t = member_template(b->cfg, b->set.z[ci], m);
+	if (!(cd->name = strdup(name)))
+		return -ENOMEM;
+	b->ncand++;
 	return 0;
 }
 
-int catalogs_add_members(const struct catalogs *c, struct config *cfg,
+struct path_ref {
+	const char *path;
+	size_t cand;            /* SIZE_MAX: a file the configuration has */
+};
+
+static int cmp_path(const void *a, const void *b)
+{
+	const struct path_ref *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	size_t rx = x->cand + 1, ry = y->cand + 1;   /* SIZE_MAX: 0, first */
+
+	if (c)
+		return c;
+	return rx < ry ? -1 : rx > ry;
+}
+
+/* Refuses every candidate whose file is another's: a zone of the file
+ * (its file would be overwritten by the member's copy, then deleted when
+ * the member goes), the configuration file, the control socket, the
+ * journal's directory, or a candidate before it (two templates can
+ * spell one path). O(n log n). */
+static int check_paths(struct build *b)
+{
+	const struct config *cfg = b->cfg;
+	size_t n = 0, cap = cfg->zone_count + b->ncand + 2;
+	struct path_ref *refs = calloc(cap, sizeof(*refs));
+	size_t jl = cfg->journal_db ? strlen(cfg->journal_db) : 0;
+	char err[200];
+
+	if (!refs)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->zone_count; i++)
+		if (cfg->zones[i].file)
+			refs[n++] = (struct path_ref){ cfg->zones[i].file,
+						       SIZE_MAX };
+	if (cfg->path)
+		refs[n++] = (struct path_ref){ cfg->path, SIZE_MAX };
+	if (cfg->control_listen)
+		refs[n++] = (struct path_ref){ cfg->control_listen, SIZE_MAX };
+	for (size_t i = 0; i < b->ncand; i++) {
+		struct candidate *cd = &b->cand[i];
+		int rc = config_member_file(cfg, cd->t, cd->name, &cd->path,
+					    err, sizeof(err));
+
+		if (rc == -ENOMEM) {
+			free(refs);
+			return rc;
+		}
+		if (rc < 0) {
+			log_error("catalog %s: member refused: %s",
+				  b->set.e[cd->ci]->domain, err);
+			cd->refused = true;
+			continue;
+		}
+		if (!cd->path)
+			continue;
+		if (jl && strncmp(cd->path, cfg->journal_db, jl) == 0 &&
+		    (cd->path[jl] == '/' || cd->path[jl] == '\0')) {
+			log_error("catalog %s: member %s refused: its file %s "
+				  "is in the journal's directory",
+				  b->set.e[cd->ci]->domain, cd->name, cd->path);
+			cd->refused = true;
+			continue;
+		}
+		refs[n++] = (struct path_ref){ cd->path, i };
+	}
+	if (n > 1)
+		qsort(refs, n, sizeof(*refs), cmp_path);
+	/* sorted by path, then the configuration's files before the
+	 * candidates, candidates in build order: each later one of a run
+	 * of equal paths is refused */
+	for (size_t i = 1; i < n; i++) {
+		struct candidate *cd;
+
+		if (strcmp(refs[i].path, refs[i - 1].path) != 0 ||
+		    refs[i].cand == SIZE_MAX)
+			continue;
+		cd = &b->cand[refs[i].cand];
+		cd->refused = true;
+		log_error("catalog %s: member %s refused: its file %s is %s",
+			  b->set.e[cd->ci]->domain, cd->name, cd->path,
+			  refs[i - 1].cand == SIZE_MAX ?
+			  "a file of the configuration" :
+			  "another member's");
+	}
+	free(refs);
+	return 0;
+}
+
+int catalogs_add_members(struct catalogs *c, struct config *cfg,
 			 const struct config *prev, bool *again)
 {
-	struct owner_set set;
+	struct build b;
 	size_t nzones = cfg->zone_count;
-	int rc;
+	int rc = 0;
 
+	memset(&b, 0, sizeof(b));
+	b.c = c;
+	b.cfg = cfg;
+	b.prev = prev;
 	*again = false;
-	set.n = 0;
 	for (size_t i = 0; i < nzones; i++) {
 		const struct config_zone *z = &cfg->zones[i];
 		const struct catalog_entry *e;
 
 		if (!z->catalog || !(e = entry_find(c, z->domain)) || !e->have)
 			continue;
-		if (set.n == CATALOGS_MAX) {
+		if (b.set.n == CATALOGS_MAX) {
 			log_error("catalog %s: more than %d catalogs: its "
 				  "members are left out", z->domain,
 				  CATALOGS_MAX);
 			continue;
 		}
-		set.e[set.n] = e;
-		set.z[set.n] = z;
-		set.n++;
+		if (!name_from_text(z->domain, b.set.apex[b.set.n]))
+			continue;
+		b.set.e[b.set.n] = e;
+		b.set.z[b.set.n] = z;
+		b.set.n++;
 	}
-	for (size_t ci = 0; ci < set.n; ci++) {
-		const struct catalog *l = &set.e[ci]->list;
+	/* the resets of the last build are given back now; this build's
+	 * own go to the next */
+	resets_free(c->resets_next, c->nresets_next);
+	c->nresets_next = 0;
+	for (size_t ci = 0; rc == 0 && ci < b.set.n; ci++) {
+		const struct catalog *l = &b.set.e[ci]->list;
 
-		for (size_t k = 0; k < l->count; k++) {
-			/* cfg->zones may move as members are added: the
-			 * set's zone pointers are re-found */
-			set.z[ci] = config_find_zone(cfg, set.e[ci]->domain);
-			if ((rc = add_member(cfg, &set, ci, &l->m[k], prev,
-					     again)) < 0)
-				return rc;
-		}
+		for (size_t k = 0; rc == 0 && k < l->count; k++)
+			rc = consider(&b, ci, &l->m[k]);
 	}
-	return 0;
+	if (rc == 0)
+		rc = check_paths(&b);
+	/* cfg->zones moves as members are added: nothing above points
+	 * into it from here on */
+	for (size_t i = 0; rc == 0 && i < b.ncand; i++) {
+		struct candidate *cd = &b.cand[i];
+		char err[256];
+		int r;
+
+		if (cd->refused)
+			continue;
+		r = config_add_member(cfg, cd->name, b.set.e[cd->ci]->domain,
+				      cd->m->id, cd->m->id_len, cd->t, err,
+				      sizeof(err));
+		if (r == -ENOMEM)
+			rc = r;
+		else if (r < 0)
+			log_error("catalog %s: member refused: %s",
+				  b.set.e[cd->ci]->domain, err);
+	}
+	for (size_t i = 0; i < b.ncand; i++) {
+		free(b.cand[i].name);
+		free(b.cand[i].path);
+	}
+	free(b.cand);
+	/* this build's resets are what the next build reads */
+	{
+		struct catalog_reset *t = c->resets;
+		size_t tn = c->nresets, tcap = c->resets_cap;
+
+		resets_free(t, tn);
+		c->resets = c->resets_next;
+		c->nresets = c->nresets_next;
+		c->resets_cap = c->resets_next_cap;
+		c->resets_next = t;
+		c->nresets_next = 0;
+		c->resets_next_cap = tcap;
+	}
+	*again = b.again;
+	return rc;
 }
 
 void catalogs_remove_files(const struct config *prev,
@@ -281,15 +502,10 @@ void catalogs_remove_files(const struct config *prev,
 		if (!o->member_of || !o->file)
 			continue;
 		n = config_find_zone(cfg, o->domain);
-		/* kept: the same file, and not a reset (the same owner
-		 * with another unique ID); a move to another catalog (coo)
-		 * or into the file keeps its data */
-		if (n && n->file && strcmp(n->file, o->file) == 0 &&
-		    !(n->member_of &&
-		      strcasecmp(n->member_of, o->member_of) == 0 &&
-		      (n->member_id_len != o->member_id_len ||
-		       memcmp(n->member_id, o->member_id,
-			      o->member_id_len) != 0)))
+		/* kept: the same file, and not a reset (another unique ID:
+		 * a reset leaves the member out of one configuration, so
+		 * n is NULL then) */
+		if (n && n->file && strcmp(n->file, o->file) == 0)
 			continue;
 		if (unlink(o->file) == 0)
 			log_info("zone %s: no longer a member of %s: its copy "
@@ -332,5 +548,9 @@ void catalogs_free(struct catalogs *c)
 		catalog_free(&c->e[i].list);
 	}
 	free(c->e);
+	resets_free(c->resets, c->nresets);
+	resets_free(c->resets_next, c->nresets_next);
+	free(c->resets);
+	free(c->resets_next);
 	free(c);
 }

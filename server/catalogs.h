@@ -16,13 +16,25 @@
  *     it are logged;
  *   - a name listed by several catalogs stays with the one that owns it
  *     now, unless that catalog's coo property for it names one of the
- *     others, which then takes it (its data kept: no reset);
+ *     others, which then takes it (its data kept when its unique ID there
+ *     is the same), but not when that one's own coo points back (two
+ *     catalogs would swap it at every reload);
  *   - otherwise the first catalog of the configuration that lists it;
- *   - a member whose unique ID (its node's label) changed in its owner is
- *     reset: left out of one reload (its data, journal and copy go) and
- *     added by the next, which transfers it again (*again).
+ *   - a member whose unique ID (its node's label) differs from the one
+ *     it was added with, in its owner or after a move by coo, is reset
+ *     (RFC 9432 5.5): left out of one reload (its data, journal and copy
+ *     go) and added by the next, which transfers it again (*again); that
+ *     build gives it back to the catalog it had, whoever else lists it.
  * A member takes the template (config.h) its group property names among
- * its catalog's catalog-template, else the first of them.
+ * its catalog's catalog-template, else the first of them. A member is
+ * refused (logged) when it is the root, or when its file would be a
+ * file of the configuration's zones, the configuration file, the
+ * control socket, in the journal's directory, or another member's (its
+ * copy would overwrite that file, and be deleted with the member).
+ * Known limit: owners and unique IDs are not kept across a restart: the
+ * first build after a start gives a name to the first catalog of the
+ * configuration that lists it, sees no change of ID made while down, and
+ * cannot delete the copies of members removed while down.
  *
  * Work: a catalog version read is O(m log m) for m members
  * (catalog_read); building a configuration O(M c log m) for M members of
@@ -60,7 +72,7 @@ void catalogs_prune(struct catalogs *c, const struct config *cfg);
  * catalog of cfg by the rules above. prev: the configuration in force,
  * or NULL at start. *again: a member was left out for a reset. 0 or
  * -ENOMEM (cfg then has some of the members). */
-int catalogs_add_members(const struct catalogs *c, struct config *cfg,
+int catalogs_add_members(struct catalogs *c, struct config *cfg,
 			 const struct config *prev, bool *again);
 
 /* Deletes the kept copies of the members of prev that cfg has not (or

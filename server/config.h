@@ -362,6 +362,14 @@ int config_add_zone(struct config *cfg, const char *domain, const char *file,
 int config_add_secondary(struct config *cfg, const char *domain,
 			 const char *file, int line, char *err, size_t errlen);
 
+/* The file of member domain made from template t (an index into
+ * cfg->templates): t's file with "%s" replaced by domain, malloc'd into
+ * *out, or NULL when t keeps no copy. 0, LV_ECONFIG ('/' in the name, a
+ * path too long; reason in err) or -ENOMEM. Any thread. */
+int config_member_file(const struct config *cfg, unsigned t,
+		       const char *domain, char **out, char *err,
+		       size_t errlen);
+
 /* Adds member zone domain of catalog (a zone of cfg with catalog set),
  * node label id, made from template t (an index into cfg->templates):
  * a secondary of t's primaries, its file t's with "%s" replaced by the

@@ -235,15 +235,43 @@ int config_add_secondary(struct config *cfg, const char *domain,
 	return config_put_zone(cfg, domain, file, false, line, err, errlen);
 }
 
+int config_member_file(const struct config *cfg, unsigned t,
+		       const char *domain, char **out, char *err,
+		       size_t errlen)
+{
+	const struct config_template *tp = &cfg->templates[t];
+	const char *pct;
+	char path[4096];
+	int n;
+
+	*out = NULL;
+	/* the name becomes part of a path: no '/' (no "../" either, as
+	 * a '.' inside a label would need an escape, which names here
+	 * never have) */
+	if (strchr(domain, '/')) {
+		snprintf(err, errlen, "zone '%s': a name that cannot be a "
+			 "file name", domain);
+		return LV_ECONFIG;
+	}
+	if (!tp->file)
+		return 0;
+	pct = strstr(tp->file, "%s");
+	n = snprintf(path, sizeof(path), "%.*s%s%s", (int)(pct - tp->file),
+		     tp->file, domain, pct + 2);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		snprintf(err, errlen, "zone '%s': file name too long", domain);
+		return LV_ECONFIG;
+	}
+	return (*out = strdup(path)) ? 0 : -ENOMEM;
+}
+
 int config_add_member(struct config *cfg, const char *domain,
 		      const char *catalog, const uint8_t *id, size_t id_len,
 		      unsigned t, char *err, size_t errlen)
 {
 	const struct config_template *tp = &cfg->templates[t];
-	char path[4096];
-	const char *file = NULL;
 	struct config_zone *z;
-	char *owner;
+	char *owner, *file;
 	int rc;
 
 	if (config_find_zone(cfg, domain)) {
@@ -251,30 +279,18 @@ int config_add_member(struct config *cfg, const char *domain,
 			 domain);
 		return LV_EEXIST;
 	}
-	/* the name becomes part of a path: no '/' (no "../" either, as
-	 * a '.' inside a label would need an escape, which names here
-	 * never have) */
-	if (strchr(domain, '/') || id_len > sizeof(z->member_id)) {
-		snprintf(err, errlen, "zone '%s': a name that cannot be a "
-			 "file name", domain);
+	if (id_len > sizeof(z->member_id)) {
+		snprintf(err, errlen, "zone '%s': unique ID too long", domain);
 		return LV_ECONFIG;
 	}
-	if (tp->file) {
-		const char *pct = strstr(tp->file, "%s");
-		int n = snprintf(path, sizeof(path), "%.*s%s%s",
-				 (int)(pct - tp->file), tp->file,
-				 domain, pct + 2);
-
-		if (n < 0 || (size_t)n >= sizeof(path)) {
-			snprintf(err, errlen, "zone '%s': file name too long",
-				 domain);
-			return LV_ECONFIG;
-		}
-		file = path;
-	}
-	if (!(owner = strdup(catalog)))
+	if ((rc = config_member_file(cfg, t, domain, &file, err, errlen)) < 0)
+		return rc;
+	if (!(owner = strdup(catalog))) {
+		free(file);
 		return -ENOMEM;
+	}
 	rc = config_put_zone(cfg, domain, file, false, -1, err, errlen);
+	free(file);
 	if (rc < 0) {
 		free(owner);
 		return rc;

@@ -145,6 +145,7 @@ struct daemon {
 	struct catalogs *catalogs;
 	uv_timer_t cat_timer;
 	bool cat_timer_ready, cat_again;
+	uint64_t cat_last_ms;              /* the last reload it started */
 
 	/* A reload on a worker (daemon_reload_begin). The worker owns job
 	 * until it sends reload_done; main reads the result after the join.
@@ -705,10 +706,13 @@ static void daemon_hide_catalogs(const struct config *cfg,
 			zone_set_hidden(s->z[i].zone, cfg->zones[i].catalog);
 }
 
+#define DAEMON_CATALOG_GAP_MS 1000
+
 static void daemon_on_cat_timer(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
 
+	d->cat_last_ms = daemon_now_ms();
 	log_info("catalog members changed: reload");
 	daemon_reload_begin(d);
 }
@@ -717,8 +721,16 @@ static void daemon_on_cat_timer(uv_timer_t *t)
  * from the loop (so never inside a hook of xfrin or of a reload). */
 static void daemon_catalog_changed(struct daemon *d)
 {
-	if (d->cat_timer_ready && !d->stopping)
-		uv_timer_start(&d->cat_timer, daemon_on_cat_timer, 0, 0);
+	uint64_t now = daemon_now_ms(), at;
+
+	if (!d->cat_timer_ready || d->stopping ||
+	    uv_is_active((uv_handle_t *)&d->cat_timer))
+		return;
+	/* at most one reload a DAEMON_CATALOG_GAP_MS for catalog changes:
+	 * a primary changing its catalog all the time gets them merged */
+	at = d->cat_last_ms + DAEMON_CATALOG_GAP_MS;
+	uv_timer_start(&d->cat_timer, daemon_on_cat_timer,
+		       d->cat_last_ms && at > now ? at - now : 0, 0);
 }
 
 /* Reads the served version of every catalog zone in force. */
@@ -830,18 +842,23 @@ static void daemon_on_reloaded(uv_async_t *a)
 		d->zstates = j->states;
 		j->states = NULL;
 		if (j->cfg) {
-			/* after the publish: no version read from them */
-			catalogs_remove_files(daemon_zcfg(d), j->cfg);
-			if (d->zcfg) {
-				config_free(d->zcfg);
-				free(d->zcfg);
-			}
+			struct config *old = d->zcfg;
+
 			d->zcfg = j->cfg;
 			j->cfg = NULL;
 			if (d->xfrin && xfrin_configure(d->xfrin, d->zcfg) < 0)
 				log_error("reload: secondaries: out of memory: "
 					  "their table stays as it was");
 			daemon_set_notify_in(d, d->zcfg);
+			/* the members gone lose their copies: after the
+			 * publish (no version is read from them) and after
+			 * xfrin_configure (which waits for a write of theirs
+			 * still running, so none comes after the unlink) */
+			catalogs_remove_files(old ? old : d->cfg, d->zcfg);
+			if (old) {
+				config_free(old);
+				free(old);
+			}
 		}
 		for (size_t i = 0; i < d->zstates->count; i++)
 			if (d->zstates->z[i].changed)

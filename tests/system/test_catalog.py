@@ -17,6 +17,7 @@ import time
 import dns.message
 import dns.query
 import dns.rcode
+import dns.rdatatype
 import pytest
 
 import levee_helpers as H
@@ -422,7 +423,13 @@ def test_catalog_owners_coo_and_local_zones(pool):
     cons.proc.wait_log(r"catalog cat2\.test: member one\.test is owned by "
                        r"catalog cat1\.test", 10)
     assert "member of catalog cat1.test" in cons.status("one.test")
-    # change of ownership: cat1 says coo cat2
+    # change of ownership: cat1 says coo cat2 (cat2's unique ID for it
+    # is made the same first: a move to another ID would reset it)
+    cat2[0] = ("a", "one.test.", None, None)
+    pri.set_catalog("cat2.test.",
+                    lambda s: catalog_text("cat2.test.", s, cat2))
+    cons.wait(lambda: ("serial %d" % pri.serials["cat2.test."]) in
+              cons.status("cat2.test"), what="cat2's new serial")
     cat1[0] = ("a", "one.test.", None, "cat2.test.")
     pri.set_catalog("cat1.test.",
                     lambda s: catalog_text("cat1.test.", s, cat1))
@@ -622,3 +629,90 @@ def test_catalog_knotd_producer(pool):
     for o in ("one.test.", "two.test.", "four.test."):
         assert cons.a("www." + o) == knot.addr(o), o
     assert "catalog: 3 members" in cons.status("cat.test")
+
+
+@pytest.mark.asan
+def test_catalog_member_file_of_a_zone_refused(pool):
+    """A member whose copy would be the file of a zone of the
+    configuration is refused: the zone's file is neither overwritten
+    nor deleted (a catalog cannot aim its template at other files)."""
+    sec = os.path.join(pool.tmpdir, "sec")
+    os.makedirs(os.path.join(sec, "members"), exist_ok=True)
+    victim = os.path.join(sec, "members", "foo.test.zone")
+    member_zone(victim, "victim.test.", 5, "198.51.100.5")
+    with open(victim) as f:
+        before = f.read()
+    members = [("m1", "foo.test.", None, None), ("m2", "one.test.", None,
+                                                  None)]
+    pri, cons = start_pair(
+        pool, {"cat.test.": lambda s: catalog_text("cat.test.", s, members)},
+        {"foo.test.": "192.0.2.7", "one.test.": "192.0.2.1"},
+        [("cat.test.", ["default"])],
+        extra_zones="  - domain: victim.test\n    file: %s\n" % victim)
+    cons.wait_a("www.one.test.", ["192.0.2.1"])
+    cons.proc.wait_log(r"member foo\.test refused: its file \S+ is a file "
+                       r"of the configuration", 10)
+    assert cons.a("www.foo.test.") == "REFUSED"
+    assert cons.a("www.victim.test.") == ["198.51.100.5"]
+    members[:] = [("m2", "one.test.", None, None)]
+    pri.set_catalog("cat.test.",
+                    lambda s: catalog_text("cat.test.", s, members))
+    cons.wait(lambda: "catalog: 1 members" in cons.status("cat.test"),
+              what="foo.test gone from the catalog")
+    time.sleep(0.3)
+    with open(victim) as f:
+        assert f.read() == before
+    assert cons.a("www.victim.test.") == ["198.51.100.5"]
+
+
+def test_catalog_reset_keeps_its_owner(pool):
+    """A member reset (unique ID changed) comes back to the catalog that
+    had it, even when another catalog, first in the configuration,
+    lists it too."""
+    cat_b, cat_a = [], [("m1", "x.test.", None, None)]
+    pri, cons = start_pair(
+        pool, {"b.test.": lambda s: catalog_text("b.test.", s, cat_b),
+               "a.test.": lambda s: catalog_text("a.test.", s, cat_a)},
+        {"x.test.": "192.0.2.9"},
+        [("b.test.", ["default"]), ("a.test.", ["default"])])
+    cons.wait_a("www.x.test.", ["192.0.2.9"])
+    cons.wait(lambda: "catalog: 0 members" in cons.status("b.test"),
+              what="b read")
+    assert "member of catalog a.test" in cons.status("x.test")
+    cat_b.append(("other", "x.test.", None, None))
+    pri.set_catalog("b.test.", lambda s: catalog_text("b.test.", s, cat_b))
+    cons.wait(lambda: "catalog: 1 members" in cons.status("b.test"),
+              what="b lists x.test")
+    cat_a[0] = ("m2", "x.test.", None, None)
+    pri.set_catalog("a.test.", lambda s: catalog_text("a.test.", s, cat_a))
+    cons.proc.wait_log(r"member x\.test: unique ID changed: reset", 15)
+    cons.wait(lambda: len(re.findall(r"zone x\.test: AXFR from",
+                                     cons.proc.text())) == 2,
+              what="x.test transferred again")
+    cons.wait_a("www.x.test.", ["192.0.2.9"])
+    assert "member of catalog a.test" in cons.status("x.test")
+
+
+def test_catalog_apex_ds_is_the_parents(pool):
+    """The catalog answers only its SOA, but a DS at its apex is its
+    parent's answer when the parent is served here."""
+    parent = os.path.join(pool.tmpdir, "test.zone")
+    with open(parent, "w") as f:
+        f.write("$ORIGIN test.\n$TTL 300\n@ SOA ns.test. h.test. 1 3600 "
+                "600 86400 300\n@ NS ns.test.\nns A 127.0.0.1\n"
+                "cat NS ns.test.\n")
+    members = [("m1", "one.test.", None, None)]
+    pri, cons = start_pair(
+        pool, {"cat.test.": lambda s: catalog_text("cat.test.", s, members)},
+        {"one.test.": "192.0.2.1"}, [("cat.test.", ["default"])],
+        extra_zones="  - domain: test\n    file: %s\n" % parent)
+    cons.wait_a("www.one.test.", ["192.0.2.1"])
+    r = H.udp_msg(dns.message.make_query("cat.test.", "DS"), cons.port)
+    assert r.rcode() == dns.rcode.NOERROR and not r.answer, r
+    assert any(rr.rdtype == dns.rdatatype.SOA and rr.name.to_text() ==
+               "test." for rr in r.authority), r
+    for t in ("NS", "A", "TXT"):
+        r = H.udp_msg(dns.message.make_query("cat.test.", t), cons.port)
+        assert r.rcode() == dns.rcode.REFUSED, (t, r)
+    r = H.udp_msg(dns.message.make_query("cat.test.", "SOA"), cons.port)
+    assert r.rcode() == dns.rcode.NOERROR and r.answer

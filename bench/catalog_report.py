@@ -141,9 +141,15 @@ def main():
                     ev[p[0]][k].append(num(v))
                     if k not in keys:
                         keys.append(k)
+                    if k == "last_axfr":
+                        for r in by.get(p[0], []):
+                            if r["round"] == p[2] and num(r["all_s"]):
+                                ev[p[0]]["poll_lag"].append(
+                                    num(r["all_s"]) - num(v))
     except OSError:
         pass
     if ev:
+        keys.append("poll_lag")
         w.append("\nMilestones in the consumers' logs, seconds from exec "
                  "(medians, range; knotd's log has whole seconds, so its "
                  "figures are up to 1 s early): catalog_axfr (the catalog "
@@ -151,7 +157,8 @@ def main():
                  "members\"; knotd: \"catalog reloaded\"), "
                  "reload_begin/reload_done (Levee's reload adding the "
                  "members), first_axfr/last_axfr (the first and last member "
-                 "transferred).\n\n")
+                 "transferred), poll_lag (all answer - last_axfr: how late the "
+                 "poller saw the last member).\n\n")
         w.append("| consumer | " + " | ".join(keys) + " |\n")
         w.append("|---|" + "---|" * len(keys) + "\n")
         for c in cons:

@@ -8,9 +8,12 @@ Run as a coprocess by bench/catalog. Reads the names (one a line, NAMES),
 builds one SOA query each (dnspython, once), opens one UDP socket to
 127.0.0.1@PORT, prints "ready", then reads one line "T0 PID" from stdin:
 the wall clock (as bash's $EPOCHREALTIME) taken just before the caller
-started the server, and its PID. Then every TICK_S it asks the next BATCH
-names not yet answering (in turn: a cursor goes round the pending list),
-at most WINDOW queries outstanding, each reply awaited REPLY_S after the
+started the server, and its PID. Then every TICK_S it asks BATCH names
+not yet answering: the first BATCH/2 of the pending list (in the order of
+NAMES, the catalog's: the servers transfer roughly in that order, so this
+follows their front) and the next BATCH/2 after them (a cursor going round
+the rest of the list, for members transferred out of order), at most
+WINDOW queries outstanding, each reply awaited REPLY_S after the
 last send; a name answers when a reply has its id and question, QR and AA
 set, rcode NOERROR and at least one answer record. A name that answered
 is never asked again until the end: then one verification pass asks every
@@ -155,10 +158,15 @@ def main():
         if not alive(pid):
             why = f"exited {len(stamps)}/{n} the server exited"
             break
-        if cursor >= len(pending):
-            cursor = 0
-        chunk = pending[cursor:cursor + batch]
-        cursor += len(chunk)
+        # half the batch from the front of the pending list (the servers
+        # transfer roughly in catalog order: this follows their front),
+        # half from a cursor going round the rest (any order)
+        front = pending[:batch // 2]
+        if cursor < len(front) or cursor >= len(pending):
+            cursor = len(front)
+        rest = pending[cursor:cursor + batch - len(front)]
+        cursor += len(rest)
+        chunk = front + rest
         p.ask(chunk, good)
         ticks += 1
         w = time.monotonic() - now

@@ -22,7 +22,9 @@ primary and of the consumers.
       state (Levee's journal-db and control socket, knotd's storage,
       timers and catalog databases) in STATE, one UDP worker. The members
       keep no zone file (Levee's template has no file:, knotd's
-      zonefile-sync: -1), as neither does the catalog.
+      zonefile-sync: -1), as neither does the catalog. LEVEE_DB=0 in the
+      environment: Levee without database: journal-db (no timers kept,
+      so no LMDB commit a transfer).
 """
 import os
 import sys
@@ -118,8 +120,9 @@ def cmd_consumer(server, port, priport, state, cpu, catalog):
           "    action: [notify, transfer]\n"
           "control:\n"
           f"  listen: {state}/ctl.sock\n"
-          "database:\n"
-          f"  journal-db: {state}/db\n"
+          + ("database:\n"
+             f"  journal-db: {state}/db\n"
+             if os.environ.get("LEVEE_DB", "1") != "0" else "") +
           "template:\n"
           "  - id: default\n"
           "    primaries: pri\n"

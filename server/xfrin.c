@@ -57,6 +57,18 @@ static void keys_free(struct tsig_key **keys, size_t n)
 	}
 }
 
+/* The n keys of a primaries table and the table itself. */
+static void prim_free(struct config_listen **prim, struct tsig_key ***keys,
+		      size_t n)
+{
+	if (*keys)
+		keys_free(*keys, n);
+	free(*keys);
+	free(*prim);
+	*keys = NULL;
+	*prim = NULL;
+}
+
 /* Copies of keys[0..n) into out; false when out of memory (none kept). */
 static bool keys_dup(struct tsig_key **out, struct tsig_key *const *keys,
 		     size_t n)
@@ -172,13 +184,20 @@ static void xfrin_kick(struct xfrin *x)
 		}
 		j->z = z;
 		memcpy(j->apex, z->apex, z->apex_len);
-		memcpy(j->primaries, z->primaries,
-		       z->nprimaries * sizeof(z->primaries[0]));
-		if (!keys_dup(j->keys, z->keys, z->nprimaries)) {
+		j->primaries = malloc((z->nprimaries ? z->nprimaries : 1) *
+				      sizeof(*j->primaries));
+		j->keys = calloc(z->nprimaries ? z->nprimaries : 1,
+				 sizeof(*j->keys));
+		if (!j->primaries || !j->keys ||
+		    !keys_dup(j->keys, z->keys, z->nprimaries)) {
+			free(j->primaries);
+			free(j->keys);
 			free(j);
 			xzone_schedule(z, x->refresh_min);
 			continue;
 		}
+		memcpy(j->primaries, z->primaries,
+		       z->nprimaries * sizeof(*j->primaries));
 		j->nprimaries = z->nprimaries;
 		j->validation = z->validation;
 		snprintf(j->domain, sizeof(j->domain), "%s", z->domain);
@@ -191,7 +210,7 @@ static void xfrin_kick(struct xfrin *x)
 		served = z->expired ? NULL :
 			 x->hooks.served(x->hooks.arg, z->domain);
 		if (served && !(j->hold = zone_hold_new(served))) {
-			keys_free(j->keys, j->nprimaries);
+			prim_free(&j->primaries, &j->keys, j->nprimaries);
 			free(j);
 			xzone_schedule(z, x->refresh_min);
 			continue;
@@ -203,7 +222,7 @@ static void xfrin_kick(struct xfrin *x)
 		sigmask_restore(&old);
 		if (rc < 0) {
 			zone_hold_drop(j->hold);
-			keys_free(j->keys, j->nprimaries);
+			prim_free(&j->primaries, &j->keys, j->nprimaries);
 			uv_close((uv_handle_t *)&j->done, job_closed);
 			xzone_schedule(z, x->refresh_min);
 			continue;
@@ -414,6 +433,12 @@ static void job_end(struct xjob *j)
 
 	uv_thread_join(&j->tid);
 	x->running--;
+	/* the timers the checks queued (journal.h), written once the last
+	 * check of a burst ends: 10,000 transfers, a few transactions */
+	if (x->running == 0 && x->hooks.journal &&
+	    journal_timers_pending(x->hooks.journal) &&
+	    journal_timers_flush(x->hooks.journal) < 0)
+		log_warning("secondaries: timers not kept (LMDB)");
 	z->job = NULL;
 	x->stats.checks++;
 	if (z->gone || x->freeing) {
@@ -486,7 +511,7 @@ static void job_end(struct xjob *j)
 	if (ref && z->have_serial)
 		xfrin_job_soa_timers(ref, &refresh, &retry, &expire);
 	zone_hold_drop(j->hold);
-	keys_free(j->keys, j->nprimaries);
+	prim_free(&j->primaries, &j->keys, j->nprimaries);
 	uv_close((uv_handle_t *)&j->done, job_closed);
 	if (z->gone || x->freeing) {
 		if (z->gone) {
@@ -537,7 +562,7 @@ static void xzone_free(struct xzone *z)
 	xzone_sync_join(z);
 	free(z->file);
 	z->file = NULL;
-	keys_free(z->keys, z->nprimaries);
+	prim_free(&z->primaries, &z->keys, z->nprimaries);
 	if (z->timer_ready) {
 		uv_timer_stop(&z->timer);
 		uv_close((uv_handle_t *)&z->timer, timer_closed);
@@ -578,10 +603,18 @@ static struct xzone *xzone_new(struct xfrin *x, const struct config_zone *cz)
 static int xzone_primaries(struct xzone *z, const struct config *cfg,
 			   const struct config_zone *cz)
 {
-	keys_free(z->keys, z->nprimaries);
+	size_t n = (size_t)__builtin_popcountll(cz->primaries);
+
+	prim_free(&z->primaries, &z->keys, z->nprimaries);
 	z->nprimaries = 0;
 	z->validation = cz->dnssec_validation;
 	z->sync_delay = cz->zonefile_sync;
+	z->primaries = malloc((n ? n : 1) * sizeof(*z->primaries));
+	z->keys = calloc(n ? n : 1, sizeof(*z->keys));
+	if (!z->primaries || !z->keys) {
+		prim_free(&z->primaries, &z->keys, 0);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < cfg->remote_count; i++) {
 		const struct config_remote *r = &cfg->remotes[i];
 		const struct tsig_key *k;
@@ -589,12 +622,11 @@ static int xzone_primaries(struct xzone *z, const struct config *cfg,
 		if (!(cz->primaries >> i & 1))
 			continue;
 		z->primaries[z->nprimaries] = r->addr;
-		snprintf(z->primary_ids[z->nprimaries], 64, "%s", r->id);
 		k = r->key >= 0 ? tsig_keyring_key(cfg->tsig, (size_t)r->key) :
 		    NULL;
 		z->keys[z->nprimaries] = NULL;
 		if (k && !(z->keys[z->nprimaries] = tsig_key_dup(k))) {
-			keys_free(z->keys, z->nprimaries);
+			prim_free(&z->primaries, &z->keys, z->nprimaries);
 			z->nprimaries = 0;
 			return -ENOMEM;
 		}
@@ -863,7 +895,8 @@ static void xzone_join(struct xzone *z)
 		uv_thread_join(&z->job->tid);
 		zone_free(z->job->zone);
 		zone_hold_drop(z->job->hold);
-		keys_free(z->job->keys, z->job->nprimaries);
+		prim_free(&z->job->primaries, &z->job->keys,
+			  z->job->nprimaries);
 		uv_close((uv_handle_t *)&z->job->done, job_closed);
 		z->job = NULL;
 	}

@@ -25,9 +25,11 @@ struct xzone {
 	char *domain;
 	uint8_t apex[256];
 	size_t apex_len;
-	struct config_listen primaries[CONFIG_MAX_REMOTES];
-	char primary_ids[CONFIG_MAX_REMOTES][64];
-	struct tsig_key *keys[CONFIG_MAX_REMOTES];   /* copies, or NULL */
+	/* its primaries in order, nprimaries of each (malloc'd to that
+	 * count: a table of 10,000 catalog members with one primary each
+	 * must not hold CONFIG_MAX_REMOTES slots a zone) */
+	struct config_listen *primaries;
+	struct tsig_key **keys;   /* copies, or NULL */
 	size_t nprimaries;
 	uint8_t validation;       /* its dnssec-validation (config.h) */
 	int sync_delay;           /* its zonefile-sync: s, 0 at once, -1 never */
@@ -72,8 +74,8 @@ struct xjob {
 
 	/* in */
 	uint8_t apex[256];
-	struct config_listen primaries[CONFIG_MAX_REMOTES];
-	struct tsig_key *keys[CONFIG_MAX_REMOTES];   /* the job's copies */
+	struct config_listen *primaries;   /* nprimaries, malloc'd */
+	struct tsig_key **keys;   /* the job's copies, nprimaries */
 	size_t nprimaries;
 	struct zone_hold *hold;   /* the served version, or NULL */
 	bool force_axfr;

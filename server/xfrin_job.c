@@ -557,7 +557,10 @@ static void job_main(void *arg)
 
 		snprintf(j->primary, sizeof(j->primary), "%s", a->text);
 		j->err[0] = '\0';
-		rc = soa_query(j, a, key, apex_len, &serial);
+		/* nothing served: straight to the AXFR, whose first message
+		 * brings the serial and EDNS EXPIRE too (as knotd's
+		 * bootstrap; 10,000 new catalog members save a query each) */
+		rc = base ? soa_query(j, a, key, apex_len, &serial) : 0;
 		if (rc < 0) {
 			snprintf(why, sizeof(why), "%s", j->err[0] ? j->err :
 				 lv_strerror(rc));
@@ -588,6 +591,8 @@ static void job_main(void *arg)
 		if (rc == 0 && j->kind == XFR_UPTODATE)
 			rc = LV_EMALF;    /* cannot happen for AXFR */
 		if (rc == 0) {
+			if (!base && j->zone)
+				j->primary_serial = zone_serial(j->zone);
 			j->rc = 0;
 			return;
 		}

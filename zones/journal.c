@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/errcode.h"
 #include "common/name.h"
@@ -26,11 +28,32 @@
 #define KEY_BOUNDS 0x01
 #define HEAD_LEN 19                /* "LJ" 1 from to nrem nadd */
 
+/* A zone's timers waiting to be written (journal_timers_put). */
+struct timers_pending {
+	uint8_t apex[NAME_MAX_LEN + 1];
+	struct journal_timers t;
+};
+
 struct journal {
 	MDB_env *env;
 	MDB_dbi dbi;
 	MDB_dbi timers;       /* "timers": a secondary's, by apex */
+	/* Timers queued, written together (journal_timers_flush): at most
+	 * JOURNAL_TIMERS_BATCH; lock guards them and flushing. */
+	pthread_mutex_t lock;
+	struct timers_pending *pend;
+	size_t npend;
+	bool flushing;
+	uint64_t last_flush_ms;
 };
+
+static uint64_t journal_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* --- building a change --- */
 
@@ -285,6 +308,9 @@ int journal_open(const char *dir, uint64_t map_bytes, struct journal **out,
 		 char *err, size_t errlen)
 {
 	struct journal *j = calloc(1, sizeof(*j));
+
+	if (j)
+		pthread_mutex_init(&j->lock, NULL);
 	MDB_txn *txn;
 	int rc;
 
@@ -328,7 +354,11 @@ void journal_close(struct journal *j)
 {
 	if (!j)
 		return;
+	if (journal_timers_flush(j) < 0)
+		fprintf(stderr, "journal: timers not written at close\n");
 	mdb_env_close(j->env);
+	pthread_mutex_destroy(&j->lock);
+	free(j->pend);
 	free(j);
 }
 
@@ -750,26 +780,103 @@ static int64_t get64(const uint8_t *p)
 	return (int64_t)((uint64_t)get32(p) << 32 | get32(p + 4));
 }
 
-int journal_timers_put(struct journal *j, const uint8_t *apex,
-		       const struct journal_timers *t)
+/* Writes pend[0..n) in one transaction. */
+static int timers_write(struct journal *j, const struct timers_pending *pend,
+			size_t n)
 {
-	uint8_t v[20];
-	MDB_val key = { name_length(apex), (void *)apex };
-	MDB_val val = { sizeof(v), v };
 	MDB_txn *txn;
 	int rc;
 
-	put64(v, t->last_refresh);
-	put64(v + 8, t->expire_at);
-	put32(v + 16, t->serial);
+	if (!n)
+		return 0;
 	if ((rc = mdb_txn_begin(j->env, NULL, 0, &txn)))
 		return mdb_err(rc, NULL, 0, NULL);
-	if ((rc = mdb_put(txn, j->timers, &key, &val, 0))) {
-		mdb_txn_abort(txn);
-		return mdb_err(rc, NULL, 0, NULL);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t v[20];
+		MDB_val key = { name_length(pend[i].apex),
+				(void *)pend[i].apex };
+		MDB_val val = { sizeof(v), v };
+
+		put64(v, pend[i].t.last_refresh);
+		put64(v + 8, pend[i].t.expire_at);
+		put32(v + 16, pend[i].t.serial);
+		if ((rc = mdb_put(txn, j->timers, &key, &val, 0))) {
+			mdb_txn_abort(txn);
+			return mdb_err(rc, NULL, 0, NULL);
+		}
 	}
 	rc = mdb_txn_commit(txn);
 	return rc ? mdb_err(rc, NULL, 0, NULL) : 0;
+}
+
+int journal_timers_flush(struct journal *j)
+{
+	struct timers_pending *pend;
+	size_t n;
+	int rc;
+
+	pthread_mutex_lock(&j->lock);
+	if (j->flushing || !j->npend) {
+		pthread_mutex_unlock(&j->lock);
+		return 0;        /* the flusher running writes them */
+	}
+	j->flushing = true;
+	do {
+		pend = j->pend;
+		n = j->npend;
+		j->pend = NULL;
+		j->npend = 0;
+		pthread_mutex_unlock(&j->lock);
+		rc = timers_write(j, pend, n);
+		free(pend);
+		pthread_mutex_lock(&j->lock);
+		j->last_flush_ms = journal_now_ms();
+	} while (rc == 0 && j->npend >= JOURNAL_TIMERS_BATCH);
+	j->flushing = false;
+	pthread_mutex_unlock(&j->lock);
+	return rc;
+}
+
+size_t journal_timers_pending(struct journal *j)
+{
+	size_t n;
+
+	pthread_mutex_lock(&j->lock);
+	n = j->npend;
+	pthread_mutex_unlock(&j->lock);
+	return n;
+}
+
+int journal_timers_put(struct journal *j, const uint8_t *apex,
+		       const struct journal_timers *t)
+{
+	size_t al = name_length(apex), i;
+	bool now;
+
+	pthread_mutex_lock(&j->lock);
+	for (i = 0; i < j->npend; i++)
+		if (memcmp(j->pend[i].apex, apex, al) == 0)
+			break;
+	if (i == j->npend) {
+		if (!j->pend) {
+			j->pend = malloc(JOURNAL_TIMERS_BATCH *
+					 sizeof(*j->pend));
+			if (!j->pend) {
+				pthread_mutex_unlock(&j->lock);
+				return -ENOMEM;
+			}
+		}
+		memset(j->pend[i].apex, 0, sizeof(j->pend[i].apex));
+		memcpy(j->pend[i].apex, apex, al);
+		j->npend++;
+	}
+	j->pend[i].t = *t;
+	/* written at once after a quiet second (a lone transfer is
+	 * durable when this returns), else with the batch */
+	now = j->npend >= JOURNAL_TIMERS_BATCH ||
+	      journal_now_ms() - j->last_flush_ms >= JOURNAL_TIMERS_DELAY_MS;
+	pthread_mutex_unlock(&j->lock);
+	return now ? journal_timers_flush(j) : 0;
 }
 
 int journal_timers_get(struct journal *j, const uint8_t *apex,
@@ -777,7 +884,17 @@ int journal_timers_get(struct journal *j, const uint8_t *apex,
 {
 	MDB_val key = { name_length(apex), (void *)apex }, val;
 	MDB_txn *txn;
-	int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &txn);
+	int rc;
+
+	pthread_mutex_lock(&j->lock);
+	for (size_t i = 0; i < j->npend; i++)
+		if (memcmp(j->pend[i].apex, apex, key.mv_size) == 0) {
+			*t = j->pend[i].t;
+			pthread_mutex_unlock(&j->lock);
+			return 0;
+		}
+	pthread_mutex_unlock(&j->lock);
+	rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &txn);
 
 	if (rc)
 		return mdb_err(rc, NULL, 0, NULL);

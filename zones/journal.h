@@ -128,9 +128,18 @@ int journal_walk(const uint8_t *buf, size_t len, journal_rr_fn fn,
 /* A secondary's timers (xfrin.h), kept beside its journal as knotd keeps
  * its timer database: wall-clock seconds of the last good refresh and of
  * the expiry, and the serial they are about. One small record per zone in
- * the "timers" database, untouched by journal_clear. put: one write
- * transaction, durable when it returns (0 or an error); get: 0, -ENOENT
- * (none kept), LV_EMALF or another error. Any thread. */
+ * the "timers" database, untouched by journal_clear. put: written at once
+ * (one durable transaction) when none was written for
+ * JOURNAL_TIMERS_DELAY_MS, else queued and written with the others of that
+ * time in one transaction by a later put, journal_timers_flush (the
+ * caller's timer) or journal_close: 10,000 transfers at start cost a few
+ * transactions, not 10,000 fsyncs; a crash loses at most the timers of
+ * the last JOURNAL_TIMERS_DELAY_MS the caller did not flush (knotd writes
+ * its timers at stop only). At most JOURNAL_TIMERS_BATCH queued (a put
+ * beyond writes them). get: the queued value or the kept one: 0, -ENOENT
+ * (none kept), LV_EMALF or another error. Any thread; put O(queued). */
+#define JOURNAL_TIMERS_DELAY_MS 1000
+#define JOURNAL_TIMERS_BATCH 4096
 struct journal_timers {
 	int64_t last_refresh;
 	int64_t expire_at;
@@ -140,5 +149,9 @@ int journal_timers_put(struct journal *j, const uint8_t *apex,
 		       const struct journal_timers *t);
 int journal_timers_get(struct journal *j, const uint8_t *apex,
 		       struct journal_timers *t);
+/* Writes the queued timers now (one transaction; 0 when none or another
+ * thread is writing them), and how many are queued. Any thread. */
+int journal_timers_flush(struct journal *j);
+size_t journal_timers_pending(struct journal *j);
 
 #endif

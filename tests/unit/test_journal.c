@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/errcode.h"
+#include "common/name.h"
 #include "zones/journal.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
@@ -406,6 +407,52 @@ static void test_condense(void)
 	journal_close(j);
 }
 
+/* Timers: the first put after a quiet second is written at once; the
+ * puts right after it wait (queued, read back by get) and go in one
+ * transaction with journal_timers_flush or journal_close; a reopened
+ * journal reads them all. */
+static void test_timers_batched(void)
+{
+	struct journal *j = open_j();
+	struct journal_timers t, got;
+	uint8_t apex[64];
+	char text[32];
+
+	for (int i = 0; i < 50; i++) {
+		snprintf(text, sizeof(text), "t%d.example", i);
+		CU_ASSERT_FATAL(name_from_text(text, apex) > 0);
+		t.last_refresh = 1000 + i;
+		t.expire_at = 2000 + i;
+		t.serial = (uint32_t)i;
+		CU_ASSERT_EQUAL(journal_timers_put(j, apex, &t), 0);
+	}
+	/* the first was written, the other 49 wait (well within 1 s) */
+	CU_ASSERT_EQUAL(journal_timers_pending(j), 49);
+	CU_ASSERT_FATAL(name_from_text("t7.example", apex) > 0);
+	CU_ASSERT_EQUAL(journal_timers_get(j, apex, &got), 0);
+	CU_ASSERT_EQUAL(got.serial, 7);
+	/* a put of a queued zone replaces its entry */
+	t.serial = 77;
+	CU_ASSERT_EQUAL(journal_timers_put(j, apex, &t), 0);
+	CU_ASSERT_EQUAL(journal_timers_pending(j), 49);
+	CU_ASSERT_EQUAL(journal_timers_flush(j), 0);
+	CU_ASSERT_EQUAL(journal_timers_pending(j), 0);
+	CU_ASSERT_FATAL(name_from_text("t8.example", apex) > 0);
+	t.serial = 88;
+	CU_ASSERT_EQUAL(journal_timers_put(j, apex, &t), 0);
+	journal_close(j);            /* writes the one queued */
+	j = open_j();
+	for (int i = 0; i < 50; i++) {
+		snprintf(text, sizeof(text), "t%d.example", i);
+		CU_ASSERT_FATAL(name_from_text(text, apex) > 0);
+		CU_ASSERT_EQUAL_FATAL(journal_timers_get(j, apex, &got), 0);
+		CU_ASSERT_EQUAL(got.serial, i == 7 ? 77u : i == 8 ? 88u :
+				(uint32_t)i);
+		CU_ASSERT_EQUAL(got.expire_at, i == 7 || i == 8 ? 2049 : 2000 + i);
+	}
+	journal_close(j);
+}
+
 static int setup(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/levee-journal-XXXXXX");
@@ -429,6 +476,7 @@ int main(void)
 		{ "zones_apart", test_zones_apart },
 		{ "malformed_changes", test_malformed_changes },
 		{ "condense", test_condense },
+		{ "timers_batched", test_timers_batched },
 	};
 
 	return unit_run("journal", setup, teardown, tests, UNIT_COUNT(tests));

@@ -60,9 +60,11 @@ static struct catalog_entry *entry_find(const struct catalogs *c,
 
 static bool lists_equal(const struct catalog *a, const struct catalog *b)
 {
-	return a->count == b->count &&
+	return a->count == b->count && a->ncoo == b->ncoo &&
 	       (a->count == 0 ||
-		memcmp(a->m, b->m, a->count * sizeof(*a->m)) == 0);
+		memcmp(a->m, b->m, a->count * sizeof(*a->m)) == 0) &&
+	       (a->ncoo == 0 ||
+		memcmp(a->coo, b->coo, a->ncoo * sizeof(*a->coo)) == 0);
 }
 
 int catalogs_update(struct catalogs *c, const char *domain,
@@ -148,6 +150,7 @@ static size_t owner_of(const struct owner_set *set, const uint8_t *lname,
 {
 	size_t first = SIZE_MAX, prev = SIZE_MAX, owner;
 	const struct catalog_member *m;
+	const uint8_t *coo;
 
 	for (size_t i = 0; i < set->n; i++) {
 		if (!catalog_find(&set->e[i]->list, lname))
@@ -159,7 +162,8 @@ static size_t owner_of(const struct owner_set *set, const uint8_t *lname,
 	}
 	owner = prev != SIZE_MAX ? prev : first;
 	m = catalog_find(&set->e[owner]->list, lname);
-	if (!m || !m->coo_set)
+	coo = m ? catalog_coo(&set->e[owner]->list, m) : NULL;
+	if (!coo)
 		return owner;
 	/* change of ownership: to the catalog it names, when that one lists
 	 * the member too and its own entry does not name the owner back
@@ -167,13 +171,15 @@ static size_t owner_of(const struct owner_set *set, const uint8_t *lname,
 	 * reload) */
 	for (size_t i = 0; i < set->n; i++) {
 		const struct catalog_member *t;
+		const uint8_t *back;
 
-		if (i == owner || memcmp(set->apex[i], m->coo,
+		if (i == owner || memcmp(set->apex[i], coo,
 					 name_length(set->apex[i])) != 0 ||
 		    !(t = catalog_find(&set->e[i]->list, lname)))
 			continue;
-		if (t->coo_set && memcmp(t->coo, set->apex[owner],
-					 name_length(set->apex[owner])) == 0)
+		back = catalog_coo(&set->e[i]->list, t);
+		if (back && memcmp(back, set->apex[owner],
+				   name_length(set->apex[owner])) == 0)
 			return owner;
 		return i;
 	}

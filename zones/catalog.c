@@ -102,6 +102,9 @@ static int add_member(struct catalog_read *r, const struct zone_node *n,
 	if (name_is_below_or_equal(m->name, apex))
 		return catalog_fail(r, "member %s: names the catalog or a "
 				    "name in it", n->name);
+	if (n->name[0] > sizeof(m->id))
+		return catalog_fail(r, "member %s: unique ID longer than 63 "
+				    "bytes", n->name);
 	m->id_len = n->name[0];
 	memcpy(m->id, n->name + 1, m->id_len);
 	c->count++;
@@ -206,20 +209,29 @@ static int catalog_props(struct catalog_read *r)
 		if (!m)
 			continue;       /* a property of no member: ignored */
 		if (p->coo) {
-			if (!ptr_target(p->set, m->coo))
+			void *q = realloc(c->coo, (c->ncoo + 1) *
+					  sizeof(*c->coo));
+
+			if (!q)
+				return -ENOMEM;
+			c->coo = q;
+			memset(c->coo[c->ncoo], 0, sizeof(c->coo[0]));
+			if (!ptr_target(p->set, c->coo[c->ncoo]))
 				return catalog_fail(r, "member %s: coo is not "
 						    "a name", m->name);
-			m->coo_set = 1;
+			m->coo = (uint32_t)++c->ncoo;
 			continue;
 		}
 		if (len < 1 || rd[0] + 1 > len)
 			return catalog_fail(r, "member %s: group is not a "
 					    "TXT string", m->name);
-		memcpy(m->group, rd + 1, rd[0]);
-		m->group[rd[0]] = '\0';
-		if (strlen(m->group) != rd[0])
+		if (memchr(rd + 1, 0, rd[0]))
 			return catalog_fail(r, "member %s: group holds a "
 					    "zero byte", m->name);
+		if (rd[0] <= CATALOG_GROUP_MAX) {   /* else it names none */
+			memcpy(m->group, rd + 1, rd[0]);
+			m->group[rd[0]] = '\0';
+		}
 	}
 	return 0;
 }
@@ -283,6 +295,8 @@ void catalog_free(struct catalog *c)
 	if (!c)
 		return;
 	free(c->m);
+	free(c->coo);
 	c->m = NULL;
-	c->count = 0;
+	c->coo = NULL;
+	c->count = c->ncoo = 0;
 }

@@ -83,15 +83,34 @@ static void test_members(void)
 	CU_ASSERT_EQUAL(c.m[0].id_len, 2);
 	CU_ASSERT_EQUAL(memcmp(c.m[0].id, "aa", 2), 0);
 	CU_ASSERT_STRING_EQUAL(c.m[0].group, "blue");
-	CU_ASSERT_FALSE(c.m[0].coo_set);
+	CU_ASSERT_PTR_NULL(catalog_coo(&c, &c.m[0]));
 	CU_ASSERT_STRING_EQUAL(c.m[1].group, "");
-	CU_ASSERT_TRUE(c.m[1].coo_set);
-	CU_ASSERT_TRUE(name_is(c.m[1].coo, "other.catalog"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(catalog_coo(&c, &c.m[1]));
+	CU_ASSERT_TRUE(name_is(catalog_coo(&c, &c.m[1]), "other.catalog"));
 	name_from_text("two.example", lname);
 	m = catalog_find(&c, lname);
 	CU_ASSERT_PTR_EQUAL(m, &c.m[1]);
 	name_from_text("three.example", lname);
 	CU_ASSERT_PTR_NULL(catalog_find(&c, lname));
+	catalog_free(&c);
+}
+
+/* A group longer than any template id names none: kept as no group. */
+static void test_long_group(void)
+{
+	struct catalog c;
+	char err[256];
+	char body[512];
+
+	snprintf(body, sizeof(body), "version TXT \"2\"\n"
+		 "a.zones PTR one.example.\ngroup.a.zones TXT \"%s\"\n"
+		 "b.zones PTR two.example.\ngroup.b.zones TXT \"%.63s\"\n",
+		 "gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg",
+		 "gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg");
+	CU_ASSERT_EQUAL_FATAL(read_text(body, &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(c.count, 2);
+	CU_ASSERT_STRING_EQUAL(c.m[0].group, "");        /* 64 bytes */
+	CU_ASSERT_EQUAL(strlen(c.m[1].group), 63);
 	catalog_free(&c);
 }
 
@@ -183,6 +202,7 @@ int main(void)
 	static const struct unit_test tests[] = {
 		{ "members, groups, coo", test_members },
 		{ "an empty catalog", test_empty_catalog },
+		{ "a group longer than a template id", test_long_group },
 		{ "broken versions refused", test_refused },
 		{ "5000 members", test_many },
 	};

@@ -259,10 +259,8 @@ static __always_inline __u32 judge(struct __sk_buff *skb)
 	s->labels = (__u32)labels;
 	w.labels = *(volatile __u32 *)&s->labels & (EXF_MAX_LABELS - 1);
 	w.result = EXF_C_EXISTS;
-#ifndef EXF_NO_WALK
 	if (w.labels)
 		bpf_loop(w.labels, walk_step, &w, 0);
-#endif
 	if (w.result == EXF_C_DROP && c->sample &&
 	    bpf_get_prandom_u32() % c->sample == 0)
 		return EXF_C_SAMPLED;

@@ -26,6 +26,7 @@
 
 #include "common/name.h"
 #include "zones/internal.h"
+#include "zones/zdb.h"
 
 struct exist_slot {
 	uint64_t h;
@@ -242,6 +243,17 @@ int exist_set_add_zone(struct exist_set *s, const struct zone *z,
 		EXIST_WILDCARD : 0;
 	zone_index_foreach(z, add_node, &c);
 	return c.rc;
+}
+
+static int add_one(const struct zone *z, void *arg)
+{
+	return exist_set_add_zone(arg, z, zone_serve_state(z) ?
+				  EXIST_OPAQUE : 0);
+}
+
+int exist_set_add_zdb(struct exist_set *s, const struct zdb *db)
+{
+	return zdb_foreach(db, add_one, s);
 }
 
 size_t exist_set_count(const struct exist_set *s)

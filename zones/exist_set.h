@@ -107,6 +107,16 @@ struct exist_set *exist_set_new(const uint8_t key[EXIST_KEY_LEN]);
 int exist_set_add_zone(struct exist_set *s, const struct zone *z,
 		       unsigned extra);
 
+struct zdb;
+
+/* Adds every zone of snapshot db (exist_set_add_zone), EXIST_OPAQUE on
+ * those zone_serve_state() does not serve from their data (expired,
+ * hidden). The set then describes db as it was when called: a zone that
+ * expires or is hidden later needs a new set. 0 or -ENOMEM. O(names of
+ * db). The caller holds db (its thread built it, or reads it inside an
+ * RCU read-side section). */
+int exist_set_add_zdb(struct exist_set *s, const struct zdb *db);
+
 /* Entries in the set (names and ABOVE ancestors). O(1). */
 size_t exist_set_count(const struct exist_set *s);
 

@@ -15,6 +15,7 @@
 
 #include "common/name.h"
 #include "zones/exist_set.h"
+#include "zones/zdb.h"
 #include "zones/zload.h"
 #include "zones/zone.h"
 #include "zones/zone_walk.h"
@@ -238,6 +239,33 @@ static void test_child(void)
 	zone_free(g);
 }
 
+/* A snapshot: its zones, a hidden one opaque. */
+static void test_zdb(void)
+{
+	struct zone *p = build("example.test.", ZONE_BODY);
+	struct zone *c = build("child.example.test.", "x A 192.0.2.8\n");
+	struct zone *h = build("cat.example.org.", "x A 192.0.2.9\n");
+	struct zdb *db = zdb_new();
+	struct exist_set *s = exist_set_new(key);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	zone_set_hidden(h, true);
+	CU_ASSERT_EQUAL(zdb_add(db, p), 0);
+	CU_ASSERT_EQUAL(zdb_add(db, c), 0);
+	CU_ASSERT_EQUAL(zdb_add(db, h), 0);
+	CU_ASSERT_EQUAL(exist_set_add_zdb(s, db), 0);
+	CU_ASSERT_EQUAL(judge(s, "www.example.test."), EXIST_PASS_EXISTS);
+	CU_ASSERT_EQUAL(judge(s, "nx.example.test."), EXIST_DROP);
+	CU_ASSERT_EQUAL(judge(s, "x.child.example.test."), EXIST_PASS_EXISTS);
+	CU_ASSERT_EQUAL(judge(s, "nx.child.example.test."), EXIST_DROP);
+	CU_ASSERT_EQUAL(flags_of(s, "cat.example.org."),
+			EXIST_APEX | EXIST_OPAQUE);
+	CU_ASSERT_EQUAL(judge(s, "nx.cat.example.org."), EXIST_PASS_BELOW);
+	CU_ASSERT_EQUAL(judge(s, "nx.example.org."), EXIST_PASS_NONE);
+	exist_set_free(s);
+	zdb_free(db);
+}
+
 /* An NSEC3 owner is answered as a name that does not exist: a name
  * below it is judged as a name below the apex (here with a wildcard:
  * passes; without: dropped). */
@@ -310,6 +338,7 @@ int main(void)
 		{ "every name found, others judged", test_every_name },
 		{ "child zone beside its parent", test_child },
 		{ "NSEC3 owner", test_nsec3_owner },
+		{ "a snapshot of zones", test_zdb },
 		{ "table growth", test_grow },
 	};
 

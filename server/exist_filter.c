@@ -13,6 +13,9 @@
  * key by key from a hash map costs a bucket scan per get_next_key),
  * writes the new entries in batches of EXF_BATCH, and puts the spare in
  * the slot. The kernel's set has no depth byte: only hashes and flags.
+ *
+ * exist_filter_new routes libbpf's messages (a process-wide setting) to
+ * the debug log: the verifier's reasons when the program is refused.
  */
 #include "server/exist_filter.h"
 

@@ -60,8 +60,10 @@ bool exist_filter_available(void);
 
 /* Loads the program and creates its maps, the slot empty (every
  * datagram passes). Returns 0 with *out set, or a negative errno:
- * -ENOTSUP (not in this build), -EPERM (no CAP_BPF), -EINVAL (verifier:
- * its log goes to the debug log). Main only, at start. */
+ * -ENOTSUP (not in this build), -EPERM (no CAP_BPF), -E2BIG or -EINVAL
+ * (the verifier refused it: past its instruction budget, or an access it
+ * cannot prove; libbpf's warnings, the verifier's log among them, go to
+ * the debug log). Main only, at start. */
 int exist_filter_new(const struct exist_filter_config *c,
 		     struct exist_filter **out);
 

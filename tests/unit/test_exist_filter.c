@@ -195,7 +195,7 @@ static int suite_init(void)
 	if (rc < 0) {
 		filter = NULL;
 		why = rc == -EPERM ? "no CAP_BPF (run as root)" :
-			"the kernel refused the program (debug log: -v)";
+			"the kernel refused the program (the reason above)";
 		fprintf(stderr, "exist_filter_new: %s\n", strerror(-rc));
 		return 0;
 	}

@@ -155,17 +155,23 @@ const struct rrset *zone_soa(const struct zone *z)
 
 bool zone_expired(const struct zone *z)
 {
-	return z->serve & ZONE_SERVE_EXPIRED;
+	return __atomic_load_n(&z->serve, __ATOMIC_RELAXED) &
+	       ZONE_SERVE_EXPIRED;
 }
 
 void zone_set_hidden(const struct zone *z, bool hidden)
 {
-	struct zone *w = (struct zone *)z;   /* main's, before publishing */
+	struct zone *w = (struct zone *)z;   /* main is the one writer */
+	uint8_t now = __atomic_load_n(&w->serve, __ATOMIC_RELAXED);
+	uint8_t want = (uint8_t)((now & ~ZONE_SERVE_HIDDEN) |
+				 (hidden ? ZONE_SERVE_HIDDEN : 0));
 
-	__atomic_store_n(&z->fam->hidden, hidden, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->serve, (uint8_t)((w->serve & ~ZONE_SERVE_HIDDEN) |
-					      (hidden ? ZONE_SERVE_HIDDEN : 0)),
-			 __ATOMIC_RELAXED);
+	/* a reload marks every served version: most of them are
+	 * published and unchanged, so nothing is written then */
+	if (__atomic_load_n(&z->fam->hidden, __ATOMIC_RELAXED) != hidden)
+		__atomic_store_n(&z->fam->hidden, hidden, __ATOMIC_RELAXED);
+	if (want != now)
+		__atomic_store_n(&w->serve, want, __ATOMIC_RELAXED);
 }
 
 unsigned zone_serve_state(const struct zone *z)

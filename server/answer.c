@@ -845,6 +845,7 @@ static void answer_additional(struct answer_ctx *c)
 static void answer_internet(struct answer_ctx *c)
 {
 	uint16_t qt = c->q->qtype;
+	unsigned serve;
 	const struct zone *z = c->db ? zdb_find_labels(c->db, c->q->lname,
 						      c->q->loffs,
 						      c->q->labels) : NULL;
@@ -854,8 +855,8 @@ static void answer_internet(struct answer_ctx *c)
 		c->kind = ANSWER_KIND_ERROR;
 		return;
 	}
-	if (zone_serve_state(z)) {
-		if (zone_expired(z)) {  /* a secondary past expire (knotd) */
+	if ((serve = zone_serve_state(z))) {
+		if (serve & ZONE_SERVE_EXPIRED) { /* past expire (knotd) */
 			c->rcode = DNS_RCODE_SERVFAIL;
 			c->ede = DNS_EDE_INVALID_DATA;
 			c->kind = ANSWER_KIND_ERROR;

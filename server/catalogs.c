@@ -536,15 +536,6 @@ bool catalogs_status(const struct catalogs *c, const char *domain,
 	return true;
 }
 
-size_t catalogs_member_count(const struct catalogs *c)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; c && i < c->count; i++)
-		n += c->e[i].list.count;
-	return n;
-}
-
 void catalogs_free(struct catalogs *c)
 {
 	if (!c)

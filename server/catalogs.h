@@ -85,9 +85,6 @@ void catalogs_remove_files(const struct config *prev,
 bool catalogs_status(const struct catalogs *c, const char *domain,
 		     char *buf, size_t len);
 
-/* Members over every catalog (counted once per catalog that lists them). */
-size_t catalogs_member_count(const struct catalogs *c);
-
 void catalogs_free(struct catalogs *c);
 
 #endif

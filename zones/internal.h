@@ -118,7 +118,6 @@ struct zone_family {
 	int64_t expire_at;               /* a secondary's expiry, wall-clock
 					  * s (zone_set_expire_at); 0: none,
 					  * the SOA's expire. Atomic */
-	bool hidden;                     /* zone_set_hidden(); atomic */
 	/* Guards the live list: main adds versions, the call_rcu thread
 	 * frees them. */
 	pthread_mutex_t lock;
@@ -179,9 +178,9 @@ struct zone {
 	struct zone_node **touched;
 	size_t ntouched, touched_cap;
 	/* ZONE_SERVE_EXPIRED (zone_update_expired(): answered SERVFAIL,
-	 * never transferred) | ZONE_SERVE_HIDDEN (the family's hidden,
-	 * copied when the version is made and by zone_set_hidden): one
-	 * load on the query path. Atomic for HIDDEN. */
+	 * never transferred) | ZONE_SERVE_HIDDEN (zone_set_hidden, and
+	 * taken from the family's newest version when a version is made):
+	 * one load on the query path. Atomic for HIDDEN. */
 	uint8_t serve;
 };
 

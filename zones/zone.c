@@ -122,9 +122,11 @@ struct zone *zone_version_new(struct zone_family *fam, uint32_t gen)
 	z->fam = fam;
 	z->gen = gen;
 	z->refs = 1;
-	if (__atomic_load_n(&fam->hidden, __ATOMIC_RELAXED))
-		z->serve = ZONE_SERVE_HIDDEN;   /* an IXFR of a catalog */
 	pthread_mutex_lock(&fam->lock);
+	/* an IXFR of a catalog stays hidden: as the newest version was */
+	if (fam->live)
+		z->serve = __atomic_load_n(&fam->live->serve,
+					   __ATOMIC_RELAXED) & ZONE_SERVE_HIDDEN;
 	z->live_next = fam->live;
 	if (fam->live)
 		fam->live->live_prev = z;
@@ -168,8 +170,6 @@ void zone_set_hidden(const struct zone *z, bool hidden)
 
 	/* a reload marks every served version: most of them are
 	 * published and unchanged, so nothing is written then */
-	if (__atomic_load_n(&z->fam->hidden, __ATOMIC_RELAXED) != hidden)
-		__atomic_store_n(&z->fam->hidden, hidden, __ATOMIC_RELAXED);
 	if (want != now)
 		__atomic_store_n(&w->serve, want, __ATOMIC_RELAXED);
 }

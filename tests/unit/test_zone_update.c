@@ -597,6 +597,45 @@ static void test_bug_index_collide(void)
 	zone_free(b1);
 }
 
+/* A catalog's hidden mark (zone_set_hidden) holds for the versions an
+ * IXFR makes from it, and for its expired version; a plain zone's new
+ * versions are served as usual. */
+static void test_hidden_follows_versions(void)
+{
+	const char *t1 = SOA1 APEX "www A 127.0.1.1\n";
+	struct zone *v1 = build_text(t1), *v2 = NULL, *v3 = NULL, *p1, *p2 = NULL;
+	struct zone_update *u;
+	uint8_t owner[256];
+	static const uint8_t a[4] = { 127, 0, 0, 9 };
+	char err[512] = "";
+
+	CU_ASSERT_EQUAL(zone_serve_state(v1), 0);
+	zone_set_hidden(v1, true);
+	CU_ASSERT_EQUAL(zone_serve_state(v1), ZONE_SERVE_HIDDEN);
+	CU_ASSERT_FATAL(name_from_text("new.example.com", owner) > 0);
+	CU_ASSERT_EQUAL_FATAL(zone_update_new(v1, &u), 0);
+	CU_ASSERT_EQUAL_FATAL(zone_update_add(u, owner, 1, 1, 300, a, 4, err,
+					      sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(zone_update_finish(u, &v2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(zone_serve_state(v2), ZONE_SERVE_HIDDEN);
+	CU_ASSERT_EQUAL_FATAL(zone_update_expired(v2, &v3, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(zone_serve_state(v3),
+			ZONE_SERVE_HIDDEN | ZONE_SERVE_EXPIRED);
+	CU_ASSERT_TRUE(zone_expired(v3));
+	/* not a catalog: nothing carried */
+	p1 = build_text(t1);
+	CU_ASSERT_EQUAL_FATAL(zone_update_new(p1, &u), 0);
+	CU_ASSERT_EQUAL_FATAL(zone_update_add(u, owner, 1, 1, 300, a, 4, err,
+					      sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(zone_update_finish(u, &p2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(zone_serve_state(p2), 0);
+	zone_free(v3);
+	zone_free(v2);
+	zone_free(v1);
+	zone_free(p2);
+	zone_free(p1);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -610,6 +649,7 @@ int main(void)
 		{ "discarded_version", test_discarded_version },
 		{ "random_walk", test_random_walk },
 		{ "bug_index_collide", test_bug_index_collide },
+		{ "hidden_follows_versions", test_hidden_follows_versions },
 	};
 
 	return unit_run("zone_update", NULL, NULL, tests, UNIT_COUNT(tests));

@@ -76,6 +76,9 @@ void attack_config_init(struct attack_config *c)
 	c->hold_time = 10;
 	c->source_share_percent = 50;
 	c->nxdomain_budget_percent = 25;
+	c->name_filter = true;
+	c->name_filter_sample = 32;
+	c->name_filter_capacity = 1u << 20;
 }
 
 /* m * (1 - 1/m)^n, about m e^(-n/m): zero bits left after n distinct. */

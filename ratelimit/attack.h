@@ -68,6 +68,13 @@ struct attack_config {
 					    engaged, % of limits', default 50 */
 	unsigned nxdomain_budget_percent;/* zone NXDOMAIN budget while
 					    engaged, default 25 */
+	/* The kernel existence filter while engaged (server/exist_guard.h):
+	 * name-filter (default on), name-filter-sample (1 in N would-be
+	 * drops still answered, default 32, 0: none), name-filter-capacity
+	 * (names a set holds at most, default 1,048,576). */
+	bool name_filter;
+	unsigned name_filter_sample;
+	unsigned name_filter_capacity;
 };
 
 struct attack;

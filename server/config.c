@@ -1446,6 +1446,11 @@ static const struct config_key config_attack_keys[] = {
 	  100 },
 	{ "nxdomain-budget-percent", val_uint, AOFF(nxdomain_budget_percent),
 	  1, 100 },
+	{ "name-filter", val_bool, AOFF(name_filter), 0, 0 },
+	{ "name-filter-sample", val_uint, AOFF(name_filter_sample), 0,
+	  1000000 },
+	{ "name-filter-capacity", val_uint, AOFF(name_filter_capacity), 1024,
+	  1u << 26 },
 	{ NULL, NULL, 0, 0, 0 },
 };
 

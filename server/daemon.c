@@ -63,6 +63,7 @@
 #include "server/metrics_page.h"
 #include "server/ctl.h"
 #include "server/dnstap.h"
+#include "server/exist_guard.h"
 #include "server/service.h"
 #include "server/log.h"
 #include "server/metrics.h"
@@ -795,7 +796,11 @@ static int daemon_xfr_publish(void *arg, const char *domain, struct zone *zn,
 		zone_free(zn);
 		return -ENOMEM;
 	}
+	/* the filter passes the zone until a set holding this version is in
+	 * (exist_guard.h): no name of it is ever dropped in between */
+	exist_guard_changing(reactor_group_names(d->group), zone_apex(zn));
 	zdb_publish(next);
+	exist_guard_published(reactor_group_names(d->group));
 	z->zone = zn;
 	z->serial = zone_serial(zn);
 	z->loaded_at = time(NULL);
@@ -835,7 +840,12 @@ static void daemon_on_reloaded(uv_async_t *a)
 		daemon_hide_catalogs(j->cfg ? j->cfg : daemon_zcfg(d),
 				     j->states);
 		if (j->db) {
+			struct exist_guard *names =
+				reactor_group_names(d->group);
+
+			exist_guard_db_changing(names, zdb_current(), j->db);
 			zdb_publish(j->db);
+			exist_guard_published(names);
 			j->db = NULL;
 		}
 		zstates_free(d->zstates);
@@ -1289,6 +1299,30 @@ static void cmd_stats(struct daemon *d, int argc, char **argv,
 				 dnstap_connected(tap) ? "true" : "false",
 				 (unsigned long long)dnstap_written(tap),
 				 (unsigned long long)dnstap_discarded(tap));
+	}
+	if (reactor_group_names(d->group)) {
+		struct exist_guard_stats ns;
+		const uint64_t *c = ns.counters;
+
+		(void)exist_guard_stats(reactor_group_names(d->group), &ns);
+		ctl_reply_printf(r, ", \"name-filter\": {\"engaged\": %s, "
+				 "\"names\": %zu, \"kernel-bytes\": %zu, "
+				 "\"builds\": %llu, \"build-ms\": %llu, "
+				 "\"unjudged\": %llu, \"no-zone\": %llu, "
+				 "\"exists\": %llu, \"below\": %llu, "
+				 "\"dropped\": %llu, \"sampled\": %llu, "
+				 "\"garbage\": %llu}",
+				 ns.engaged ? "true" : "false", ns.names,
+				 ns.kernel_bytes,
+				 (unsigned long long)ns.builds,
+				 (unsigned long long)ns.build_ms,
+				 (unsigned long long)c[EXIST_FILTER_OTHER],
+				 (unsigned long long)c[EXIST_FILTER_NONE],
+				 (unsigned long long)c[EXIST_FILTER_EXISTS],
+				 (unsigned long long)c[EXIST_FILTER_BELOW],
+				 (unsigned long long)c[EXIST_FILTER_DROP],
+				 (unsigned long long)c[EXIST_FILTER_SAMPLED],
+				 (unsigned long long)c[EXIST_FILTER_GARBAGE]);
 	}
 	ctl_reply_printf(r, ", \"log-dropped\": %llu, \"assert-failed\": %llu"
 			 "}\n", (unsigned long long)log_dropped(),

@@ -434,6 +434,11 @@ struct droplist *ebpf_drop_table(struct ebpf_drop *e)
 	return e ? e->table : NULL;
 }
 
+int ebpf_drop_prog_fd(const struct ebpf_drop *e)
+{
+	return e ? e->prog_fd : -1;
+}
+
 bool ebpf_drop_list(struct ebpf_drop *e, unsigned reactor,
 		    const struct cidr *p, uint64_t now_ms)
 {
@@ -532,6 +537,12 @@ struct droplist *ebpf_drop_table(struct ebpf_drop *e)
 {
 	(void)e;
 	return NULL;
+}
+
+int ebpf_drop_prog_fd(const struct ebpf_drop *e)
+{
+	(void)e;
+	return -1;
 }
 
 bool ebpf_drop_list(struct ebpf_drop *e, unsigned reactor,

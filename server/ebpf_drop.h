@@ -73,6 +73,10 @@ int ebpf_drop_attach(struct ebpf_drop *e, int fd);
  * NULL. */
 struct droplist *ebpf_drop_table(struct ebpf_drop *e);
 
+/* The program's descriptor (the existence filter runs it next on what it
+ * passes, server/exist_filter.h), or -1 for e NULL. */
+int ebpf_drop_prog_fd(const struct ebpf_drop *e);
+
 /* Lists prefix p (at a length the table lists; others are ignored) in the
  * kernel map until now_ms + hold, unless the table shows it listed
  * already, its set is full, or reactor's insert budget for this second is

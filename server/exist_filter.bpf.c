@@ -17,6 +17,11 @@
  * passes at once; a name whose every suffix is in the set exists. Of the
  * would-be drops, 1 in config.sample passes (0: none).
  *
+ * What passes goes on to the program in exf_next (the kernel drop map's,
+ * server/ebpf_drop.c, when it is loaded) by a tail call; with none there,
+ * it passes whole. Without that program the classic filter's checks are
+ * done here (config.classic): shorter than a DNS header, or QR set: drop.
+ *
  * Bounds: at most 127 labels (EXF_MAX_LABELS - 1) and 255 octets; a
  * label costs one SipHash-2-4 of at most 73 bytes (10 compressions) and
  * one hash lookup. The verifier's bounds: every index into the scratch
@@ -51,6 +56,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } exf_counters SEC(".maps");
+
+/* The program run next on what passes (one slot, may be empty). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} exf_next SEC(".maps");
 
 /* The template of a set: user space makes the real ones (same type,
  * sizes and flags; their max_entries may differ). */
@@ -145,6 +158,7 @@ static __always_inline __u64 label_hash(const struct exf_config *c,
 }
 
 struct walk {
+	void *set;        /* the set, looked up once: one walk reads one */
 	__u64 h;          /* hash of the suffix walked so far */
 	__u32 labels;
 	__u32 prev;       /* its flags */
@@ -159,7 +173,7 @@ static long walk_step(__u32 i, void *ctx)
 	__u32 zero = 0, *v;
 	struct exf_scratch *s = bpf_map_lookup_elem(&exf_scratch, &zero);
 	struct exf_config *c = bpf_map_lookup_elem(&exf_config, &zero);
-	void *set = current_set();
+	void *set = w->set;
 	__u64 k, o, len;
 
 	if (!s || !c || !set || i >= w->labels) {
@@ -230,7 +244,11 @@ static __always_inline __u32 judge(struct __sk_buff *skb)
 	if (!c || !s)
 		return EXF_C_OTHER;
 	base = c->dns_offset & 0xff;
-	if (len < base + 12 + 5 || bpf_skb_load_bytes(skb, base, hdr, 12))
+	if (len < base + 12 || bpf_skb_load_bytes(skb, base, hdr, 12))
+		return c->classic ? EXF_C_GARBAGE : EXF_C_OTHER;
+	if (c->classic && (hdr[2] & 0x80))
+		return EXF_C_GARBAGE;
+	if (len < base + 12 + 5)
 		return EXF_C_OTHER;
 	if ((hdr[2] & 0xf8) || hdr[4] || hdr[5] != 1)
 		return EXF_C_OTHER;   /* QR, opcode not QUERY, QDCOUNT not 1 */
@@ -259,6 +277,7 @@ static __always_inline __u32 judge(struct __sk_buff *skb)
 	s->labels = (__u32)labels;
 	w.labels = *(volatile __u32 *)&s->labels & (EXF_MAX_LABELS - 1);
 	w.result = EXF_C_EXISTS;
+	w.set = set;
 	if (w.labels)
 		bpf_loop(w.labels, walk_step, &w, 0);
 	if (w.result == EXF_C_DROP && c->sample &&
@@ -273,7 +292,10 @@ int exist_filter(struct __sk_buff *skb)
 	__u32 r = judge(skb);
 
 	count(r);
-	return r == EXF_C_DROP ? DROP : PASS;
+	if (r == EXF_C_DROP || r == EXF_C_GARBAGE)
+		return DROP;
+	bpf_tail_call(skb, &exf_next, 0);
+	return PASS;   /* no program next */
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

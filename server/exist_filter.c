@@ -28,6 +28,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/socket.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "server/exist_filter_abi.h"
@@ -46,6 +47,7 @@ _Static_assert(EXF_SAME(EXF_C_OTHER, EXIST_FILTER_OTHER) &&
 	       EXF_SAME(EXF_C_BELOW, EXIST_FILTER_BELOW) &&
 	       EXF_SAME(EXF_C_DROP, EXIST_FILTER_DROP) &&
 	       EXF_SAME(EXF_C_SAMPLED, EXIST_FILTER_SAMPLED) &&
+	       EXF_SAME(EXF_C_GARBAGE, EXIST_FILTER_GARBAGE) &&
 	       EXF_SAME(EXF_COUNTERS, EXIST_FILTER_COUNTERS), "counters");
 
 /* The object file, embedded by meson (exist_filter_obj.c). */
@@ -57,9 +59,10 @@ extern const size_t exist_filter_obj_len;
 
 struct exist_filter {
 	struct bpf_object *obj;
-	int prog_fd, config_fd, counters_fd, slot_fd;
+	int prog_fd, config_fd, counters_fd, slot_fd, next_fd;
 	int set_fd[2];
 	int live;              /* set_fd[live] is in the slot, -1: none */
+	int spare;             /* the other one: filled, then swapped in */
 	size_t capacity;
 	struct exf_config config;
 };
@@ -125,12 +128,14 @@ int exist_filter_new(const struct exist_filter_config *c,
 		return -ENOMEM;
 	f->set_fd[0] = f->set_fd[1] = -1;
 	f->live = -1;
+	f->spare = 0;
 	f->capacity = c->capacity ? c->capacity : EXF_DEFAULT_CAPACITY;
 	f->config.k0 = le64(c->key);
 	f->config.k1 = le64(c->key + 8);
 	f->config.h_root = exist_hash_root(c->key);
 	f->config.dns_offset = c->dns_offset ? c->dns_offset : 8;
 	f->config.sample = c->sample;
+	f->config.classic = c->classic;
 	libbpf_set_print(libbpf_to_debug);
 	f->obj = bpf_object__open_mem(exist_filter_obj, exist_filter_obj_len,
 				      &oopts);
@@ -149,8 +154,9 @@ int exist_filter_new(const struct exist_filter_config *c,
 	f->config_fd = map_fd(f->obj, "exf_config");
 	f->counters_fd = map_fd(f->obj, "exf_counters");
 	f->slot_fd = map_fd(f->obj, "exf_sets");
+	f->next_fd = map_fd(f->obj, "exf_next");
 	if (f->prog_fd < 0 || f->config_fd < 0 || f->counters_fd < 0 ||
-	    f->slot_fd < 0) {
+	    f->slot_fd < 0 || f->next_fd < 0) {
 		rc = -ENOENT;
 		goto fail;
 	}
@@ -195,13 +201,12 @@ static int set_empty(int fd)
 	}
 }
 
-int exist_filter_load(struct exist_filter *f, const struct exist_set *s)
+int exist_filter_fill(struct exist_filter *f, const struct exist_set *s)
 {
 	static uint64_t keys[EXF_BATCH];
 	static uint32_t vals[EXF_BATCH];
 	LIBBPF_OPTS(bpf_map_batch_opts, bopts, .elem_flags = BPF_ANY);
-	int spare = f->live == 0 ? 1 : 0;
-	uint32_t zero = 0;
+	int spare = f->spare;
 	size_t cursor = 0;
 	uint64_t h;
 	unsigned fl;
@@ -211,7 +216,7 @@ int exist_filter_load(struct exist_filter *f, const struct exist_set *s)
 	if (exist_set_count(s) > f->capacity)
 		return -E2BIG;
 	if ((rc = set_empty(f->set_fd[spare])) < 0)
-		goto fail;
+		return rc;
 	while (more) {
 		uint32_t n = 0;
 
@@ -221,21 +226,106 @@ int exist_filter_load(struct exist_filter *f, const struct exist_set *s)
 			vals[n++] = fl;
 		}
 		if (n && bpf_map_update_batch(f->set_fd[spare], keys, vals,
-					      &n, &bopts) < 0) {
-			rc = -errno;
-			goto fail;
-		}
+					      &n, &bopts) < 0)
+			return -errno;
 	}
-	if (bpf_map_update_elem(f->slot_fd, &zero, &f->set_fd[spare],
-				BPF_ANY) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	f->live = spare;
 	return 0;
-fail:
+}
+
+/* Entry h of the live set or the spare widened by flags; with
+ * only_absent, written only where h is missing. */
+static int mark(struct exist_filter *f, bool spare, uint64_t h,
+		unsigned flags, bool only_absent)
+{
+	int which = spare ? f->spare : f->live;
+	uint32_t v = 0;
+	bool found;
+
+	if (which < 0)
+		return -ENOENT;
+	found = bpf_map_lookup_elem(f->set_fd[which], &h, &v) == 0;
+	if (!found && errno != ENOENT)
+		return -errno;
+	if (found && (only_absent || (v | flags) == v))
+		return 0;     /* nothing to widen */
+	v |= flags;
+	if (bpf_map_update_elem(f->set_fd[which], &h, &v, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+int exist_filter_mark(struct exist_filter *f, bool spare, uint64_t h,
+		      unsigned flags)
+{
+	return mark(f, spare, h, flags, false);
+}
+
+int exist_filter_mark_absent(struct exist_filter *f, bool spare, uint64_t h,
+			     unsigned flags)
+{
+	return mark(f, spare, h, flags, true);
+}
+
+int exist_filter_swap(struct exist_filter *f)
+{
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(f->slot_fd, &zero, &f->set_fd[f->spare],
+				BPF_ANY) < 0)
+		return -errno;
+	f->live = f->spare;
+	f->spare ^= 1;
+	return 0;
+}
+
+bool exist_filter_live(const struct exist_filter *f)
+{
+	return f->live >= 0;
+}
+
+int exist_filter_load(struct exist_filter *f, const struct exist_set *s)
+{
+	int rc = exist_filter_fill(f, s);
+
+	if (rc == -E2BIG)
+		return rc;
+	if (rc == 0 && (rc = exist_filter_swap(f)) == 0)
+		return 0;
 	exist_filter_clear(f);
 	return rc;
+}
+
+int exist_filter_set_next(struct exist_filter *f, int prog_fd)
+{
+	uint32_t zero = 0;
+
+	if (prog_fd < 0)
+		return bpf_map_delete_elem(f->next_fd, &zero) < 0 &&
+		       errno != ENOENT ? -errno : 0;
+	return bpf_map_update_elem(f->next_fd, &zero, &prog_fd, BPF_ANY) < 0 ?
+	       -errno : 0;
+}
+
+/* memlock: of one map's fdinfo, or 0. */
+static size_t map_memlock(int fd)
+{
+	char path[64], line[128];
+	size_t v = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (!(fp = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "memlock: %zu", &v) == 1)
+			break;
+	fclose(fp);
+	return v;
+}
+
+size_t exist_filter_memory(struct exist_filter *f)
+{
+	return map_memlock(f->set_fd[0]) + map_memlock(f->set_fd[1]);
 }
 
 int exist_filter_clear(struct exist_filter *f)
@@ -351,6 +441,58 @@ int exist_filter_load(struct exist_filter *f, const struct exist_set *s)
 	(void)f;
 	(void)s;
 	return -ENOTSUP;
+}
+
+int exist_filter_fill(struct exist_filter *f, const struct exist_set *s)
+{
+	(void)f;
+	(void)s;
+	return -ENOTSUP;
+}
+
+int exist_filter_mark(struct exist_filter *f, bool spare, uint64_t h,
+		      unsigned flags)
+{
+	(void)f;
+	(void)spare;
+	(void)h;
+	(void)flags;
+	return -ENOTSUP;
+}
+
+int exist_filter_mark_absent(struct exist_filter *f, bool spare, uint64_t h,
+			     unsigned flags)
+{
+	(void)f;
+	(void)spare;
+	(void)h;
+	(void)flags;
+	return -ENOTSUP;
+}
+
+int exist_filter_swap(struct exist_filter *f)
+{
+	(void)f;
+	return -ENOTSUP;
+}
+
+bool exist_filter_live(const struct exist_filter *f)
+{
+	(void)f;
+	return false;
+}
+
+int exist_filter_set_next(struct exist_filter *f, int prog_fd)
+{
+	(void)f;
+	(void)prog_fd;
+	return -ENOTSUP;
+}
+
+size_t exist_filter_memory(struct exist_filter *f)
+{
+	(void)f;
+	return 0;
 }
 
 int exist_filter_clear(struct exist_filter *f)

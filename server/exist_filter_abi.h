@@ -20,13 +20,17 @@
 
 /* The one entry of the config map: the hash key as two little-endian
  * words, H(root), where the DNS message starts in the program's data (8
- * on a UDP socket), and the share of would-be drops passed (1 in
- * sample; 0: none). */
+ * on a UDP socket), the share of would-be drops passed (1 in sample; 0:
+ * none), and whether the program also does the classic filter's checks
+ * (drop what is shorter than a DNS header or has QR set: classic 1; the
+ * program in exf_next, when there is one, does them instead). */
 struct exf_config {
 	__u64 k0, k1;
 	__u64 h_root;
 	__u32 dns_offset;
 	__u32 sample;
+	__u32 classic;
+	__u32 pad;
 };
 
 /* The counters (a per-CPU array): one a datagram. */
@@ -39,6 +43,7 @@ enum exf_counter {
 			 * apex */
 	EXF_C_DROP,     /* dropped: cannot exist */
 	EXF_C_SAMPLED,  /* would have been dropped, passed by the sample */
+	EXF_C_GARBAGE,  /* dropped by the classic checks (config.classic) */
 	EXF_COUNTERS
 };
 

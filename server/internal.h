@@ -97,6 +97,9 @@ struct daemon_shared {
 					 interface's index (udp.c), 0: off */
 	struct dnstap *dnstap;        /* dnstap: (dnstap.h), or NULL: off; a
 					 ring per reactor */
+	struct exist_guard *names;    /* the kernel existence filter, attached
+					 while the attack mode is engaged
+					 (exist_guard.h), or NULL */
 	struct conncount *tcp_prefix; /* open connections per /24 or /56,
 					 keyed fingerprints, exact but for a
 					 2^-40 share (ratelimit/conncount.h) */
@@ -116,6 +119,8 @@ struct reactor {
 	struct udp_sock *udp;          /* one per listen address */
 	struct tcp_listener *tcp;      /* one per listen address */
 	unsigned sock_count;
+	bool names_on;                 /* the existence filter is on our UDP
+					  sockets (reactor_names_sync) */
 
 	struct tcp_conn *conns;        /* open connections, doubly linked */
 
@@ -168,6 +173,21 @@ void reactor_ebpf_note(struct reactor *r, const struct cidr *list);
  * list. After the batch's send, never inside its answer loop. Reactor
  * thread r only. */
 void reactor_ebpf_flush(struct reactor *r, uint64_t now_ms);
+
+/* Attaches the existence filter to r's UDP sockets when the attack mode
+ * has engaged, their usual filter when it has disengaged (exist_guard.h).
+ * Reactor thread r only. */
+void reactor_names_sync(struct reactor *r);
+
+/* The end of a UDP batch, after its send: the listings it noted, and the
+ * existence filter's state (one relaxed load). Reactor thread r only. */
+static inline void reactor_batch_done(struct reactor *r, uint64_t now_ms)
+{
+	if (r->ebpf_npending)
+		reactor_ebpf_flush(r, now_ms);
+	if (r->shared->names)
+		reactor_names_sync(r);
+}
 
 /* config_zones.c, for config_free: releases the zones of cfg and their
  * index, and leaves cfg without zones. Main only. */

@@ -17,6 +17,7 @@
 #include "common/assert.h"
 #include "ratelimit/attack.h"
 #include "server/dnstap.h"
+#include "server/exist_guard.h"
 #include "server/log.h"
 #include "server/notify.h"
 #include "server/reactor.h"
@@ -41,6 +42,35 @@ static void page_zone_series(struct metrics_text *t, const char *name,
 	metrics_printf(t, "levee_%s{zone=\"", name);
 	metrics_label_value(t, z->domain);
 	metrics_printf(t, "\"");
+}
+
+/* The kernel existence filter (exist_guard.h): one bpf() call. */
+static void page_names(struct exist_guard *g, struct metrics_text *t)
+{
+	static const char *const verdict[EXIST_FILTER_COUNTERS] = {
+		"unjudged", "no_zone", "exists", "below", "dropped",
+		"sampled", "garbage",
+	};
+	struct exist_guard_stats s;
+
+	(void)exist_guard_stats(g, &s);
+	page_metric(t, "name_filter_engaged", "gauge",
+		    "1 while the kernel name filter holds a set.", s.engaged);
+	page_metric(t, "name_filter_names", "gauge",
+		    "Names in the kernel name filter's set.", s.names);
+	page_metric(t, "name_filter_kernel_bytes", "gauge",
+		    "Kernel memory of the name filter's two sets.",
+		    s.kernel_bytes);
+	page_metric(t, "name_filter_builds_total", "counter",
+		    "Sets of names built and swapped in.", s.builds);
+	metrics_family(t, "name_filter_datagrams_total", "counter",
+		       "UDP datagrams the kernel name filter judged, by "
+		       "verdict (dropped and garbage: dropped; the rest "
+		       "passed).");
+	for (int i = 0; i < EXIST_FILTER_COUNTERS; i++)
+		metrics_printf(t, "levee_name_filter_datagrams_total"
+			       "{verdict=\"%s\"} %llu\n", verdict[i],
+			       (unsigned long long)s.counters[i]);
 }
 
 /* The seconds left before the earliest RRSIG expiration of any served
@@ -238,6 +268,8 @@ void metrics_page_render(const struct metrics_page *pg,
 			    "1 while the dnstap sink is open.",
 			    dnstap_connected(tap));
 	}
+	if (reactor_group_names(pg->group))
+		page_names(reactor_group_names(pg->group), t);
 	page_rrsig_min(pg, t);
 	page_metric(t, "assert_failed_total", "counter",
 		      "Internal checks that failed and were survived.",

@@ -47,6 +47,7 @@
 #include "server/config.h"
 #include "server/internal.h"
 #include "server/ebpf_drop.h"
+#include "server/exist_guard.h"
 #include "server/log.h"
 #include "zones/zone.h"
 #include "server/stats.h"
@@ -238,6 +239,46 @@ void reactor_ebpf_note(struct reactor *r, const struct cidr *list)
 		r->ebpf_pending[r->ebpf_npending++] = *list;
 }
 
+/* The filter a reactor UDP socket has when the existence filter is off:
+ * the kernel drop map's program, else the classic filter, else none. */
+static int reactor_udp_filter(struct reactor *r, int fd)
+{
+	int rc = -1, off = 0;
+
+	if (r->shared->ebpf && (rc = ebpf_drop_attach(r->shared->ebpf, fd)) == 0)
+		return 0;
+	if (r->shared->cfg->udp_bpf_filter && (rc = udp_bpf_attach(fd)) == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &off, sizeof(off)) < 0 &&
+	    errno != ENOENT)
+		return -errno;
+	return rc < 0 ? rc : 0;
+}
+
+/* The existence filter on this reactor's UDP sockets while the attack
+ * mode is engaged, their usual filter back when it is not: a relaxed
+ * load a batch, two setsockopt() a socket at a change. */
+void reactor_names_sync(struct reactor *r)
+{
+	bool want = exist_guard_want(r->shared->names);
+
+	if (want == r->names_on)
+		return;
+	r->names_on = want;
+	for (unsigned i = 0; i < r->sock_count; i++) {
+		int fd = r->udp[i].fd, rc;
+
+		if (!r->udp[i].open)
+			continue;
+		rc = want ? exist_guard_attach(r->shared->names, fd) :
+			reactor_udp_filter(r, fd);
+		if (rc < 0 && r->id == 0)
+			log_warning("udp %s: cannot %s the name filter: %s",
+				    r->shared->cfg->listen[i].text,
+				    want ? "attach" : "detach", strerror(-rc));
+	}
+}
+
 void reactor_ebpf_flush(struct reactor *r, uint64_t now_ms)
 {
 	for (unsigned i = 0; i < r->ebpf_npending; i++)
@@ -380,6 +421,7 @@ static void reactor_group_release(struct reactor_group *g, unsigned n)
 		reactor_release(&g->r[i]);
 	rrl_free(g->shared.rrl);
 	limits_free(g->shared.limits);
+	exist_guard_free(g->shared.names);   /* before the detector it reads */
 	attack_free(g->shared.attack);
 	dnstap_free(g->shared.dnstap);   /* the writer drains, then ends */
 	ebpf_drop_free(g->shared.ebpf);
@@ -465,6 +507,33 @@ static void reactor_ebpf_new(struct reactor_group *g, unsigned n)
 			 "prefix's cookie-less datagrams)",
 			 cfg->udp_ebpf_hold_ms, lc->slip, lc->slip - 1,
 			 lc->slip);
+}
+
+/* The existence filter (server/exist_guard.h), with the attack mode and
+ * attack: name-filter on: on what passes it the kernel drop map's program
+ * runs next, or it does the classic filter's checks itself. Where it
+ * cannot load, one line: the attack mode works without it. */
+static void reactor_names_new(struct reactor_group *g)
+{
+	const struct config *cfg = g->shared.cfg;
+	struct exist_guard_config c = {
+		.attack = g->shared.attack,
+		.capacity = cfg->attack.name_filter_capacity,
+		.sample = cfg->attack.name_filter_sample,
+		.classic = cfg->udp_bpf_filter,
+		.next_prog_fd = ebpf_drop_prog_fd(g->shared.ebpf),
+	};
+	int rc;
+
+	if (!g->shared.attack || !cfg->attack.name_filter)
+		return;
+	rc = exist_guard_new(&c, &g->shared.names);
+	if (rc == -ENOTSUP)
+		log_info("attack: name-filter: not in this build (no clang "
+			 "BPF target or libbpf)");
+	else if (rc < 0)
+		log_warning("attack: name-filter: not loaded (%s): the attack "
+			    "mode works without it", strerror(-rc));
 }
 
 struct reactor_group *reactor_group_new(const struct config *cfg,
@@ -556,6 +625,7 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	}
 	g->shared.local_ifindex = reactor_local_ifindex(cfg);
 	reactor_ebpf_new(g, n);
+	reactor_names_new(g);
 	for (; made < n; made++) {
 		if (reactor_init(g, &g->r[made], made, err, errlen) < 0) {
 			made++;   /* partly built: tear it down too */
@@ -592,6 +662,8 @@ int reactor_group_start(struct reactor_group *g)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	g->running = true;
+	if (rc == 0 && g->shared.names)
+		rc = exist_guard_start(g->shared.names);
 	if (rc < 0) {
 		reactor_group_stop(g);
 		return rc;
@@ -607,6 +679,11 @@ const struct attack *reactor_group_attack(const struct reactor_group *g)
 struct dnstap *reactor_group_dnstap(const struct reactor_group *g)
 {
 	return g ? g->shared.dnstap : NULL;
+}
+
+struct exist_guard *reactor_group_names(const struct reactor_group *g)
+{
+	return g ? g->shared.names : NULL;
 }
 
 int reactor_group_set_transfers(struct reactor_group *g,

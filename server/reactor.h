@@ -63,6 +63,10 @@ const struct attack *reactor_group_attack(const struct reactor_group *g);
 /* The group's dnstap writer (dnstap.h), or NULL (off). */
 struct dnstap *reactor_group_dnstap(const struct reactor_group *g);
 
+/* The existence filter (exist_guard.h), or NULL (attack: off,
+ * name-filter: off, or not loadable). */
+struct exist_guard *reactor_group_names(const struct reactor_group *g);
+
 /* The attack detector's last change line (its reason), "" before any.
  * Main thread. */
 void reactor_attack_last(char *buf, size_t len);

@@ -373,8 +373,7 @@ static int udp_batch(struct udp_sock *us)
 	rcu_thread_offline();
 	if (ntx)
 		udp_send(us, s, ntx);
-	if (r->ebpf_npending)
-		reactor_ebpf_flush(r, now_ms);
+	reactor_batch_done(r, now_ms);
 	return n;
 }
 

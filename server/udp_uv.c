@@ -101,8 +101,7 @@ static void udp_uv_offline(struct udp_sock *us)
 		us->online = false;
 		rcu_thread_offline();
 	}
-	if (us->r->ebpf_npending)
-		reactor_ebpf_flush(us->r, uv_now(&us->r->loop));
+	reactor_batch_done(us->r, uv_now(&us->r->loop));
 }
 
 /* Answers one datagram and sends the reply; the caller is RCU online. */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/name.h"
+#include "server/ebpf_drop.h"
 #include "server/exist_filter.h"
 #include "zones/exist_set.h"
 #include "zones/zload.h"
@@ -412,6 +413,90 @@ static void test_swap(void)
 	zone_free(other);
 }
 
+/* The classic checks (no program next), the tail call into the kernel
+ * drop map's program (which does them then), and marks: an entry
+ * widened in the live set, an ancestor added only where missing, a swap
+ * that keeps the filled spare. */
+static void test_next_and_marks(void)
+{
+	struct exist_filter_config c = {
+		.key = key, .capacity = 64, .dns_offset = DNS - ETH,
+		.classic = true,
+	};
+	struct ebpf_drop_config ec = {
+		.reactors = 1, .classic = true, .dns_offset = DNS - ETH,
+		.list = { .slip = 0, .v4 = { 32 }, .v4_count = 1,
+			  .hold_ms = 1000 },
+	};
+	struct exist_filter *f2, *keep = filter;
+	struct ebpf_drop *drop = NULL;
+	uint64_t a[EXIST_FILTER_COUNTERS], b[EXIST_FILTER_COUNTERS];
+	uint8_t w[NAME_MAX_LEN + 1];
+	size_t len;
+
+	SKIP_UNLESS_LOADED();
+	/* the filter of the suite: no classic checks, nothing next */
+	CU_ASSERT_TRUE(passes(DNS + 4));                /* short: passes */
+	len = frame_query((const uint8_t *)"\3www\7example\4test", 0x81, 1);
+	CU_ASSERT_TRUE(passes(len));                    /* QR=1: passes */
+	/* with the classic checks */
+	CU_ASSERT_EQUAL_FATAL(exist_filter_new(&c, &f2), 0);
+	filter = f2;
+	CU_ASSERT_EQUAL(exist_filter_counters(f2, a), 0);
+	CU_ASSERT_FALSE(passes(DNS + 4));
+	len = frame_query((const uint8_t *)"\3www\7example\4test", 0x81, 1);
+	CU_ASSERT_FALSE(passes(len));
+	CU_ASSERT_TRUE(passes_name("www.example.test."));   /* no set yet */
+	CU_ASSERT_EQUAL(exist_filter_counters(f2, b), 0);
+	CU_ASSERT_EQUAL(b[EXIST_FILTER_GARBAGE] - a[EXIST_FILTER_GARBAGE], 2);
+	/* marks need a live set; the spare can be marked and swapped in */
+	CU_ASSERT_EQUAL(exist_filter_mark(f2, false, 1, EXIST_OPAQUE),
+			-ENOENT);
+	CU_ASSERT_EQUAL(exist_filter_fill(f2, set), 0);
+	CU_ASSERT_TRUE(passes_name("nx.example.test."));    /* not swapped */
+	CU_ASSERT_EQUAL(exist_filter_swap(f2), 0);
+	CU_ASSERT_TRUE(exist_filter_live(f2));
+	CU_ASSERT_FALSE(passes_name("nx.example.test."));
+	CU_ASSERT_FALSE(passes_name("a.new.example.test."));
+	/* the apex opaque: the zone and all below pass */
+	CU_ASSERT_TRUE(name_from_text("example.test.", w) > 0);
+	CU_ASSERT_EQUAL(exist_filter_mark(f2, false, exist_hash_name(key, w),
+					  EXIST_OPAQUE), 0);
+	CU_ASSERT_TRUE(passes_name("nx.example.test."));
+	/* an ancestor added where missing: a miss below it passes */
+	CU_ASSERT_EQUAL(exist_filter_fill(f2, set), 0);
+	CU_ASSERT_TRUE(name_from_text("new.example.test.", w) > 0);
+	CU_ASSERT_EQUAL(exist_filter_mark_absent(f2, true,
+						 exist_hash_name(key, w),
+						 EXIST_ABOVE), 0);
+	CU_ASSERT_TRUE(name_from_text("www.example.test.", w) > 0);
+	CU_ASSERT_EQUAL(exist_filter_mark_absent(f2, true,
+						 exist_hash_name(key, w),
+						 EXIST_ABOVE), 0);   /* present: kept */
+	CU_ASSERT_EQUAL(exist_filter_swap(f2), 0);
+	CU_ASSERT_FALSE(passes_name("nx.example.test."));
+	CU_ASSERT_TRUE(passes_name("a.new.example.test."));
+	CU_ASSERT_FALSE(passes_name("a.www.example.test."));
+	/* the kernel drop map's program next: it does the classic checks */
+	filter = keep;
+	if (ebpf_drop_new(&ec, &drop) == 0) {
+		CU_ASSERT_EQUAL(exist_filter_set_next(filter,
+						      ebpf_drop_prog_fd(drop)), 0);
+		CU_ASSERT_FALSE(passes(DNS + 4));
+		len = frame_query((const uint8_t *)"\3www\7example\4test",
+				  0x81, 1);
+		CU_ASSERT_FALSE(passes(len));
+		CU_ASSERT_TRUE(passes_name("www.example.test."));
+		CU_ASSERT_FALSE(passes_name("nx.example.test."));
+		CU_ASSERT_EQUAL(exist_filter_set_next(filter, -1), 0);
+		CU_ASSERT_TRUE(passes(DNS + 4));
+		ebpf_drop_free(drop);
+	} else {
+		CU_FAIL("the kernel drop map did not load");
+	}
+	exist_filter_free(f2);
+}
+
 static void test_cost(void)
 {
 	SKIP_UNLESS_LOADED();
@@ -429,6 +514,7 @@ int main(void)
 		{ "kernel hash chain = user space's", test_chain },
 		{ "sample and counters", test_sample_and_counters },
 		{ "swap, clear, capacity", test_swap },
+		{ "classic checks, next program, marks", test_next_and_marks },
 		{ "verifier cost", test_cost },
 	};
 

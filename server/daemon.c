@@ -471,8 +471,24 @@ static void daemon_on_usr1(uv_signal_t *h, int sig)
 				 "dnstap-discarded %llu",
 				 (unsigned long long)dnstap_written(tap),
 				 (unsigned long long)dnstap_discarded(tap));
-		log_info("total: %s%s log-dropped %llu assert-failed %llu",
-			 line, taps, (unsigned long long)log_dropped(),
+		char names[128] = "";
+		struct exist_guard_stats ns;
+
+		if (reactor_group_names(d->group) &&
+		    exist_guard_stats(reactor_group_names(d->group), &ns) == 0)
+			snprintf(names, sizeof(names), " name-filter-dropped "
+				 "%llu name-filter-sampled %llu "
+				 "name-filter-passed %llu",
+				 (unsigned long long)ns.counters[EXIST_FILTER_DROP],
+				 (unsigned long long)
+				 ns.counters[EXIST_FILTER_SAMPLED],
+				 (unsigned long long)
+				 (ns.counters[EXIST_FILTER_OTHER] +
+				  ns.counters[EXIST_FILTER_NONE] +
+				  ns.counters[EXIST_FILTER_EXISTS] +
+				  ns.counters[EXIST_FILTER_BELOW]));
+		log_info("total: %s%s%s log-dropped %llu assert-failed %llu",
+			 line, taps, names, (unsigned long long)log_dropped(),
 			 (unsigned long long)lv_assert_failures());
 	}
 }

@@ -410,6 +410,19 @@ int exist_filter_test_run(struct exist_filter *f, const void *frame,
 	return 0;
 }
 
+int exist_filter_test_time(struct exist_filter *f, const void *frame,
+			   size_t len, unsigned repeat, uint32_t *ns)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+		    .data_size_in = (uint32_t)len, .repeat = repeat);
+	int rc = bpf_prog_test_run_opts(f->prog_fd, &o);
+
+	if (rc < 0)
+		return rc;
+	*ns = o.duration;
+	return 0;
+}
+
 void exist_filter_free(struct exist_filter *f)
 {
 	if (!f)
@@ -542,6 +555,17 @@ int exist_filter_test_run(struct exist_filter *f, const void *frame,
 	(void)frame;
 	(void)len;
 	(void)verdict;
+	return -ENOTSUP;
+}
+
+int exist_filter_test_time(struct exist_filter *f, const void *frame,
+			   size_t len, unsigned repeat, uint32_t *ns)
+{
+	(void)f;
+	(void)frame;
+	(void)len;
+	(void)repeat;
+	(void)ns;
 	return -ENOTSUP;
 }
 

@@ -142,6 +142,11 @@ unsigned exist_filter_prog_insns(struct exist_filter *f);
 int exist_filter_test_run(struct exist_filter *f, const void *frame,
 			  size_t len, uint32_t *verdict);
 
+/* The same repeat times in the kernel: *ns gets the mean time of a run.
+ * 0 or -errno. Tests and benches. */
+int exist_filter_test_time(struct exist_filter *f, const void *frame,
+			   size_t len, unsigned repeat, uint32_t *ns);
+
 /* Closes the program and its maps (attached sockets keep theirs) and
  * frees f. NULL accepted. */
 void exist_filter_free(struct exist_filter *f);

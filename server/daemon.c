@@ -1322,13 +1322,15 @@ static void cmd_stats(struct daemon *d, int argc, char **argv,
 
 		(void)exist_guard_stats(reactor_group_names(d->group), &ns);
 		ctl_reply_printf(r, ", \"name-filter\": {\"engaged\": %s, "
+				 "\"loaded\": %s, "
 				 "\"names\": %zu, \"kernel-bytes\": %zu, "
 				 "\"builds\": %llu, \"build-ms\": %llu, "
 				 "\"unjudged\": %llu, \"no-zone\": %llu, "
 				 "\"exists\": %llu, \"below\": %llu, "
 				 "\"dropped\": %llu, \"sampled\": %llu, "
 				 "\"garbage\": %llu}",
-				 ns.engaged ? "true" : "false", ns.names,
+				 ns.engaged ? "true" : "false",
+				 ns.loaded ? "true" : "false", ns.names,
 				 ns.kernel_bytes,
 				 (unsigned long long)ns.builds,
 				 (unsigned long long)ns.build_ms,
@@ -1365,6 +1367,23 @@ static void cmd_attack(struct daemon *d, int argc, char **argv,
 
 		reactor_attack_last(last, sizeof(last));
 		ctl_reply_printf(r, "last-change: %s\n", last[0] ? last : "none");
+	}
+	if (reactor_group_names(d->group)) {
+		struct exist_guard_stats ns;
+
+		(void)exist_guard_stats(reactor_group_names(d->group), &ns);
+		ctl_reply_printf(r, "name-filter: %s (%zu names; dropped %llu, "
+				 "sampled %llu)\n", ns.engaged ? "on" :
+				 ns.loaded ? "ready" : "no set",
+				 ns.names,
+				 (unsigned long long)
+				 ns.counters[EXIST_FILTER_DROP],
+				 (unsigned long long)
+				 ns.counters[EXIST_FILTER_SAMPLED]);
+	} else {
+		ctl_reply_printf(r, "name-filter: %s\n",
+				 c->mode != ATTACK_OFF && c->name_filter ?
+				 "not loaded" : "off");
 	}
 	if (c->mode == ATTACK_AUTO)
 		ctl_reply_printf(r, "queries-per-second: %u\n"
@@ -1764,7 +1783,9 @@ int daemon_start(struct daemon *d)
 	zstates_link(d->zstates, d->load_db, time(NULL));
 	reload_journal_start(d->journal, d->zstates, cfg, &d->load_db);
 	daemon_hide_catalogs(cfg, d->zstates);
+	exist_guard_db_changing(reactor_group_names(d->group), NULL, d->load_db);
 	zdb_publish(d->load_db);
+	exist_guard_published(reactor_group_names(d->group));
 	d->load_db = NULL;
 	d->published = true;
 	rc = uv_timer_init(&d->loop, &d->sig_timer);

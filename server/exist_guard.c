@@ -60,6 +60,7 @@ struct exist_guard {
 	uint64_t cleared_gen;      /* mu: the slot emptied for this change:
 				      no set built before it goes in */
 	bool over_capacity;        /* mu: the last build was too big */
+	bool build_failed;         /* mu: the last build failed */
 	struct guard_mark marks[EXIST_GUARD_MARKS];   /* mu */
 	size_t nmarks;
 
@@ -245,7 +246,7 @@ void exist_guard_db_changing(struct exist_guard *g, const struct zdb *old,
 	d.both = true;
 	if (old && next && g->cleared_gen != d.gen)
 		zdb_foreach(old, diff_one, &d);
-	if ((!old || !next) && g->live)
+	if (!old || !next)
 		clear_for(g, d.gen);   /* everything changes */
 	pthread_mutex_unlock(&g->mu);
 }
@@ -303,6 +304,7 @@ static void build(struct exist_guard *g, uint64_t g0)
 		clear_for(g, g0);
 		return;
 	}
+	g->build_failed = rc < 0;
 	if (rc < 0) {
 		log_error("attack: name filter: cannot build the set: %s",
 			  strerror(-rc));
@@ -319,13 +321,14 @@ static void build(struct exist_guard *g, uint64_t g0)
 	if (rc < 0) {
 		log_error("attack: name filter: cannot swap the set in: %s",
 			  strerror(-rc));
+		g->build_failed = true;
 		return;
 	}
 	if (!g->live)
-		log_warning("attack: name filter on: %zu names of %zu zones "
-			    "(built in %llu ms): queries for names that "
-			    "cannot exist dropped in the kernel", count, zones,
-			    (unsigned long long)(mono_ms() - t0));
+		log_info("attack: name filter: set of %zu names of %zu zones "
+			 "built in %llu ms (in use while the attack mode is "
+			 "engaged)", count, zones,
+			 (unsigned long long)(mono_ms() - t0));
 	g->live = true;
 	g->names = count;
 	g->builds++;
@@ -338,7 +341,7 @@ static void *guard_main(void *arg)
 {
 	struct exist_guard *g = arg;
 	uint64_t last = 0;
-	bool was_engaged = false;
+	bool was_engaged = false, built = false;
 
 	rcu_register_thread();
 	rcu_thread_offline();
@@ -346,22 +349,32 @@ static void *guard_main(void *arg)
 	while (!g->stop) {
 		bool engaged = attack_engaged(g->attack);
 		uint64_t now = mono_ms();
+		uint64_t gap = engaged ? EXIST_GUARD_GAP_MS :
+			EXIST_GUARD_IDLE_GAP_MS;
 		struct timespec until;
 
-		if (!engaged && was_engaged) {
-			(void)exist_filter_clear(g->f);
-			if (g->live)
-				log_warning("attack: name filter off: the "
-					    "attack mode disengaged");
-			g->live = false;
-			g->names = 0;
-			g->over_capacity = false;
-		}
+		if (engaged != was_engaged && (g->live || !engaged))
+			log_warning("attack: name filter %s: %zu names%s",
+				    engaged ? "engaged" : "disengaged",
+				    g->live ? g->names : 0,
+				    engaged ? ": queries for names that cannot "
+				    "exist dropped in the kernel" : "");
+		if (engaged && !was_engaged && !g->live)
+			log_warning("attack: name filter: no set yet, "
+				    "everything passes until it is built");
 		was_engaged = engaged;
-		if (engaged && (now >= last + EXIST_GUARD_GAP_MS || !last) &&
-		    (!g->live || g->built_gen != g->pub_gen) &&
-		    !(g->over_capacity && g->built_gen == g->pub_gen)) {
+		/* a build when the zones changed since the last, after the
+		 * gap (at once when engaged without a set), never before the
+		 * change that emptied the slot is published (the build would
+		 * be stale), nor again after a set too big for the same
+		 * zones or, before the gap, after a failed one */
+		if ((!built || now >= last + gap ||
+		     (engaged && !g->live && !g->build_failed)) &&
+		    g->pub_gen >= g->cleared_gen &&
+		    (!built || g->built_gen != g->pub_gen ||
+		     (!g->live && !g->over_capacity))) {
 			last = now;
+			built = true;
 			build(g, g->pub_gen);
 			continue;
 		}
@@ -396,7 +409,8 @@ int exist_guard_stats(struct exist_guard *g, struct exist_guard_stats *s)
 {
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_lock(&g->mu);
-	s->engaged = g->live;
+	s->engaged = g->live && attack_engaged(g->attack);
+	s->loaded = g->live;
 	s->names = g->live ? g->names : 0;
 	s->builds = g->builds;
 	s->build_ms = g->build_ms;

@@ -5,14 +5,15 @@
  * One struct exist_guard per daemon, made by the reactor group at start
  * (main, before the privilege drop: the maps are created then) when
  * `attack:` is not off and `name-filter:` is on. Its own thread (started
- * with the reactors) wakes every EXIST_GUARD_POLL_MS and:
- *  - while the attack mode is engaged, builds the set of the published
- *    zone snapshot (zones/exist_set.h: read inside an RCU read-side
- *    section, off main and off the reactors), writes it into the spare
- *    kernel map and swaps it in; again whenever a snapshot was published
- *    since, at most once every EXIST_GUARD_GAP_MS;
- *  - once it disengages, empties the slot (everything passes) and frees
- *    the set.
+ * with the reactors) builds the set of the published zone snapshot
+ * (zones/exist_set.h: read inside an RCU read-side section, off main and
+ * off the reactors), writes it into the spare kernel map and swaps it in;
+ * then, waking every EXIST_GUARD_POLL_MS, again whenever a snapshot was
+ * published since, at most once every EXIST_GUARD_GAP_MS while the
+ * attack mode is engaged and every EXIST_GUARD_IDLE_GAP_MS while it is
+ * not (the marks below keep a set right between builds). The set is
+ * ready when an attack starts: the filter is on from the reactors' next
+ * batch after the mode engages, and it logs each change.
  * Each reactor attaches the program to its own UDP sockets when it sees
  * the mode engaged, and the usual filter back when it is not
  * (exist_guard_want, once a batch: a relaxed load), so a server not under
@@ -50,7 +51,8 @@
 #include "server/exist_filter.h"
 
 #define EXIST_GUARD_POLL_MS 100
-#define EXIST_GUARD_GAP_MS 1000
+#define EXIST_GUARD_GAP_MS 1000         /* between builds, engaged */
+#define EXIST_GUARD_IDLE_GAP_MS 30000   /* ... not engaged */
 #define EXIST_GUARD_MARKS 4096   /* marked names between two builds */
 
 struct attack;
@@ -100,7 +102,8 @@ void exist_guard_db_changing(struct exist_guard *g, const struct zdb *old,
 void exist_guard_published(struct exist_guard *g);
 
 struct exist_guard_stats {
-	bool engaged;        /* a set is in the slot */
+	bool engaged;        /* in use: loaded and the mode engaged */
+	bool loaded;         /* a set is in the slot */
 	size_t names;        /* entries of that set */
 	size_t kernel_bytes; /* both kernel maps (exist_filter_memory) */
 	uint64_t builds;     /* sets swapped in */

@@ -10,7 +10,7 @@ knot knot-dnsutils nsd bind9 bind9-dnsutils dnsperf
 python3-dnspython python3-pytest iproute2 procps gnuplot-nox valgrind
 scdoc man-db libsystemd-dev systemd libmicrohttpd-dev prometheus
 libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns
-knot-module-dnstap"
+knot-module-dnstap qemu-system-x86 busybox-static cpio"
 
 missing=""
 for p in $PKGS; do

@@ -1,7 +1,9 @@
 #!/bin/sh
 # test.sh -- installs what is missing, builds, and runs every test:
 #   1. unit tests (CUnit) in the optimised build,
-#   2. system tests (pytest: the real binary, kdig, dig, dnspython, knotd),
+#   2. system tests (pytest: the real binary, kdig, dig, dnspython, knotd;
+#      test_kernel61.py boots Debian 12's kernel 6.1 in QEMU and runs the
+#      existence filter's unit test there, scripts/qemu-kernel-test.sh),
 #   3. unit tests and a representative subset of the system tests again in an
 #      AddressSanitizer + UndefinedBehaviorSanitizer build
 #      (-fno-sanitize-recover=all: any finding fails the run),

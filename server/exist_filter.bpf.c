@@ -236,7 +236,7 @@ static __always_inline __u32 judge(struct __sk_buff *skb)
 	struct exf_config *c = bpf_map_lookup_elem(&exf_config, &zero);
 	struct exf_scratch *s = bpf_map_lookup_elem(&exf_scratch, &zero);
 	struct walk w = { 0 };
-	__u64 base, n, len = skb->len;
+	__u64 base, n, m, len = skb->len;
 	__u8 hdr[12];
 	void *set;
 	int labels;
@@ -258,8 +258,17 @@ static __always_inline __u32 judge(struct __sk_buff *skb)
 	n = len - base - 12;
 	if (n > 259)
 		n = 259;              /* 255 octets of name, type, class */
-	asm volatile("" : "+r"(n));
-	if (n < 5 || bpf_skb_load_bytes(skb, base + 12, s->name, n))
+	if (n < 5)
+		return EXF_C_OTHER;
+	/* The size's bounds (5 to 260) made by arithmetic just before the
+	 * call, with m hidden from clang so that it keeps the mask: Linux
+	 * 6.1's verifier refused the bounds the comparisons gave when clang
+	 * had spilled n before them (a spilled scalar is not linked to its
+	 * register there, so the reloaded size could be 0). */
+	m = n - 5;
+	asm volatile("" : "+r"(m));
+	n = (m & 0xff) + 5;
+	if (bpf_skb_load_bytes(skb, base + 12, s->name, n))
 		return EXF_C_OTHER;
 	labels = scan_labels(s, n);
 	if (labels < 0)

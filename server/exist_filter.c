@@ -72,16 +72,32 @@ bool exist_filter_available(void)
 	return true;
 }
 
+/* libbpf's messages at debug level, one log line per line of theirs: the
+ * verifier's log of a refused program comes as one message of many. */
 static int libbpf_to_debug(enum libbpf_print_level level, const char *fmt,
 			   va_list ap)
 {
-	char buf[1024];
+	char small[1024], *buf = small, *line, *end;
+	va_list aq;
+	int n;
 
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	buf[strcspn(buf, "\n")] = '\0';
-	log_debug("exist filter: libbpf: %s", buf);
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (buf = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(buf, (size_t)n + 1, fmt, aq);
+	else
+		buf = small;
+	va_end(aq);
+	for (line = buf; *line; line = end + (*end != '\0')) {
+		end = line + strcspn(line, "\n");
+		if (end > line)
+			log_debug("exist filter: libbpf: %.*s",
+				  (int)(end - line), line);
+	}
+	if (buf != small)
+		free(buf);
 	return 0;
 }
 

@@ -66,7 +66,7 @@ struct exist_guard {
 
 	/* for exist_guard_stats: written under mu */
 	bool live;
-	size_t names;
+	size_t names, zones;
 	uint64_t builds, build_ms;
 };
 
@@ -331,6 +331,7 @@ static void build(struct exist_guard *g, uint64_t g0)
 			 (unsigned long long)(mono_ms() - t0));
 	g->live = true;
 	g->names = count;
+	g->zones = zones;
 	g->builds++;
 	g->build_ms = mono_ms() - t0;
 	g->built_gen = g0;
@@ -341,7 +342,7 @@ static void *guard_main(void *arg)
 {
 	struct exist_guard *g = arg;
 	uint64_t last = 0;
-	bool was_engaged = false, built = false;
+	bool was_engaged = false, built = false, announced = false;
 
 	rcu_register_thread();
 	rcu_thread_offline();
@@ -353,12 +354,18 @@ static void *guard_main(void *arg)
 			EXIST_GUARD_IDLE_GAP_MS;
 		struct timespec until;
 
-		if (engaged != was_engaged && (g->live || !engaged))
-			log_warning("attack: name filter %s: %zu names%s",
-				    engaged ? "engaged" : "disengaged",
-				    g->live ? g->names : 0,
-				    engaged ? ": queries for names that cannot "
-				    "exist dropped in the kernel" : "");
+		if (engaged && g->live && !announced) {
+			log_warning("attack: name filter on: %zu names of %zu "
+				    "zones (built in %llu ms): queries for names "
+				    "that cannot exist dropped in the kernel",
+				    g->names, g->zones,
+				    (unsigned long long)g->build_ms);
+			announced = true;
+		} else if (!engaged && announced) {
+			log_warning("attack: name filter off: the attack mode "
+				    "disengaged");
+			announced = false;
+		}
 		if (engaged && !was_engaged && !g->live)
 			log_warning("attack: name filter: no set yet, "
 				    "everything passes until it is built");
@@ -376,6 +383,8 @@ static void *guard_main(void *arg)
 			last = now;
 			built = true;
 			build(g, g->pub_gen);
+			if (g->live && !engaged)
+				announced = false;
 			continue;
 		}
 		clock_gettime(CLOCK_REALTIME, &until);

@@ -6,9 +6,15 @@
  * The set of names is a BPF hash map of 64-bit chained keyed hashes
  * (zones/exist_set.h has the chain and the flags), held in slot 0 of an
  * array of maps so that user space swaps a whole new set in with one
- * update. The program reads the question (QDCOUNT 1, opcode QUERY, QR 0,
- * class IN, the name uncompressed and inside the datagram: anything else
- * passes unjudged), then walks the labels from the root down, one
+ * update. The program judges only a query user space would answer from
+ * the zone (query.c, wire.c): QDCOUNT 1, opcode QUERY, QR 0, class IN,
+ * the name uncompressed and inside the datagram, a qtype other than 0,
+ * IXFR and AXFR, no answer or authority records, and after the question
+ * nothing, or one OPT record (owner the root, version 0, its options
+ * well formed, at most EXF_MAX_OPTIONS of them, a COOKIE of a valid
+ * length, once) that ends the datagram. Anything else (a TSIG, BADVERS,
+ * FORMERR, NOTIMP) passes unjudged. It then walks the labels from the
+ * root down, one
  * bpf_loop step a label (nested bounded loops cost the verifier past its
  * budget on recent kernels), hashing each suffix on the last one. The
  * first suffix missing from the set decides by its parent's flags:
@@ -24,7 +30,7 @@
  *
  * Bounds: at most 127 labels (EXF_MAX_LABELS - 1) and 255 octets; a
  * label costs one SipHash-2-4 of at most 73 bytes (10 compressions) and
- * one hash lookup. The verifier's bounds: every index into the scratch
+ * one hash lookup; the OPT record at most EXF_MAX_OPTIONS + 1 reads. The verifier's bounds: every index into the scratch
  * buffer is masked to the buffer; offsets are kept in 64-bit registers
  * (clang otherwise loses their bounds through 32-bit zero extension).
  */
@@ -208,6 +214,7 @@ static __always_inline int scan_labels(struct exf_scratch *s, __u64 n)
 {
 	__u64 pos = 0;
 	int labels = 0;
+	__u32 qtype;
 
 	for (int i = 0; i < EXF_MAX_LABELS; i++) {
 		__u64 l = s->name[pos & 0xff];
@@ -227,7 +234,59 @@ static __always_inline int scan_labels(struct exf_scratch *s, __u64 n)
 		return -1;            /* 128 labels and no root */
 	if (s->name[pos + 3] != 0 || s->name[pos + 4] != 1)
 		return -1;            /* QCLASS not IN */
+	qtype = (__u32)s->name[pos + 1] << 8 | s->name[pos + 2];
+	if (qtype == 0 || qtype == 251 || qtype == 252)
+		return -1;            /* NOTIMP or a transfer (query.c) */
+	s->qlen = (__u32)pos + 5;
 	return labels;
+}
+
+#define EXF_MAX_OPTIONS 8
+#define OPT_COOKIE 10
+
+/* Whether the records after the question, from offset at to the end of
+ * the datagram (len), leave the query one user space answers from the
+ * zone: none (hdr: ANCOUNT, NSCOUNT and ARCOUNT 0), or ARCOUNT 1 and one
+ * OPT record that ends the datagram, owner the root, EDNS version 0, its
+ * options each inside RDLENGTH, a COOKIE of 8 or 16..40 octets at most
+ * once (edns.c: else FORMERR), no more than EXF_MAX_OPTIONS options (more
+ * pass unjudged). Offsets go to bpf_skb_load_bytes, which checks them. */
+static __always_inline int rest_plain(struct __sk_buff *skb, __u64 at,
+				       __u64 len, const __u8 *hdr)
+{
+	__u8 rr[11], oh[4];
+	__u64 end, olen;
+	int cookie = 0;
+
+	if (hdr[6] | hdr[7] | hdr[8] | hdr[9] | hdr[10] || hdr[11] > 1)
+		return 0;     /* answers, authority, ARCOUNT > 1 */
+	if (hdr[11] == 0)
+		return at == len;     /* else FORMERR: trailing bytes */
+	if (len < at + 11 || bpf_skb_load_bytes(skb, at, rr, 11))
+		return 0;
+	if (rr[0] != 0 || rr[1] != 0 || rr[2] != 41 || rr[6] != 0)
+		return 0;     /* not a root OPT, or BADVERS */
+	end = at + 11 + ((__u64)rr[9] << 8 | rr[10]);
+	if (end != len)
+		return 0;     /* RDLENGTH past the end, or short */
+	at += 11;
+	for (int i = 0; i < EXF_MAX_OPTIONS; i++) {
+		if (at == end)
+			return 1;
+		if (end - at < 4 || bpf_skb_load_bytes(skb, at, oh, 4))
+			return 0;
+		olen = (__u64)oh[2] << 8 | oh[3];
+		at += 4;
+		if (end - at < olen)
+			return 0;
+		if (oh[0] == 0 && oh[1] == OPT_COOKIE) {
+			if (cookie || (olen != 8 && (olen < 16 || olen > 40)))
+				return 0;
+			cookie = 1;
+		}
+		at += olen;
+	}
+	return at == end;
 }
 
 static __always_inline __u32 judge(struct __sk_buff *skb)
@@ -252,6 +311,8 @@ static __always_inline __u32 judge(struct __sk_buff *skb)
 		return EXF_C_OTHER;
 	if ((hdr[2] & 0xf8) || hdr[4] || hdr[5] != 1)
 		return EXF_C_OTHER;   /* QR, opcode not QUERY, QDCOUNT not 1 */
+	if (hdr[6] | hdr[7] | hdr[8] | hdr[9] | hdr[10] || hdr[11] > 1)
+		return EXF_C_OTHER;   /* more records than one OPT */
 	set = current_set();
 	if (!set)
 		return EXF_C_OTHER;   /* no set: the filter is off */
@@ -271,7 +332,8 @@ static __always_inline __u32 judge(struct __sk_buff *skb)
 	if (bpf_skb_load_bytes(skb, base + 12, s->name, n))
 		return EXF_C_OTHER;
 	labels = scan_labels(s, n);
-	if (labels < 0)
+	if (labels < 0 || !rest_plain(skb, base + 12 + (s->qlen & 0x1ff), len,
+				      hdr))
 		return EXF_C_OTHER;
 	w.h = c->h_root;
 	v = bpf_map_lookup_elem(set, &w.h);

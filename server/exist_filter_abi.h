@@ -35,8 +35,10 @@ struct exf_config {
 
 /* The counters (a per-CPU array): one a datagram. */
 enum exf_counter {
-	EXF_C_OTHER,    /* passed unjudged: no set, not a plain IN query,
-			 * malformed or compressed name */
+	EXF_C_OTHER,    /* passed unjudged: no set, not a plain IN query
+			 * (a transfer or meta qtype, records other than
+			 * one version-0 OPT, bytes past them), malformed
+			 * or compressed name */
 	EXF_C_NONE,     /* passed: in no served zone */
 	EXF_C_EXISTS,   /* passed: the name exists */
 	EXF_C_BELOW,    /* passed: below a wildcard, cut, DNAME or opaque
@@ -57,7 +59,7 @@ struct exf_scratch {
 	__u8 name[EXF_NAME_BUF];
 	__u8 off[EXF_MAX_LABELS];
 	__u32 labels;    /* written by the scan, read by the walk */
-	__u32 pad;
+	__u32 qlen;      /* the question's length (name, type, class) */
 };
 
 #endif

@@ -293,7 +293,7 @@ static void test_unjudged(void)
 	CU_ASSERT_TRUE(passes(frame_raw(0, 1, w, name_length(w))));
 	CU_ASSERT_TRUE(passes(frame_raw(0, 1, w, name_length(w) + 3)));
 	CU_ASSERT_FALSE(passes(frame_raw(0, 1, (const uint8_t *)
-		"\x02nx\x07" "example\x04test\x00\x00\x01\x00\x01", 22)));
+		"\x02nx\x07" "example\x04test\x00\x00\x01\x00\x01", 21)));
 	/* no root within 255 octets: 128 one-octet labels */
 	for (int i = 0; i < 128; i++)
 		memcpy(body + 2 * i, "\x01x", 2);
@@ -305,10 +305,135 @@ static void test_unjudged(void)
 	memcpy(body + 242, "\x07" "example\x04test\x00\x00\x01\x00\x01", 19);
 	CU_ASSERT_TRUE(passes(frame_raw(0, 1, body, 261)));
 	/* 120 of them fit (254 octets): cannot exist */
-	CU_ASSERT_FALSE(passes(frame_raw(0, 1, body + 2, 259)));
+	CU_ASSERT_FALSE(passes(frame_raw(0, 1, body + 2, 258)));
 	/* a header alone, and less */
 	CU_ASSERT_TRUE(passes(frame_raw(0, 1, body, 0)));
 	CU_ASSERT_TRUE(passes(DNS + 4));
+}
+
+/* A query for nx.example.test. (cannot exist) of type qtype, then the
+ * records rest[0..rlen) counted in ANCOUNT an, NSCOUNT ns and ARCOUNT
+ * ar. */
+static size_t frame_records(uint16_t qtype, uint8_t an, uint8_t ns,
+			    uint8_t ar, const void *rest, size_t rlen)
+{
+	static const uint8_t q[] = "\x02nx\x07" "example\x04test";
+	uint8_t body[600];
+	size_t l = sizeof(q);     /* with its root octet */
+
+	memcpy(body, q, l);
+	body[l++] = (uint8_t)(qtype >> 8);
+	body[l++] = (uint8_t)qtype;
+	body[l++] = 0;
+	body[l++] = 1;
+	memcpy(body + l, rest, rlen);
+	l = frame_raw(0, 1, body, l + rlen);
+	frame[DNS + 7] = an;
+	frame[DNS + 9] = ns;
+	frame[DNS + 11] = ar;
+	return l;
+}
+
+/* An OPT record at the root, EDNS version ver, options opts[0..olen). */
+static size_t opt_rr(uint8_t *p, uint8_t ver, const void *opts, size_t olen)
+{
+	memcpy(p, "\0\0\x29\x04\xd0\0", 6);
+	p[6] = ver;
+	p[7] = 0x80;              /* DO */
+	p[8] = 0;
+	p[9] = (uint8_t)(olen >> 8);
+	p[10] = (uint8_t)olen;
+	memcpy(p + 11, opts, olen);
+	return 11 + olen;
+}
+
+/* Queries for a name that cannot exist that user space answers other than
+ * NXDOMAIN (wire.c, edns.c, query.c: FORMERR, BADVERS, NOTIMP, a TSIG
+ * verdict, a transfer) pass unjudged; those it answers NXDOMAIN, with or
+ * without a well-formed OPT, are dropped. */
+static void test_records(void)
+{
+	uint8_t r[600], opts[200];
+	size_t n;
+
+	SKIP_UNLESS_LOADED();
+	/* the question alone, and with an OPT: NXDOMAIN */
+	CU_ASSERT_FALSE(passes(frame_records(1, 0, 0, 0, "", 0)));
+	n = opt_rr(r, 0, "", 0);
+	CU_ASSERT_FALSE(passes(frame_records(1, 0, 0, 1, r, n)));
+	/* qtypes: ANY, MAILA, OPT and TSIG as qtypes are looked up; 0, IXFR
+	 * and AXFR are not */
+	CU_ASSERT_FALSE(passes(frame_records(255, 0, 0, 0, "", 0)));
+	CU_ASSERT_FALSE(passes(frame_records(254, 0, 0, 0, "", 0)));
+	CU_ASSERT_FALSE(passes(frame_records(41, 0, 0, 0, "", 0)));
+	CU_ASSERT_FALSE(passes(frame_records(65535, 0, 0, 0, "", 0)));
+	CU_ASSERT_TRUE(passes(frame_records(0, 0, 0, 0, "", 0)));
+	CU_ASSERT_TRUE(passes(frame_records(251, 0, 0, 0, "", 0)));
+	CU_ASSERT_TRUE(passes(frame_records(252, 0, 0, 0, "", 0)));
+	/* trailing bytes: FORMERR */
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 0, "\0", 1)));
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 0, r, n)));  /* ARCOUNT 0 */
+	r[n] = 0;
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, n + 1)));
+	/* an OPT shorter than its RDLENGTH, and cut in its fixed part */
+	r[10] = 4;
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, n)));
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, 7)));
+	/* records in the answer or authority section, ARCOUNT 2, 256 */
+	n = opt_rr(r, 0, "", 0);
+	CU_ASSERT_TRUE(passes(frame_records(1, 1, 0, 0, r, n)));
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 1, 0, r, n)));
+	memcpy(r + n, r, n);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 2, r, 2 * n)));
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, 2 * n)));
+	n = frame_records(1, 0, 0, 1, r, n);
+	frame[DNS + 10] = 1;                                  /* ARCOUNT 257 */
+	CU_ASSERT_TRUE(passes(n));
+	/* EDNS version 1: BADVERS */
+	n = opt_rr(r, 1, "", 0);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, n)));
+	/* an OPT not at the root, a record other than OPT (a TSIG) */
+	memcpy(r, "\x01x\0\0\x29\x04\xd0\0\0\0\0\0\0", 13);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, 13)));
+	memcpy(r, "\0\0\xfa\0\xff\0\0\0\0\0\0", 11);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, 11)));
+	/* options: a client COOKIE (8), client and server (24), NSID, an
+	 * unknown one: NXDOMAIN */
+	memcpy(opts, "\0\x0a\0\x08" "abcdefgh" "\0\x03\0\0" "\xfd\xe9\0\x01x",
+	       21);
+	n = opt_rr(r, 0, opts, 21);
+	CU_ASSERT_FALSE(passes(frame_records(1, 0, 0, 1, r, n)));
+	memcpy(opts, "\0\x0a\0\x18" "abcdefgh" "0123456789abcdef", 28);
+	n = opt_rr(r, 0, opts, 28);
+	CU_ASSERT_FALSE(passes(frame_records(1, 0, 0, 1, r, n)));
+	/* COOKIE of 5, 9 and 41 octets, twice: FORMERR */
+	memcpy(opts, "\0\x0a\0\x05" "abcde", 9);
+	n = opt_rr(r, 0, opts, 9);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, n)));
+	memcpy(opts, "\0\x0a\0\x09" "abcdefghi", 13);
+	n = opt_rr(r, 0, opts, 13);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, n)));
+	memset(opts + 4, 'c', 41);
+	memcpy(opts, "\0\x0a\0\x29", 4);
+	n = opt_rr(r, 0, opts, 45);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, n)));
+	memcpy(opts, "\0\x0a\0\x08" "abcdefgh" "\0\x0a\0\x08" "abcdefgh", 24);
+	n = opt_rr(r, 0, opts, 24);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, n)));
+	/* an option running past RDLENGTH, 3 octets of option header */
+	memcpy(opts, "\0\x03\0\x05" "abcd", 8);
+	n = opt_rr(r, 0, opts, 8);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, n)));
+	n = opt_rr(r, 0, "\0\x03\0", 3);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, n)));
+	/* 8 empty options judged; 9 pass unjudged */
+	memset(opts, 0, sizeof(opts));
+	for (int i = 0; i < 9; i++)
+		opts[4 * i + 1] = 3;                          /* NSID */
+	n = opt_rr(r, 0, opts, 32);
+	CU_ASSERT_FALSE(passes(frame_records(1, 0, 0, 1, r, n)));
+	n = opt_rr(r, 0, opts, 36);
+	CU_ASSERT_TRUE(passes(frame_records(1, 0, 0, 1, r, n)));
 }
 
 /* The kernel's chain against user space's: names of every label length
@@ -546,6 +671,7 @@ int main(void)
 	static const struct unit_test tests[] = {
 		{ "verdicts by kind of name", test_verdicts },
 		{ "questions passed unjudged", test_unjudged },
+		{ "records after the question", test_records },
 		{ "kernel hash chain = user space's", test_chain },
 		{ "sample and counters", test_sample_and_counters },
 		{ "swap, clear, capacity", test_swap },

@@ -69,6 +69,9 @@ struct exist_guard {
 	bool live;
 	size_t names, zones;
 	uint64_t builds, build_ms;
+
+	void (*test_hook)(void *);   /* mu: exist_guard_test_set_hook */
+	void *test_hook_arg;
 };
 
 static uint64_t mono_ms(void)
@@ -279,6 +282,8 @@ static void build(struct exist_guard *g, uint64_t g0)
 	struct exist_set *s = exist_set_new(g->key);
 	size_t zones = 0, count;
 	int rc = s ? 0 : -ENOMEM;
+	void (*hook)(void *) = g->test_hook;
+	void *hook_arg = g->test_hook_arg;
 
 	g->building = true;
 	g->building_gen = g0;
@@ -300,6 +305,8 @@ static void build(struct exist_guard *g, uint64_t g0)
 	if (rc == 0)
 		rc = exist_filter_fill(g->f, s);
 	exist_set_free(s);
+	if (hook)
+		hook(hook_arg);   /* tests only: main's calls amid a build */
 	pthread_mutex_lock(&g->mu);
 	g->building = false;
 	if (rc == -E2BIG) {
@@ -436,6 +443,20 @@ int exist_guard_stats(struct exist_guard *g, struct exist_guard_stats *s)
 	pthread_mutex_unlock(&g->mu);
 	s->kernel_bytes = exist_filter_memory(g->f);
 	return exist_filter_counters(g->f, s->counters);
+}
+
+void exist_guard_test_set_hook(struct exist_guard *g, void (*fn)(void *),
+			       void *arg)
+{
+	pthread_mutex_lock(&g->mu);
+	g->test_hook = fn;
+	g->test_hook_arg = arg;
+	pthread_mutex_unlock(&g->mu);
+}
+
+struct exist_filter *exist_guard_test_filter(struct exist_guard *g)
+{
+	return g->f;
 }
 
 void exist_guard_free(struct exist_guard *g)

@@ -121,6 +121,19 @@ struct exist_guard_stats {
  * Main. 0 or -errno (then the counters are 0). */
 int exist_guard_stats(struct exist_guard *g, struct exist_guard_stats *s);
 
+/* Tests only (tests/unit/test_exist_guard.c): fn(arg) is called on the
+ * guard's thread in each build, after the set was built and filled (or
+ * found over capacity) and before the lock is taken again to swap it in,
+ * so a test can announce and publish changes amid a build. NULL: none.
+ * Any thread. */
+void exist_guard_test_set_hook(struct exist_guard *g, void (*fn)(void *),
+			       void *arg);
+
+/* Tests only: the guard's filter, to run its program on a frame
+ * (exist_filter_test_run: the DNS message 8 octets into the data, as on
+ * a UDP socket). */
+struct exist_filter *exist_guard_test_filter(struct exist_guard *g);
+
 /* Stops and joins the thread, empties the slot, frees g (sockets keep
  * the program while they live). After the reactors stopped. NULL
  * accepted. */

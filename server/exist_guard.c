@@ -232,7 +232,8 @@ static int diff_one(const struct zone *z, void *arg)
 	const struct zone *o = zdb_get(d->other, zone_apex(z));
 
 	/* a zone hidden in place (same version) was marked before it was
-	 * hidden (exist_guard_hiding) */
+	 * hidden (daemon.c's daemon_hide_catalogs calls
+	 * exist_guard_changing) */
 	if (!o || (d->both && o != z))
 		mark_apex(d->g, zone_apex(z), d->gen);
 	return d->g->cleared_gen == d->gen;   /* all pass: stop */

@@ -42,43 +42,23 @@
 #include "zones/zone.h"
 
 #include "unit.h"
+#include "zone_text.h"
 
 static struct attack *attack;   /* mode on: engaged */
 static const char *why;         /* why the tests check nothing */
 
-static struct zone *build(const char *origin, const char *body)
-{
-	char path[] = "/tmp/levee-exist-guard-XXXXXX", err[256];
-	int fd = mkstemp(path);
-	FILE *fp = fdopen(fd, "w");
-	struct zone *z = NULL;
-
-	if (!fp)
-		return NULL;
-	fprintf(fp, "$ORIGIN %s\n$TTL 60\n"
-		"@ SOA ns.%s h.%s 1 3600 600 86400 60\n@ NS ns.%s\n",
-		origin, origin, origin, origin);
-	fputs(body, fp);
-	fclose(fp);
-	if (zload_file(origin, path, &z, err, sizeof(err)) < 0) {
-		fprintf(stderr, "zload: %s\n", err);
-		z = NULL;
-	}
-	unlink(path);
-	return z;
-}
 
 /* The zones: p.test., its children c, d and a (served beside it, not
  * delegated from it), and big.test. (200 names). */
 static struct zone *zone_p(void)
 {
-	return build("p.test.", "www A 192.0.2.1\nns A 192.0.2.2\n"
+	return unit_zone("p.test.", "www A 192.0.2.1\nns A 192.0.2.2\n"
 		     "mail A 192.0.2.3\n");
 }
 
 static struct zone *zone_child(const char *origin)
 {
-	return build(origin, "www A 192.0.2.4\nns A 192.0.2.5\n");
+	return unit_zone(origin, "www A 192.0.2.4\nns A 192.0.2.5\n");
 }
 
 static struct zone *zone_big(void)
@@ -89,7 +69,7 @@ static struct zone *zone_big(void)
 	for (int i = 0; i < 200; i++)
 		l += (size_t)snprintf(body + l, sizeof(body) - l,
 				      "h%d A 192.0.2.9\n", i);
-	return build("big.test.", body);
+	return unit_zone("big.test.", body);
 }
 
 static const uint8_t *W(const char *text)

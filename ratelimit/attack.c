@@ -242,6 +242,21 @@ static unsigned attack_zero_bits(struct attack_slot *s)
 	return z;
 }
 
+/* Engages unless engaged already (false then): one CAS, so that of an
+ * early engagement and the evaluation of the second that ended, racing on
+ * two reactors, only one reports the change. */
+static bool attack_engage_now(struct attack *a)
+{
+	bool was = false;
+
+	if (!atomic_compare_exchange_strong_explicit(&a->engaged, &was, true,
+						     memory_order_relaxed,
+						     memory_order_relaxed))
+		return false;
+	atomic_store_explicit(&a->calm, 0, memory_order_relaxed);
+	return true;
+}
+
 /* Evaluates one finished second. Returns the change, with its reason. */
 static enum attack_change attack_evaluate(struct attack *a,
 					  struct attack_slot *s, char *why,
@@ -306,11 +321,11 @@ static enum attack_change attack_evaluate(struct attack *a,
 	if (c->mode != ATTACK_AUTO)
 		return ATTACK_SAME;
 	if (!atomic_load_explicit(&a->engaged, memory_order_relaxed)) {
+		/* an early engagement (attack_engage_now) may win the race:
+		 * then this second's change is already reported */
 		if (!over)
 			return ATTACK_SAME;
-		atomic_store_explicit(&a->engaged, true, memory_order_relaxed);
-		atomic_store_explicit(&a->calm, 0, memory_order_relaxed);
-		return ATTACK_ENGAGED;
+		return attack_engage_now(a) ? ATTACK_ENGAGED : ATTACK_SAME;
 	}
 	if (!calm) {
 		atomic_store_explicit(&a->calm, 0, memory_order_relaxed);
@@ -385,6 +400,7 @@ enum attack_change attack_note_query(struct attack *a, uint32_t name_hash,
 {
 	uint32_t sec = (uint32_t)(now_ms / 1000u);
 	uint32_t cur;
+	uint64_t q;
 	enum attack_change ch = ATTACK_SAME;
 	struct attack_slot *s;
 
@@ -414,7 +430,21 @@ enum attack_change attack_note_query(struct attack *a, uint32_t name_hash,
 		attack_report(a, ch, why);
 	}
 	s = &a->slot[sec & 1];
-	atomic_fetch_add_explicit(&s->queries, 1, memory_order_relaxed);
+	q = atomic_fetch_add_explicit(&s->queries, 1, memory_order_relaxed) + 1;
+	/* Early: the query that takes this second over the rate threshold
+	 * engages at once (the second's own evaluation would, when it
+	 * ends). One compare per query. */
+	if (q == (uint64_t)a->cfg.queries_per_second + 1u &&
+	    a->cfg.queries_per_second && ch == ATTACK_SAME &&
+	    attack_engage_now(a)) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "queries over %u/s: %llu in the "
+			 "first %u ms of the second", a->cfg.queries_per_second,
+			 (unsigned long long)q, (unsigned)(now_ms % 1000u));
+		ch = ATTACK_ENGAGED;
+		attack_report(a, ch, why);
+	}
 	if (a->cfg.distinct_names_per_second && name_hash) {
 		uint32_t h = attack_name_bit(a, name_hash);
 
@@ -451,19 +481,21 @@ static void attack_claim_name(struct attack_slot *s, unsigned cell,
 	atomic_store_explicit(&s->name_len, len, memory_order_release);
 }
 
-void attack_note_answer(struct attack *a, const void *zone,
-			const uint8_t *apex, bool nxdomain, uint64_t now_ms)
+enum attack_change attack_note_answer(struct attack *a, const void *zone,
+				      const uint8_t *apex, bool nxdomain,
+				      uint64_t now_ms)
 {
 	uintptr_t id = (uintptr_t)zone, own;
 	struct attack_slot *s;
 	struct attack_cell *cell = NULL;
 	uint64_t h, old;
-	uint32_t floor, n;
+	uint32_t floor, n, ans;
 	unsigned i;
+	char zn[ATTACK_NAME_MAX + 2], why[400];
 
 	if (!a || !zone || a->cfg.mode != ATTACK_AUTO ||
 	    !a->cfg.zone_nxdomain_percent)
-		return;
+		return ATTACK_SAME;
 	s = &a->slot[(uint32_t)(now_ms / 1000u) & 1];
 	h = ((uint64_t)id ^ a->zone_key) * 0x9E3779B97F4A7C15ull;
 	i = (unsigned)(h >> 40);
@@ -483,14 +515,27 @@ void attack_note_answer(struct attack *a, const void *zone,
 					(1ull << 32) | (nxdomain ? 1u : 0u),
 					memory_order_relaxed);
 	if (!nxdomain)
-		return;
-	/* Name the zone when its count reaches the floor or a power of two
-	 * above it with its share so far over the threshold. */
+		return ATTACK_SAME;
+	/* When its count reaches the floor or a power of two above it with
+	 * its share so far over the threshold, the zone is named and, early,
+	 * the mode engages at once: the second so far has passed the
+	 * threshold (about 20 checks a second at most per zone). */
 	n = (uint32_t)old + 1u;
 	floor = a->cfg.zone_nxdomain_min ? a->cfg.zone_nxdomain_min : 1;
 	if (n < floor || (n != floor && (n & (n - 1u))))
-		return;
-	if ((uint64_t)n * 100u >=
-	    (uint64_t)a->cfg.zone_nxdomain_percent * ((old >> 32) + 1u))
-		attack_claim_name(s, (unsigned)(cell - s->zones), apex);
+		return ATTACK_SAME;
+	ans = (uint32_t)(old >> 32) + 1u;
+	if ((uint64_t)n * 100u < (uint64_t)a->cfg.zone_nxdomain_percent * ans)
+		return ATTACK_SAME;
+	attack_claim_name(s, (unsigned)(cell - s->zones), apex);
+	if (attack_engaged(a) || !attack_engage_now(a))
+		return ATTACK_SAME;
+	attack_zone_name(s, (int)(cell - s->zones), zn, sizeof(zn));
+	snprintf(why, sizeof(why), "zone %s%sNXDOMAIN %llu%% of its first %u "
+		 "answers in %u ms of the second, over %u%%", zn,
+		 zn[0] ? " " : "",
+		 (unsigned long long)((uint64_t)n * 100u / ans), ans,
+		 (unsigned)(now_ms % 1000u), a->cfg.zone_nxdomain_percent);
+	attack_report(a, ATTACK_ENGAGED, why);
+	return ATTACK_ENGAGED;
 }

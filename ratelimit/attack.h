@@ -11,7 +11,12 @@
  * NXDOMAIN share (its NXDOMAIN answers over its answers in that second),
  * and the number of distinct query names (linear counting over a
  * 65,536-bit map per second). Auto mode engages when any measure passes
- * its threshold and disengages when every measure stays under
+ * its threshold: the query rate and a zone's share as soon as the second
+ * so far has passed it (the query that takes the count over, or a zone's
+ * NXDOMAIN answer that reaches zone-nxdomain-min, or a power of two above
+ * it, with its share so far over the percentage), distinct names when the
+ * second ends; so a flood is met within milliseconds, not at the end of
+ * its first whole second. It disengages when every measure stays under
  * release-percent of its threshold for hold-time seconds. Every change is
  * logged through the callback with its reason, and reported to the caller
  * (which counts it). While engaged (docs/flood.md): cookie-less UDP sources
@@ -101,7 +106,8 @@ bool attack_wants_names(const struct attack *a);
 /* Notes one query (UDP or TCP) at now_ms; name_hash: a hash of its
  * lowercased qname (name_hash() of common/name.h), or 0 when there is none
  * or attack_wants_names() is false. Evaluates the previous second when
- * this call is the first of a new one. Returns the change this call made
+ * this call is the first of a new one, and engages when this query takes
+ * the second over queries_per_second. Returns the change this call made
  * (ATTACK_SAME nearly always). Reactor threads. No packet is read here. */
 enum attack_change attack_note_query(struct attack *a, uint32_t name_hash,
 				     uint64_t now_ms);
@@ -111,10 +117,14 @@ enum attack_change attack_note_query(struct attack *a, uint32_t name_hash,
  * zone while it serves; compared only), NULL: nothing is noted. nxdomain:
  * the answer is NXDOMAIN; then apex (the zone's name, lowercase wire) may
  * be read to name the zone in the log, during this call only. Does nothing
- * unless mode is auto with zone_nxdomain_percent. Reactor threads: no lock,
- * no allocation. */
-void attack_note_answer(struct attack *a, const void *zone,
-			const uint8_t *apex, bool nxdomain, uint64_t now_ms);
+ * unless mode is auto with zone_nxdomain_percent. Returns ATTACK_ENGAGED
+ * when this answer engaged the mode (its zone's NXDOMAINs so far this
+ * second reached the floor, or a power of two above it, at a share over
+ * the threshold), else ATTACK_SAME. Reactor threads: no lock, no
+ * allocation. */
+enum attack_change attack_note_answer(struct attack *a, const void *zone,
+				      const uint8_t *apex, bool nxdomain,
+				      uint64_t now_ms);
 
 /* The configuration (percentages the server applies while engaged), or
  * NULL for a NULL a. */

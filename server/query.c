@@ -470,10 +470,11 @@ query_note_answer(struct query_env *env, const struct query *q)
 	const struct answer_request *req = &q->req;
 	bool nx = req->kind == ANSWER_KIND_NXDOMAIN;
 
-	if (env->attack && req->zone)
-		attack_note_answer(env->attack, req->zone,
-				   nx ? zone_apex(req->zone) : NULL, nx,
-				   q->now_ms);
+	if (env->attack && req->zone &&
+	    attack_note_answer(env->attack, req->zone,
+			       nx ? zone_apex(req->zone) : NULL, nx,
+			       q->now_ms) == ATTACK_ENGAGED)
+		STATS_INC(env->stats, STATS_ATTACK_ENGAGED);
 }
 
 /* Zone budgets and RRL, UDP only: a TCP source proved its address. */

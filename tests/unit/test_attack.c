@@ -3,8 +3,11 @@
  *
  * Off never engages; on is engaged from the start; auto engages on each of
  * its three measures (query rate, a zone's NXDOMAIN share of its own
- * answers, distinct query names) when the second that passed it ends,
- * logs the reason, and disengages only after hold-time calm seconds
+ * answers, distinct query names): the rate and the share at the query or
+ * answer that takes the second so far over the threshold (a zone's share
+ * checked at its NXDOMAIN floor and powers of two above it), otherwise,
+ * and for distinct names, when the second that passed it ends; logs the
+ * reason, and disengages only after hold-time calm seconds
  * (hysteresis: a second above release-percent of the threshold restarts
  * the count), or after seconds without any query. Queries taken whole from
  * TCP are noted like datagrams.
@@ -98,15 +101,19 @@ static void test_auto_rate(void)
 	a = attack_new(&c, logger);
 	log_count = 0;
 	CU_ASSERT_EQUAL(second(a, 10, 80, false, &last), 0);
-	CU_ASSERT_EQUAL(second(a, 11, 150, false, &last), 0);
+	/* The 101st query of second 11 engages, 666 ms into it. */
+	CU_ASSERT_EQUAL(second(a, 11, 100, false, &last), 0);
 	CU_ASSERT_FALSE(attack_engaged(a));
-	/* The first query of second 12 evaluates second 11. */
-	CU_ASSERT_EQUAL(second(a, 12, 60, false, &last), 1);
-	CU_ASSERT_EQUAL(last, ATTACK_ENGAGED);
+	CU_ASSERT_EQUAL(attack_note_query(a, 0, 11666), ATTACK_ENGAGED);
 	CU_ASSERT_TRUE(attack_engaged(a));
 	CU_ASSERT_EQUAL(log_count, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "engaged"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "queries 150/s over 100/s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "queries over 100/s: 101 in "
+					       "the first 666 ms"));
+	/* The rest of second 11 and its end change nothing. */
+	CU_ASSERT_EQUAL(second(a, 11, 49, false, &last), 0);
+	CU_ASSERT_EQUAL(second(a, 12, 60, false, &last), 0);
+	CU_ASSERT_EQUAL(log_count, 1);
 	/* 60/s is over release (50%): not calm. Then 3 calm seconds. */
 	CU_ASSERT_EQUAL(second(a, 13, 10, false, &last), 0);
 	CU_ASSERT_EQUAL(second(a, 14, 10, false, &last), 0);
@@ -119,8 +126,9 @@ static void test_auto_rate(void)
 	CU_ASSERT_EQUAL(attack_changes(a, true), 1);
 	CU_ASSERT_EQUAL(attack_changes(a, false), 1);
 	/* Engage again, then silence: the skipped seconds are calm. */
-	second(a, 17, 200, false, &last);
-	CU_ASSERT_EQUAL(second(a, 18, 1, false, &last), 1);
+	CU_ASSERT_EQUAL(second(a, 17, 200, false, &last), 1);
+	CU_ASSERT_EQUAL(last, ATTACK_ENGAGED);
+	CU_ASSERT_EQUAL(second(a, 18, 1, false, &last), 0);
 	CU_ASSERT_TRUE(attack_engaged(a));
 	CU_ASSERT_EQUAL(second(a, 40, 1, false, &last), 1);
 	CU_ASSERT_EQUAL(last, ATTACK_DISENGAGED);
@@ -171,14 +179,17 @@ static void test_auto_zone_share(void)
 	log_count = 0;
 	second(a, 5, 4000, false, &last);
 	zone_answers(a, &big_zone, big_apex, 5, 3800, 0);
-	zone_answers(a, &small_zone, small_apex, 5, 200, 180);
 	CU_ASSERT_FALSE(attack_engaged(a));
-	CU_ASSERT_EQUAL(attack_note_query(a, h, 6000), ATTACK_ENGAGED);
+	/* Its 100th NXDOMAIN (the floor) comes with its 112th answer. */
+	zone_answers(a, &small_zone, small_apex, 5, 200, 180);
 	CU_ASSERT_TRUE(attack_engaged(a));
 	CU_ASSERT_EQUAL(log_count, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "zone small.test. NXDOMAIN "
-					       "90% of its 200 queries/s "
+					       "89% of its first 112 answers "
+					       "in 554 ms of the second, "
 					       "over 50%"));
+	CU_ASSERT_EQUAL(attack_note_query(a, h, 6000), ATTACK_SAME);
+	CU_ASSERT_EQUAL(log_count, 1);
 	/* Hysteresis: 30% is over the release line (25%), 10% is calm. */
 	zone_answers(a, &small_zone, small_apex, 6, 400, 120);
 	CU_ASSERT_EQUAL(attack_note_query(a, h, 7000), ATTACK_SAME);
@@ -217,10 +228,12 @@ static void test_auto_zone_min(void)
 	second(a, 5, 10, false, &last);
 	zone_answers(a, &small_zone, small_apex, 5, 99, 99);
 	CU_ASSERT_EQUAL(second(a, 6, 10, false, &last), 0);
+	CU_ASSERT_FALSE(attack_engaged(a));
 	zone_answers(a, &small_zone, small_apex, 6, 100, 100);
-	CU_ASSERT_EQUAL(second(a, 7, 10, false, &last), 1);
-	CU_ASSERT_EQUAL(last, ATTACK_ENGAGED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "NXDOMAIN 100% of its 100 "));
+	CU_ASSERT_TRUE(attack_engaged(a));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "NXDOMAIN 100% of its first "
+					       "100 answers"));
+	CU_ASSERT_EQUAL(second(a, 7, 10, false, &last), 0);
 	attack_free(a);
 	/* Off without the zone threshold: nothing is counted. */
 	a = zone_attack(0, 1);
@@ -240,11 +253,12 @@ static void test_auto_zone_many(void)
 	second(a, 5, 10, false, &last);
 	for (unsigned z = 0; z < 500; z++)
 		zone_answers(a, &other_zones[z], NULL, 5, 150, 0);
+	CU_ASSERT_FALSE(attack_engaged(a));
 	zone_answers(a, &small_zone, small_apex, 5, 150, 120);
 	zone_answers(a, &big_zone, NULL, 5, 150, 0);
-	CU_ASSERT_EQUAL(second(a, 6, 10, false, &last), 1);
+	CU_ASSERT_TRUE(attack_engaged(a));
 	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "zone small.test. NXDOMAIN "
-					       "80% of its 150 queries/s"));
+					       "80% of its first 125 answers"));
 	attack_free(a);
 }
 
@@ -270,10 +284,56 @@ static void test_auto_rate_noting(void)
 	}
 	CU_ASSERT_EQUAL(changes, 1);
 	CU_ASSERT_TRUE(attack_engaged(a));
-	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "queries 300/s over 100/s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "queries over 100/s: 101 in "
+					       "the first 300 ms"));
 	CU_ASSERT_EQUAL(attack_note_query(a, 0, 23000), ATTACK_DISENGAGED);
 	CU_ASSERT_EQUAL(attack_changes(a, true), 1);
 	CU_ASSERT_EQUAL(attack_changes(a, false), 1);
+	attack_free(a);
+}
+
+/* A zone's NXDOMAINs that come late in the second keep its share under
+ * the threshold at every early check (its floor and each power of two):
+ * the second's end engages, with the whole second's share. */
+static void test_auto_zone_late(void)
+{
+	struct attack *a = zone_attack(50, 100);
+	enum attack_change last = ATTACK_SAME;
+
+	log_count = 0;
+	second(a, 5, 10, false, &last);
+	zone_answers(a, &small_zone, small_apex, 5, 150, 0);
+	for (unsigned i = 0; i < 250; i++)
+		CU_ASSERT_EQUAL(attack_note_answer(a, &small_zone, small_apex,
+						   true, 5600 + i),
+				ATTACK_SAME);
+	CU_ASSERT_FALSE(attack_engaged(a));
+	CU_ASSERT_EQUAL(attack_note_query(a, 0, 6000), ATTACK_ENGAGED);
+	CU_ASSERT_EQUAL(log_count, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "NXDOMAIN 62% of its 400 "
+					       "queries/s over 50%"));
+	attack_free(a);
+}
+
+/* The answer that engages early says so (the pipeline counts it), once:
+ * the answers after it, and the end of the second, change nothing. */
+static void test_auto_zone_early_once(void)
+{
+	struct attack *a = zone_attack(50, 100);
+	unsigned engaged = 0, at = 0;
+
+	log_count = 0;
+	for (unsigned i = 0; i < 1000; i++)
+		if (attack_note_answer(a, &small_zone, small_apex, true,
+				       9000 + i / 10) == ATTACK_ENGAGED) {
+			engaged++;
+			at = i;
+		}
+	CU_ASSERT_EQUAL(engaged, 1);
+	CU_ASSERT_EQUAL(at, 99);
+	CU_ASSERT_EQUAL(attack_note_query(a, 0, 10000), ATTACK_SAME);
+	CU_ASSERT_EQUAL(attack_changes(a, true), 1);
+	CU_ASSERT_EQUAL(log_count, 1);
 	attack_free(a);
 }
 
@@ -312,6 +372,10 @@ int main(void)
 		{ "auto: a busy zone's few NXDOMAINs", test_auto_zone_busy },
 		{ "auto: zone NXDOMAIN floor", test_auto_zone_min },
 		{ "auto: five hundred zones", test_auto_zone_many },
+		{ "auto: a zone's NXDOMAINs late in the second",
+		  test_auto_zone_late },
+		{ "auto: an early engagement reported once",
+		  test_auto_zone_early_once },
 		{ "auto: every query noted", test_auto_rate_noting },
 		{ "auto: distinct names", test_auto_distinct },
 	};

@@ -1,13 +1,15 @@
 /* attack.c -- under-attack mode: per-second measures, thresholds and
  * hysteresis, shared by every reactor without a lock.
  *
- * Two measurement slots alternate by second parity; reactors add to the
- * slot of the current second with relaxed atomics. The first reactor that
- * sees a later second wins a CAS on `second`, evaluates the slot of the
- * second that ended, clears it (it serves the second after this one) and,
- * when seconds were skipped (no traffic at all), counts them as calm and
- * clears both. A straggler still adding to a slot while it is evaluated or
- * cleared costs one query's accounting, never a wrong state for long.
+ * Three measurement slots rotate by second % 3; reactors add to the slot
+ * of the current second with relaxed atomics. The first reactor that sees
+ * a later second wins a CAS on `second`, evaluates the slot of the second
+ * that ended, keeps it as the second before (the early zone check reads
+ * the zone's answers there), and clears the third, which serves the
+ * second after this one; when seconds were skipped (no traffic at all) it
+ * counts them as calm and clears all three. A straggler still adding to a
+ * slot while it is evaluated or cleared costs one query's accounting,
+ * never a wrong state for long.
  * Distinct names: each query's lowercased qname is hashed (keyed FNV-1a
  * variant, cheap and enough against a flooder who does not know the key)
  * into one bit of a 65,536-bit map; with z zero bits the estimate is
@@ -46,6 +48,7 @@ struct attack_cell {
 
 struct attack_slot {
 	_Atomic uint64_t queries;
+	_Atomic uint64_t filtered;       /* dropped by the name filter */
 	_Atomic uint64_t map[ATTACK_MAP_WORDS];
 	_Atomic uint32_t name_cell;      /* cell + 1 the name is of, 0: none */
 	_Atomic uint32_t name_len;       /* set (release) once name is whole */
@@ -61,10 +64,14 @@ struct attack {
 	unsigned zeros_engage;           /* distinct names: engage below */
 	unsigned zeros_release;          /* ...calm at or above */
 	_Atomic uint32_t second;         /* the second being measured */
+	_Atomic uint32_t prev_second;    /* the one slot[prev % 3] holds, when
+					    it is second - 1; else 0 */
 	_Atomic bool engaged;
 	_Atomic uint32_t calm;           /* consecutive calm seconds */
 	_Atomic unsigned long engagements, disengagements;
-	struct attack_slot slot[2];
+	struct attack_slot slot[3];      /* by second % 3: this second, the
+					    one before (kept for the early
+					    checks), the next (cleared) */
 };
 
 void attack_config_init(struct attack_config *c)
@@ -144,6 +151,7 @@ unsigned long attack_changes(const struct attack *a, bool engaged)
 static void attack_slot_clear(const struct attack *a, struct attack_slot *s)
 {
 	atomic_store_explicit(&s->queries, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->filtered, 0, memory_order_relaxed);
 	if (a->cfg.distinct_names_per_second)
 		for (unsigned i = 0; i < ATTACK_MAP_WORDS; i++)
 			atomic_store_explicit(&s->map[i], 0,
@@ -263,7 +271,8 @@ static enum attack_change attack_evaluate(struct attack *a,
 					  size_t cap)
 {
 	const struct attack_config *c = &a->cfg;
-	uint64_t q = atomic_load_explicit(&s->queries, memory_order_relaxed);
+	uint64_t f = atomic_load_explicit(&s->filtered, memory_order_relaxed);
+	uint64_t q = atomic_load_explicit(&s->queries, memory_order_relaxed) + f;
 	uint32_t nx = 0, zans = 0;
 	int zcell = -1;
 	unsigned rel = c->release_percent, zeros = ATTACK_MAP_BITS;
@@ -305,6 +314,17 @@ static enum attack_change attack_evaluate(struct attack *a,
 		    (uint64_t)c->zone_nxdomain_percent * rel * zans)
 			calm = false;
 	}
+	/* What the name filter dropped would have been NXDOMAINs of served
+	 * zones, nearly all for distinct names: a second in which it dropped
+	 * zone-nxdomain-min of them, or release-percent of the distinct-names
+	 * threshold, is not calm (else the flood it holds back would make
+	 * the mode disengage, and the filter with it). */
+	if (c->zone_nxdomain_percent &&
+	    f >= (c->zone_nxdomain_min ? c->zone_nxdomain_min : 1))
+		calm = false;
+	if (c->distinct_names_per_second &&
+	    f * 100u >= (uint64_t)c->distinct_names_per_second * rel)
+		calm = false;
 	if (c->distinct_names_per_second) {
 		if (zeros < a->zeros_engage) {
 			if (!over)
@@ -336,7 +356,9 @@ static enum attack_change attack_evaluate(struct attack *a,
 	if (held < (c->hold_time ? c->hold_time : 1))
 		return ATTACK_SAME;
 	snprintf(why, cap, "every measure under %u%% of its threshold for "
-		 "%u s (queries %llu/s)", rel, held, (unsigned long long)q);
+		 "%u s (queries %llu/s, %llu of them dropped by the name "
+		 "filter)", rel, held, (unsigned long long)q,
+		 (unsigned long long)f);
 	atomic_store_explicit(&a->engaged, false, memory_order_relaxed);
 	return ATTACK_DISENGAGED;
 }
@@ -413,23 +435,26 @@ enum attack_change attack_note_query(struct attack *a, uint32_t name_hash,
 						    memory_order_relaxed)) {
 		char why[400];
 
-		if (cur != 0) {
-			struct attack_slot *done = &a->slot[cur & 1];
-
-			ch = attack_evaluate(a, done, why, sizeof(why));
-			attack_slot_clear(a, done);
-			if (sec - cur > 1) {
-				attack_slot_clear(a, &a->slot[sec & 1]);
-				if (ch == ATTACK_SAME)
-					ch = attack_idle(a, sec - cur - 1, why,
-							 sizeof(why));
-			}
+		if (cur != 0)
+			ch = attack_evaluate(a, &a->slot[cur % 3], why,
+					     sizeof(why));
+		if (cur != 0 && sec - cur == 1) {
+			/* the second that ended stays as the one before */
+			attack_slot_clear(a, &a->slot[(sec + 1) % 3]);
+			atomic_store_explicit(&a->prev_second, cur,
+					      memory_order_relaxed);
 		} else {
-			attack_slot_clear(a, &a->slot[sec & 1]);
+			for (unsigned i = 0; i < 3; i++)
+				attack_slot_clear(a, &a->slot[i]);
+			atomic_store_explicit(&a->prev_second, 0,
+					      memory_order_relaxed);
+			if (cur != 0 && ch == ATTACK_SAME)
+				ch = attack_idle(a, sec - cur - 1, why,
+						 sizeof(why));
 		}
 		attack_report(a, ch, why);
 	}
-	s = &a->slot[sec & 1];
+	s = &a->slot[sec % 3];
 	q = atomic_fetch_add_explicit(&s->queries, 1, memory_order_relaxed) + 1;
 	/* Early: the query that takes this second over the rate threshold
 	 * engages at once (the second's own evaluation would, when it
@@ -452,6 +477,15 @@ enum attack_change attack_note_query(struct attack *a, uint32_t name_hash,
 					 1ull << (h % 64u), memory_order_relaxed);
 	}
 	return ch;
+}
+
+void attack_note_filtered(struct attack *a, uint64_t n, uint64_t now_ms)
+{
+	if (!a || a->cfg.mode != ATTACK_AUTO || n == 0)
+		return;
+	atomic_fetch_add_explicit(
+		&a->slot[(uint32_t)(now_ms / 1000u) % 3].filtered, n,
+		memory_order_relaxed);
 }
 
 /* Records apex as the name of cell in s, once per second (the first
@@ -481,6 +515,29 @@ static void attack_claim_name(struct attack_slot *s, unsigned cell,
 	atomic_store_explicit(&s->name_len, len, memory_order_release);
 }
 
+/* The answers of zone id (mixed hash h) in slot p (the second before), 0
+ * when it had none; a cell it shared, all its probes taken, counts whole
+ * (more answers: less eager). At most ATTACK_ZONE_PROBES loads. */
+static uint64_t attack_prev_answers(struct attack_slot *p, uintptr_t id,
+				    uint64_t h)
+{
+	unsigned i = (unsigned)(h >> 40);
+	uint64_t counts = 0;
+
+	for (unsigned k = 0; k < ATTACK_ZONE_PROBES; k++, i++) {
+		struct attack_cell *c = &p->zones[i & (ATTACK_ZONE_CELLS - 1)];
+		uintptr_t own = atomic_load_explicit(&c->zone,
+						     memory_order_relaxed);
+
+		if (own == 0)
+			return 0;
+		counts = atomic_load_explicit(&c->counts, memory_order_relaxed);
+		if (own == id)
+			break;
+	}
+	return counts >> 32;
+}
+
 enum attack_change attack_note_answer(struct attack *a, const void *zone,
 				      const uint8_t *apex, bool nxdomain,
 				      uint64_t now_ms)
@@ -488,15 +545,16 @@ enum attack_change attack_note_answer(struct attack *a, const void *zone,
 	uintptr_t id = (uintptr_t)zone, own;
 	struct attack_slot *s;
 	struct attack_cell *cell = NULL;
-	uint64_t h, old;
-	uint32_t floor, n, ans;
+	uint64_t h, old, expect;
+	uint32_t floor, n, ans, sec, ms;
 	unsigned i;
 	char zn[ATTACK_NAME_MAX + 2], why[400];
 
 	if (!a || !zone || a->cfg.mode != ATTACK_AUTO ||
 	    !a->cfg.zone_nxdomain_percent)
 		return ATTACK_SAME;
-	s = &a->slot[(uint32_t)(now_ms / 1000u) & 1];
+	sec = (uint32_t)(now_ms / 1000u);
+	s = &a->slot[sec % 3];
 	h = ((uint64_t)id ^ a->zone_key) * 0x9E3779B97F4A7C15ull;
 	i = (unsigned)(h >> 40);
 	for (unsigned p = 0; p < ATTACK_ZONE_PROBES; p++, i++) {
@@ -528,14 +586,29 @@ enum attack_change attack_note_answer(struct attack *a, const void *zone,
 	if ((uint64_t)n * 100u < (uint64_t)a->cfg.zone_nxdomain_percent * ans)
 		return ATTACK_SAME;
 	attack_claim_name(s, (unsigned)(cell - s->zones), apex);
-	if (attack_engaged(a) || !attack_engage_now(a))
+	if (attack_engaged(a))
+		return ATTACK_SAME;
+	/* Early only when the share holds against the zone's answers so far
+	 * plus its answers of the second before, prorated over the rest of
+	 * this one: a burst of zone-nxdomain-min NXDOMAINs at the start of a
+	 * second cannot engage for a busy zone; it needs the share the whole
+	 * second would (the cost of aiming the mode at a zone's users is
+	 * unchanged). */
+	ms = (uint32_t)(now_ms % 1000u);
+	expect = ans;
+	if (atomic_load_explicit(&a->prev_second, memory_order_relaxed) ==
+	    sec - 1u)
+		expect += attack_prev_answers(&a->slot[(sec + 2u) % 3], id, h) *
+			  (1000u - ms) / 1000u;
+	if ((uint64_t)n * 100u < (uint64_t)a->cfg.zone_nxdomain_percent * expect ||
+	    !attack_engage_now(a))
 		return ATTACK_SAME;
 	attack_zone_name(s, (int)(cell - s->zones), zn, sizeof(zn));
 	snprintf(why, sizeof(why), "zone %s%sNXDOMAIN %llu%% of its first %u "
 		 "answers in %u ms of the second, over %u%%", zn,
 		 zn[0] ? " " : "",
-		 (unsigned long long)((uint64_t)n * 100u / ans), ans,
-		 (unsigned)(now_ms % 1000u), a->cfg.zone_nxdomain_percent);
+		 (unsigned long long)((uint64_t)n * 100u / ans), ans, ms,
+		 a->cfg.zone_nxdomain_percent);
 	attack_report(a, ATTACK_ENGAGED, why);
 	return ATTACK_ENGAGED;
 }

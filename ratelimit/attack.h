@@ -14,9 +14,12 @@
  * its threshold: the query rate and a zone's share as soon as the second
  * so far has passed it (the query that takes the count over, or a zone's
  * NXDOMAIN answer that reaches zone-nxdomain-min, or a power of two above
- * it, with its share so far over the percentage), distinct names when the
- * second ends; so a flood is met within milliseconds, not at the end of
- * its first whole second. It disengages when every measure stays under
+ * it, with its share over the percentage both of its answers so far and
+ * of those plus its answers of the second before prorated over the rest
+ * of this one), distinct names when the second ends; so a flood is met
+ * within milliseconds, not at the end of its first whole second, and a
+ * burst at the start of a second engages for a busy zone no more easily
+ * than a whole second would. It disengages when every measure stays under
  * release-percent of its threshold for hold-time seconds. Every change is
  * logged through the callback with its reason, and reported to the caller
  * (which counts it). While engaged (docs/flood.md): cookie-less UDP sources
@@ -125,6 +128,15 @@ enum attack_change attack_note_query(struct attack *a, uint32_t name_hash,
 enum attack_change attack_note_answer(struct attack *a, const void *zone,
 				      const uint8_t *apex, bool nxdomain,
 				      uint64_t now_ms);
+
+/* Notes n queries the kernel name filter dropped (would-be NXDOMAINs of
+ * served zones) since the last call, at now_ms (same clock): they count
+ * as queries for the rate, and a second in which the filter dropped
+ * zone_nxdomain_min of them (zone threshold set) or release_percent of
+ * distinct_names_per_second is not calm, so the mode does not disengage
+ * while the filter holds a flood back. Never engages by itself. Any
+ * thread: one relaxed add. */
+void attack_note_filtered(struct attack *a, uint64_t n, uint64_t now_ms);
 
 /* The configuration (percentages the server applies while engaged), or
  * NULL for a NULL a. */

@@ -44,7 +44,7 @@ struct guard_mark {
 
 struct exist_guard {
 	struct exist_filter *f;
-	const struct attack *attack;
+	struct attack *attack;
 	uint8_t key[EXIST_KEY_LEN];
 	size_t capacity;
 	pthread_t thread;
@@ -356,10 +356,24 @@ static void build(struct exist_guard *g, uint64_t g0)
 	marks_trim(g);
 }
 
+/* Tells the attack detector what the filter dropped since the last call
+ * (one bpf() call; drops that stop arriving leave the seconds calm). */
+static void note_dropped(struct exist_guard *g, uint64_t *seen, uint64_t now)
+{
+	uint64_t c[EXIST_FILTER_COUNTERS];
+
+	if (exist_filter_counters(g->f, c) < 0)
+		return;
+	if (c[EXIST_FILTER_DROP] > *seen)
+		attack_note_filtered(g->attack, c[EXIST_FILTER_DROP] - *seen,
+				     now);
+	*seen = c[EXIST_FILTER_DROP];
+}
+
 static void *guard_main(void *arg)
 {
 	struct exist_guard *g = arg;
-	uint64_t last = 0;
+	uint64_t last = 0, dropped = 0;
 	bool was_engaged = false, built = false, announced = false;
 
 	rcu_register_thread();
@@ -388,6 +402,8 @@ static void *guard_main(void *arg)
 			log_warning("attack: name filter: no set yet, "
 				    "everything passes until it is built");
 		was_engaged = engaged;
+		if (engaged && g->live)
+			note_dropped(g, &dropped, now);
 		/* a build when the zones changed since the last, after the
 		 * gap (at once when engaged without a set), never before the
 		 * change that emptied the slot is published (the build would

@@ -17,7 +17,10 @@
  * Each reactor attaches the program to its own UDP sockets when it sees
  * the mode engaged, and the usual filter back when it is not
  * (exist_guard_want, once a batch: a relaxed load), so a server not under
- * attack runs no part of it.
+ * attack runs no part of it. While engaged, each wakeup hands the attack
+ * detector the count the filter dropped since the last (attack.h
+ * attack_note_filtered: one bpf() call), so that the flood the filter
+ * holds back keeps the mode, and the filter, engaged.
  *
  * A change of the zones never drops a name that exists in the version
  * served. main calls exist_guard_changing for each zone whose version
@@ -66,7 +69,8 @@ struct zdb;
 struct zone;
 
 struct exist_guard_config {
-	const struct attack *attack;   /* engaged: the filter is wanted */
+	struct attack *attack;         /* engaged: the filter is wanted;
+					  told what the filter drops */
 	size_t capacity;               /* names a set may hold */
 	unsigned sample;               /* 1 in sample would-be drops pass */
 	bool classic;                  /* the program does the classic

@@ -602,6 +602,50 @@ def test_auto_mode_drops_while_engaged_only(pool):
     assert f.nf()["engaged"] is False
 
 
+@pytest.mark.tsan
+def test_auto_mode_held_while_the_filter_drops(pool):
+    """mode: auto on a zone's NXDOMAIN share (hold 1 s, no sample): a
+    random-name flood engages it within its first second; the filter then
+    drops every flood query in the kernel, so user space sees none, yet
+    the mode stays engaged for the 4 s the flood lasts (the drops are
+    handed to the detector; 100 positive queries a second keep the seconds
+    evaluated), and disengages once it stops."""
+    f = Lv(pool, H.ZONES, "held", ["mode: auto", "zone-nxdomain-percent: 50",
+                                   "zone-nxdomain-min: 100", "hold-time: 1",
+                                   "name-filter-sample: 0"])
+    names = nx_names(4000, rng=random.Random(5))
+    pos = wire_q("www.test.", qid=3)
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+             for _ in range(4)]
+    try:
+        t0 = time.monotonic()
+        i = 0
+        while time.monotonic() - t0 < 4.0:   # about 1,000 queries/s
+            for k in range(10):
+                socks[k % 4].sendto(wire_q(names[i % len(names)]),
+                                    ("127.0.0.1", f.port))
+                i += 1
+            # and 100/s for www.test.: seconds go on being evaluated
+            socks[i % 4].sendto(pos, ("127.0.0.1", f.port))
+            time.sleep(0.01)
+        flood_end = time.monotonic()
+    finally:
+        for s in socks:
+            s.close()
+    skip_unless_loaded(f, 0.5)   # the filter was on (or cannot load here)
+    text = f.proc.text()
+    assert text.count("under-attack mode engaged") == 1, f.proc.tail()
+    assert "under-attack mode disengaged" not in text, f.proc.tail()
+    assert f.nf()["dropped"] > 1000, f.nf()
+    w = wire_q("www.test.", qid=2)
+    while time.monotonic() < flood_end + 8 * H.SLOW and \
+            "under-attack mode disengaged" not in f.proc.text():
+        f.udp(w, 0.3)
+        time.sleep(0.2)
+    assert "under-attack mode disengaged" in f.proc.text(), f.proc.tail()
+    assert f.proc.text().count("under-attack mode engaged") == 1
+
+
 def test_nsec3_zone_answered_as_without_filter(pool):
     """An NSEC3-signed zone (with a signed child and an insecure one): its
     corpus with DO, the NSEC3 owner names and names below them are answered

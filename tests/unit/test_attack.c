@@ -315,6 +315,88 @@ static void test_auto_zone_late(void)
 	attack_free(a);
 }
 
+/* A busy zone (10,000 answers a second): a burst of 1,000 NXDOMAINs at
+ * the start of a second is 99% of its answers so far but under 10% of
+ * what its second before says the second will hold: no early engagement,
+ * nor at the second's end (1,000 of 11,000). A flood of 20,000 NXDOMAINs
+ * among its 10,000 answers engages within that second. */
+static void test_auto_zone_burst(void)
+{
+	struct attack *a = zone_attack(50, 1000);
+	enum attack_change last = ATTACK_SAME;
+
+	log_count = 0;
+	second(a, 5, 10, false, &last);
+	zone_answers(a, &big_zone, big_apex, 5, 10000, 0);
+	second(a, 6, 10, false, &last);
+	for (unsigned i = 0; i < 1000; i++)
+		CU_ASSERT_EQUAL(attack_note_answer(a, &big_zone, big_apex, true,
+						   6000 + i / 500),
+				ATTACK_SAME);
+	for (unsigned i = 0; i < 10000; i++)
+		attack_note_answer(a, &big_zone, NULL, false,
+				   6002 + (uint64_t)i * 997 / 10000);
+	CU_ASSERT_FALSE(attack_engaged(a));
+	CU_ASSERT_EQUAL(second(a, 7, 10, false, &last), 0);
+	CU_ASSERT_FALSE(attack_engaged(a));
+	zone_answers(a, &big_zone, big_apex, 7, 30000, 20000);
+	CU_ASSERT_TRUE(attack_engaged(a));
+	CU_ASSERT_EQUAL(log_count, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "zone big.test. NXDOMAIN 66% "
+					       "of its first "));
+	attack_free(a);
+}
+
+/* While the name filter drops the flood in the kernel, user space sees
+ * only the sampled few: the drops it is told of keep the seconds from
+ * being calm (zone-nxdomain-min of them), and count towards the rate;
+ * once they stop, calm seconds disengage. */
+static void test_auto_filtered(void)
+{
+	struct attack *a = zone_attack(50, 100);
+	struct attack_config c;
+	enum attack_change last = ATTACK_SAME;
+
+	second(a, 5, 10, false, &last);
+	zone_answers(a, &small_zone, small_apex, 5, 200, 200);
+	CU_ASSERT_TRUE(attack_engaged(a));
+	/* seconds 6 and 7: a few answers, the filter drops 5,000 */
+	for (uint64_t sec = 6; sec <= 7; sec++) {
+		CU_ASSERT_EQUAL(second(a, sec, 10, false, &last), 0);
+		zone_answers(a, &small_zone, small_apex, sec, 20, 1);
+		attack_note_filtered(a, 5000, sec * 1000 + 500);
+	}
+	CU_ASSERT_EQUAL(second(a, 8, 10, false, &last), 0);
+	CU_ASSERT_TRUE(attack_engaged(a));
+	/* 99 dropped (under the floor): calm, hold-time 2 */
+	attack_note_filtered(a, 99, 8500);
+	CU_ASSERT_EQUAL(second(a, 9, 10, false, &last), 0);
+	CU_ASSERT_EQUAL(second(a, 10, 10, false, &last), 1);
+	CU_ASSERT_EQUAL(last, ATTACK_DISENGAGED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "0 of them dropped by the "
+					       "name filter"));
+	/* the filter's drops never engage by themselves, but are queries */
+	attack_note_filtered(a, 100000, 10500);
+	CU_ASSERT_EQUAL(second(a, 11, 10, false, &last), 0);
+	CU_ASSERT_FALSE(attack_engaged(a));
+	attack_free(a);
+	attack_config_init(&c);
+	c.mode = ATTACK_AUTO;
+	c.queries_per_second = 1000;
+	c.hold_time = 1;
+	a = attack_new(&c, logger);
+	second(a, 5, 1001, false, &last);
+	CU_ASSERT_TRUE(attack_engaged(a));
+	/* 10 queries and 600 dropped: over the release line (500) */
+	CU_ASSERT_EQUAL(second(a, 6, 10, false, &last), 0);
+	attack_note_filtered(a, 600, 6500);
+	CU_ASSERT_EQUAL(second(a, 7, 10, false, &last), 0);
+	CU_ASSERT_TRUE(attack_engaged(a));
+	CU_ASSERT_EQUAL(second(a, 8, 10, false, &last), 1);
+	CU_ASSERT_EQUAL(last, ATTACK_DISENGAGED);
+	attack_free(a);
+}
+
 /* The answer that engages early says so (the pipeline counts it), once:
  * the answers after it, and the end of the second, change nothing. */
 static void test_auto_zone_early_once(void)
@@ -374,6 +456,9 @@ int main(void)
 		{ "auto: five hundred zones", test_auto_zone_many },
 		{ "auto: a zone's NXDOMAINs late in the second",
 		  test_auto_zone_late },
+		{ "auto: a burst at a busy zone's second start",
+		  test_auto_zone_burst },
+		{ "auto: the name filter's drops", test_auto_filtered },
 		{ "auto: an early engagement reported once",
 		  test_auto_zone_early_once },
 		{ "auto: every query noted", test_auto_rate_noting },

@@ -318,7 +318,12 @@ static enum attack_change attack_evaluate(struct attack *a,
 	 * zones, nearly all for distinct names: a second in which it dropped
 	 * zone-nxdomain-min of them, or release-percent of the distinct-names
 	 * threshold, is not calm (else the flood it holds back would make
-	 * the mode disengage, and the filter with it). */
+	 * the mode disengage, and the filter with it). Which zone they were
+	 * for is not known, so no share is asked of them: holding the mode
+	 * so costs zone-nxdomain-min would-be NXDOMAINs a second, what
+	 * engaging it costs at any quiet zone (a share of its few answers).
+	 * A share of all queries would not do: a flood at one zone among
+	 * busy others is a small share of the whole. */
 	if (c->zone_nxdomain_percent &&
 	    f >= (c->zone_nxdomain_min ? c->zone_nxdomain_min : 1))
 		calm = false;

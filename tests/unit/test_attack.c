@@ -366,18 +366,22 @@ static void test_auto_filtered(void)
 		zone_answers(a, &small_zone, small_apex, sec, 20, 1);
 		attack_note_filtered(a, 5000, sec * 1000 + 500);
 	}
-	CU_ASSERT_EQUAL(second(a, 8, 10, false, &last), 0);
-	CU_ASSERT_TRUE(attack_engaged(a));
-	/* 99 dropped (under the floor): calm, hold-time 2 */
-	attack_note_filtered(a, 99, 8500);
+	/* 100 dropped among 5,000 queries (2%): the floor, not calm; then
+	 * 99 (under it) twice: calm, hold-time 2 */
+	CU_ASSERT_EQUAL(second(a, 8, 4900, false, &last), 0);
+	attack_note_filtered(a, 100, 8500);
 	CU_ASSERT_EQUAL(second(a, 9, 10, false, &last), 0);
-	CU_ASSERT_EQUAL(second(a, 10, 10, false, &last), 1);
+	attack_note_filtered(a, 99, 9500);
+	CU_ASSERT_EQUAL(second(a, 10, 800, false, &last), 0);
+	attack_note_filtered(a, 99, 10500);
+	CU_ASSERT_TRUE(attack_engaged(a));
+	CU_ASSERT_EQUAL(second(a, 11, 10, false, &last), 1);
 	CU_ASSERT_EQUAL(last, ATTACK_DISENGAGED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "0 of them dropped by the "
-					       "name filter"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "(queries 899/s, 99 of them "
+					       "dropped by the name filter)"));
 	/* the filter's drops never engage by themselves, but are queries */
-	attack_note_filtered(a, 100000, 10500);
-	CU_ASSERT_EQUAL(second(a, 11, 10, false, &last), 0);
+	attack_note_filtered(a, 100000, 11500);
+	CU_ASSERT_EQUAL(second(a, 12, 10, false, &last), 0);
 	CU_ASSERT_FALSE(attack_engaged(a));
 	attack_free(a);
 	attack_config_init(&c);

@@ -54,6 +54,7 @@
 #include "server/tcp.h"
 #include "server/udp.h"
 #include "server/xfrout.h"
+#include "server/xdp.h"
 
 #define REACTOR_STOP_GRACE_MS 400
 
@@ -626,6 +627,7 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	g->shared.local_ifindex = reactor_local_ifindex(cfg);
 	reactor_ebpf_new(g, n);
 	reactor_names_new(g);
+	(void)xdp_plan(cfg, n);   /* xdp: entries; the fallback logged once */
 	for (; made < n; made++) {
 		if (reactor_init(g, &g->r[made], made, err, errlen) < 0) {
 			made++;   /* partly built: tear it down too */

@@ -1663,6 +1663,20 @@ static int one_xdp_listen(struct cparse *p, const struct config_key *k,
 			return cerr(p, v, k->name, "'%s': not an interface "
 				    "name (an address? xdp: listen takes "
 				    "IFACE@PORT, e.g. eth0@53)", s);
+	{
+		/* An IPv4 address is a legal interface name (dots are:
+		 * eth0.100) but surely meant as knotd's address form, which
+		 * Levee does not take. */
+		char name[16];
+		struct in_addr a4;
+
+		memcpy(name, s, nlen);
+		name[nlen] = '\0';
+		if (inet_pton(AF_INET, name, &a4) == 1)
+			return cerr(p, v, k->name, "'%s': not an interface "
+				    "name (an address? xdp: listen takes "
+				    "IFACE@PORT, e.g. eth0@53)", s);
+	}
 	if (at && (parse_long(at + 1, &port) < 0 || port < 1 || port > 65535))
 		return cerr(p, v, k->name, "'%s': expected a port from 1 to "
 			    "65535 after @", s);
@@ -1684,7 +1698,8 @@ static int one_xdp_listen(struct cparse *p, const struct config_key *k,
 	memcpy(x->ifname, s, nlen);
 	x->ifname[nlen] = '\0';
 	x->port = (uint16_t)port;
-	snprintf(x->text, sizeof(x->text), "%s@%ld", x->ifname, port);
+	/* From s, not x->ifname: snprintf may not read what it writes into. */
+	snprintf(x->text, sizeof(x->text), "%.*s@%ld", (int)nlen, s, port);
 	return 0;
 }
 
@@ -1926,7 +1941,7 @@ static int config_stream(struct cparse *p)
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct cparse p = { cfg, NULL, NULL, path, err, errlen, 0, NULL };
+	struct cparse p = { cfg, NULL, NULL, path, err, errlen, 0, NULL, false };
 	yaml_parser_t parser;
 	FILE *f;
 	int rc;

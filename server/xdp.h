@@ -15,9 +15,12 @@
  *
  * This build: the configuration is parsed and validated (config.c), the
  * meson option xdp decides whether libxdp, libbpf and clang's BPF target
- * are there (xdp_available), and xdp_plan() logs the fallback of every
- * entry: the data path itself (the program, the rings) is not written
- * yet, so UDP is served by the sockets of server: listen. Main only.
+ * are there (xdp_available), the XDP program (xdp.bpf.c) is built and
+ * embedded, and xdp_plan() loads it and attaches it to each entry's
+ * interface (native mode, else generic) to check that it can, detaches
+ * it, and logs the fallback of every entry: the AF_XDP rings and the
+ * reactor's side are not written yet, so UDP is served by the sockets of
+ * server: listen. Main only.
  */
 #ifndef LEVEE_SERVER_XDP_H
 #define LEVEE_SERVER_XDP_H
@@ -33,9 +36,12 @@ bool xdp_available(void);
 /* For each xdp: listen entry of cfg (n reactors: queues 0..n-1), decides
  * whether AF_XDP can serve it and logs once per entry, at warning, why
  * not when it cannot ("xdp eth0@53: ...: UDP stays on sockets").
- * Returns the number of entries served over AF_XDP (0 in this build).
- * Never fails the start. Main only, before the reactors run; O(entries)
- * ioctls. */
+ * ("xdp eth0@53: the XDP program loads and attaches (generic mode)" at
+ * info when the probe attach worked). Returns the number of entries
+ * served over AF_XDP (0 in this build). Never fails the start. Main
+ * only, before the reactors run (before privileges are dropped); per
+ * entry one ioctl, one program load, at most two attaches and a
+ * detach. */
 unsigned xdp_plan(const struct config *cfg, unsigned n);
 
 #endif

@@ -180,7 +180,10 @@ def test_xdp_fallback_to_sockets(netns, tmp_path):
                      if ("xdp %s: " % entry) in l and
                      "UDP stays on sockets" in l]
             assert len(lines) == 1, (entry, log)
-        assert re.search(r"xdp nosuch0@%d: no such interface" % PORT, log), log
+        # A stub build (-Dxdp=disabled) gives its own reason first.
+        if "AF_XDP not in this build" not in log:
+            assert re.search(r"xdp nosuch0@%d: no such interface" % PORT,
+                             log), log
         for addr in (SRV4, SRV6):
             out = in_ns(cli, addr)
             assert len(out) == len(NAMES), out

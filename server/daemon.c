@@ -714,13 +714,24 @@ static void daemon_sig_new_version(struct daemon *d, struct zstate *z)
 
 /* Marks the versions in s of the catalog zones of cfg (s made for cfg)
  * as not answered to queries, and the others as answered (a zone whose
- * catalog-role went). Before they are published. O(zones). */
-static void daemon_hide_catalogs(const struct config *cfg,
+ * catalog-role went). Before they are published. A version served now
+ * changes in place: the name filter is told first (its names answered
+ * REFUSED, or again from data, are then never dropped in between). The
+ * caller calls exist_guard_published once it published. O(zones). */
+static void daemon_hide_catalogs(struct daemon *d, const struct config *cfg,
 				 const struct zstates *s)
 {
-	for (size_t i = 0; s && i < s->count && i < cfg->zone_count; i++)
-		if (s->z[i].zone)
-			zone_set_hidden(s->z[i].zone, cfg->zones[i].catalog);
+	for (size_t i = 0; s && i < s->count && i < cfg->zone_count; i++) {
+		const struct zone *z = s->z[i].zone;
+		bool hide = cfg->zones[i].catalog;
+
+		if (!z)
+			continue;
+		if (!(zone_serve_state(z) & ZONE_SERVE_HIDDEN) != !hide)
+			exist_guard_changing(reactor_group_names(d->group),
+					     zone_apex(z));
+		zone_set_hidden(z, hide);
+	}
 }
 
 #define DAEMON_CATALOG_GAP_MS 1000
@@ -853,7 +864,7 @@ static void daemon_on_reloaded(uv_async_t *a)
 		if (j->cfg && reactor_group_set_transfers(d->group, j->cfg) < 0)
 			log_error("reload: transfers: out of memory: the acl "
 				  "lists of the zones stay as they were");
-		daemon_hide_catalogs(j->cfg ? j->cfg : daemon_zcfg(d),
+		daemon_hide_catalogs(d, j->cfg ? j->cfg : daemon_zcfg(d),
 				     j->states);
 		if (j->db) {
 			struct exist_guard *names =
@@ -861,9 +872,10 @@ static void daemon_on_reloaded(uv_async_t *a)
 
 			exist_guard_db_changing(names, zdb_current(), j->db);
 			zdb_publish(j->db);
-			exist_guard_published(names);
 			j->db = NULL;
 		}
+		/* the snapshot, or the versions hidden in place, are live */
+		exist_guard_published(reactor_group_names(d->group));
 		zstates_free(d->zstates);
 		d->zstates = j->states;
 		j->states = NULL;
@@ -1782,7 +1794,7 @@ int daemon_start(struct daemon *d)
 		log_warning("no zones configured: every query gets REFUSED");
 	zstates_link(d->zstates, d->load_db, time(NULL));
 	reload_journal_start(d->journal, d->zstates, cfg, &d->load_db);
-	daemon_hide_catalogs(cfg, d->zstates);
+	daemon_hide_catalogs(d, cfg, d->zstates);
 	exist_guard_db_changing(reactor_group_names(d->group), NULL, d->load_db);
 	zdb_publish(d->load_db);
 	exist_guard_published(reactor_group_names(d->group));

@@ -30,8 +30,8 @@
  *
  * Bounds: at most 127 labels (EXF_MAX_LABELS - 1) and 255 octets; a
  * label costs one SipHash-2-4 of at most 73 bytes (10 compressions) and
- * one hash lookup; the OPT record at most EXF_MAX_OPTIONS + 1 reads. The verifier's bounds: every index into the scratch
- * buffer is masked to the buffer; offsets are kept in 64-bit registers
+ * one hash lookup; the OPT record at most EXF_MAX_OPTIONS + 1 reads.
+ * The verifier's bounds: every index into the scratch buffer is masked to the buffer; offsets are kept in 64-bit registers
  * (clang otherwise loses their bounds through 32-bit zero extension).
  */
 #include <linux/bpf.h>
@@ -246,8 +246,8 @@ static __always_inline int scan_labels(struct exf_scratch *s, __u64 n)
 
 /* Whether the records after the question, from offset at to the end of
  * the datagram (len), leave the query one user space answers from the
- * zone: none (hdr: ANCOUNT, NSCOUNT and ARCOUNT 0), or ARCOUNT 1 and one
- * OPT record that ends the datagram, owner the root, EDNS version 0, its
+ * zone (judge checked ANCOUNT and NSCOUNT are 0, ARCOUNT at most 1):
+ * none (ARCOUNT 0), or ARCOUNT 1 and one OPT record that ends the datagram, owner the root, EDNS version 0, its
  * options each inside RDLENGTH, a COOKIE of 8 or 16..40 octets at most
  * once (edns.c: else FORMERR), no more than EXF_MAX_OPTIONS options (more
  * pass unjudged). Offsets go to bpf_skb_load_bytes, which checks them. */
@@ -258,8 +258,6 @@ static __always_inline int rest_plain(struct __sk_buff *skb, __u64 at,
 	__u64 end, olen;
 	int cookie = 0;
 
-	if (hdr[6] | hdr[7] | hdr[8] | hdr[9] | hdr[10] || hdr[11] > 1)
-		return 0;     /* answers, authority, ARCOUNT > 1 */
 	if (hdr[11] == 0)
 		return at == len;     /* else FORMERR: trailing bytes */
 	if (len < at + 11 || bpf_skb_load_bytes(skb, at, rr, 11))

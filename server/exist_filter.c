@@ -346,8 +346,14 @@ size_t exist_filter_memory(struct exist_filter *f)
 
 int exist_filter_clear(struct exist_filter *f)
 {
-	uint32_t zero = 0;
+	uint32_t zero = 0, stop = EXF_ABOVE | EXF_OPAQUE;
 
+	/* H(root) is in every set: made opaque, the set in the slot passes
+	 * everything from this update on, whatever the delete below does
+	 * (BPF_EXIST: an update in place, never E2BIG) */
+	if (f->live >= 0)
+		(void)bpf_map_update_elem(f->set_fd[f->live], &f->config.h_root,
+					  &stop, BPF_EXIST);
 	f->live = -1;
 	if (bpf_map_delete_elem(f->slot_fd, &zero) < 0 && errno != ENOENT)
 		return -errno;

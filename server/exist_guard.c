@@ -54,6 +54,7 @@ struct exist_guard {
 	pthread_cond_t cv;
 	bool stop;                 /* mu */
 	bool building;             /* mu: a build read its g0 */
+	uint64_t building_gen;     /* mu: that g0 */
 	uint64_t pre_gen;          /* mu: last change announced */
 	uint64_t pub_gen;          /* mu: last change published */
 	uint64_t built_gen;        /* mu: g0 of the set in the slot */
@@ -68,6 +69,9 @@ struct exist_guard {
 	bool live;
 	size_t names, zones;
 	uint64_t builds, build_ms;
+
+	void (*test_hook)(void *);   /* mu: exist_guard_test_set_hook */
+	void *test_hook_arg;
 };
 
 static uint64_t mono_ms(void)
@@ -90,7 +94,9 @@ int exist_guard_new(const struct exist_guard_config *c,
 		return -ENOMEM;
 	randombytes_buf(g->key, sizeof(g->key));
 	fc.key = g->key;
-	fc.capacity = c->capacity;
+	/* room in both maps for the marks on top of a full set: a set of
+	 * `capacity` names still takes EXIST_GUARD_MARKS marks */
+	fc.capacity = c->capacity + EXIST_GUARD_MARKS;
 	fc.sample = c->sample;
 	fc.classic = c->classic && c->next_prog_fd < 0;
 	rc = exist_filter_new(&fc, &g->f);
@@ -136,7 +142,9 @@ static void clear_for(struct exist_guard *g, uint64_t gen)
 {
 	(void)exist_filter_clear(g->f);
 	g->live = false;
-	g->cleared_gen = gen;
+	if (gen > g->cleared_gen)
+		g->cleared_gen = gen;   /* never back: marks of later changes
+					   may have gone with an earlier clear */
 	g->nmarks = 0;
 }
 
@@ -150,7 +158,7 @@ static void mark_apex(struct exist_guard *g, const uint8_t *apex,
 	size_t pos = 0;
 	uint64_t h = exist_hash_root(g->key);
 
-	if (g->cleared_gen == gen)
+	if (g->cleared_gen >= gen)
 		return;   /* emptied for this change already */
 	while (apex[pos] && labels < NAME_MAX_LABELS) {
 		off[labels++] = (uint8_t)pos;
@@ -180,10 +188,13 @@ static void mark_apex(struct exist_guard *g, const uint8_t *apex,
 }
 
 /* Drops the marks no build needs any more: with none running, those of
- * published changes; else those the set in the slot holds. mu held. */
+ * published changes (the next build reads a snapshot holding them);
+ * with one running, those of changes its snapshot holds (its g0: the
+ * live set has them written, the set it builds holds them, and a later
+ * build reads a later snapshot). mu held. */
 static void marks_trim(struct exist_guard *g)
 {
-	uint64_t upto = g->building ? g->built_gen : g->pub_gen;
+	uint64_t upto = g->building ? g->building_gen : g->pub_gen;
 	size_t k = 0;
 
 	for (size_t i = 0; i < g->nmarks; i++)
@@ -212,7 +223,7 @@ struct diff {
 	struct exist_guard *g;
 	const struct zdb *other;
 	uint64_t gen;
-	bool both;    /* also mark zones the other holds in another state */
+	bool both;    /* also mark zones the other holds in another version */
 };
 
 static int diff_one(const struct zone *z, void *arg)
@@ -220,9 +231,10 @@ static int diff_one(const struct zone *z, void *arg)
 	struct diff *d = arg;
 	const struct zone *o = zdb_get(d->other, zone_apex(z));
 
-	if (!o || (d->both && (o != z || zone_serve_state(o) !=
-				zone_serve_state(z))) ||
-	    (!d->both && zone_serve_state(z)))
+	/* a zone hidden in place (same version) was marked before it was
+	 * hidden (daemon.c's daemon_hide_catalogs calls
+	 * exist_guard_changing) */
+	if (!o || (d->both && o != z))
 		mark_apex(d->g, zone_apex(z), d->gen);
 	return d->g->cleared_gen == d->gen;   /* all pass: stop */
 }
@@ -236,8 +248,7 @@ void exist_guard_db_changing(struct exist_guard *g, const struct zdb *old,
 		return;
 	pthread_mutex_lock(&g->mu);
 	d.gen = change_begin(g);
-	/* zones of next: new ones, and any served in a special state (a
-	 * catalog hidden in place: same version, same pointer) */
+	/* zones of next: new ones */
 	d.other = old;
 	if (next && old)
 		zdb_foreach(next, diff_one, &d);
@@ -272,8 +283,11 @@ static void build(struct exist_guard *g, uint64_t g0)
 	struct exist_set *s = exist_set_new(g->key);
 	size_t zones = 0, count;
 	int rc = s ? 0 : -ENOMEM;
+	void (*hook)(void *) = g->test_hook;
+	void *hook_arg = g->test_hook_arg;
 
 	g->building = true;
+	g->building_gen = g0;
 	pthread_mutex_unlock(&g->mu);
 	if (s) {
 		const struct zdb *db;
@@ -292,6 +306,8 @@ static void build(struct exist_guard *g, uint64_t g0)
 	if (rc == 0)
 		rc = exist_filter_fill(g->f, s);
 	exist_set_free(s);
+	if (hook)
+		hook(hook_arg);   /* tests only: main's calls amid a build */
 	pthread_mutex_lock(&g->mu);
 	g->building = false;
 	if (rc == -E2BIG) {
@@ -301,7 +317,9 @@ static void build(struct exist_guard *g, uint64_t g0)
 				    count, g->capacity);
 		g->over_capacity = true;
 		g->built_gen = g0;
-		clear_for(g, g0);
+		/* every mark goes, those of changes announced after g0 too:
+		 * no set before the last of them is published */
+		clear_for(g, g->pre_gen);
 		return;
 	}
 	g->build_failed = rc < 0;
@@ -426,6 +444,20 @@ int exist_guard_stats(struct exist_guard *g, struct exist_guard_stats *s)
 	pthread_mutex_unlock(&g->mu);
 	s->kernel_bytes = exist_filter_memory(g->f);
 	return exist_filter_counters(g->f, s->counters);
+}
+
+void exist_guard_test_set_hook(struct exist_guard *g, void (*fn)(void *),
+			       void *arg)
+{
+	pthread_mutex_lock(&g->mu);
+	g->test_hook = fn;
+	g->test_hook_arg = arg;
+	pthread_mutex_unlock(&g->mu);
+}
+
+struct exist_filter *exist_guard_test_filter(struct exist_guard *g)
+{
+	return g->f;
 }
 
 void exist_guard_free(struct exist_guard *g)

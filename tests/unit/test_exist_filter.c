@@ -35,6 +35,7 @@
 #include "zones/zone.h"
 
 #include "unit.h"
+#include "zone_text.h"
 
 static const uint8_t key[EXIST_KEY_LEN] = "fedcba9876543210";
 static struct exist_filter *filter;
@@ -51,27 +52,6 @@ static const char *why;   /* why the kernel tests check nothing */
 	"dn DNAME other.test.\n" \
 	"ns A 192.0.2.1\n"
 
-static struct zone *build(const char *origin, const char *body)
-{
-	char path[] = "/tmp/levee-exist-filter-XXXXXX", err[256];
-	int fd = mkstemp(path);
-	FILE *fp = fdopen(fd, "w");
-	struct zone *z = NULL;
-
-	if (!fp)
-		return NULL;
-	fprintf(fp, "$ORIGIN %s\n$TTL 60\n"
-		"@ SOA ns.%s h.%s 1 3600 600 86400 60\n@ NS ns.%s\n",
-		origin, origin, origin, origin);
-	fputs(body, fp);
-	fclose(fp);
-	if (zload_file(origin, path, &z, err, sizeof(err)) < 0) {
-		fprintf(stderr, "zload: %s\n", err);
-		z = NULL;
-	}
-	unlink(path);
-	return z;
-}
 
 /* --- frames --- */
 
@@ -190,7 +170,7 @@ static int suite_init(void)
 	int rc;
 
 	srand(16);
-	zone = build("example.test.", ZONE_BODY);
+	zone = unit_zone("example.test.", ZONE_BODY);
 	if (!zone)
 		return 1;
 	if (!exist_filter_available()) {
@@ -458,7 +438,7 @@ static void test_chain(void)
 				      "q.%s.e A 192.0.2.2\n",
 				      lab, lab, len, lab);
 	}
-	z = build("chain.example.", body);
+	z = unit_zone("chain.example.", body);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
 	CU_ASSERT_EQUAL_FATAL(load_set(z), 0);
 	for (int len = 1; len <= 63; len++) {
@@ -518,7 +498,7 @@ static void test_sample_and_counters(void)
 
 static void test_swap(void)
 {
-	struct zone *other = build("example.test.", "nx A 192.0.2.9\n");
+	struct zone *other = unit_zone("example.test.", "nx A 192.0.2.9\n");
 	struct exist_set *big = exist_set_new(key);
 	struct exist_filter *small;
 	struct exist_filter_config c = {

@@ -21,27 +21,14 @@
 #include "zones/zone_walk.h"
 
 #include "unit.h"
+#include "zone_text.h"
 
 static const uint8_t key[EXIST_KEY_LEN] = "0123456789abcdef";
 
 static struct zone *build(const char *origin, const char *body)
 {
-	char path[] = "/tmp/levee-exist-XXXXXX", err[256];
-	int fd = mkstemp(path);
-	FILE *fp = fdopen(fd, "w");
-	struct zone *z = NULL;
+	struct zone *z = unit_zone(origin, body);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-	fprintf(fp, "$ORIGIN %s\n$TTL 60\n"
-		"@ SOA ns.%s h.%s 1 3600 600 86400 60\n@ NS ns.%s\n",
-		origin, origin, origin, origin);
-	fputs(body, fp);
-	fclose(fp);
-	if (zload_file(origin, path, &z, err, sizeof(err)) < 0) {
-		fprintf(stderr, "zload: %s\n", err);
-		z = NULL;
-	}
-	unlink(path);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
 	return z;
 }

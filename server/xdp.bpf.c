@@ -9,8 +9,8 @@
  * 15) or IPv6 whose next header is UDP directly, then UDP to the
  * configured port (xdp_config, network byte order) with a length that
  * fits the frame and at least a DNS header (12 bytes) after it.
- * Everything else, and a queue without a socket (bpf_redirect_map's
- * default action XDP_PASS), goes to the kernel. Every read is checked
+ * Everything else, and a queue without a socket (looked up first), goes
+ * to the kernel. Every read is checked
  * against data_end first; the bounds are constants (at most 14 + 4 + 60
  * + 8 bytes of headers read). Counters: xdp_counters, a per-CPU array
  * (XDP_C_REDIRECTED, XDP_C_PASSED), summed by user space.
@@ -65,7 +65,7 @@ int levee_xdp(struct xdp_md *ctx)
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct udphdr *udp;
-	__u32 zero = 0, *port;
+	__u32 zero = 0, q, *port;
 	__u16 proto;
 	void *l3;
 
@@ -110,8 +110,11 @@ int levee_xdp(struct xdp_md *ctx)
 	if (bpf_ntohs(udp->len) < sizeof(*udp) + 12 ||
 	    (void *)udp + bpf_ntohs(udp->len) > end)
 		return count(XDP_C_PASSED, XDP_PASS);
+	q = ctx->rx_queue_index;
+	if (!bpf_map_lookup_elem(&xdp_xsks, &q))
+		return count(XDP_C_PASSED, XDP_PASS);
 	count(XDP_C_REDIRECTED, 0);
-	return bpf_redirect_map(&xdp_xsks, ctx->rx_queue_index, XDP_PASS);
+	return bpf_redirect_map(&xdp_xsks, q, XDP_PASS);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,22 +1,26 @@
 """test_xdp.py -- the xdp: section (issue 17): parsed and validated with
-FILE:LINE errors, and the fallback to sockets where AF_XDP does not serve
-an entry (logged once per entry, never fatal).
+FILE:LINE errors; UDP answered over AF_XDP; and the fallback to sockets
+where AF_XDP does not serve an entry (logged once per entry, never fatal).
 
-The AF_XDP data path itself is not written yet (server/xdp.h): every
-xdp: listen entry falls back, and these tests pin that contract: levee
-starts, says why for each entry ("xdp IFACE@PORT: ...: UDP stays on
-sockets"), and answers UDP from its sockets as it answers TCP. The
-fallback test builds two network namespaces joined by a veth pair
-(10.99.0.1/24, fd99::1/64 and the client's .2 and ::2, addresses that
-exist only inside them), runs levee in one with xdp: listen on its veth
-and on an interface that does not exist, and queries it over IPv4 and
-IPv6 from the other with dnspython; the namespaces are deleted at the
-end, even on failure. Needs root and `ip netns` (skipped otherwise).
+The namespace tests build two network namespaces joined by a veth pair
+with two queues a side (10.99.0.1/24, fd99::1/64 and the client's .2 and
+::2, addresses that exist only inside them), run levee in one with
+reactors: 2 and xdp: listen on its veth (an XSK socket per reactor, on
+queues 0 and 1), and query it from the other with dnspython (and kdig):
+UDP answers over XDP for IPv4 and IPv6, the same bytes as the TCP
+answers, the xdp-* counters showing the path was taken; a burst from one
+source meets response rate limiting (TC slips and drops) over XDP as
+over sockets; and where the program cannot attach (another XDP program
+holds the interface) UDP stays on sockets. The namespaces are deleted at
+the end, even on failure. Needs root and `ip netns` (skipped otherwise);
+the XDP tests skip on a build without AF_XDP (-Dxdp=disabled).
 """
 
 import os
 import re
 import shutil
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -35,10 +39,10 @@ NAMES = [("www.test.", "A"), ("test.", "SOA"), ("nope.test.", "A"),
          ("test.", "NS"), ("www.test.", "AAAA")]
 
 
-def config(tmp_path, xdp, listen=None):
-    conf = H.levee_config(str(tmp_path / "levee.yaml"),
+def config(tmp_path, xdp, listen=None, rate_limit=0, name="levee"):
+    conf = H.levee_config(str(tmp_path / ("%s.yaml" % name)),
                           listen or ["127.0.0.1@%d" % H.free_port()],
-                          reactors=2, rate_limit=0)
+                          reactors=2, rate_limit=rate_limit)
     with open(conf, "a") as f:
         f.write(xdp)
     return conf
@@ -119,8 +123,10 @@ def netns():
             if r.returncode != 0:
                 pytest.skip("ip netns add failed: %s" % r.stderr.strip())
             made.append(ns)
-        ip("-n", srv, "link", "add", vs, "type", "veth", "peer", "name", vc,
-           "netns", cli)
+        # Two queues a side: reactor N's XSK socket binds queue N.
+        ip("-n", srv, "link", "add", vs, "numtxqueues", "2", "numrxqueues",
+           "2", "type", "veth", "peer", "name", vc, "numtxqueues", "2",
+           "numrxqueues", "2", "netns", cli)
         ip("-n", srv, "addr", "add", SRV4 + "/24", "dev", vs)
         ip("-n", cli, "addr", "add", CLI4 + "/24", "dev", vc)
         ip("-n", srv, "addr", "add", SRV6 + "/64", "dev", vs, "nodad")
@@ -166,20 +172,45 @@ def in_ns(ns, addr):
     return r.stdout.splitlines()
 
 
+def xdp_object():
+    """The build's XDP program object (BUILDDIR/server/xdp.bpf.o), or None
+    (a build without AF_XDP)."""
+    path = os.path.join(os.path.dirname(H.levee_bin()), "xdp.bpf.o")
+    return path if os.path.exists(path) else None
+
+
+def start_in(ns, conf, tmp_path, name="levee"):
+    p = H.Proc(name, ["ip", "netns", "exec", ns, H.levee_bin(), "-c", conf],
+               str(tmp_path / ("%s.log" % name)), cwd=H.DATA)
+    p.wait_log(r"\bready\b", T)
+    return p
+
+
+def totals(p):
+    c = {}
+    for v in H.counters(p).values():
+        for k, n in v.items():
+            c[k] = c.get(k, 0) + n
+    return c
+
+
 def test_xdp_fallback_to_sockets(netns, tmp_path):
-    """xdp: listen on the veth and on an interface that does not exist:
-    levee starts; each entry's fallback is logged exactly once with its
-    reason ('no such interface' for the missing one); UDP queries over
-    IPv4 and IPv6 from the other namespace are answered by the sockets,
-    the same bytes as over TCP."""
+    """xdp: listen on the veth, which another XDP program holds already
+    (generic mode: levee's program cannot attach in either mode), and on
+    an interface that does not exist: levee starts; each entry's fallback
+    is logged exactly once with its reason ('does not attach', 'no such
+    interface'); UDP queries over IPv4 and IPv6 from the other namespace
+    are answered by the sockets, the same bytes as over TCP."""
     srv, cli, vs = netns
+    obj = xdp_object()
+    if obj:
+        ip("-n", srv, "link", "set", "dev", vs, "xdpgeneric", "obj", obj,
+           "sec", "xdp")
     conf = config(tmp_path, "xdp:\n  listen: [%s@%d, nosuch0@%d]\n" %
                   (vs, PORT, PORT),
                   listen=["%s@%d" % (SRV4, PORT), "%s@%d" % (SRV6, PORT)])
-    p = H.Proc("levee", ["ip", "netns", "exec", srv, H.levee_bin(), "-c",
-                         conf], str(tmp_path / "levee.log"), cwd=H.DATA)
+    p = start_in(srv, conf, tmp_path)
     try:
-        p.wait_log(r"\bready\b", T)
         log = p.text()
         for entry in ("%s@%d" % (vs, PORT), "nosuch0@%d" % PORT):
             lines = [l for l in log.splitlines()
@@ -190,15 +221,147 @@ def test_xdp_fallback_to_sockets(netns, tmp_path):
         if "AF_XDP not in this build" not in log:
             assert re.search(r"xdp nosuch0@%d: no such interface" % PORT,
                              log), log
+            assert re.search(r"xdp %s@%d: the XDP program does not attach"
+                             % (vs, PORT), log), log
         for addr in (SRV4, SRV6):
             out = in_ns(cli, addr)
             assert len(out) == len(NAMES), out
             assert all(l.startswith("same") for l in out), out
-        c = {}
-        for v in H.counters(p).values():
-            for k, n in v.items():
-                c[k] = c.get(k, 0) + n
+        c = totals(p)
         assert c["udp-queries"] >= 2 * len(NAMES), c
+        assert c["tcp-queries"] >= 2 * len(NAMES), c
+        assert c.get("xdp-received", 0) == 0, c
+    finally:
+        p.stop()
+
+
+def start_xdp(srv, vs, tmp_path, extra="", rate_limit=0):
+    """levee in srv with xdp: listen on vs (both reactors' sockets up),
+    or the test skipped on a build without AF_XDP."""
+    if not xdp_object():
+        pytest.skip("this build has no AF_XDP path (-Dxdp=disabled)")
+    conf = config(tmp_path, "xdp:\n  listen: %s@%d\n%s" % (vs, PORT, extra),
+                  listen=["%s@%d" % (SRV4, PORT), "%s@%d" % (SRV6, PORT)],
+                  rate_limit=rate_limit)
+    p = start_in(srv, conf, tmp_path)
+    log = p.text()
+    if "AF_XDP on queues 0..1" not in log:
+        p.stop()
+        assert False, log
+    return p
+
+
+def kdig(ns, addr, *args):
+    r = subprocess.run(["ip", "netns", "exec", ns, "kdig", "@" + addr, "-p",
+                        str(PORT), "+notcp", "+retry=0", "+time=3"] +
+                       list(args), capture_output=True, text=True,
+                       timeout=20 * H.SLOW)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def test_xdp_answers_ipv4_ipv6(netns, tmp_path):
+    """xdp: listen on the veth: queries from the other namespace over
+    IPv4 and IPv6 are answered over AF_XDP (xdp-received and xdp-answered
+    count every one, nothing dropped), with the same bytes as over TCP
+    (which stays on sockets); kdig gets its answers too."""
+    srv, cli, vs = netns
+    if not shutil.which("kdig"):
+        pytest.skip("needs kdig (knot-dnsutils)")
+    p = start_xdp(srv, vs, tmp_path)
+    try:
+        for addr in (SRV4, SRV6):
+            out = in_ns(cli, addr)
+            assert len(out) == len(NAMES), out
+            assert all(l.startswith("same") for l in out), out
+            txt = kdig(cli, addr, "www.test.", "A")
+            assert "127.0.0.4" in txt and "NOERROR" in txt, txt
+            txt = kdig(cli, addr, "+dnssec", "+bufsize=1232", "test.", "NS")
+            assert "ns1.test." in txt and "ns2.test." in txt, txt
+        c = totals(p)
+        n = 2 * (len(NAMES) + 2)
+        assert c["xdp-received"] >= n, c
+        assert c["xdp-answered"] >= n, c
+        assert c["xdp-dropped"] == 0 and c["xdp-ring-full"] == 0, c
+        assert c["udp-queries"] == c["xdp-received"], c
         assert c["tcp-queries"] >= 2 * len(NAMES), c
     finally:
         p.stop()
+
+
+BURST = 200
+RRL_RATE = 5
+
+
+def _burst_child():
+    """In the client namespace: argv[1] the server address; BURST queries
+    for www.test. A from one socket, as fast as it sends, then the
+    replies for up to 2 s; prints 'answer N tc N'."""
+    addr = sys.argv[1]
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(0.5)
+    wire = bytearray(dns.message.make_query("www.test.", "A",
+                                            use_edns=0).to_wire())
+    for i in range(BURST):
+        wire[0:2] = struct.pack("!H", i)
+        s.sendto(bytes(wire), (addr, PORT))
+    got = {"answer": 0, "tc": 0}
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and sum(got.values()) < BURST:
+        try:
+            data = s.recv(4096)
+        except socket.timeout:
+            break
+        flags, = struct.unpack("!H", data[2:4])
+        got["tc" if flags & 0x0200 else "answer"] += 1
+    print("answer %d tc %d" % (got["answer"], got["tc"]))
+
+
+def burst(ns, addr):
+    r = subprocess.run(
+        ["ip", "netns", "exec", ns, sys.executable, "-c",
+         "import sys; sys.path.insert(0, %r); import test_xdp as T; "
+         "T._burst_child()" % os.path.dirname(os.path.abspath(__file__)), addr],
+        capture_output=True, text=True, timeout=30 * H.SLOW)
+    assert r.returncode == 0, r.stdout + r.stderr
+    m = re.match(r"answer (\d+) tc (\d+)", r.stdout)
+    assert m, r.stdout
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_xdp_rate_limit_like_sockets(netns, tmp_path):
+    """rate-limit: responses-per-second 5, slip 2: a burst of BURST
+    queries for one name from one source, over AF_XDP and then over
+    sockets (levee restarted without xdp:), is limited the same way on
+    both: a few full answers, about every second limited response a TC=1
+    slip, the rest dropped; the RRL counters say so, and the xdp-*
+    counters show the first burst went over XDP."""
+    srv, cli, vs = netns
+    rrl = "rate-limit:\n  responses-per-second: %d\n  slip: 2\n" % RRL_RATE
+    seen = {}
+    for how in ("xdp", "sockets"):
+        if how == "xdp":
+            p = start_xdp(srv, vs, tmp_path, extra=rrl, rate_limit=None)
+        else:
+            conf = config(tmp_path, rrl, rate_limit=None, name="sockets",
+                          listen=["%s@%d" % (SRV4, PORT),
+                                  "%s@%d" % (SRV6, PORT)])
+            p = start_in(srv, conf, tmp_path, name="sockets")
+        try:
+            ans, tc = burst(cli, SRV4)
+            c = totals(p)
+        finally:
+            p.stop()
+        limited = BURST - ans
+        assert ans <= 3 * RRL_RATE, (how, ans, tc, c)
+        assert 0.3 * limited <= tc <= 0.7 * limited, (how, ans, tc, c)
+        assert c["rrl-slipped-responses"] == tc, (how, c)
+        assert c["rrl-dropped-responses"] >= limited - tc - 2, (how, c)
+        if how == "xdp":
+            assert c["xdp-received"] >= BURST, c
+            assert c["xdp-answered"] == ans + tc, c
+        else:
+            assert c.get("xdp-received", 0) == 0, c
+        seen[how] = (ans, tc)
+    assert abs(seen["xdp"][1] - seen["sockets"][1]) <= 0.2 * BURST, seen

@@ -730,8 +730,16 @@ void reactor_group_stats(const struct reactor_group *g, unsigned i,
 	memset(out, 0, sizeof(*out));
 	if (i < g->n)
 		stats_snapshot(&g->r[i].stats, out);
-	if (i == 0 && g->shared.xdp)
-		out->c[STATS_XDP_PASSED] = xdp_group_passed(g->shared.xdp);
+	if (i < g->n && g->shared.xdp) {
+		uint64_t full, dropped;
+
+		xdp_group_kernel_stats(g->shared.xdp, i, &full, &dropped);
+		out->c[STATS_XDP_RING_FULL] += full;
+		out->c[STATS_XDP_DROPPED] += dropped;
+		if (i == 0)
+			out->c[STATS_XDP_PASSED] =
+				xdp_group_passed(g->shared.xdp);
+	}
 }
 
 void reactor_group_stop(struct reactor_group *g)

@@ -24,7 +24,9 @@
 #include <net/if.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "server/config.h"
 #include "server/internal.h"
@@ -129,6 +131,11 @@ static void xdp_refill(struct xdp_sock *xs)
 		*xsk_ring_prod__fill_addr(&xs->fill, idx + i) =
 			xs->free[--xs->nfree];
 	xsk_ring_prod__submit(&xs->fill, n);
+	/* Zero-copy drivers stop taking frames from an empty fill ring
+	 * until told (copy mode reads it on every frame). */
+	if (xs->zc && xsk_ring_prod__needs_wakeup(&xs->fill))
+		(void)recvfrom(xsk_socket__fd(xs->xsk), NULL, 0, MSG_DONTWAIT,
+			       NULL, NULL);
 }
 
 /* Has the kernel send what the TX ring holds. Copy mode sends at most 32
@@ -179,7 +186,7 @@ static uint32_t xdp_answer(struct xdp_sock *xs, const struct zdb *db,
 	q.now = now;
 	q.now_ms = now_ms;
 	if (query_process(&r->qenv, db, &q) != QUERY_SEND) {
-		reactor_ebpf_note(r, &q.list);
+		reactor_ebpf_note(r, &q.list);   /* dropped or challenged */
 		return 0;
 	}
 	reactor_ebpf_note(r, &q.list);
@@ -584,6 +591,24 @@ struct xdp_group *xdp_group_new(const struct config *cfg, unsigned n,
 	return g;
 }
 
+void xdp_group_kernel_stats(const struct xdp_group *g, unsigned i,
+			    uint64_t *ring_full, uint64_t *dropped)
+{
+	*ring_full = *dropped = 0;
+	for (unsigned k = 0; g && k < g->count; k++) {
+		struct xdp_statistics st;
+		socklen_t len = sizeof(st);
+
+		if (i >= g->e[k].nsocks ||
+		    getsockopt(xsk_socket__fd(g->e[k].socks[i].xsk), SOL_XDP,
+			       XDP_STATISTICS, &st, &len) < 0)
+			continue;
+		*ring_full += st.rx_ring_full + st.rx_fill_ring_empty_descs;
+		*dropped += st.rx_dropped + st.rx_invalid_descs +
+			    st.tx_invalid_descs;
+	}
+}
+
 uint64_t xdp_group_passed(const struct xdp_group *g)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -636,6 +661,14 @@ void xdp_reactor_stop(struct xdp_group *g, struct reactor *r)
 {
 	(void)g;
 	(void)r;
+}
+
+void xdp_group_kernel_stats(const struct xdp_group *g, unsigned i,
+			    uint64_t *ring_full, uint64_t *dropped)
+{
+	(void)g;
+	(void)i;
+	*ring_full = *dropped = 0;
 }
 
 uint64_t xdp_group_passed(const struct xdp_group *g)

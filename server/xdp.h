@@ -35,11 +35,14 @@
  * or a large RLIMIT_MEMLOCK for the UMEM), at start: everything is set
  * up before privileges are dropped.
  *
- * Counters (stats.h): xdp-received, xdp-answered, xdp-dropped (malformed
- * frames), xdp-ring-full (replies lost to a full TX ring) per reactor;
+ * Counters (stats.h), per reactor: xdp-received, xdp-answered,
+ * xdp-dropped (malformed frames, and what the kernel's XDP_STATISTICS
+ * call dropped or invalid), xdp-ring-full (replies lost to a full TX
+ * ring, frames the kernel lost to a full RX ring or an empty fill ring);
  * xdp-passed (frames the program handed to the kernel: not DNS to the
  * port, or no socket on the queue; its per-CPU counters summed) on
- * reactor 0's line.
+ * reactor 0's line. The kernel's figures are read by main when the
+ * counters are (reactor_group_stats).
  *
  * Not done yet: the kernel drop map and the existence filter still run
  * as socket filters only (not in the XDP program); a prefix the pipeline
@@ -89,6 +92,14 @@ void xdp_reactor_stop(struct xdp_group *g, struct reactor *r);
 /* Frames the program passed to the kernel, over every entry and CPU.
  * Main (any thread but a reactor's: one map lookup per entry). */
 uint64_t xdp_group_passed(const struct xdp_group *g);
+
+/* What the kernel counted on reactor i's sockets (XDP_STATISTICS): frames
+ * lost to a full RX ring or an empty fill ring into *ring_full, frames
+ * it dropped otherwise or found invalid into *dropped. Main (getsockopt
+ * on each of reactor i's sockets: one per entry; reading a socket's
+ * statistics never disturbs its rings). */
+void xdp_group_kernel_stats(const struct xdp_group *g, unsigned i,
+			    uint64_t *ring_full, uint64_t *dropped);
 
 /* Detaches the programs, closes the sockets and frees their UMEMs. Main
  * only, after every reactor stopped (their handles closed). NULL

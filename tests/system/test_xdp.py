@@ -8,8 +8,10 @@ with two queues a side (10.99.0.1/24, fd99::1/64 and the client's .2 and
 reactors: 2 and xdp: listen on its veth (an XSK socket per reactor, on
 queues 0 and 1), and query it from the other with dnspython (and kdig):
 UDP answers over XDP for IPv4 and IPv6, the same bytes as the TCP
-answers, the xdp-* counters showing the path was taken; a burst from one
-source meets response rate limiting (TC slips and drops) over XDP as
+answers, the xdp-* counters showing the path was taken; the differential
+corpus answered byte for byte as by a levee on sockets beside it;
+malformed frames sent over AF_PACKET dropped and counted, never answered,
+never a crash; a burst from one source meets response rate limiting (TC slips and drops) over XDP as
 over sockets; and where the program cannot attach (another XDP program
 holds the interface) UDP stays on sockets. The namespaces are deleted at
 the end, even on failure. Needs root and `ip netns` (skipped otherwise);
@@ -365,3 +367,161 @@ def test_xdp_rate_limit_like_sockets(netns, tmp_path):
             assert c.get("xdp-received", 0) == 0, c
         seen[how] = (ans, tc)
     assert abs(seen["xdp"][1] - seen["sockets"][1]) <= 0.2 * BURST, seen
+
+
+PORT2 = 5354   # the sockets-only levee beside the XDP one
+
+
+def _corpus_child():
+    """In the client namespace: argv[1] the server address; every UDP
+    query of the differential corpus (dnsdiff.corpus()) to PORT (XDP) and
+    to PORT2 (sockets); prints 'same N differ N' and the first
+    differences."""
+    import dnsdiff as D
+    addr = sys.argv[1]
+    same, differ = 0, []
+    for q in D.corpus():
+        if q.tcp:
+            continue
+        wire = q.wire(q.qid)
+        a = H.udp_raw(wire, PORT, addr, timeout=2)
+        b = H.udp_raw(wire, PORT2, addr, timeout=2)
+        if a is not None and a == b:
+            same += 1
+        else:
+            differ.append((wire.hex(), a and a.hex(), b and b.hex()))
+    print("same %d differ %d" % (same, len(differ)))
+    for d in differ[:5]:
+        print("query %s xdp %s sockets %s" % d)
+
+
+def test_xdp_corpus_same_as_sockets(netns, tmp_path):
+    """The differential corpus over UDP, asked of a levee over XDP (PORT)
+    and of a second levee on sockets only (PORT2, same zones and
+    settings) in the same namespace: byte for byte the same replies, for
+    IPv4 and IPv6."""
+    srv, cli, vs = netns
+    p = start_xdp(srv, vs, tmp_path)
+    conf = config(tmp_path, "", name="sockets",
+                  listen=["%s@%d" % (SRV4, PORT2), "%s@%d" % (SRV6, PORT2)])
+    q = start_in(srv, conf, tmp_path, name="sockets")
+    try:
+        for addr in (SRV4, SRV6):
+            r = subprocess.run(
+                ["ip", "netns", "exec", cli, sys.executable, "-c",
+                 "import sys; sys.path.insert(0, %r); import test_xdp as T; "
+                 "T._corpus_child()" %
+                 os.path.dirname(os.path.abspath(__file__)), addr],
+                capture_output=True, text=True, timeout=120 * H.SLOW,
+                cwd=H.DATA)
+            assert r.returncode == 0, r.stdout + r.stderr
+            m = re.match(r"same (\d+) differ (\d+)", r.stdout)
+            assert m and int(m.group(2)) == 0, r.stdout
+            assert int(m.group(1)) >= 200, r.stdout
+        c = totals(p)
+        assert c["xdp-answered"] >= 400 and c["xdp-dropped"] == 0, c
+        assert totals(q).get("xdp-received", 0) == 0
+    finally:
+        q.stop()
+        p.stop()
+
+
+def _frame(dst_mac, src_mac, v6=False, vlans=(), payload=None, sport=40000,
+           dport=PORT, csum_bad=False, tot_delta=0, ulen_delta=0, pad=0):
+    """An Ethernet frame of a UDP query (from the client's addresses),
+    with one header field broken on request."""
+    if payload is None:
+        payload = dns.message.make_query("www.test.", "A",
+                                         use_edns=0).to_wire()
+    ulen = 8 + len(payload) + ulen_delta
+    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    if v6:
+        ip_ = struct.pack("!IHBB", 6 << 28, len(udp), 17, 64) + \
+            socket.inet_pton(socket.AF_INET6, CLI6) + \
+            socket.inet_pton(socket.AF_INET6, SRV6)
+        etype = 0x86dd
+    else:
+        hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0,
+                                    20 + len(udp) + tot_delta, 0, 0x4000,
+                                    64, 17, 0,
+                                    socket.inet_aton(CLI4),
+                                    socket.inet_aton(SRV4)))
+        s = sum(struct.unpack("!10H", bytes(hdr)))
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+        struct.pack_into("!H", hdr, 10, (~s & 0xffff) ^ (1 if csum_bad else 0))
+        ip_ = bytes(hdr)
+        etype = 0x0800
+    eth = dst_mac + src_mac
+    for tci in vlans:
+        eth += struct.pack("!HH", 0x8100, tci)
+    return eth + struct.pack("!H", etype) + ip_ + udp + b"\0" * pad
+
+
+BAD_FRAMES = [
+    ("IPv4 header checksum", dict(csum_bad=True)),
+    ("IPv4 total length past the frame", dict(tot_delta=8)),
+    ("UDP length past the IP payload", dict(ulen_delta=4, pad=8)),
+    ("source port 0", dict(sport=0)),
+    ("two VLAN tags", dict(vlans=(5, 6))),
+]
+
+
+def _bad_frames_child():
+    """In the client namespace: argv[1] the interface, argv[2] the
+    server's MAC; sends each of BAD_FRAMES 10 times over AF_PACKET, then
+    garbage of every length 0 to 99 as UDP payloads (QR set, random
+    bytes) from a socket."""
+    import random
+    dev, mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", ""))
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((dev, 0))
+    own = bytes.fromhex(open("/sys/class/net/%s/address" % dev).read()
+                        .strip().replace(":", ""))
+    for _, kw in BAD_FRAMES:
+        f = _frame(mac, own, **kw)
+        for _ in range(10):
+            s.send(f)
+    rng = random.Random(17)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for n in range(100):
+        junk = bytearray(rng.getrandbits(8) for _ in range(n))
+        if n > 2:
+            junk[2] |= 0x80
+        u.sendto(bytes(junk), (SRV4, PORT))
+    print("sent")
+
+
+def test_xdp_bad_frames(netns, tmp_path):
+    """Malformed frames over AF_PACKET (a broken IPv4 checksum, lengths
+    past the frame or the IP payload, source port 0, a second VLAN tag)
+    and garbage DNS payloads of every length: levee keeps running, counts
+    them (xdp-dropped or its garbage drop, or the program passes them to
+    the kernel), answers none of them, and then answers real queries
+    over XDP as before."""
+    srv, cli, vs = netns
+    p = start_xdp(srv, vs, tmp_path)
+    try:
+        r = ip("-n", srv, "-o", "link", "show", vs)
+        mac = re.search(r"link/ether ([0-9a-f:]{17})", r.stdout).group(1)
+        vc = vs.replace("lxs", "lxc")
+        r = subprocess.run(
+            ["ip", "netns", "exec", cli, sys.executable, "-c",
+             "import sys; sys.path.insert(0, %r); import test_xdp as T; "
+             "T._bad_frames_child()" %
+             os.path.dirname(os.path.abspath(__file__)), vc, mac],
+            capture_output=True, text=True, timeout=30 * H.SLOW)
+        assert r.returncode == 0 and "sent" in r.stdout, r.stdout + r.stderr
+        time.sleep(0.5)
+        c = totals(p)
+        # Checksum, total length, source port: ours to drop (30); a UDP
+        # length past the IP payload: ours too (10); two tags: passed.
+        assert c["xdp-dropped"] >= 40, c
+        assert c["xdp-answered"] == 0, c
+        assert p.p.poll() is None, p.text()
+        out = in_ns(cli, SRV4)
+        assert all(l.startswith("same") for l in out), out
+        c = totals(p)
+        assert c["xdp-answered"] >= len(NAMES), c
+    finally:
+        p.stop()

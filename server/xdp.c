@@ -427,10 +427,59 @@ static int xdp_sock_open(struct xdp_entry *e, struct xdp_sock *xs,
 	return 0;
 }
 
-/* Loads the program for e's port and attaches it to e->ifindex, native
- * (driver) mode first, then generic (skb). 0 or a negative errno
- * (-EPERM: no CAP_BPF or CAP_NET_ADMIN; -EBUSY/-EEXIST: another program
- * is attached). */
+/* The mode (XDP_FLAGS_DRV_MODE or _SKB_MODE) in which a program named
+ * levee_xdp is attached to ifindex, or 0 (none, or another program).
+ * At most two queries and two info calls. */
+static uint32_t xdp_stale_mode(int ifindex)
+{
+	static const uint32_t modes[] = { XDP_FLAGS_DRV_MODE,
+					  XDP_FLAGS_SKB_MODE };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct bpf_prog_info info;
+		uint32_t id = 0, len = sizeof(info);
+		int fd, rc;
+
+		if (bpf_xdp_query_id(ifindex, (int)modes[i], &id) < 0 || !id)
+			continue;
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		rc = bpf_obj_get_info_by_fd(fd, &info, &len);
+		close(fd);
+		if (rc == 0 && strcmp(info.name, "levee_xdp") == 0)
+			return modes[i];
+	}
+	return 0;
+}
+
+/* Attaches fd to e->ifindex, native (driver) mode first, then generic
+ * (skb), never over another program. 0 or a negative errno. */
+static int xdp_attach_fd(struct xdp_entry *e, int fd)
+{
+	int rc;
+
+	e->attach_flags = XDP_FLAGS_DRV_MODE;
+	rc = bpf_xdp_attach(e->ifindex, fd, XDP_FLAGS_DRV_MODE |
+			    XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	if (rc < 0) {
+		e->attach_flags = XDP_FLAGS_SKB_MODE;
+		rc = bpf_xdp_attach(e->ifindex, fd, XDP_FLAGS_SKB_MODE |
+				    XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	}
+	if (rc < 0)
+		e->attach_flags = 0;
+	return rc;
+}
+
+/* Loads the program for e's port and attaches it to e->ifindex
+ * (xdp_attach_fd). A levee_xdp program found attached there (left by a
+ * levee killed before its stop: the listen probe has already refused a
+ * second levee on the same addresses) is detached and replaced, once,
+ * with a line at info; any other program is left alone. 0 or a negative
+ * errno (-EPERM: no CAP_BPF or CAP_NET_ADMIN; -EBUSY/-EEXIST: another
+ * program is attached). */
 static int xdp_attach(struct xdp_entry *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts, .object_name = "levee_xdp");
@@ -456,16 +505,17 @@ static int xdp_attach(struct xdp_entry *e)
 		return -errno;
 	e->counters_fd = bpf_map__fd(cnt);
 	fd = bpf_program__fd(prog);
-	e->attach_flags = XDP_FLAGS_DRV_MODE;
-	rc = bpf_xdp_attach(e->ifindex, fd, XDP_FLAGS_DRV_MODE |
-			    XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	rc = xdp_attach_fd(e, fd);
 	if (rc < 0) {
-		e->attach_flags = XDP_FLAGS_SKB_MODE;
-		rc = bpf_xdp_attach(e->ifindex, fd, XDP_FLAGS_SKB_MODE |
-				    XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+		uint32_t stale = xdp_stale_mode(e->ifindex);
+
+		if (stale && bpf_xdp_detach(e->ifindex, stale, NULL) == 0) {
+			log_info("xdp %s: a levee_xdp program left attached (a "
+				 "levee that did not stop) replaced",
+				 e->x->text);
+			rc = xdp_attach_fd(e, fd);
+		}
 	}
-	if (rc < 0)
-		e->attach_flags = 0;
 	return rc;
 }
 

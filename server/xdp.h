@@ -2,7 +2,9 @@
  *
  * For each xdp: listen entry IFACE@PORT, xdp_group_new() loads the XDP
  * program (xdp.bpf.c, built by clang's BPF target and embedded) and
- * attaches it to IFACE (native mode, else generic), then opens one XSK
+ * attaches it to IFACE (native mode, else generic; never over another
+ * program, but over a levee_xdp program a killed levee left there,
+ * logged), then opens one XSK
  * socket per reactor, reactor N's bound to queue N of IFACE (as many as
  * the interface has queues: a reactor past the last queue has none for
  * that entry; queues past the last reactor have no socket and their

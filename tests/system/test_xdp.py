@@ -181,6 +181,25 @@ def xdp_object():
     return path if os.path.exists(path) else None
 
 
+def foreign_xdp_object():
+    """An XDP program that is not Levee's (xdp-tools' xdpdump_xdp.o), or
+    None: levee replaces a levee_xdp program it finds attached, never
+    another one."""
+    for d in ("/usr/lib/x86_64-linux-gnu/bpf", "/usr/lib/aarch64-linux-gnu/bpf",
+              "/usr/lib/bpf", "/usr/share/xdp-tools"):
+        path = os.path.join(d, "xdpdump_xdp.o")
+        if os.path.exists(path):
+            return path
+    return None
+
+
+def attached(ns, dev):
+    """The name of the XDP program attached to dev, or None."""
+    r = ip("-n", ns, "-d", "link", "show", dev)
+    m = re.search(r"prog/xdp id \d+ name (\S+)", r.stdout)
+    return m.group(1) if m else None
+
+
 def start_in(ns, conf, tmp_path, name="levee"):
     p = H.Proc(name, ["ip", "netns", "exec", ns, H.levee_bin(), "-c", conf],
                str(tmp_path / ("%s.log" % name)), cwd=H.DATA)
@@ -198,14 +217,18 @@ def totals(p):
 
 def test_xdp_fallback_to_sockets(netns, tmp_path):
     """xdp: listen on the veth, which another XDP program holds already
-    (generic mode: levee's program cannot attach in either mode), and on
+    (xdp-tools' xdpdump in generic mode: levee's program cannot attach in
+    either mode, and levee does not replace a program not its own), and on
     an interface that does not exist: levee starts; each entry's fallback
     is logged exactly once with its reason ('does not attach', 'no such
     interface'); UDP queries over IPv4 and IPv6 from the other namespace
     are answered by the sockets, the same bytes as over TCP."""
     srv, cli, vs = netns
-    obj = xdp_object()
-    if obj:
+    if xdp_object():
+        obj = foreign_xdp_object()
+        if not obj:
+            pytest.skip("needs xdp-tools (xdpdump_xdp.o: a program that "
+                        "is not levee's to hold the interface)")
         ip("-n", srv, "link", "set", "dev", vs, "xdpgeneric", "obj", obj,
            "sec", "xdp")
     conf = config(tmp_path, "xdp:\n  listen: [%s@%d, nosuch0@%d]\n" %
@@ -235,6 +258,8 @@ def test_xdp_fallback_to_sockets(netns, tmp_path):
         assert c.get("xdp-received", 0) == 0, c
     finally:
         p.stop()
+    if xdp_object():
+        assert attached(srv, vs) == "xdpdump"   # left alone
 
 
 def start_xdp(srv, vs, tmp_path, extra="", rate_limit=0):
@@ -525,3 +550,31 @@ def test_xdp_bad_frames(netns, tmp_path):
         assert c["xdp-answered"] >= len(NAMES), c
     finally:
         p.stop()
+
+
+def test_xdp_program_detached_at_stop_replaced_after_kill(netns, tmp_path):
+    """A levee that stops detaches its program; one killed (SIGKILL)
+    leaves it attached, and the next levee replaces it (one line at
+    info) and serves over XDP again, rather than falling back for good."""
+    srv, cli, vs = netns
+    p = start_xdp(srv, vs, tmp_path)
+    try:
+        assert attached(srv, vs) == "levee_xdp"
+    finally:
+        p.stop()
+    assert attached(srv, vs) is None
+    p = start_xdp(srv, vs, tmp_path)
+    p.p.kill()
+    p.p.wait(10)
+    p.stop()
+    assert attached(srv, vs) == "levee_xdp"
+    p = start_xdp(srv, vs, tmp_path)
+    try:
+        assert "levee_xdp program left attached" in p.text(), p.text()
+        out = in_ns(cli, SRV6)
+        assert all(l.startswith("same") for l in out), out
+        c = totals(p)
+        assert c["xdp-answered"] >= len(NAMES), c
+    finally:
+        p.stop()
+    assert attached(srv, vs) is None

@@ -5,7 +5,7 @@ set -eu
 
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libldns-dev ldnsutils libuv1-dev libjemalloc-dev libcunit1-dev libyaml-dev
-libsodium-dev liburcu-dev libbpf-dev liblmdb-dev libssl-dev unbound
+libsodium-dev liburcu-dev libbpf-dev libxdp-dev xdp-tools liblmdb-dev libssl-dev unbound
 knot knot-dnsutils nsd bind9 bind9-dnsutils dnsperf
 python3-dnspython python3-pytest iproute2 procps gnuplot-nox valgrind
 scdoc man-db libsystemd-dev systemd libmicrohttpd-dev prometheus

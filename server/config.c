@@ -49,6 +49,7 @@ struct cparse {
 	size_t errlen;
 	uint64_t zone_acl;        /* the acl: list of the zone entry parsed */
 	struct zone_opts *zone_opts;  /* the zone or template entry parsed */
+	bool xdp_udp_off;         /* xdp: udp: off */
 };
 
 struct config_key;
@@ -1632,6 +1633,137 @@ static int section_dnstap(struct cparse *p, const char *key, yaml_node_t *v)
 	return parse_keys(p, key, v, config_dnstap_keys);
 }
 
+/* --- section xdp: (server/xdp.h; knotd's xdp: names) --- */
+
+/* One listen: entry, IFACE or IFACE@PORT: an interface name of 1 to 15
+ * bytes (IFNAMSIZ - 1) without '/', ':' or white space, and a port of 1
+ * to 65535 (default 53). Whether the interface exists is the reactors'
+ * to find at start (xdp.h: one warning, then UDP stays on sockets). */
+static int one_xdp_listen(struct cparse *p, const struct config_key *k,
+			  yaml_node_t *v)
+{
+	struct config *cfg = p->cfg;
+	struct config_xdp *x;
+	const char *s = scalar(v), *at;
+	size_t nlen;
+	long port = 53;
+
+	if (!s || !*s)
+		return cerr(p, v, k->name, "expected IFACE or IFACE@PORT");
+	at = strchr(s, '@');
+	nlen = at ? (size_t)(at - s) : strlen(s);
+	if (nlen == 0)
+		return cerr(p, v, k->name, "'%s': no interface name before @",
+			    s);
+	if (nlen >= sizeof(x->ifname))
+		return cerr(p, v, k->name, "'%s': an interface name is at most "
+			    "%zu bytes", s, sizeof(x->ifname) - 1);
+	for (size_t i = 0; i < nlen; i++)
+		if (s[i] == '/' || s[i] == ':' || s[i] == ' ' || s[i] == '\t')
+			return cerr(p, v, k->name, "'%s': not an interface "
+				    "name (an address? xdp: listen takes "
+				    "IFACE@PORT, e.g. eth0@53)", s);
+	{
+		/* An IPv4 address is a legal interface name (dots are:
+		 * eth0.100) but surely meant as knotd's address form, which
+		 * Levee does not take. */
+		char name[16];
+		struct in_addr a4;
+
+		memcpy(name, s, nlen);
+		name[nlen] = '\0';
+		if (inet_pton(AF_INET, name, &a4) == 1)
+			return cerr(p, v, k->name, "'%s': not an interface "
+				    "name (an address? xdp: listen takes "
+				    "IFACE@PORT, e.g. eth0@53)", s);
+	}
+	if (at && (parse_long(at + 1, &port) < 0 || port < 1 || port > 65535))
+		return cerr(p, v, k->name, "'%s': expected a port from 1 to "
+			    "65535 after @", s);
+	for (size_t i = 0; i < cfg->xdp_count; i++)
+		if (strlen(cfg->xdp[i].ifname) == nlen &&
+		    memcmp(cfg->xdp[i].ifname, s, nlen) == 0 &&
+		    cfg->xdp[i].port == port)
+			return cerr(p, v, k->name, "'%s' given twice", s);
+	for (size_t i = 0; i < cfg->xdp_count; i++)
+		if (strlen(cfg->xdp[i].ifname) == nlen &&
+		    memcmp(cfg->xdp[i].ifname, s, nlen) == 0)
+			return cerr(p, v, k->name, "'%s': one port per "
+				    "interface (the XDP program of %.*s "
+				    "redirects one port)", s, (int)nlen, s);
+	if (cfg->xdp_count >= CONFIG_MAX_XDP)
+		return cerr(p, v, k->name, "more than %d interfaces",
+			    CONFIG_MAX_XDP);
+	x = &cfg->xdp[cfg->xdp_count++];
+	memcpy(x->ifname, s, nlen);
+	x->ifname[nlen] = '\0';
+	x->port = (uint16_t)port;
+	/* From s, not x->ifname: snprintf may not read what it writes into. */
+	snprintf(x->text, sizeof(x->text), "%.*s@%ld", (int)nlen, s, port);
+	return 0;
+}
+
+static int val_xdp_listen(struct cparse *p, const struct config_key *k,
+			  yaml_node_t *v)
+{
+	return each_scalar(p, k, v, one_xdp_listen);
+}
+
+/* udp: off turns the section off (knotd: UDP over XDP is its default). */
+static int val_xdp_udp(struct cparse *p, const struct config_key *k,
+		       yaml_node_t *v)
+{
+	bool on;
+
+	if (parse_bool(scalar(v), &on) < 0)
+		return cerr(p, v, k->name, "expected true or false");
+	p->xdp_udp_off = !on;
+	return 0;
+}
+
+static int val_xdp_tcp(struct cparse *p, const struct config_key *k,
+		       yaml_node_t *v)
+{
+	bool on;
+
+	if (parse_bool(scalar(v), &on) < 0)
+		return cerr(p, v, k->name, "expected true or false");
+	if (on)
+		return cerr(p, v, k->name, "TCP over XDP is not supported: "
+			    "TCP stays on the sockets of server: listen");
+	return 0;
+}
+
+static int val_xdp_ring(struct cparse *p, const struct config_key *k,
+			yaml_node_t *v)
+{
+	long n;
+
+	if (parse_long(scalar(v), &n) < 0 || n < 256 || n > 65536 ||
+	    (n & (n - 1)))
+		return cerr(p, v, k->name, "expected a power of two from 256 "
+			    "to 65536");
+	p->cfg->xdp_ring_size = (unsigned)n;
+	return 0;
+}
+
+static const struct config_key config_xdp_keys[] = {
+	{ "listen", val_xdp_listen, 0, 0, 0 },
+	{ "udp", val_xdp_udp, 0, 0, 0 },
+	{ "tcp", val_xdp_tcp, 0, 0, 0 },
+	{ "ring-size", val_xdp_ring, 0, 0, 0 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static int section_xdp(struct cparse *p, const char *key, yaml_node_t *v)
+{
+	int rc = parse_keys(p, key, v, config_xdp_keys);
+
+	if (rc == 0 && p->xdp_udp_off)
+		p->cfg->xdp_count = 0;   /* udp: off: nothing over XDP */
+	return rc;
+}
+
 static const struct config_section config_sections[] = {
 	{ "server", section_server, NULL },
 	{ "rate-limit", section_rrl, NULL },
@@ -1647,6 +1779,7 @@ static const struct config_section config_sections[] = {
 	{ "metrics", section_metrics, NULL },
 	{ "dnstap", section_dnstap, NULL },
 	{ "database", section_database, NULL },
+	{ "xdp", section_xdp, NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -1673,6 +1806,7 @@ void config_init(struct config *cfg)
 	cfg->dnstap.log_responses = true;
 	cfg->dnstap.sample = 1;
 	cfg->udp_ebpf_hold_ms = 1000;
+	cfg->xdp_ring_size = CONFIG_XDP_RING_DEFAULT;
 	cfg->tcp_idle_timeout = 10;
 	cfg->tcp_max_clients = 16384;
 	cfg->tcp_max_per_prefix = 50;
@@ -1807,7 +1941,7 @@ static int config_stream(struct cparse *p)
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct cparse p = { cfg, NULL, NULL, path, err, errlen, 0, NULL };
+	struct cparse p = { cfg, NULL, NULL, path, err, errlen, 0, NULL, false };
 	yaml_parser_t parser;
 	FILE *f;
 	int rc;

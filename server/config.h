@@ -93,6 +93,11 @@
  *   on), sample: N (log 1 query in N, default 1), sample-under-attack: N
  *   (the same while the attack mode is engaged; default: sample);
  *   server/dnstap.h.
+ * Section xdp: listen: IFACE[@PORT] or a list (the AF_XDP fast path for
+ *   UDP, knotd's names; port 53 when omitted), udp: BOOL (on; off turns
+ *   the section off), tcp: BOOL (off only: TCP stays on sockets),
+ *   ring-size: N (a power of two, 256 to 65536, default 2048);
+ *   server/xdp.h.
  * YAML anchors and aliases work within one section or one zones: entry.
  */
 #ifndef LEVEE_SERVER_CONFIG_H
@@ -112,6 +117,8 @@
 
 #define CONFIG_MAX_LISTEN 64
 #define CONFIG_MAX_CPUS 1024
+#define CONFIG_MAX_XDP 16             /* xdp: listen: interfaces */
+#define CONFIG_XDP_RING_DEFAULT 2048  /* xdp: ring-size (knotd's) */
 #define CONFIG_MAX_REACTORS 1024
 #define CONFIG_DEFAULT_RRL_RATE 200   /* rate-limit: responses-per-second */
 #define CONFIG_MAX_NSID 512
@@ -309,6 +316,20 @@ struct config {
 	/* Section dnstap: query and response logs (dnstap.h); on when a
 	 * sink is given. */
 	struct dnstap_config dnstap;
+
+	/* Section xdp: (knotd's names; server/xdp.h): the AF_XDP fast path
+	 * for UDP queries on each listed interface and port (IFACE@PORT,
+	 * port 53 when omitted), one XSK socket per reactor bound to queue
+	 * (reactor id) of the interface; TCP and anything XDP cannot attach
+	 * to stay on sockets. ring-size: descriptors per ring (a power of
+	 * two, 256 to 65536). Off when xdp_count is 0. */
+	struct config_xdp {
+		char ifname[16];        /* IFNAMSIZ, NUL-terminated */
+		uint16_t port;
+		char text[32];          /* as written: "eth0@53" */
+	} xdp[CONFIG_MAX_XDP];
+	size_t xdp_count;
+	unsigned xdp_ring_size;
 
 	/* Section database: the IXFR journal (zones/journal.h): its LMDB
 	 * directory (NULL: no journal, IXFR answered with AXFR), the most

@@ -31,6 +31,7 @@ struct limits_table;
 struct attack;
 struct ebpf_drop;
 struct conncount;
+struct xdp_group;
 struct xfrout_policy;
 
 /* Kernel drop map listings one UDP batch can note: one per datagram of a
@@ -100,6 +101,7 @@ struct daemon_shared {
 	struct exist_guard *names;    /* the kernel existence filter, attached
 					 while the attack mode is engaged
 					 (exist_guard.h), or NULL */
+	struct xdp_group *xdp;        /* the AF_XDP path (xdp.h), or NULL */
 	struct conncount *tcp_prefix; /* open connections per /24 or /56,
 					 keyed fingerprints, exact but for a
 					 2^-40 share (ratelimit/conncount.h) */

@@ -54,6 +54,7 @@
 #include "server/tcp.h"
 #include "server/udp.h"
 #include "server/xfrout.h"
+#include "server/xdp.h"
 
 #define REACTOR_STOP_GRACE_MS 400
 
@@ -182,6 +183,7 @@ static void reactor_on_stop(uv_async_t *a)
 		reactor_udp_close(&r->udp[i]);
 		tcp_close_listener(&r->tcp[i]);
 	}
+	xdp_reactor_stop(r->shared->xdp, r);
 	tcp_stop_conns(r, false);
 	uv_close((uv_handle_t *)&r->stop_async, NULL);
 	if (uv_timer_start(&r->stop_timer, reactor_on_stop_timer,
@@ -228,6 +230,7 @@ static void reactor_teardown(struct reactor *r)
 		reactor_udp_close(&r->udp[i]);
 		tcp_close_listener(&r->tcp[i]);
 	}
+	xdp_reactor_stop(r->shared->xdp, r);
 	uv_walk(&r->loop, reactor_close_walk, NULL);
 	uv_run(&r->loop, UV_RUN_DEFAULT);
 }
@@ -399,6 +402,7 @@ static int reactor_init(struct reactor_group *g, struct reactor *r,
 			return rc;
 		}
 	}
+	xdp_reactor_start(g->shared.xdp, r);
 	return 0;
 }
 
@@ -426,6 +430,7 @@ static void reactor_group_release(struct reactor_group *g, unsigned n)
 	dnstap_free(g->shared.dnstap);   /* the writer drains, then ends */
 	ebpf_drop_free(g->shared.ebpf);
 	conncount_free(g->shared.tcp_prefix);
+	xdp_group_free(g->shared.xdp);   /* every loop closed */
 	xfrout_policy_free(g->shared.xfr);   /* no reactor runs */
 	free(g->r);
 	free(g);
@@ -626,6 +631,9 @@ struct reactor_group *reactor_group_new(const struct config *cfg,
 	g->shared.local_ifindex = reactor_local_ifindex(cfg);
 	reactor_ebpf_new(g, n);
 	reactor_names_new(g);
+	/* xdp: entries over AF_XDP, each fallback logged once. */
+	g->shared.xdp = xdp_group_new(cfg, n, acfg->udp_max > 512 ?
+				      acfg->udp_max : 512);
 	for (; made < n; made++) {
 		if (reactor_init(g, &g->r[made], made, err, errlen) < 0) {
 			made++;   /* partly built: tear it down too */
@@ -722,6 +730,16 @@ void reactor_group_stats(const struct reactor_group *g, unsigned i,
 	memset(out, 0, sizeof(*out));
 	if (i < g->n)
 		stats_snapshot(&g->r[i].stats, out);
+	if (i < g->n && g->shared.xdp) {
+		uint64_t full, dropped;
+
+		xdp_group_kernel_stats(g->shared.xdp, i, &full, &dropped);
+		out->c[STATS_XDP_RING_FULL] += full;
+		out->c[STATS_XDP_DROPPED] += dropped;
+		if (i == 0)
+			out->c[STATS_XDP_PASSED] =
+				xdp_group_passed(g->shared.xdp);
+	}
 }
 
 void reactor_group_stop(struct reactor_group *g)

@@ -52,7 +52,10 @@ struct notify_in *reactor_group_notify_in(const struct reactor_group *g);
 /* Number of reactors. */
 unsigned reactor_group_count(const struct reactor_group *g);
 
-/* Relaxed copy of reactor i's counters. */
+/* Relaxed copy of reactor i's counters, with what the kernel counted on
+ * its XSK sockets added (xdp.h: one getsockopt per entry); reactor 0's
+ * carries xdp-passed, read from the XDP programs' maps (one lookup per
+ * entry). */
 void reactor_group_stats(const struct reactor_group *g, unsigned i,
 			 struct stats *out);
 

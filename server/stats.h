@@ -94,6 +94,15 @@ enum stats_counter {
 	 * collector). */
 	STATS_DNSTAP_QUEUED,
 	STATS_DNSTAP_DROPPED,
+	/* The AF_XDP path (xdp.h): frames taken from the RX ring, replies
+	 * put in the TX ring, frames dropped as malformed, replies lost to
+	 * a full TX ring; frames the XDP program passed to the kernel (its
+	 * per-CPU counters, filled in by main on reactor 0's copy). */
+	STATS_XDP_RECEIVED,
+	STATS_XDP_ANSWERED,
+	STATS_XDP_DROPPED,
+	STATS_XDP_RING_FULL,
+	STATS_XDP_PASSED,
 	/* Gauges, not counts: bytes the reactor's TCP connections hold now
 	 * (struct and buffers, as the allocator counts them), and the most
 	 * they held. */

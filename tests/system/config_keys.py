@@ -18,6 +18,7 @@ TABLES = {
     "config_metrics_keys": "metrics",
     "config_dnstap_keys": "dnstap",
     "config_database_keys": "database",
+    "config_xdp_keys": "xdp",
 }
 
 KEY_LINE = re.compile(r"^(\s*)(?:- )?([a-z][a-z0-9-]*):(?:\s|$)")

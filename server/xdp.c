@@ -166,6 +166,8 @@ static uint32_t xdp_answer(struct xdp_sock *xs, const struct zdb *db,
 	struct sockaddr_storage client, server;
 	struct xdp_frame_info fi;
 	struct query q;
+	struct droplist *drops;
+	int verdict;
 
 	if (len > room || xdp_frame_parse(f, len, xs->port, &fi) < 0 ||
 	    fi.payload_len > UDP_QUERY_MAX ||
@@ -185,7 +187,16 @@ static uint32_t xdp_answer(struct xdp_sock *xs, const struct zdb *db,
 	q.server = (const struct sockaddr *)&server;
 	q.now = now;
 	q.now_ms = now_ms;
-	if (query_process(&r->qenv, db, &q) != QUERY_SEND) {
+	/* The kernel drop map runs on the sockets, not before AF_XDP: no
+	 * datagram of a listed prefix was thinned on its way here, so the
+	 * pipeline slips 1 in N itself (droplist_thinned would answer every
+	 * one and multiply the challenges to a forged source by N). The
+	 * reactor's env is its own thread's: restored before it returns. */
+	drops = r->qenv.drops;
+	r->qenv.drops = NULL;
+	verdict = query_process(&r->qenv, db, &q);
+	r->qenv.drops = drops;
+	if (verdict != QUERY_SEND) {
 		reactor_ebpf_note(r, &q.list);   /* dropped or challenged */
 		return 0;
 	}
